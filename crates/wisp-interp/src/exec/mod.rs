@@ -1,0 +1,67 @@
+//! The executor: runs translated code with an explicit value stack and
+//! explicit call frames held in heap memory.
+//!
+//! Interface with the call driver in `func.rs`:
+//! - [`enter`] sets up the outermost frame of a call to a Wasm function;
+//! - [`run`] executes until the outermost frame returns ([`Exit::Return`],
+//!   results in `state.stack[0..n]`), fuel runs out ([`Exit::OutOfFuel`]), a
+//!   host function must be called ([`Exit::HostCall`]), or a trap
+//!   (`Err(TrapCode)`, with `state.frames` left describing the trap site).
+//! On every exit the state is consistent, so `run` may simply be called again
+//! to resume.
+
+use alloc::vec::Vec;
+
+use wisp_core::TrapCode;
+
+use crate::store::StoreInner;
+
+/// The execution state of one call: everything needed to resume it.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct ExecState {
+    /// The value stack: every frame's slots, contiguous.
+    pub stack: Vec<u64>,
+    /// Call frames, outermost first; the last is the running one.
+    pub frames: Vec<Frame>,
+}
+
+/// One activation of a Wasm function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Frame {
+    /// Store address of the function.
+    pub func: u32,
+    /// Index of the next instruction to execute in the function's code.
+    pub pc: u32,
+    /// Index in `ExecState::stack` of the frame's slot 0.
+    pub fp: u32,
+}
+
+/// Why [`run`] returned without a trap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Exit {
+    /// The outermost frame returned; its results are in `stack[0..n]`.
+    Return,
+    /// A fuel check needed `required` units but fewer remain. Add fuel and call `run` again.
+    OutOfFuel { required: u64 },
+    /// The running code calls host function `func` (a store address). Its
+    /// arguments are in `stack[slot..slot + params]`; the driver writes the
+    /// results to `stack[slot..slot + results]` and calls `run` again.
+    HostCall { func: u32, slot: usize },
+}
+
+/// Prepares `state` to call the Wasm function at store address `func` with `args` (raw slots).
+pub(crate) fn enter(
+    store: &StoreInner,
+    state: &mut ExecState,
+    func: u32,
+    args: &[u64],
+) -> Result<(), TrapCode> {
+    let _ = (store, state, func, args);
+    todo!("exec::enter")
+}
+
+/// Runs `state` until it returns, suspends, or traps.
+pub(crate) fn run(store: &mut StoreInner, state: &mut ExecState) -> Result<Exit, TrapCode> {
+    let _ = (store, state);
+    todo!("exec::run")
+}

@@ -1,0 +1,50 @@
+//! The wisp WebAssembly interpreter.
+//!
+//! - [`Module::new`] decodes, validates and translates a binary once into
+//!   wisp's compact internal code ([`ir`]): a register-style code in which every
+//!   operand names a slot of the current frame, branch targets are resolved and
+//!   immediates are decoded.
+//! - [`Store`] owns every runtime entity (functions, tables, memories, globals,
+//!   segments); [`Linker`] resolves imports by module and name; [`Instance`]
+//!   is an instantiated module.
+//! - The executor (`exec`) runs with an explicit value stack and explicit call
+//!   frames on the heap. A Wasm call never recurses on the native stack, so a
+//!   running call can be suspended — when fuel runs out or a host function asks
+//!   to — and resumed later ([`Func::call_resumable`], [`ResumableCall`]).
+//!
+//! See `docs/architecture.md` for how a call executes.
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod config;
+mod error;
+mod exec;
+mod func;
+mod instance;
+pub mod ir;
+mod linker;
+mod module;
+mod num;
+mod store;
+mod translate;
+mod value;
+
+pub use config::{Config, Engine};
+pub use error::{Error, FrameInfo, LinkError, Trap, TrapKind};
+pub use func::{
+    CallOutcome, Caller, Func, HostError, ResumableCall, SuspendReason, TypedFunc, WasmParams,
+    WasmResults, WasmTy,
+};
+pub use instance::{Extern, Instance};
+pub use linker::Linker;
+pub use module::{ExportType, ImportType, Module};
+pub use store::{Global, Memory, Store, Table};
+pub use value::{ExternRef, Val};
+pub use wisp_core::{
+    ExternKind, Features, FuncType, GlobalType, MemoryType, Mutability, RefType, TableType,
+    TrapCode, ValType,
+};

@@ -1,0 +1,88 @@
+//! `Linker`: resolves a module's imports by module and name.
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::sync::Arc;
+
+use wisp_core::FuncType;
+
+use crate::error::{Error, LinkError};
+use crate::func::{Caller, HostError, HostFunc};
+use crate::instance::{Extern, Instance};
+use crate::module::Module;
+use crate::store::Store;
+use crate::value::Val;
+
+/// A definition held by a linker.
+enum Definition<T> {
+    /// An entity that already lives in a store.
+    Extern(Extern),
+    /// A host function, created in the store on first use.
+    Host(FuncType, Arc<HostFunc<T>>),
+}
+
+/// Resolves imports by `(module, name)`, like wasmtime's and wasmi's `Linker`.
+pub struct Linker<T> {
+    defs: BTreeMap<(String, String), Definition<T>>,
+    allow_shadowing: bool,
+}
+
+impl<T> core::fmt::Debug for Linker<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Linker")
+            .field("definitions", &self.defs.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Linker<T> {
+    pub fn new(engine: &crate::Engine) -> Self {
+        let _ = engine;
+        Self {
+            defs: BTreeMap::new(),
+            allow_shadowing: false,
+        }
+    }
+
+    /// Whether a later definition may replace an earlier one of the same name.
+    pub fn allow_shadowing(&mut self, allow: bool) -> &mut Self {
+        self.allow_shadowing = allow;
+        self
+    }
+
+    /// Defines `module::name` as `item`.
+    pub fn define(&mut self, module: &str, name: &str, item: impl Into<Extern>) -> Result<&mut Self, LinkError> {
+        let _ = (module, name, item);
+        todo!()
+    }
+
+    /// Defines `module::name` as a host function of type `ty`.
+    pub fn func_new(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: FuncType,
+        f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), HostError> + Send + Sync + 'static,
+    ) -> Result<&mut Self, LinkError> {
+        let _ = (module, name, ty, f);
+        todo!()
+    }
+
+    /// Defines every export of `instance` under the module name `module`.
+    pub fn instance(&mut self, store: &mut Store<T>, module: &str, instance: Instance) -> Result<&mut Self, LinkError> {
+        let _ = (store, module, instance);
+        todo!()
+    }
+
+    /// The definition of `module::name`, created in `store` if it is a host function.
+    pub fn get(&self, store: &mut Store<T>, module: &str, name: &str) -> Option<Extern> {
+        let _ = (store, module, name);
+        todo!()
+    }
+
+    /// Resolves `module`'s imports and instantiates it (running its start function).
+    pub fn instantiate(&self, store: &mut Store<T>, module: &Module) -> Result<Instance, Error> {
+        let _ = (store, module);
+        todo!()
+    }
+}

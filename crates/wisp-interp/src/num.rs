@@ -1,0 +1,1 @@
+//! Spec-exact numeric semantics (placeholder, filled in by the numerics work).

@@ -1,0 +1,227 @@
+//! The store: owner of every runtime entity, addressed by index.
+//!
+//! Entities live in plain vectors inside [`StoreInner`]; the public handles
+//! ([`crate::Func`], [`Global`], [`Memory`], [`Table`], [`crate::Instance`])
+//! are indices into them. Entities are never removed, so a handle stays valid
+//! for the store's lifetime. Handles carry no store identity: using a handle
+//! with a store other than the one that created it is a logic error that
+//! yields wrong entities (never memory unsafety or a panic-free guarantee
+//! beyond bounds checks).
+
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use wisp_core::{FuncType, GlobalType, RefType, TableType};
+
+use crate::config::Engine;
+use crate::func::HostFunc;
+use crate::instance::Extern;
+use crate::module::ModuleInner;
+
+/// Owns all runtime state plus the embedder's data `T`.
+pub struct Store<T> {
+    pub(crate) inner: StoreInner,
+    /// Host function closures, indexed by [`FuncEntity::Host::host_index`].
+    pub(crate) host_funcs: Vec<Arc<HostFunc<T>>>,
+    data: T,
+}
+
+impl<T> core::fmt::Debug for Store<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Store")
+            .field("funcs", &self.inner.funcs.len())
+            .field("instances", &self.inner.instances.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The part of the store the executor works on; not generic over `T`.
+#[derive(Debug)]
+pub(crate) struct StoreInner {
+    pub engine: Engine,
+    /// Interned function types; `FuncEntity::type_id` indexes here.
+    pub types: Vec<FuncType>,
+    pub type_ids: BTreeMap<FuncType, u32>,
+    pub funcs: Vec<FuncEntity>,
+    pub instances: Vec<InstanceEntity>,
+    pub tables: Vec<TableEntity>,
+    pub memories: Vec<wisp_memory::Memory>,
+    pub globals: Vec<GlobalEntity>,
+    pub elems: Vec<ElemEntity>,
+    pub datas: Vec<DataEntity>,
+    /// Remaining fuel (meaningful only when the engine consumes fuel).
+    pub fuel: u64,
+    /// Fuel consumed since the last `set_fuel`, for error messages.
+    pub fuel_total: u64,
+}
+
+/// A function in the store.
+#[derive(Debug)]
+pub(crate) struct FuncEntity {
+    /// Index into [`StoreInner::types`].
+    pub type_id: u32,
+    pub kind: FuncKind,
+}
+
+#[derive(Debug)]
+pub(crate) enum FuncKind {
+    /// A function defined by a module instance.
+    Wasm {
+        /// The instance the function belongs to (index into `instances`).
+        instance: u32,
+        module: Arc<ModuleInner>,
+        /// Index among the module's *defined* functions.
+        defined_index: u32,
+    },
+    /// A host function (index into `Store::host_funcs`).
+    Host { host_index: u32 },
+}
+
+/// A module instance's index spaces, resolved to store addresses.
+#[derive(Debug)]
+pub(crate) struct InstanceEntity {
+    pub module: Arc<ModuleInner>,
+    /// Module type index → store type id.
+    pub type_ids: Box<[u32]>,
+    pub funcs: Box<[u32]>,
+    pub tables: Box<[u32]>,
+    pub memories: Box<[u32]>,
+    pub globals: Box<[u32]>,
+    pub elems: Box<[u32]>,
+    pub datas: Box<[u32]>,
+    pub exports: BTreeMap<String, Extern>,
+}
+
+/// A table: its type and raw reference slots (see `value.rs` for the encoding).
+#[derive(Debug)]
+pub(crate) struct TableEntity {
+    pub ty: TableType,
+    pub elements: Vec<u64>,
+}
+
+/// A global: its type and raw value.
+#[derive(Debug)]
+pub(crate) struct GlobalEntity {
+    pub ty: GlobalType,
+    pub value: u64,
+}
+
+/// An element segment instance; `items` is emptied by `elem.drop`.
+#[derive(Debug)]
+pub(crate) struct ElemEntity {
+    pub ty: RefType,
+    pub items: Vec<u64>,
+}
+
+/// A data segment instance: a range of the module's bytes, emptied by `data.drop`.
+#[derive(Debug)]
+pub(crate) struct DataEntity {
+    pub bytes: Arc<[u8]>,
+    pub range: core::ops::Range<usize>,
+}
+
+impl DataEntity {
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes[self.range.clone()]
+    }
+}
+
+impl StoreInner {
+    /// Interns a function type, returning its store type id.
+    pub fn intern_type(&mut self, ty: &FuncType) -> u32 {
+        if let Some(&id) = self.type_ids.get(ty) {
+            return id;
+        }
+        let id = self.types.len() as u32;
+        self.types.push(ty.clone());
+        self.type_ids.insert(ty.clone(), id);
+        id
+    }
+
+    pub fn func_type(&self, func: u32) -> &FuncType {
+        &self.types[self.funcs[func as usize].type_id as usize]
+    }
+}
+
+impl<T> Store<T> {
+    /// Creates an empty store holding `data`.
+    pub fn new(engine: &Engine, data: T) -> Self {
+        Self {
+            inner: StoreInner {
+                engine: engine.clone(),
+                types: Vec::new(),
+                type_ids: BTreeMap::new(),
+                funcs: Vec::new(),
+                instances: Vec::new(),
+                tables: Vec::new(),
+                memories: Vec::new(),
+                globals: Vec::new(),
+                elems: Vec::new(),
+                datas: Vec::new(),
+                fuel: 0,
+                fuel_total: 0,
+            },
+            host_funcs: Vec::new(),
+            data,
+        }
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    pub fn data(&self) -> &T {
+        &self.data
+    }
+
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.data
+    }
+
+    pub fn into_data(self) -> T {
+        self.data
+    }
+
+    /// Sets the remaining fuel. Errors when the engine does not consume fuel.
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<(), crate::Error> {
+        if !self.inner.engine.config().get_consume_fuel() {
+            return Err(crate::Error::FuelDisabled);
+        }
+        self.inner.fuel = fuel;
+        self.inner.fuel_total = fuel;
+        Ok(())
+    }
+
+    /// Adds fuel to what remains.
+    pub fn add_fuel(&mut self, fuel: u64) -> Result<(), crate::Error> {
+        if !self.inner.engine.config().get_consume_fuel() {
+            return Err(crate::Error::FuelDisabled);
+        }
+        self.inner.fuel = self.inner.fuel.saturating_add(fuel);
+        self.inner.fuel_total = self.inner.fuel_total.saturating_add(fuel);
+        Ok(())
+    }
+
+    /// The remaining fuel. Errors when the engine does not consume fuel.
+    pub fn get_fuel(&self) -> Result<u64, crate::Error> {
+        if !self.inner.engine.config().get_consume_fuel() {
+            return Err(crate::Error::FuelDisabled);
+        }
+        Ok(self.inner.fuel)
+    }
+}
+
+/// A handle to a global in a [`Store`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Global(pub(crate) u32);
+
+/// A handle to a linear memory in a [`Store`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Memory(pub(crate) u32);
+
+/// A handle to a table in a [`Store`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Table(pub(crate) u32);

@@ -1,0 +1,1 @@
+//! Fuzzing library (in progress).

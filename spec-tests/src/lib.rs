@@ -1,0 +1,1 @@
+//! Spec test runner (in progress).
