@@ -5,7 +5,10 @@ use wisp_core::ExternKind;
 use crate::error::Error;
 use crate::func::Func;
 use crate::module::Module;
-use crate::store::{Global, Memory, Store, Table};
+use crate::global::Global;
+use crate::memory::Memory;
+use crate::store::Store;
+use crate::table::Table;
 
 /// An external value: what an import receives and an export provides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -24,12 +24,15 @@ mod config;
 mod error;
 mod exec;
 mod func;
+mod global;
 mod instance;
 pub mod ir;
 mod linker;
+mod memory;
 mod module;
 mod num;
 mod store;
+mod table;
 mod translate;
 mod value;
 
@@ -42,7 +45,10 @@ pub use func::{
 pub use instance::{Extern, Instance};
 pub use linker::Linker;
 pub use module::{ExportType, ImportType, Module};
-pub use store::{Global, Memory, Store, Table};
+pub use global::Global;
+pub use memory::Memory;
+pub use store::Store;
+pub use table::Table;
 pub use value::{ExternRef, Val};
 pub use wisp_core::{
     ExternKind, Features, FuncType, GlobalType, MemoryType, Mutability, RefType, TableType,

@@ -213,15 +213,3 @@ impl<T> Store<T> {
         Ok(self.inner.fuel)
     }
 }
-
-/// A handle to a global in a [`Store`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Global(pub(crate) u32);
-
-/// A handle to a linear memory in a [`Store`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Memory(pub(crate) u32);
-
-/// A handle to a table in a [`Store`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Table(pub(crate) u32);
