@@ -1,15 +1,16 @@
 //! Functions: handles, host functions, calls (plain, typed and resumable).
 
 use alloc::boxed::Box;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::any::Any;
 use core::marker::PhantomData;
 
-use wisp_core::FuncType;
+use wisp_core::{FuncType, ValType};
 
 use crate::error::{Error, Trap};
 use crate::exec::ExecState;
-use crate::store::Store;
+use crate::store::{FuncEntity, FuncKind, Store};
 use crate::value::Val;
 
 /// A handle to a function (Wasm or host) in a [`Store`].
@@ -131,9 +132,12 @@ impl ResumableCall {
 
     /// Resumes the call. `host_results` are the results of the host function
     /// that suspended it (empty when it was suspended by fuel).
-    pub fn resume<T>(self, store: &mut Store<T>, host_results: &[Val]) -> Result<CallOutcome, Error> {
-        let _ = (store, host_results);
-        todo!()
+    pub fn resume<T>(
+        self,
+        store: &mut Store<T>,
+        host_results: &[Val],
+    ) -> Result<CallOutcome, Error> {
+        crate::call::resume(store, self, host_results)
     }
 }
 
@@ -144,8 +148,19 @@ impl Func {
         ty: FuncType,
         f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), HostError> + Send + Sync + 'static,
     ) -> Func {
-        let _ = (store, ty, f);
-        todo!()
+        Func::new_arc(store, ty, Arc::new(f))
+    }
+
+    /// Creates a host function from an already shared closure.
+    pub(crate) fn new_arc<T>(store: &mut Store<T>, ty: FuncType, f: Arc<HostFunc<T>>) -> Func {
+        let host_index = store.host_funcs.len() as u32;
+        store.host_funcs.push(f);
+        let type_id = store.inner.intern_type(&ty);
+        store.inner.funcs.push(FuncEntity {
+            type_id,
+            kind: FuncKind::Host { host_index },
+        });
+        Func(store.inner.funcs.len() as u32 - 1)
     }
 
     /// The function's type.
@@ -155,41 +170,80 @@ impl Func {
 
     /// Calls the function. `results` must have exactly as many entries as the
     /// function has results. Running out of fuel or a host suspension is an error.
-    pub fn call<T>(&self, store: &mut Store<T>, params: &[Val], results: &mut [Val]) -> Result<(), Error> {
-        let _ = (store, params, results);
-        todo!()
+    pub fn call<T>(
+        &self,
+        store: &mut Store<T>,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<(), Error> {
+        let expected = store.inner.func_type(self.0).results().len();
+        if results.len() != expected {
+            return Err(Error::Api(alloc::format!(
+                "function returns {expected} value(s), but room for {} was given",
+                results.len()
+            )));
+        }
+        match crate::call::start(store, *self, params)? {
+            CallOutcome::Complete(values) => {
+                results.copy_from_slice(&values);
+                Ok(())
+            }
+            CallOutcome::Suspended(call) => Err(match call.reason {
+                SuspendReason::OutOfFuel { .. } => Error::OutOfFuel {
+                    consumed: store.inner.fuel_total - store.inner.fuel,
+                    total: store.inner.fuel_total,
+                },
+                SuspendReason::Host { func, .. } => Error::HostSuspended {
+                    func: alloc::format!("{:?}", func),
+                },
+            }),
+        }
     }
 
     /// Calls the function so that it can be suspended (out of fuel, or a host
     /// function asking to) and resumed.
-    pub fn call_resumable<T>(&self, store: &mut Store<T>, params: &[Val]) -> Result<CallOutcome, Error> {
-        let _ = (store, params);
-        todo!()
+    pub fn call_resumable<T>(
+        &self,
+        store: &mut Store<T>,
+        params: &[Val],
+    ) -> Result<CallOutcome, Error> {
+        crate::call::start(store, *self, params)
     }
 
     /// A statically typed view of the function; errors when the types differ.
-    pub fn typed<P: WasmParams, R: WasmResults, T>(&self, store: &Store<T>) -> Result<TypedFunc<P, R>, Error> {
-        let _ = store;
-        todo!()
+    pub fn typed<P: WasmParams, R: WasmResults, T>(
+        &self,
+        store: &Store<T>,
+    ) -> Result<TypedFunc<P, R>, Error> {
+        let ty = store.inner.func_type(self.0);
+        if ty.params() != P::types().as_slice() || ty.results() != R::types().as_slice() {
+            return Err(Error::Api(alloc::format!(
+                "function of type {ty} does not match the requested static type"
+            )));
+        }
+        Ok(TypedFunc {
+            func: *self,
+            _marker: PhantomData,
+        })
     }
 }
 
 /// A Rust type that corresponds to a Wasm value type.
 pub trait WasmTy: Sized {
-    fn ty() -> wisp_core::ValType;
+    fn ty() -> ValType;
     fn into_val(self) -> Val;
     fn from_val(v: Val) -> Option<Self>;
 }
 
 /// A tuple of [`WasmTy`] used as parameters.
 pub trait WasmParams: Sized {
-    fn types() -> Vec<wisp_core::ValType>;
+    fn types() -> Vec<ValType>;
     fn into_vals(self) -> Vec<Val>;
 }
 
 /// A tuple of [`WasmTy`] (or a single one) used as results.
 pub trait WasmResults: Sized {
-    fn types() -> Vec<wisp_core::ValType>;
+    fn types() -> Vec<ValType>;
     fn from_vals(vals: &[Val]) -> Option<Self>;
 }
 
@@ -206,7 +260,113 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
     }
 
     pub fn call<T>(&self, store: &mut Store<T>, params: P) -> Result<R, Error> {
-        let _ = (store, params);
-        todo!()
+        let params = params.into_vals();
+        let mut results: Vec<Val> = R::types().into_iter().map(Val::default_for).collect();
+        self.func.call(store, &params, &mut results)?;
+        R::from_vals(&results).ok_or_else(|| Error::Api("result type mismatch".into()))
+    }
+}
+
+macro_rules! wasm_ty {
+    ($($rust:ty => $variant:ident, $valty:ident, |$v:ident| $into:expr, |$w:ident| $from:expr;)*) => {$(
+        impl WasmTy for $rust {
+            fn ty() -> ValType {
+                ValType::$valty
+            }
+            fn into_val(self) -> Val {
+                let $v = self;
+                Val::$variant($into)
+            }
+            fn from_val(v: Val) -> Option<Self> {
+                match v {
+                    Val::$variant($w) => Some($from),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+wasm_ty! {
+    i32 => I32, I32, |v| v, |w| w;
+    u32 => I32, I32, |v| v as i32, |w| w as u32;
+    i64 => I64, I64, |v| v, |w| w;
+    u64 => I64, I64, |v| v as i64, |w| w as u64;
+    f32 => F32, F32, |v| v.to_bits(), |w| f32::from_bits(w);
+    f64 => F64, F64, |v| v.to_bits(), |w| f64::from_bits(w);
+    Option<Func> => FuncRef, FUNCREF, |v| v, |w| w;
+    Option<crate::ExternRef> => ExternRef, EXTERNREF, |v| v, |w| w;
+}
+
+impl<A: WasmTy> WasmResults for A {
+    fn types() -> Vec<ValType> {
+        alloc::vec![A::ty()]
+    }
+    fn from_vals(vals: &[Val]) -> Option<Self> {
+        match vals {
+            [v] => A::from_val(*v),
+            _ => None,
+        }
+    }
+}
+
+impl<A: WasmTy> WasmParams for A {
+    fn types() -> Vec<ValType> {
+        alloc::vec![A::ty()]
+    }
+    fn into_vals(self) -> Vec<Val> {
+        alloc::vec![self.into_val()]
+    }
+}
+
+macro_rules! wasm_tuples {
+    ($(($($t:ident),*))*) => {$(
+        #[allow(non_snake_case, reason = "tuple fields are named after their type parameters")]
+        impl<$($t: WasmTy),*> WasmParams for ($($t,)*) {
+            fn types() -> Vec<ValType> {
+                alloc::vec![$($t::ty()),*]
+            }
+            fn into_vals(self) -> Vec<Val> {
+                let ($($t,)*) = self;
+                alloc::vec![$($t.into_val()),*]
+            }
+        }
+
+        #[allow(non_snake_case, reason = "tuple fields are named after their type parameters")]
+        impl<$($t: WasmTy),*> WasmResults for ($($t,)*) {
+            fn types() -> Vec<ValType> {
+                alloc::vec![$($t::ty()),*]
+            }
+            fn from_vals(vals: &[Val]) -> Option<Self> {
+                let mut it = vals.iter();
+                let r = ($($t::from_val(*it.next()?)?,)*);
+                it.next().is_none().then_some(r)
+            }
+        }
+    )*};
+}
+
+wasm_tuples! {
+    ()
+    (A, B)
+    (A, B, C)
+    (A, B, C, D)
+    (A, B, C, D, E)
+    (A, B, C, D, E, F)
+    (A, B, C, D, E, F, G)
+    (A, B, C, D, E, F, G, H)
+}
+
+#[cfg(test)]
+mod typed_tests {
+    use super::*;
+
+    #[test]
+    fn tuple_types_round_trip() {
+        assert_eq!(<(i32, f64)>::types(), alloc::vec![ValType::I32, ValType::F64]);
+        let vals = (7i32, 1.5f64).into_vals();
+        assert_eq!(<(i32, f64)>::from_vals(&vals), Some((7, 1.5)));
+        assert_eq!(<(i32, f64)>::from_vals(&vals[..1]), None);
+        assert_eq!(<()>::types(), alloc::vec![]);
     }
 }

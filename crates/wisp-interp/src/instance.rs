@@ -83,9 +83,12 @@ pub struct Instance(pub(crate) u32);
 impl Instance {
     /// Instantiates `module` with `imports` given in the module's import order,
     /// then runs its start function.
-    pub fn new<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> Result<Instance, Error> {
-        let _ = (store, module, imports);
-        todo!()
+    pub fn new<T>(
+        store: &mut Store<T>,
+        module: &Module,
+        imports: &[Extern],
+    ) -> Result<Instance, Error> {
+        crate::instantiate::instantiate(store, module, imports)
     }
 
     /// The export called `name`.

@@ -20,12 +20,14 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod call;
 mod config;
 mod error;
 mod exec;
 mod func;
 mod global;
 mod instance;
+mod instantiate;
 pub mod ir;
 mod linker;
 mod memory;
@@ -44,7 +46,7 @@ pub use func::{
 };
 pub use instance::{Extern, Instance};
 pub use linker::Linker;
-pub use module::{ExportType, ImportType, Module};
+pub use module::{ExportType, ExternType, ImportType, Module};
 pub use global::Global;
 pub use memory::Memory;
 pub use store::Store;

@@ -51,9 +51,25 @@ impl<T> Linker<T> {
     }
 
     /// Defines `module::name` as `item`.
-    pub fn define(&mut self, module: &str, name: &str, item: impl Into<Extern>) -> Result<&mut Self, LinkError> {
-        let _ = (module, name, item);
-        todo!()
+    pub fn define(
+        &mut self,
+        module: &str,
+        name: &str,
+        item: impl Into<Extern>,
+    ) -> Result<&mut Self, LinkError> {
+        self.insert(module, name, Definition::Extern(item.into()))
+    }
+
+    fn insert(&mut self, module: &str, name: &str, def: Definition<T>) -> Result<&mut Self, LinkError> {
+        let key = (String::from(module), String::from(name));
+        if !self.allow_shadowing && self.defs.contains_key(&key) {
+            return Err(LinkError::Duplicate {
+                module: key.0,
+                name: key.1,
+            });
+        }
+        self.defs.insert(key, def);
+        Ok(self)
     }
 
     /// Defines `module::name` as a host function of type `ty`.
@@ -64,25 +80,49 @@ impl<T> Linker<T> {
         ty: FuncType,
         f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), HostError> + Send + Sync + 'static,
     ) -> Result<&mut Self, LinkError> {
-        let _ = (module, name, ty, f);
-        todo!()
+        self.insert(module, name, Definition::Host(ty, Arc::new(f)))
     }
 
     /// Defines every export of `instance` under the module name `module`.
-    pub fn instance(&mut self, store: &mut Store<T>, module: &str, instance: Instance) -> Result<&mut Self, LinkError> {
-        let _ = (store, module, instance);
-        todo!()
+    pub fn instance(
+        &mut self,
+        store: &mut Store<T>,
+        module: &str,
+        instance: Instance,
+    ) -> Result<&mut Self, LinkError> {
+        let exports: alloc::vec::Vec<(String, Extern)> = instance
+            .exports(store)
+            .map(|(n, e)| (String::from(n), e))
+            .collect();
+        for (name, value) in exports {
+            self.define(module, &name, value)?;
+        }
+        Ok(self)
     }
 
     /// The definition of `module::name`, created in `store` if it is a host function.
     pub fn get(&self, store: &mut Store<T>, module: &str, name: &str) -> Option<Extern> {
-        let _ = (store, module, name);
-        todo!()
+        let def = self.defs.get(&(String::from(module), String::from(name)))?;
+        Some(match def {
+            Definition::Extern(e) => *e,
+            Definition::Host(ty, f) => {
+                Extern::Func(crate::Func::new_arc(store, ty.clone(), Arc::clone(f)))
+            }
+        })
     }
 
     /// Resolves `module`'s imports and instantiates it (running its start function).
     pub fn instantiate(&self, store: &mut Store<T>, module: &Module) -> Result<Instance, Error> {
-        let _ = (store, module);
-        todo!()
+        let mut imports = alloc::vec::Vec::with_capacity(module.inner.decoded.imports.len());
+        for import in &module.inner.decoded.imports {
+            let value = self.get(store, &import.module, &import.name).ok_or_else(|| {
+                LinkError::UnknownImport {
+                    module: import.module.clone(),
+                    name: import.name.clone(),
+                }
+            })?;
+            imports.push(value);
+        }
+        Instance::new(store, module, &imports)
     }
 }

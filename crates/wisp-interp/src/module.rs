@@ -25,6 +25,21 @@ pub(crate) struct ModuleInner {
     pub funcs: Box<[CompiledFunc]>,
 }
 
+impl ModuleInner {
+    /// The type an import requires (`None` for kinds wisp does not run, e.g. tags,
+    /// which validation rejects).
+    pub(crate) fn import_type(&self, desc: &wisp_decode::ImportDesc) -> Option<ExternType> {
+        use wisp_decode::ImportDesc;
+        Some(match desc {
+            ImportDesc::Func(t) => ExternType::Func(self.decoded.types.get(*t as usize)?.clone()),
+            ImportDesc::Table(t) => ExternType::Table(*t),
+            ImportDesc::Memory(m) => ExternType::Memory(*m),
+            ImportDesc::Global(g) => ExternType::Global(*g),
+            ImportDesc::Tag(_) => return None,
+        })
+    }
+}
+
 /// The type of an import or export.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExternType {
@@ -39,7 +54,7 @@ pub enum ExternType {
 pub struct ImportType {
     pub module: String,
     pub name: String,
-    pub kind: ExternKind,
+    pub ty: ExternType,
 }
 
 /// One export of a module.
@@ -49,17 +64,59 @@ pub struct ExportType {
     pub kind: ExternKind,
 }
 
+impl ExternType {
+    pub fn kind(&self) -> ExternKind {
+        match self {
+            ExternType::Func(_) => ExternKind::Func,
+            ExternType::Table(_) => ExternKind::Table,
+            ExternType::Memory(_) => ExternKind::Memory,
+            ExternType::Global(_) => ExternKind::Global,
+        }
+    }
+}
+
+impl core::fmt::Display for ExternType {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ExternType::Func(t) => write!(f, "{t}"),
+            ExternType::Table(t) => match t.max {
+                Some(max) => write!(f, "(table {} {max} {})", t.min, t.element),
+                None => write!(f, "(table {} {})", t.min, t.element),
+            },
+            ExternType::Memory(m) => match m.max {
+                Some(max) => write!(f, "(memory {} {max})", m.min),
+                None => write!(f, "(memory {})", m.min),
+            },
+            ExternType::Global(g) => match g.mutability {
+                wisp_core::Mutability::Var => write!(f, "(global (mut {}))", g.content),
+                wisp_core::Mutability::Const => write!(f, "(global {})", g.content),
+            },
+        }
+    }
+}
+
 impl Module {
     /// Decodes, validates and translates `bytes`.
     pub fn new(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
-        let _ = (engine, bytes);
-        todo!()
+        let features = engine.config().get_features();
+        let decoded = wisp_decode::decode(bytes, features)?;
+        let ctx = wisp_validate::validate_module(&decoded, features)?;
+        let funcs = crate::translate::translate_module(&decoded, &ctx, engine.config())?;
+        Ok(Module {
+            inner: Arc::new(ModuleInner {
+                engine: engine.clone(),
+                decoded,
+                funcs,
+            }),
+        })
     }
 
     /// Decodes and validates `bytes` without translating.
     pub fn validate(engine: &Engine, bytes: &[u8]) -> Result<(), Error> {
-        let _ = (engine, bytes);
-        todo!()
+        let features = engine.config().get_features();
+        let decoded = wisp_decode::decode(bytes, features)?;
+        wisp_validate::validate(&decoded, features)?;
+        Ok(())
     }
 
     pub fn engine(&self) -> &Engine {
@@ -73,10 +130,12 @@ impl Module {
 
     /// The module's imports, in order.
     pub fn imports(&self) -> impl Iterator<Item = ImportType> + '_ {
-        self.inner.decoded.imports.iter().map(|i| ImportType {
-            module: i.module.clone(),
-            name: i.name.clone(),
-            kind: i.desc.kind(),
+        self.inner.decoded.imports.iter().filter_map(|i| {
+            Some(ImportType {
+                module: i.module.clone(),
+                name: i.name.clone(),
+                ty: self.inner.import_type(&i.desc)?,
+            })
         })
     }
 

@@ -1,0 +1,217 @@
+//! The call driver: runs the executor, services host calls, and turns its
+//! exits into results, suspensions, or errors with a Wasm backtrace.
+
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use wisp_core::TrapCode;
+
+use crate::error::{Error, FrameInfo, Trap};
+use crate::exec::{self, ExecState, Exit};
+use crate::func::{CallOutcome, Caller, Func, HostError, ResumableCall, SuspendReason};
+use crate::store::{FuncKind, Store, StoreInner};
+use crate::value::Val;
+
+/// Checks `params` against the function's parameter types.
+fn check_params(s: &StoreInner, func: Func, params: &[Val]) -> Result<(), Error> {
+    let ty = s.func_type(func.addr());
+    if ty.params().len() != params.len()
+        || ty.params().iter().zip(params).any(|(t, v)| *t != v.ty())
+    {
+        return Err(Error::Api(alloc::format!(
+            "function of type {ty} called with {} argument(s) of the wrong type(s)",
+            params.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Starts a call of `func` and runs it until it completes or suspends.
+pub(crate) fn start<T>(store: &mut Store<T>, func: Func, params: &[Val]) -> Result<CallOutcome, Error> {
+    check_params(&store.inner, func, params)?;
+    match store.inner.funcs[func.addr() as usize].kind {
+        FuncKind::Host { .. } => {
+            let mut results = default_results(&store.inner, func.addr());
+            match call_host(store, func.addr(), None, params, &mut results) {
+                Ok(()) => Ok(CallOutcome::Complete(results)),
+                Err(HostError::Trap(t)) => Err(Error::Trap(t)),
+                Err(HostError::Suspend(payload)) => Ok(CallOutcome::Suspended(ResumableCall {
+                    state: ExecState::default(),
+                    reason: SuspendReason::Host { func, payload },
+                    func,
+                    host_slot: None,
+                })),
+            }
+        }
+        FuncKind::Wasm { .. } => {
+            let args: Vec<u64> = params.iter().map(|v| v.to_raw()).collect();
+            let mut state = ExecState::default();
+            exec::enter(&store.inner, &mut state, func.addr(), &args)
+                .map_err(|code| trap_error(&store.inner, &state, code))?;
+            drive(store, state, func)
+        }
+    }
+}
+
+/// Resumes a suspended call with the results of the host function that suspended it.
+pub(crate) fn resume<T>(
+    store: &mut Store<T>,
+    call: ResumableCall,
+    host_results: &[Val],
+) -> Result<CallOutcome, Error> {
+    let ResumableCall {
+        mut state,
+        reason,
+        func,
+        host_slot,
+    } = call;
+    if let SuspendReason::Host { func: host, .. } = reason {
+        let ty = store.inner.func_type(host.addr());
+        if ty.results().len() != host_results.len()
+            || ty.results().iter().zip(host_results).any(|(t, v)| *t != v.ty())
+        {
+            return Err(Error::Api(alloc::format!(
+                "resumed with results that do not match host function type {ty}"
+            )));
+        }
+        match host_slot {
+            Some(slot) => write_raw(&mut state, slot, host_results),
+            // The embedder called the host function directly: nothing else to run.
+            None => return Ok(CallOutcome::Complete(host_results.to_vec())),
+        }
+    } else if !host_results.is_empty() {
+        return Err(Error::Api(
+            "a call suspended by fuel is resumed with no values".into(),
+        ));
+    }
+    drive(store, state, func)
+}
+
+fn write_raw(state: &mut ExecState, slot: usize, values: &[Val]) {
+    for (i, v) in values.iter().enumerate() {
+        state.stack[slot + i] = v.to_raw();
+    }
+}
+
+fn default_results(s: &StoreInner, func: u32) -> Vec<Val> {
+    s.func_type(func)
+        .results()
+        .iter()
+        .map(|&t| Val::default_for(t))
+        .collect()
+}
+
+/// Runs the executor until the call completes, suspends or traps.
+fn drive<T>(store: &mut Store<T>, mut state: ExecState, func: Func) -> Result<CallOutcome, Error> {
+    loop {
+        match exec::run(&mut store.inner, &mut state) {
+            Ok(Exit::Return) => {
+                let ty = store.inner.func_type(func.addr());
+                let results = ty
+                    .results()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &t)| Val::from_raw(state.stack[i], t))
+                    .collect();
+                return Ok(CallOutcome::Complete(results));
+            }
+            Ok(Exit::OutOfFuel { required }) => {
+                return Ok(CallOutcome::Suspended(ResumableCall {
+                    state,
+                    reason: SuspendReason::OutOfFuel { required },
+                    func,
+                    host_slot: None,
+                }));
+            }
+            Ok(Exit::HostCall { func: host, slot }) => {
+                let caller_instance = state.frames.last().and_then(|f| {
+                    match store.inner.funcs[f.func as usize].kind {
+                        FuncKind::Wasm { instance, .. } => Some(crate::Instance(instance)),
+                        FuncKind::Host { .. } => None,
+                    }
+                });
+                let ty = store.inner.func_type(host);
+                let args: Vec<Val> = ty
+                    .params()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &t)| Val::from_raw(state.stack[slot + i], t))
+                    .collect();
+                let mut results = default_results(&store.inner, host);
+                match call_host(store, host, caller_instance, &args, &mut results) {
+                    Ok(()) => write_raw(&mut state, slot, &results),
+                    Err(HostError::Trap(mut trap)) => {
+                        trap.backtrace = backtrace(&store.inner, &state);
+                        return Err(Error::Trap(trap));
+                    }
+                    Err(HostError::Suspend(payload)) => {
+                        return Ok(CallOutcome::Suspended(ResumableCall {
+                            state,
+                            reason: SuspendReason::Host {
+                                func: Func::from_addr(host),
+                                payload,
+                            },
+                            func,
+                            host_slot: Some(slot),
+                        }));
+                    }
+                }
+            }
+            Err(code) => return Err(trap_error(&store.inner, &state, code)),
+        }
+    }
+}
+
+/// Calls host function `func`, checking the types of what it returns.
+fn call_host<T>(
+    store: &mut Store<T>,
+    func: u32,
+    instance: Option<crate::Instance>,
+    args: &[Val],
+    results: &mut [Val],
+) -> Result<(), HostError> {
+    let FuncKind::Host { host_index } = store.inner.funcs[func as usize].kind else {
+        return Err(HostError::Trap(Trap::host("not a host function")));
+    };
+    let host = Arc::clone(&store.host_funcs[host_index as usize]);
+    host(Caller { store, instance }, args, results)?;
+    let ty = store.inner.func_type(func);
+    if ty.results().iter().zip(results.iter()).any(|(t, v)| *t != v.ty()) {
+        return Err(HostError::Trap(Trap::host(alloc::format!(
+            "host function returned values that do not match its type {ty}"
+        ))));
+    }
+    Ok(())
+}
+
+/// Builds the trap error for `code`, with the backtrace of `state`'s frames.
+#[cold]
+fn trap_error(s: &StoreInner, state: &ExecState, code: TrapCode) -> Error {
+    let mut trap = Trap::new(code);
+    trap.backtrace = backtrace(s, state);
+    Error::Trap(trap)
+}
+
+/// The Wasm backtrace of `state`, innermost frame first.
+fn backtrace(s: &StoreInner, state: &ExecState) -> Vec<FrameInfo> {
+    const MAX_FRAMES: usize = 64;
+    let mut frames = vec![];
+    for frame in state.frames.iter().rev().take(MAX_FRAMES) {
+        if let FuncKind::Wasm {
+            module,
+            defined_index,
+            ..
+        } = &s.funcs[frame.func as usize].kind
+        {
+            let decoded = &module.decoded;
+            let func_index = decoded.num_imported.funcs + defined_index;
+            frames.push(FrameInfo {
+                func_index,
+                func_name: decoded.func_name(func_index).map(Into::into),
+                module_name: decoded.names.module.clone(),
+            });
+        }
+    }
+    frames
+}
