@@ -18,7 +18,7 @@ mod decoder;
 mod error;
 mod module;
 
-pub use decoder::decode;
-pub use error::DecodeError;
+pub use decoder::{decode, wasm_features};
+pub use error::{DecodeError, ReadContext};
 pub use module::*;
 pub use wasmparser;

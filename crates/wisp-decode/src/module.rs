@@ -11,7 +11,10 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::ops::Range;
 
-use wisp_core::{ExternKind, FuncType, GlobalType, MemoryType, RefType, TableType, ValType};
+use wasmparser::{BinaryReader, OperatorsReader};
+use wisp_core::{
+    ExternKind, Features, FuncType, GlobalType, MemoryType, RefType, TableType, ValType,
+};
 
 /// A decoded WebAssembly module.
 ///
@@ -51,6 +54,9 @@ pub struct Module {
     pub names: Names,
     /// Number of imported functions, tables, memories and globals.
     pub num_imported: ImportCounts,
+    /// The proposals the module was decoded with (operators must be read with
+    /// the same, see [`Module::operators_reader`]).
+    pub features: Features,
 }
 
 /// How many entities of each kind are imported (they precede definitions in each index space).
@@ -163,7 +169,9 @@ pub enum ConstOp {
     I64Sub,
     I64Mul,
     /// Any other instruction; `offset` is where it starts.
-    NonConstant { offset: usize },
+    NonConstant {
+        offset: usize,
+    },
 }
 
 /// An element segment.
@@ -260,6 +268,22 @@ impl Module {
     /// The instruction bytes of a defined function's body.
     pub fn code(&self, body: &FuncBody) -> &[u8] {
         &self.bytes[body.code.clone()]
+    }
+
+    /// A reader over the instructions of a defined function's body, configured
+    /// with the features the module was decoded with, reporting offsets
+    /// relative to the start of the module binary.
+    ///
+    /// Prefer this to building an `OperatorsReader` by hand: a reader created
+    /// with `BinaryReader::new` enables every proposal, and so would, e.g.,
+    /// accept a non-zero memory index after `memory.size`.
+    pub fn operators_reader(&self, body: &FuncBody) -> OperatorsReader<'_> {
+        let code = self.bytes.get(body.code.clone()).unwrap_or(&[]);
+        OperatorsReader::new(BinaryReader::new_features(
+            code,
+            body.code.start as u64,
+            crate::wasm_features(&self.features),
+        ))
     }
 
     /// The bytes of a data segment.
