@@ -1,15 +1,22 @@
 //! Validation of decoded WebAssembly modules, written from the spec.
 //!
 //! Two layers:
-//! - module rules ([`validate_module`]): limits, types, imports and exports,
-//!   start, constant expressions, element and data segments, data count;
-//! - function bodies ([`validate_function`]): the operand and control stacks
-//!   of the spec appendix's validation algorithm.
+//! - module rules ([`validate_module`], `module.rs`): limits, types, imports
+//!   and exports, start, constant expressions (`const_expr.rs`), element and
+//!   data segments, data count;
+//! - function bodies ([`validate_function`], `func/`): the operand and control
+//!   stacks of the spec appendix's validation algorithm.
 //!
 //! Function validation drives a [`FuncSink`]: after each operator is
 //! validated, the sink receives it together with the [`OpFacts`] the
 //! validator knew just before it, so the interpreter's translator compiles a
-//! body in the same single pass. [`NoSink`] validates only.
+//! body in the same single pass. [`NoSink`] validates only; [`validate`] does
+//! both layers for a whole module.
+//!
+//! Proposals are gated in one place (`features.rs`) against
+//! [`wisp_core::Features`]; everything outside WebAssembly 2.0 (SIMD,
+//! threads, GC, ...) is rejected with a "not supported" message. Error
+//! messages begin with the wording of the spec tests' `assert_invalid`.
 #![no_std]
 #![forbid(unsafe_code)]
 
@@ -17,21 +24,21 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-pub use wisp_decode::wasmparser::Operator;
-use wisp_core::ValType;
+mod const_expr;
+mod context;
+mod error;
+mod features;
+mod func;
+mod module;
+mod types;
 
-/// A module or function that breaks a validation rule. `Display` includes the
-/// byte offset, e.g. `type mismatch: expected i32, found i64 (at offset 0x2a)`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message} (at offset {offset:#x})")]
-pub struct ValidationError {
-    /// What is wrong, in the wording of the spec tests' `assert_invalid` where one exists.
-    pub message: alloc::string::String,
-    pub offset: usize,
-    /// True for the few binary-format errors only detectable while reading code
-    /// (e.g. `data count section required`): the spec calls these "malformed".
-    pub malformed: bool,
-}
+pub use context::ModuleContext;
+pub use error::ValidationError;
+pub use func::{FuncAllocations, validate_function};
+pub use module::validate_module;
+pub use wisp_decode::wasmparser::Operator;
+
+use wisp_core::ValType;
 
 /// What the validator knew just before an operator, handed to a [`FuncSink`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,31 +76,16 @@ impl<'a> FuncSink<'a> for NoSink {
     }
 }
 
-/// Facts about a module that function validation needs (built by [`validate_module`]).
-#[derive(Debug, Clone, Default)]
-pub struct ModuleContext {}
-
-/// Reusable allocations for [`validate_function`].
-#[derive(Debug, Default)]
-pub struct FuncAllocations {}
-
-/// Checks the module-level rules.
-pub fn validate_module(
+/// Validates a whole module: module rules, then every function body.
+pub fn validate(
     module: &wisp_decode::Module,
     features: &wisp_core::Features,
-) -> Result<ModuleContext, ValidationError> {
-    let _ = (module, features);
-    todo!()
-}
-
-/// Validates the body of defined function `defined_index`, feeding `sink`.
-pub fn validate_function<'a, S: FuncSink<'a>>(
-    ctx: &ModuleContext,
-    module: &'a wisp_decode::Module,
-    defined_index: u32,
-    sink: &mut S,
-    allocs: &mut FuncAllocations,
-) -> Result<(), S::Error> {
-    let _ = (ctx, module, defined_index, sink, allocs);
-    todo!()
+) -> Result<(), ValidationError> {
+    let ctx = validate_module(module, features)?;
+    let mut allocs = FuncAllocations::default();
+    for index in 0..module.bodies.len() {
+        let index = u32::try_from(index).unwrap_or(u32::MAX);
+        validate_function(&ctx, module, index, &mut NoSink, &mut allocs)?;
+    }
+    Ok(())
 }

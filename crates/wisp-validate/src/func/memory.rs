@@ -1,0 +1,142 @@
+//! Memory instructions (spec "Validation › Instructions › Memory
+//! Instructions"): loads, stores, `memory.size`, `memory.grow`, and the
+//! bulk-memory `memory.fill`, `memory.copy`, `memory.init`, `data.drop`.
+//!
+//! WebAssembly 2.0 has at most one memory, so every memory index is 0 and a
+//! module without memory gets `unknown memory 0`.
+
+use alloc::format;
+
+use wisp_core::ValType;
+use wisp_decode::wasmparser::{MemArg, MemArgTarget, Operator};
+
+use super::FuncValidator;
+use crate::error::{Result, ValidationError};
+
+const I32: ValType = ValType::I32;
+const I64: ValType = ValType::I64;
+const F32: ValType = ValType::F32;
+const F64: ValType = ValType::F64;
+
+/// Alignment exponents from this value up do not fit the 2.0 memarg
+/// encoding (the spec tests call them "malformed memop flags").
+const MAX_ALIGN_EXPONENT: u8 = 32;
+
+impl FuncValidator<'_> {
+    /// Validates `op` if it is a memory instruction.
+    pub(super) fn memory(&mut self, op: &Operator<'_>) -> Option<Result<()>> {
+        use Operator as O;
+        Some(match op {
+            O::I32Load { memarg } => self.load(memarg, I32, 2),
+            O::I64Load { memarg } => self.load(memarg, I64, 3),
+            O::F32Load { memarg } => self.load(memarg, F32, 2),
+            O::F64Load { memarg } => self.load(memarg, F64, 3),
+            O::I32Load8S { memarg } | O::I32Load8U { memarg } => self.load(memarg, I32, 0),
+            O::I32Load16S { memarg } | O::I32Load16U { memarg } => self.load(memarg, I32, 1),
+            O::I64Load8S { memarg } | O::I64Load8U { memarg } => self.load(memarg, I64, 0),
+            O::I64Load16S { memarg } | O::I64Load16U { memarg } => self.load(memarg, I64, 1),
+            O::I64Load32S { memarg } | O::I64Load32U { memarg } => self.load(memarg, I64, 2),
+            O::I32Store { memarg } => self.store(memarg, I32, 2),
+            O::I64Store { memarg } => self.store(memarg, I64, 3),
+            O::F32Store { memarg } => self.store(memarg, F32, 2),
+            O::F64Store { memarg } => self.store(memarg, F64, 3),
+            O::I32Store8 { memarg } => self.store(memarg, I32, 0),
+            O::I32Store16 { memarg } => self.store(memarg, I32, 1),
+            O::I64Store8 { memarg } => self.store(memarg, I64, 0),
+            O::I64Store16 { memarg } => self.store(memarg, I64, 1),
+            O::I64Store32 { memarg } => self.store(memarg, I64, 2),
+            O::MemorySize { mem } => self.check_memory(*mem).map(|()| {
+                self.push_operand(Some(I32));
+            }),
+            O::MemoryGrow { mem } => self.check_memory(*mem).and_then(|()| {
+                self.pop_expect(I32)?;
+                self.push_operand(Some(I32));
+                Ok(())
+            }),
+            O::MemoryFill { mem } => self
+                .check_memory(*mem)
+                .and_then(|()| self.pop_operands(&[I32, I32, I32])),
+            O::MemoryCopy { dst_mem, src_mem } => self
+                .check_memory(*dst_mem)
+                .and_then(|()| self.check_memory(*src_mem))
+                .and_then(|()| self.pop_operands(&[I32, I32, I32])),
+            O::MemoryInit { data_index, mem } => self
+                .check_memory(*mem)
+                .and_then(|()| self.check_data(*data_index))
+                .and_then(|()| self.pop_operands(&[I32, I32, I32])),
+            O::DataDrop { data_index } => self.check_data(*data_index),
+            _ => return None,
+        })
+    }
+
+    fn check_memory(&self, mem: u32) -> Result<()> {
+        if self.ctx.memory(mem).is_some() {
+            Ok(())
+        } else {
+            Err(self.error(format!("unknown memory {mem}")))
+        }
+    }
+
+    /// `memory.init` and `data.drop` need the data count section (a binary
+    /// format rule, so its absence is "malformed"), then a known segment.
+    fn check_data(&self, data: u32) -> Result<()> {
+        let Some(count) = self.ctx.data_count else {
+            return Err(ValidationError::malformed(
+                "data count section required",
+                self.offset,
+            ));
+        };
+        if data < count {
+            Ok(())
+        } else {
+            Err(self.error(format!("unknown data segment {data}")))
+        }
+    }
+
+    /// The memory immediate: a known memory, and alignment at most natural
+    /// (`natural` is the log2 of the access width in bytes).
+    fn check_memarg(&self, memarg: &MemArg, natural: u8) -> Result<()> {
+        let MemArgTarget::Memory(mem) = memarg.target else {
+            return Err(
+                self.error("array memory accesses not supported (not part of WebAssembly 2.0)")
+            );
+        };
+        if memarg.ordering.is_some() {
+            return Err(self.error("memory orderings not supported (not part of WebAssembly 2.0)"));
+        }
+        if memarg.align >= MAX_ALIGN_EXPONENT {
+            return Err(ValidationError::malformed(
+                "malformed memop flags",
+                self.offset,
+            ));
+        }
+        self.check_memory(mem)?;
+        if memarg.align > natural {
+            return Err(self.error(format!(
+                "alignment must not be larger than natural: 2^{} > {} bytes",
+                memarg.align,
+                1u32 << natural
+            )));
+        }
+        if memarg.offset > u64::from(u32::MAX) {
+            return Err(self.error("offset out of range: memarg offsets are 32-bit"));
+        }
+        Ok(())
+    }
+
+    /// `t.load memarg`: `[i32] -> [t]`.
+    fn load(&mut self, memarg: &MemArg, ty: ValType, natural: u8) -> Result<()> {
+        self.check_memarg(memarg, natural)?;
+        self.pop_expect(I32)?;
+        self.push_operand(Some(ty));
+        Ok(())
+    }
+
+    /// `t.store memarg`: `[i32 t] -> []`.
+    fn store(&mut self, memarg: &MemArg, ty: ValType, natural: u8) -> Result<()> {
+        self.check_memarg(memarg, natural)?;
+        self.pop_expect(ty)?;
+        self.pop_expect(I32)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,477 @@
+//! Function body validation: the driver and the operand and control stacks of
+//! the spec appendix's validation algorithm
+//! (<https://webassembly.github.io/spec/core/appendix/algorithm.html>).
+//!
+//! The algorithm's names are kept: `push_operand`/`pop_operand` (the
+//! appendix's `push_val`/`pop_val`), `push_ctrl`, `pop_ctrl`, `label_types`
+//! and `unreachable`. Both stacks are `Vec`s, never native recursion, so
+//! deeply nested blocks cost heap, not host stack. An operand is a
+//! [`MaybeType`]: `None` is the appendix's `Unknown`, produced only by popping
+//! from the polymorphic stack of unreachable code.
+//!
+//! The instruction families live in sibling files: [`control`] (blocks,
+//! branches, calls), [`variable`] (parametric and variable instructions),
+//! [`numeric`], [`memory`] and [`table`] (tables and references).
+
+mod control;
+mod memory;
+mod numeric;
+mod table;
+mod variable;
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use wisp_core::limits::MAX_LOCALS;
+use wisp_core::{RefType, ValType};
+use wisp_decode::Module;
+use wisp_decode::wasmparser::{
+    BinaryReader, Operator, OperatorsReader, OperatorsReaderAllocations,
+};
+
+use crate::context::ModuleContext;
+use crate::error::{Result, ValidationError};
+use crate::features;
+use crate::{FuncSink, OpFacts};
+
+/// An operand's type as validation knows it; `None` is the spec's `Unknown`.
+pub(crate) type MaybeType = Option<ValType>;
+
+/// The kind of construct a control frame belongs to (the appendix's `opcode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FrameKind {
+    /// The implicit block around the whole body.
+    Function,
+    Block,
+    Loop,
+    If,
+    Else,
+}
+
+/// The type of a control frame, resolved lazily to slices of types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BlockSig {
+    /// `[] -> []`.
+    Empty,
+    /// `[] -> [t]`.
+    Value(ValType),
+    /// `params -> results` of the type at this index (multi-value block types).
+    Type(u32),
+    /// `[] -> results` of the function type at this index: the body's own frame.
+    Body(u32),
+}
+
+/// One entry of the control stack.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CtrlFrame {
+    pub kind: FrameKind,
+    pub sig: BlockSig,
+    /// Height of the operand stack when the frame was entered (its params popped).
+    pub height: usize,
+    /// Whether the rest of the frame is unreachable (stack-polymorphic).
+    pub unreachable: bool,
+}
+
+/// Reusable allocations for [`validate_function`]: pass the same value to
+/// every call to validate many bodies without reallocating.
+#[derive(Default)]
+pub struct FuncAllocations {
+    operands: Vec<MaybeType>,
+    frames: Vec<CtrlFrame>,
+    locals: Vec<ValType>,
+    reader: Option<OperatorsReaderAllocations>,
+}
+
+impl fmt::Debug for FuncAllocations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FuncAllocations")
+            .field("operands_capacity", &self.operands.capacity())
+            .field("frames_capacity", &self.frames.capacity())
+            .field("locals_capacity", &self.locals.capacity())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Validates the body of defined function `defined_index` (0 is the first
+/// function of the code section, whatever the number of imports), feeding
+/// every validated operator to `sink`.
+///
+/// `ctx` must come from [`validate_module`](crate::validate_module) on the
+/// same `module`.
+pub fn validate_function<'a, S: FuncSink<'a>>(
+    ctx: &ModuleContext,
+    module: &'a Module,
+    defined_index: u32,
+    sink: &mut S,
+    allocs: &mut FuncAllocations,
+) -> Result<(), S::Error> {
+    let mut v = FuncValidator {
+        ctx,
+        operands: core::mem::take(&mut allocs.operands),
+        frames: core::mem::take(&mut allocs.frames),
+        locals: core::mem::take(&mut allocs.locals),
+        offset: 0,
+    };
+    v.operands.clear();
+    v.frames.clear();
+    v.locals.clear();
+    let reader_allocs = allocs.reader.take().unwrap_or_default();
+    let result = match v.prepare(module, defined_index) {
+        Err(e) => {
+            allocs.reader = Some(reader_allocs);
+            Err(e.into())
+        }
+        Ok((bytes, start)) => {
+            let reader = BinaryReader::new_features(
+                bytes,
+                start as u64,
+                features::reader_features(&ctx.features),
+            );
+            let mut ops = OperatorsReader::new_with_allocs(reader, reader_allocs);
+            let result = v.read_body(&mut ops, sink);
+            allocs.reader = Some(ops.into_allocations());
+            result
+        }
+    };
+    allocs.operands = v.operands;
+    allocs.frames = v.frames;
+    allocs.locals = v.locals;
+    result
+}
+
+/// The state of one function's validation.
+pub(crate) struct FuncValidator<'c> {
+    pub ctx: &'c ModuleContext,
+    /// The operand stack (`vals`).
+    pub operands: Vec<MaybeType>,
+    /// The control stack (`ctrls`); the last entry is the innermost frame.
+    pub frames: Vec<CtrlFrame>,
+    /// Parameters followed by declared locals.
+    pub locals: Vec<ValType>,
+    /// Offset of the operator being validated, for errors.
+    pub offset: usize,
+}
+
+impl<'c> FuncValidator<'c> {
+    /// Sets up locals and the body's frame; returns the code bytes and their offset.
+    fn prepare<'a>(&mut self, module: &'a Module, defined_index: u32) -> Result<(&'a [u8], usize)> {
+        let ctx = self.ctx;
+        let func_index = ctx.num_imported_funcs.saturating_add(defined_index);
+        let (Some(body), Some(type_index)) = (
+            module.bodies.get(defined_index as usize),
+            ctx.func_type_index(func_index),
+        ) else {
+            return Err(ValidationError::new(
+                format!("unknown function {func_index}: no such defined function"),
+                0,
+            ));
+        };
+        let start = body.code.start;
+        let Some(bytes) = module.bytes.get(body.code.clone()) else {
+            return Err(ValidationError::malformed(
+                "function body outside the module bytes",
+                start,
+            ));
+        };
+        let Some(ty) = ctx.type_at(type_index) else {
+            return Err(ValidationError::new(
+                format!("unknown type {type_index}"),
+                start,
+            ));
+        };
+        // Count before allocating: the run lengths are untrusted.
+        let mut total = ty.params().len() as u64;
+        for &(count, val_type) in body.locals.iter() {
+            features::require_val_type(&ctx.features, val_type, start)?;
+            total += u64::from(count);
+        }
+        if total > u64::from(MAX_LOCALS) {
+            return Err(ValidationError::new("too many locals", start));
+        }
+        self.locals.extend_from_slice(ty.params());
+        for &(count, val_type) in body.locals.iter() {
+            self.locals
+                .extend(core::iter::repeat_n(val_type, count as usize));
+        }
+        self.offset = start;
+        self.push_ctrl(FrameKind::Function, BlockSig::Body(type_index))?;
+        Ok((bytes, start))
+    }
+
+    /// The operator loop: read, validate, hand to the sink, until the body's
+    /// own `end` closes the last frame; then require the end of the bytes.
+    fn read_body<'a, S: FuncSink<'a>>(
+        &mut self,
+        ops: &mut OperatorsReader<'a>,
+        sink: &mut S,
+    ) -> Result<(), S::Error> {
+        while !self.frames.is_empty() {
+            let (op, offset) = ops
+                .read_with_offset()
+                .map_err(|e| ValidationError::from_reader(&e))?;
+            let offset = usize::try_from(offset).unwrap_or(usize::MAX);
+            let facts = self.facts(offset);
+            self.offset = offset;
+            self.operator(&op)?;
+            sink.operator(&op, facts)?;
+        }
+        ops.finish().map_err(|e| ValidationError::from_reader(&e))?;
+        Ok(())
+    }
+
+    /// What the sink learns about the state before an operator.
+    fn facts(&self, offset: usize) -> OpFacts {
+        let (unreachable, top_type) = match self.frames.last() {
+            Some(frame) => {
+                let top = if self.operands.len() > frame.height {
+                    self.operands.last().copied().flatten()
+                } else {
+                    None
+                };
+                (frame.unreachable, top)
+            }
+            None => (false, None),
+        };
+        OpFacts {
+            offset,
+            unreachable,
+            height: u32::try_from(self.operands.len()).unwrap_or(u32::MAX),
+            top_type,
+        }
+    }
+
+    /// Validates one operator: proposal gate first, then the family's rule.
+    fn operator(&mut self, op: &Operator<'_>) -> Result<()> {
+        features::check_operator(&self.ctx.features, op, self.offset)?;
+        if let Some(result) = self.control(op) {
+            return result;
+        }
+        if let Some(result) = self.variable(op) {
+            return result;
+        }
+        if let Some(result) = self.numeric(op) {
+            return result;
+        }
+        if let Some(result) = self.memory(op) {
+            return result;
+        }
+        if let Some(result) = self.table(op) {
+            return result;
+        }
+        Err(self.unsupported(op))
+    }
+
+    #[cold]
+    fn unsupported(&self, op: &Operator<'_>) -> ValidationError {
+        let debug = format!("{op:?}");
+        let name: String = debug
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        self.error(format!(
+            "unknown operator: {name} not supported (not part of WebAssembly 2.0)"
+        ))
+    }
+
+    // ---- errors -------------------------------------------------------
+
+    /// An error at the current operator.
+    #[cold]
+    pub fn error(&self, message: impl Into<String>) -> ValidationError {
+        ValidationError::new(message, self.offset)
+    }
+
+    #[cold]
+    fn mismatch(&self, expected: ValType, actual: ValType) -> ValidationError {
+        self.error(format!(
+            "type mismatch: expected {expected}, found {actual}"
+        ))
+    }
+
+    #[cold]
+    fn missing(&self, expected: Option<ValType>) -> ValidationError {
+        match expected {
+            Some(t) => self.error(format!("type mismatch: expected {t} but nothing on stack")),
+            None => self.error("type mismatch: expected a value but nothing on stack"),
+        }
+    }
+
+    // ---- the operand stack ------------------------------------------------
+
+    /// The innermost frame (there is always one while operators are read).
+    fn top_frame(&self) -> Result<&CtrlFrame> {
+        self.frames
+            .last()
+            .ok_or_else(|| self.error("operator after the end of the function"))
+    }
+
+    pub fn push_operand(&mut self, ty: MaybeType) {
+        self.operands.push(ty);
+    }
+
+    /// `pop_val()`: any operand, `Unknown` when the frame is polymorphic and empty.
+    pub fn pop_operand(&mut self) -> Result<MaybeType> {
+        self.pop_operand_for(None)
+    }
+
+    fn pop_operand_for(&mut self, expected: Option<ValType>) -> Result<MaybeType> {
+        let frame = *self.top_frame()?;
+        if self.operands.len() <= frame.height {
+            if frame.unreachable {
+                return Ok(None);
+            }
+            return Err(self.missing(expected));
+        }
+        Ok(self.operands.pop().flatten())
+    }
+
+    /// `pop_val(expect)`: an operand that must match `expected` unless unknown.
+    pub fn pop_expect(&mut self, expected: ValType) -> Result<MaybeType> {
+        let actual = self.pop_operand_for(Some(expected))?;
+        match actual {
+            Some(a) if a != expected => Err(self.mismatch(expected, a)),
+            _ => Ok(actual),
+        }
+    }
+
+    /// Pops an operand that must be a reference; returns its type if known.
+    pub fn pop_ref(&mut self) -> Result<Option<RefType>> {
+        match self.pop_operand_for(None)? {
+            None => Ok(None),
+            Some(ValType::Ref(r)) => Ok(Some(r)),
+            Some(t) => Err(self.error(format!("type mismatch: expected a reference, found {t}"))),
+        }
+    }
+
+    /// `pop_vals(types)`: pops `types` in reverse order.
+    pub fn pop_operands(&mut self, types: &[ValType]) -> Result<()> {
+        for &t in types.iter().rev() {
+            self.pop_expect(t)?;
+        }
+        Ok(())
+    }
+
+    /// `push_vals(types)`.
+    pub fn push_operands(&mut self, types: &[ValType]) {
+        self.operands.extend(types.iter().map(|&t| Some(t)));
+    }
+
+    /// Checks that the operands on top of the stack match `types`, without
+    /// changing the stack: `push_vals(pop_vals(types))` when the result is
+    /// discarded anyway (as `br_table` does before `unreachable()`).
+    pub fn check_operands(&self, types: &[ValType]) -> Result<()> {
+        let frame = self.top_frame()?;
+        let available = self.operands.len().saturating_sub(frame.height);
+        for (depth, &expected) in types.iter().rev().enumerate() {
+            if depth >= available {
+                if frame.unreachable {
+                    return Ok(());
+                }
+                return Err(self.missing(Some(expected)));
+            }
+            let index = self.operands.len() - 1 - depth;
+            if let Some(Some(actual)) = self.operands.get(index).copied()
+                && actual != expected
+            {
+                return Err(self.mismatch(expected, actual));
+            }
+        }
+        Ok(())
+    }
+
+    // ---- the control stack -----------------------------------------------
+
+    /// Parameter types of a frame (`start_types`).
+    pub fn start_types(&self, sig: BlockSig) -> &'c [ValType] {
+        match sig {
+            BlockSig::Type(index) => {
+                let ctx: &'c ModuleContext = self.ctx;
+                ctx.type_at(index).map_or(&[], |t| t.params())
+            }
+            BlockSig::Empty | BlockSig::Value(_) | BlockSig::Body(_) => &[],
+        }
+    }
+
+    /// Result types of a frame (`end_types`).
+    pub fn end_types(&self, sig: BlockSig) -> &'c [ValType] {
+        match sig {
+            BlockSig::Empty => &[],
+            BlockSig::Value(t) => single(t),
+            BlockSig::Type(index) | BlockSig::Body(index) => {
+                let ctx: &'c ModuleContext = self.ctx;
+                ctx.type_at(index).map_or(&[], |t| t.results())
+            }
+        }
+    }
+
+    /// `label_types(frame)`: what a branch to the frame carries.
+    pub fn label_types(&self, frame: &CtrlFrame) -> &'c [ValType] {
+        if frame.kind == FrameKind::Loop {
+            self.start_types(frame.sig)
+        } else {
+            self.end_types(frame.sig)
+        }
+    }
+
+    /// The frame `depth` levels out from the innermost (`ctrls[depth]`).
+    pub fn frame_at(&self, depth: u32) -> Result<CtrlFrame> {
+        let len = self.frames.len();
+        (depth as usize)
+            .checked_add(1)
+            .and_then(|d| len.checked_sub(d))
+            .and_then(|i| self.frames.get(i))
+            .copied()
+            .ok_or_else(|| self.error(format!("unknown label {depth}")))
+    }
+
+    /// `push_ctrl(opcode, in, out)`: enters a frame whose params are already popped.
+    pub fn push_ctrl(&mut self, kind: FrameKind, sig: BlockSig) -> Result<()> {
+        self.frames.push(CtrlFrame {
+            kind,
+            sig,
+            height: self.operands.len(),
+            unreachable: false,
+        });
+        self.push_operands(self.start_types(sig));
+        Ok(())
+    }
+
+    /// `pop_ctrl()`: leaves the innermost frame, checking its results.
+    pub fn pop_ctrl(&mut self) -> Result<CtrlFrame> {
+        let frame = *self.top_frame()?;
+        self.pop_operands(self.end_types(frame.sig))?;
+        if self.operands.len() != frame.height {
+            return Err(self.error(format!(
+                "type mismatch: {} values remaining on stack at end of block",
+                self.operands.len().saturating_sub(frame.height)
+            )));
+        }
+        self.frames.pop();
+        Ok(frame)
+    }
+
+    /// `unreachable()`: the rest of the innermost frame is stack-polymorphic.
+    pub fn unreachable(&mut self) -> Result<()> {
+        let Some(frame) = self.frames.last_mut() else {
+            return Err(self.error("operator after the end of the function"));
+        };
+        frame.unreachable = true;
+        let height = frame.height;
+        self.operands.truncate(height);
+        Ok(())
+    }
+}
+
+/// A one-element type list, as a static slice.
+fn single(t: ValType) -> &'static [ValType] {
+    match t {
+        ValType::I32 => &[ValType::I32],
+        ValType::I64 => &[ValType::I64],
+        ValType::F32 => &[ValType::F32],
+        ValType::F64 => &[ValType::F64],
+        ValType::Ref(RefType::FuncRef) => &[ValType::FUNCREF],
+        ValType::Ref(RefType::ExternRef) => &[ValType::EXTERNREF],
+    }
+}
