@@ -10,7 +10,7 @@
 use alloc::format;
 
 use wisp_core::{Features, ValType};
-use wisp_decode::wasmparser::{Operator, WasmFeatures};
+use wisp_decode::wasmparser::Operator;
 
 use crate::error::{Result, ValidationError};
 
@@ -160,32 +160,4 @@ fn operator_name(op: &Operator<'_>) -> &'static str {
         O::TableSize { .. } => "table.size",
         _ => "operator",
     }
-}
-
-/// The wasmparser features to read code with. Reading matters for a few
-/// encodings that proposals reinterpret (the `memory.size` reserved byte,
-/// the `call_indirect` table byte, memarg flag bits), so the reader gets
-/// exactly the proposals wisp validates and nothing more.
-pub(crate) fn reader_features(features: &Features) -> WasmFeatures {
-    let mut f = WasmFeatures::WASM1;
-    if !features.mutable_global {
-        f.remove(WasmFeatures::MUTABLE_GLOBAL);
-    }
-    let optional = [
-        (
-            features.saturating_float_to_int,
-            WasmFeatures::SATURATING_FLOAT_TO_INT,
-        ),
-        (features.sign_extension, WasmFeatures::SIGN_EXTENSION),
-        (features.multi_value, WasmFeatures::MULTI_VALUE),
-        (features.bulk_memory, WasmFeatures::BULK_MEMORY),
-        (features.reference_types, WasmFeatures::REFERENCE_TYPES),
-        (features.extended_const, WasmFeatures::EXTENDED_CONST),
-    ];
-    for (on, flag) in optional {
-        if on {
-            f.insert(flag);
-        }
-    }
-    f
 }

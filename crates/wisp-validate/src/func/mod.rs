@@ -127,7 +127,7 @@ pub fn validate_function<'a, S: FuncSink<'a>>(
             let reader = BinaryReader::new_features(
                 bytes,
                 start as u64,
-                features::reader_features(&ctx.features),
+                wisp_decode::wasm_features(&ctx.features),
             );
             let mut ops = OperatorsReader::new_with_allocs(reader, reader_allocs);
             let result = v.read_body(&mut ops, sink);
