@@ -106,9 +106,14 @@ impl GroupOutcome {
         for (file, reason) in &self.skipped {
             let _ = writeln!(s, "{}/{file}: skipped: {reason}", self.group);
         }
+        let at_decode: usize = self
+            .reports
+            .iter()
+            .map(|r| r.invalid_rejected_at_decode)
+            .sum();
         let _ = writeln!(
             s,
-            "{}: {} passed, {} failed, {} files skipped",
+            "{}: {} passed, {} failed, {} files skipped ({at_decode} assert_invalid rejected at decode)",
             self.group,
             self.passed(),
             self.failed(),

@@ -9,8 +9,10 @@
 //! variants (default 1500); failing inputs are saved next to the test's
 //! temporary files for reproduction.
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use wast::core::WastArgCore;
 use wast::{QuoteWat, WastArg, WastDirective, WastExecute};
@@ -119,25 +121,45 @@ fn mutate(bytes: &[u8], rng: &mut Rng) -> (Vec<u8>, String) {
     }
 }
 
-/// Runs the binary and returns a complaint when its exit is not 0, 1 or 134.
+/// How long one invocation may take before it counts as hung.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Runs the binary and returns a complaint when its exit is not 0, 1 or 134,
+/// or when it does not finish within [`TIMEOUT`].
 fn check(args: &[&str], path: &Path) -> Option<String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_wisp"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wisp"))
         .args(args)
-        .output()
-        .expect("the wisp binary runs");
-    match out.status.code() {
-        Some(0 | 1 | 134) => None,
-        code => Some(format!(
-            "`wisp {}` exited with {code:?} on {}\nstderr: {}",
-            args.join(" "),
-            path.display(),
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .take(6)
-                .collect::<Vec<_>>()
-                .join("\n")
-        )),
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the wisp binary starts");
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait().expect("wait for wisp") {
+            Some(status) => break Some(status),
+            None if started.elapsed() > TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            None => std::thread::sleep(Duration::from_millis(1)),
+        }
+    };
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = pipe.read_to_string(&mut stderr);
     }
+    let verdict = match status.map(|s| s.code()) {
+        Some(Some(0 | 1 | 134)) => return None,
+        Some(code) => format!("exited with {code:?}"),
+        None => format!("did not finish within {TIMEOUT:?}"),
+    };
+    Some(format!(
+        "`wisp {}` {verdict} on {}\nstderr: {}",
+        args.join(" "),
+        path.display(),
+        stderr.lines().take(6).collect::<Vec<_>>().join("\n")
+    ))
 }
 
 #[test]
