@@ -253,6 +253,7 @@ pub struct CustomSection {
     pub name: String,
     /// Range of the section's payload in [`Module::bytes`].
     pub data: Range<usize>,
+    /// Byte offset of the section (its id byte).
     pub offset: usize,
 }
 

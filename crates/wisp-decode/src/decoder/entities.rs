@@ -15,12 +15,12 @@ use wisp_core::limits::{
 };
 
 use super::types::{global_type, read_memory_type, read_table_type};
-
-/// First byte of a table entry that carries an initializer expression.
-const TABLE_WITH_INIT: u8 = 0x40;
 use super::{Cx, capacity, check_limit, const_expr::const_expr};
 use crate::error::ReadContext;
 use crate::{DecodeError, Export, Global, Import, ImportDesc, Module, Table};
+
+/// First byte of a table entry that carries an initializer expression.
+const TABLE_WITH_INIT: u8 = 0x40;
 
 /// Bytes of a section reader's contents (the allocation budget for its entries).
 fn section_len<T>(r: &wp::SectionLimited<'_, T>) -> usize {
@@ -72,7 +72,7 @@ pub(super) fn import_section(
                 check_limit(1, counts.globals, MAX_GLOBALS, "globals", offset)?;
                 counts.globals += 1;
                 let ty: wp::GlobalType = r.read().map_err(rerr)?;
-                ImportDesc::Global(global_type(&ty, kind_pos)?)
+                ImportDesc::Global(global_type(&ty, kind_pos.saturating_add(1))?)
             }
             0x04 => {
                 return Err(DecodeError::new(

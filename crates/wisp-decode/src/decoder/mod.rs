@@ -129,7 +129,16 @@ fn section(
     section_offset: usize,
 ) -> Result<bool, DecodeError> {
     match payload {
-        Payload::Version { .. } => {}
+        Payload::Version {
+            encoding, range, ..
+        } => {
+            if encoding != wasmparser::Encoding::Module {
+                return Err(DecodeError::new(
+                    "unknown binary version: components are not supported",
+                    cx.offset(range.start).saturating_add(4),
+                ));
+            }
+        }
         Payload::TypeSection(r) => types::type_section(cx, m, r.range())?,
         Payload::ImportSection(r) => entities::import_section(cx, m, r.range())?,
         Payload::FunctionSection(r) => entities::function_section(cx, m, r)?,
@@ -162,7 +171,7 @@ fn section(
             code::code_section_start(m, count, size);
         }
         Payload::CodeSectionEntry(body) => code::function_body(cx, m, &body)?,
-        Payload::CustomSection(r) => names::custom_section(cx, m, &r),
+        Payload::CustomSection(r) => names::custom_section(cx, m, &r, section_offset),
         Payload::TagSection(r) => {
             return Err(DecodeError::new(
                 "malformed section id: the tag section belongs to the exception-handling \

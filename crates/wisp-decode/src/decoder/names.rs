@@ -12,13 +12,19 @@ use wasmparser as wp;
 use super::Cx;
 use crate::{CustomSection, Module, Names};
 
-/// Records a custom section, and decodes it if it is the first `name` section.
-pub(super) fn custom_section(cx: &Cx<'_>, m: &mut Module, r: &wp::CustomSectionReader<'_>) {
+/// Records a custom section (whose id byte is at `offset`), and decodes it if
+/// it is the first `name` section.
+pub(super) fn custom_section(
+    cx: &Cx<'_>,
+    m: &mut Module,
+    r: &wp::CustomSectionReader<'_>,
+    offset: usize,
+) {
     let first_name_section = r.name() == "name" && !cx.seen_name_section.replace(true);
     m.customs.push(CustomSection {
         name: r.name().to_string(),
         data: cx.range(r.data_range()),
-        offset: cx.offset(r.range().start),
+        offset,
     });
     if first_name_section {
         m.names = decode_names(wp::NameSectionReader::new(r.data_reader())).unwrap_or_default();

@@ -243,14 +243,19 @@ fn unsupported_limits(what: &str, offset: usize) -> DecodeError {
     )
 }
 
-/// Converts a global type; shared globals are rejected with the spec's
-/// wording for a mutability byte other than 0 or 1.
+/// Converts a global type read at `offset`; shared globals are rejected with
+/// the spec's wording for a mutability byte other than 0 or 1.
 pub(super) fn global_type(ty: &wp::GlobalType, offset: usize) -> Result<GlobalType, DecodeError> {
+    let content = val_type(ty.content_type, offset)?;
     if ty.shared {
-        return Err(DecodeError::new("malformed mutability", offset));
+        // Every Wasm 2.0 value type is one byte: the flags byte follows it.
+        return Err(DecodeError::new(
+            "malformed mutability",
+            offset.saturating_add(1),
+        ));
     }
     Ok(GlobalType {
-        content: val_type(ty.content_type, offset)?,
+        content,
         mutability: if ty.mutable {
             Mutability::Var
         } else {
