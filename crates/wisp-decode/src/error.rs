@@ -127,6 +127,10 @@ fn spec_message(msg: &str, ctx: ReadContext, bytes: &[u8], offset: usize) -> Str
             "Exact type is not allowed in the exports",
             "malformed export kind",
         ),
+        (
+            "only the function external type is supported",
+            "malformed element kind",
+        ),
     ];
     const FUNC_CODE: &str = "function and code section have inconsistent lengths";
     const DATA_COUNT: &str = "data count and data section have inconsistent lengths";
@@ -148,10 +152,13 @@ fn spec_message(msg: &str, ctx: ReadContext, bytes: &[u8], offset: usize) -> Str
         return rest.to_string();
     }
     if msg.starts_with("invalid leading byte") && msg.ends_with("for external kind") {
+        // Read in imports, exports, and the legacy element segment encodings.
         return match ctx {
-            ReadContext::Exports => "malformed export kind".to_string(),
-            _ => "malformed import kind".to_string(),
-        };
+            ReadContext::Imports => "malformed import kind",
+            ReadContext::Exports => "malformed export kind",
+            _ => "malformed element kind",
+        }
+        .to_string();
     }
     if msg == "invalid memory limits flags" || msg == "invalid table resizable limits flags" {
         // The spec reads limits flags as a LEB128 `u32` that must be 0 or 1.

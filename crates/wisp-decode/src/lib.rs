@@ -7,6 +7,18 @@
 //! spec's "malformed" wording where the spec tests expect it. Whether the
 //! decoded module is *valid* is `wisp-validate`'s job; function bodies are kept
 //! as byte ranges for the validator and the interpreter's translator to read.
+//!
+//! - [`decode`] turns bytes into a [`Module`];
+//! - [`Module::operators_reader`] reads a body's instructions with the same
+//!   wasmparser features the module was decoded with ([`wasm_features`]);
+//! - [`DecodeError::from_reader`] words any wasmparser reader error (e.g. one
+//!   met while reading operators) the way the decoder does.
+//!
+//! Proposals beyond Wasm 2.0 that wisp does not implement (SIMD, GC types,
+//! exception-handling tags, memory64, threads' shared memories, custom page
+//! sizes, function-references table initialisers) are rejected here, with a
+//! message that names the proposal. Multiple memories are decoded: rejecting
+//! them is validation's job, as in the spec tests.
 #![no_std]
 #![forbid(unsafe_code)]
 

@@ -219,6 +219,12 @@ fn types_and_limits() {
     // Passive expression element segment of type i32.
     let e = err(&module(&[b"\x09\x07\x01\x05\x7f\x01\xd2\x00\x0b"]));
     assert_eq!(e.message, "malformed reference type");
+    // Legacy passive element segment whose element kind is not 0 (funcref).
+    assert_err(
+        &module(&[b"\x09\x04\x01\x01\x01\x00"]),
+        "malformed element kind",
+        12,
+    );
     // Limits flags must be 0 or 1.
     assert_err(
         &module(&[b"\x04\x04\x01\x70\x08\x00"]),
