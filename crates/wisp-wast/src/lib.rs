@@ -37,7 +37,7 @@ use std::path::Path;
 
 pub use report::{Failure, Location, Report, ScriptError};
 pub use spectest::define_spectest;
-use wisp_interp::Config;
+pub use wisp_interp::{Config, Features};
 
 /// How scripts are run.
 #[derive(Debug, Clone, Default)]
@@ -48,6 +48,10 @@ pub struct RunOptions {
     /// Fuel given afresh to every call and every instantiation (a safety net
     /// against runaway loops); `None` runs unmetered.
     pub fuel: Option<u64>,
+    /// Directives starting on these 1-based lines are not run; they are
+    /// counted in [`Report::skipped`] instead of passing or failing. Meant
+    /// for the few testsuite entries that use features beyond Wasm 2.0.
+    pub skip_lines: Vec<usize>,
 }
 
 /// Runs the script in `source`; `file` names it in the report.

@@ -78,6 +78,8 @@ pub struct Report {
     /// `assert_invalid` directives that passed because the module was already
     /// rejected by the decoder, not by the validator. These count as passes.
     pub invalid_rejected_at_decode: usize,
+    /// Directives not run because the caller asked to skip their line.
+    pub skipped: usize,
     /// Set when the script could not be read or parsed; it then counts as one
     /// failed directive (no directive ran).
     pub script_error: Option<ScriptError>,
@@ -124,11 +126,15 @@ impl Report {
     /// The one-line summary: `PASS <file> (N directives)` or
     /// `FAIL <file> (M of N failed)`.
     pub fn summary_line(&self) -> String {
+        let skipped = match self.skipped {
+            0 => String::new(),
+            n => format!(", {n} skipped"),
+        };
         if self.is_pass() {
-            format!("PASS {} ({} directives)", self.file, self.total())
+            format!("PASS {} ({} directives{skipped})", self.file, self.total())
         } else {
             format!(
-                "FAIL {} ({} of {} failed)",
+                "FAIL {} ({} of {} failed{skipped})",
                 self.file,
                 self.failed,
                 self.total()
@@ -176,6 +182,8 @@ mod tests {
             got: "trap".into(),
         });
         assert_eq!(r.summary_line(), "FAIL x.wast (1 of 3 failed)");
+        r.skipped = 2;
+        assert_eq!(r.summary_line(), "FAIL x.wast (1 of 3 failed, 2 skipped)");
         let e = Report::from_script_error("y.wast", ScriptError::Parse("bad".into()));
         assert!(!e.is_pass());
         assert_eq!(e.total(), 1);

@@ -93,6 +93,8 @@ pub(crate) struct Runner<'r> {
     store: Store<()>,
     linker: Linker<()>,
     fuel: Option<u64>,
+    /// 1-based lines whose directives are skipped.
+    skip_lines: Vec<usize>,
     /// Instances by `$id` (from `(module $id …)` and `(module instance $id …)`).
     instances: HashMap<String, Instance>,
     /// The most recently instantiated module: the default for `invoke`/`get`.
@@ -137,6 +139,7 @@ impl<'r> Runner<'r> {
             store,
             linker,
             fuel: opts.fuel,
+            skip_lines: opts.skip_lines.clone(),
             instances: HashMap::new(),
             current: None,
             definitions: HashMap::new(),
@@ -159,6 +162,11 @@ impl<'r> Runner<'r> {
     pub(crate) fn run_directive(&mut self, directive: WastDirective<'_>) {
         let span = directive.span();
         let name = directive_name(&directive);
+        let location = self.location(span);
+        if self.skip_lines.contains(&location.line) {
+            self.report.skipped += 1;
+            return;
+        }
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| self.dispatch(directive)));
         let outcome = match outcome {
             Ok(o) => o,
@@ -170,7 +178,6 @@ impl<'r> Runner<'r> {
         match outcome {
             Ok(()) => self.report.pass(),
             Err(m) => {
-                let location = self.location(span);
                 self.report.fail(Failure {
                     location,
                     directive: name,
