@@ -1,0 +1,248 @@
+//! The `wisp-bench` binary: parses arguments, measures the selected
+//! workloads, prints the markdown report, and (for `all`, or with `--write`)
+//! writes it to `docs/benchmarks.md`.
+//!
+//! ```text
+//! cargo run -p wisp-bench --profile release-bench -- [all | <workload>...]
+//!     [--runs N] [--engines wisp,wisp-fuel,wasmi] [--write | --no-write] [--strict] [--list]
+//! ```
+//!
+//! Exit status: 0 when every checksum agrees; 1 on a checksum mismatch (or,
+//! with `--strict`, when an engine fails); 2 on bad arguments.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use wisp_bench::engines::{self, EngineKind};
+use wisp_bench::measure::{self, WorkloadResult};
+use wisp_bench::report::{self, MachineInfo};
+use wisp_bench::workloads::{self, WORKLOADS, Workload};
+
+const USAGE: &str = "\
+usage: wisp-bench [all | <workload>...] [options]
+
+options:
+  --runs N          calls of `run` per engine and workload (default 5)
+  --engines LIST    comma-separated: wisp, wisp-fuel, wasmi (default: all three)
+  --write           write docs/benchmarks.md (default only for `all`)
+  --no-write        never write docs/benchmarks.md
+  --strict          exit non-zero when an engine fails, not only on mismatches
+  --list            list the workloads and exit
+";
+
+/// Parsed command line.
+#[derive(Debug)]
+struct Options {
+    workloads: Vec<&'static Workload>,
+    all: bool,
+    runs: usize,
+    engines: Vec<EngineKind>,
+    write: Option<bool>,
+    strict: bool,
+    list: bool,
+}
+
+fn parse_args(args: &[String]) -> Result<Options, String> {
+    let mut opts = Options {
+        workloads: Vec::new(),
+        all: false,
+        runs: 5,
+        engines: EngineKind::ALL.to_vec(),
+        write: None,
+        strict: false,
+        list: false,
+    };
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--runs" => {
+                let value = iter.next().ok_or("--runs needs a value")?;
+                opts.runs = value
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| format!("--runs: `{value}` is not a positive integer"))?;
+            }
+            "--engines" => {
+                let value = iter.next().ok_or("--engines needs a value")?;
+                let mut engines = Vec::new();
+                for name in value.split(',') {
+                    let engine = EngineKind::parse(name.trim())
+                        .ok_or_else(|| format!("unknown engine `{name}`"))?;
+                    if !engines.contains(&engine) {
+                        engines.push(engine);
+                    }
+                }
+                engines.sort();
+                opts.engines = engines;
+            }
+            "--write" => opts.write = Some(true),
+            "--no-write" => opts.write = Some(false),
+            "--strict" => opts.strict = true,
+            "--list" => opts.list = true,
+            "all" => opts.all = true,
+            "-h" | "--help" => return Err(String::new()),
+            flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
+            name => {
+                let workload =
+                    workloads::find(name).ok_or_else(|| format!("unknown workload `{name}`"))?;
+                if !opts.workloads.iter().any(|w| w.name == name) {
+                    opts.workloads.push(workload);
+                }
+            }
+        }
+    }
+    if opts.all || opts.workloads.is_empty() {
+        opts.all = true;
+        opts.workloads = WORKLOADS.iter().collect();
+    }
+    Ok(opts)
+}
+
+fn docs_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("docs")
+        .join("benchmarks.md")
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let opts = match parse_args(&args) {
+        Ok(opts) => opts,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("error: {message}\n");
+            }
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    if opts.list {
+        for w in WORKLOADS {
+            println!("{:<8} {:<18} {}", w.name, w.kind, w.summary);
+        }
+        return ExitCode::SUCCESS;
+    }
+
+    let expected = match workloads::expected_checksums() {
+        Ok(map) => map,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let info = MachineInfo::collect();
+    if info.debug_build {
+        eprintln!(
+            "warning: this is a debug build; use `--profile release-bench` for meaningful numbers"
+        );
+    }
+    engines::install_quiet_panic_hook();
+
+    let mut results: Vec<WorkloadResult> = Vec::with_capacity(opts.workloads.len());
+    for &workload in &opts.workloads {
+        let reference = expected.get(workload.name).copied();
+        if reference.is_none() {
+            eprintln!(
+                "warning: no reference checksum for `{}` in expected.txt",
+                workload.name
+            );
+        }
+        results.push(measure::measure_workload(
+            workload,
+            reference,
+            &opts.engines,
+            opts.runs,
+            |line| eprintln!("{line}"),
+        ));
+    }
+
+    let command = info.command(&args);
+    println!("\n## Results (median of {} runs)\n", opts.runs);
+    println!("{}", report::render_table(&results));
+    let failures = report::render_failures(&results);
+    if !failures.is_empty() {
+        println!("{failures}");
+    }
+    println!("{}", report::render_machine(&info, &command));
+
+    if opts.write.unwrap_or(opts.all) {
+        let path = docs_path();
+        let doc = report::render_document(&results, &info, opts.runs, &command);
+        match std::fs::write(&path, doc) {
+            Ok(()) => eprintln!("wrote {}", path.display()),
+            Err(err) => {
+                eprintln!("error: cannot write {}: {err}", path.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+
+    let mismatches: Vec<String> = results
+        .iter()
+        .flat_map(WorkloadResult::mismatches)
+        .collect();
+    if !mismatches.is_empty() {
+        eprintln!("\n!!!!!!!!!!!!!!!!!!!! CHECKSUM MISMATCH !!!!!!!!!!!!!!!!!!!!");
+        for m in &mismatches {
+            eprintln!("!!! {m}");
+        }
+        eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+        return ExitCode::FAILURE;
+    }
+    if opts.strict && !failures.is_empty() {
+        eprintln!("error: an engine failed (--strict)");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn defaults_to_all_workloads_and_engines() {
+        let opts = parse_args(&[]).unwrap();
+        assert!(opts.all);
+        assert_eq!(opts.workloads.len(), WORKLOADS.len());
+        assert_eq!(opts.engines, EngineKind::ALL);
+        assert_eq!(opts.runs, 5);
+        assert_eq!(opts.write, None);
+    }
+
+    #[test]
+    fn parses_selection_and_options() {
+        let opts = parse_args(&args(&[
+            "vm",
+            "fib",
+            "vm",
+            "--runs",
+            "3",
+            "--engines",
+            "wasmi,wisp",
+            "--write",
+        ]))
+        .unwrap();
+        assert!(!opts.all);
+        let names: Vec<_> = opts.workloads.iter().map(|w| w.name).collect();
+        assert_eq!(names, ["vm", "fib"]);
+        assert_eq!(opts.runs, 3);
+        assert_eq!(opts.engines, [EngineKind::Wisp, EngineKind::Wasmi]);
+        assert_eq!(opts.write, Some(true));
+    }
+
+    #[test]
+    fn rejects_bad_arguments() {
+        assert!(parse_args(&args(&["nope"])).is_err());
+        assert!(parse_args(&args(&["--runs"])).is_err());
+        assert!(parse_args(&args(&["--runs", "0"])).is_err());
+        assert!(parse_args(&args(&["--engines", "v8"])).is_err());
+        assert!(parse_args(&args(&["--frobnicate"])).is_err());
+    }
+}
