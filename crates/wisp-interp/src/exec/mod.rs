@@ -1,7 +1,7 @@
 //! The executor: runs translated code with an explicit value stack and
 //! explicit call frames held in heap memory.
 //!
-//! Interface with the call driver in `func.rs`:
+//! Interface with the call driver in `call.rs` (the crate-level one):
 //! - [`enter`] sets up the outermost frame of a call to a Wasm function;
 //! - [`run`] executes until the outermost frame returns ([`Exit::Return`],
 //!   results in `state.stack[0..n]`), fuel runs out ([`Exit::OutOfFuel`]), a
@@ -9,6 +9,18 @@
 //!   (`Err(TrapCode)`, with `state.frames` left describing the trap site).
 //! On every exit the state is consistent, so `run` may simply be called again
 //! to resume.
+//!
+//! Layout: [`dispatch`] is the `loop { match }` over instructions, one line
+//! per instruction; the handlers live by family in [`numeric`],
+//! [`control`], [`call`], [`memory`], [`table`] and [`variable`].
+
+mod call;
+mod control;
+mod dispatch;
+mod memory;
+mod numeric;
+mod table;
+mod variable;
 
 use alloc::vec::Vec;
 
@@ -30,7 +42,9 @@ pub(crate) struct ExecState {
 pub(crate) struct Frame {
     /// Store address of the function.
     pub func: u32,
-    /// Index of the next instruction to execute in the function's code.
+    /// Index of the next instruction to execute in the function's code (of
+    /// a caller: where it resumes; of the running frame: written back on
+    /// every exit, and pointing at the trapping instruction after a trap).
     pub pc: u32,
     /// Index in `ExecState::stack` of the frame's slot 0.
     pub fp: u32,
@@ -56,12 +70,16 @@ pub(crate) fn enter(
     func: u32,
     args: &[u64],
 ) -> Result<(), TrapCode> {
-    let _ = (store, state, func, args);
-    todo!("exec::enter")
+    // Not a Wasm function: the driver calls host functions itself.
+    let (callee, _) = call::wasm_func(&store.funcs, func).ok_or(TrapCode::Unreachable)?;
+    let limits = call::Limits::new(store.engine.config());
+    call::enter_outermost(limits, &mut state.stack, &mut state.frames, func, callee, args)
 }
 
 /// Runs `state` until it returns, suspends, or traps.
 pub(crate) fn run(store: &mut StoreInner, state: &mut ExecState) -> Result<Exit, TrapCode> {
-    let _ = (store, state);
-    todo!("exec::run")
+    if state.frames.is_empty() {
+        return Ok(Exit::Return);
+    }
+    dispatch::execute(store, state)
 }

@@ -1,8 +1,382 @@
-//! The instruction set (placeholder, filled in by the translator work).
+//! The instruction set: one `Instr` enum, grouped by family.
+//!
+//! Conventions (see `docs/bytecode.md` for the full picture):
+//! - Operands and results are frame slots ([`Slot`]); nothing is pushed or
+//!   popped at run time.
+//! - Names say the value type and the operation as in Wasm (`I32Add`); an
+//!   `Imm` suffix means the right operand is an immediate `i32` stored in the
+//!   instruction (sign-extended for 64-bit operations); `RSubImm` is
+//!   `imm - a`.
+//! - `Br*` instructions jump to an absolute instruction index ([`Target`]).
+//! - Operations whose raw slot encodings coincide share an instruction: the
+//!   loads and stores are named by width (`f32.load` is `Load32`), and
+//!   reinterpretations and `i64.extend_i32_u` emit nothing at all.
+//! - `Arg` is a trailing word that carries one more operand of the
+//!   instruction before it; it is never dispatched.
 
-/// One instruction of wisp's internal code.
-#[derive(Debug, Clone, Copy, PartialEq)]
+use wisp_core::TrapCode;
+
+use super::operands::{Bin, BinImm, BrCmp, BrCmpImm, Load, Slot, Store, StoreImm, Target, Un};
+
+/// One instruction of wisp's internal code (16 bytes, see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Instr {
-    /// Placeholder.
-    Unreachable,
+    // ----- Control --------------------------------------------------------
+    /// Traps with the given code (`unreachable`).
+    Trap(TrapCode),
+    /// Charges `amount` fuel for the basic block it starts; when less fuel
+    /// remains, suspends *at* this instruction so a resume re-executes it.
+    ConsumeFuel { amount: u32 },
+    /// Jumps to `target`.
+    Br { target: Target },
+    /// Jumps through a table: followed by `len + 1` `Br` entries (the last is
+    /// the default); takes entry `min(slot[index] as u32, len)`.
+    BrTable { index: Slot, len: u32 },
+    /// Returns with no results.
+    Return,
+    /// Returns one result, read from `src`.
+    Return1 { src: Slot },
+    /// Returns one 32-bit immediate result (zero-extended).
+    ReturnImm32 { value: u32 },
+    /// Returns `len` results read from `src..src + len`.
+    ReturnSpan { src: Slot, len: u32 },
+
+    // ----- Fused compare-and-branch (i32) ---------------------------------
+    BrI32Eq(BrCmp),
+    BrI32Ne(BrCmp),
+    BrI32LtS(BrCmp),
+    BrI32LtU(BrCmp),
+    BrI32GtS(BrCmp),
+    BrI32GtU(BrCmp),
+    BrI32LeS(BrCmp),
+    BrI32LeU(BrCmp),
+    BrI32GeS(BrCmp),
+    BrI32GeU(BrCmp),
+    /// `br_if` on a plain condition is `BrI32NeImm` with `imm = 0`.
+    BrI32EqImm(BrCmpImm),
+    BrI32NeImm(BrCmpImm),
+    BrI32LtSImm(BrCmpImm),
+    BrI32LtUImm(BrCmpImm),
+    BrI32GtSImm(BrCmpImm),
+    BrI32GtUImm(BrCmpImm),
+    BrI32LeSImm(BrCmpImm),
+    BrI32LeUImm(BrCmpImm),
+    BrI32GeSImm(BrCmpImm),
+    BrI32GeUImm(BrCmpImm),
+
+    // ----- Fused compare-and-branch (i64) ---------------------------------
+    BrI64Eq(BrCmp),
+    BrI64Ne(BrCmp),
+    BrI64LtS(BrCmp),
+    BrI64LtU(BrCmp),
+    BrI64GtS(BrCmp),
+    BrI64GtU(BrCmp),
+    BrI64LeS(BrCmp),
+    BrI64LeU(BrCmp),
+    BrI64GeS(BrCmp),
+    BrI64GeU(BrCmp),
+    BrI64EqImm(BrCmpImm),
+    BrI64NeImm(BrCmpImm),
+    BrI64LtSImm(BrCmpImm),
+    BrI64LtUImm(BrCmpImm),
+    BrI64GtSImm(BrCmpImm),
+    BrI64GtUImm(BrCmpImm),
+    BrI64LeSImm(BrCmpImm),
+    BrI64LeUImm(BrCmpImm),
+    BrI64GeSImm(BrCmpImm),
+    BrI64GeUImm(BrCmpImm),
+
+    // ----- Calls -----------------------------------------------------------
+    /// Calls defined function `func` of the current module (index among the
+    /// module's functions, imports included); the callee's frame starts at
+    /// slot `args`, where the arguments already are.
+    CallInternal { func: u32, args: Slot },
+    /// Calls imported function `func` through the instance's function table
+    /// (a Wasm function of any instance, or a host function).
+    CallImported { func: u32, args: Slot },
+    /// Calls the function at `table[slot[index]]` (the table index is in the
+    /// following `Arg`), checking it has module type `type_index`.
+    CallIndirect { type_index: u32, index: Slot, args: Slot },
+
+    // ----- Variables, constants and parametric -----------------------------
+    /// `dst = src`.
+    Copy { dst: Slot, src: Slot },
+    /// `dst = value` (zero-extended).
+    Const32 { dst: Slot, value: u32 },
+    /// `dst = (hi << 32) | lo`.
+    Const64 { dst: Slot, lo: u32, hi: u32 },
+    /// `dst = if slot[cond] as u32 != 0 { a } else { b }`; `cond` is in the following `Arg`.
+    Select { dst: Slot, a: Slot, b: Slot },
+    /// Trailing operand of the previous instruction; never dispatched.
+    Arg { value: u32 },
+    /// `dst = global[global]` (module global index).
+    GlobalGet { dst: Slot, global: u32 },
+    /// `global[global] = src`.
+    GlobalSet { global: u32, src: Slot },
+    /// `dst = ` a reference to module function `func`.
+    RefFunc { dst: Slot, func: u32 },
+
+    // ----- Memory ------------------------------------------------------------
+    /// 4 bytes, zero-extended: `i32.load`, `f32.load`, `i64.load32_u`.
+    Load32(Load),
+    /// 8 bytes: `i64.load`, `f64.load`.
+    Load64(Load),
+    /// 1 byte, zero-extended: `i32.load8_u`, `i64.load8_u`.
+    Load8U(Load),
+    /// 2 bytes, zero-extended: `i32.load16_u`, `i64.load16_u`.
+    Load16U(Load),
+    I32Load8S(Load),
+    I32Load16S(Load),
+    I64Load8S(Load),
+    I64Load16S(Load),
+    I64Load32S(Load),
+    /// Low byte: `i32.store8`, `i64.store8`.
+    Store8(Store),
+    /// Low 2 bytes: `i32.store16`, `i64.store16`.
+    Store16(Store),
+    /// Low 4 bytes: `i32.store`, `f32.store`, `i64.store32`.
+    Store32(Store),
+    /// 8 bytes: `i64.store`, `f64.store`.
+    Store64(Store),
+    Store8Imm(StoreImm),
+    Store16Imm(StoreImm),
+    Store32Imm(StoreImm),
+    Store64Imm(StoreImm),
+    /// `dst = memory.size` (pages).
+    MemorySize { dst: Slot },
+    /// `dst = memory.grow(slot[delta])` (old size, or -1).
+    MemoryGrow { dst: Slot, delta: Slot },
+    /// `memory.fill` with (dst, value, len) in `args..args + 3`.
+    MemoryFill { args: Slot },
+    /// `memory.copy` with (dst, src, len) in `args..args + 3`.
+    MemoryCopy { args: Slot },
+    /// `memory.init` of segment `data` with (dst, src, len) in `args..args + 3`.
+    MemoryInit { args: Slot, data: u32 },
+    DataDrop { data: u32 },
+
+    // ----- Tables -------------------------------------------------------------
+    TableGet { dst: Slot, index: Slot, table: u32 },
+    TableSet { index: Slot, value: Slot, table: u32 },
+    TableSize { dst: Slot, table: u32 },
+    /// `table.grow` with (init, delta) in `args..args + 2`; the result goes to `args`.
+    TableGrow { args: Slot, table: u32 },
+    /// `table.fill` with (index, value, len) in `args..args + 3`.
+    TableFill { args: Slot, table: u32 },
+    /// `table.copy` with (dst, src, len) in `args..args + 3`.
+    TableCopy { args: Slot, dst_table: u32, src_table: u32 },
+    /// `table.init` of segment `elem` with (dst, src, len) in `args..args + 3`.
+    TableInit { args: Slot, table: u32, elem: u32 },
+    ElemDrop { elem: u32 },
+
+    // ----- i32 ---------------------------------------------------------------
+    I32Eq(Bin),
+    I32Ne(Bin),
+    I32LtS(Bin),
+    I32LtU(Bin),
+    I32GtS(Bin),
+    I32GtU(Bin),
+    I32LeS(Bin),
+    I32LeU(Bin),
+    I32GeS(Bin),
+    I32GeU(Bin),
+    /// Also `i32.eqz` (with `imm = 0`).
+    I32EqImm(BinImm),
+    I32NeImm(BinImm),
+    I32LtSImm(BinImm),
+    I32LtUImm(BinImm),
+    I32GtSImm(BinImm),
+    I32GtUImm(BinImm),
+    I32LeSImm(BinImm),
+    I32LeUImm(BinImm),
+    I32GeSImm(BinImm),
+    I32GeUImm(BinImm),
+    I32Clz(Un),
+    I32Ctz(Un),
+    I32Popcnt(Un),
+    I32Add(Bin),
+    I32Sub(Bin),
+    I32Mul(Bin),
+    I32DivS(Bin),
+    I32DivU(Bin),
+    I32RemS(Bin),
+    I32RemU(Bin),
+    I32And(Bin),
+    I32Or(Bin),
+    I32Xor(Bin),
+    I32Shl(Bin),
+    I32ShrS(Bin),
+    I32ShrU(Bin),
+    I32Rotl(Bin),
+    I32Rotr(Bin),
+    /// Also `i32.sub` of an immediate (with the negated immediate).
+    I32AddImm(BinImm),
+    /// `dst = imm - a`.
+    I32RSubImm(BinImm),
+    I32MulImm(BinImm),
+    I32AndImm(BinImm),
+    I32OrImm(BinImm),
+    I32XorImm(BinImm),
+    I32ShlImm(BinImm),
+    I32ShrSImm(BinImm),
+    I32ShrUImm(BinImm),
+    I32RotlImm(BinImm),
+    I32RotrImm(BinImm),
+    I32Extend8S(Un),
+    I32Extend16S(Un),
+
+    // ----- i64 ---------------------------------------------------------------
+    I64Eq(Bin),
+    I64Ne(Bin),
+    I64LtS(Bin),
+    I64LtU(Bin),
+    I64GtS(Bin),
+    I64GtU(Bin),
+    I64LeS(Bin),
+    I64LeU(Bin),
+    I64GeS(Bin),
+    I64GeU(Bin),
+    /// Also `i64.eqz` and `ref.is_null` (with `imm = 0`).
+    I64EqImm(BinImm),
+    I64NeImm(BinImm),
+    I64LtSImm(BinImm),
+    I64LtUImm(BinImm),
+    I64GtSImm(BinImm),
+    I64GtUImm(BinImm),
+    I64LeSImm(BinImm),
+    I64LeUImm(BinImm),
+    I64GeSImm(BinImm),
+    I64GeUImm(BinImm),
+    I64Clz(Un),
+    I64Ctz(Un),
+    I64Popcnt(Un),
+    I64Add(Bin),
+    I64Sub(Bin),
+    I64Mul(Bin),
+    I64DivS(Bin),
+    I64DivU(Bin),
+    I64RemS(Bin),
+    I64RemU(Bin),
+    I64And(Bin),
+    I64Or(Bin),
+    I64Xor(Bin),
+    I64Shl(Bin),
+    I64ShrS(Bin),
+    I64ShrU(Bin),
+    I64Rotl(Bin),
+    I64Rotr(Bin),
+    I64AddImm(BinImm),
+    I64RSubImm(BinImm),
+    I64MulImm(BinImm),
+    I64AndImm(BinImm),
+    I64OrImm(BinImm),
+    I64XorImm(BinImm),
+    I64ShlImm(BinImm),
+    I64ShrSImm(BinImm),
+    I64ShrUImm(BinImm),
+    I64RotlImm(BinImm),
+    I64RotrImm(BinImm),
+    I64Extend8S(Un),
+    I64Extend16S(Un),
+    I64Extend32S(Un),
+
+    // ----- f32 ---------------------------------------------------------------
+    F32Eq(Bin),
+    F32Ne(Bin),
+    F32Lt(Bin),
+    F32Gt(Bin),
+    F32Le(Bin),
+    F32Ge(Bin),
+    F32Abs(Un),
+    F32Neg(Un),
+    F32Ceil(Un),
+    F32Floor(Un),
+    F32Trunc(Un),
+    F32Nearest(Un),
+    F32Sqrt(Un),
+    F32Add(Bin),
+    F32Sub(Bin),
+    F32Mul(Bin),
+    F32Div(Bin),
+    F32Min(Bin),
+    F32Max(Bin),
+    F32Copysign(Bin),
+
+    // ----- f64 ---------------------------------------------------------------
+    F64Eq(Bin),
+    F64Ne(Bin),
+    F64Lt(Bin),
+    F64Gt(Bin),
+    F64Le(Bin),
+    F64Ge(Bin),
+    F64Abs(Un),
+    F64Neg(Un),
+    F64Ceil(Un),
+    F64Floor(Un),
+    F64Trunc(Un),
+    F64Nearest(Un),
+    F64Sqrt(Un),
+    F64Add(Bin),
+    F64Sub(Bin),
+    F64Mul(Bin),
+    F64Div(Bin),
+    F64Min(Bin),
+    F64Max(Bin),
+    F64Copysign(Bin),
+
+    // ----- Conversions -------------------------------------------------------
+    I32WrapI64(Un),
+    I32TruncF32S(Un),
+    I32TruncF32U(Un),
+    I32TruncF64S(Un),
+    I32TruncF64U(Un),
+    I64ExtendI32S(Un),
+    I64TruncF32S(Un),
+    I64TruncF32U(Un),
+    I64TruncF64S(Un),
+    I64TruncF64U(Un),
+    F32ConvertI32S(Un),
+    F32ConvertI32U(Un),
+    F32ConvertI64S(Un),
+    F32ConvertI64U(Un),
+    F32DemoteF64(Un),
+    F64ConvertI32S(Un),
+    F64ConvertI32U(Un),
+    F64ConvertI64S(Un),
+    F64ConvertI64U(Un),
+    F64PromoteF32(Un),
+    I32TruncSatF32S(Un),
+    I32TruncSatF32U(Un),
+    I32TruncSatF64S(Un),
+    I32TruncSatF64U(Un),
+    I64TruncSatF32S(Un),
+    I64TruncSatF32U(Un),
+    I64TruncSatF64S(Un),
+    I64TruncSatF64U(Un),
+}
+
+impl Instr {
+    /// The branch target of a (possibly not yet resolved) branch instruction.
+    ///
+    /// The translator threads the list of unresolved forward branches to a
+    /// label through these fields, and patches them when the label is bound.
+    pub fn branch_target_mut(&mut self) -> Option<&mut Target> {
+        use Instr::*;
+        match self {
+            Br { target } => Some(target),
+            BrI32Eq(op) | BrI32Ne(op) | BrI32LtS(op) | BrI32LtU(op) | BrI32GtS(op)
+            | BrI32GtU(op) | BrI32LeS(op) | BrI32LeU(op) | BrI32GeS(op) | BrI32GeU(op)
+            | BrI64Eq(op) | BrI64Ne(op) | BrI64LtS(op) | BrI64LtU(op) | BrI64GtS(op)
+            | BrI64GtU(op) | BrI64LeS(op) | BrI64LeU(op) | BrI64GeS(op) | BrI64GeU(op) => {
+                Some(&mut op.target)
+            }
+            BrI32EqImm(op) | BrI32NeImm(op) | BrI32LtSImm(op) | BrI32LtUImm(op)
+            | BrI32GtSImm(op) | BrI32GtUImm(op) | BrI32LeSImm(op) | BrI32LeUImm(op)
+            | BrI32GeSImm(op) | BrI32GeUImm(op) | BrI64EqImm(op) | BrI64NeImm(op)
+            | BrI64LtSImm(op) | BrI64LtUImm(op) | BrI64GtSImm(op) | BrI64GtUImm(op)
+            | BrI64LeSImm(op) | BrI64LeUImm(op) | BrI64GeSImm(op) | BrI64GeUImm(op) => {
+                Some(&mut op.target)
+            }
+            _ => None,
+        }
+    }
 }

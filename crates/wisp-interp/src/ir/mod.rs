@@ -1,10 +1,22 @@
 //! wisp's internal code: what validated function bodies are translated into.
 //!
-//! See `docs/architecture.md` and the `Instr` docs for the encoding.
+//! A register-style ("slot") code: each function runs in a frame of 64-bit
+//! slots on the value stack, and every instruction names the slots it reads
+//! and writes, so no value is pushed or popped at run time. Branch targets
+//! are absolute instruction indices. See `docs/bytecode.md` for the frame
+//! layout, how control flow is lowered, and where fuel is charged.
+//!
+//! - [`instr`]: the [`Instr`] enum, grouped by instruction family;
+//! - [`operands`]: the operand records shared by families (`Bin`, `Load`, ...);
+//! - [`cmp`]: integer comparisons as data, for compare-and-branch fusion.
 
+mod cmp;
 mod instr;
+mod operands;
 
+pub use cmp::{Cmp, Compare, IntWidth, Rhs};
 pub use instr::Instr;
+pub use operands::{Bin, BinImm, BrCmp, BrCmpImm, Load, Slot, Store, StoreImm, Target, Un};
 
 use alloc::boxed::Box;
 
@@ -19,6 +31,18 @@ pub struct CompiledFunc {
     pub num_results: u32,
     /// Number of declared locals (slots `num_params..num_params + num_locals`, zeroed on entry).
     pub num_locals: u32,
-    /// Total frame size in slots: parameters, locals and the deepest operand stack.
+    /// Total frame size in slots: parameters, locals and the deepest operand
+    /// stack (at least `num_results`).
     pub max_slots: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instr_is_16_bytes() {
+        assert!(core::mem::size_of::<Instr>() <= 16);
+        assert_eq!(core::mem::align_of::<Instr>(), 4);
+    }
 }

@@ -1,11 +1,44 @@
 //! Translation of validated function bodies into wisp's internal code, in the
 //! same single pass as validation (the translator is a `wisp_validate::FuncSink`).
+//!
+//! The translator keeps a *virtual* operand stack ([`stack`]): `local.get` and
+//! constants push lazy operands that consumers read in place, and every other
+//! value lives in the canonical slot of its stack height, so the emitted code
+//! names slots and never pushes or pops. Family by family:
+//! - [`stack`]: the virtual stack, materialization, and result folding;
+//! - [`control`]: blocks, branches, labels, returns, fuel blocks;
+//! - [`numeric`]: arithmetic, comparisons (with immediates) and conversions;
+//! - [`memory`], [`table`], [`call`], [`variable`]: the rest.
+//!
+//! See `docs/bytecode.md` for the lowering of each construct.
+
+mod call;
+mod control;
+mod memory;
+mod numeric;
+mod stack;
+mod table;
+mod variable;
 
 use alloc::boxed::Box;
+use alloc::format;
+use alloc::vec::Vec;
+
+use wisp_decode::ImportDesc;
+use wisp_decode::wasmparser::Operator;
+use wisp_validate::{FuncSink, OpFacts};
 
 use crate::config::Config;
 use crate::error::Error;
-use crate::ir::CompiledFunc;
+use crate::ir::{CompiledFunc, Instr};
+
+use control::Ctrl;
+use stack::{Last, Operand};
+
+/// Largest frame (parameters, locals and operand stack) a function may need,
+/// in slots. Deeper operand stacks are rejected at translation, which bounds
+/// the translator's memory as well as the run-time frame.
+pub(crate) const MAX_FRAME_SLOTS: u32 = 1 << 22;
 
 /// Validates and translates every function body of `module`.
 pub(crate) fn translate_module(
@@ -13,6 +46,218 @@ pub(crate) fn translate_module(
     ctx: &wisp_validate::ModuleContext,
     config: &Config,
 ) -> Result<Box<[CompiledFunc]>, Error> {
-    let _ = (module, ctx, config);
-    todo!("translate_module")
+    let mut translator = Translator::new(module, config.get_consume_fuel());
+    let mut allocs = wisp_validate::FuncAllocations::default();
+    let mut funcs = Vec::new();
+    funcs
+        .try_reserve_exact(module.functions.len())
+        .map_err(|_| Error::Limit(format!("{} functions", module.functions.len())))?;
+    for index in 0..module.functions.len() as u32 {
+        translator.begin(index)?;
+        wisp_validate::validate_function(ctx, module, index, &mut translator, &mut allocs)?;
+        funcs.push(translator.finish()?);
+    }
+    Ok(funcs.into_boxed_slice())
 }
+
+/// Translates one function body at a time; its allocations are reused.
+pub(crate) struct Translator<'m> {
+    module: &'m wisp_decode::Module,
+    /// Type index of every function of the module (imports first).
+    func_types: Vec<u32>,
+    /// Whether to emit fuel checks.
+    fuel: bool,
+
+    // ----- Per-function state -------------------------------------------------
+    /// The code emitted so far.
+    code: Vec<Instr>,
+    /// The virtual operand stack.
+    stack: Vec<Operand>,
+    /// How many `Operand::Local(x)` are on the stack, per local `x`.
+    local_refs: Vec<u32>,
+    /// How many `Operand::Local(_)` are on the stack in total.
+    total_local_refs: u32,
+    /// The control stack; the function itself is the outermost frame.
+    ctrl: Vec<Ctrl>,
+    /// Number of parameters plus declared locals: the slot of stack height 0.
+    base: u32,
+    num_params: u32,
+    num_locals: u32,
+    num_results: u32,
+    /// Greatest operand stack height seen.
+    max_height: u32,
+    /// Whether the code being translated can execute at all.
+    reachable: bool,
+    /// The last instruction, when it produced the top operand and can still
+    /// be retargeted or fused.
+    last: Option<Last>,
+    /// Index of the current basic block's `ConsumeFuel`, if fuel is on.
+    fuel_at: Option<usize>,
+    /// Whether the function's final `end` has been seen.
+    done: bool,
+    /// Scratch space for `br_table` targets.
+    br_targets: Vec<u32>,
+}
+
+impl core::fmt::Debug for Translator<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Translator")
+            .field("code_len", &self.code.len())
+            .field("height", &self.stack.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'m> Translator<'m> {
+    pub(crate) fn new(module: &'m wisp_decode::Module, fuel: bool) -> Self {
+        let func_types = module
+            .imports
+            .iter()
+            .filter_map(|i| match i.desc {
+                ImportDesc::Func(t) => Some(t),
+                _ => None,
+            })
+            .chain(module.functions.iter().copied())
+            .collect();
+        Self {
+            module,
+            func_types,
+            fuel,
+            code: Vec::new(),
+            stack: Vec::new(),
+            local_refs: Vec::new(),
+            total_local_refs: 0,
+            ctrl: Vec::new(),
+            base: 0,
+            num_params: 0,
+            num_locals: 0,
+            num_results: 0,
+            max_height: 0,
+            reachable: true,
+            last: None,
+            fuel_at: None,
+            done: false,
+            br_targets: Vec::new(),
+        }
+    }
+
+    /// Prepares to translate defined function `index`.
+    pub(crate) fn begin(&mut self, index: u32) -> Result<(), Error> {
+        let module = self.module;
+        let ty = module
+            .functions
+            .get(index as usize)
+            .and_then(|&t| module.types.get(t as usize))
+            .ok_or_else(|| internal("function without a type"))?;
+        let body = module
+            .bodies
+            .get(index as usize)
+            .ok_or_else(|| internal("function without a body"))?;
+        self.num_params = ty.params().len() as u32;
+        self.num_results = ty.results().len() as u32;
+        self.num_locals = body.num_locals;
+        self.base = self
+            .num_params
+            .checked_add(self.num_locals)
+            .filter(|&b| b < MAX_FRAME_SLOTS)
+            .ok_or_else(|| Error::Limit(format!("{} locals", body.num_locals)))?;
+        self.code.clear();
+        self.stack.clear();
+        self.local_refs.clear();
+        self.local_refs.resize(self.base as usize, 0);
+        self.total_local_refs = 0;
+        self.ctrl.clear();
+        self.max_height = 0;
+        self.reachable = true;
+        self.last = None;
+        self.fuel_at = None;
+        self.done = false;
+        self.enter_function();
+        Ok(())
+    }
+
+    /// The translated function, once its final `end` has been seen.
+    pub(crate) fn finish(&mut self) -> Result<CompiledFunc, Error> {
+        if !self.done {
+            return Err(internal("function body ended without its final `end`"));
+        }
+        let max_slots = (self.base + self.max_height).max(self.num_results);
+        Ok(CompiledFunc {
+            code: self.code.as_slice().into(),
+            num_params: self.num_params,
+            num_results: self.num_results,
+            num_locals: self.num_locals,
+            max_slots,
+        })
+    }
+
+    /// Translates one operator of reachable code.
+    fn visit(&mut self, op: &Operator<'_>) -> Result<(), Error> {
+        use Operator as O;
+        match *op {
+            O::Nop => Ok(()),
+            O::Unreachable => self.visit_unreachable(),
+            O::Block { blockty } => self.visit_block(blockty),
+            O::Loop { blockty } => self.visit_loop(blockty),
+            O::If { blockty } => self.visit_if(blockty),
+            O::Else => self.visit_else(),
+            O::End => self.visit_end(),
+            O::Br { relative_depth } => self.visit_br(relative_depth),
+            O::BrIf { relative_depth } => self.visit_br_if(relative_depth),
+            O::BrTable { ref targets } => self.visit_br_table(targets),
+            O::Return => self.visit_return(),
+            O::Call { function_index } => self.visit_call(function_index),
+            O::CallIndirect {
+                type_index,
+                table_index,
+            } => self.visit_call_indirect(type_index, table_index),
+            O::Drop => self.visit_drop(),
+            O::Select | O::TypedSelect { .. } => self.visit_select(),
+            O::LocalGet { local_index } => self.visit_local_get(local_index),
+            O::LocalSet { local_index } => self.visit_local_set(local_index, false),
+            O::LocalTee { local_index } => self.visit_local_set(local_index, true),
+            O::GlobalGet { global_index } => self.visit_global_get(global_index),
+            O::GlobalSet { global_index } => self.visit_global_set(global_index),
+            O::RefNull { .. } => self.push_const(0),
+            O::RefIsNull => self.visit_ref_is_null(),
+            O::RefFunc { function_index } => self.visit_ref_func(function_index),
+            _ => {
+                if self.visit_memory(op)? || self.visit_table(op)? || self.visit_numeric(op)? {
+                    Ok(())
+                } else {
+                    Err(unsupported(op))
+                }
+            }
+        }
+    }
+}
+
+impl<'a> FuncSink<'a> for Translator<'_> {
+    type Error = Error;
+
+    fn operator(&mut self, op: &Operator<'a>, _facts: OpFacts) -> Result<(), Error> {
+        if self.done {
+            return Err(internal("operator after the function's final `end`"));
+        }
+        if !self.reachable {
+            return self.visit_unreachable_code(op);
+        }
+        self.charge_fuel(1);
+        self.visit(op)
+    }
+}
+
+/// An error for an operator the validator accepted but the interpreter does not implement.
+#[cold]
+fn unsupported(op: &Operator<'_>) -> Error {
+    Error::Limit(format!("unsupported operator {op:?}"))
+}
+
+/// An error for a broken translator invariant (never expected on validated input).
+#[cold]
+fn internal(what: &str) -> Error {
+    Error::Limit(format!("internal translator error: {what}"))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,205 @@
+//! Calls and returns on wisp's own stacks: frame push with the depth and
+//! value-stack limits, fallible value-stack growth, zeroing of declared
+//! locals, `call_indirect` resolution, and the per-instance address cache.
+//!
+//! A Wasm call never recurses on the native stack: calling pushes a
+//! [`Frame`] and switches the dispatch loop's code, returning pops it.
+
+use alloc::vec::Vec;
+
+use wisp_core::TrapCode;
+
+use crate::ir::{CompiledFunc, Instr};
+use crate::store::{FuncEntity, FuncKind, InstanceEntity, TableEntity};
+
+use super::Frame;
+
+/// Initial length of the value stack, in slots (grown by doubling).
+const INITIAL_STACK_SLOTS: usize = 1024;
+
+/// The run-time limits of the call and value stacks.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Limits {
+    /// Maximum number of frames.
+    pub max_depth: usize,
+    /// Maximum value-stack length in slots (frame pointers fit in `u32`).
+    pub max_slots: usize,
+}
+
+impl Limits {
+    pub(super) fn new(config: &crate::config::Config) -> Self {
+        Self {
+            max_depth: config.get_max_call_depth(),
+            max_slots: config.get_max_value_stack_slots().min(u32::MAX as usize),
+        }
+    }
+}
+
+/// The current instance's index spaces, cached in the dispatch loop and
+/// refreshed when a call or return switches instances.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Inst<'s> {
+    pub id: u32,
+    /// Module function index → store function address.
+    pub funcs: &'s [u32],
+    pub globals: &'s [u32],
+    pub tables: &'s [u32],
+    pub elems: &'s [u32],
+    pub datas: &'s [u32],
+    /// Module type index → store type id.
+    pub type_ids: &'s [u32],
+    /// Store address of memory 0 (`usize::MAX` when the instance has none;
+    /// validated code then never accesses memory).
+    pub memory: usize,
+    /// The module's translated functions, and how many functions it imports.
+    pub code: &'s [CompiledFunc],
+    pub num_imported_funcs: u32,
+}
+
+impl<'s> Inst<'s> {
+    pub(super) fn new(instances: &'s [InstanceEntity], id: u32) -> Self {
+        let entity = &instances[id as usize];
+        Self {
+            id,
+            funcs: &entity.funcs,
+            globals: &entity.globals,
+            tables: &entity.tables,
+            elems: &entity.elems,
+            datas: &entity.datas,
+            type_ids: &entity.type_ids,
+            memory: entity.memories.first().map_or(usize::MAX, |&m| m as usize),
+            code: &entity.module.funcs,
+            num_imported_funcs: entity.module.decoded.num_imported.funcs,
+        }
+    }
+
+    /// The translated code of module function `func`, defined in this module.
+    #[inline(always)]
+    pub(super) fn defined(&self, func: u32) -> &'s CompiledFunc {
+        &self.code[(func - self.num_imported_funcs) as usize]
+    }
+}
+
+/// The translated code of the Wasm function at store address `func`, with
+/// its instance; `None` for a host function.
+#[inline]
+pub(super) fn wasm_func(funcs: &[FuncEntity], func: u32) -> Option<(&CompiledFunc, u32)> {
+    match &funcs.get(func as usize)?.kind {
+        FuncKind::Wasm {
+            instance,
+            module,
+            defined_index,
+        } => Some((module.funcs.get(*defined_index as usize)?, *instance)),
+        FuncKind::Host { .. } => None,
+    }
+}
+
+/// The code a frame of function `func` runs.
+#[inline]
+pub(super) fn frame_code(funcs: &[FuncEntity], func: u32) -> Option<(&[Instr], u32)> {
+    wasm_func(funcs, func).map(|(f, inst)| (&*f.code, inst))
+}
+
+/// Sets up the outermost frame of a call: the stack is sized and zeroed and
+/// holds `args` in the parameter slots.
+pub(super) fn enter_outermost(
+    limits: Limits,
+    stack: &mut Vec<u64>,
+    frames: &mut Vec<Frame>,
+    func: u32,
+    callee: &CompiledFunc,
+    args: &[u64],
+) -> Result<(), TrapCode> {
+    stack.clear();
+    frames.clear();
+    let needed = callee.max_slots as usize;
+    if needed > limits.max_slots || limits.max_depth == 0 || args.len() > needed {
+        return Err(TrapCode::StackOverflow);
+    }
+    let len = needed.max(INITIAL_STACK_SLOTS).min(limits.max_slots);
+    stack
+        .try_reserve_exact(len)
+        .map_err(|_| TrapCode::OutOfMemory)?;
+    stack.resize(len, 0);
+    stack[..args.len()].copy_from_slice(args);
+    frames.try_reserve(16).map_err(|_| TrapCode::OutOfMemory)?;
+    frames.push(Frame {
+        func,
+        pc: 0,
+        fp: 0,
+    });
+    Ok(())
+}
+
+/// Pushes the frame of a call to Wasm function `func` whose frame starts at
+/// stack index `fp` (where the caller left the arguments). `return_pc` is
+/// where the caller resumes. Zeroes the callee's declared locals.
+#[inline(always)]
+pub(super) fn push_frame(
+    limits: Limits,
+    stack: &mut Vec<u64>,
+    frames: &mut Vec<Frame>,
+    return_pc: usize,
+    func: u32,
+    fp: usize,
+    callee: &CompiledFunc,
+) -> Result<(), TrapCode> {
+    if frames.len() >= limits.max_depth {
+        return Err(TrapCode::StackOverflow);
+    }
+    let end = fp + callee.max_slots as usize;
+    if end > stack.len() {
+        grow_stack(stack, end, limits)?;
+    }
+    let locals = fp + callee.num_params as usize;
+    stack[locals..locals + callee.num_locals as usize].fill(0);
+    if frames.len() == frames.capacity() {
+        frames.try_reserve(frames.len()).map_err(|_| TrapCode::StackOverflow)?;
+    }
+    if let Some(caller) = frames.last_mut() {
+        caller.pc = return_pc as u32;
+    }
+    frames.push(Frame {
+        func,
+        pc: 0,
+        fp: fp as u32,
+    });
+    Ok(())
+}
+
+/// Grows the value stack to at least `needed` slots (doubling, within the limit).
+#[cold]
+#[inline(never)]
+fn grow_stack(stack: &mut Vec<u64>, needed: usize, limits: Limits) -> Result<(), TrapCode> {
+    if needed > limits.max_slots {
+        return Err(TrapCode::StackOverflow);
+    }
+    let len = needed.max(stack.len().saturating_mul(2)).min(limits.max_slots);
+    stack
+        .try_reserve_exact(len - stack.len())
+        .map_err(|_| TrapCode::OutOfMemory)?;
+    stack.resize(len, 0);
+    Ok(())
+}
+
+/// Resolves the target of `call_indirect`: the function at `table[index]`,
+/// checked against the expected store type id.
+#[inline]
+pub(super) fn resolve_indirect(
+    funcs: &[FuncEntity],
+    table: &TableEntity,
+    index: u32,
+    expected_type: u32,
+) -> Result<u32, TrapCode> {
+    let raw = *table
+        .elements
+        .get(index as usize)
+        .ok_or(TrapCode::UndefinedElement)?;
+    let func = raw
+        .checked_sub(1)
+        .ok_or(TrapCode::UninitializedElement)? as u32;
+    match funcs.get(func as usize) {
+        Some(f) if f.type_id == expected_type => Ok(func),
+        _ => Err(TrapCode::IndirectCallTypeMismatch),
+    }
+}

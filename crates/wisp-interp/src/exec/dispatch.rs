@@ -1,0 +1,483 @@
+//! The dispatch loop: `loop { match code[pc] { ... } }`, one arm per
+//! instruction, each a call to a named, `#[inline(always)]` handler.
+//!
+//! Hot state lives in locals: `code` (the running function's instructions),
+//! `pc`, `fp`, `regs` (the running frame's slots, `stack[fp..]`) and `inst`
+//! (the running instance's index spaces). `ExecState::frames` is written only
+//! on calls, returns and exits: a call stores the caller's resume pc, a trap
+//! stores the trapping instruction's index, a suspension stores where to
+//! resume. Handlers that can trap return `Result<_, TrapCode>`; the `t!`
+//! macro turns an `Err` into that cold exit.
+//!
+//! # Note
+//! A `match` over a `Copy` enum compiles to one jump table, which is the
+//! portable baseline (no tail calls on stable Rust, no `unsafe`). Every
+//! slot and code access is bounds-checked.
+
+use wisp_core::TrapCode;
+
+use crate::ir::Instr;
+use crate::num;
+use crate::store::{FuncEntity, InstanceEntity, StoreInner};
+
+use super::call::{Inst, Limits, frame_code, push_frame, resolve_indirect, wasm_func};
+use super::control::{br_cmp, br_cmp_imm, br_table, write_results};
+use super::memory::{self as mem, load, store_imm};
+use super::numeric::{bin, bin_imm, bin_trap, un, un_trap};
+use super::table;
+use super::variable;
+use super::{ExecState, Exit, Frame};
+
+/// Records the trap site in the running frame and returns the trap.
+#[cold]
+#[inline(never)]
+fn trapped(frames: &mut [Frame], at: usize, code: TrapCode) -> TrapCode {
+    if let Some(frame) = frames.last_mut() {
+        frame.pc = at as u32;
+    }
+    code
+}
+
+/// Suspends at the fuel check at `at`, so resuming re-executes it.
+#[cold]
+#[inline(never)]
+fn out_of_fuel(frames: &mut [Frame], at: usize, required: u64) -> Exit {
+    if let Some(frame) = frames.last_mut() {
+        frame.pc = at as u32;
+    }
+    Exit::OutOfFuel { required }
+}
+
+/// Runs the last frame of `state` until the outermost frame returns, fuel
+/// runs out, a host function is called, or a trap.
+pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<Exit, TrapCode> {
+    let StoreInner {
+        engine,
+        funcs,
+        instances,
+        tables,
+        memories,
+        globals,
+        elems,
+        datas,
+        fuel,
+        ..
+    } = store;
+    let limits = Limits::new(engine.config());
+    let funcs: &[FuncEntity] = funcs;
+    let instances: &[InstanceEntity] = instances;
+    let ExecState { stack, frames } = state;
+
+    let top = *frames.last().ok_or(TrapCode::Unreachable)?;
+    let (mut code, inst_id) = frame_code(funcs, top.func).ok_or(TrapCode::Unreachable)?;
+    let mut inst = Inst::new(instances, inst_id);
+    let mut pc = top.pc as usize;
+    let mut fp = top.fp as usize;
+    let mut regs: &mut [u64] = &mut stack[fp..];
+
+    loop {
+        let at = pc;
+        let instr = code[at];
+        pc = at + 1;
+
+        /// Unwraps a handler's result, or exits with its trap.
+        macro_rules! t {
+            ($e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(code) => return Err(trapped(frames, at, code)),
+                }
+            };
+        }
+
+        use Instr as I;
+        match instr {
+            // ----- Control -------------------------------------------------------
+            I::Trap(code) => return Err(trapped(frames, at, code)),
+            I::ConsumeFuel { amount } => {
+                let amount = amount as u64;
+                if *fuel < amount {
+                    return Ok(out_of_fuel(frames, at, amount));
+                }
+                *fuel -= amount;
+            }
+            I::Br { target } => pc = target as usize,
+            I::BrTable { index, len } => pc = br_table(code, regs, pc, index, len),
+            I::Return | I::Return1 { .. } | I::ReturnImm32 { .. } | I::ReturnSpan { .. } => {
+                write_results(regs, instr);
+                frames.pop();
+                let Some(caller) = frames.last() else {
+                    return Ok(Exit::Return);
+                };
+                let (caller_code, caller_inst) =
+                    t!(frame_code(funcs, caller.func).ok_or(TrapCode::Unreachable));
+                if caller_inst != inst.id {
+                    inst = Inst::new(instances, caller_inst);
+                }
+                code = caller_code;
+                pc = caller.pc as usize;
+                fp = caller.fp as usize;
+                regs = &mut stack[fp..];
+            }
+
+            // ----- Fused compare-and-branch --------------------------------------
+            I::BrI32Eq(op) => pc = br_cmp(regs, op, pc, |a: u32, b| a == b),
+            I::BrI32Ne(op) => pc = br_cmp(regs, op, pc, |a: u32, b| a != b),
+            I::BrI32LtS(op) => pc = br_cmp(regs, op, pc, |a: i32, b| a < b),
+            I::BrI32LtU(op) => pc = br_cmp(regs, op, pc, |a: u32, b| a < b),
+            I::BrI32GtS(op) => pc = br_cmp(regs, op, pc, |a: i32, b| a > b),
+            I::BrI32GtU(op) => pc = br_cmp(regs, op, pc, |a: u32, b| a > b),
+            I::BrI32LeS(op) => pc = br_cmp(regs, op, pc, |a: i32, b| a <= b),
+            I::BrI32LeU(op) => pc = br_cmp(regs, op, pc, |a: u32, b| a <= b),
+            I::BrI32GeS(op) => pc = br_cmp(regs, op, pc, |a: i32, b| a >= b),
+            I::BrI32GeU(op) => pc = br_cmp(regs, op, pc, |a: u32, b| a >= b),
+            I::BrI32EqImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u32, b| a == b),
+            I::BrI32NeImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u32, b| a != b),
+            I::BrI32LtSImm(op) => pc = br_cmp_imm(regs, op, pc, |a: i32, b| a < b),
+            I::BrI32LtUImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u32, b| a < b),
+            I::BrI32GtSImm(op) => pc = br_cmp_imm(regs, op, pc, |a: i32, b| a > b),
+            I::BrI32GtUImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u32, b| a > b),
+            I::BrI32LeSImm(op) => pc = br_cmp_imm(regs, op, pc, |a: i32, b| a <= b),
+            I::BrI32LeUImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u32, b| a <= b),
+            I::BrI32GeSImm(op) => pc = br_cmp_imm(regs, op, pc, |a: i32, b| a >= b),
+            I::BrI32GeUImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u32, b| a >= b),
+            I::BrI64Eq(op) => pc = br_cmp(regs, op, pc, |a: u64, b| a == b),
+            I::BrI64Ne(op) => pc = br_cmp(regs, op, pc, |a: u64, b| a != b),
+            I::BrI64LtS(op) => pc = br_cmp(regs, op, pc, |a: i64, b| a < b),
+            I::BrI64LtU(op) => pc = br_cmp(regs, op, pc, |a: u64, b| a < b),
+            I::BrI64GtS(op) => pc = br_cmp(regs, op, pc, |a: i64, b| a > b),
+            I::BrI64GtU(op) => pc = br_cmp(regs, op, pc, |a: u64, b| a > b),
+            I::BrI64LeS(op) => pc = br_cmp(regs, op, pc, |a: i64, b| a <= b),
+            I::BrI64LeU(op) => pc = br_cmp(regs, op, pc, |a: u64, b| a <= b),
+            I::BrI64GeS(op) => pc = br_cmp(regs, op, pc, |a: i64, b| a >= b),
+            I::BrI64GeU(op) => pc = br_cmp(regs, op, pc, |a: u64, b| a >= b),
+            I::BrI64EqImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u64, b| a == b),
+            I::BrI64NeImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u64, b| a != b),
+            I::BrI64LtSImm(op) => pc = br_cmp_imm(regs, op, pc, |a: i64, b| a < b),
+            I::BrI64LtUImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u64, b| a < b),
+            I::BrI64GtSImm(op) => pc = br_cmp_imm(regs, op, pc, |a: i64, b| a > b),
+            I::BrI64GtUImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u64, b| a > b),
+            I::BrI64LeSImm(op) => pc = br_cmp_imm(regs, op, pc, |a: i64, b| a <= b),
+            I::BrI64LeUImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u64, b| a <= b),
+            I::BrI64GeSImm(op) => pc = br_cmp_imm(regs, op, pc, |a: i64, b| a >= b),
+            I::BrI64GeUImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u64, b| a >= b),
+
+            // ----- Calls -----------------------------------------------------------
+            I::CallInternal { func, args } => {
+                let callee = inst.defined(func);
+                let callee_fp = fp + args as usize;
+                let addr = inst.funcs[func as usize];
+                t!(push_frame(limits, stack, frames, pc, addr, callee_fp, callee));
+                code = &callee.code;
+                pc = 0;
+                fp = callee_fp;
+                regs = &mut stack[fp..];
+            }
+            I::CallImported { .. } | I::CallIndirect { .. } => {
+                let (addr, args) = match instr {
+                    I::CallImported { func, args } => (inst.funcs[func as usize], args),
+                    I::CallIndirect {
+                        type_index,
+                        index,
+                        args,
+                    } => {
+                        let table = match code[pc] {
+                            I::Arg { value } => value,
+                            _ => 0,
+                        };
+                        pc += 1;
+                        let table = &tables[inst.tables[table as usize] as usize];
+                        let expected = inst.type_ids[type_index as usize];
+                        let elem = regs[index as usize] as u32;
+                        (t!(resolve_indirect(funcs, table, elem, expected)), args)
+                    }
+                    _ => return Err(trapped(frames, at, TrapCode::Unreachable)),
+                };
+                let callee_fp = fp + args as usize;
+                let Some((callee, callee_inst)) = wasm_func(funcs, addr) else {
+                    // A host function: the driver calls it and resumes at `pc`.
+                    if let Some(frame) = frames.last_mut() {
+                        frame.pc = pc as u32;
+                    }
+                    return Ok(Exit::HostCall {
+                        func: addr,
+                        slot: callee_fp,
+                    });
+                };
+                t!(push_frame(limits, stack, frames, pc, addr, callee_fp, callee));
+                if callee_inst != inst.id {
+                    inst = Inst::new(instances, callee_inst);
+                }
+                code = &callee.code;
+                pc = 0;
+                fp = callee_fp;
+                regs = &mut stack[fp..];
+            }
+
+            // ----- Variables, constants and parametric -----------------------------
+            I::Copy { dst, src } => regs[dst as usize] = regs[src as usize],
+            I::Const32 { dst, value } => regs[dst as usize] = value as u64,
+            I::Const64 { dst, lo, hi } => regs[dst as usize] = (hi as u64) << 32 | lo as u64,
+            I::Select { dst, a, b } => {
+                let cond = match code[pc] {
+                    I::Arg { value } => value,
+                    _ => dst,
+                };
+                pc += 1;
+                variable::select(regs, dst, a, b, cond);
+            }
+            I::Arg { .. } => {}
+            I::GlobalGet { dst, global } => variable::global_get(globals, &inst, regs, dst, global),
+            I::GlobalSet { global, src } => variable::global_set(globals, &inst, regs, global, src),
+            I::RefFunc { dst, func } => regs[dst as usize] = variable::ref_func(&inst, func),
+
+            // ----- Memory ------------------------------------------------------------
+            I::Load32(op) => t!(load::<4>(memories, inst.memory, regs, op, mem::u32_raw)),
+            I::Load64(op) => t!(load::<8>(memories, inst.memory, regs, op, mem::u64_raw)),
+            I::Load8U(op) => t!(load::<1>(memories, inst.memory, regs, op, mem::u8_raw)),
+            I::Load16U(op) => t!(load::<2>(memories, inst.memory, regs, op, mem::u16_raw)),
+            I::I32Load8S(op) => t!(load::<1>(memories, inst.memory, regs, op, mem::i8_as_i32)),
+            I::I32Load16S(op) => t!(load::<2>(memories, inst.memory, regs, op, mem::i16_as_i32)),
+            I::I64Load8S(op) => t!(load::<1>(memories, inst.memory, regs, op, mem::i8_as_i64)),
+            I::I64Load16S(op) => t!(load::<2>(memories, inst.memory, regs, op, mem::i16_as_i64)),
+            I::I64Load32S(op) => t!(load::<4>(memories, inst.memory, regs, op, mem::i32_as_i64)),
+            I::Store8(op) => t!(mem::store::<1>(memories, inst.memory, regs, op)),
+            I::Store16(op) => t!(mem::store::<2>(memories, inst.memory, regs, op)),
+            I::Store32(op) => t!(mem::store::<4>(memories, inst.memory, regs, op)),
+            I::Store64(op) => t!(mem::store::<8>(memories, inst.memory, regs, op)),
+            I::Store8Imm(op) => t!(store_imm::<1>(memories, inst.memory, regs, op)),
+            I::Store16Imm(op) => t!(store_imm::<2>(memories, inst.memory, regs, op)),
+            I::Store32Imm(op) => t!(store_imm::<4>(memories, inst.memory, regs, op)),
+            I::Store64Imm(op) => t!(store_imm::<8>(memories, inst.memory, regs, op)),
+            I::MemorySize { dst } => regs[dst as usize] = t!(mem::size(memories, inst.memory)),
+            I::MemoryGrow { dst, delta } => {
+                let delta = regs[delta as usize] as u32 as u64;
+                regs[dst as usize] = t!(mem::grow(memories, inst.memory, delta));
+            }
+            I::MemoryFill { args } => t!(mem::fill(memories, inst.memory, regs, args)),
+            I::MemoryCopy { args } => t!(mem::copy(memories, inst.memory, regs, args)),
+            I::MemoryInit { args, data } => {
+                let segment = &datas[inst.datas[data as usize] as usize];
+                t!(mem::init(memories, inst.memory, segment, regs, args));
+            }
+            I::DataDrop { data } => mem::drop_data(&mut datas[inst.datas[data as usize] as usize]),
+
+            // ----- Tables -------------------------------------------------------------
+            I::TableGet { dst, index, table } => {
+                let addr = inst.tables[table as usize];
+                regs[dst as usize] = t!(table::get(tables, addr, regs[index as usize]));
+            }
+            I::TableSet {
+                index,
+                value,
+                table,
+            } => {
+                let addr = inst.tables[table as usize];
+                t!(table::set(tables, addr, regs[index as usize], regs[value as usize]));
+            }
+            I::TableSize { dst, table } => {
+                regs[dst as usize] = t!(table::size(tables, inst.tables[table as usize]));
+            }
+            I::TableGrow { args, table } => {
+                t!(table::grow(tables, inst.tables[table as usize], regs, args));
+            }
+            I::TableFill { args, table } => {
+                t!(table::fill(tables, inst.tables[table as usize], regs, args));
+            }
+            I::TableCopy {
+                args,
+                dst_table,
+                src_table,
+            } => {
+                let (dst, src) = (inst.tables[dst_table as usize], inst.tables[src_table as usize]);
+                t!(table::copy(tables, dst, src, regs, args));
+            }
+            I::TableInit { args, table, elem } => {
+                let segment = &elems[inst.elems[elem as usize] as usize];
+                t!(table::init(tables, inst.tables[table as usize], segment, regs, args));
+            }
+            I::ElemDrop { elem } => table::drop_elem(&mut elems[inst.elems[elem as usize] as usize]),
+
+            // ----- i32 -----------------------------------------------------------------
+            I::I32Eq(op) => bin(regs, op, |a: u32, b: u32| a == b),
+            I::I32Ne(op) => bin(regs, op, |a: u32, b: u32| a != b),
+            I::I32LtS(op) => bin(regs, op, |a: i32, b: i32| a < b),
+            I::I32LtU(op) => bin(regs, op, |a: u32, b: u32| a < b),
+            I::I32GtS(op) => bin(regs, op, |a: i32, b: i32| a > b),
+            I::I32GtU(op) => bin(regs, op, |a: u32, b: u32| a > b),
+            I::I32LeS(op) => bin(regs, op, |a: i32, b: i32| a <= b),
+            I::I32LeU(op) => bin(regs, op, |a: u32, b: u32| a <= b),
+            I::I32GeS(op) => bin(regs, op, |a: i32, b: i32| a >= b),
+            I::I32GeU(op) => bin(regs, op, |a: u32, b: u32| a >= b),
+            I::I32EqImm(op) => bin_imm(regs, op, |a: u32, b: u32| a == b),
+            I::I32NeImm(op) => bin_imm(regs, op, |a: u32, b: u32| a != b),
+            I::I32LtSImm(op) => bin_imm(regs, op, |a: i32, b: i32| a < b),
+            I::I32LtUImm(op) => bin_imm(regs, op, |a: u32, b: u32| a < b),
+            I::I32GtSImm(op) => bin_imm(regs, op, |a: i32, b: i32| a > b),
+            I::I32GtUImm(op) => bin_imm(regs, op, |a: u32, b: u32| a > b),
+            I::I32LeSImm(op) => bin_imm(regs, op, |a: i32, b: i32| a <= b),
+            I::I32LeUImm(op) => bin_imm(regs, op, |a: u32, b: u32| a <= b),
+            I::I32GeSImm(op) => bin_imm(regs, op, |a: i32, b: i32| a >= b),
+            I::I32GeUImm(op) => bin_imm(regs, op, |a: u32, b: u32| a >= b),
+            I::I32Clz(op) => un(regs, op, num::i32_clz),
+            I::I32Ctz(op) => un(regs, op, num::i32_ctz),
+            I::I32Popcnt(op) => un(regs, op, num::i32_popcnt),
+            I::I32Add(op) => bin(regs, op, i32::wrapping_add),
+            I::I32Sub(op) => bin(regs, op, i32::wrapping_sub),
+            I::I32Mul(op) => bin(regs, op, i32::wrapping_mul),
+            I::I32DivS(op) => t!(bin_trap(regs, op, num::i32_div_s)),
+            I::I32DivU(op) => t!(bin_trap(regs, op, num::i32_div_u)),
+            I::I32RemS(op) => t!(bin_trap(regs, op, num::i32_rem_s)),
+            I::I32RemU(op) => t!(bin_trap(regs, op, num::i32_rem_u)),
+            I::I32And(op) => bin(regs, op, |a: i32, b: i32| a & b),
+            I::I32Or(op) => bin(regs, op, |a: i32, b: i32| a | b),
+            I::I32Xor(op) => bin(regs, op, |a: i32, b: i32| a ^ b),
+            I::I32Shl(op) => bin(regs, op, num::i32_shl),
+            I::I32ShrS(op) => bin(regs, op, num::i32_shr_s),
+            I::I32ShrU(op) => bin(regs, op, num::i32_shr_u),
+            I::I32Rotl(op) => bin(regs, op, num::i32_rotl),
+            I::I32Rotr(op) => bin(regs, op, num::i32_rotr),
+            I::I32AddImm(op) => bin_imm(regs, op, i32::wrapping_add),
+            I::I32RSubImm(op) => bin_imm(regs, op, |a: i32, imm: i32| imm.wrapping_sub(a)),
+            I::I32MulImm(op) => bin_imm(regs, op, i32::wrapping_mul),
+            I::I32AndImm(op) => bin_imm(regs, op, |a: i32, b: i32| a & b),
+            I::I32OrImm(op) => bin_imm(regs, op, |a: i32, b: i32| a | b),
+            I::I32XorImm(op) => bin_imm(regs, op, |a: i32, b: i32| a ^ b),
+            I::I32ShlImm(op) => bin_imm(regs, op, num::i32_shl),
+            I::I32ShrSImm(op) => bin_imm(regs, op, num::i32_shr_s),
+            I::I32ShrUImm(op) => bin_imm(regs, op, num::i32_shr_u),
+            I::I32RotlImm(op) => bin_imm(regs, op, num::i32_rotl),
+            I::I32RotrImm(op) => bin_imm(regs, op, num::i32_rotr),
+            I::I32Extend8S(op) => un(regs, op, num::i32_extend8_s),
+            I::I32Extend16S(op) => un(regs, op, num::i32_extend16_s),
+
+            // ----- i64 -----------------------------------------------------------------
+            I::I64Eq(op) => bin(regs, op, |a: u64, b: u64| a == b),
+            I::I64Ne(op) => bin(regs, op, |a: u64, b: u64| a != b),
+            I::I64LtS(op) => bin(regs, op, |a: i64, b: i64| a < b),
+            I::I64LtU(op) => bin(regs, op, |a: u64, b: u64| a < b),
+            I::I64GtS(op) => bin(regs, op, |a: i64, b: i64| a > b),
+            I::I64GtU(op) => bin(regs, op, |a: u64, b: u64| a > b),
+            I::I64LeS(op) => bin(regs, op, |a: i64, b: i64| a <= b),
+            I::I64LeU(op) => bin(regs, op, |a: u64, b: u64| a <= b),
+            I::I64GeS(op) => bin(regs, op, |a: i64, b: i64| a >= b),
+            I::I64GeU(op) => bin(regs, op, |a: u64, b: u64| a >= b),
+            I::I64EqImm(op) => bin_imm(regs, op, |a: u64, b: u64| a == b),
+            I::I64NeImm(op) => bin_imm(regs, op, |a: u64, b: u64| a != b),
+            I::I64LtSImm(op) => bin_imm(regs, op, |a: i64, b: i64| a < b),
+            I::I64LtUImm(op) => bin_imm(regs, op, |a: u64, b: u64| a < b),
+            I::I64GtSImm(op) => bin_imm(regs, op, |a: i64, b: i64| a > b),
+            I::I64GtUImm(op) => bin_imm(regs, op, |a: u64, b: u64| a > b),
+            I::I64LeSImm(op) => bin_imm(regs, op, |a: i64, b: i64| a <= b),
+            I::I64LeUImm(op) => bin_imm(regs, op, |a: u64, b: u64| a <= b),
+            I::I64GeSImm(op) => bin_imm(regs, op, |a: i64, b: i64| a >= b),
+            I::I64GeUImm(op) => bin_imm(regs, op, |a: u64, b: u64| a >= b),
+            I::I64Clz(op) => un(regs, op, num::i64_clz),
+            I::I64Ctz(op) => un(regs, op, num::i64_ctz),
+            I::I64Popcnt(op) => un(regs, op, num::i64_popcnt),
+            I::I64Add(op) => bin(regs, op, i64::wrapping_add),
+            I::I64Sub(op) => bin(regs, op, i64::wrapping_sub),
+            I::I64Mul(op) => bin(regs, op, i64::wrapping_mul),
+            I::I64DivS(op) => t!(bin_trap(regs, op, num::i64_div_s)),
+            I::I64DivU(op) => t!(bin_trap(regs, op, num::i64_div_u)),
+            I::I64RemS(op) => t!(bin_trap(regs, op, num::i64_rem_s)),
+            I::I64RemU(op) => t!(bin_trap(regs, op, num::i64_rem_u)),
+            I::I64And(op) => bin(regs, op, |a: i64, b: i64| a & b),
+            I::I64Or(op) => bin(regs, op, |a: i64, b: i64| a | b),
+            I::I64Xor(op) => bin(regs, op, |a: i64, b: i64| a ^ b),
+            I::I64Shl(op) => bin(regs, op, num::i64_shl),
+            I::I64ShrS(op) => bin(regs, op, num::i64_shr_s),
+            I::I64ShrU(op) => bin(regs, op, num::i64_shr_u),
+            I::I64Rotl(op) => bin(regs, op, num::i64_rotl),
+            I::I64Rotr(op) => bin(regs, op, num::i64_rotr),
+            I::I64AddImm(op) => bin_imm(regs, op, i64::wrapping_add),
+            I::I64RSubImm(op) => bin_imm(regs, op, |a: i64, imm: i64| imm.wrapping_sub(a)),
+            I::I64MulImm(op) => bin_imm(regs, op, i64::wrapping_mul),
+            I::I64AndImm(op) => bin_imm(regs, op, |a: i64, b: i64| a & b),
+            I::I64OrImm(op) => bin_imm(regs, op, |a: i64, b: i64| a | b),
+            I::I64XorImm(op) => bin_imm(regs, op, |a: i64, b: i64| a ^ b),
+            I::I64ShlImm(op) => bin_imm(regs, op, num::i64_shl),
+            I::I64ShrSImm(op) => bin_imm(regs, op, num::i64_shr_s),
+            I::I64ShrUImm(op) => bin_imm(regs, op, num::i64_shr_u),
+            I::I64RotlImm(op) => bin_imm(regs, op, num::i64_rotl),
+            I::I64RotrImm(op) => bin_imm(regs, op, num::i64_rotr),
+            I::I64Extend8S(op) => un(regs, op, num::i64_extend8_s),
+            I::I64Extend16S(op) => un(regs, op, num::i64_extend16_s),
+            I::I64Extend32S(op) => un(regs, op, num::i64_extend32_s),
+
+            // ----- f32 -----------------------------------------------------------------
+            I::F32Eq(op) => bin(regs, op, |a: f32, b: f32| a == b),
+            I::F32Ne(op) => bin(regs, op, |a: f32, b: f32| a != b),
+            I::F32Lt(op) => bin(regs, op, |a: f32, b: f32| a < b),
+            I::F32Gt(op) => bin(regs, op, |a: f32, b: f32| a > b),
+            I::F32Le(op) => bin(regs, op, |a: f32, b: f32| a <= b),
+            I::F32Ge(op) => bin(regs, op, |a: f32, b: f32| a >= b),
+            I::F32Abs(op) => un(regs, op, num::f32_abs),
+            I::F32Neg(op) => un(regs, op, num::f32_neg),
+            I::F32Ceil(op) => un(regs, op, num::f32_ceil),
+            I::F32Floor(op) => un(regs, op, num::f32_floor),
+            I::F32Trunc(op) => un(regs, op, num::f32_trunc),
+            I::F32Nearest(op) => un(regs, op, num::f32_nearest),
+            I::F32Sqrt(op) => un(regs, op, num::f32_sqrt),
+            I::F32Add(op) => bin(regs, op, |a: f32, b: f32| a + b),
+            I::F32Sub(op) => bin(regs, op, |a: f32, b: f32| a - b),
+            I::F32Mul(op) => bin(regs, op, |a: f32, b: f32| a * b),
+            I::F32Div(op) => bin(regs, op, |a: f32, b: f32| a / b),
+            I::F32Min(op) => bin(regs, op, num::f32_min),
+            I::F32Max(op) => bin(regs, op, num::f32_max),
+            I::F32Copysign(op) => bin(regs, op, num::f32_copysign),
+
+            // ----- f64 -----------------------------------------------------------------
+            I::F64Eq(op) => bin(regs, op, |a: f64, b: f64| a == b),
+            I::F64Ne(op) => bin(regs, op, |a: f64, b: f64| a != b),
+            I::F64Lt(op) => bin(regs, op, |a: f64, b: f64| a < b),
+            I::F64Gt(op) => bin(regs, op, |a: f64, b: f64| a > b),
+            I::F64Le(op) => bin(regs, op, |a: f64, b: f64| a <= b),
+            I::F64Ge(op) => bin(regs, op, |a: f64, b: f64| a >= b),
+            I::F64Abs(op) => un(regs, op, num::f64_abs),
+            I::F64Neg(op) => un(regs, op, num::f64_neg),
+            I::F64Ceil(op) => un(regs, op, num::f64_ceil),
+            I::F64Floor(op) => un(regs, op, num::f64_floor),
+            I::F64Trunc(op) => un(regs, op, num::f64_trunc),
+            I::F64Nearest(op) => un(regs, op, num::f64_nearest),
+            I::F64Sqrt(op) => un(regs, op, num::f64_sqrt),
+            I::F64Add(op) => bin(regs, op, |a: f64, b: f64| a + b),
+            I::F64Sub(op) => bin(regs, op, |a: f64, b: f64| a - b),
+            I::F64Mul(op) => bin(regs, op, |a: f64, b: f64| a * b),
+            I::F64Div(op) => bin(regs, op, |a: f64, b: f64| a / b),
+            I::F64Min(op) => bin(regs, op, num::f64_min),
+            I::F64Max(op) => bin(regs, op, num::f64_max),
+            I::F64Copysign(op) => bin(regs, op, num::f64_copysign),
+
+            // ----- Conversions -----------------------------------------------------------
+            I::I32WrapI64(op) => un(regs, op, num::i32_wrap_i64),
+            I::I32TruncF32S(op) => t!(un_trap(regs, op, num::i32_trunc_f32_s)),
+            I::I32TruncF32U(op) => t!(un_trap(regs, op, num::i32_trunc_f32_u)),
+            I::I32TruncF64S(op) => t!(un_trap(regs, op, num::i32_trunc_f64_s)),
+            I::I32TruncF64U(op) => t!(un_trap(regs, op, num::i32_trunc_f64_u)),
+            I::I64ExtendI32S(op) => un(regs, op, num::i64_extend_i32_s),
+            I::I64TruncF32S(op) => t!(un_trap(regs, op, num::i64_trunc_f32_s)),
+            I::I64TruncF32U(op) => t!(un_trap(regs, op, num::i64_trunc_f32_u)),
+            I::I64TruncF64S(op) => t!(un_trap(regs, op, num::i64_trunc_f64_s)),
+            I::I64TruncF64U(op) => t!(un_trap(regs, op, num::i64_trunc_f64_u)),
+            I::F32ConvertI32S(op) => un(regs, op, num::f32_convert_i32_s),
+            I::F32ConvertI32U(op) => un(regs, op, num::f32_convert_i32_u),
+            I::F32ConvertI64S(op) => un(regs, op, num::f32_convert_i64_s),
+            I::F32ConvertI64U(op) => un(regs, op, num::f32_convert_i64_u),
+            I::F32DemoteF64(op) => un(regs, op, num::f32_demote_f64),
+            I::F64ConvertI32S(op) => un(regs, op, num::f64_convert_i32_s),
+            I::F64ConvertI32U(op) => un(regs, op, num::f64_convert_i32_u),
+            I::F64ConvertI64S(op) => un(regs, op, num::f64_convert_i64_s),
+            I::F64ConvertI64U(op) => un(regs, op, num::f64_convert_i64_u),
+            I::F64PromoteF32(op) => un(regs, op, num::f64_promote_f32),
+            I::I32TruncSatF32S(op) => un(regs, op, num::i32_trunc_sat_f32_s),
+            I::I32TruncSatF32U(op) => un(regs, op, num::i32_trunc_sat_f32_u),
+            I::I32TruncSatF64S(op) => un(regs, op, num::i32_trunc_sat_f64_s),
+            I::I32TruncSatF64U(op) => un(regs, op, num::i32_trunc_sat_f64_u),
+            I::I64TruncSatF32S(op) => un(regs, op, num::i64_trunc_sat_f32_s),
+            I::I64TruncSatF32U(op) => un(regs, op, num::i64_trunc_sat_f32_u),
+            I::I64TruncSatF64S(op) => un(regs, op, num::i64_trunc_sat_f64_s),
+            I::I64TruncSatF64U(op) => un(regs, op, num::i64_trunc_sat_f64_u),
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! Linear-memory handlers: loads and stores through `wisp_memory::Memory`
+//! (bounds-checked there), `memory.size/grow/fill/copy/init` and `data.drop`.
+//!
+//! The effective address is `slot[addr] as u32 as u64 + offset`, computed in
+//! 64 bits so it cannot overflow; anything past the memory's end traps with
+//! "out of bounds memory access".
+
+use wisp_core::TrapCode;
+use wisp_memory::Memory;
+
+use crate::ir::{Load, Slot, Store, StoreImm};
+use crate::store::DataEntity;
+
+/// The memory at store address `mem` (validated code only accesses memory
+/// when its instance has one).
+#[inline(always)]
+fn memory(memories: &[Memory], mem: usize) -> Result<&Memory, TrapCode> {
+    memories.get(mem).ok_or(TrapCode::MemoryOutOfBounds)
+}
+
+#[inline(always)]
+fn memory_mut(memories: &mut [Memory], mem: usize) -> Result<&mut Memory, TrapCode> {
+    memories.get_mut(mem).ok_or(TrapCode::MemoryOutOfBounds)
+}
+
+#[inline(always)]
+fn effective(regs: &[u64], addr: Slot, offset: u32) -> u64 {
+    regs[addr as usize] as u32 as u64 + offset as u64
+}
+
+/// Loads `N` bytes and writes `convert(bytes)` to the destination slot.
+#[inline(always)]
+pub(super) fn load<const N: usize>(
+    memories: &[Memory],
+    mem: usize,
+    regs: &mut [u64],
+    op: Load,
+    convert: impl FnOnce([u8; N]) -> u64,
+) -> Result<(), TrapCode> {
+    let bytes = memory(memories, mem)?.load::<N>(effective(regs, op.addr, op.offset))?;
+    regs[op.dst as usize] = convert(bytes);
+    Ok(())
+}
+
+/// Stores the low `N` bytes of the value slot.
+#[inline(always)]
+pub(super) fn store<const N: usize>(
+    memories: &mut [Memory],
+    mem: usize,
+    regs: &[u64],
+    op: Store,
+) -> Result<(), TrapCode> {
+    let value = regs[op.value as usize].to_le_bytes();
+    store_bytes::<N>(memories, mem, effective(regs, op.addr, op.offset), value)
+}
+
+/// Stores the low `N` bytes of the (sign-extended) immediate.
+#[inline(always)]
+pub(super) fn store_imm<const N: usize>(
+    memories: &mut [Memory],
+    mem: usize,
+    regs: &[u64],
+    op: StoreImm,
+) -> Result<(), TrapCode> {
+    let value = (op.value as i64 as u64).to_le_bytes();
+    store_bytes::<N>(memories, mem, effective(regs, op.addr, op.offset), value)
+}
+
+#[inline(always)]
+fn store_bytes<const N: usize>(
+    memories: &mut [Memory],
+    mem: usize,
+    addr: u64,
+    value: [u8; 8],
+) -> Result<(), TrapCode> {
+    let mut bytes = [0u8; N];
+    bytes.copy_from_slice(&value[..N]);
+    memory_mut(memories, mem)?.store::<N>(addr, bytes)?;
+    Ok(())
+}
+
+// Conversions of loaded bytes to raw slot values.
+
+#[inline(always)]
+pub(super) fn u8_raw(b: [u8; 1]) -> u64 {
+    b[0] as u64
+}
+#[inline(always)]
+pub(super) fn u16_raw(b: [u8; 2]) -> u64 {
+    u16::from_le_bytes(b) as u64
+}
+#[inline(always)]
+pub(super) fn u32_raw(b: [u8; 4]) -> u64 {
+    u32::from_le_bytes(b) as u64
+}
+#[inline(always)]
+pub(super) fn u64_raw(b: [u8; 8]) -> u64 {
+    u64::from_le_bytes(b)
+}
+#[inline(always)]
+pub(super) fn i8_as_i32(b: [u8; 1]) -> u64 {
+    b[0] as i8 as i32 as u32 as u64
+}
+#[inline(always)]
+pub(super) fn i16_as_i32(b: [u8; 2]) -> u64 {
+    i16::from_le_bytes(b) as i32 as u32 as u64
+}
+#[inline(always)]
+pub(super) fn i8_as_i64(b: [u8; 1]) -> u64 {
+    b[0] as i8 as i64 as u64
+}
+#[inline(always)]
+pub(super) fn i16_as_i64(b: [u8; 2]) -> u64 {
+    i16::from_le_bytes(b) as i64 as u64
+}
+#[inline(always)]
+pub(super) fn i32_as_i64(b: [u8; 4]) -> u64 {
+    i32::from_le_bytes(b) as i64 as u64
+}
+
+/// `memory.size`, in pages.
+pub(super) fn size(memories: &[Memory], mem: usize) -> Result<u64, TrapCode> {
+    Ok(memory(memories, mem)?.size_pages())
+}
+
+/// `memory.grow`: the old size in pages, or -1 (as an i32) on failure.
+pub(super) fn grow(memories: &mut [Memory], mem: usize, delta: u64) -> Result<u64, TrapCode> {
+    let memory = memory_mut(memories, mem)?;
+    Ok(match memory.grow(delta) {
+        Some(old) => old as u32 as u64,
+        None => u32::MAX as u64,
+    })
+}
+
+/// The three i32 operands of a bulk instruction, zero-extended.
+#[inline]
+pub(super) fn bulk_args(regs: &[u64], args: Slot) -> (u64, u64, u64) {
+    let a = args as usize;
+    (
+        regs[a] as u32 as u64,
+        regs[a + 1] as u32 as u64,
+        regs[a + 2] as u32 as u64,
+    )
+}
+
+/// `memory.fill` (dst, value, len).
+pub(super) fn fill(memories: &mut [Memory], mem: usize, regs: &[u64], args: Slot) -> Result<(), TrapCode> {
+    let (dst, value, len) = bulk_args(regs, args);
+    memory_mut(memories, mem)?.fill(dst, value as u8, len)?;
+    Ok(())
+}
+
+/// `memory.copy` (dst, src, len), overlapping ranges allowed.
+pub(super) fn copy(memories: &mut [Memory], mem: usize, regs: &[u64], args: Slot) -> Result<(), TrapCode> {
+    let (dst, src, len) = bulk_args(regs, args);
+    memory_mut(memories, mem)?.copy_within(dst, src, len)?;
+    Ok(())
+}
+
+/// `memory.init` (dst, src, len) from a data segment (empty once dropped).
+pub(super) fn init(
+    memories: &mut [Memory],
+    mem: usize,
+    data: &DataEntity,
+    regs: &[u64],
+    args: Slot,
+) -> Result<(), TrapCode> {
+    let (dst, src, len) = bulk_args(regs, args);
+    let bytes = data.bytes();
+    let end = src.checked_add(len).ok_or(TrapCode::MemoryOutOfBounds)?;
+    if end > bytes.len() as u64 {
+        return Err(TrapCode::MemoryOutOfBounds);
+    }
+    memory_mut(memories, mem)?.write(dst, &bytes[src as usize..end as usize])?;
+    Ok(())
+}
+
+/// `data.drop`: the segment becomes empty.
+pub(super) fn drop_data(data: &mut DataEntity) {
+    data.range = data.range.start..data.range.start;
+}

@@ -1,0 +1,191 @@
+//! Numeric handlers: the raw slot encoding of each value type ([`Raw`]) and
+//! generic unary/binary helpers that read the operand slots, apply an
+//! operation and write the result slot. The operations themselves are Rust's
+//! wrapping integer and IEEE float operators, or the spec-exact helpers of
+//! `crate::num` (division, shifts, min/max, rounding, conversions).
+
+use wisp_core::TrapCode;
+
+use crate::ir::{Bin, BinImm, Un};
+
+/// A value type's raw encoding in a 64-bit slot: integers zero-extended,
+/// floats as their bits, booleans (comparison results) as an `i32` 0 or 1.
+pub(super) trait Raw: Copy {
+    fn from_raw(raw: u64) -> Self;
+    fn into_raw(self) -> u64;
+}
+
+impl Raw for i32 {
+    #[inline(always)]
+    fn from_raw(raw: u64) -> Self {
+        raw as u32 as i32
+    }
+    #[inline(always)]
+    fn into_raw(self) -> u64 {
+        self as u32 as u64
+    }
+}
+
+impl Raw for u32 {
+    #[inline(always)]
+    fn from_raw(raw: u64) -> Self {
+        raw as u32
+    }
+    #[inline(always)]
+    fn into_raw(self) -> u64 {
+        self as u64
+    }
+}
+
+impl Raw for i64 {
+    #[inline(always)]
+    fn from_raw(raw: u64) -> Self {
+        raw as i64
+    }
+    #[inline(always)]
+    fn into_raw(self) -> u64 {
+        self as u64
+    }
+}
+
+impl Raw for u64 {
+    #[inline(always)]
+    fn from_raw(raw: u64) -> Self {
+        raw
+    }
+    #[inline(always)]
+    fn into_raw(self) -> u64 {
+        self
+    }
+}
+
+impl Raw for f32 {
+    #[inline(always)]
+    fn from_raw(raw: u64) -> Self {
+        f32::from_bits(raw as u32)
+    }
+    #[inline(always)]
+    fn into_raw(self) -> u64 {
+        self.to_bits() as u64
+    }
+}
+
+impl Raw for f64 {
+    #[inline(always)]
+    fn from_raw(raw: u64) -> Self {
+        f64::from_bits(raw)
+    }
+    #[inline(always)]
+    fn into_raw(self) -> u64 {
+        self.to_bits()
+    }
+}
+
+impl Raw for bool {
+    #[inline(always)]
+    fn from_raw(raw: u64) -> Self {
+        raw as u32 != 0
+    }
+    #[inline(always)]
+    fn into_raw(self) -> u64 {
+        self as u64
+    }
+}
+
+/// Integer types an `i32` immediate converts to (sign-extending to 64 bits).
+pub(super) trait FromImm {
+    fn from_imm(imm: i32) -> Self;
+}
+
+impl FromImm for i32 {
+    #[inline(always)]
+    fn from_imm(imm: i32) -> Self {
+        imm
+    }
+}
+
+impl FromImm for u32 {
+    #[inline(always)]
+    fn from_imm(imm: i32) -> Self {
+        imm as u32
+    }
+}
+
+impl FromImm for i64 {
+    #[inline(always)]
+    fn from_imm(imm: i32) -> Self {
+        imm as i64
+    }
+}
+
+impl FromImm for u64 {
+    #[inline(always)]
+    fn from_imm(imm: i32) -> Self {
+        imm as i64 as u64
+    }
+}
+
+/// `dst = f(src)`.
+#[inline(always)]
+pub(super) fn un<T: Raw, R: Raw>(regs: &mut [u64], op: Un, f: impl FnOnce(T) -> R) {
+    let v = T::from_raw(regs[op.src as usize]);
+    regs[op.dst as usize] = f(v).into_raw();
+}
+
+/// `dst = f(src)?`.
+#[inline(always)]
+pub(super) fn un_trap<T: Raw, R: Raw>(
+    regs: &mut [u64],
+    op: Un,
+    f: impl FnOnce(T) -> Result<R, TrapCode>,
+) -> Result<(), TrapCode> {
+    let v = T::from_raw(regs[op.src as usize]);
+    regs[op.dst as usize] = f(v)?.into_raw();
+    Ok(())
+}
+
+/// `dst = f(a, b)`.
+#[inline(always)]
+pub(super) fn bin<T: Raw, R: Raw>(regs: &mut [u64], op: Bin, f: impl FnOnce(T, T) -> R) {
+    let a = T::from_raw(regs[op.a as usize]);
+    let b = T::from_raw(regs[op.b as usize]);
+    regs[op.dst as usize] = f(a, b).into_raw();
+}
+
+/// `dst = f(a, imm)`.
+#[inline(always)]
+pub(super) fn bin_imm<T: Raw + FromImm, R: Raw>(
+    regs: &mut [u64],
+    op: BinImm,
+    f: impl FnOnce(T, T) -> R,
+) {
+    let a = T::from_raw(regs[op.a as usize]);
+    regs[op.dst as usize] = f(a, T::from_imm(op.imm)).into_raw();
+}
+
+/// `dst = f(a, b)?`.
+#[inline(always)]
+pub(super) fn bin_trap<T: Raw, R: Raw>(
+    regs: &mut [u64],
+    op: Bin,
+    f: impl FnOnce(T, T) -> Result<R, TrapCode>,
+) -> Result<(), TrapCode> {
+    let a = T::from_raw(regs[op.a as usize]);
+    let b = T::from_raw(regs[op.b as usize]);
+    regs[op.dst as usize] = f(a, b)?.into_raw();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_encoding_zero_extends_i32() {
+        assert_eq!((-1i32).into_raw(), 0xffff_ffff);
+        assert_eq!(i32::from_raw(0xdead_beef_ffff_fffe), -2);
+        assert_eq!(i64::from_imm(-1), -1);
+        assert_eq!(u64::from_imm(-1), u64::MAX);
+        assert_eq!(true.into_raw(), 1);
+    }
+}

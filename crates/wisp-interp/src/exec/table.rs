@@ -1,0 +1,148 @@
+//! Table handlers: `table.get/set/size/grow/fill/copy/init` and `elem.drop`.
+//! Elements are raw references (see `value.rs`); every index is checked and
+//! out-of-range accesses trap with "out of bounds table access".
+
+use wisp_core::TrapCode;
+
+use crate::ir::Slot;
+use crate::store::{ElemEntity, TableEntity};
+
+use super::memory::bulk_args;
+
+/// Largest number of elements `table.grow` will let a table reach, whatever
+/// its declared maximum: it bounds the memory a module can make the host
+/// allocate (80 MiB of raw references).
+pub(super) const MAX_TABLE_GROW_ELEMENTS: u64 = 10_000_000;
+
+#[inline]
+fn table(tables: &[TableEntity], addr: u32) -> Result<&TableEntity, TrapCode> {
+    tables.get(addr as usize).ok_or(TrapCode::TableOutOfBounds)
+}
+
+#[inline]
+fn table_mut(tables: &mut [TableEntity], addr: u32) -> Result<&mut TableEntity, TrapCode> {
+    tables.get_mut(addr as usize).ok_or(TrapCode::TableOutOfBounds)
+}
+
+/// The range `start..start + len` if it lies within `size` elements.
+#[inline]
+fn range(start: u64, len: u64, size: usize) -> Result<core::ops::Range<usize>, TrapCode> {
+    match start.checked_add(len) {
+        Some(end) if end <= size as u64 => Ok(start as usize..end as usize),
+        _ => Err(TrapCode::TableOutOfBounds),
+    }
+}
+
+/// `table.get`.
+pub(super) fn get(tables: &[TableEntity], addr: u32, index: u64) -> Result<u64, TrapCode> {
+    let t = table(tables, addr)?;
+    t.elements
+        .get(index as u32 as usize)
+        .copied()
+        .ok_or(TrapCode::TableOutOfBounds)
+}
+
+/// `table.set`.
+pub(super) fn set(tables: &mut [TableEntity], addr: u32, index: u64, value: u64) -> Result<(), TrapCode> {
+    let t = table_mut(tables, addr)?;
+    let slot = t
+        .elements
+        .get_mut(index as u32 as usize)
+        .ok_or(TrapCode::TableOutOfBounds)?;
+    *slot = value;
+    Ok(())
+}
+
+/// `table.size`.
+pub(super) fn size(tables: &[TableEntity], addr: u32) -> Result<u64, TrapCode> {
+    Ok(table(tables, addr)?.elements.len() as u64)
+}
+
+/// `table.grow` with (init, delta) in `args`: writes the old size, or -1
+/// (as an i32) when the table cannot grow, to `args`.
+pub(super) fn grow(tables: &mut [TableEntity], addr: u32, regs: &mut [u64], args: Slot) -> Result<(), TrapCode> {
+    let a = args as usize;
+    let (init, delta) = (regs[a], regs[a + 1] as u32 as u64);
+    let t = table_mut(tables, addr)?;
+    let old = t.elements.len() as u64;
+    let limit = t
+        .ty
+        .max
+        .unwrap_or(u32::MAX as u64)
+        .min(u32::MAX as u64)
+        .min(MAX_TABLE_GROW_ELEMENTS.max(old));
+    let result = match old.checked_add(delta) {
+        Some(new) if new <= limit && t.elements.try_reserve_exact(delta as usize).is_ok() => {
+            t.elements.resize(new as usize, init);
+            old as u32 as u64
+        }
+        _ => u32::MAX as u64,
+    };
+    regs[a] = result;
+    Ok(())
+}
+
+/// `table.fill` with (index, value, len) in `args`.
+pub(super) fn fill(tables: &mut [TableEntity], addr: u32, regs: &[u64], args: Slot) -> Result<(), TrapCode> {
+    let a = args as usize;
+    let (start, value, len) = (regs[a] as u32 as u64, regs[a + 1], regs[a + 2] as u32 as u64);
+    let t = table_mut(tables, addr)?;
+    let r = range(start, len, t.elements.len())?;
+    t.elements[r].fill(value);
+    Ok(())
+}
+
+/// `table.copy` with (dst, src, len) in `args`; the tables may be the same.
+pub(super) fn copy(
+    tables: &mut [TableEntity],
+    dst_addr: u32,
+    src_addr: u32,
+    regs: &[u64],
+    args: Slot,
+) -> Result<(), TrapCode> {
+    let (dst, src, len) = bulk_args(regs, args);
+    if dst_addr == src_addr {
+        let t = table_mut(tables, dst_addr)?;
+        let s = range(src, len, t.elements.len())?;
+        let d = range(dst, len, t.elements.len())?;
+        t.elements.copy_within(s, d.start);
+        return Ok(());
+    }
+    let (d, s) = (dst_addr as usize, src_addr as usize);
+    if d >= tables.len() || s >= tables.len() {
+        return Err(TrapCode::TableOutOfBounds);
+    }
+    let (dst_table, src_table) = if d < s {
+        let (lo, hi) = tables.split_at_mut(s);
+        (&mut lo[d], &hi[0])
+    } else {
+        let (lo, hi) = tables.split_at_mut(d);
+        (&mut hi[0], &lo[s])
+    };
+    let sr = range(src, len, src_table.elements.len())?;
+    let dr = range(dst, len, dst_table.elements.len())?;
+    dst_table.elements[dr].copy_from_slice(&src_table.elements[sr]);
+    Ok(())
+}
+
+/// `table.init` with (dst, src, len) in `args` from an element segment
+/// (empty once dropped).
+pub(super) fn init(
+    tables: &mut [TableEntity],
+    addr: u32,
+    elem: &ElemEntity,
+    regs: &[u64],
+    args: Slot,
+) -> Result<(), TrapCode> {
+    let (dst, src, len) = bulk_args(regs, args);
+    let t = table_mut(tables, addr)?;
+    let sr = range(src, len, elem.items.len())?;
+    let dr = range(dst, len, t.elements.len())?;
+    t.elements[dr].copy_from_slice(&elem.items[sr]);
+    Ok(())
+}
+
+/// `elem.drop`: the segment becomes empty.
+pub(super) fn drop_elem(elem: &mut ElemEntity) {
+    elem.items = alloc::vec::Vec::new();
+}

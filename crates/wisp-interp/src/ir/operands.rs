@@ -1,0 +1,84 @@
+//! Operand records shared by families of instructions.
+//!
+//! Most [`Instr`](super::Instr) variants are tuple variants wrapping one of
+//! these records, so that one variant constructor (e.g. `Instr::I32Add`) is a
+//! plain `fn(Bin) -> Instr` the translator can pass around, and one generic
+//! executor helper serves a whole family. Every record is at most 12 bytes
+//! and 4-byte aligned, which keeps [`Instr`](super::Instr) at 16 bytes.
+
+/// A frame-relative slot index: slot `s` of the frame at `fp` is
+/// `stack[fp + s]`. Slots `0..params` hold the parameters, then come the
+/// declared locals, then the operand stack (the operand at height `h` lives
+/// in slot `params + locals + h`).
+pub type Slot = u32;
+
+/// An absolute instruction index in the current function's code.
+pub type Target = u32;
+
+/// A unary operation: `dst = op(src)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Un {
+    pub dst: Slot,
+    pub src: Slot,
+}
+
+/// A binary operation on two slots: `dst = a op b`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bin {
+    pub dst: Slot,
+    pub a: Slot,
+    pub b: Slot,
+}
+
+/// A binary operation whose right operand is an immediate: `dst = a op imm`.
+///
+/// The immediate is an `i32`; 64-bit operations sign-extend it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BinImm {
+    pub dst: Slot,
+    pub a: Slot,
+    pub imm: i32,
+}
+
+/// A load: `dst = memory[addr + offset]`, with `addr` the zero-extended 32-bit
+/// value of slot `addr` (the sum is computed in 64 bits and cannot overflow).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Load {
+    pub dst: Slot,
+    pub addr: Slot,
+    pub offset: u32,
+}
+
+/// A store: `memory[addr + offset] = value` (see [`Load`] for the address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Store {
+    pub addr: Slot,
+    pub value: Slot,
+    pub offset: u32,
+}
+
+/// A store of an immediate: `memory[addr + offset] = value` (64-bit stores
+/// sign-extend it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreImm {
+    pub addr: Slot,
+    pub value: i32,
+    pub offset: u32,
+}
+
+/// A fused compare-and-branch on two slots: `if a cmp b { goto target }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BrCmp {
+    pub a: Slot,
+    pub b: Slot,
+    pub target: Target,
+}
+
+/// A fused compare-and-branch against an immediate: `if a cmp imm { goto target }`
+/// (64-bit comparisons sign-extend the immediate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BrCmpImm {
+    pub a: Slot,
+    pub imm: i32,
+    pub target: Target,
+}

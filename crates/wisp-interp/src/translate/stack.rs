@@ -1,0 +1,311 @@
+//! The translator's virtual operand stack.
+//!
+//! Each operand is one of:
+//! - `Temp`: the value is in the canonical slot of its height,
+//!   `base + height`;
+//! - `Local(x)`: the value is whatever local `x` holds (pushed by
+//!   `local.get`, no code emitted);
+//! - `Const(raw)`: a constant (pushed by `*.const` and `ref.null`).
+//!
+//! Lazy operands are *materialized* (copied into their canonical slot) when
+//! they would otherwise become wrong or unreachable:
+//! - before `local.set/tee x` overwrites `x`, every `Local(x)` still on the stack;
+//! - on entering a block, loop or `if`, every `Local` on the stack (a later
+//!   `local.set` inside conditional code must not be the place where an outer
+//!   operand gets materialized) and the block's parameters;
+//! - when values flow to a label (branches, block ends), into the label's slots.
+//!
+//! Result folding: an instruction that produced the top operand is
+//! remembered in [`Last`]; a following `local.set x` rewrites its destination
+//! to `x` instead of emitting a copy, and `br_if`/`if` fuse a comparison into
+//! the branch.
+
+use alloc::format;
+
+use crate::error::Error;
+use crate::ir::{Bin, BinImm, Compare, Instr, Load, Slot, Un};
+
+use super::{MAX_FRAME_SLOTS, Translator};
+
+/// One entry of the virtual operand stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Operand {
+    /// In the canonical slot of its height.
+    Temp,
+    /// The current value of local `x` (a slot below `base`).
+    Local(u32),
+    /// A constant, raw-encoded.
+    Const(u64),
+}
+
+/// An operand taken off the stack: where to read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Source {
+    Slot(Slot),
+    Const(u64),
+}
+
+/// How to re-emit the last instruction with another destination slot.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Producer {
+    Un(fn(Un) -> Instr, Un),
+    Bin(fn(Bin) -> Instr, Bin),
+    BinImm(fn(BinImm) -> Instr, BinImm),
+    Load(fn(Load) -> Instr, Load),
+    Compare(Compare),
+    GlobalGet(u32),
+}
+
+impl Producer {
+    /// The instruction, writing its result to `dst`.
+    pub(super) fn with_dst(self, dst: Slot) -> Instr {
+        match self {
+            Producer::Un(ctor, op) => ctor(Un { dst, ..op }),
+            Producer::Bin(ctor, op) => ctor(Bin { dst, ..op }),
+            Producer::BinImm(ctor, op) => ctor(BinImm { dst, ..op }),
+            Producer::Load(ctor, op) => ctor(Load { dst, ..op }),
+            Producer::Compare(cmp) => cmp.value(dst),
+            Producer::GlobalGet(global) => Instr::GlobalGet { dst, global },
+        }
+    }
+}
+
+/// The last emitted instruction, which produced the top operand (a `Temp`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Last {
+    /// Its index in the code.
+    pub index: usize,
+    pub producer: Producer,
+}
+
+/// The instruction writing raw constant `value` to `dst`.
+pub(super) fn const_instr(dst: Slot, value: u64) -> Instr {
+    match u32::try_from(value) {
+        Ok(value) => Instr::Const32 { dst, value },
+        Err(_) => Instr::Const64 {
+            dst,
+            lo: value as u32,
+            hi: (value >> 32) as u32,
+        },
+    }
+}
+
+impl Translator<'_> {
+    /// The current operand stack height.
+    pub(super) fn height(&self) -> u32 {
+        self.stack.len() as u32
+    }
+
+    /// The canonical slot of stack height `h`.
+    pub(super) fn slot(&self, h: u32) -> Slot {
+        self.base + h
+    }
+
+    /// Emits `instr`, which does not produce a foldable result.
+    pub(super) fn emit(&mut self, instr: Instr) -> Result<usize, Error> {
+        let index = self.code.len();
+        if index >= u32::MAX as usize / 2 {
+            return Err(Error::Limit(format!("function of over {index} instructions")));
+        }
+        self.code.try_reserve(1).map_err(|_| Error::Limit("out of memory".into()))?;
+        self.code.push(instr);
+        self.last = None;
+        Ok(index)
+    }
+
+    /// The index the next emitted instruction will have.
+    pub(super) fn next_index(&self) -> u32 {
+        self.code.len() as u32
+    }
+
+    /// Pushes an operand.
+    pub(super) fn push(&mut self, operand: Operand) -> Result<(), Error> {
+        let height = self.height() + 1;
+        if height > self.max_height {
+            if self.base + height > MAX_FRAME_SLOTS {
+                return Err(Error::Limit(format!(
+                    "operand stack deeper than {MAX_FRAME_SLOTS} slots"
+                )));
+            }
+            self.max_height = height;
+        }
+        if let Operand::Local(x) = operand {
+            self.local_refs[x as usize] += 1;
+            self.total_local_refs += 1;
+        }
+        self.stack.push(operand);
+        self.last = None;
+        Ok(())
+    }
+
+    /// Pushes `n` temporaries (results of a call or a block).
+    pub(super) fn push_temps(&mut self, n: u32) -> Result<(), Error> {
+        for _ in 0..n {
+            self.push(Operand::Temp)?;
+        }
+        Ok(())
+    }
+
+    /// Pushes a raw constant.
+    pub(super) fn push_const(&mut self, value: u64) -> Result<(), Error> {
+        self.push(Operand::Const(value))
+    }
+
+    /// Emits the instruction `producer` describes with the next height's slot
+    /// as destination, and pushes its result.
+    pub(super) fn push_result(&mut self, producer: Producer) -> Result<(), Error> {
+        let dst = self.slot(self.height());
+        let index = self.emit(producer.with_dst(dst))?;
+        self.push(Operand::Temp)?;
+        self.last = Some(Last { index, producer });
+        Ok(())
+    }
+
+    /// Emits `make(dst)` for the next height's slot and pushes its result.
+    pub(super) fn push_value(&mut self, make: impl FnOnce(Slot) -> Instr) -> Result<(), Error> {
+        let dst = self.slot(self.height());
+        self.emit(make(dst))?;
+        self.push(Operand::Temp)
+    }
+
+    /// Pops the top operand, returning it and its height.
+    pub(super) fn pop(&mut self) -> Result<(Operand, u32), Error> {
+        let operand = self.stack.pop().ok_or_else(|| super::internal("operand stack underflow"))?;
+        if let Operand::Local(x) = operand {
+            self.local_refs[x as usize] -= 1;
+            self.total_local_refs -= 1;
+        }
+        self.last = None;
+        Ok((operand, self.height()))
+    }
+
+    /// Pops the top operand without materializing it.
+    pub(super) fn pop_source(&mut self) -> Result<Source, Error> {
+        let (operand, h) = self.pop()?;
+        Ok(match operand {
+            Operand::Temp => Source::Slot(self.slot(h)),
+            Operand::Local(x) => Source::Slot(x),
+            Operand::Const(c) => Source::Const(c),
+        })
+    }
+
+    /// Pops the top operand as a slot, materializing a constant into the
+    /// operand's own canonical slot (free now that it is popped).
+    pub(super) fn pop_slot(&mut self) -> Result<Slot, Error> {
+        let h = self.height().saturating_sub(1);
+        let source = self.pop_source()?;
+        self.source_slot(source, h)
+    }
+
+    /// The slot of `source`, popped from height `h`: a constant is written to
+    /// that height's canonical slot.
+    pub(super) fn source_slot(&mut self, source: Source, h: u32) -> Result<Slot, Error> {
+        match source {
+            Source::Slot(s) => Ok(s),
+            Source::Const(c) => {
+                let dst = self.slot(h);
+                self.emit(const_instr(dst, c))?;
+                Ok(dst)
+            }
+        }
+    }
+
+    /// Truncates the stack to height `h` (dropping operands of dead code or a finished block).
+    pub(super) fn truncate(&mut self, h: u32) {
+        while self.height() > h {
+            // Cannot fail: the stack is non-empty.
+            let _ = self.pop();
+        }
+    }
+
+    /// Copies the operand at height `h` into its canonical slot, if it is not there.
+    pub(super) fn materialize(&mut self, h: u32) -> Result<(), Error> {
+        let dst = self.slot(h);
+        let instr = match self.stack[h as usize] {
+            Operand::Temp => return Ok(()),
+            Operand::Local(x) => {
+                self.local_refs[x as usize] -= 1;
+                self.total_local_refs -= 1;
+                Instr::Copy { dst, src: x }
+            }
+            Operand::Const(c) => const_instr(dst, c),
+        };
+        self.stack[h as usize] = Operand::Temp;
+        self.emit(instr)?;
+        Ok(())
+    }
+
+    /// Materializes the top `n` operands.
+    pub(super) fn materialize_top(&mut self, n: u32) -> Result<(), Error> {
+        let h = self.height();
+        for k in h.saturating_sub(n)..h {
+            self.materialize(k)?;
+        }
+        Ok(())
+    }
+
+    /// Materializes every `Local(x)` on the stack (before `x` is overwritten).
+    pub(super) fn materialize_local(&mut self, x: u32) -> Result<(), Error> {
+        let mut k = 0;
+        while self.local_refs[x as usize] > 0 && k < self.height() {
+            if self.stack[k as usize] == Operand::Local(x) {
+                self.materialize(k)?;
+            }
+            k += 1;
+        }
+        Ok(())
+    }
+
+    /// Materializes every `Local` operand on the stack (on block entry).
+    pub(super) fn materialize_all_locals(&mut self) -> Result<(), Error> {
+        let mut k = 0;
+        while self.total_local_refs > 0 && k < self.height() {
+            if let Operand::Local(_) = self.stack[k as usize] {
+                self.materialize(k)?;
+            }
+            k += 1;
+        }
+        Ok(())
+    }
+
+    /// Emits copies of the top `n` operands into the canonical slots of
+    /// heights `dst_height..dst_height + n`, leaving the virtual stack as is
+    /// (used on the taken path of a branch).
+    ///
+    /// Copying in increasing order is safe: a source temporary at height
+    /// `h - n + i` is never below its destination `dst_height + i`, so a copy
+    /// never overwrites a source still to be read.
+    pub(super) fn copy_top_to(&mut self, dst_height: u32, n: u32) -> Result<(), Error> {
+        let h = self.height();
+        let first = h
+            .checked_sub(n)
+            .ok_or_else(|| super::internal("branch carries more values than the stack holds"))?;
+        for i in 0..n {
+            let dst = self.slot(dst_height + i);
+            let instr = match self.stack[(first + i) as usize] {
+                Operand::Temp => {
+                    let src = self.slot(first + i);
+                    if src == dst {
+                        continue;
+                    }
+                    Instr::Copy { dst, src }
+                }
+                Operand::Local(x) => Instr::Copy { dst, src: x },
+                Operand::Const(c) => const_instr(dst, c),
+            };
+            self.emit(instr)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the top `n` operands are already in the slots of heights
+    /// `dst_height..dst_height + n`.
+    pub(super) fn top_in_place(&self, dst_height: u32, n: u32) -> bool {
+        let h = self.height();
+        n == 0
+            || (h.checked_sub(n) == Some(dst_height)
+                && self.stack[dst_height as usize..]
+                    .iter()
+                    .all(|o| *o == Operand::Temp))
+    }
+}

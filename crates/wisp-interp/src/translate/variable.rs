@@ -1,0 +1,111 @@
+//! Locals, globals, `drop`, `select` and references.
+//!
+//! `local.get` emits nothing (it pushes a lazy `Local` operand);
+//! `local.set`/`local.tee` fold into the instruction that produced the value
+//! when they can (see the `stack` module).
+
+use crate::error::Error;
+use crate::ir::{Cmp, Compare, Instr, IntWidth, Rhs};
+
+use super::Translator;
+use super::stack::{Operand, Producer, Source, const_instr};
+
+impl Translator<'_> {
+    pub(super) fn visit_local_get(&mut self, x: u32) -> Result<(), Error> {
+        self.push(Operand::Local(x))
+    }
+
+    pub(super) fn visit_local_set(&mut self, x: u32, tee: bool) -> Result<(), Error> {
+        // Result folding: retarget the instruction that produced the value.
+        if let Some(last) = self.last
+            && last.index + 1 == self.code.len()
+            && self.stack.last() == Some(&Operand::Temp)
+            && self.local_refs[x as usize] == 0
+        {
+            self.code[last.index] = last.producer.with_dst(x);
+            self.pop()?;
+            if tee {
+                self.push(Operand::Local(x))?;
+            }
+            return Ok(());
+        }
+        let h = self.height().saturating_sub(1);
+        let (value, _) = self.pop()?;
+        // Operands still reading the old value of `x` must keep it.
+        self.materialize_local(x)?;
+        match value {
+            Operand::Temp => {
+                self.emit(Instr::Copy {
+                    dst: x,
+                    src: self.slot(h),
+                })?;
+            }
+            Operand::Local(y) if y == x => {}
+            Operand::Local(y) => {
+                self.emit(Instr::Copy { dst: x, src: y })?;
+            }
+            Operand::Const(c) => {
+                self.emit(const_instr(x, c))?;
+            }
+        }
+        if tee {
+            self.push(value)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn visit_global_get(&mut self, global: u32) -> Result<(), Error> {
+        self.push_result(Producer::GlobalGet(global))
+    }
+
+    pub(super) fn visit_global_set(&mut self, global: u32) -> Result<(), Error> {
+        let src = self.pop_slot()?;
+        self.emit(Instr::GlobalSet { global, src })?;
+        Ok(())
+    }
+
+    pub(super) fn visit_drop(&mut self) -> Result<(), Error> {
+        self.pop()?;
+        Ok(())
+    }
+
+    /// `select`: a constant condition picks an operand statically; otherwise
+    /// `Select { dst, a, b }` with the condition in a trailing `Arg`.
+    pub(super) fn visit_select(&mut self) -> Result<(), Error> {
+        let cond = self.pop_source()?;
+        if let Source::Const(c) = cond {
+            let (b, hb) = self.pop()?;
+            let (a, ha) = self.pop()?;
+            let chosen = if c as u32 != 0 { a } else { b };
+            if chosen == Operand::Temp && c as u32 == 0 {
+                // `b` sits one slot above the result's canonical slot.
+                self.emit(Instr::Copy {
+                    dst: self.slot(ha),
+                    src: self.slot(hb),
+                })?;
+            }
+            return self.push(chosen);
+        }
+        let h = self.height();
+        let cond = self.source_slot(cond, h)?;
+        let b = self.pop_slot()?;
+        let a = self.pop_slot()?;
+        self.push_value(|dst| Instr::Select { dst, a, b })?;
+        self.emit(Instr::Arg { value: cond })?;
+        Ok(())
+    }
+
+    pub(super) fn visit_ref_is_null(&mut self) -> Result<(), Error> {
+        let a = self.pop_slot()?;
+        self.push_result(Producer::Compare(Compare {
+            width: IntWidth::I64,
+            cmp: Cmp::Eq,
+            a,
+            rhs: Rhs::Imm(0),
+        }))
+    }
+
+    pub(super) fn visit_ref_func(&mut self, func: u32) -> Result<(), Error> {
+        self.push_value(|dst| Instr::RefFunc { dst, func })
+    }
+}
