@@ -287,6 +287,9 @@ Method:
 - For each workload, each engine compiles and instantiates the module once (the
   second table), then `run` is called N times. Calls are interleaved across
   engines (call 1 on every engine, then call 2, …) so machine drift is shared.
+  The setup times are not like for like: wasmi validates eagerly but by default
+  translates each function lazily, on its first call (that cost lands in the
+  first run, which the median discards).
 - Engines: `wisp` is `wisp_interp` with `Config::default()`; `wisp (fuel)` adds
   `consume_fuel(true)` with the fuel set to `u64::MAX` before each call, so the
   `fuel overhead` column is the cost of metering alone; `wasmi` is wasmi 2.0

@@ -1,6 +1,6 @@
 //! Checks on the checked-in workloads: each module is valid Wasm 2.0 without
 //! SIMD, has no imports and exports `run`; the registry, the sources and
-//! `expected.txt` agree; and wasmi's checksum equals the native reference.
+//! `expected.txt` agree; and every engine's checksum equals the native reference.
 //! (Timings are never asserted.) Run with `--release`: the checksum tests
 //! execute every workload once, which takes minutes in a debug build.
 
@@ -137,13 +137,11 @@ fn wasmi_checksums_match_native_reference() {
 }
 
 #[test]
-#[ignore = "wisp-interp cannot execute yet; run with --ignored once it can"]
 fn wisp_checksums_match_native_reference() {
     checksums_match_reference(EngineKind::Wisp);
 }
 
 #[test]
-#[ignore = "wisp-interp cannot execute yet; run with --ignored once it can"]
 fn wisp_fuel_checksums_match_native_reference() {
     checksums_match_reference(EngineKind::WispFuel);
 }
