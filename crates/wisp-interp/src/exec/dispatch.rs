@@ -18,7 +18,9 @@ use wisp_core::TrapCode;
 
 use crate::ir::Instr;
 use crate::num;
-use crate::store::{FuncEntity, InstanceEntity, StoreInner};
+use crate::store::{DataEntity, ElemEntity, FuncEntity, GlobalEntity, InstanceEntity, StoreInner, TableEntity};
+use wisp_memory::Memory;
+use alloc::vec::Vec;
 
 use super::call::{Inst, Limits, frame_code, push_frame, resolve_indirect, wasm_func};
 use super::control::{br_cmp, br_cmp_imm, br_table, write_results};
@@ -48,6 +50,25 @@ fn out_of_fuel(frames: &mut [Frame], at: usize, required: u64) -> Exit {
     Exit::OutOfFuel { required }
 }
 
+/// The store entities and stacks the dispatch loop works on, kept behind
+/// one reference so that only the hot locals (`code`, `pc`, `regs`) compete
+/// for registers.
+pub(super) struct Env<'s> {
+    limits: Limits,
+    funcs: &'s [FuncEntity],
+    instances: &'s [InstanceEntity],
+    tables: &'s mut [TableEntity],
+    memories: &'s mut [Memory],
+    globals: &'s mut [GlobalEntity],
+    elems: &'s mut [ElemEntity],
+    datas: &'s mut [DataEntity],
+    fuel: &'s mut u64,
+    stack: &'s mut Vec<u64>,
+    frames: &'s mut Vec<Frame>,
+    /// The running instance's index spaces.
+    inst: Inst<'s>,
+}
+
 /// Runs the last frame of `state` until the outermost frame returns, fuel
 /// runs out, a host function is called, or a trap.
 pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<Exit, TrapCode> {
@@ -63,29 +84,39 @@ pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<E
         fuel,
         ..
     } = store;
-    let limits = Limits::new(engine.config());
-    let funcs: &[FuncEntity] = funcs;
-    let instances: &[InstanceEntity] = instances;
-    let ExecState { stack, frames } = state;
+    let top = *state.frames.last().ok_or(TrapCode::Unreachable)?;
+    let (code, inst_id) = frame_code(funcs, top.func).ok_or(TrapCode::Unreachable)?;
+    let mut env = Env {
+        limits: Limits::new(engine.config()),
+        funcs,
+        instances,
+        tables,
+        memories,
+        globals,
+        elems,
+        datas,
+        fuel,
+        stack: &mut state.stack,
+        frames: &mut state.frames,
+        inst: Inst::new(instances, inst_id),
+    };
+    run_loop(&mut env, code, top.pc as usize, top.fp as usize)
+}
 
-    let top = *frames.last().ok_or(TrapCode::Unreachable)?;
-    let (mut code, inst_id) = frame_code(funcs, top.func).ok_or(TrapCode::Unreachable)?;
-    let mut inst = Inst::new(instances, inst_id);
-    let mut pc = top.pc as usize;
-    let mut fp = top.fp as usize;
-    let mut regs: &mut [u64] = &mut stack[fp..];
-
+/// The dispatch loop proper, starting at `pc` of `code` in the frame at `fp`.
+#[inline(never)]
+fn run_loop<'s>(env: &mut Env<'s>, mut code: &'s [Instr], mut pc: usize, mut fp: usize) -> Result<Exit, TrapCode> {
+    let mut regs: &mut [u64] = &mut env.stack[fp..];
     loop {
-        let at = pc;
-        let instr = code[at];
-        pc = at + 1;
+        let instr = code[pc];
+        pc += 1;
 
         /// Unwraps a handler's result, or exits with its trap.
         macro_rules! t {
             ($e:expr) => {
                 match $e {
                     Ok(v) => v,
-                    Err(code) => return Err(trapped(frames, at, code)),
+                    Err(code) => return Err(trapped(env.frames, pc - 1, code)),
                 }
             };
         }
@@ -93,31 +124,31 @@ pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<E
         use Instr as I;
         match instr {
             // ----- Control -------------------------------------------------------
-            I::Trap(code) => return Err(trapped(frames, at, code)),
+            I::Trap(code) => return Err(trapped(env.frames, pc - 1, code)),
             I::ConsumeFuel { amount } => {
                 let amount = amount as u64;
-                if *fuel < amount {
-                    return Ok(out_of_fuel(frames, at, amount));
+                if *env.fuel < amount {
+                    return Ok(out_of_fuel(env.frames, pc - 1, amount));
                 }
-                *fuel -= amount;
+                *env.fuel -= amount;
             }
             I::Br { target } => pc = target as usize,
             I::BrTable { index, len } => pc = br_table(code, regs, pc, index, len),
             I::Return | I::Return1 { .. } | I::ReturnImm32 { .. } | I::ReturnSpan { .. } => {
                 write_results(regs, instr);
-                frames.pop();
-                let Some(caller) = frames.last() else {
+                env.frames.pop();
+                let Some(caller) = env.frames.last() else {
                     return Ok(Exit::Return);
                 };
                 let (caller_code, caller_inst) =
-                    t!(frame_code(funcs, caller.func).ok_or(TrapCode::Unreachable));
-                if caller_inst != inst.id {
-                    inst = Inst::new(instances, caller_inst);
+                    t!(frame_code(env.funcs, caller.func).ok_or(TrapCode::Unreachable));
+                if caller_inst != env.inst.id {
+                    env.inst = Inst::new(env.instances, caller_inst);
                 }
                 code = caller_code;
                 pc = caller.pc as usize;
                 fp = caller.fp as usize;
-                regs = &mut stack[fp..];
+                regs = &mut env.stack[fp..];
             }
 
             // ----- Fused compare-and-branch --------------------------------------
@@ -164,18 +195,18 @@ pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<E
 
             // ----- Calls -----------------------------------------------------------
             I::CallInternal { func, args } => {
-                let callee = inst.defined(func);
+                let callee = env.inst.defined(func);
                 let callee_fp = fp + args as usize;
-                let addr = inst.funcs[func as usize];
-                t!(push_frame(limits, stack, frames, pc, addr, callee_fp, callee));
+                let addr = env.inst.funcs[func as usize];
+                t!(push_frame(env.limits, env.stack, env.frames, pc, addr, callee_fp, callee));
                 code = &callee.code;
                 pc = 0;
                 fp = callee_fp;
-                regs = &mut stack[fp..];
+                regs = &mut env.stack[fp..];
             }
             I::CallImported { .. } | I::CallIndirect { .. } => {
                 let (addr, args) = match instr {
-                    I::CallImported { func, args } => (inst.funcs[func as usize], args),
+                    I::CallImported { func, args } => (env.inst.funcs[func as usize], args),
                     I::CallIndirect {
                         type_index,
                         index,
@@ -186,17 +217,17 @@ pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<E
                             _ => 0,
                         };
                         pc += 1;
-                        let table = &tables[inst.tables[table as usize] as usize];
-                        let expected = inst.type_ids[type_index as usize];
+                        let table = &env.tables[env.inst.tables[table as usize] as usize];
+                        let expected = env.inst.type_ids[type_index as usize];
                         let elem = regs[index as usize] as u32;
-                        (t!(resolve_indirect(funcs, table, elem, expected)), args)
+                        (t!(resolve_indirect(env.funcs, table, elem, expected)), args)
                     }
-                    _ => return Err(trapped(frames, at, TrapCode::Unreachable)),
+                    _ => return Err(trapped(env.frames, pc - 1, TrapCode::Unreachable)),
                 };
                 let callee_fp = fp + args as usize;
-                let Some((callee, callee_inst)) = wasm_func(funcs, addr) else {
+                let Some((callee, callee_inst)) = wasm_func(env.funcs, addr) else {
                     // A host function: the driver calls it and resumes at `pc`.
-                    if let Some(frame) = frames.last_mut() {
+                    if let Some(frame) = env.frames.last_mut() {
                         frame.pc = pc as u32;
                     }
                     return Ok(Exit::HostCall {
@@ -204,14 +235,14 @@ pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<E
                         slot: callee_fp,
                     });
                 };
-                t!(push_frame(limits, stack, frames, pc, addr, callee_fp, callee));
-                if callee_inst != inst.id {
-                    inst = Inst::new(instances, callee_inst);
+                t!(push_frame(env.limits, env.stack, env.frames, pc, addr, callee_fp, callee));
+                if callee_inst != env.inst.id {
+                    env.inst = Inst::new(env.instances, callee_inst);
                 }
                 code = &callee.code;
                 pc = 0;
                 fp = callee_fp;
-                regs = &mut stack[fp..];
+                regs = &mut env.stack[fp..];
             }
 
             // ----- Variables, constants and parametric -----------------------------
@@ -227,76 +258,76 @@ pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<E
                 variable::select(regs, dst, a, b, cond);
             }
             I::Arg { .. } => {}
-            I::GlobalGet { dst, global } => variable::global_get(globals, &inst, regs, dst, global),
-            I::GlobalSet { global, src } => variable::global_set(globals, &inst, regs, global, src),
-            I::RefFunc { dst, func } => regs[dst as usize] = variable::ref_func(&inst, func),
+            I::GlobalGet { dst, global } => variable::global_get(env.globals, &env.inst, regs, dst, global),
+            I::GlobalSet { global, src } => variable::global_set(env.globals, &env.inst, regs, global, src),
+            I::RefFunc { dst, func } => regs[dst as usize] = variable::ref_func(&env.inst, func),
 
             // ----- Memory ------------------------------------------------------------
-            I::Load32(op) => t!(load::<4>(memories, inst.memory, regs, op, mem::u32_raw)),
-            I::Load64(op) => t!(load::<8>(memories, inst.memory, regs, op, mem::u64_raw)),
-            I::Load8U(op) => t!(load::<1>(memories, inst.memory, regs, op, mem::u8_raw)),
-            I::Load16U(op) => t!(load::<2>(memories, inst.memory, regs, op, mem::u16_raw)),
-            I::I32Load8S(op) => t!(load::<1>(memories, inst.memory, regs, op, mem::i8_as_i32)),
-            I::I32Load16S(op) => t!(load::<2>(memories, inst.memory, regs, op, mem::i16_as_i32)),
-            I::I64Load8S(op) => t!(load::<1>(memories, inst.memory, regs, op, mem::i8_as_i64)),
-            I::I64Load16S(op) => t!(load::<2>(memories, inst.memory, regs, op, mem::i16_as_i64)),
-            I::I64Load32S(op) => t!(load::<4>(memories, inst.memory, regs, op, mem::i32_as_i64)),
-            I::Store8(op) => t!(mem::store::<1>(memories, inst.memory, regs, op)),
-            I::Store16(op) => t!(mem::store::<2>(memories, inst.memory, regs, op)),
-            I::Store32(op) => t!(mem::store::<4>(memories, inst.memory, regs, op)),
-            I::Store64(op) => t!(mem::store::<8>(memories, inst.memory, regs, op)),
-            I::Store8Imm(op) => t!(store_imm::<1>(memories, inst.memory, regs, op)),
-            I::Store16Imm(op) => t!(store_imm::<2>(memories, inst.memory, regs, op)),
-            I::Store32Imm(op) => t!(store_imm::<4>(memories, inst.memory, regs, op)),
-            I::Store64Imm(op) => t!(store_imm::<8>(memories, inst.memory, regs, op)),
-            I::MemorySize { dst } => regs[dst as usize] = t!(mem::size(memories, inst.memory)),
+            I::Load32(op) => t!(load::<4>(env.memories, env.inst.memory, regs, op, mem::u32_raw)),
+            I::Load64(op) => t!(load::<8>(env.memories, env.inst.memory, regs, op, mem::u64_raw)),
+            I::Load8U(op) => t!(load::<1>(env.memories, env.inst.memory, regs, op, mem::u8_raw)),
+            I::Load16U(op) => t!(load::<2>(env.memories, env.inst.memory, regs, op, mem::u16_raw)),
+            I::I32Load8S(op) => t!(load::<1>(env.memories, env.inst.memory, regs, op, mem::i8_as_i32)),
+            I::I32Load16S(op) => t!(load::<2>(env.memories, env.inst.memory, regs, op, mem::i16_as_i32)),
+            I::I64Load8S(op) => t!(load::<1>(env.memories, env.inst.memory, regs, op, mem::i8_as_i64)),
+            I::I64Load16S(op) => t!(load::<2>(env.memories, env.inst.memory, regs, op, mem::i16_as_i64)),
+            I::I64Load32S(op) => t!(load::<4>(env.memories, env.inst.memory, regs, op, mem::i32_as_i64)),
+            I::Store8(op) => t!(mem::store::<1>(env.memories, env.inst.memory, regs, op)),
+            I::Store16(op) => t!(mem::store::<2>(env.memories, env.inst.memory, regs, op)),
+            I::Store32(op) => t!(mem::store::<4>(env.memories, env.inst.memory, regs, op)),
+            I::Store64(op) => t!(mem::store::<8>(env.memories, env.inst.memory, regs, op)),
+            I::Store8Imm(op) => t!(store_imm::<1>(env.memories, env.inst.memory, regs, op)),
+            I::Store16Imm(op) => t!(store_imm::<2>(env.memories, env.inst.memory, regs, op)),
+            I::Store32Imm(op) => t!(store_imm::<4>(env.memories, env.inst.memory, regs, op)),
+            I::Store64Imm(op) => t!(store_imm::<8>(env.memories, env.inst.memory, regs, op)),
+            I::MemorySize { dst } => regs[dst as usize] = t!(mem::size(env.memories, env.inst.memory)),
             I::MemoryGrow { dst, delta } => {
                 let delta = regs[delta as usize] as u32 as u64;
-                regs[dst as usize] = t!(mem::grow(memories, inst.memory, delta));
+                regs[dst as usize] = t!(mem::grow(env.memories, env.inst.memory, delta));
             }
-            I::MemoryFill { args } => t!(mem::fill(memories, inst.memory, regs, args)),
-            I::MemoryCopy { args } => t!(mem::copy(memories, inst.memory, regs, args)),
+            I::MemoryFill { args } => t!(mem::fill(env.memories, env.inst.memory, regs, args)),
+            I::MemoryCopy { args } => t!(mem::copy(env.memories, env.inst.memory, regs, args)),
             I::MemoryInit { args, data } => {
-                let segment = &datas[inst.datas[data as usize] as usize];
-                t!(mem::init(memories, inst.memory, segment, regs, args));
+                let segment = &env.datas[env.inst.datas[data as usize] as usize];
+                t!(mem::init(env.memories, env.inst.memory, segment, regs, args));
             }
-            I::DataDrop { data } => mem::drop_data(&mut datas[inst.datas[data as usize] as usize]),
+            I::DataDrop { data } => mem::drop_data(&mut env.datas[env.inst.datas[data as usize] as usize]),
 
             // ----- Tables -------------------------------------------------------------
             I::TableGet { dst, index, table } => {
-                let addr = inst.tables[table as usize];
-                regs[dst as usize] = t!(table::get(tables, addr, regs[index as usize]));
+                let addr = env.inst.tables[table as usize];
+                regs[dst as usize] = t!(table::get(env.tables, addr, regs[index as usize]));
             }
             I::TableSet {
                 index,
                 value,
                 table,
             } => {
-                let addr = inst.tables[table as usize];
-                t!(table::set(tables, addr, regs[index as usize], regs[value as usize]));
+                let addr = env.inst.tables[table as usize];
+                t!(table::set(env.tables, addr, regs[index as usize], regs[value as usize]));
             }
             I::TableSize { dst, table } => {
-                regs[dst as usize] = t!(table::size(tables, inst.tables[table as usize]));
+                regs[dst as usize] = t!(table::size(env.tables, env.inst.tables[table as usize]));
             }
             I::TableGrow { args, table } => {
-                t!(table::grow(tables, inst.tables[table as usize], regs, args));
+                t!(table::grow(env.tables, env.inst.tables[table as usize], regs, args));
             }
             I::TableFill { args, table } => {
-                t!(table::fill(tables, inst.tables[table as usize], regs, args));
+                t!(table::fill(env.tables, env.inst.tables[table as usize], regs, args));
             }
             I::TableCopy {
                 args,
                 dst_table,
                 src_table,
             } => {
-                let (dst, src) = (inst.tables[dst_table as usize], inst.tables[src_table as usize]);
-                t!(table::copy(tables, dst, src, regs, args));
+                let (dst, src) = (env.inst.tables[dst_table as usize], env.inst.tables[src_table as usize]);
+                t!(table::copy(env.tables, dst, src, regs, args));
             }
             I::TableInit { args, table, elem } => {
-                let segment = &elems[inst.elems[elem as usize] as usize];
-                t!(table::init(tables, inst.tables[table as usize], segment, regs, args));
+                let segment = &env.elems[env.inst.elems[elem as usize] as usize];
+                t!(table::init(env.tables, env.inst.tables[table as usize], segment, regs, args));
             }
-            I::ElemDrop { elem } => table::drop_elem(&mut elems[inst.elems[elem as usize] as usize]),
+            I::ElemDrop { elem } => table::drop_elem(&mut env.elems[env.inst.elems[elem as usize] as usize]),
 
             // ----- i32 -----------------------------------------------------------------
             I::I32Eq(op) => bin(regs, op, |a: u32, b: u32| a == b),
