@@ -124,12 +124,16 @@ fn parse_args(
     let params = ty.params();
     if words.len() != params.len() {
         let types: Vec<String> = params.iter().map(ToString::to_string).collect();
-        return Err(format!(
-            "`{name}` takes {} argument(s) ({}), but {} were given",
-            params.len(),
-            types.join(", "),
-            words.len()
-        ));
+        let takes = match params.len() {
+            0 => "no arguments".to_string(),
+            1 => format!("1 argument ({})", types.join(", ")),
+            n => format!("{n} arguments ({})", types.join(", ")),
+        };
+        let given = match words.len() {
+            1 => "1 was given".to_string(),
+            n => format!("{n} were given"),
+        };
+        return Err(format!("`{name}` takes {takes}, but {given}"));
     }
     params
         .iter()

@@ -108,6 +108,21 @@ fn run_argument_errors_exit_1() {
 }
 
 #[test]
+fn run_argument_count_message_names_the_types() {
+    let m = wasm_file("arity.wasm", ARITH);
+    let o = wisp(&["run", "--invoke", "add", &m, "1"]);
+    assert_eq!(
+        stderr(&o).trim_end(),
+        "error: `add` takes 2 arguments (i32, i32), but 1 was given"
+    );
+    let o = wisp(&["run", "--invoke", "nothing", &m, "1", "2"]);
+    assert_eq!(
+        stderr(&o).trim_end(),
+        "error: `nothing` takes no arguments, but 2 were given"
+    );
+}
+
+#[test]
 fn run_trap_exits_134_with_the_trap_message() {
     let m = wasm_file("div.wasm", ARITH);
     let o = wisp(&["run", "--invoke", "div", &m, "1", "0"]);

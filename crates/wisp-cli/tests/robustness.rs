@@ -6,7 +6,7 @@
 //! of the wasm-v2 scripts. Each `run` calls an export that the script itself
 //! invokes with numeric arguments, under a fuel limit so that a mutation
 //! cannot make it loop forever. `WISP_MUTATIONS` overrides the number of
-//! variants (default 1500); failing inputs are saved next to the test's
+//! variants (default 3000); failing inputs are saved next to the test's
 //! temporary files for reproduction.
 
 use std::io::Read as _;
@@ -167,7 +167,7 @@ fn damaged_modules_never_crash_the_cli() {
     let count: usize = std::env::var("WISP_MUTATIONS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(1500);
+        .unwrap_or(3000);
     let samples = samples();
     assert!(
         samples.len() > 100,
