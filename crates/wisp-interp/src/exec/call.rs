@@ -123,11 +123,7 @@ pub(super) fn enter_outermost(
     stack.resize(len, 0);
     stack[..args.len()].copy_from_slice(args);
     frames.try_reserve(16).map_err(|_| TrapCode::OutOfMemory)?;
-    frames.push(Frame {
-        func,
-        pc: 0,
-        fp: 0,
-    });
+    frames.push(Frame { func, pc: 0, fp: 0 });
     Ok(())
 }
 
@@ -154,7 +150,9 @@ pub(super) fn push_frame(
     let locals = fp + callee.num_params as usize;
     stack[locals..locals + callee.num_locals as usize].fill(0);
     if frames.len() == frames.capacity() {
-        frames.try_reserve(frames.len()).map_err(|_| TrapCode::StackOverflow)?;
+        frames
+            .try_reserve(frames.len())
+            .map_err(|_| TrapCode::StackOverflow)?;
     }
     if let Some(caller) = frames.last_mut() {
         caller.pc = return_pc as u32;
@@ -174,7 +172,9 @@ fn grow_stack(stack: &mut Vec<u64>, needed: usize, limits: Limits) -> Result<(),
     if needed > limits.max_slots {
         return Err(TrapCode::StackOverflow);
     }
-    let len = needed.max(stack.len().saturating_mul(2)).min(limits.max_slots);
+    let len = needed
+        .max(stack.len().saturating_mul(2))
+        .min(limits.max_slots);
     stack
         .try_reserve_exact(len - stack.len())
         .map_err(|_| TrapCode::OutOfMemory)?;
@@ -195,9 +195,7 @@ pub(super) fn resolve_indirect(
         .elements
         .get(index as usize)
         .ok_or(TrapCode::UndefinedElement)?;
-    let func = raw
-        .checked_sub(1)
-        .ok_or(TrapCode::UninitializedElement)? as u32;
+    let func = raw.checked_sub(1).ok_or(TrapCode::UninitializedElement)? as u32;
     match funcs.get(func as usize) {
         Some(f) if f.type_id == expected_type => Ok(func),
         _ => Err(TrapCode::IndirectCallTypeMismatch),

@@ -7,7 +7,12 @@ use super::numeric::{FromImm, Raw};
 
 /// The next pc after `if cmp(a, b) { goto target }`.
 #[inline(always)]
-pub(super) fn br_cmp<T: Raw>(regs: &[u64], op: BrCmp, pc: usize, cmp: impl FnOnce(T, T) -> bool) -> usize {
+pub(super) fn br_cmp<T: Raw>(
+    regs: &[u64],
+    op: BrCmp,
+    pc: usize,
+    cmp: impl FnOnce(T, T) -> bool,
+) -> usize {
     let a = T::from_raw(regs[op.a as usize]);
     let b = T::from_raw(regs[op.b as usize]);
     if cmp(a, b) { op.target as usize } else { pc }
@@ -22,7 +27,11 @@ pub(super) fn br_cmp_imm<T: Raw + FromImm>(
     cmp: impl FnOnce(T, T) -> bool,
 ) -> usize {
     let a = T::from_raw(regs[op.a as usize]);
-    if cmp(a, T::from_imm(op.imm)) { op.target as usize } else { pc }
+    if cmp(a, T::from_imm(op.imm)) {
+        op.target as usize
+    } else {
+        pc
+    }
 }
 
 /// The next pc of a `br_table` whose entries start at `pc`: the target of

@@ -18,9 +18,11 @@ use wisp_core::TrapCode;
 
 use crate::ir::Instr;
 use crate::num;
-use crate::store::{DataEntity, ElemEntity, FuncEntity, GlobalEntity, InstanceEntity, StoreInner, TableEntity};
-use wisp_memory::Memory;
+use crate::store::{
+    DataEntity, ElemEntity, FuncEntity, GlobalEntity, InstanceEntity, StoreInner, TableEntity,
+};
 use alloc::vec::Vec;
+use wisp_memory::Memory;
 
 use super::call::{Inst, Limits, frame_code, push_frame, resolve_indirect, wasm_func};
 use super::control::{br_cmp, br_cmp_imm, br_table, write_results};
@@ -105,7 +107,12 @@ pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<E
 
 /// The dispatch loop proper, starting at `pc` of `code` in the frame at `fp`.
 #[inline(never)]
-fn run_loop<'s>(env: &mut Env<'s>, mut code: &'s [Instr], mut pc: usize, mut fp: usize) -> Result<Exit, TrapCode> {
+fn run_loop<'s>(
+    env: &mut Env<'s>,
+    mut code: &'s [Instr],
+    mut pc: usize,
+    mut fp: usize,
+) -> Result<Exit, TrapCode> {
     let mut regs: &mut [u64] = &mut env.stack[fp..];
     loop {
         let instr = code[pc];
@@ -198,7 +205,9 @@ fn run_loop<'s>(env: &mut Env<'s>, mut code: &'s [Instr], mut pc: usize, mut fp:
                 let callee = env.inst.defined(func);
                 let callee_fp = fp + args as usize;
                 let addr = env.inst.funcs[func as usize];
-                t!(push_frame(env.limits, env.stack, env.frames, pc, addr, callee_fp, callee));
+                t!(push_frame(
+                    env.limits, env.stack, env.frames, pc, addr, callee_fp, callee
+                ));
                 code = &callee.code;
                 pc = 0;
                 fp = callee_fp;
@@ -235,7 +244,9 @@ fn run_loop<'s>(env: &mut Env<'s>, mut code: &'s [Instr], mut pc: usize, mut fp:
                         slot: callee_fp,
                     });
                 };
-                t!(push_frame(env.limits, env.stack, env.frames, pc, addr, callee_fp, callee));
+                t!(push_frame(
+                    env.limits, env.stack, env.frames, pc, addr, callee_fp, callee
+                ));
                 if callee_inst != env.inst.id {
                     env.inst = Inst::new(env.instances, callee_inst);
                 }
@@ -258,20 +269,78 @@ fn run_loop<'s>(env: &mut Env<'s>, mut code: &'s [Instr], mut pc: usize, mut fp:
                 variable::select(regs, dst, a, b, cond);
             }
             I::Arg { .. } => {}
-            I::GlobalGet { dst, global } => variable::global_get(env.globals, &env.inst, regs, dst, global),
-            I::GlobalSet { global, src } => variable::global_set(env.globals, &env.inst, regs, global, src),
+            I::GlobalGet { dst, global } => {
+                variable::global_get(env.globals, &env.inst, regs, dst, global)
+            }
+            I::GlobalSet { global, src } => {
+                variable::global_set(env.globals, &env.inst, regs, global, src)
+            }
             I::RefFunc { dst, func } => regs[dst as usize] = variable::ref_func(&env.inst, func),
 
             // ----- Memory ------------------------------------------------------------
-            I::Load32(op) => t!(load::<4>(env.memories, env.inst.memory, regs, op, mem::u32_raw)),
-            I::Load64(op) => t!(load::<8>(env.memories, env.inst.memory, regs, op, mem::u64_raw)),
-            I::Load8U(op) => t!(load::<1>(env.memories, env.inst.memory, regs, op, mem::u8_raw)),
-            I::Load16U(op) => t!(load::<2>(env.memories, env.inst.memory, regs, op, mem::u16_raw)),
-            I::I32Load8S(op) => t!(load::<1>(env.memories, env.inst.memory, regs, op, mem::i8_as_i32)),
-            I::I32Load16S(op) => t!(load::<2>(env.memories, env.inst.memory, regs, op, mem::i16_as_i32)),
-            I::I64Load8S(op) => t!(load::<1>(env.memories, env.inst.memory, regs, op, mem::i8_as_i64)),
-            I::I64Load16S(op) => t!(load::<2>(env.memories, env.inst.memory, regs, op, mem::i16_as_i64)),
-            I::I64Load32S(op) => t!(load::<4>(env.memories, env.inst.memory, regs, op, mem::i32_as_i64)),
+            I::Load32(op) => t!(load::<4>(
+                env.memories,
+                env.inst.memory,
+                regs,
+                op,
+                mem::u32_raw
+            )),
+            I::Load64(op) => t!(load::<8>(
+                env.memories,
+                env.inst.memory,
+                regs,
+                op,
+                mem::u64_raw
+            )),
+            I::Load8U(op) => t!(load::<1>(
+                env.memories,
+                env.inst.memory,
+                regs,
+                op,
+                mem::u8_raw
+            )),
+            I::Load16U(op) => t!(load::<2>(
+                env.memories,
+                env.inst.memory,
+                regs,
+                op,
+                mem::u16_raw
+            )),
+            I::I32Load8S(op) => t!(load::<1>(
+                env.memories,
+                env.inst.memory,
+                regs,
+                op,
+                mem::i8_as_i32
+            )),
+            I::I32Load16S(op) => t!(load::<2>(
+                env.memories,
+                env.inst.memory,
+                regs,
+                op,
+                mem::i16_as_i32
+            )),
+            I::I64Load8S(op) => t!(load::<1>(
+                env.memories,
+                env.inst.memory,
+                regs,
+                op,
+                mem::i8_as_i64
+            )),
+            I::I64Load16S(op) => t!(load::<2>(
+                env.memories,
+                env.inst.memory,
+                regs,
+                op,
+                mem::i16_as_i64
+            )),
+            I::I64Load32S(op) => t!(load::<4>(
+                env.memories,
+                env.inst.memory,
+                regs,
+                op,
+                mem::i32_as_i64
+            )),
             I::Store8(op) => t!(mem::store::<1>(env.memories, env.inst.memory, regs, op)),
             I::Store16(op) => t!(mem::store::<2>(env.memories, env.inst.memory, regs, op)),
             I::Store32(op) => t!(mem::store::<4>(env.memories, env.inst.memory, regs, op)),
@@ -280,7 +349,100 @@ fn run_loop<'s>(env: &mut Env<'s>, mut code: &'s [Instr], mut pc: usize, mut fp:
             I::Store16Imm(op) => t!(store_imm::<2>(env.memories, env.inst.memory, regs, op)),
             I::Store32Imm(op) => t!(store_imm::<4>(env.memories, env.inst.memory, regs, op)),
             I::Store64Imm(op) => t!(store_imm::<8>(env.memories, env.inst.memory, regs, op)),
-            I::MemorySize { dst } => regs[dst as usize] = t!(mem::size(env.memories, env.inst.memory)),
+            I::Load32Add(op) => t!(mem::load_add::<4>(
+                env.memories,
+                env.inst.memory,
+                regs,
+                op,
+                mem::u32_raw
+            )),
+            I::Load64Add(op) => t!(mem::load_add::<8>(
+                env.memories,
+                env.inst.memory,
+                regs,
+                op,
+                mem::u64_raw
+            )),
+            I::Load8UAdd(op) => t!(mem::load_add::<1>(
+                env.memories,
+                env.inst.memory,
+                regs,
+                op,
+                mem::u8_raw
+            )),
+            I::Load16UAdd(op) => t!(mem::load_add::<2>(
+                env.memories,
+                env.inst.memory,
+                regs,
+                op,
+                mem::u16_raw
+            )),
+            I::I32Load8SAdd(op) => t!(mem::load_add::<1>(
+                env.memories,
+                env.inst.memory,
+                regs,
+                op,
+                mem::i8_as_i32
+            )),
+            I::I32Load16SAdd(op) => t!(mem::load_add::<2>(
+                env.memories,
+                env.inst.memory,
+                regs,
+                op,
+                mem::i16_as_i32
+            )),
+            I::I64Load8SAdd(op) => t!(mem::load_add::<1>(
+                env.memories,
+                env.inst.memory,
+                regs,
+                op,
+                mem::i8_as_i64
+            )),
+            I::I64Load16SAdd(op) => t!(mem::load_add::<2>(
+                env.memories,
+                env.inst.memory,
+                regs,
+                op,
+                mem::i16_as_i64
+            )),
+            I::I64Load32SAdd(op) => t!(mem::load_add::<4>(
+                env.memories,
+                env.inst.memory,
+                regs,
+                op,
+                mem::i32_as_i64
+            )),
+            I::Store8Add(op) => t!(mem::store_add::<1>(env.memories, env.inst.memory, regs, op)),
+            I::Store16Add(op) => t!(mem::store_add::<2>(env.memories, env.inst.memory, regs, op)),
+            I::Store32Add(op) => t!(mem::store_add::<4>(env.memories, env.inst.memory, regs, op)),
+            I::Store64Add(op) => t!(mem::store_add::<8>(env.memories, env.inst.memory, regs, op)),
+            I::Store8ImmAdd(op) => t!(mem::store_imm_add::<1>(
+                env.memories,
+                env.inst.memory,
+                regs,
+                op
+            )),
+            I::Store16ImmAdd(op) => t!(mem::store_imm_add::<2>(
+                env.memories,
+                env.inst.memory,
+                regs,
+                op
+            )),
+            I::Store32ImmAdd(op) => t!(mem::store_imm_add::<4>(
+                env.memories,
+                env.inst.memory,
+                regs,
+                op
+            )),
+            I::Store64ImmAdd(op) => t!(mem::store_imm_add::<8>(
+                env.memories,
+                env.inst.memory,
+                regs,
+                op
+            )),
+            I::MemorySize { dst } => {
+                regs[dst as usize] = t!(mem::size(env.memories, env.inst.memory))
+            }
             I::MemoryGrow { dst, delta } => {
                 let delta = regs[delta as usize] as u32 as u64;
                 regs[dst as usize] = t!(mem::grow(env.memories, env.inst.memory, delta));
@@ -289,9 +451,17 @@ fn run_loop<'s>(env: &mut Env<'s>, mut code: &'s [Instr], mut pc: usize, mut fp:
             I::MemoryCopy { args } => t!(mem::copy(env.memories, env.inst.memory, regs, args)),
             I::MemoryInit { args, data } => {
                 let segment = &env.datas[env.inst.datas[data as usize] as usize];
-                t!(mem::init(env.memories, env.inst.memory, segment, regs, args));
+                t!(mem::init(
+                    env.memories,
+                    env.inst.memory,
+                    segment,
+                    regs,
+                    args
+                ));
             }
-            I::DataDrop { data } => mem::drop_data(&mut env.datas[env.inst.datas[data as usize] as usize]),
+            I::DataDrop { data } => {
+                mem::drop_data(&mut env.datas[env.inst.datas[data as usize] as usize])
+            }
 
             // ----- Tables -------------------------------------------------------------
             I::TableGet { dst, index, table } => {
@@ -304,30 +474,56 @@ fn run_loop<'s>(env: &mut Env<'s>, mut code: &'s [Instr], mut pc: usize, mut fp:
                 table,
             } => {
                 let addr = env.inst.tables[table as usize];
-                t!(table::set(env.tables, addr, regs[index as usize], regs[value as usize]));
+                t!(table::set(
+                    env.tables,
+                    addr,
+                    regs[index as usize],
+                    regs[value as usize]
+                ));
             }
             I::TableSize { dst, table } => {
                 regs[dst as usize] = t!(table::size(env.tables, env.inst.tables[table as usize]));
             }
             I::TableGrow { args, table } => {
-                t!(table::grow(env.tables, env.inst.tables[table as usize], regs, args));
+                t!(table::grow(
+                    env.tables,
+                    env.inst.tables[table as usize],
+                    regs,
+                    args
+                ));
             }
             I::TableFill { args, table } => {
-                t!(table::fill(env.tables, env.inst.tables[table as usize], regs, args));
+                t!(table::fill(
+                    env.tables,
+                    env.inst.tables[table as usize],
+                    regs,
+                    args
+                ));
             }
             I::TableCopy {
                 args,
                 dst_table,
                 src_table,
             } => {
-                let (dst, src) = (env.inst.tables[dst_table as usize], env.inst.tables[src_table as usize]);
+                let (dst, src) = (
+                    env.inst.tables[dst_table as usize],
+                    env.inst.tables[src_table as usize],
+                );
                 t!(table::copy(env.tables, dst, src, regs, args));
             }
             I::TableInit { args, table, elem } => {
                 let segment = &env.elems[env.inst.elems[elem as usize] as usize];
-                t!(table::init(env.tables, env.inst.tables[table as usize], segment, regs, args));
+                t!(table::init(
+                    env.tables,
+                    env.inst.tables[table as usize],
+                    segment,
+                    regs,
+                    args
+                ));
             }
-            I::ElemDrop { elem } => table::drop_elem(&mut env.elems[env.inst.elems[elem as usize] as usize]),
+            I::ElemDrop { elem } => {
+                table::drop_elem(&mut env.elems[env.inst.elems[elem as usize] as usize])
+            }
 
             // ----- i32 -----------------------------------------------------------------
             I::I32Eq(op) => bin(regs, op, |a: u32, b: u32| a == b),

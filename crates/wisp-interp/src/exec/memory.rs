@@ -8,7 +8,7 @@
 use wisp_core::TrapCode;
 use wisp_memory::Memory;
 
-use crate::ir::{Load, Slot, Store, StoreImm};
+use crate::ir::{BinImm, Load, Slot, Store, StoreAdd, StoreImm, StoreImmAdd};
 use crate::store::DataEntity;
 
 /// The memory at store address `mem` (validated code only accesses memory
@@ -40,6 +40,45 @@ pub(super) fn load<const N: usize>(
     let bytes = memory(memories, mem)?.load::<N>(effective(regs, op.addr, op.offset))?;
     regs[op.dst as usize] = convert(bytes);
     Ok(())
+}
+
+/// Loads `N` bytes at `(a + imm) mod 2^32` and writes `convert(bytes)` to the destination slot.
+#[inline(always)]
+pub(super) fn load_add<const N: usize>(
+    memories: &[Memory],
+    mem: usize,
+    regs: &mut [u64],
+    op: BinImm,
+    convert: impl FnOnce([u8; N]) -> u64,
+) -> Result<(), TrapCode> {
+    let addr = (regs[op.a as usize] as u32).wrapping_add(op.imm as u32) as u64;
+    let bytes = memory(memories, mem)?.load::<N>(addr)?;
+    regs[op.dst as usize] = convert(bytes);
+    Ok(())
+}
+
+/// Stores the low `N` bytes of the value slot at `(base + add) mod 2^32`.
+#[inline(always)]
+pub(super) fn store_add<const N: usize>(
+    memories: &mut [Memory],
+    mem: usize,
+    regs: &[u64],
+    op: StoreAdd,
+) -> Result<(), TrapCode> {
+    let addr = (regs[op.base as usize] as u32).wrapping_add(op.add as u32) as u64;
+    store_bytes::<N>(memories, mem, addr, regs[op.value as usize].to_le_bytes())
+}
+
+/// Stores the low `N` bytes of the (sign-extended) immediate at `(base + add) mod 2^32`.
+#[inline(always)]
+pub(super) fn store_imm_add<const N: usize>(
+    memories: &mut [Memory],
+    mem: usize,
+    regs: &[u64],
+    op: StoreImmAdd,
+) -> Result<(), TrapCode> {
+    let addr = (regs[op.base as usize] as u32).wrapping_add(op.add as u32) as u64;
+    store_bytes::<N>(memories, mem, addr, (op.value as i64 as u64).to_le_bytes())
 }
 
 /// Stores the low `N` bytes of the value slot.
@@ -144,14 +183,24 @@ pub(super) fn bulk_args(regs: &[u64], args: Slot) -> (u64, u64, u64) {
 }
 
 /// `memory.fill` (dst, value, len).
-pub(super) fn fill(memories: &mut [Memory], mem: usize, regs: &[u64], args: Slot) -> Result<(), TrapCode> {
+pub(super) fn fill(
+    memories: &mut [Memory],
+    mem: usize,
+    regs: &[u64],
+    args: Slot,
+) -> Result<(), TrapCode> {
     let (dst, value, len) = bulk_args(regs, args);
     memory_mut(memories, mem)?.fill(dst, value as u8, len)?;
     Ok(())
 }
 
 /// `memory.copy` (dst, src, len), overlapping ranges allowed.
-pub(super) fn copy(memories: &mut [Memory], mem: usize, regs: &[u64], args: Slot) -> Result<(), TrapCode> {
+pub(super) fn copy(
+    memories: &mut [Memory],
+    mem: usize,
+    regs: &[u64],
+    args: Slot,
+) -> Result<(), TrapCode> {
     let (dst, src, len) = bulk_args(regs, args);
     memory_mut(memories, mem)?.copy_within(dst, src, len)?;
     Ok(())

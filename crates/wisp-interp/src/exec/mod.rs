@@ -73,7 +73,14 @@ pub(crate) fn enter(
     // Not a Wasm function: the driver calls host functions itself.
     let (callee, _) = call::wasm_func(&store.funcs, func).ok_or(TrapCode::Unreachable)?;
     let limits = call::Limits::new(store.engine.config());
-    call::enter_outermost(limits, &mut state.stack, &mut state.frames, func, callee, args)
+    call::enter_outermost(
+        limits,
+        &mut state.stack,
+        &mut state.frames,
+        func,
+        callee,
+        args,
+    )
 }
 
 /// Runs `state` until it returns, suspends, or traps.

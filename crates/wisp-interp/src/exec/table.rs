@@ -21,7 +21,9 @@ fn table(tables: &[TableEntity], addr: u32) -> Result<&TableEntity, TrapCode> {
 
 #[inline]
 fn table_mut(tables: &mut [TableEntity], addr: u32) -> Result<&mut TableEntity, TrapCode> {
-    tables.get_mut(addr as usize).ok_or(TrapCode::TableOutOfBounds)
+    tables
+        .get_mut(addr as usize)
+        .ok_or(TrapCode::TableOutOfBounds)
 }
 
 /// The range `start..start + len` if it lies within `size` elements.
@@ -43,7 +45,12 @@ pub(super) fn get(tables: &[TableEntity], addr: u32, index: u64) -> Result<u64, 
 }
 
 /// `table.set`.
-pub(super) fn set(tables: &mut [TableEntity], addr: u32, index: u64, value: u64) -> Result<(), TrapCode> {
+pub(super) fn set(
+    tables: &mut [TableEntity],
+    addr: u32,
+    index: u64,
+    value: u64,
+) -> Result<(), TrapCode> {
     let t = table_mut(tables, addr)?;
     let slot = t
         .elements
@@ -60,17 +67,21 @@ pub(super) fn size(tables: &[TableEntity], addr: u32) -> Result<u64, TrapCode> {
 
 /// `table.grow` with (init, delta) in `args`: writes the old size, or -1
 /// (as an i32) when the table cannot grow, to `args`.
-pub(super) fn grow(tables: &mut [TableEntity], addr: u32, regs: &mut [u64], args: Slot) -> Result<(), TrapCode> {
+pub(super) fn grow(
+    tables: &mut [TableEntity],
+    addr: u32,
+    regs: &mut [u64],
+    args: Slot,
+) -> Result<(), TrapCode> {
     let a = args as usize;
     let (init, delta) = (regs[a], regs[a + 1] as u32 as u64);
     let t = table_mut(tables, addr)?;
     let old = t.elements.len() as u64;
-    let limit = t
-        .ty
-        .max
-        .unwrap_or(u32::MAX as u64)
-        .min(u32::MAX as u64)
-        .min(MAX_TABLE_GROW_ELEMENTS.max(old));
+    let limit =
+        t.ty.max
+            .unwrap_or(u32::MAX as u64)
+            .min(u32::MAX as u64)
+            .min(MAX_TABLE_GROW_ELEMENTS.max(old));
     let result = match old.checked_add(delta) {
         Some(new) if new <= limit && t.elements.try_reserve_exact(delta as usize).is_ok() => {
             t.elements.resize(new as usize, init);
@@ -83,9 +94,18 @@ pub(super) fn grow(tables: &mut [TableEntity], addr: u32, regs: &mut [u64], args
 }
 
 /// `table.fill` with (index, value, len) in `args`.
-pub(super) fn fill(tables: &mut [TableEntity], addr: u32, regs: &[u64], args: Slot) -> Result<(), TrapCode> {
+pub(super) fn fill(
+    tables: &mut [TableEntity],
+    addr: u32,
+    regs: &[u64],
+    args: Slot,
+) -> Result<(), TrapCode> {
     let a = args as usize;
-    let (start, value, len) = (regs[a] as u32 as u64, regs[a + 1], regs[a + 2] as u32 as u64);
+    let (start, value, len) = (
+        regs[a] as u32 as u64,
+        regs[a + 1],
+        regs[a + 2] as u32 as u64,
+    );
     let t = table_mut(tables, addr)?;
     let r = range(start, len, t.elements.len())?;
     t.elements[r].fill(value);

@@ -8,19 +8,35 @@ use super::call::Inst;
 /// `dst = if cond != 0 { a } else { b }` (the condition is an i32).
 #[inline(always)]
 pub(super) fn select(regs: &mut [u64], dst: Slot, a: Slot, b: Slot, cond: Slot) {
-    let chosen = if regs[cond as usize] as u32 != 0 { a } else { b };
+    let chosen = if regs[cond as usize] as u32 != 0 {
+        a
+    } else {
+        b
+    };
     regs[dst as usize] = regs[chosen as usize];
 }
 
 /// `dst = global`.
 #[inline(always)]
-pub(super) fn global_get(globals: &[GlobalEntity], inst: &Inst<'_>, regs: &mut [u64], dst: Slot, global: u32) {
+pub(super) fn global_get(
+    globals: &[GlobalEntity],
+    inst: &Inst<'_>,
+    regs: &mut [u64],
+    dst: Slot,
+    global: u32,
+) {
     regs[dst as usize] = globals[inst.globals[global as usize] as usize].value;
 }
 
 /// `global = src`.
 #[inline(always)]
-pub(super) fn global_set(globals: &mut [GlobalEntity], inst: &Inst<'_>, regs: &[u64], global: u32, src: Slot) {
+pub(super) fn global_set(
+    globals: &mut [GlobalEntity],
+    inst: &Inst<'_>,
+    regs: &[u64],
+    global: u32,
+    src: Slot,
+) {
     globals[inst.globals[global as usize] as usize].value = regs[src as usize];
 }
 

@@ -11,12 +11,16 @@
 //! - Operations whose raw slot encodings coincide share an instruction: the
 //!   loads and stores are named by width (`f32.load` is `Load32`), and
 //!   reinterpretations and `i64.extend_i32_u` emit nothing at all.
+//! - An `Add` suffix on a load or store means its address is
+//!   `(slot + imm) mod 2^32`: an `i32.add` of a constant fused into the access.
 //! - `Arg` is a trailing word that carries one more operand of the
 //!   instruction before it; it is never dispatched.
 
 use wisp_core::TrapCode;
 
-use super::operands::{Bin, BinImm, BrCmp, BrCmpImm, Load, Slot, Store, StoreImm, Target, Un};
+use super::operands::{
+    Bin, BinImm, BrCmp, BrCmpImm, Load, Slot, Store, StoreAdd, StoreImm, StoreImmAdd, Target, Un,
+};
 
 /// One instruction of wisp's internal code (16 bytes, see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,20 +30,34 @@ pub enum Instr {
     Trap(TrapCode),
     /// Charges `amount` fuel for the basic block it starts; when less fuel
     /// remains, suspends *at* this instruction so a resume re-executes it.
-    ConsumeFuel { amount: u32 },
+    ConsumeFuel {
+        amount: u32,
+    },
     /// Jumps to `target`.
-    Br { target: Target },
+    Br {
+        target: Target,
+    },
     /// Jumps through a table: followed by `len + 1` `Br` entries (the last is
     /// the default); takes entry `min(slot[index] as u32, len)`.
-    BrTable { index: Slot, len: u32 },
+    BrTable {
+        index: Slot,
+        len: u32,
+    },
     /// Returns with no results.
     Return,
     /// Returns one result, read from `src`.
-    Return1 { src: Slot },
+    Return1 {
+        src: Slot,
+    },
     /// Returns one 32-bit immediate result (zero-extended).
-    ReturnImm32 { value: u32 },
+    ReturnImm32 {
+        value: u32,
+    },
     /// Returns `len` results read from `src..src + len`.
-    ReturnSpan { src: Slot, len: u32 },
+    ReturnSpan {
+        src: Slot,
+        len: u32,
+    },
 
     // ----- Fused compare-and-branch (i32) ---------------------------------
     BrI32Eq(BrCmp),
@@ -90,31 +108,66 @@ pub enum Instr {
     /// Calls defined function `func` of the current module (index among the
     /// module's functions, imports included); the callee's frame starts at
     /// slot `args`, where the arguments already are.
-    CallInternal { func: u32, args: Slot },
+    CallInternal {
+        func: u32,
+        args: Slot,
+    },
     /// Calls imported function `func` through the instance's function table
     /// (a Wasm function of any instance, or a host function).
-    CallImported { func: u32, args: Slot },
+    CallImported {
+        func: u32,
+        args: Slot,
+    },
     /// Calls the function at `table[slot[index]]` (the table index is in the
     /// following `Arg`), checking it has module type `type_index`.
-    CallIndirect { type_index: u32, index: Slot, args: Slot },
+    CallIndirect {
+        type_index: u32,
+        index: Slot,
+        args: Slot,
+    },
 
     // ----- Variables, constants and parametric -----------------------------
     /// `dst = src`.
-    Copy { dst: Slot, src: Slot },
+    Copy {
+        dst: Slot,
+        src: Slot,
+    },
     /// `dst = value` (zero-extended).
-    Const32 { dst: Slot, value: u32 },
+    Const32 {
+        dst: Slot,
+        value: u32,
+    },
     /// `dst = (hi << 32) | lo`.
-    Const64 { dst: Slot, lo: u32, hi: u32 },
+    Const64 {
+        dst: Slot,
+        lo: u32,
+        hi: u32,
+    },
     /// `dst = if slot[cond] as u32 != 0 { a } else { b }`; `cond` is in the following `Arg`.
-    Select { dst: Slot, a: Slot, b: Slot },
+    Select {
+        dst: Slot,
+        a: Slot,
+        b: Slot,
+    },
     /// Trailing operand of the previous instruction; never dispatched.
-    Arg { value: u32 },
+    Arg {
+        value: u32,
+    },
     /// `dst = global[global]` (module global index).
-    GlobalGet { dst: Slot, global: u32 },
+    GlobalGet {
+        dst: Slot,
+        global: u32,
+    },
     /// `global[global] = src`.
-    GlobalSet { global: u32, src: Slot },
+    GlobalSet {
+        global: u32,
+        src: Slot,
+    },
     /// `dst = ` a reference to module function `func`.
-    RefFunc { dst: Slot, func: u32 },
+    RefFunc {
+        dst: Slot,
+        func: u32,
+    },
 
     // ----- Memory ------------------------------------------------------------
     /// 4 bytes, zero-extended: `i32.load`, `f32.load`, `i64.load32_u`.
@@ -142,31 +195,92 @@ pub enum Instr {
     Store16Imm(StoreImm),
     Store32Imm(StoreImm),
     Store64Imm(StoreImm),
+    /// `*Add` loads: `dst = load(memory[(a + imm) mod 2^32])`, an `i32.add`
+    /// of an immediate fused into a load whose static offset is 0.
+    Load32Add(BinImm),
+    Load64Add(BinImm),
+    Load8UAdd(BinImm),
+    Load16UAdd(BinImm),
+    I32Load8SAdd(BinImm),
+    I32Load16SAdd(BinImm),
+    I64Load8SAdd(BinImm),
+    I64Load16SAdd(BinImm),
+    I64Load32SAdd(BinImm),
+    /// `*Add` stores: the same fusion for stores (see [`StoreAdd`]).
+    Store8Add(StoreAdd),
+    Store16Add(StoreAdd),
+    Store32Add(StoreAdd),
+    Store64Add(StoreAdd),
+    Store8ImmAdd(StoreImmAdd),
+    Store16ImmAdd(StoreImmAdd),
+    Store32ImmAdd(StoreImmAdd),
+    Store64ImmAdd(StoreImmAdd),
     /// `dst = memory.size` (pages).
-    MemorySize { dst: Slot },
+    MemorySize {
+        dst: Slot,
+    },
     /// `dst = memory.grow(slot[delta])` (old size, or -1).
-    MemoryGrow { dst: Slot, delta: Slot },
+    MemoryGrow {
+        dst: Slot,
+        delta: Slot,
+    },
     /// `memory.fill` with (dst, value, len) in `args..args + 3`.
-    MemoryFill { args: Slot },
+    MemoryFill {
+        args: Slot,
+    },
     /// `memory.copy` with (dst, src, len) in `args..args + 3`.
-    MemoryCopy { args: Slot },
+    MemoryCopy {
+        args: Slot,
+    },
     /// `memory.init` of segment `data` with (dst, src, len) in `args..args + 3`.
-    MemoryInit { args: Slot, data: u32 },
-    DataDrop { data: u32 },
+    MemoryInit {
+        args: Slot,
+        data: u32,
+    },
+    DataDrop {
+        data: u32,
+    },
 
     // ----- Tables -------------------------------------------------------------
-    TableGet { dst: Slot, index: Slot, table: u32 },
-    TableSet { index: Slot, value: Slot, table: u32 },
-    TableSize { dst: Slot, table: u32 },
+    TableGet {
+        dst: Slot,
+        index: Slot,
+        table: u32,
+    },
+    TableSet {
+        index: Slot,
+        value: Slot,
+        table: u32,
+    },
+    TableSize {
+        dst: Slot,
+        table: u32,
+    },
     /// `table.grow` with (init, delta) in `args..args + 2`; the result goes to `args`.
-    TableGrow { args: Slot, table: u32 },
+    TableGrow {
+        args: Slot,
+        table: u32,
+    },
     /// `table.fill` with (index, value, len) in `args..args + 3`.
-    TableFill { args: Slot, table: u32 },
+    TableFill {
+        args: Slot,
+        table: u32,
+    },
     /// `table.copy` with (dst, src, len) in `args..args + 3`.
-    TableCopy { args: Slot, dst_table: u32, src_table: u32 },
+    TableCopy {
+        args: Slot,
+        dst_table: u32,
+        src_table: u32,
+    },
     /// `table.init` of segment `elem` with (dst, src, len) in `args..args + 3`.
-    TableInit { args: Slot, table: u32, elem: u32 },
-    ElemDrop { elem: u32 },
+    TableInit {
+        args: Slot,
+        table: u32,
+        elem: u32,
+    },
+    ElemDrop {
+        elem: u32,
+    },
 
     // ----- i32 ---------------------------------------------------------------
     I32Eq(Bin),

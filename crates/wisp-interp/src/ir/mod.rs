@@ -16,7 +16,9 @@ mod operands;
 
 pub use cmp::{Cmp, Compare, IntWidth, Rhs};
 pub use instr::Instr;
-pub use operands::{Bin, BinImm, BrCmp, BrCmpImm, Load, Slot, Store, StoreImm, Target, Un};
+pub use operands::{
+    Bin, BinImm, BrCmp, BrCmpImm, Load, Slot, Store, StoreAdd, StoreImm, StoreImmAdd, Target, Un,
+};
 
 use alloc::boxed::Box;
 

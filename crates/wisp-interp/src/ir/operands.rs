@@ -66,6 +66,23 @@ pub struct StoreImm {
     pub offset: u32,
 }
 
+/// A store to a computed address: `memory[(base + add) mod 2^32] = value`
+/// (an `i32.add` of an immediate fused into a store whose static offset is 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreAdd {
+    pub base: Slot,
+    pub add: i32,
+    pub value: Slot,
+}
+
+/// A store of an immediate to a computed address (see [`StoreAdd`] and [`StoreImm`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreImmAdd {
+    pub base: Slot,
+    pub add: i32,
+    pub value: i32,
+}
+
 /// A fused compare-and-branch on two slots: `if a cmp b { goto target }`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BrCmp {

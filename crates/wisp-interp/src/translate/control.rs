@@ -46,10 +46,14 @@ pub(super) enum CtrlKind {
     /// The function body; branching to it returns.
     Func,
     Block,
-    Loop { header: Target },
+    Loop {
+        header: Target,
+    },
     /// An `if` before its `else`; `to_else` is the branch taken when the
     /// condition is false.
-    If { to_else: Target },
+    If {
+        to_else: Target,
+    },
     /// An `if` after its `else`.
     Else,
 }
@@ -77,11 +81,13 @@ impl Translator<'_> {
         });
         // Cannot fail: the code is empty.
         let _ = self.start_fuel_block();
+        self.entry_block = true;
     }
 
     /// Starts a basic block: emits its fuel check when fuel is on.
     fn start_fuel_block(&mut self) -> Result<(), Error> {
         self.last = None;
+        self.entry_block = false;
         if self.fuel {
             let at = self.emit(Instr::ConsumeFuel { amount: 0 })?;
             self.fuel_at = Some(at);
@@ -91,7 +97,8 @@ impl Translator<'_> {
 
     /// Adds `units` to the current basic block's fuel charge.
     pub(super) fn charge_fuel(&mut self, units: u32) {
-        if let Some(Instr::ConsumeFuel { amount }) = self.fuel_at.and_then(|i| self.code.get_mut(i)) {
+        if let Some(Instr::ConsumeFuel { amount }) = self.fuel_at.and_then(|i| self.code.get_mut(i))
+        {
             *amount = amount.saturating_add(units);
         }
     }
@@ -186,7 +193,10 @@ impl Translator<'_> {
     }
 
     pub(super) fn visit_else(&mut self) -> Result<(), Error> {
-        let frame = *self.ctrl.last().ok_or_else(|| internal("else without if"))?;
+        let frame = *self
+            .ctrl
+            .last()
+            .ok_or_else(|| internal("else without if"))?;
         let CtrlKind::If { to_else } = frame.kind else {
             return Err(internal("else without if"));
         };
@@ -214,7 +224,10 @@ impl Translator<'_> {
     }
 
     pub(super) fn visit_end(&mut self) -> Result<(), Error> {
-        let frame = self.ctrl.pop().ok_or_else(|| internal("end without a frame"))?;
+        let frame = self
+            .ctrl
+            .pop()
+            .ok_or_else(|| internal("end without a frame"))?;
         match frame.kind {
             CtrlKind::Func => {
                 if self.reachable {
@@ -293,12 +306,10 @@ impl Translator<'_> {
     /// integer comparison, that instruction is removed and the comparison
     /// returned, to be fused into the branch.
     fn pop_condition(&mut self) -> Result<Compare, Error> {
-        if let Some(last) = self.last
+        if let Some(last) = self.last_at(self.height().saturating_sub(1))
             && let Producer::Compare(cmp) = last.producer
-            && last.index + 1 == self.code.len()
-            && self.stack.last() == Some(&Operand::Temp)
         {
-            self.code.pop();
+            self.unemit(last);
             self.pop()?;
             return Ok(cmp);
         }
@@ -413,7 +424,9 @@ impl Translator<'_> {
         depths.clear();
         for depth in table.targets() {
             let depth = depth.map_err(|e| internal(&alloc::format!("br_table: {e}")))?;
-            depths.try_reserve(1).map_err(|_| Error::Limit("out of memory".into()))?;
+            depths
+                .try_reserve(1)
+                .map_err(|_| Error::Limit("out of memory".into()))?;
             depths.push(depth);
         }
         depths.push(table.default());

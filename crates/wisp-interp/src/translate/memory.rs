@@ -9,10 +9,10 @@ use alloc::format;
 use wisp_decode::wasmparser::{MemArg, MemArgTarget, Operator};
 
 use crate::error::Error;
-use crate::ir::{Instr, Load, Store, StoreImm};
+use crate::ir::{BinImm, Instr, Load, Store, StoreAdd, StoreImm, StoreImmAdd};
 
 use super::Translator;
-use super::stack::{Producer, Source};
+use super::stack::{Operand, Producer, Source};
 
 /// Whether a store's immediate form sign-extends a 32-bit immediate to 64 bits.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -31,30 +31,63 @@ impl Translator<'_> {
         use Operator as O;
         match *op {
             O::I32Load { memarg } | O::F32Load { memarg } | O::I64Load32U { memarg } => {
-                self.load(I::Load32, memarg)?
+                self.load(I::Load32, I::Load32Add, memarg)?
             }
-            O::I64Load { memarg } | O::F64Load { memarg } => self.load(I::Load64, memarg)?,
-            O::I32Load8U { memarg } | O::I64Load8U { memarg } => self.load(I::Load8U, memarg)?,
+            O::I64Load { memarg } | O::F64Load { memarg } => {
+                self.load(I::Load64, I::Load64Add, memarg)?
+            }
+            O::I32Load8U { memarg } | O::I64Load8U { memarg } => {
+                self.load(I::Load8U, I::Load8UAdd, memarg)?
+            }
             O::I32Load16U { memarg } | O::I64Load16U { memarg } => {
-                self.load(I::Load16U, memarg)?
+                self.load(I::Load16U, I::Load16UAdd, memarg)?
             }
-            O::I32Load8S { memarg } => self.load(I::I32Load8S, memarg)?,
-            O::I32Load16S { memarg } => self.load(I::I32Load16S, memarg)?,
-            O::I64Load8S { memarg } => self.load(I::I64Load8S, memarg)?,
-            O::I64Load16S { memarg } => self.load(I::I64Load16S, memarg)?,
-            O::I64Load32S { memarg } => self.load(I::I64Load32S, memarg)?,
-            O::I32Store8 { memarg } | O::I64Store8 { memarg } => {
-                self.store(I::Store8, I::Store8Imm, Narrow, memarg)?
-            }
-            O::I32Store16 { memarg } | O::I64Store16 { memarg } => {
-                self.store(I::Store16, I::Store16Imm, Narrow, memarg)?
-            }
-            O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
-                self.store(I::Store32, I::Store32Imm, Narrow, memarg)?
-            }
-            O::I64Store { memarg } | O::F64Store { memarg } => {
-                self.store(I::Store64, I::Store64Imm, Wide, memarg)?
-            }
+            O::I32Load8S { memarg } => self.load(I::I32Load8S, I::I32Load8SAdd, memarg)?,
+            O::I32Load16S { memarg } => self.load(I::I32Load16S, I::I32Load16SAdd, memarg)?,
+            O::I64Load8S { memarg } => self.load(I::I64Load8S, I::I64Load8SAdd, memarg)?,
+            O::I64Load16S { memarg } => self.load(I::I64Load16S, I::I64Load16SAdd, memarg)?,
+            O::I64Load32S { memarg } => self.load(I::I64Load32S, I::I64Load32SAdd, memarg)?,
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(
+                StoreKind {
+                    reg: I::Store8,
+                    imm: I::Store8Imm,
+                    reg_add: I::Store8Add,
+                    imm_add: I::Store8ImmAdd,
+                },
+                Narrow,
+                memarg,
+            )?,
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(
+                StoreKind {
+                    reg: I::Store16,
+                    imm: I::Store16Imm,
+                    reg_add: I::Store16Add,
+                    imm_add: I::Store16ImmAdd,
+                },
+                Narrow,
+                memarg,
+            )?,
+            O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => self
+                .store(
+                    StoreKind {
+                        reg: I::Store32,
+                        imm: I::Store32Imm,
+                        reg_add: I::Store32Add,
+                        imm_add: I::Store32ImmAdd,
+                    },
+                    Narrow,
+                    memarg,
+                )?,
+            O::I64Store { memarg } | O::F64Store { memarg } => self.store(
+                StoreKind {
+                    reg: I::Store64,
+                    imm: I::Store64Imm,
+                    reg_add: I::Store64Add,
+                    imm_add: I::Store64ImmAdd,
+                },
+                Wide,
+                memarg,
+            )?,
             O::MemorySize { mem } => {
                 check_memory(mem)?;
                 self.push_value(|dst| Instr::MemorySize { dst })?
@@ -100,8 +133,20 @@ impl Translator<'_> {
         Ok(self.slot(first))
     }
 
-    fn load(&mut self, ctor: fn(Load) -> Instr, memarg: MemArg) -> Result<(), Error> {
+    /// A load; `ctor_add` is its form with a fused `i32.add` of an immediate.
+    fn load(
+        &mut self,
+        ctor: fn(Load) -> Instr,
+        ctor_add: fn(BinImm) -> Instr,
+        memarg: MemArg,
+    ) -> Result<(), Error> {
         let offset = static_offset(memarg)?;
+        if offset == 0
+            && let Some((a, imm)) = self.take_address_add(self.height().saturating_sub(1))?
+        {
+            self.pop()?;
+            return self.push_result(Producer::BinImm(ctor_add, BinImm { dst: 0, a, imm }));
+        }
         let addr = self.pop_slot()?;
         self.push_result(Producer::Load(
             ctor,
@@ -113,39 +158,79 @@ impl Translator<'_> {
         ))
     }
 
-    fn store(
-        &mut self,
-        ctor: fn(Store) -> Instr,
-        imm_ctor: fn(StoreImm) -> Instr,
-        width: ImmWidth,
-        memarg: MemArg,
-    ) -> Result<(), Error> {
+    /// If the operand at height `h` (the top, or just below a lazy store
+    /// value) is the result of the last instruction, an `i32.add` of an
+    /// immediate, removes that instruction (the access computes the address
+    /// itself; the caller pops the operand). Returns the add's operands.
+    fn take_address_add(&mut self, h: u32) -> Result<Option<(u32, i32)>, Error> {
+        let Some(last) = self.last_at(h) else {
+            return Ok(None);
+        };
+        let Instr::I32AddImm(add) = self.code[last.index] else {
+            return Ok(None);
+        };
+        // A lazy value above the address is popped first, then the address.
+        let value = (self.height() > h + 1).then(|| self.stack[h as usize + 1]);
+        if value == Some(Operand::Temp) {
+            return Ok(None);
+        }
+        self.unemit(last);
+        Ok(Some((add.a, add.imm)))
+    }
+
+    fn store(&mut self, kind: StoreKind, width: ImmWidth, memarg: MemArg) -> Result<(), Error> {
         let offset = static_offset(memarg)?;
         let h = self.height().saturating_sub(1);
+        let fused = if offset == 0 {
+            self.take_address_add(h.saturating_sub(1))?
+        } else {
+            None
+        };
         let value = self.pop_source()?;
         let imm = match value {
             Source::Const(c) if width == ImmWidth::Narrow => Some(c as u32 as i32),
             Source::Const(c) => i32::try_from(c as i64).ok(),
             Source::Slot(_) => None,
         };
-        if let Some(value) = imm {
-            let addr = self.pop_slot()?;
-            self.emit(imm_ctor(StoreImm {
-                addr,
-                value,
-                offset,
-            }))?;
-            return Ok(());
-        }
-        let value = self.source_slot(value, h)?;
-        let addr = self.pop_slot()?;
-        self.emit(ctor(Store {
-            addr,
-            value,
-            offset,
-        }))?;
+        let instr = match (fused, imm) {
+            (Some((base, add)), Some(value)) => {
+                self.pop()?;
+                (kind.imm_add)(StoreImmAdd { base, add, value })
+            }
+            (Some((base, add)), None) => {
+                let value = self.source_slot(value, h)?;
+                self.pop()?;
+                (kind.reg_add)(StoreAdd { base, add, value })
+            }
+            (None, Some(value)) => {
+                let addr = self.pop_slot()?;
+                (kind.imm)(StoreImm {
+                    addr,
+                    value,
+                    offset,
+                })
+            }
+            (None, None) => {
+                let value = self.source_slot(value, h)?;
+                let addr = self.pop_slot()?;
+                (kind.reg)(Store {
+                    addr,
+                    value,
+                    offset,
+                })
+            }
+        };
+        self.emit(instr)?;
         Ok(())
     }
+}
+
+/// The four forms of one store width.
+struct StoreKind {
+    reg: fn(Store) -> Instr,
+    imm: fn(StoreImm) -> Instr,
+    reg_add: fn(StoreAdd) -> Instr,
+    imm_add: fn(StoreImmAdd) -> Instr,
 }
 
 /// The static offset of a memory access (32-bit for 32-bit memories).

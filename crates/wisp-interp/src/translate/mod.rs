@@ -93,6 +93,11 @@ pub(crate) struct Translator<'m> {
     last: Option<Last>,
     /// Index of the current basic block's `ConsumeFuel`, if fuel is on.
     fuel_at: Option<usize>,
+    /// Whether the code being translated is still the function's entry
+    /// block: reached only straight from the start (no label bound yet).
+    entry_block: bool,
+    /// Locals written so far (meaningful while `entry_block`).
+    written: Vec<bool>,
     /// Whether the function's final `end` has been seen.
     done: bool,
     /// Scratch space for `br_table` targets.
@@ -136,6 +141,8 @@ impl<'m> Translator<'m> {
             reachable: true,
             last: None,
             fuel_at: None,
+            entry_block: true,
+            written: Vec::new(),
             done: false,
             br_targets: Vec::new(),
         }
@@ -171,6 +178,9 @@ impl<'m> Translator<'m> {
         self.reachable = true;
         self.last = None;
         self.fuel_at = None;
+        self.entry_block = true;
+        self.written.clear();
+        self.written.resize(self.base as usize, false);
         self.done = false;
         self.enter_function();
         Ok(())

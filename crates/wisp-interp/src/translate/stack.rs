@@ -15,10 +15,11 @@
 //!   operand gets materialized) and the block's parameters;
 //! - when values flow to a label (branches, block ends), into the label's slots.
 //!
-//! Result folding: an instruction that produced the top operand is
-//! remembered in [`Last`]; a following `local.set x` rewrites its destination
-//! to `x` instead of emitting a copy, and `br_if`/`if` fuse a comparison into
-//! the branch.
+//! Result folding: the instruction that produced a `Temp` is remembered in
+//! [`Last`] while nothing else is emitted; a following `local.set x`
+//! rewrites its destination to `x` instead of emitting a copy, `br_if`/`if`
+//! fuse a comparison into the branch, and loads and stores fuse an address
+//! computed by `i32.add` of a constant.
 
 use alloc::format;
 
@@ -54,6 +55,11 @@ pub(super) enum Producer {
     Load(fn(Load) -> Instr, Load),
     Compare(Compare),
     GlobalGet(u32),
+    /// `Select { dst, a, b }`, followed by its `Arg` word.
+    Select {
+        a: Slot,
+        b: Slot,
+    },
 }
 
 impl Producer {
@@ -66,15 +72,27 @@ impl Producer {
             Producer::Load(ctor, op) => ctor(Load { dst, ..op }),
             Producer::Compare(cmp) => cmp.value(dst),
             Producer::GlobalGet(global) => Instr::GlobalGet { dst, global },
+            Producer::Select { a, b } => Instr::Select { dst, a, b },
+        }
+    }
+
+    /// Number of code words the instruction occupies.
+    fn words(self) -> usize {
+        match self {
+            Producer::Select { .. } => 2,
+            _ => 1,
         }
     }
 }
 
-/// The last emitted instruction, which produced the top operand (a `Temp`).
+/// The last emitted instruction, which produced the operand at `height`
+/// (a `Temp`). Cleared by any other emission and by popping that operand.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Last {
     /// Its index in the code.
     pub index: usize,
+    /// The stack height of its result.
+    pub height: u32,
     pub producer: Producer,
 }
 
@@ -105,9 +123,13 @@ impl Translator<'_> {
     pub(super) fn emit(&mut self, instr: Instr) -> Result<usize, Error> {
         let index = self.code.len();
         if index >= u32::MAX as usize / 2 {
-            return Err(Error::Limit(format!("function of over {index} instructions")));
+            return Err(Error::Limit(format!(
+                "function of over {index} instructions"
+            )));
         }
-        self.code.try_reserve(1).map_err(|_| Error::Limit("out of memory".into()))?;
+        self.code
+            .try_reserve(1)
+            .map_err(|_| Error::Limit("out of memory".into()))?;
         self.code.push(instr);
         self.last = None;
         Ok(index)
@@ -134,7 +156,6 @@ impl Translator<'_> {
             self.total_local_refs += 1;
         }
         self.stack.push(operand);
-        self.last = None;
         Ok(())
     }
 
@@ -154,11 +175,46 @@ impl Translator<'_> {
     /// Emits the instruction `producer` describes with the next height's slot
     /// as destination, and pushes its result.
     pub(super) fn push_result(&mut self, producer: Producer) -> Result<(), Error> {
-        let dst = self.slot(self.height());
-        let index = self.emit(producer.with_dst(dst))?;
+        self.push_result_with(producer, None)
+    }
+
+    /// [`push_result`](Self::push_result) for a producer followed by a trailing word.
+    pub(super) fn push_result_with(
+        &mut self,
+        producer: Producer,
+        trailer: Option<Instr>,
+    ) -> Result<(), Error> {
+        let height = self.height();
+        let index = self.emit(producer.with_dst(self.slot(height)))?;
+        if let Some(word) = trailer {
+            self.emit(word)?;
+        }
         self.push(Operand::Temp)?;
-        self.last = Some(Last { index, producer });
+        self.last = Some(Last {
+            index,
+            height,
+            producer,
+        });
         Ok(())
+    }
+
+    /// The last instruction, if it produced the operand at height `h` and
+    /// nothing was emitted since.
+    pub(super) fn last_at(&self, h: u32) -> Option<Last> {
+        let last = self.last?;
+        (last.height == h
+            && last.index + last.producer.words() == self.code.len()
+            && self.stack.get(h as usize) == Some(&Operand::Temp))
+        .then_some(last)
+    }
+
+    /// Removes the last instruction (see [`last_at`](Self::last_at)) from the
+    /// code, returning its trailing word if it has one, to re-emit it elsewhere.
+    pub(super) fn unemit(&mut self, last: Last) -> Option<Instr> {
+        let trailer = (last.producer.words() == 2).then(|| self.code[last.index + 1]);
+        self.code.truncate(last.index);
+        self.last = None;
+        trailer
     }
 
     /// Emits `make(dst)` for the next height's slot and pushes its result.
@@ -170,13 +226,19 @@ impl Translator<'_> {
 
     /// Pops the top operand, returning it and its height.
     pub(super) fn pop(&mut self) -> Result<(Operand, u32), Error> {
-        let operand = self.stack.pop().ok_or_else(|| super::internal("operand stack underflow"))?;
+        let operand = self
+            .stack
+            .pop()
+            .ok_or_else(|| super::internal("operand stack underflow"))?;
         if let Operand::Local(x) = operand {
             self.local_refs[x as usize] -= 1;
             self.total_local_refs -= 1;
         }
-        self.last = None;
-        Ok((operand, self.height()))
+        let height = self.height();
+        if self.last.is_some_and(|l| l.height >= height) {
+            self.last = None;
+        }
+        Ok((operand, height))
     }
 
     /// Pops the top operand without materializing it.

@@ -16,42 +16,58 @@ impl Translator<'_> {
     }
 
     pub(super) fn visit_local_set(&mut self, x: u32, tee: bool) -> Result<(), Error> {
-        // Result folding: retarget the instruction that produced the value.
-        if let Some(last) = self.last
-            && last.index + 1 == self.code.len()
-            && self.stack.last() == Some(&Operand::Temp)
-            && self.local_refs[x as usize] == 0
-        {
-            self.code[last.index] = last.producer.with_dst(x);
-            self.pop()?;
-            if tee {
-                self.push(Operand::Local(x))?;
-            }
-            return Ok(());
-        }
         let h = self.height().saturating_sub(1);
-        let (value, _) = self.pop()?;
-        // Operands still reading the old value of `x` must keep it.
-        self.materialize_local(x)?;
-        match value {
-            Operand::Temp => {
-                self.emit(Instr::Copy {
-                    dst: x,
-                    src: self.slot(h),
-                })?;
+        // What a `local.tee` leaves on the stack.
+        let result = if let Some(last) = self.last_at(h) {
+            // Result folding: the instruction that produced the value writes
+            // `x` instead. Operands still reading the old value of `x` are
+            // copied first; the copies go before the producer, which is fine
+            // as they write slots below its result, which it never reads.
+            let trailer = self.unemit(last);
+            self.pop()?;
+            self.materialize_local(x)?;
+            self.emit(last.producer.with_dst(x))?;
+            if let Some(word) = trailer {
+                self.emit(word)?;
             }
-            Operand::Local(y) if y == x => {}
-            Operand::Local(y) => {
-                self.emit(Instr::Copy { dst: x, src: y })?;
+            Operand::Local(x)
+        } else {
+            let (value, _) = self.pop()?;
+            self.materialize_local(x)?;
+            match value {
+                Operand::Temp => {
+                    self.emit(Instr::Copy {
+                        dst: x,
+                        src: self.slot(h),
+                    })?;
+                }
+                Operand::Local(y) if y == x => {}
+                Operand::Local(y) => {
+                    self.emit(Instr::Copy { dst: x, src: y })?;
+                }
+                Operand::Const(0) if self.is_still_zero(x) => {}
+                Operand::Const(c) => {
+                    self.emit(const_instr(x, c))?;
+                }
             }
-            Operand::Const(c) => {
-                self.emit(const_instr(x, c))?;
-            }
-        }
+            value
+        };
+        self.mark_written(x);
         if tee {
-            self.push(value)?;
+            self.push(result)?;
         }
         Ok(())
+    }
+
+    /// Whether declared local `x` still holds the zero it was initialized
+    /// with: nothing wrote it yet and no label was bound since entry, so the
+    /// code so far runs straight from the function's start.
+    fn is_still_zero(&self, x: u32) -> bool {
+        self.entry_block && x >= self.num_params && !self.written[x as usize]
+    }
+
+    fn mark_written(&mut self, x: u32) {
+        self.written[x as usize] = true;
     }
 
     pub(super) fn visit_global_get(&mut self, global: u32) -> Result<(), Error> {
@@ -90,9 +106,7 @@ impl Translator<'_> {
         let cond = self.source_slot(cond, h)?;
         let b = self.pop_slot()?;
         let a = self.pop_slot()?;
-        self.push_value(|dst| Instr::Select { dst, a, b })?;
-        self.emit(Instr::Arg { value: cond })?;
-        Ok(())
+        self.push_result_with(Producer::Select { a, b }, Some(Instr::Arg { value: cond }))
     }
 
     pub(super) fn visit_ref_is_null(&mut self) -> Result<(), Error> {
