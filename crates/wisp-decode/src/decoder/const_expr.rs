@@ -53,8 +53,28 @@ fn const_op(cx: &Cx<'_>, op: &wp::Operator<'_>, offset: usize) -> Result<ConstOp
         O::I64Add if ext => ConstOp::I64Add,
         O::I64Sub if ext => ConstOp::I64Sub,
         O::I64Mul if ext => ConstOp::I64Mul,
+        _ if !is_wasm2_opcode(cx.bytes.get(offset..).unwrap_or(&[])) => {
+            return Err(DecodeError::new("illegal opcode", offset));
+        }
         _ => ConstOp::NonConstant { offset },
     })
+}
+
+/// Whether `code` starts with an opcode of WebAssembly 2.0 (SIMD aside).
+///
+/// wasmparser's reader also decodes later proposals' instructions; inside a
+/// constant expression those must be reported as the binary-format error
+/// the spec makes of them, not as a non-constant instruction.
+fn is_wasm2_opcode(code: &[u8]) -> bool {
+    match code {
+        [0x00..=0x05 | 0x0b..=0x11, ..] => true,
+        [0x1a..=0x1c | 0x20..=0x26 | 0x28..=0xc4 | 0xd0..=0xd2, ..] => true,
+        [0xfc, rest @ ..] => {
+            let mut reader = wp::BinaryReader::new(rest, 0);
+            matches!(reader.read_var_u32(), Ok(0..=17))
+        }
+        _ => false,
+    }
 }
 
 /// The type of a `ref.null`: in Wasm 2.0 its immediate is a reference type.

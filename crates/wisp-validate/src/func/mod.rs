@@ -270,9 +270,12 @@ impl<'c> FuncValidator<'c> {
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric())
             .collect();
-        self.error(format!(
-            "unknown operator: {name} not supported (not part of WebAssembly 2.0)"
-        ))
+        // An opcode outside the enabled instruction set is a binary-format
+        // error in the spec's terms ("illegal opcode"), hence malformed.
+        ValidationError::malformed(
+            format!("illegal opcode: {name} is not part of WebAssembly 2.0"),
+            self.offset,
+        )
     }
 
     // ---- errors -------------------------------------------------------
