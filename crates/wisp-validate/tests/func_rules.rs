@@ -400,3 +400,44 @@ fn bytes_after_the_final_end_are_malformed() {
         assert!(err.malformed, "{err}");
     }
 }
+
+/// A module with two function bodies of type `[] -> []` (raw code bytes, locals excluded).
+fn two_bodies(first: &[u8], second: &[u8]) -> Vec<u8> {
+    let mut m = b"\0asm\x01\0\0\0".to_vec();
+    m.extend(common::section(1, &[1, 0x60, 0, 0]));
+    m.extend(common::section(3, &[2, 0, 0]));
+    let mut code = vec![2];
+    for body in [first, second] {
+        common::leb(body.len() as u64 + 1, &mut code);
+        code.push(0); // no locals
+        code.extend_from_slice(body);
+    }
+    m.extend(common::section(10, &code));
+    m
+}
+
+#[test]
+fn malformed_takes_precedence_over_invalid_in_the_same_body() {
+    // `br 5` is invalid; the body then lacks its final `end`, which is malformed.
+    let err = common::validate_bytes(&two_bodies(&[0x0c, 0x05], &[0x0b]), &Features::WASM2)
+        .expect_err("rejected");
+    assert!(err.malformed, "{err}");
+    // With the `end` present the same body is merely invalid.
+    let err = common::validate_bytes(&two_bodies(&[0x0c, 0x05, 0x0b], &[0x0b]), &Features::WASM2)
+        .expect_err("rejected");
+    assert!(
+        !err.malformed && err.message.starts_with("unknown label"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_later_malformed_body_makes_the_module_malformed() {
+    // First body invalid (`br 5`), second body malformed (0xff is no opcode).
+    let err = common::validate_bytes(
+        &two_bodies(&[0x0c, 0x05, 0x0b], &[0xff, 0x0b]),
+        &Features::WASM2,
+    )
+    .expect_err("rejected");
+    assert!(err.malformed, "{err}");
+}

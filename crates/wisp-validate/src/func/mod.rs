@@ -130,15 +130,71 @@ pub fn validate_function<'a, S: FuncSink<'a>>(
                 wisp_decode::wasm_features(&ctx.features),
             );
             let mut ops = OperatorsReader::new_with_allocs(reader, reader_allocs);
-            let result = v.read_body(&mut ops, sink);
+            let mut result = v.read_body(&mut ops, sink);
+            if let Err(ValidationFailure::Invalid(e)) = &result
+                && !e.malformed
+            {
+                // The spec decodes a whole module before validating it, so a
+                // body that is malformed *after* an invalid operator, or a
+                // later malformed body, makes the module malformed.
+                if let Some(malformed) = rest_malformed(&mut ops)
+                    .or_else(|| later_bodies_malformed(ctx, module, defined_index))
+                {
+                    result = Err(ValidationFailure::Invalid(malformed));
+                }
+            }
             allocs.reader = Some(ops.into_allocations());
-            result
+            result.map_err(ValidationFailure::into_sink_error)
         }
     };
     allocs.operands = v.operands;
     allocs.frames = v.frames;
     allocs.locals = v.locals;
     result
+}
+
+/// Why reading a body stopped: a validation error, or the sink's own error.
+enum ValidationFailure<E> {
+    Invalid(ValidationError),
+    Sink(E),
+}
+
+impl<E: From<ValidationError>> ValidationFailure<E> {
+    fn into_sink_error(self) -> E {
+        match self {
+            ValidationFailure::Invalid(e) => e.into(),
+            ValidationFailure::Sink(e) => e,
+        }
+    }
+}
+
+/// Reads the rest of a body without validating it; returns the first
+/// binary-format error, if any.
+fn rest_malformed(ops: &mut OperatorsReader<'_>) -> Option<ValidationError> {
+    while !ops.eof() {
+        if let Err(e) = ops.read() {
+            return Some(ValidationError::from_reader(&e));
+        }
+    }
+    ops.finish().err().map(|e| ValidationError::from_reader(&e))
+}
+
+/// The first binary-format error in the bodies after `defined_index`, if any.
+fn later_bodies_malformed(
+    ctx: &ModuleContext,
+    module: &Module,
+    defined_index: u32,
+) -> Option<ValidationError> {
+    let features = wisp_decode::wasm_features(&ctx.features);
+    module
+        .bodies
+        .iter()
+        .skip(defined_index as usize + 1)
+        .find_map(|body| {
+            let bytes = module.bytes.get(body.code.clone())?;
+            let reader = BinaryReader::new_features(bytes, body.code.start as u64, features);
+            rest_malformed(&mut OperatorsReader::new(reader))
+        })
 }
 
 /// The state of one function's validation.
@@ -206,18 +262,20 @@ impl<'c> FuncValidator<'c> {
         &mut self,
         ops: &mut OperatorsReader<'a>,
         sink: &mut S,
-    ) -> Result<(), S::Error> {
+    ) -> Result<(), ValidationFailure<S::Error>> {
+        let invalid = ValidationFailure::Invalid;
         while !self.frames.is_empty() {
             let (op, offset) = ops
                 .read_with_offset()
-                .map_err(|e| ValidationError::from_reader(&e))?;
+                .map_err(|e| invalid(ValidationError::from_reader(&e)))?;
             let offset = usize::try_from(offset).unwrap_or(usize::MAX);
             let facts = self.facts(offset);
             self.offset = offset;
-            self.operator(&op)?;
-            sink.operator(&op, facts)?;
+            self.operator(&op).map_err(invalid)?;
+            sink.operator(&op, facts).map_err(ValidationFailure::Sink)?;
         }
-        ops.finish().map_err(|e| ValidationError::from_reader(&e))?;
+        ops.finish()
+            .map_err(|e| invalid(ValidationError::from_reader(&e)))?;
         Ok(())
     }
 
