@@ -45,7 +45,7 @@ const PASSING: &str = r#"
 (module $N
   (import "M" "add" (func $add (param i32 i32) (result i32)))
   (func (export "twice") (param i32) (result i32) local.get 0 local.get 0 call $add))
-(invoke "print" (i32.const 1))
+(invoke $M "print" (i32.const 1))
 (assert_return (invoke $M "add" (i32.const 2) (i32.const -5)) (i32.const -3))
 (assert_return (invoke "twice" (i32.const 21)) (i32.const 42))
 (assert_return (get $M "g") (i32.const 42))
