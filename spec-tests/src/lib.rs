@@ -68,20 +68,6 @@ pub const SKIPS: &[Skip] = &[
         reason: "pre-reference-types encoding: call_indirect's reserved zero byte is a table index in \
                  Wasm 2.0 (wasm-v1 comments this test out as valid in later versions)",
     },
-    Skip {
-        group: "multi-value",
-        file: "binary.wast",
-        line: Some(740),
-        reason: "withdrawn upstream (WebAssembly/spec#1205): the module is malformed only by a missing \
-                 `end`, which a one-pass validator reaches after the invalid br_table label",
-    },
-    Skip {
-        group: "wasm-v1",
-        file: "binary.wast",
-        line: Some(740),
-        reason: "withdrawn upstream (WebAssembly/spec#1205): the module is malformed only by a missing \
-                 `end`, which a one-pass validator reaches after the invalid br_table label",
-    },
     // mutable-global/linking.wast predates bulk memory: it expects segments
     // that do not fit to make a module unlinkable with no side effects.
     // Wasm 2.0 traps instead and keeps the writes made before the failing
