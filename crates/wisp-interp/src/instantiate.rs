@@ -110,7 +110,7 @@ pub(crate) fn instantiate<T>(
                 .map(|e| eval_const(e, s, &globals, &funcs))
                 .collect(),
         };
-        s.elems.push(ElemEntity { ty: seg.ty, items });
+        s.elems.push(ElemEntity { items });
         elems.push(s.elems.len() as u32 - 1);
     }
     let mut datas = Vec::with_capacity(decoded.data.len());

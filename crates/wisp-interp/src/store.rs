@@ -14,7 +14,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use wisp_core::{FuncType, GlobalType, RefType, TableType};
+use wisp_core::{FuncType, GlobalType, TableType};
 
 use crate::config::Engine;
 use crate::func::HostFunc;
@@ -109,10 +109,11 @@ pub(crate) struct GlobalEntity {
     pub value: u64,
 }
 
-/// An element segment instance; `items` is emptied by `elem.drop`.
+/// An element segment instance (raw references); `items` is emptied by
+/// `elem.drop`. Its reference type was checked by validation and is not needed
+/// at run time.
 #[derive(Debug)]
 pub(crate) struct ElemEntity {
-    pub ty: RefType,
     pub items: Vec<u64>,
 }
 
