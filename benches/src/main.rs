@@ -10,7 +10,7 @@
 //! Exit status: 0 when every checksum agrees; 1 on a checksum mismatch (or,
 //! with `--strict`, when an engine fails); 2 on bad arguments.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use wisp_bench::engines::{self, EngineKind};
@@ -100,8 +100,11 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
 }
 
 fn docs_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The bench crate lives at <workspace>/benches.
+    manifest_dir
+        .parent()
+        .unwrap_or(manifest_dir)
         .join("docs")
         .join("benchmarks.md")
 }

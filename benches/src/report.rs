@@ -298,6 +298,18 @@ Method:
   and one codegen unit), so both engines get whole-program optimisation.
 - The machine is small and shared (2 cores); treat differences under ~5% as
   noise.
+
+Reproduce:
+
+- All workloads, writing this page: `cargo run -p wisp-bench --profile
+  release-bench -- all` (add `--runs N` for more samples).
+- Some workloads, printing only: `cargo run -p wisp-bench --profile
+  release-bench -- vm fib --runs 9` (`--engines wisp,wasmi` to skip
+  `wisp-fuel`; `--write` to write this page anyway; `--list` for names).
+- Correctness checks (modules are Wasm 2.0 without SIMD, every engine matches
+  the native checksums): `cargo test -p wisp-bench --release`.
+- Rebuilding the modules and `expected.txt` after editing a `.c` file:
+  `benches/workloads/build.sh` (needs `apt-get install clang lld gcc`).
 ";
 
 /// The whole `docs/benchmarks.md` page.
