@@ -7,6 +7,7 @@
 //!   results in `state.stack[0..n]`), fuel runs out ([`Exit::OutOfFuel`]), a
 //!   host function must be called ([`Exit::HostCall`]), or a trap
 //!   (`Err(TrapCode)`, with `state.frames` left describing the trap site).
+//!
 //! On every exit the state is consistent, so `run` may simply be called again
 //! to resume.
 //!

@@ -238,7 +238,11 @@ impl Translator<'_> {
             }
             CtrlKind::Loop { .. } => {
                 // Not a branch target: falling through keeps the values lazy.
-                if !self.reachable {
+                // The code after the loop gets its own fuel block, so that
+                // iterations are not charged for it.
+                if self.reachable {
+                    self.start_fuel_block()?;
+                } else {
                     self.reset_to(frame.height, frame.results)?;
                 }
                 return Ok(());

@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 
 use crate::config::{Config, Engine};
-use crate::ir::{CompiledFunc, Instr};
+use crate::ir::{Bin, BinImm, BrCmp, BrCmpImm, CompiledFunc, Instr, Load, StoreImmAdd};
 use crate::module::Module;
 
 fn translate_with(config: &Config, wat: &str) -> Vec<CompiledFunc> {
@@ -44,7 +44,302 @@ fn dump() {
     }
 }
 
+/// The code of the module's only function.
+fn code_of(wat: &str) -> Vec<Instr> {
+    let funcs = translate(wat);
+    assert_eq!(funcs.len(), 1);
+    funcs[0].code.to_vec()
+}
+
 #[test]
 fn instr_size() {
     assert!(core::mem::size_of::<Instr>() <= 16);
+}
+
+#[test]
+fn increment_folds_into_one_instruction() {
+    let code = code_of(
+        "(module (func (param i32) (result i32)
+            (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+            (local.get 0)))",
+    );
+    assert_eq!(
+        code,
+        [
+            Instr::I32AddImm(BinImm {
+                dst: 0,
+                a: 0,
+                imm: 1
+            }),
+            Instr::Return1 { src: 0 },
+        ]
+    );
+}
+
+#[test]
+fn subtraction_and_left_constants_use_immediates() {
+    let code = code_of(
+        "(module (func (param i32 i64) (result i32)
+            (i32.sub (local.get 0) (i32.const 5))
+            (i32.sub (i32.const 5) (local.get 0))
+            (i32.add)
+            (i64.lt_s (i64.const 9) (local.get 1))
+            (i32.add)))",
+    );
+    assert_eq!(
+        code,
+        [
+            Instr::I32AddImm(BinImm {
+                dst: 2,
+                a: 0,
+                imm: -5
+            }),
+            Instr::I32RSubImm(BinImm {
+                dst: 3,
+                a: 0,
+                imm: 5
+            }),
+            Instr::I32Add(Bin { dst: 2, a: 2, b: 3 }),
+            Instr::I64GtSImm(BinImm {
+                dst: 3,
+                a: 1,
+                imm: 9
+            }),
+            Instr::I32Add(Bin { dst: 2, a: 2, b: 3 }),
+            Instr::Return1 { src: 2 },
+        ]
+    );
+}
+
+#[test]
+fn loop_condition_fuses_into_the_branch() {
+    let code = code_of(
+        "(module (func (param i32) (local i32)
+            (loop $l
+                (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+                (br_if $l (i32.lt_s (local.get 1) (local.get 0))))))",
+    );
+    assert_eq!(
+        code,
+        [
+            Instr::I32AddImm(BinImm {
+                dst: 1,
+                a: 1,
+                imm: 1
+            }),
+            Instr::BrI32LtS(BrCmp {
+                a: 1,
+                b: 0,
+                target: 0
+            }),
+            Instr::Return,
+        ]
+    );
+}
+
+#[test]
+fn if_branches_on_the_negated_comparison() {
+    let code = code_of(
+        "(module (func (param i32) (result i32)
+            (if (result i32) (i32.eqz (local.get 0))
+                (then (i32.const 7))
+                (else (local.get 0)))))",
+    );
+    assert_eq!(
+        code,
+        [
+            // jump to the else arm when `local 0 == 0` is false
+            Instr::BrI32NeImm(BrCmpImm {
+                a: 0,
+                imm: 0,
+                target: 3
+            }),
+            Instr::Const32 { dst: 1, value: 7 },
+            Instr::Br { target: 4 },
+            Instr::Copy { dst: 1, src: 0 },
+            Instr::Return1 { src: 1 },
+        ]
+    );
+}
+
+#[test]
+fn tee_with_a_pending_read_copies_before_the_producer() {
+    // `local.get 0` is still on the stack when `local.tee 0` overwrites it.
+    let code = code_of(
+        "(module (func (param i32) (result i32)
+            (local.get 0)
+            (local.tee 0 (i32.mul (local.get 0) (local.get 0)))
+            (i32.add)))",
+    );
+    assert_eq!(
+        code,
+        [
+            Instr::Copy { dst: 1, src: 0 },
+            Instr::I32Mul(Bin { dst: 0, a: 0, b: 0 }),
+            Instr::I32Add(Bin { dst: 1, a: 1, b: 0 }),
+            Instr::Return1 { src: 1 },
+        ]
+    );
+}
+
+#[test]
+fn address_additions_fuse_into_accesses() {
+    let code = code_of(
+        "(module (memory 1) (func (param i32) (result i32)
+            (i32.store8 (i32.add (local.get 0) (i32.const 16)) (i32.const 1))
+            (i32.load (i32.add (local.get 0) (i32.const 4)))
+            ;; a non-zero static offset keeps the add: it must wrap, the offset must not
+            (i32.load offset=8 (i32.add (local.get 0) (i32.const 4)))
+            (i32.add)))",
+    );
+    assert_eq!(
+        code,
+        [
+            Instr::Store8ImmAdd(StoreImmAdd {
+                base: 0,
+                add: 16,
+                value: 1
+            }),
+            Instr::Load32Add(BinImm {
+                dst: 1,
+                a: 0,
+                imm: 4
+            }),
+            Instr::I32AddImm(BinImm {
+                dst: 2,
+                a: 0,
+                imm: 4
+            }),
+            Instr::Load32(Load {
+                dst: 2,
+                addr: 2,
+                offset: 8
+            }),
+            Instr::I32Add(Bin { dst: 1, a: 1, b: 2 }),
+            Instr::Return1 { src: 1 },
+        ]
+    );
+}
+
+#[test]
+fn block_results_stay_in_place() {
+    // The branch and the fall-through both leave the value in the block's slot.
+    let code = code_of(
+        "(module (func (param i32) (result i32)
+            (block (result i32)
+                (br_if 0 (i32.add (local.get 0) (i32.const 1)) (local.get 0))
+                (drop)
+                (i32.mul (local.get 0) (local.get 0)))))",
+    );
+    assert_eq!(
+        code,
+        [
+            Instr::I32AddImm(BinImm {
+                dst: 1,
+                a: 0,
+                imm: 1
+            }),
+            Instr::BrI32NeImm(BrCmpImm {
+                a: 0,
+                imm: 0,
+                target: 3
+            }),
+            Instr::I32Mul(Bin { dst: 1, a: 0, b: 0 }),
+            Instr::Return1 { src: 1 },
+        ]
+    );
+}
+
+#[test]
+fn br_table_uses_trampolines_for_copies() {
+    let code = code_of(
+        "(module (func (param i32) (result i32)
+            (block $a (result i32)
+                (i32.const 100)
+                (block $b (result i32)
+                    (i32.const 5)
+                    (local.get 0)
+                    (br_table $a $b 2 (local.get 0)))
+                (i32.add))))",
+    );
+    // Carrying `local 0` (a lazy operand) needs a copy to each target's slot:
+    // the entries jump to one trampoline per target frame.
+    assert_eq!(code[0], Instr::BrTable { index: 0, len: 2 });
+    let entries: Vec<Instr> = code[1..4].to_vec();
+    let targets: Vec<u32> = entries
+        .iter()
+        .map(|i| match i {
+            Instr::Br { target } => *target,
+            other => panic!("entry {other:?}"),
+        })
+        .collect();
+    assert!(targets.iter().all(|&t| t >= 4), "{code:?}");
+    assert_ne!(targets[0], targets[1]);
+    // The function-level target returns directly from its trampoline.
+    assert!(matches!(
+        code[targets[2] as usize],
+        Instr::Return1 { src: 0 }
+    ));
+    // No code for the unreachable `i32.add` of block $b's fall-through.
+    assert!(
+        !code.iter().any(|i| matches!(i, Instr::I32Add(_))),
+        "{code:?}"
+    );
+}
+
+#[test]
+fn dead_code_emits_nothing() {
+    let code = code_of(
+        "(module (func (result i32)
+            (return (i32.const 1))
+            (i32.const 2) (i32.const 3) (i32.add)
+            (block (loop (br 0)))))",
+    );
+    assert_eq!(code, [Instr::ReturnImm32 { value: 1 }]);
+}
+
+#[test]
+fn zero_stores_to_fresh_locals_are_skipped() {
+    let code = code_of(
+        "(module (func (result i32) (local i32 i64)
+            (local.set 0 (i32.const 0))
+            (local.set 1 (i64.const 0))
+            (local.set 0 (i32.const 0))
+            (local.get 0)))",
+    );
+    assert_eq!(code, [Instr::Return1 { src: 0 }]);
+}
+
+#[test]
+fn fuel_is_charged_per_basic_block() {
+    let mut config = Config::default();
+    config.consume_fuel(true);
+    let funcs = translate_with(
+        &config,
+        "(module (func (param i32) (local i32)
+            (local.set 1 (i32.const 3))
+            (loop $l
+                (local.set 1 (i32.sub (local.get 1) (i32.const 1)))
+                (br_if $l (local.get 1)))))",
+    );
+    let code = &funcs[0].code;
+    // entry: local.set's 2 operators + `loop` = 3; loop body: 6 operators +
+    // its `end`; after the loop: the function's `end`.
+    assert_eq!(code[0], Instr::ConsumeFuel { amount: 3 });
+    assert!(code.contains(&Instr::ConsumeFuel { amount: 1 }));
+    let header = code
+        .iter()
+        .position(|i| matches!(i, Instr::ConsumeFuel { amount: 7 }))
+        .expect("a fuel check at the loop header");
+    assert!(code.iter().any(
+        |i| matches!(i, Instr::BrI32NeImm(BrCmpImm { target, .. }) if *target as usize == header)
+    ));
+    // Without fuel there are no checks at all.
+    let plain = translate("(module (func (loop (br 0))))");
+    assert!(
+        !plain[0]
+            .code
+            .iter()
+            .any(|i| matches!(i, Instr::ConsumeFuel { .. }))
+    );
 }

@@ -34,6 +34,13 @@ impl Translator<'_> {
         } else {
             let (value, _) = self.pop()?;
             self.materialize_local(x)?;
+            if value == Operand::Const(0) && self.is_still_zero(x) {
+                // Storing the zero the local already holds: nothing to do.
+                if tee {
+                    self.push(value)?;
+                }
+                return Ok(());
+            }
             match value {
                 Operand::Temp => {
                     self.emit(Instr::Copy {
@@ -45,7 +52,6 @@ impl Translator<'_> {
                 Operand::Local(y) => {
                     self.emit(Instr::Copy { dst: x, src: y })?;
                 }
-                Operand::Const(0) if self.is_still_zero(x) => {}
                 Operand::Const(c) => {
                     self.emit(const_instr(x, c))?;
                 }

@@ -1,0 +1,212 @@
+//! Calls: direct, imported (another instance or the host), indirect with its
+//! three traps, the call-depth and value-stack limits, and stack growth.
+
+use super::*;
+use wisp_interp::{Extern, FuncType, Linker, TrapKind, ValType};
+
+#[test]
+fn recursion_and_multiple_results() {
+    let (mut s, i) = instantiate(
+        r#"(module
+        (func $fib (export "fib") (param i32) (result i32)
+            (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+                (then (local.get 0))
+                (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                               (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+        (func $even (export "even") (param i64) (result i32)
+            (if (result i32) (i64.eqz (local.get 0)) (then (i32.const 1))
+                (else (call $odd (i64.sub (local.get 0) (i64.const 1))))))
+        (func $odd (param i64) (result i32)
+            (if (result i32) (i64.eqz (local.get 0)) (then (i32.const 0))
+                (else (call $even (i64.sub (local.get 0) (i64.const 1))))))
+        (func $divmod (param i32 i32) (result i32 i32)
+            (i32.div_u (local.get 0) (local.get 1)) (i32.rem_u (local.get 0) (local.get 1)))
+        ;; the caller keeps live values below the arguments across the call
+        (func (export "around") (param i32) (result i32) (local i32)
+            (local.set 1 (i32.const 1000))
+            (i32.add (local.get 1)
+                (i32.add (i32.mul (local.get 0) (i32.const 10))
+                    (call $divmod (local.get 0) (i32.const 7))
+                    (i32.sub))))
+    )"#,
+    );
+    assert_call(&mut s, i, "fib", &[i32(20)], &[i32(6765)]);
+    assert_call(&mut s, i, "even", &[i64(10_001)], &[i32(0)]);
+    // 100 / 7 = 14, 100 % 7 = 2: 1000 + 1000 + (14 - 2)
+    assert_call(&mut s, i, "around", &[i32(100)], &[i32(2012)]);
+}
+
+#[test]
+fn call_indirect_checks() {
+    let (mut s, i) = instantiate(
+        r#"(module
+        (type $ii (func (param i32) (result i32)))
+        (type $v (func))
+        (table 4 funcref)
+        (elem (i32.const 0) $double $nothing $double)
+        (func $double (type $ii) (i32.mul (local.get 0) (i32.const 2)))
+        (func $nothing (type $v))
+        (func (export "call") (param i32 i32) (result i32)
+            (call_indirect (type $ii) (local.get 1) (local.get 0)))
+        ;; a second table, to exercise the table index operand
+        (table $t2 1 funcref)
+        (elem (table $t2) (i32.const 0) func $double)
+        (func (export "call_t2") (param i32) (result i32)
+            (call_indirect $t2 (type $ii) (local.get 0) (i32.const 0)))
+    )"#,
+    );
+    assert_call(&mut s, i, "call", &[i32(0), i32(21)], &[i32(42)]);
+    assert_call(&mut s, i, "call", &[i32(2), i32(5)], &[i32(10)]);
+    assert_trap(&mut s, i, "call", &[i32(1), i32(0)], TrapCode::IndirectCallTypeMismatch);
+    assert_trap(&mut s, i, "call", &[i32(3), i32(0)], TrapCode::UninitializedElement);
+    assert_trap(&mut s, i, "call", &[i32(4), i32(0)], TrapCode::UndefinedElement);
+    assert_trap(&mut s, i, "call", &[i32(-1), i32(0)], TrapCode::UndefinedElement);
+    assert_call(&mut s, i, "call_t2", &[i32(4)], &[i32(8)]);
+}
+
+#[test]
+fn deep_recursion_exhausts_the_call_stack() {
+    let (mut s, i) = instantiate(
+        r#"(module
+        (func $down (export "down") (param i32) (result i32)
+            (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+                (else (i32.add (i32.const 1) (call $down (i32.sub (local.get 0) (i32.const 1)))))))
+        (func $forever (export "forever") (call $forever))
+    )"#,
+    );
+    // Well within the default limits: the value stack grows as needed.
+    assert_call(&mut s, i, "down", &[i32(50_000)], &[i32(50_000)]);
+    // A million nested calls end in the trap, never in a native stack overflow.
+    assert_trap(&mut s, i, "down", &[i32(1_000_000)], TrapCode::StackOverflow);
+    assert_trap(&mut s, i, "forever", &[], TrapCode::StackOverflow);
+    // The store is still usable afterwards.
+    assert_call(&mut s, i, "down", &[i32(10)], &[i32(10)]);
+}
+
+#[test]
+fn configured_limits_apply() {
+    let wat = r#"(module
+        (func $down (export "down") (param i32) (result i32)
+            (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+                (else (i32.add (i32.const 1) (call $down (i32.sub (local.get 0) (i32.const 1))))))))"#;
+    let mut config = Config::default();
+    config.max_call_depth(100);
+    let (mut s, i) = instantiate_with(&config, wat);
+    assert_call(&mut s, i, "down", &[i32(99)], &[i32(99)]);
+    assert_trap(&mut s, i, "down", &[i32(100)], TrapCode::StackOverflow);
+
+    let mut config = Config::default();
+    config.max_value_stack_slots(1000);
+    let (mut s, i) = instantiate_with(&config, wat);
+    assert_call(&mut s, i, "down", &[i32(100)], &[i32(100)]);
+    assert_trap(&mut s, i, "down", &[i32(1000)], TrapCode::StackOverflow);
+}
+
+#[test]
+fn traps_report_the_wasm_backtrace() {
+    let (mut s, i) = instantiate(
+        r#"(module
+        (func $inner (param i32) (result i32) (i32.div_s (i32.const 1) (local.get 0)))
+        (func $middle (param i32) (result i32) (i32.add (i32.const 1) (call $inner (local.get 0))))
+        (func (export "outer") (param i32) (result i32) (call $middle (local.get 0)))
+    )"#,
+    );
+    match call(&mut s, i, "outer", &[i32(0)]) {
+        Err(Error::Trap(trap)) => {
+            assert_eq!(trap.kind, TrapKind::Code(TrapCode::IntegerDivideByZero));
+            let indices: Vec<u32> = trap.backtrace.iter().map(|f| f.func_index).collect();
+            assert_eq!(indices, [0, 1, 2], "innermost first");
+        }
+        other => panic!("expected a trap, got {other:?}"),
+    }
+}
+
+#[test]
+fn calls_across_instances_switch_context() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    // The library has its own memory and global; its functions must use them
+    // even when called from the main instance, and the main instance's own
+    // memory must be in use again after the call returns.
+    let lib = wat::parse_str(
+        r#"(module
+        (memory (export "mem") 1)
+        (global $g (mut i32) (i32.const 0))
+        (func (export "bump") (param i32) (result i32)
+            (global.set $g (i32.add (global.get $g) (local.get 0)))
+            (i32.store (i32.const 0) (global.get $g))
+            (i32.load (i32.const 0)))
+    )"#,
+    )
+    .unwrap();
+    let main = wat::parse_str(
+        r#"(module
+        (import "lib" "bump" (func $bump (param i32) (result i32)))
+        (memory 1)
+        (global $g (mut i32) (i32.const 100))
+        (table 1 funcref)
+        (elem (i32.const 0) $bump)
+        (func (export "run") (result i32)
+            (i32.store (i32.const 0) (i32.const 7))
+            (drop (call $bump (i32.const 5)))
+            (drop (call_indirect (param i32) (result i32) (i32.const 10) (i32.const 0)))
+            ;; main's memory and global are untouched by the library
+            (i32.add (i32.load (i32.const 0)) (global.get $g)))
+    )"#,
+    )
+    .unwrap();
+    let lib = Instance::new(&mut store, &Module::new(&engine, &lib).unwrap(), &[]).unwrap();
+    let bump = lib.get_func(&store, "bump").unwrap();
+    let main = Instance::new(
+        &mut store,
+        &Module::new(&engine, &main).unwrap(),
+        &[Extern::Func(bump)],
+    )
+    .unwrap();
+    assert_call(&mut store, main, "run", &[], &[i32(107)]);
+    assert_call(&mut store, lib, "bump", &[i32(0)], &[i32(15)]);
+}
+
+#[test]
+fn host_functions_receive_arguments_and_return_results() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, 0u32);
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_new(
+            "env",
+            "mix",
+            FuncType::new([ValType::I32, ValType::I64], [ValType::I64, ValType::I32]),
+            |mut caller, args, results| {
+                *caller.data_mut() += 1;
+                let (Val::I32(a), Val::I64(b)) = (args[0], args[1]) else {
+                    panic!("argument types")
+                };
+                results[0] = Val::I64(a as i64 * b);
+                results[1] = Val::I32(a + 1);
+                Ok(())
+            },
+        )
+        .unwrap();
+    let wasm = wat::parse_str(
+        r#"(module
+        (import "env" "mix" (func $mix (param i32 i64) (result i64 i32)))
+        (func (export "run") (param i32) (result i64) (local i32)
+            (local.set 1 (i32.const 1000))
+            (call $mix (local.get 0) (i64.const 3))
+            (i64.extend_i32_u)
+            (i64.add)
+            (i64.extend_i32_u (local.get 1))
+            (i64.add))
+    )"#,
+    )
+    .unwrap();
+    let module = Module::new(&engine, &wasm).unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let run = instance.get_func(&store, "run").unwrap();
+    let mut out = [Val::I64(0)];
+    run.call(&mut store, &[i32(7)], &mut out).unwrap();
+    // 7 * 3 + (7 + 1) + 1000
+    assert_eq!(out, [i64(1029)]);
+    assert_eq!(*store.data(), 1);
+}

@@ -1,0 +1,138 @@
+//! Memory and table instructions: widths and extensions, static offsets,
+//! fused address additions (which wrap at 32 bits), bounds, and the bulk
+//! operations.
+
+use super::*;
+
+#[test]
+fn loads_and_stores_of_every_width() {
+    let (mut s, i) = instantiate(
+        r#"(module
+        (memory 1)
+        (func (export "store_load") (param i32 i64) (result i64)
+            (i64.store offset=8 (local.get 0) (local.get 1))
+            (i64.add
+                (i64.add (i64.load8_s offset=8 (local.get 0)) (i64.load8_u offset=9 (local.get 0)))
+                (i64.add (i64.load16_s offset=10 (local.get 0)) (i64.load32_s offset=12 (local.get 0)))))
+        (func (export "i32_ext") (param i32) (result i32)
+            (i32.store16 (local.get 0) (i32.const 0xff80))
+            (i32.add (i32.load8_s (local.get 0)) (i32.load16_s (local.get 0))))
+        (func (export "narrow_stores") (result i64)
+            (i64.store (i32.const 0) (i64.const -1))
+            (i64.store8 (i32.const 0) (i64.const 0x1234))
+            (i64.store16 (i32.const 2) (i64.const 0x5678))
+            (i64.store32 (i32.const 4) (i64.const 0x9abcdef0))
+            (i64.load (i32.const 0)))
+        (func (export "floats") (param f32 f64) (result f64)
+            (f32.store (i32.const 16) (local.get 0))
+            (f64.store (i32.const 24) (local.get 1))
+            (f64.add (f64.promote_f32 (f32.load (i32.const 16))) (f64.load (i32.const 24))))
+    )"#,
+    );
+    // bytes 8..16 of 0x8081_7f7e_fffe_80ff (little-endian): ff 80 fe ff 7e 7f 81 80
+    let v = 0x8081_7f7e_fffe_80ff_u64 as i64;
+    let expected = (-1i64) + 0x80 + (-2i64) + 0x8081_7f7e_u32 as i32 as i64;
+    assert_call(&mut s, i, "store_load", &[i32(0), i64(v)], &[i64(expected)]);
+    assert_call(&mut s, i, "i32_ext", &[i32(100)], &[i32(-128 - 128)]);
+    assert_call(&mut s, i, "narrow_stores", &[], &[i64(0x9abc_def0_5678_ff34_u64 as i64)]);
+    assert_call(&mut s, i, "floats", &[Val::from(1.5f32), Val::from(2.25f64)], &[Val::from(3.75f64)]);
+}
+
+#[test]
+fn address_arithmetic_wraps_but_offsets_do_not() {
+    let (mut s, i) = instantiate(
+        r#"(module
+        (memory 1)
+        (data (i32.const 0) "\2a\00\00\00")
+        ;; (p + 4) wraps to 0 for p = -4: a fused address add must wrap too
+        (func (export "load_add") (param i32) (result i32)
+            (i32.load (i32.add (local.get 0) (i32.const 4))))
+        (func (export "store_add") (param i32)
+            (i32.store8 (i32.add (local.get 0) (i32.const 4)) (i32.const 9)))
+        (func (export "store_add_reg") (param i32 i32)
+            (i32.store (i32.add (local.get 0) (i32.const 4)) (local.get 1)))
+        ;; a static offset is added in 64 bits: p + 4 is out of bounds
+        (func (export "load_offset") (param i32) (result i32)
+            (i32.load offset=4 (local.get 0)))
+        (func (export "last_byte") (param i32) (result i32)
+            (i32.load8_u (local.get 0)))
+    )"#,
+    );
+    assert_call(&mut s, i, "load_add", &[i32(-4)], &[i32(42)]);
+    assert_trap(&mut s, i, "load_offset", &[i32(-4)], TrapCode::MemoryOutOfBounds);
+    assert_call(&mut s, i, "store_add", &[i32(-4)], &[]);
+    assert_call(&mut s, i, "load_add", &[i32(-4)], &[i32(9)]);
+    assert_call(&mut s, i, "store_add_reg", &[i32(-4), i32(77)], &[]);
+    assert_call(&mut s, i, "load_add", &[i32(-4)], &[i32(77)]);
+    assert_call(&mut s, i, "last_byte", &[i32(65535)], &[i32(0)]);
+    assert_trap(&mut s, i, "last_byte", &[i32(65536)], TrapCode::MemoryOutOfBounds);
+    assert_trap(&mut s, i, "load_add", &[i32(65533)], TrapCode::MemoryOutOfBounds);
+}
+
+#[test]
+fn memory_size_grow_and_bulk() {
+    let (mut s, i) = instantiate(
+        r#"(module
+        (memory 1 3)
+        (data $d "hello")
+        (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+        (func (export "size") (result i32) (memory.size))
+        (func (export "bulk") (result i64)
+            (memory.fill (i32.const 100) (i32.const 0x41) (i32.const 8))
+            (memory.init $d (i32.const 102) (i32.const 1) (i32.const 3))
+            (memory.copy (i32.const 104) (i32.const 100) (i32.const 4))
+            (i64.load (i32.const 100)))
+        (func (export "init_oob") (memory.init $d (i32.const 0) (i32.const 3) (i32.const 3)))
+        (func (export "drop") (data.drop $d))
+        (func (export "fill_oob") (memory.fill (i32.const 131070) (i32.const 0) (i32.const 3)))
+    )"#,
+    );
+    assert_call(&mut s, i, "size", &[], &[i32(1)]);
+    assert_call(&mut s, i, "grow", &[i32(1)], &[i32(1)]);
+    assert_call(&mut s, i, "grow", &[i32(5)], &[i32(-1)]);
+    assert_call(&mut s, i, "size", &[], &[i32(2)]);
+    // "AAell" then copy "AAel" to 104: A A e l A A e l
+    assert_call(&mut s, i, "bulk", &[], &[i64(i64::from_le_bytes(*b"AAelAAel"))]);
+    assert_trap(&mut s, i, "init_oob", &[], TrapCode::MemoryOutOfBounds);
+    assert_call(&mut s, i, "drop", &[], &[]);
+    assert_trap(&mut s, i, "bulk", &[], TrapCode::MemoryOutOfBounds);
+    assert_trap(&mut s, i, "fill_oob", &[], TrapCode::MemoryOutOfBounds);
+}
+
+#[test]
+fn table_instructions() {
+    let (mut s, i) = instantiate(
+        r#"(module
+        (table $t 2 10 funcref)
+        (elem $e func $a $b)
+        (func $a (result i32) (i32.const 1))
+        (func $b (result i32) (i32.const 2))
+        (func (export "grow") (param i32) (result i32) (table.grow $t (ref.func $a) (local.get 0)))
+        (func (export "size") (result i32) (table.size $t))
+        (func (export "init_call") (param i32) (result i32)
+            (table.init $t $e (i32.const 0) (i32.const 0) (i32.const 2))
+            (call_indirect $t (result i32) (local.get 0)))
+        (func (export "is_null") (param i32) (result i32) (ref.is_null (table.get $t (local.get 0))))
+        (func (export "set_null") (param i32) (table.set $t (local.get 0) (ref.null func)))
+        (func (export "copy_fill")
+            (table.copy $t $t (i32.const 1) (i32.const 0) (i32.const 1))
+            (table.fill $t (i32.const 0) (ref.null func) (i32.const 1)))
+        (func (export "drop") (elem.drop $e))
+    )"#,
+    );
+    assert_call(&mut s, i, "size", &[], &[i32(2)]);
+    assert_call(&mut s, i, "is_null", &[i32(0)], &[i32(1)]);
+    assert_call(&mut s, i, "init_call", &[i32(1)], &[i32(2)]);
+    assert_call(&mut s, i, "is_null", &[i32(0)], &[i32(0)]);
+    assert_call(&mut s, i, "grow", &[i32(3)], &[i32(2)]);
+    assert_call(&mut s, i, "grow", &[i32(100)], &[i32(-1)]);
+    assert_call(&mut s, i, "size", &[], &[i32(5)]);
+    assert_call(&mut s, i, "init_call", &[i32(4)], &[i32(1)]);
+    assert_call(&mut s, i, "copy_fill", &[], &[]);
+    assert_call(&mut s, i, "is_null", &[i32(0)], &[i32(1)]);
+    assert_call(&mut s, i, "init_call", &[i32(1)], &[i32(2)]);
+    assert_trap(&mut s, i, "is_null", &[i32(5)], TrapCode::TableOutOfBounds);
+    assert_trap(&mut s, i, "set_null", &[i32(5)], TrapCode::TableOutOfBounds);
+    assert_call(&mut s, i, "drop", &[], &[]);
+    assert_trap(&mut s, i, "init_call", &[i32(0)], TrapCode::TableOutOfBounds);
+}
