@@ -122,6 +122,7 @@ pub(super) fn enter_outermost(
         .map_err(|_| TrapCode::OutOfMemory)?;
     stack.resize(len, 0);
     stack[..args.len()].copy_from_slice(args);
+    init_frame(stack, 0, callee);
     frames.try_reserve(16).map_err(|_| TrapCode::OutOfMemory)?;
     frames.push(Frame { func, pc: 0, fp: 0 });
     Ok(())
@@ -129,7 +130,8 @@ pub(super) fn enter_outermost(
 
 /// Pushes the frame of a call to Wasm function `func` whose frame starts at
 /// stack index `fp` (where the caller left the arguments). `return_pc` is
-/// where the caller resumes. Zeroes the callee's declared locals.
+/// where the caller resumes. Zeroes the callee's declared locals and writes
+/// its constant slots.
 #[inline(always)]
 pub(super) fn push_frame(
     limits: Limits,
@@ -147,8 +149,7 @@ pub(super) fn push_frame(
     if end > stack.len() {
         grow_stack(stack, end, limits)?;
     }
-    let locals = fp + callee.num_params as usize;
-    stack[locals..locals + callee.num_locals as usize].fill(0);
+    init_frame(stack, fp, callee);
     if frames.len() == frames.capacity() {
         frames
             .try_reserve(frames.len())
@@ -163,6 +164,17 @@ pub(super) fn push_frame(
         fp: fp as u32,
     });
     Ok(())
+}
+
+/// Zeroes the declared locals of a frame at `fp` and writes its constant slots.
+#[inline(always)]
+fn init_frame(stack: &mut [u64], fp: usize, callee: &CompiledFunc) {
+    let locals = fp + callee.num_params as usize;
+    stack[locals..locals + callee.num_locals as usize].fill(0);
+    if !callee.consts.is_empty() {
+        let consts = fp + callee.const_base as usize;
+        stack[consts..consts + callee.consts.len()].copy_from_slice(&callee.consts);
+    }
 }
 
 /// Grows the value stack to at least `needed` slots (doubling, within the limit).

@@ -26,7 +26,7 @@ use wisp_memory::Memory;
 
 use super::call::{Inst, Limits, frame_code, push_frame, resolve_indirect, wasm_func};
 use super::control::{br_cmp, br_cmp_imm, br_table, write_results};
-use super::memory::{self as mem, load, store_imm};
+use super::memory::{self, load, store_imm};
 use super::numeric::{bin, bin_imm, bin_trap, un, un_trap};
 use super::table;
 use super::variable;
@@ -114,6 +114,7 @@ fn run_loop<'s>(
     mut fp: usize,
 ) -> Result<Exit, TrapCode> {
     let mut regs: &mut [u64] = &mut env.stack[fp..];
+    let mut mem: Option<&mut Memory> = env.memories.get_mut(env.inst.memory);
     loop {
         let instr = code[pc];
         pc += 1;
@@ -151,6 +152,7 @@ fn run_loop<'s>(
                     t!(frame_code(env.funcs, caller.func).ok_or(TrapCode::Unreachable));
                 if caller_inst != env.inst.id {
                     env.inst = Inst::new(env.instances, caller_inst);
+                    mem = env.memories.get_mut(env.inst.memory);
                 }
                 code = caller_code;
                 pc = caller.pc as usize;
@@ -249,6 +251,7 @@ fn run_loop<'s>(
                 ));
                 if callee_inst != env.inst.id {
                     env.inst = Inst::new(env.instances, callee_inst);
+                    mem = env.memories.get_mut(env.inst.memory);
                 }
                 code = &callee.code;
                 pc = 0;
@@ -278,189 +281,98 @@ fn run_loop<'s>(
             I::RefFunc { dst, func } => regs[dst as usize] = variable::ref_func(&env.inst, func),
 
             // ----- Memory ------------------------------------------------------------
-            I::Load32(op) => t!(load::<4>(
-                env.memories,
-                env.inst.memory,
+            I::Load32(op) => t!(load::<4>(mem.as_deref(), regs, op, memory::u32_raw)),
+            I::Load64(op) => t!(load::<8>(mem.as_deref(), regs, op, memory::u64_raw)),
+            I::Load8U(op) => t!(load::<1>(mem.as_deref(), regs, op, memory::u8_raw)),
+            I::Load16U(op) => t!(load::<2>(mem.as_deref(), regs, op, memory::u16_raw)),
+            I::I32Load8S(op) => t!(load::<1>(mem.as_deref(), regs, op, memory::i8_as_i32)),
+            I::I32Load16S(op) => t!(load::<2>(mem.as_deref(), regs, op, memory::i16_as_i32)),
+            I::I64Load8S(op) => t!(load::<1>(mem.as_deref(), regs, op, memory::i8_as_i64)),
+            I::I64Load16S(op) => t!(load::<2>(mem.as_deref(), regs, op, memory::i16_as_i64)),
+            I::I64Load32S(op) => t!(load::<4>(mem.as_deref(), regs, op, memory::i32_as_i64)),
+            I::Store8(op) => t!(memory::store::<1>(mem.as_deref_mut(), regs, op)),
+            I::Store16(op) => t!(memory::store::<2>(mem.as_deref_mut(), regs, op)),
+            I::Store32(op) => t!(memory::store::<4>(mem.as_deref_mut(), regs, op)),
+            I::Store64(op) => t!(memory::store::<8>(mem.as_deref_mut(), regs, op)),
+            I::Store8Imm(op) => t!(store_imm::<1>(mem.as_deref_mut(), regs, op)),
+            I::Store16Imm(op) => t!(store_imm::<2>(mem.as_deref_mut(), regs, op)),
+            I::Store32Imm(op) => t!(store_imm::<4>(mem.as_deref_mut(), regs, op)),
+            I::Store64Imm(op) => t!(store_imm::<8>(mem.as_deref_mut(), regs, op)),
+            I::Load32Add(op) => t!(memory::load_add::<4>(
+                mem.as_deref(),
                 regs,
                 op,
-                mem::u32_raw
+                memory::u32_raw
             )),
-            I::Load64(op) => t!(load::<8>(
-                env.memories,
-                env.inst.memory,
+            I::Load64Add(op) => t!(memory::load_add::<8>(
+                mem.as_deref(),
                 regs,
                 op,
-                mem::u64_raw
+                memory::u64_raw
             )),
-            I::Load8U(op) => t!(load::<1>(
-                env.memories,
-                env.inst.memory,
+            I::Load8UAdd(op) => t!(memory::load_add::<1>(
+                mem.as_deref(),
                 regs,
                 op,
-                mem::u8_raw
+                memory::u8_raw
             )),
-            I::Load16U(op) => t!(load::<2>(
-                env.memories,
-                env.inst.memory,
+            I::Load16UAdd(op) => t!(memory::load_add::<2>(
+                mem.as_deref(),
                 regs,
                 op,
-                mem::u16_raw
+                memory::u16_raw
             )),
-            I::I32Load8S(op) => t!(load::<1>(
-                env.memories,
-                env.inst.memory,
+            I::I32Load8SAdd(op) => t!(memory::load_add::<1>(
+                mem.as_deref(),
                 regs,
                 op,
-                mem::i8_as_i32
+                memory::i8_as_i32
             )),
-            I::I32Load16S(op) => t!(load::<2>(
-                env.memories,
-                env.inst.memory,
+            I::I32Load16SAdd(op) => t!(memory::load_add::<2>(
+                mem.as_deref(),
                 regs,
                 op,
-                mem::i16_as_i32
+                memory::i16_as_i32
             )),
-            I::I64Load8S(op) => t!(load::<1>(
-                env.memories,
-                env.inst.memory,
+            I::I64Load8SAdd(op) => t!(memory::load_add::<1>(
+                mem.as_deref(),
                 regs,
                 op,
-                mem::i8_as_i64
+                memory::i8_as_i64
             )),
-            I::I64Load16S(op) => t!(load::<2>(
-                env.memories,
-                env.inst.memory,
+            I::I64Load16SAdd(op) => t!(memory::load_add::<2>(
+                mem.as_deref(),
                 regs,
                 op,
-                mem::i16_as_i64
+                memory::i16_as_i64
             )),
-            I::I64Load32S(op) => t!(load::<4>(
-                env.memories,
-                env.inst.memory,
+            I::I64Load32SAdd(op) => t!(memory::load_add::<4>(
+                mem.as_deref(),
                 regs,
                 op,
-                mem::i32_as_i64
+                memory::i32_as_i64
             )),
-            I::Store8(op) => t!(mem::store::<1>(env.memories, env.inst.memory, regs, op)),
-            I::Store16(op) => t!(mem::store::<2>(env.memories, env.inst.memory, regs, op)),
-            I::Store32(op) => t!(mem::store::<4>(env.memories, env.inst.memory, regs, op)),
-            I::Store64(op) => t!(mem::store::<8>(env.memories, env.inst.memory, regs, op)),
-            I::Store8Imm(op) => t!(store_imm::<1>(env.memories, env.inst.memory, regs, op)),
-            I::Store16Imm(op) => t!(store_imm::<2>(env.memories, env.inst.memory, regs, op)),
-            I::Store32Imm(op) => t!(store_imm::<4>(env.memories, env.inst.memory, regs, op)),
-            I::Store64Imm(op) => t!(store_imm::<8>(env.memories, env.inst.memory, regs, op)),
-            I::Load32Add(op) => t!(mem::load_add::<4>(
-                env.memories,
-                env.inst.memory,
-                regs,
-                op,
-                mem::u32_raw
-            )),
-            I::Load64Add(op) => t!(mem::load_add::<8>(
-                env.memories,
-                env.inst.memory,
-                regs,
-                op,
-                mem::u64_raw
-            )),
-            I::Load8UAdd(op) => t!(mem::load_add::<1>(
-                env.memories,
-                env.inst.memory,
-                regs,
-                op,
-                mem::u8_raw
-            )),
-            I::Load16UAdd(op) => t!(mem::load_add::<2>(
-                env.memories,
-                env.inst.memory,
-                regs,
-                op,
-                mem::u16_raw
-            )),
-            I::I32Load8SAdd(op) => t!(mem::load_add::<1>(
-                env.memories,
-                env.inst.memory,
-                regs,
-                op,
-                mem::i8_as_i32
-            )),
-            I::I32Load16SAdd(op) => t!(mem::load_add::<2>(
-                env.memories,
-                env.inst.memory,
-                regs,
-                op,
-                mem::i16_as_i32
-            )),
-            I::I64Load8SAdd(op) => t!(mem::load_add::<1>(
-                env.memories,
-                env.inst.memory,
-                regs,
-                op,
-                mem::i8_as_i64
-            )),
-            I::I64Load16SAdd(op) => t!(mem::load_add::<2>(
-                env.memories,
-                env.inst.memory,
-                regs,
-                op,
-                mem::i16_as_i64
-            )),
-            I::I64Load32SAdd(op) => t!(mem::load_add::<4>(
-                env.memories,
-                env.inst.memory,
-                regs,
-                op,
-                mem::i32_as_i64
-            )),
-            I::Store8Add(op) => t!(mem::store_add::<1>(env.memories, env.inst.memory, regs, op)),
-            I::Store16Add(op) => t!(mem::store_add::<2>(env.memories, env.inst.memory, regs, op)),
-            I::Store32Add(op) => t!(mem::store_add::<4>(env.memories, env.inst.memory, regs, op)),
-            I::Store64Add(op) => t!(mem::store_add::<8>(env.memories, env.inst.memory, regs, op)),
-            I::Store8ImmAdd(op) => t!(mem::store_imm_add::<1>(
-                env.memories,
-                env.inst.memory,
-                regs,
-                op
-            )),
-            I::Store16ImmAdd(op) => t!(mem::store_imm_add::<2>(
-                env.memories,
-                env.inst.memory,
-                regs,
-                op
-            )),
-            I::Store32ImmAdd(op) => t!(mem::store_imm_add::<4>(
-                env.memories,
-                env.inst.memory,
-                regs,
-                op
-            )),
-            I::Store64ImmAdd(op) => t!(mem::store_imm_add::<8>(
-                env.memories,
-                env.inst.memory,
-                regs,
-                op
-            )),
-            I::MemorySize { dst } => {
-                regs[dst as usize] = t!(mem::size(env.memories, env.inst.memory))
-            }
+            I::Store8Add(op) => t!(memory::store_add::<1>(mem.as_deref_mut(), regs, op)),
+            I::Store16Add(op) => t!(memory::store_add::<2>(mem.as_deref_mut(), regs, op)),
+            I::Store32Add(op) => t!(memory::store_add::<4>(mem.as_deref_mut(), regs, op)),
+            I::Store64Add(op) => t!(memory::store_add::<8>(mem.as_deref_mut(), regs, op)),
+            I::Store8ImmAdd(op) => t!(memory::store_imm_add::<1>(mem.as_deref_mut(), regs, op)),
+            I::Store16ImmAdd(op) => t!(memory::store_imm_add::<2>(mem.as_deref_mut(), regs, op)),
+            I::Store32ImmAdd(op) => t!(memory::store_imm_add::<4>(mem.as_deref_mut(), regs, op)),
+            I::Store64ImmAdd(op) => t!(memory::store_imm_add::<8>(mem.as_deref_mut(), regs, op)),
+            I::MemorySize { dst } => regs[dst as usize] = t!(memory::size(mem.as_deref())),
             I::MemoryGrow { dst, delta } => {
                 let delta = regs[delta as usize] as u32 as u64;
-                regs[dst as usize] = t!(mem::grow(env.memories, env.inst.memory, delta));
+                regs[dst as usize] = t!(memory::grow(mem.as_deref_mut(), delta));
             }
-            I::MemoryFill { args } => t!(mem::fill(env.memories, env.inst.memory, regs, args)),
-            I::MemoryCopy { args } => t!(mem::copy(env.memories, env.inst.memory, regs, args)),
+            I::MemoryFill { args } => t!(memory::fill(mem.as_deref_mut(), regs, args)),
+            I::MemoryCopy { args } => t!(memory::copy(mem.as_deref_mut(), regs, args)),
             I::MemoryInit { args, data } => {
                 let segment = &env.datas[env.inst.datas[data as usize] as usize];
-                t!(mem::init(
-                    env.memories,
-                    env.inst.memory,
-                    segment,
-                    regs,
-                    args
-                ));
+                t!(memory::init(mem.as_deref_mut(), segment, regs, args));
             }
             I::DataDrop { data } => {
-                mem::drop_data(&mut env.datas[env.inst.datas[data as usize] as usize])
+                memory::drop_data(&mut env.datas[env.inst.datas[data as usize] as usize])
             }
 
             // ----- Tables -------------------------------------------------------------

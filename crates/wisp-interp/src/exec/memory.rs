@@ -11,16 +11,16 @@ use wisp_memory::Memory;
 use crate::ir::{BinImm, Load, Slot, Store, StoreAdd, StoreImm, StoreImmAdd};
 use crate::store::DataEntity;
 
-/// The memory at store address `mem` (validated code only accesses memory
-/// when its instance has one).
+/// The running instance's memory (validated code only accesses memory when
+/// its instance has one).
 #[inline(always)]
-fn memory(memories: &[Memory], mem: usize) -> Result<&Memory, TrapCode> {
-    memories.get(mem).ok_or(TrapCode::MemoryOutOfBounds)
+fn memory(mem: Option<&Memory>) -> Result<&Memory, TrapCode> {
+    mem.ok_or(TrapCode::MemoryOutOfBounds)
 }
 
 #[inline(always)]
-fn memory_mut(memories: &mut [Memory], mem: usize) -> Result<&mut Memory, TrapCode> {
-    memories.get_mut(mem).ok_or(TrapCode::MemoryOutOfBounds)
+fn memory_mut(mem: Option<&mut Memory>) -> Result<&mut Memory, TrapCode> {
+    mem.ok_or(TrapCode::MemoryOutOfBounds)
 }
 
 #[inline(always)]
@@ -31,13 +31,12 @@ fn effective(regs: &[u64], addr: Slot, offset: u32) -> u64 {
 /// Loads `N` bytes and writes `convert(bytes)` to the destination slot.
 #[inline(always)]
 pub(super) fn load<const N: usize>(
-    memories: &[Memory],
-    mem: usize,
+    mem: Option<&Memory>,
     regs: &mut [u64],
     op: Load,
     convert: impl FnOnce([u8; N]) -> u64,
 ) -> Result<(), TrapCode> {
-    let bytes = memory(memories, mem)?.load::<N>(effective(regs, op.addr, op.offset))?;
+    let bytes = memory(mem)?.load::<N>(effective(regs, op.addr, op.offset))?;
     regs[op.dst as usize] = convert(bytes);
     Ok(())
 }
@@ -45,14 +44,13 @@ pub(super) fn load<const N: usize>(
 /// Loads `N` bytes at `(a + imm) mod 2^32` and writes `convert(bytes)` to the destination slot.
 #[inline(always)]
 pub(super) fn load_add<const N: usize>(
-    memories: &[Memory],
-    mem: usize,
+    mem: Option<&Memory>,
     regs: &mut [u64],
     op: BinImm,
     convert: impl FnOnce([u8; N]) -> u64,
 ) -> Result<(), TrapCode> {
     let addr = (regs[op.a as usize] as u32).wrapping_add(op.imm as u32) as u64;
-    let bytes = memory(memories, mem)?.load::<N>(addr)?;
+    let bytes = memory(mem)?.load::<N>(addr)?;
     regs[op.dst as usize] = convert(bytes);
     Ok(())
 }
@@ -60,61 +58,56 @@ pub(super) fn load_add<const N: usize>(
 /// Stores the low `N` bytes of the value slot at `(base + add) mod 2^32`.
 #[inline(always)]
 pub(super) fn store_add<const N: usize>(
-    memories: &mut [Memory],
-    mem: usize,
+    mem: Option<&mut Memory>,
     regs: &[u64],
     op: StoreAdd,
 ) -> Result<(), TrapCode> {
     let addr = (regs[op.base as usize] as u32).wrapping_add(op.add as u32) as u64;
-    store_bytes::<N>(memories, mem, addr, regs[op.value as usize].to_le_bytes())
+    store_bytes::<N>(mem, addr, regs[op.value as usize].to_le_bytes())
 }
 
 /// Stores the low `N` bytes of the (sign-extended) immediate at `(base + add) mod 2^32`.
 #[inline(always)]
 pub(super) fn store_imm_add<const N: usize>(
-    memories: &mut [Memory],
-    mem: usize,
+    mem: Option<&mut Memory>,
     regs: &[u64],
     op: StoreImmAdd,
 ) -> Result<(), TrapCode> {
     let addr = (regs[op.base as usize] as u32).wrapping_add(op.add as u32) as u64;
-    store_bytes::<N>(memories, mem, addr, (op.value as i64 as u64).to_le_bytes())
+    store_bytes::<N>(mem, addr, (op.value as i64 as u64).to_le_bytes())
 }
 
 /// Stores the low `N` bytes of the value slot.
 #[inline(always)]
 pub(super) fn store<const N: usize>(
-    memories: &mut [Memory],
-    mem: usize,
+    mem: Option<&mut Memory>,
     regs: &[u64],
     op: Store,
 ) -> Result<(), TrapCode> {
     let value = regs[op.value as usize].to_le_bytes();
-    store_bytes::<N>(memories, mem, effective(regs, op.addr, op.offset), value)
+    store_bytes::<N>(mem, effective(regs, op.addr, op.offset), value)
 }
 
 /// Stores the low `N` bytes of the (sign-extended) immediate.
 #[inline(always)]
 pub(super) fn store_imm<const N: usize>(
-    memories: &mut [Memory],
-    mem: usize,
+    mem: Option<&mut Memory>,
     regs: &[u64],
     op: StoreImm,
 ) -> Result<(), TrapCode> {
     let value = (op.value as i64 as u64).to_le_bytes();
-    store_bytes::<N>(memories, mem, effective(regs, op.addr, op.offset), value)
+    store_bytes::<N>(mem, effective(regs, op.addr, op.offset), value)
 }
 
 #[inline(always)]
 fn store_bytes<const N: usize>(
-    memories: &mut [Memory],
-    mem: usize,
+    mem: Option<&mut Memory>,
     addr: u64,
     value: [u8; 8],
 ) -> Result<(), TrapCode> {
     let mut bytes = [0u8; N];
     bytes.copy_from_slice(&value[..N]);
-    memory_mut(memories, mem)?.store::<N>(addr, bytes)?;
+    memory_mut(mem)?.store::<N>(addr, bytes)?;
     Ok(())
 }
 
@@ -158,13 +151,13 @@ pub(super) fn i32_as_i64(b: [u8; 4]) -> u64 {
 }
 
 /// `memory.size`, in pages.
-pub(super) fn size(memories: &[Memory], mem: usize) -> Result<u64, TrapCode> {
-    Ok(memory(memories, mem)?.size_pages())
+pub(super) fn size(mem: Option<&Memory>) -> Result<u64, TrapCode> {
+    Ok(memory(mem)?.size_pages())
 }
 
 /// `memory.grow`: the old size in pages, or -1 (as an i32) on failure.
-pub(super) fn grow(memories: &mut [Memory], mem: usize, delta: u64) -> Result<u64, TrapCode> {
-    let memory = memory_mut(memories, mem)?;
+pub(super) fn grow(mem: Option<&mut Memory>, delta: u64) -> Result<u64, TrapCode> {
+    let memory = memory_mut(mem)?;
     Ok(match memory.grow(delta) {
         Some(old) => old as u32 as u64,
         None => u32::MAX as u64,
@@ -183,33 +176,22 @@ pub(super) fn bulk_args(regs: &[u64], args: Slot) -> (u64, u64, u64) {
 }
 
 /// `memory.fill` (dst, value, len).
-pub(super) fn fill(
-    memories: &mut [Memory],
-    mem: usize,
-    regs: &[u64],
-    args: Slot,
-) -> Result<(), TrapCode> {
+pub(super) fn fill(mem: Option<&mut Memory>, regs: &[u64], args: Slot) -> Result<(), TrapCode> {
     let (dst, value, len) = bulk_args(regs, args);
-    memory_mut(memories, mem)?.fill(dst, value as u8, len)?;
+    memory_mut(mem)?.fill(dst, value as u8, len)?;
     Ok(())
 }
 
 /// `memory.copy` (dst, src, len), overlapping ranges allowed.
-pub(super) fn copy(
-    memories: &mut [Memory],
-    mem: usize,
-    regs: &[u64],
-    args: Slot,
-) -> Result<(), TrapCode> {
+pub(super) fn copy(mem: Option<&mut Memory>, regs: &[u64], args: Slot) -> Result<(), TrapCode> {
     let (dst, src, len) = bulk_args(regs, args);
-    memory_mut(memories, mem)?.copy_within(dst, src, len)?;
+    memory_mut(mem)?.copy_within(dst, src, len)?;
     Ok(())
 }
 
 /// `memory.init` (dst, src, len) from a data segment (empty once dropped).
 pub(super) fn init(
-    memories: &mut [Memory],
-    mem: usize,
+    mem: Option<&mut Memory>,
     data: &DataEntity,
     regs: &[u64],
     args: Slot,
@@ -220,7 +202,7 @@ pub(super) fn init(
     if end > bytes.len() as u64 {
         return Err(TrapCode::MemoryOutOfBounds);
     }
-    memory_mut(memories, mem)?.write(dst, &bytes[src as usize..end as usize])?;
+    memory_mut(mem)?.write(dst, &bytes[src as usize..end as usize])?;
     Ok(())
 }
 

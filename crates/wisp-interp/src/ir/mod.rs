@@ -8,11 +8,13 @@
 //!
 //! - [`instr`]: the [`Instr`] enum, grouped by instruction family;
 //! - [`operands`]: the operand records shared by families (`Bin`, `Load`, ...);
-//! - [`cmp`]: integer comparisons as data, for compare-and-branch fusion.
+//! - [`cmp`]: integer comparisons as data, for compare-and-branch fusion;
+//! - [`visit`]: a visitor over the slot operands of an instruction.
 
 mod cmp;
 mod instr;
 mod operands;
+mod visit;
 
 pub use cmp::{Cmp, Compare, IntWidth, Rhs};
 pub use instr::Instr;
@@ -33,8 +35,13 @@ pub struct CompiledFunc {
     pub num_results: u32,
     /// Number of declared locals (slots `num_params..num_params + num_locals`, zeroed on entry).
     pub num_locals: u32,
-    /// Total frame size in slots: parameters, locals and the deepest operand
-    /// stack (at least `num_results`).
+    /// Constants hoisted out of loops: written to slots
+    /// `const_base..const_base + consts.len()` on entry, read like locals.
+    pub consts: Box<[u64]>,
+    /// First constant slot (after the deepest operand stack).
+    pub const_base: u32,
+    /// Total frame size in slots: parameters, locals, the deepest operand
+    /// stack and the constant slots (at least `num_results`).
     pub max_slots: u32,
 }
 

@@ -40,6 +40,10 @@ use stack::{Last, Operand};
 /// the translator's memory as well as the run-time frame.
 pub(crate) const MAX_FRAME_SLOTS: u32 = 1 << 22;
 
+/// Most constants a function hoists into constant slots; later ones are
+/// materialized where they are used.
+const MAX_CONST_SLOTS: usize = 64;
+
 /// Validates and translates every function body of `module`.
 pub(crate) fn translate_module(
     module: &wisp_decode::Module,
@@ -102,6 +106,11 @@ pub(crate) struct Translator<'m> {
     done: bool,
     /// Scratch space for `br_table` targets.
     br_targets: Vec<u32>,
+    /// Number of loops around the code being translated.
+    loop_depth: u32,
+    /// Values of the constant slots; constant slot `k` is numbered
+    /// `MAX_FRAME_SLOTS + k` until `finish` places it after the operand stack.
+    consts: Vec<u64>,
 }
 
 impl core::fmt::Debug for Translator<'_> {
@@ -145,6 +154,8 @@ impl<'m> Translator<'m> {
             written: Vec::new(),
             done: false,
             br_targets: Vec::new(),
+            loop_depth: 0,
+            consts: Vec::new(),
         }
     }
 
@@ -182,6 +193,8 @@ impl<'m> Translator<'m> {
         self.written.clear();
         self.written.resize(self.base as usize, false);
         self.done = false;
+        self.loop_depth = 0;
+        self.consts.clear();
         self.enter_function();
         Ok(())
     }
@@ -191,14 +204,44 @@ impl<'m> Translator<'m> {
         if !self.done {
             return Err(internal("function body ended without its final `end`"));
         }
-        let max_slots = (self.base + self.max_height).max(self.num_results);
+        // Constant slots go after the deepest operand stack.
+        let const_base = self.base + self.max_height;
+        if !self.consts.is_empty() {
+            for instr in &mut self.code {
+                instr.for_each_slot_mut(|slot| {
+                    if *slot >= MAX_FRAME_SLOTS {
+                        *slot = const_base + (*slot - MAX_FRAME_SLOTS);
+                    }
+                });
+            }
+        }
+        let max_slots = (const_base + self.consts.len() as u32).max(self.num_results);
         Ok(CompiledFunc {
             code: self.code.as_slice().into(),
             num_params: self.num_params,
             num_results: self.num_results,
             num_locals: self.num_locals,
+            consts: self.consts.as_slice().into(),
+            const_base,
             max_slots,
         })
+    }
+
+    /// The constant slot holding `value`, inside a loop, if one is left:
+    /// a constant read every iteration is then written once per call.
+    pub(super) fn const_slot(&mut self, value: u64) -> Option<u32> {
+        if self.loop_depth == 0 {
+            return None;
+        }
+        let k = match self.consts.iter().position(|&c| c == value) {
+            Some(k) => k,
+            None if self.consts.len() < MAX_CONST_SLOTS => {
+                self.consts.push(value);
+                self.consts.len() - 1
+            }
+            None => return None,
+        };
+        Some(MAX_FRAME_SLOTS + k as u32)
     }
 
     /// Translates one operator of reachable code.

@@ -251,8 +251,9 @@ impl Translator<'_> {
         })
     }
 
-    /// Pops the top operand as a slot, materializing a constant into the
-    /// operand's own canonical slot (free now that it is popped).
+    /// Pops the top operand as a slot, reading a constant from its constant
+    /// slot (inside loops) or materializing it into the operand's own
+    /// canonical slot (free now that it is popped).
     pub(super) fn pop_slot(&mut self) -> Result<Slot, Error> {
         let h = self.height().saturating_sub(1);
         let source = self.pop_source()?;
@@ -265,6 +266,9 @@ impl Translator<'_> {
         match source {
             Source::Slot(s) => Ok(s),
             Source::Const(c) => {
+                if let Some(slot) = self.const_slot(c) {
+                    return Ok(slot);
+                }
                 let dst = self.slot(h);
                 self.emit(const_instr(dst, c))?;
                 Ok(dst)
