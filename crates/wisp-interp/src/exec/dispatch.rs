@@ -158,6 +158,12 @@ fn run_loop<'s>(
                 pc = caller.pc as usize;
                 fp = caller.fp as usize;
                 regs = &mut env.stack[fp..];
+                // A call is often followed by a copy of its result into a
+                // local: do it now and save that instruction's dispatch.
+                if let I::Copy { dst, src } = code[pc] {
+                    regs[dst as usize] = regs[src as usize];
+                    pc += 1;
+                }
             }
 
             // ----- Fused compare-and-branch --------------------------------------
@@ -261,6 +267,7 @@ fn run_loop<'s>(
 
             // ----- Variables, constants and parametric -----------------------------
             I::Copy { dst, src } => regs[dst as usize] = regs[src as usize],
+            I::Copy2 { dst, a, b } => variable::copy2(regs, dst, a, b),
             I::Const32 { dst, value } => regs[dst as usize] = value as u64,
             I::Const64 { dst, lo, hi } => regs[dst as usize] = (hi as u64) << 32 | lo as u64,
             I::Select { dst, a, b } => {

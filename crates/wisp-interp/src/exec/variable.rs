@@ -1,9 +1,17 @@
-//! Handlers for copies, constants, `select`, globals and `ref.func`.
+//! Handlers for copies, `select`, globals and `ref.func`.
 
 use crate::ir::Slot;
 use crate::store::GlobalEntity;
 
 use super::call::Inst;
+
+/// `dst = a; dst + 1 = b`, reading both first.
+#[inline(always)]
+pub(super) fn copy2(regs: &mut [u64], dst: Slot, a: Slot, b: Slot) {
+    let (a, b) = (regs[a as usize], regs[b as usize]);
+    regs[dst as usize] = a;
+    regs[dst as usize + 1] = b;
+}
 
 /// `dst = if cond != 0 { a } else { b }` (the condition is an i32).
 #[inline(always)]

@@ -132,6 +132,13 @@ pub enum Instr {
         dst: Slot,
         src: Slot,
     },
+    /// `dst = a; dst + 1 = b`, both read before either is written (two
+    /// adjacent copies merged, e.g. call arguments).
+    Copy2 {
+        dst: Slot,
+        a: Slot,
+        b: Slot,
+    },
     /// `dst = value` (zero-extended).
     Const32 {
         dst: Slot,

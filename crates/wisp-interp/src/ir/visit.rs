@@ -43,7 +43,7 @@ impl Instr {
                 f(src);
             }
             Const32 { dst, .. } | Const64 { dst, .. } => f(dst),
-            Select { dst, a, b } => {
+            Copy2 { dst, a, b } | Select { dst, a, b } => {
                 f(dst);
                 f(a);
                 f(b);

@@ -86,13 +86,20 @@ impl Translator<'_> {
 
     /// Starts a basic block: emits its fuel check when fuel is on.
     fn start_fuel_block(&mut self) -> Result<(), Error> {
-        self.last = None;
+        self.mark_label();
         self.entry_block = false;
         if self.fuel {
             let at = self.emit(Instr::ConsumeFuel { amount: 0 })?;
             self.fuel_at = Some(at);
         }
         Ok(())
+    }
+
+    /// Notes that a label may point at the next instruction: nothing emitted
+    /// before may be fused or merged with what follows.
+    fn mark_label(&mut self) {
+        self.last = None;
+        self.block_start = self.code.len();
     }
 
     /// Adds `units` to the current basic block's fuel charge.
@@ -409,6 +416,7 @@ impl Translator<'_> {
             let skip = self.emit(cond.negate().branch(NO_BRANCH))? as Target;
             self.branch_to(index)?;
             let here = self.next_index();
+            self.mark_label();
             return self.patch_branches(skip, here);
         }
         let frame = self.ctrl[index];
@@ -475,6 +483,7 @@ impl Translator<'_> {
             return Ok(());
         }
         for (&frame_index, trampoline) in needs_trampoline.iter_mut() {
+            self.mark_label();
             *trampoline = self.next_index();
             self.branch_to(frame_index)?;
         }

@@ -97,6 +97,9 @@ pub(crate) struct Translator<'m> {
     last: Option<Last>,
     /// Index of the current basic block's `ConsumeFuel`, if fuel is on.
     fuel_at: Option<usize>,
+    /// Index where the current straight-line code starts (the last label):
+    /// instructions before it must not be merged with later ones.
+    block_start: usize,
     /// Whether the code being translated is still the function's entry
     /// block: reached only straight from the start (no label bound yet).
     entry_block: bool,
@@ -150,6 +153,7 @@ impl<'m> Translator<'m> {
             reachable: true,
             last: None,
             fuel_at: None,
+            block_start: 0,
             entry_block: true,
             written: Vec::new(),
             done: false,
@@ -189,6 +193,7 @@ impl<'m> Translator<'m> {
         self.reachable = true;
         self.last = None;
         self.fuel_at = None;
+        self.block_start = 0;
         self.entry_block = true;
         self.written.clear();
         self.written.resize(self.base as usize, false);

@@ -96,6 +96,37 @@ pub(super) struct Last {
     pub producer: Producer,
 }
 
+/// `prev` followed by `Copy { dst, src }` as one `Copy2`, if `prev` is a copy
+/// to an adjacent slot and reading both sources first changes nothing (the
+/// second copy does not read what the first writes).
+fn merge_copies(prev: Instr, dst: Slot, src: Slot) -> Option<Instr> {
+    let Instr::Copy {
+        dst: prev_dst,
+        src: prev_src,
+    } = prev
+    else {
+        return None;
+    };
+    if src == prev_dst {
+        return None;
+    }
+    if dst == prev_dst.wrapping_add(1) {
+        Some(Instr::Copy2 {
+            dst: prev_dst,
+            a: prev_src,
+            b: src,
+        })
+    } else if prev_dst == dst.wrapping_add(1) {
+        Some(Instr::Copy2 {
+            dst,
+            a: src,
+            b: prev_src,
+        })
+    } else {
+        None
+    }
+}
+
 /// The instruction writing raw constant `value` to `dst`.
 pub(super) fn const_instr(dst: Slot, value: u64) -> Instr {
     match u32::try_from(value) {
@@ -119,8 +150,19 @@ impl Translator<'_> {
         self.base + h
     }
 
-    /// Emits `instr`, which does not produce a foldable result.
+    /// Emits `instr`, which does not produce a foldable result. A copy
+    /// right after another copy to an adjacent slot (in the same basic
+    /// block) merges with it into a `Copy2`.
     pub(super) fn emit(&mut self, instr: Instr) -> Result<usize, Error> {
+        if let Instr::Copy { dst, src } = instr
+            && self.code.len() > self.block_start
+            && let Some(prev) = self.code.last_mut()
+            && let Some(merged) = merge_copies(*prev, dst, src)
+        {
+            *prev = merged;
+            self.last = None;
+            return Ok(self.code.len() - 1);
+        }
         let index = self.code.len();
         if index >= u32::MAX as usize / 2 {
             return Err(Error::Limit(format!(
