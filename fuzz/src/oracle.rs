@@ -4,20 +4,11 @@
 use wasmparser::WasmFeatures;
 use wisp_core::Features;
 
-/// The wasmparser feature set equivalent to wisp's `features`.
+/// The wasmparser feature set equivalent to wisp's `features`: the one wisp's
+/// decoder reads with (checked against wasmparser's own named sets in
+/// `reference_features_match_the_spec_versions`).
 pub fn reference_features(features: &Features) -> WasmFeatures {
-    let mut f = WasmFeatures::WASM1;
-    f.set(WasmFeatures::MUTABLE_GLOBAL, features.mutable_global);
-    f.set(
-        WasmFeatures::SATURATING_FLOAT_TO_INT,
-        features.saturating_float_to_int,
-    );
-    f.set(WasmFeatures::SIGN_EXTENSION, features.sign_extension);
-    f.set(WasmFeatures::MULTI_VALUE, features.multi_value);
-    f.set(WasmFeatures::BULK_MEMORY, features.bulk_memory);
-    f.set(WasmFeatures::REFERENCE_TYPES, features.reference_types);
-    f.set(WasmFeatures::EXTENDED_CONST, features.extended_const);
-    f
+    wisp_decode::wasm_features(features)
 }
 
 /// Decodes and validates with wisp; `Err` carries the error message.
@@ -46,4 +37,18 @@ pub fn compare_validation(bytes: &[u8], features: &Features) -> Option<Disagreem
     let wisp = wisp_validate(bytes, features);
     let reference = reference_validate(bytes, features);
     (wisp.is_ok() != reference.is_ok()).then_some(Disagreement { wisp, reference })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_features_match_the_spec_versions() {
+        assert_eq!(
+            reference_features(&Features::WASM2),
+            WasmFeatures::WASM2.difference(WasmFeatures::SIMD)
+        );
+        assert_eq!(reference_features(&Features::WASM1), WasmFeatures::WASM1);
+    }
 }

@@ -22,11 +22,18 @@ fn check(name: &str, bytes: &[u8], failures: &mut Vec<String>) {
 }
 
 fn report(what: &str, checked: usize, failures: &[String]) {
-    println!("{what}: {checked} modules checked, {} disagreements", failures.len());
+    println!(
+        "{what}: {checked} modules checked, {} disagreements",
+        failures.len()
+    );
     for f in failures.iter().take(50) {
         println!("  {f}");
     }
-    assert!(failures.is_empty(), "{} disagreements in {what}", failures.len());
+    assert!(
+        failures.is_empty(),
+        "{} disagreements in {what}",
+        failures.len()
+    );
 }
 
 #[test]
@@ -39,12 +46,19 @@ fn testsuite_modules_agree() {
             checked += 1;
             for m in 0..MUTATIONS_PER_MODULE {
                 let seed = checked as u64 * 31 + m;
-                check(&format!("{name} mutation {seed}"), &mutate(&bytes, seed), &mut failures);
+                check(
+                    &format!("{name} mutation {seed}"),
+                    &mutate(&bytes, seed),
+                    &mut failures,
+                );
                 checked += 1;
             }
         }
     }
-    assert!(checked > 10_000, "expected the testsuite to yield many modules, got {checked}");
+    assert!(
+        checked > 10_000,
+        "expected the testsuite to yield many modules, got {checked}"
+    );
     report("testsuite", checked, &failures);
 }
 
@@ -54,12 +68,21 @@ fn smith_modules_agree() {
     let mut generated = 0;
     let mut checked = 0;
     for seed in 0..SMITH_SEEDS {
-        let Some(bytes) = smith_module(seed) else { continue };
+        let Some(bytes) = smith_module(seed) else {
+            continue;
+        };
         generated += 1;
         check(&format!("smith seed {seed}"), &bytes, &mut failures);
-        check(&format!("smith seed {seed} mutated"), &mutate(&bytes, seed), &mut failures);
+        check(
+            &format!("smith seed {seed} mutated"),
+            &mutate(&bytes, seed),
+            &mut failures,
+        );
         checked += 2;
     }
-    assert!(generated >= 4_500, "wasm-smith generated only {generated} modules");
+    assert!(
+        generated >= 4_500,
+        "wasm-smith generated only {generated} modules"
+    );
     report("wasm-smith", checked, &failures);
 }
