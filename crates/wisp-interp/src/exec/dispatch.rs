@@ -230,7 +230,7 @@ fn run_loop<'s>(
                         args,
                     } => {
                         let table = match code[pc] {
-                            I::Arg { value } => value,
+                            I::CallIndirectTable { table } => table,
                             _ => 0,
                         };
                         pc += 1;
@@ -272,13 +272,13 @@ fn run_loop<'s>(
             I::Const64 { dst, lo, hi } => regs[dst as usize] = (hi as u64) << 32 | lo as u64,
             I::Select { dst, a, b } => {
                 let cond = match code[pc] {
-                    I::Arg { value } => value,
+                    I::SelectCond { cond } => cond,
                     _ => dst,
                 };
                 pc += 1;
                 variable::select(regs, dst, a, b, cond);
             }
-            I::Arg { .. } => {}
+            I::SelectCond { .. } | I::CallIndirectTable { .. } => {}
             I::GlobalGet { dst, global } => {
                 variable::global_get(env.globals, &env.inst, regs, dst, global)
             }

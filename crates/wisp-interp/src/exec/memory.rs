@@ -151,11 +151,13 @@ pub(super) fn i32_as_i64(b: [u8; 4]) -> u64 {
 }
 
 /// `memory.size`, in pages.
+#[inline(never)]
 pub(super) fn size(mem: Option<&Memory>) -> Result<u64, TrapCode> {
     Ok(memory(mem)?.size_pages())
 }
 
 /// `memory.grow`: the old size in pages, or -1 (as an i32) on failure.
+#[inline(never)]
 pub(super) fn grow(mem: Option<&mut Memory>, delta: u64) -> Result<u64, TrapCode> {
     let memory = memory_mut(mem)?;
     Ok(match memory.grow(delta) {
@@ -176,6 +178,7 @@ pub(super) fn bulk_args(regs: &[u64], args: Slot) -> (u64, u64, u64) {
 }
 
 /// `memory.fill` (dst, value, len).
+#[inline(never)]
 pub(super) fn fill(mem: Option<&mut Memory>, regs: &[u64], args: Slot) -> Result<(), TrapCode> {
     let (dst, value, len) = bulk_args(regs, args);
     memory_mut(mem)?.fill(dst, value as u8, len)?;
@@ -183,6 +186,7 @@ pub(super) fn fill(mem: Option<&mut Memory>, regs: &[u64], args: Slot) -> Result
 }
 
 /// `memory.copy` (dst, src, len), overlapping ranges allowed.
+#[inline(never)]
 pub(super) fn copy(mem: Option<&mut Memory>, regs: &[u64], args: Slot) -> Result<(), TrapCode> {
     let (dst, src, len) = bulk_args(regs, args);
     memory_mut(mem)?.copy_within(dst, src, len)?;
@@ -190,6 +194,7 @@ pub(super) fn copy(mem: Option<&mut Memory>, regs: &[u64], args: Slot) -> Result
 }
 
 /// `memory.init` (dst, src, len) from a data segment (empty once dropped).
+#[inline(never)]
 pub(super) fn init(
     mem: Option<&mut Memory>,
     data: &DataEntity,
@@ -207,6 +212,7 @@ pub(super) fn init(
 }
 
 /// `data.drop`: the segment becomes empty.
+#[inline(never)]
 pub(super) fn drop_data(data: &mut DataEntity) {
     data.range = data.range.start..data.range.start;
 }

@@ -1,4 +1,5 @@
-//! Table handlers: `table.get/set/size/grow/fill/copy/init` and `elem.drop`.
+//! Table handlers: `table.get/set/size/grow/fill/copy/init` and `elem.drop`,
+//! kept out of line (`#[inline(never)]`) so the dispatch loop stays small.
 //! Elements are raw references (see `value.rs`); every index is checked and
 //! out-of-range accesses trap with "out of bounds table access".
 
@@ -36,6 +37,7 @@ fn range(start: u64, len: u64, size: usize) -> Result<core::ops::Range<usize>, T
 }
 
 /// `table.get`.
+#[inline(never)]
 pub(super) fn get(tables: &[TableEntity], addr: u32, index: u64) -> Result<u64, TrapCode> {
     let t = table(tables, addr)?;
     t.elements
@@ -45,6 +47,7 @@ pub(super) fn get(tables: &[TableEntity], addr: u32, index: u64) -> Result<u64, 
 }
 
 /// `table.set`.
+#[inline(never)]
 pub(super) fn set(
     tables: &mut [TableEntity],
     addr: u32,
@@ -61,12 +64,14 @@ pub(super) fn set(
 }
 
 /// `table.size`.
+#[inline(never)]
 pub(super) fn size(tables: &[TableEntity], addr: u32) -> Result<u64, TrapCode> {
     Ok(table(tables, addr)?.elements.len() as u64)
 }
 
 /// `table.grow` with (init, delta) in `args`: writes the old size, or -1
 /// (as an i32) when the table cannot grow, to `args`.
+#[inline(never)]
 pub(super) fn grow(
     tables: &mut [TableEntity],
     addr: u32,
@@ -94,6 +99,7 @@ pub(super) fn grow(
 }
 
 /// `table.fill` with (index, value, len) in `args`.
+#[inline(never)]
 pub(super) fn fill(
     tables: &mut [TableEntity],
     addr: u32,
@@ -113,6 +119,7 @@ pub(super) fn fill(
 }
 
 /// `table.copy` with (dst, src, len) in `args`; the tables may be the same.
+#[inline(never)]
 pub(super) fn copy(
     tables: &mut [TableEntity],
     dst_addr: u32,
@@ -147,6 +154,7 @@ pub(super) fn copy(
 
 /// `table.init` with (dst, src, len) in `args` from an element segment
 /// (empty once dropped).
+#[inline(never)]
 pub(super) fn init(
     tables: &mut [TableEntity],
     addr: u32,
@@ -163,6 +171,7 @@ pub(super) fn init(
 }
 
 /// `elem.drop`: the segment becomes empty.
+#[inline(never)]
 pub(super) fn drop_elem(elem: &mut ElemEntity) {
     elem.items = alloc::vec::Vec::new();
 }

@@ -13,8 +13,8 @@
 //!   reinterpretations and `i64.extend_i32_u` emit nothing at all.
 //! - An `Add` suffix on a load or store means its address is
 //!   `(slot + imm) mod 2^32`: an `i32.add` of a constant fused into the access.
-//! - `Arg` is a trailing word that carries one more operand of the
-//!   instruction before it; it is never dispatched.
+//! - Trailing words (`SelectCond`, `CallIndirectTable`) carry one more
+//!   operand of the instruction before them; they are never dispatched.
 
 use wisp_core::TrapCode;
 
@@ -119,11 +119,15 @@ pub enum Instr {
         args: Slot,
     },
     /// Calls the function at `table[slot[index]]` (the table index is in the
-    /// following `Arg`), checking it has module type `type_index`.
+    /// following `CallIndirectTable`), checking it has module type `type_index`.
     CallIndirect {
         type_index: u32,
         index: Slot,
         args: Slot,
+    },
+    /// Trailing word of `CallIndirect`: its table index. Never dispatched.
+    CallIndirectTable {
+        table: u32,
     },
 
     // ----- Variables, constants and parametric -----------------------------
@@ -150,15 +154,16 @@ pub enum Instr {
         lo: u32,
         hi: u32,
     },
-    /// `dst = if slot[cond] as u32 != 0 { a } else { b }`; `cond` is in the following `Arg`.
+    /// `dst = if slot[cond] as u32 != 0 { a } else { b }`; `cond` is in the
+    /// following `SelectCond`.
     Select {
         dst: Slot,
         a: Slot,
         b: Slot,
     },
-    /// Trailing operand of the previous instruction; never dispatched.
-    Arg {
-        value: u32,
+    /// Trailing word of `Select`: its condition slot. Never dispatched.
+    SelectCond {
+        cond: Slot,
     },
     /// `dst = global[global]` (module global index).
     GlobalGet {

@@ -35,10 +35,11 @@ pub struct CompiledFunc {
     pub num_results: u32,
     /// Number of declared locals (slots `num_params..num_params + num_locals`, zeroed on entry).
     pub num_locals: u32,
-    /// Constants hoisted out of loops: written to slots
+    /// Constants used as operands: written to slots
     /// `const_base..const_base + consts.len()` on entry, read like locals.
     pub consts: Box<[u64]>,
-    /// First constant slot (after the deepest operand stack).
+    /// First constant slot (right after the declared locals; the operand
+    /// stack follows the constants).
     pub const_base: u32,
     /// Total frame size in slots: parameters, locals, the deepest operand
     /// stack and the constant slots (at least `num_results`).

@@ -15,7 +15,8 @@ impl Instr {
         use Instr::*;
         match self {
             Trap(_) | ConsumeFuel { .. } | Br { .. } | Return | ReturnImm32 { .. } => {}
-            Arg { .. } | DataDrop { .. } | ElemDrop { .. } => {}
+            CallIndirectTable { .. } | DataDrop { .. } | ElemDrop { .. } => {}
+            SelectCond { cond } => f(cond),
             BrTable { index, .. } => f(index),
             Return1 { src } | ReturnSpan { src, .. } => f(src),
 

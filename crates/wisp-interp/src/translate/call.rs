@@ -55,7 +55,7 @@ impl Translator<'_> {
             index,
             args,
         })?;
-        self.emit(Instr::Arg { value: table })?;
+        self.emit(Instr::CallIndirectTable { table })?;
         self.push_temps(results)
     }
 }

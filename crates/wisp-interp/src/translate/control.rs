@@ -185,7 +185,6 @@ impl Translator<'_> {
         self.materialize_top(params)?;
         let header = self.next_index();
         self.start_fuel_block()?;
-        self.loop_depth += 1;
         self.open_frame(CtrlKind::Loop { header }, params, results)
     }
 
@@ -245,7 +244,6 @@ impl Translator<'_> {
                 return Ok(());
             }
             CtrlKind::Loop { .. } => {
-                self.loop_depth -= 1;
                 // Not a branch target: falling through keeps the values lazy.
                 // The code after the loop gets its own fuel block, so that
                 // iterations are not charged for it.

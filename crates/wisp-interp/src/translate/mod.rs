@@ -40,8 +40,8 @@ use stack::{Last, Operand};
 /// the translator's memory as well as the run-time frame.
 pub(crate) const MAX_FRAME_SLOTS: u32 = 1 << 22;
 
-/// Most constants a function hoists into constant slots; later ones are
-/// materialized where they are used.
+/// Most constants (other than immediates) a function keeps in constant
+/// slots; later ones are materialized where they are used.
 const MAX_CONST_SLOTS: usize = 64;
 
 /// Validates and translates every function body of `module`.
@@ -109,10 +109,8 @@ pub(crate) struct Translator<'m> {
     done: bool,
     /// Scratch space for `br_table` targets.
     br_targets: Vec<u32>,
-    /// Number of loops around the code being translated.
-    loop_depth: u32,
     /// Values of the constant slots; constant slot `k` is numbered
-    /// `MAX_FRAME_SLOTS + k` until `finish` places it after the operand stack.
+    /// `MAX_FRAME_SLOTS + k` until `finish` places it after the locals.
     consts: Vec<u64>,
 }
 
@@ -158,7 +156,6 @@ impl<'m> Translator<'m> {
             written: Vec::new(),
             done: false,
             br_targets: Vec::new(),
-            loop_depth: 0,
             consts: Vec::new(),
         }
     }
@@ -198,7 +195,6 @@ impl<'m> Translator<'m> {
         self.written.clear();
         self.written.resize(self.base as usize, false);
         self.done = false;
-        self.loop_depth = 0;
         self.consts.clear();
         self.enter_function();
         Ok(())
@@ -209,18 +205,23 @@ impl<'m> Translator<'m> {
         if !self.done {
             return Err(internal("function body ended without its final `end`"));
         }
-        // Constant slots go after the deepest operand stack.
-        let const_base = self.base + self.max_height;
-        if !self.consts.is_empty() {
+        // Constant slots go between the locals and the operand stack, whose
+        // slots shift up accordingly. (Above the operand stack they would be
+        // overwritten by callee frames, which start at the call's arguments.)
+        let const_base = self.base;
+        let num_consts = self.consts.len() as u32;
+        if num_consts > 0 {
             for instr in &mut self.code {
                 instr.for_each_slot_mut(|slot| {
                     if *slot >= MAX_FRAME_SLOTS {
                         *slot = const_base + (*slot - MAX_FRAME_SLOTS);
+                    } else if *slot >= const_base {
+                        *slot += num_consts;
                     }
                 });
             }
         }
-        let max_slots = (const_base + self.consts.len() as u32).max(self.num_results);
+        let max_slots = (const_base + num_consts + self.max_height).max(self.num_results);
         Ok(CompiledFunc {
             code: self.code.as_slice().into(),
             num_params: self.num_params,
@@ -232,12 +233,10 @@ impl<'m> Translator<'m> {
         })
     }
 
-    /// The constant slot holding `value`, inside a loop, if one is left:
-    /// a constant read every iteration is then written once per call.
+    /// The constant slot holding `value`, if one is left. Constant slots are
+    /// written once per call by the frame setup (a copy, much cheaper than
+    /// dispatching a `Const` instruction at every use).
     pub(super) fn const_slot(&mut self, value: u64) -> Option<u32> {
-        if self.loop_depth == 0 {
-            return None;
-        }
         let k = match self.consts.iter().position(|&c| c == value) {
             Some(k) => k,
             None if self.consts.len() < MAX_CONST_SLOTS => {

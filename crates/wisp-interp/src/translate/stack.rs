@@ -55,7 +55,7 @@ pub(super) enum Producer {
     Load(fn(Load) -> Instr, Load),
     Compare(Compare),
     GlobalGet(u32),
-    /// `Select { dst, a, b }`, followed by its `Arg` word.
+    /// `Select { dst, a, b }`, followed by its `SelectCond` word.
     Select {
         a: Slot,
         b: Slot,
@@ -98,8 +98,10 @@ pub(super) struct Last {
 
 /// `prev` followed by `Copy { dst, src }` as one `Copy2`, if `prev` is a copy
 /// to an adjacent slot and reading both sources first changes nothing (the
-/// second copy does not read what the first writes).
-fn merge_copies(prev: Instr, dst: Slot, src: Slot) -> Option<Instr> {
+/// second copy does not read what the first writes). Both destinations must
+/// be on the same side of `base` (locals or operand stack), as constant slots
+/// are later inserted between the two.
+fn merge_copies(prev: Instr, dst: Slot, src: Slot, base: Slot) -> Option<Instr> {
     let Instr::Copy {
         dst: prev_dst,
         src: prev_src,
@@ -107,7 +109,7 @@ fn merge_copies(prev: Instr, dst: Slot, src: Slot) -> Option<Instr> {
     else {
         return None;
     };
-    if src == prev_dst {
+    if src == prev_dst || (dst < base) != (prev_dst < base) {
         return None;
     }
     if dst == prev_dst.wrapping_add(1) {
@@ -157,7 +159,7 @@ impl Translator<'_> {
         if let Instr::Copy { dst, src } = instr
             && self.code.len() > self.block_start
             && let Some(prev) = self.code.last_mut()
-            && let Some(merged) = merge_copies(*prev, dst, src)
+            && let Some(merged) = merge_copies(*prev, dst, src, self.base)
         {
             *prev = merged;
             self.last = None;
@@ -294,7 +296,7 @@ impl Translator<'_> {
     }
 
     /// Pops the top operand as a slot, reading a constant from its constant
-    /// slot (inside loops) or materializing it into the operand's own
+    /// slot or (when none is left) materializing it into the operand's own
     /// canonical slot (free now that it is popped).
     pub(super) fn pop_slot(&mut self) -> Result<Slot, Error> {
         let h = self.height().saturating_sub(1);

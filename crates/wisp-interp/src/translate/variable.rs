@@ -92,7 +92,7 @@ impl Translator<'_> {
     }
 
     /// `select`: a constant condition picks an operand statically; otherwise
-    /// `Select { dst, a, b }` with the condition in a trailing `Arg`.
+    /// `Select { dst, a, b }` with the condition in a trailing `SelectCond`.
     pub(super) fn visit_select(&mut self) -> Result<(), Error> {
         let cond = self.pop_source()?;
         if let Source::Const(c) = cond {
@@ -112,7 +112,7 @@ impl Translator<'_> {
         let cond = self.source_slot(cond, h)?;
         let b = self.pop_slot()?;
         let a = self.pop_slot()?;
-        self.push_result_with(Producer::Select { a, b }, Some(Instr::Arg { value: cond }))
+        self.push_result_with(Producer::Select { a, b }, Some(Instr::SelectCond { cond }))
     }
 
     pub(super) fn visit_ref_is_null(&mut self) -> Result<(), Error> {

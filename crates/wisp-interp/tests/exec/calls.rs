@@ -210,3 +210,26 @@ fn host_functions_receive_arguments_and_return_results() {
     assert_eq!(out, [i64(1029)]);
     assert_eq!(*store.data(), 1);
 }
+
+#[test]
+fn constant_slots_survive_calls() {
+    // Constants that are not immediates live in slots written on entry;
+    // callee frames (which start at the call's arguments) must not clobber them.
+    let (mut s, i) = instantiate(
+        r#"(module
+        (func $clobber (param i64 i64 i64 i64) (result i64)
+            (local i64 i64 i64)
+            (local.set 4 (i64.const -1)) (local.set 5 (i64.const -1)) (local.set 6 (i64.const -1))
+            (i64.add (local.get 0) (local.get 3)))
+        (func (export "run") (param i32) (result i64) (local i64)
+            (loop $l
+                (local.set 1 (i64.add (local.get 1) (i64.const 0x123456789)))
+                (local.set 1 (call $clobber (local.get 1) (i64.const -1) (i64.const 0x7777777777) (i64.const 5)))
+                (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+            (f64.store (i32.const 0) (f64.const 0.5))
+            (i64.add (local.get 1) (i64.trunc_f64_s (f64.mul (f64.load (i32.const 0)) (f64.const 4.0)))))
+        (memory 1)
+    )"#,
+    );
+    assert_call(&mut s, i, "run", &[i32(10)], &[i64(10 * (0x1_2345_6789 + 5) + 2)]);
+}
