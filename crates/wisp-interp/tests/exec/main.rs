@@ -7,10 +7,11 @@
 
 mod calls;
 mod control;
+mod differential;
 mod fuel;
 mod memory;
 
-use wisp_interp::{Config, Engine, Error, Instance, Module, Store, TrapCode, Val};
+use wisp_interp::{Config, Engine, Error, Instance, Module, Store, TrapCode, Val, ValType};
 
 /// Compiles and instantiates `wat` (no imports) with `config`.
 pub fn instantiate_with(config: &Config, wat: &str) -> (Store<()>, Instance) {
