@@ -2,17 +2,22 @@
 //! instruction, each a call to a named, `#[inline(always)]` handler.
 //!
 //! Hot state lives in locals: `code` (the running function's instructions),
-//! `pc`, `fp`, `regs` (the running frame's slots, `stack[fp..]`) and `inst`
-//! (the running instance's index spaces). `ExecState::frames` is written only
-//! on calls, returns and exits: a call stores the caller's resume pc, a trap
-//! stores the trapping instruction's index, a suspension stores where to
-//! resume. Handlers that can trap return `Result<_, TrapCode>`; the `t!`
-//! macro turns an `Err` into that cold exit.
+//! `pc`, `regs` (the running frame's slots, `stack[fp..]`) and `mem` (the
+//! running instance's memory). Everything else sits behind one `&mut Env`:
+//! the store's entities, the stacks, and the running instance's cached
+//! index spaces. `ExecState::frames` is written only on calls, returns and
+//! exits: a call stores the caller's resume pc, a trap stores the trapping
+//! instruction's index, a suspension stores where to resume. Handlers that
+//! can trap return `Result<_, TrapCode>`; the `t!` macro turns an `Err` into
+//! that cold exit.
 //!
 //! # Note
 //! A `match` over a `Copy` enum compiles to one jump table, which is the
 //! portable baseline (no tail calls on stable Rust, no `unsafe`). Every
-//! slot and code access is bounds-checked.
+//! slot and code access is bounds-checked. The loop is one huge function,
+//! so LLVM's register allocation is sensitive to every arm: keep the set of
+//! loop-carried locals minimal (the frame pointer, for one, is read from
+//! the frame stack on calls instead) and cold work out of line.
 
 use wisp_core::TrapCode;
 
@@ -40,6 +45,14 @@ fn trapped(frames: &mut [Frame], at: usize, code: TrapCode) -> TrapCode {
         frame.pc = at as u32;
     }
     code
+}
+
+/// The running frame's frame pointer (the frame stack is never empty while
+/// the loop runs). Kept in the frame rather than in a local: calls need it,
+/// while every instruction competes for registers.
+#[inline(always)]
+fn frame_pointer(frames: &[Frame]) -> usize {
+    frames.last().map_or(0, |f| f.fp as usize)
 }
 
 /// Suspends at the fuel check at `at`, so resuming re-executes it.
@@ -102,18 +115,13 @@ pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<E
         frames: &mut state.frames,
         inst: Inst::new(instances, inst_id),
     };
-    run_loop(&mut env, code, top.pc as usize, top.fp as usize)
+    run_loop(&mut env, code, top.pc as usize)
 }
 
-/// The dispatch loop proper, starting at `pc` of `code` in the frame at `fp`.
+/// The dispatch loop proper, starting at `pc` of `code` in the last frame.
 #[inline(never)]
-fn run_loop<'s>(
-    env: &mut Env<'s>,
-    mut code: &'s [Instr],
-    mut pc: usize,
-    mut fp: usize,
-) -> Result<Exit, TrapCode> {
-    let mut regs: &mut [u64] = &mut env.stack[fp..];
+fn run_loop<'s>(env: &mut Env<'s>, mut code: &'s [Instr], mut pc: usize) -> Result<Exit, TrapCode> {
+    let mut regs: &mut [u64] = &mut env.stack[frame_pointer(env.frames)..];
     let mut mem: Option<&mut Memory> = env.memories.get_mut(env.inst.memory);
     loop {
         let instr = code[pc];
@@ -156,8 +164,7 @@ fn run_loop<'s>(
                 }
                 code = caller_code;
                 pc = caller.pc as usize;
-                fp = caller.fp as usize;
-                regs = &mut env.stack[fp..];
+                regs = &mut env.stack[caller.fp as usize..];
                 // A call is often followed by a copy of its result into a
                 // local: do it now and save that instruction's dispatch.
                 if let I::Copy { dst, src } = code[pc] {
@@ -211,15 +218,14 @@ fn run_loop<'s>(
             // ----- Calls -----------------------------------------------------------
             I::CallInternal { func, args } => {
                 let callee = env.inst.defined(func);
-                let callee_fp = fp + args as usize;
+                let callee_fp = frame_pointer(env.frames) + args as usize;
                 let addr = env.inst.funcs[func as usize];
                 t!(push_frame(
                     env.limits, env.stack, env.frames, pc, addr, callee_fp, callee
                 ));
                 code = &callee.code;
                 pc = 0;
-                fp = callee_fp;
-                regs = &mut env.stack[fp..];
+                regs = &mut env.stack[callee_fp..];
             }
             I::CallImported { .. } | I::CallIndirect { .. } => {
                 let (addr, args) = match instr {
@@ -241,7 +247,7 @@ fn run_loop<'s>(
                     }
                     _ => return Err(trapped(env.frames, pc - 1, TrapCode::Unreachable)),
                 };
-                let callee_fp = fp + args as usize;
+                let callee_fp = frame_pointer(env.frames) + args as usize;
                 let Some((callee, callee_inst)) = wasm_func(env.funcs, addr) else {
                     // A host function: the driver calls it and resumes at `pc`.
                     if let Some(frame) = env.frames.last_mut() {
@@ -261,8 +267,7 @@ fn run_loop<'s>(
                 }
                 code = &callee.code;
                 pc = 0;
-                fp = callee_fp;
-                regs = &mut env.stack[fp..];
+                regs = &mut env.stack[callee_fp..];
             }
 
             // ----- Variables, constants and parametric -----------------------------
@@ -310,6 +315,18 @@ fn run_loop<'s>(
                 regs,
                 op,
                 memory::u32_raw
+            )),
+            I::Load32Idx(op) => t!(memory::load_idx::<4, 2>(
+                mem.as_deref(),
+                regs,
+                op,
+                memory::u32_raw
+            )),
+            I::Load64Idx(op) => t!(memory::load_idx::<8, 3>(
+                mem.as_deref(),
+                regs,
+                op,
+                memory::u64_raw
             )),
             I::Load64Add(op) => t!(memory::load_add::<8>(
                 mem.as_deref(),
@@ -469,6 +486,8 @@ fn run_loop<'s>(
             I::I32Ctz(op) => un(regs, op, num::i32_ctz),
             I::I32Popcnt(op) => un(regs, op, num::i32_popcnt),
             I::I32Add(op) => bin(regs, op, i32::wrapping_add),
+            I::I32AddShl2(op) => bin(regs, op, |a: i32, b: i32| a.wrapping_add(b << 2)),
+            I::I32AddShl3(op) => bin(regs, op, |a: i32, b: i32| a.wrapping_add(b << 3)),
             I::I32Sub(op) => bin(regs, op, i32::wrapping_sub),
             I::I32Mul(op) => bin(regs, op, i32::wrapping_mul),
             I::I32DivS(op) => t!(bin_trap(regs, op, num::i32_div_s)),

@@ -55,6 +55,22 @@ pub(super) fn load_add<const N: usize>(
     Ok(())
 }
 
+/// Loads `N` bytes at `((a << SHIFT) + imm) mod 2^32` (element `a` of an
+/// array at `imm`) and writes `convert(bytes)` to the destination slot.
+#[inline(always)]
+pub(super) fn load_idx<const N: usize, const SHIFT: u32>(
+    mem: Option<&Memory>,
+    regs: &mut [u64],
+    op: BinImm,
+    convert: impl FnOnce([u8; N]) -> u64,
+) -> Result<(), TrapCode> {
+    let index = regs[op.a as usize] as u32;
+    let addr = (index << SHIFT).wrapping_add(op.imm as u32) as u64;
+    let bytes = memory(mem)?.load::<N>(addr)?;
+    regs[op.dst as usize] = convert(bytes);
+    Ok(())
+}
+
 /// Stores the low `N` bytes of the value slot at `(base + add) mod 2^32`.
 #[inline(always)]
 pub(super) fn store_add<const N: usize>(

@@ -210,6 +210,10 @@ pub enum Instr {
     /// `*Add` loads: `dst = load(memory[(a + imm) mod 2^32])`, an `i32.add`
     /// of an immediate fused into a load whose static offset is 0.
     Load32Add(BinImm),
+    /// `dst = load32(((a << 2) + imm) mod 2^32)`: an indexed 4-byte load.
+    Load32Idx(BinImm),
+    /// `dst = load64(((a << 3) + imm) mod 2^32)`: an indexed 8-byte load.
+    Load64Idx(BinImm),
     Load64Add(BinImm),
     Load8UAdd(BinImm),
     Load16UAdd(BinImm),
@@ -320,6 +324,10 @@ pub enum Instr {
     I32Ctz(Un),
     I32Popcnt(Un),
     I32Add(Bin),
+    /// `dst = a + (b << 2)`: an address computation fused from `i32.shl` by 2.
+    I32AddShl2(Bin),
+    /// `dst = a + (b << 3)`: an address computation fused from `i32.shl` by 3.
+    I32AddShl3(Bin),
     I32Sub(Bin),
     I32Mul(Bin),
     I32DivS(Bin),

@@ -92,18 +92,19 @@ impl Instr {
 
             // Binary operations on two slots.
             I32Eq(op) | I32Ne(op) | I32LtS(op) | I32LtU(op) | I32GtS(op) | I32GtU(op)
-            | I32LeS(op) | I32LeU(op) | I32GeS(op) | I32GeU(op) | I32Add(op) | I32Sub(op)
-            | I32Mul(op) | I32DivS(op) | I32DivU(op) | I32RemS(op) | I32RemU(op) | I32And(op)
-            | I32Or(op) | I32Xor(op) | I32Shl(op) | I32ShrS(op) | I32ShrU(op) | I32Rotl(op)
-            | I32Rotr(op) | I64Eq(op) | I64Ne(op) | I64LtS(op) | I64LtU(op) | I64GtS(op)
-            | I64GtU(op) | I64LeS(op) | I64LeU(op) | I64GeS(op) | I64GeU(op) | I64Add(op)
-            | I64Sub(op) | I64Mul(op) | I64DivS(op) | I64DivU(op) | I64RemS(op) | I64RemU(op)
-            | I64And(op) | I64Or(op) | I64Xor(op) | I64Shl(op) | I64ShrS(op) | I64ShrU(op)
-            | I64Rotl(op) | I64Rotr(op) | F32Eq(op) | F32Ne(op) | F32Lt(op) | F32Gt(op)
-            | F32Le(op) | F32Ge(op) | F32Add(op) | F32Sub(op) | F32Mul(op) | F32Div(op)
-            | F32Min(op) | F32Max(op) | F32Copysign(op) | F64Eq(op) | F64Ne(op) | F64Lt(op)
-            | F64Gt(op) | F64Le(op) | F64Ge(op) | F64Add(op) | F64Sub(op) | F64Mul(op)
-            | F64Div(op) | F64Min(op) | F64Max(op) | F64Copysign(op) => {
+            | I32LeS(op) | I32LeU(op) | I32GeS(op) | I32GeU(op) | I32Add(op) | I32AddShl2(op)
+            | I32AddShl3(op) | I32Sub(op) | I32Mul(op) | I32DivS(op) | I32DivU(op)
+            | I32RemS(op) | I32RemU(op) | I32And(op) | I32Or(op) | I32Xor(op) | I32Shl(op)
+            | I32ShrS(op) | I32ShrU(op) | I32Rotl(op) | I32Rotr(op) | I64Eq(op) | I64Ne(op)
+            | I64LtS(op) | I64LtU(op) | I64GtS(op) | I64GtU(op) | I64LeS(op) | I64LeU(op)
+            | I64GeS(op) | I64GeU(op) | I64Add(op) | I64Sub(op) | I64Mul(op) | I64DivS(op)
+            | I64DivU(op) | I64RemS(op) | I64RemU(op) | I64And(op) | I64Or(op) | I64Xor(op)
+            | I64Shl(op) | I64ShrS(op) | I64ShrU(op) | I64Rotl(op) | I64Rotr(op) | F32Eq(op)
+            | F32Ne(op) | F32Lt(op) | F32Gt(op) | F32Le(op) | F32Ge(op) | F32Add(op)
+            | F32Sub(op) | F32Mul(op) | F32Div(op) | F32Min(op) | F32Max(op) | F32Copysign(op)
+            | F64Eq(op) | F64Ne(op) | F64Lt(op) | F64Gt(op) | F64Le(op) | F64Ge(op)
+            | F64Add(op) | F64Sub(op) | F64Mul(op) | F64Div(op) | F64Min(op) | F64Max(op)
+            | F64Copysign(op) => {
                 f(&mut op.dst);
                 f(&mut op.a);
                 f(&mut op.b);
@@ -118,9 +119,9 @@ impl Instr {
             | I64GtSImm(op) | I64GtUImm(op) | I64LeSImm(op) | I64LeUImm(op) | I64GeSImm(op)
             | I64GeUImm(op) | I64AddImm(op) | I64RSubImm(op) | I64MulImm(op) | I64AndImm(op)
             | I64OrImm(op) | I64XorImm(op) | I64ShlImm(op) | I64ShrSImm(op) | I64ShrUImm(op)
-            | I64RotlImm(op) | I64RotrImm(op) | Load32Add(op) | Load64Add(op) | Load8UAdd(op)
-            | Load16UAdd(op) | I32Load8SAdd(op) | I32Load16SAdd(op) | I64Load8SAdd(op)
-            | I64Load16SAdd(op) | I64Load32SAdd(op) => {
+            | I64RotlImm(op) | I64RotrImm(op) | Load32Add(op) | Load32Idx(op) | Load64Idx(op)
+            | Load64Add(op) | Load8UAdd(op) | Load16UAdd(op) | I32Load8SAdd(op)
+            | I32Load16SAdd(op) | I64Load8SAdd(op) | I64Load16SAdd(op) | I64Load32SAdd(op) => {
                 f(&mut op.dst);
                 f(&mut op.a);
             }

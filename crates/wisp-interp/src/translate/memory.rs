@@ -31,22 +31,22 @@ impl Translator<'_> {
         use Operator as O;
         match *op {
             O::I32Load { memarg } | O::F32Load { memarg } | O::I64Load32U { memarg } => {
-                self.load(I::Load32, I::Load32Add, memarg)?
+                self.load(I::Load32, I::Load32Add, Some((2, I::Load32Idx)), memarg)?
             }
             O::I64Load { memarg } | O::F64Load { memarg } => {
-                self.load(I::Load64, I::Load64Add, memarg)?
+                self.load(I::Load64, I::Load64Add, Some((3, I::Load64Idx)), memarg)?
             }
             O::I32Load8U { memarg } | O::I64Load8U { memarg } => {
-                self.load(I::Load8U, I::Load8UAdd, memarg)?
+                self.load(I::Load8U, I::Load8UAdd, None, memarg)?
             }
             O::I32Load16U { memarg } | O::I64Load16U { memarg } => {
-                self.load(I::Load16U, I::Load16UAdd, memarg)?
+                self.load(I::Load16U, I::Load16UAdd, None, memarg)?
             }
-            O::I32Load8S { memarg } => self.load(I::I32Load8S, I::I32Load8SAdd, memarg)?,
-            O::I32Load16S { memarg } => self.load(I::I32Load16S, I::I32Load16SAdd, memarg)?,
-            O::I64Load8S { memarg } => self.load(I::I64Load8S, I::I64Load8SAdd, memarg)?,
-            O::I64Load16S { memarg } => self.load(I::I64Load16S, I::I64Load16SAdd, memarg)?,
-            O::I64Load32S { memarg } => self.load(I::I64Load32S, I::I64Load32SAdd, memarg)?,
+            O::I32Load8S { memarg } => self.load(I::I32Load8S, I::I32Load8SAdd, None, memarg)?,
+            O::I32Load16S { memarg } => self.load(I::I32Load16S, I::I32Load16SAdd, None, memarg)?,
+            O::I64Load8S { memarg } => self.load(I::I64Load8S, I::I64Load8SAdd, None, memarg)?,
+            O::I64Load16S { memarg } => self.load(I::I64Load16S, I::I64Load16SAdd, None, memarg)?,
+            O::I64Load32S { memarg } => self.load(I::I64Load32S, I::I64Load32SAdd, None, memarg)?,
             O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(
                 StoreKind {
                     reg: I::Store8,
@@ -138,6 +138,7 @@ impl Translator<'_> {
         &mut self,
         ctor: fn(Load) -> Instr,
         ctor_add: fn(BinImm) -> Instr,
+        indexed: Option<(u32, fn(BinImm) -> Instr)>,
         memarg: MemArg,
     ) -> Result<(), Error> {
         let offset = static_offset(memarg)?;
@@ -145,6 +146,13 @@ impl Translator<'_> {
             && let Some((a, imm)) = self.take_address_add(self.height().saturating_sub(1))?
         {
             self.pop()?;
+            // `(index << k) + imm` with the access's own size: an indexed load.
+            let (ctor_add, a) = match indexed.and_then(|(k, ctor_idx)| {
+                self.take_index_shift(a, k).map(|index| (ctor_idx, index))
+            }) {
+                Some(fused) => fused,
+                None => (ctor_add, a),
+            };
             return self.push_result(Producer::BinImm(ctor_add, BinImm { dst: 0, a, imm }));
         }
         let addr = self.pop_slot()?;
@@ -176,6 +184,26 @@ impl Translator<'_> {
         }
         self.unemit(last);
         Ok(Some((add.a, add.imm)))
+    }
+
+    /// After `take_address_add` removed `I32AddImm { a: t, .. }`: if the
+    /// instruction before it is `t = index << k` (in the same basic block, `t`
+    /// an operand-stack temporary, so used only by the add), removes it too
+    /// and returns `index`.
+    fn take_index_shift(&mut self, t: u32, k: u32) -> Option<u32> {
+        let index = self.code.len().checked_sub(1)?;
+        if index < self.block_start || t < self.base {
+            return None;
+        }
+        let Instr::I32ShlImm(shl) = self.code[index] else {
+            return None;
+        };
+        if shl.dst != t || (shl.imm as u32 & 31) != k {
+            return None;
+        }
+        self.code.truncate(index);
+        self.last = None;
+        Some(shl.a)
     }
 
     fn store(&mut self, kind: StoreKind, width: ImmWidth, memarg: MemArg) -> Result<(), Error> {

@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::ir::{Bin, BinImm, Cmp, Compare, Instr, IntWidth, Rhs, Un};
 
 use super::Translator;
-use super::stack::{Producer, Source};
+use super::stack::{Operand, Producer, Source};
 
 /// Which immediate forms an integer binary operation has.
 #[derive(Clone, Copy)]
@@ -82,6 +82,63 @@ impl Translator<'_> {
         let a = self.source_slot(a, ha)?;
         let b = self.source_slot(b, hb)?;
         self.push_result(Producer::Bin(reg, Bin { dst: 0, a, b }))
+    }
+
+    /// `i32.add`; a left shift by 2 or 3 (array indexing) that produced one
+    /// operand just before is fused: `I32AddShl2/3 { dst, a: base, b: index }`.
+    fn add_i32(&mut self) -> Result<(), Error> {
+        let h = self.height();
+        let fusable = |t: &Self, shifted: u32, other: u32| -> Option<(u32, u32)> {
+            let last = t.last_at(shifted)?;
+            let Instr::I32ShlImm(shl) = t.code[last.index] else {
+                return None;
+            };
+            let k = shl.imm as u32 & 31;
+            // A constant other operand is better served by `I32AddImm`.
+            let other_is_const = matches!(t.stack.get(other as usize), Some(Operand::Const(_)));
+            ((k == 2 || k == 3) && !other_is_const).then_some((shl.a, k))
+        };
+        let (Some(top), Some(below)) = (h.checked_sub(1), h.checked_sub(2)) else {
+            return self.binary(
+                Instr::I32Add,
+                ImmForm::Commutative(IntWidth::I32, Instr::I32AddImm),
+            );
+        };
+        // The shifted operand is on top, or below a lazy (non-`Temp`) operand.
+        let shifted_on_top = fusable(self, top, below);
+        let shifted_below = match self.stack.get(top as usize) {
+            Some(Operand::Local(_)) => fusable(self, below, top),
+            _ => None,
+        };
+        let Some((index, k)) = shifted_on_top.or(shifted_below) else {
+            return self.binary(
+                Instr::I32Add,
+                ImmForm::Commutative(IntWidth::I32, Instr::I32AddImm),
+            );
+        };
+        if let Some(last) = self.last {
+            self.unemit(last);
+        }
+        let (hb, b) = (top, self.pop_source()?);
+        let (ha, a) = (below, self.pop_source()?);
+        let base = if shifted_on_top.is_some() {
+            self.source_slot(a, ha)?
+        } else {
+            self.source_slot(b, hb)?
+        };
+        let ctor = if k == 2 {
+            Instr::I32AddShl2
+        } else {
+            Instr::I32AddShl3
+        };
+        self.push_result(Producer::Bin(
+            ctor,
+            Bin {
+                dst: 0,
+                a: base,
+                b: index,
+            },
+        ))
     }
 
     fn compare(&mut self, width: IntWidth, cmp: Cmp) -> Result<(), Error> {
@@ -159,7 +216,7 @@ impl Translator<'_> {
             O::I32Clz => self.unary(I::I32Clz)?,
             O::I32Ctz => self.unary(I::I32Ctz)?,
             O::I32Popcnt => self.unary(I::I32Popcnt)?,
-            O::I32Add => self.binary(I::I32Add, F::Commutative(I32, I::I32AddImm))?,
+            O::I32Add => self.add_i32()?,
             O::I32Sub => self.binary(
                 I::I32Sub,
                 F::Sub {

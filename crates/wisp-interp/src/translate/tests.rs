@@ -222,6 +222,36 @@ fn address_additions_fuse_into_accesses() {
 }
 
 #[test]
+fn array_indexing_fuses_shifts() {
+    let code = code_of(
+        "(module (memory 1) (func (param i32 i32) (result i64)
+            ;; a[i] for an i32 array at 1024: an indexed load
+            (i64.extend_i32_u (i32.load (i32.add (i32.shl (local.get 0) (i32.const 2)) (i32.const 1024))))
+            ;; &b[i] for an i64 array based at local 1: a shifted add
+            (i64.load (i32.add (local.get 1) (i32.shl (local.get 0) (i32.const 3))))
+            (i64.add)))",
+    );
+    assert_eq!(
+        code,
+        [
+            Instr::Load32Idx(BinImm {
+                dst: 2,
+                a: 0,
+                imm: 1024
+            }),
+            Instr::I32AddShl3(Bin { dst: 3, a: 1, b: 0 }),
+            Instr::Load64(Load {
+                dst: 3,
+                addr: 3,
+                offset: 0
+            }),
+            Instr::I64Add(Bin { dst: 2, a: 2, b: 3 }),
+            Instr::Return1 { src: 2 },
+        ]
+    );
+}
+
+#[test]
 fn block_results_stay_in_place() {
     // The branch and the fall-through both leave the value in the block's slot.
     let code = code_of(

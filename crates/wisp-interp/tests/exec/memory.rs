@@ -56,6 +56,11 @@ fn address_arithmetic_wraps_but_offsets_do_not() {
             (i32.load offset=4 (local.get 0)))
         (func (export "last_byte") (param i32) (result i32)
             (i32.load8_u (local.get 0)))
+        ;; indexed forms: the shift wraps at 32 bits too
+        (func (export "indexed") (param i32) (result i32)
+            (i32.load (i32.add (i32.shl (local.get 0) (i32.const 2)) (i32.const 0))))
+        (func (export "indexed64") (param i32 i32) (result i64)
+            (i64.load (i32.add (local.get 1) (i32.shl (local.get 0) (i32.const 3)))))
     )"#,
     );
     assert_call(&mut s, i, "load_add", &[i32(-4)], &[i32(42)]);
@@ -64,6 +69,9 @@ fn address_arithmetic_wraps_but_offsets_do_not() {
     assert_call(&mut s, i, "load_add", &[i32(-4)], &[i32(9)]);
     assert_call(&mut s, i, "store_add_reg", &[i32(-4), i32(77)], &[]);
     assert_call(&mut s, i, "load_add", &[i32(-4)], &[i32(77)]);
+    assert_call(&mut s, i, "indexed", &[i32(0x4000_0000)], &[i32(77)]);
+    assert_call(&mut s, i, "indexed64", &[i32(0x2000_0000), i32(0)], &[i64(77)]);
+    assert_trap(&mut s, i, "indexed", &[i32(0x4000)], TrapCode::MemoryOutOfBounds);
     assert_call(&mut s, i, "last_byte", &[i32(65535)], &[i32(0)]);
     assert_trap(&mut s, i, "last_byte", &[i32(65536)], TrapCode::MemoryOutOfBounds);
     assert_trap(&mut s, i, "load_add", &[i32(65533)], TrapCode::MemoryOutOfBounds);
