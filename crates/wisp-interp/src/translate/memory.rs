@@ -138,7 +138,7 @@ impl Translator<'_> {
         &mut self,
         ctor: fn(Load) -> Instr,
         ctor_add: fn(BinImm) -> Instr,
-        indexed: Option<(u32, fn(BinImm) -> Instr)>,
+        indexed: Option<Indexed>,
         memarg: MemArg,
     ) -> Result<(), Error> {
         let offset = static_offset(memarg)?;
@@ -252,6 +252,10 @@ impl Translator<'_> {
         Ok(())
     }
 }
+
+/// The indexed form of a load: the shift that scales an index by the access
+/// size, and the instruction constructor.
+type Indexed = (u32, fn(BinImm) -> Instr);
 
 /// The four forms of one store width.
 struct StoreKind {
