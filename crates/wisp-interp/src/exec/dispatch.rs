@@ -47,6 +47,19 @@ fn trapped(frames: &mut [Frame], at: usize, code: TrapCode) -> TrapCode {
     code
 }
 
+/// The memory at store address `index`, or `none` if there is no such memory.
+#[inline(always)]
+fn select_memory<'a>(
+    memories: &'a mut [Memory],
+    index: usize,
+    none: &'a mut Memory,
+) -> &'a mut Memory {
+    match memories.get_mut(index) {
+        Some(memory) => memory,
+        None => none,
+    }
+}
+
 /// The running frame's frame pointer (the frame stack is never empty while
 /// the loop runs). Kept in the frame rather than in a local: calls need it,
 /// while every instruction competes for registers.
@@ -115,14 +128,21 @@ pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<E
         frames: &mut state.frames,
         inst: Inst::new(instances, inst_id),
     };
-    run_loop(&mut env, code, top.pc as usize)
+    // Stands in for the memory of instances without one (allocates nothing).
+    let mut no_memory = Memory::new(0, Some(0)).map_err(|_| TrapCode::OutOfMemory)?;
+    run_loop(&mut env, code, top.pc as usize, &mut no_memory)
 }
 
 /// The dispatch loop proper, starting at `pc` of `code` in the last frame.
 #[inline(never)]
-fn run_loop<'s>(env: &mut Env<'s>, mut code: &'s [Instr], mut pc: usize) -> Result<Exit, TrapCode> {
+fn run_loop<'s>(
+    env: &mut Env<'s>,
+    mut code: &'s [Instr],
+    mut pc: usize,
+    no_memory: &mut Memory,
+) -> Result<Exit, TrapCode> {
     let mut regs: &mut [u64] = &mut env.stack[frame_pointer(env.frames)..];
-    let mut mem: Option<&mut Memory> = env.memories.get_mut(env.inst.memory);
+    let mut mem: &mut Memory = select_memory(env.memories, env.inst.memory, no_memory);
     loop {
         let instr = code[pc];
         pc += 1;
@@ -160,7 +180,7 @@ fn run_loop<'s>(env: &mut Env<'s>, mut code: &'s [Instr], mut pc: usize) -> Resu
                     t!(frame_code(env.funcs, caller.func).ok_or(TrapCode::Unreachable));
                 if caller_inst != env.inst.id {
                     env.inst = Inst::new(env.instances, caller_inst);
-                    mem = env.memories.get_mut(env.inst.memory);
+                    mem = select_memory(env.memories, env.inst.memory, no_memory);
                 }
                 code = caller_code;
                 pc = caller.pc as usize;
@@ -263,7 +283,7 @@ fn run_loop<'s>(env: &mut Env<'s>, mut code: &'s [Instr], mut pc: usize) -> Resu
                 ));
                 if callee_inst != env.inst.id {
                     env.inst = Inst::new(env.instances, callee_inst);
-                    mem = env.memories.get_mut(env.inst.memory);
+                    mem = select_memory(env.memories, env.inst.memory, no_memory);
                 }
                 code = &callee.code;
                 pc = 0;
@@ -293,107 +313,52 @@ fn run_loop<'s>(env: &mut Env<'s>, mut code: &'s [Instr], mut pc: usize) -> Resu
             I::RefFunc { dst, func } => regs[dst as usize] = variable::ref_func(&env.inst, func),
 
             // ----- Memory ------------------------------------------------------------
-            I::Load32(op) => t!(load::<4>(mem.as_deref(), regs, op, memory::u32_raw)),
-            I::Load64(op) => t!(load::<8>(mem.as_deref(), regs, op, memory::u64_raw)),
-            I::Load8U(op) => t!(load::<1>(mem.as_deref(), regs, op, memory::u8_raw)),
-            I::Load16U(op) => t!(load::<2>(mem.as_deref(), regs, op, memory::u16_raw)),
-            I::I32Load8S(op) => t!(load::<1>(mem.as_deref(), regs, op, memory::i8_as_i32)),
-            I::I32Load16S(op) => t!(load::<2>(mem.as_deref(), regs, op, memory::i16_as_i32)),
-            I::I64Load8S(op) => t!(load::<1>(mem.as_deref(), regs, op, memory::i8_as_i64)),
-            I::I64Load16S(op) => t!(load::<2>(mem.as_deref(), regs, op, memory::i16_as_i64)),
-            I::I64Load32S(op) => t!(load::<4>(mem.as_deref(), regs, op, memory::i32_as_i64)),
-            I::Store8(op) => t!(memory::store::<1>(mem.as_deref_mut(), regs, op)),
-            I::Store16(op) => t!(memory::store::<2>(mem.as_deref_mut(), regs, op)),
-            I::Store32(op) => t!(memory::store::<4>(mem.as_deref_mut(), regs, op)),
-            I::Store64(op) => t!(memory::store::<8>(mem.as_deref_mut(), regs, op)),
-            I::Store8Imm(op) => t!(store_imm::<1>(mem.as_deref_mut(), regs, op)),
-            I::Store16Imm(op) => t!(store_imm::<2>(mem.as_deref_mut(), regs, op)),
-            I::Store32Imm(op) => t!(store_imm::<4>(mem.as_deref_mut(), regs, op)),
-            I::Store64Imm(op) => t!(store_imm::<8>(mem.as_deref_mut(), regs, op)),
-            I::Load32Add(op) => t!(memory::load_add::<4>(
-                mem.as_deref(),
-                regs,
-                op,
-                memory::u32_raw
-            )),
-            I::Load32Idx(op) => t!(memory::load_idx::<4, 2>(
-                mem.as_deref(),
-                regs,
-                op,
-                memory::u32_raw
-            )),
-            I::Load64Idx(op) => t!(memory::load_idx::<8, 3>(
-                mem.as_deref(),
-                regs,
-                op,
-                memory::u64_raw
-            )),
-            I::Load64Add(op) => t!(memory::load_add::<8>(
-                mem.as_deref(),
-                regs,
-                op,
-                memory::u64_raw
-            )),
-            I::Load8UAdd(op) => t!(memory::load_add::<1>(
-                mem.as_deref(),
-                regs,
-                op,
-                memory::u8_raw
-            )),
-            I::Load16UAdd(op) => t!(memory::load_add::<2>(
-                mem.as_deref(),
-                regs,
-                op,
-                memory::u16_raw
-            )),
-            I::I32Load8SAdd(op) => t!(memory::load_add::<1>(
-                mem.as_deref(),
-                regs,
-                op,
-                memory::i8_as_i32
-            )),
-            I::I32Load16SAdd(op) => t!(memory::load_add::<2>(
-                mem.as_deref(),
-                regs,
-                op,
-                memory::i16_as_i32
-            )),
-            I::I64Load8SAdd(op) => t!(memory::load_add::<1>(
-                mem.as_deref(),
-                regs,
-                op,
-                memory::i8_as_i64
-            )),
-            I::I64Load16SAdd(op) => t!(memory::load_add::<2>(
-                mem.as_deref(),
-                regs,
-                op,
-                memory::i16_as_i64
-            )),
-            I::I64Load32SAdd(op) => t!(memory::load_add::<4>(
-                mem.as_deref(),
-                regs,
-                op,
-                memory::i32_as_i64
-            )),
-            I::Store8Add(op) => t!(memory::store_add::<1>(mem.as_deref_mut(), regs, op)),
-            I::Store16Add(op) => t!(memory::store_add::<2>(mem.as_deref_mut(), regs, op)),
-            I::Store32Add(op) => t!(memory::store_add::<4>(mem.as_deref_mut(), regs, op)),
-            I::Store64Add(op) => t!(memory::store_add::<8>(mem.as_deref_mut(), regs, op)),
-            I::Store8ImmAdd(op) => t!(memory::store_imm_add::<1>(mem.as_deref_mut(), regs, op)),
-            I::Store16ImmAdd(op) => t!(memory::store_imm_add::<2>(mem.as_deref_mut(), regs, op)),
-            I::Store32ImmAdd(op) => t!(memory::store_imm_add::<4>(mem.as_deref_mut(), regs, op)),
-            I::Store64ImmAdd(op) => t!(memory::store_imm_add::<8>(mem.as_deref_mut(), regs, op)),
-            I::MemorySize { dst } => regs[dst as usize] = t!(memory::size(mem.as_deref())),
+            I::Load32(op) => t!(load::<4>(mem, regs, op, memory::u32_raw)),
+            I::Load64(op) => t!(load::<8>(mem, regs, op, memory::u64_raw)),
+            I::Load8U(op) => t!(load::<1>(mem, regs, op, memory::u8_raw)),
+            I::Load16U(op) => t!(load::<2>(mem, regs, op, memory::u16_raw)),
+            I::I32Load8S(op) => t!(load::<1>(mem, regs, op, memory::i8_as_i32)),
+            I::I32Load16S(op) => t!(load::<2>(mem, regs, op, memory::i16_as_i32)),
+            I::I64Load8S(op) => t!(load::<1>(mem, regs, op, memory::i8_as_i64)),
+            I::I64Load16S(op) => t!(load::<2>(mem, regs, op, memory::i16_as_i64)),
+            I::I64Load32S(op) => t!(load::<4>(mem, regs, op, memory::i32_as_i64)),
+            I::Store8(op) => t!(memory::store::<1>(mem, regs, op)),
+            I::Store16(op) => t!(memory::store::<2>(mem, regs, op)),
+            I::Store32(op) => t!(memory::store::<4>(mem, regs, op)),
+            I::Store64(op) => t!(memory::store::<8>(mem, regs, op)),
+            I::Store8Imm(op) => t!(store_imm::<1>(mem, regs, op)),
+            I::Store16Imm(op) => t!(store_imm::<2>(mem, regs, op)),
+            I::Store32Imm(op) => t!(store_imm::<4>(mem, regs, op)),
+            I::Store64Imm(op) => t!(store_imm::<8>(mem, regs, op)),
+            I::Load32Add(op) => t!(memory::load_add::<4>(mem, regs, op, memory::u32_raw)),
+            I::Load32Idx(op) => t!(memory::load_idx::<4, 2>(mem, regs, op, memory::u32_raw)),
+            I::Load64Idx(op) => t!(memory::load_idx::<8, 3>(mem, regs, op, memory::u64_raw)),
+            I::Load64Add(op) => t!(memory::load_add::<8>(mem, regs, op, memory::u64_raw)),
+            I::Load8UAdd(op) => t!(memory::load_add::<1>(mem, regs, op, memory::u8_raw)),
+            I::Load16UAdd(op) => t!(memory::load_add::<2>(mem, regs, op, memory::u16_raw)),
+            I::I32Load8SAdd(op) => t!(memory::load_add::<1>(mem, regs, op, memory::i8_as_i32)),
+            I::I32Load16SAdd(op) => t!(memory::load_add::<2>(mem, regs, op, memory::i16_as_i32)),
+            I::I64Load8SAdd(op) => t!(memory::load_add::<1>(mem, regs, op, memory::i8_as_i64)),
+            I::I64Load16SAdd(op) => t!(memory::load_add::<2>(mem, regs, op, memory::i16_as_i64)),
+            I::I64Load32SAdd(op) => t!(memory::load_add::<4>(mem, regs, op, memory::i32_as_i64)),
+            I::Store8Add(op) => t!(memory::store_add::<1>(mem, regs, op)),
+            I::Store16Add(op) => t!(memory::store_add::<2>(mem, regs, op)),
+            I::Store32Add(op) => t!(memory::store_add::<4>(mem, regs, op)),
+            I::Store64Add(op) => t!(memory::store_add::<8>(mem, regs, op)),
+            I::Store8ImmAdd(op) => t!(memory::store_imm_add::<1>(mem, regs, op)),
+            I::Store16ImmAdd(op) => t!(memory::store_imm_add::<2>(mem, regs, op)),
+            I::Store32ImmAdd(op) => t!(memory::store_imm_add::<4>(mem, regs, op)),
+            I::Store64ImmAdd(op) => t!(memory::store_imm_add::<8>(mem, regs, op)),
+            I::MemorySize { dst } => regs[dst as usize] = memory::size(mem),
             I::MemoryGrow { dst, delta } => {
                 let delta = regs[delta as usize] as u32 as u64;
-                regs[dst as usize] = t!(memory::grow(mem.as_deref_mut(), delta));
+                regs[dst as usize] = memory::grow(mem, delta);
             }
-            I::MemoryFill { args } => t!(memory::fill(mem.as_deref_mut(), regs, args)),
-            I::MemoryCopy { args } => t!(memory::copy(mem.as_deref_mut(), regs, args)),
+            I::MemoryFill { args } => t!(memory::fill(mem, regs, args)),
+            I::MemoryCopy { args } => t!(memory::copy(mem, regs, args)),
             I::MemoryInit { args, data } => {
                 let segment = &env.datas[env.inst.datas[data as usize] as usize];
-                t!(memory::init(mem.as_deref_mut(), segment, regs, args));
+                t!(memory::init(mem, segment, regs, args));
             }
             I::DataDrop { data } => {
                 memory::drop_data(&mut env.datas[env.inst.datas[data as usize] as usize])

@@ -11,18 +11,6 @@ use wisp_memory::Memory;
 use crate::ir::{BinImm, Load, Slot, Store, StoreAdd, StoreImm, StoreImmAdd};
 use crate::store::DataEntity;
 
-/// The running instance's memory (validated code only accesses memory when
-/// its instance has one).
-#[inline(always)]
-fn memory(mem: Option<&Memory>) -> Result<&Memory, TrapCode> {
-    mem.ok_or(TrapCode::MemoryOutOfBounds)
-}
-
-#[inline(always)]
-fn memory_mut(mem: Option<&mut Memory>) -> Result<&mut Memory, TrapCode> {
-    mem.ok_or(TrapCode::MemoryOutOfBounds)
-}
-
 #[inline(always)]
 fn effective(regs: &[u64], addr: Slot, offset: u32) -> u64 {
     regs[addr as usize] as u32 as u64 + offset as u64
@@ -31,12 +19,12 @@ fn effective(regs: &[u64], addr: Slot, offset: u32) -> u64 {
 /// Loads `N` bytes and writes `convert(bytes)` to the destination slot.
 #[inline(always)]
 pub(super) fn load<const N: usize>(
-    mem: Option<&Memory>,
+    mem: &Memory,
     regs: &mut [u64],
     op: Load,
     convert: impl FnOnce([u8; N]) -> u64,
 ) -> Result<(), TrapCode> {
-    let bytes = memory(mem)?.load::<N>(effective(regs, op.addr, op.offset))?;
+    let bytes = mem.load::<N>(effective(regs, op.addr, op.offset))?;
     regs[op.dst as usize] = convert(bytes);
     Ok(())
 }
@@ -44,13 +32,13 @@ pub(super) fn load<const N: usize>(
 /// Loads `N` bytes at `(a + imm) mod 2^32` and writes `convert(bytes)` to the destination slot.
 #[inline(always)]
 pub(super) fn load_add<const N: usize>(
-    mem: Option<&Memory>,
+    mem: &Memory,
     regs: &mut [u64],
     op: BinImm,
     convert: impl FnOnce([u8; N]) -> u64,
 ) -> Result<(), TrapCode> {
     let addr = (regs[op.a as usize] as u32).wrapping_add(op.imm as u32) as u64;
-    let bytes = memory(mem)?.load::<N>(addr)?;
+    let bytes = mem.load::<N>(addr)?;
     regs[op.dst as usize] = convert(bytes);
     Ok(())
 }
@@ -59,14 +47,14 @@ pub(super) fn load_add<const N: usize>(
 /// array at `imm`) and writes `convert(bytes)` to the destination slot.
 #[inline(always)]
 pub(super) fn load_idx<const N: usize, const SHIFT: u32>(
-    mem: Option<&Memory>,
+    mem: &Memory,
     regs: &mut [u64],
     op: BinImm,
     convert: impl FnOnce([u8; N]) -> u64,
 ) -> Result<(), TrapCode> {
     let index = regs[op.a as usize] as u32;
     let addr = (index << SHIFT).wrapping_add(op.imm as u32) as u64;
-    let bytes = memory(mem)?.load::<N>(addr)?;
+    let bytes = mem.load::<N>(addr)?;
     regs[op.dst as usize] = convert(bytes);
     Ok(())
 }
@@ -74,7 +62,7 @@ pub(super) fn load_idx<const N: usize, const SHIFT: u32>(
 /// Stores the low `N` bytes of the value slot at `(base + add) mod 2^32`.
 #[inline(always)]
 pub(super) fn store_add<const N: usize>(
-    mem: Option<&mut Memory>,
+    mem: &mut Memory,
     regs: &[u64],
     op: StoreAdd,
 ) -> Result<(), TrapCode> {
@@ -85,7 +73,7 @@ pub(super) fn store_add<const N: usize>(
 /// Stores the low `N` bytes of the (sign-extended) immediate at `(base + add) mod 2^32`.
 #[inline(always)]
 pub(super) fn store_imm_add<const N: usize>(
-    mem: Option<&mut Memory>,
+    mem: &mut Memory,
     regs: &[u64],
     op: StoreImmAdd,
 ) -> Result<(), TrapCode> {
@@ -96,7 +84,7 @@ pub(super) fn store_imm_add<const N: usize>(
 /// Stores the low `N` bytes of the value slot.
 #[inline(always)]
 pub(super) fn store<const N: usize>(
-    mem: Option<&mut Memory>,
+    mem: &mut Memory,
     regs: &[u64],
     op: Store,
 ) -> Result<(), TrapCode> {
@@ -107,7 +95,7 @@ pub(super) fn store<const N: usize>(
 /// Stores the low `N` bytes of the (sign-extended) immediate.
 #[inline(always)]
 pub(super) fn store_imm<const N: usize>(
-    mem: Option<&mut Memory>,
+    mem: &mut Memory,
     regs: &[u64],
     op: StoreImm,
 ) -> Result<(), TrapCode> {
@@ -117,13 +105,13 @@ pub(super) fn store_imm<const N: usize>(
 
 #[inline(always)]
 fn store_bytes<const N: usize>(
-    mem: Option<&mut Memory>,
+    mem: &mut Memory,
     addr: u64,
     value: [u8; 8],
 ) -> Result<(), TrapCode> {
     let mut bytes = [0u8; N];
     bytes.copy_from_slice(&value[..N]);
-    memory_mut(mem)?.store::<N>(addr, bytes)?;
+    mem.store::<N>(addr, bytes)?;
     Ok(())
 }
 
@@ -168,18 +156,17 @@ pub(super) fn i32_as_i64(b: [u8; 4]) -> u64 {
 
 /// `memory.size`, in pages.
 #[inline(never)]
-pub(super) fn size(mem: Option<&Memory>) -> Result<u64, TrapCode> {
-    Ok(memory(mem)?.size_pages())
+pub(super) fn size(mem: &Memory) -> u64 {
+    mem.size_pages()
 }
 
 /// `memory.grow`: the old size in pages, or -1 (as an i32) on failure.
 #[inline(never)]
-pub(super) fn grow(mem: Option<&mut Memory>, delta: u64) -> Result<u64, TrapCode> {
-    let memory = memory_mut(mem)?;
-    Ok(match memory.grow(delta) {
+pub(super) fn grow(mem: &mut Memory, delta: u64) -> u64 {
+    match mem.grow(delta) {
         Some(old) => old as u32 as u64,
         None => u32::MAX as u64,
-    })
+    }
 }
 
 /// The three i32 operands of a bulk instruction, zero-extended.
@@ -195,24 +182,24 @@ pub(super) fn bulk_args(regs: &[u64], args: Slot) -> (u64, u64, u64) {
 
 /// `memory.fill` (dst, value, len).
 #[inline(never)]
-pub(super) fn fill(mem: Option<&mut Memory>, regs: &[u64], args: Slot) -> Result<(), TrapCode> {
+pub(super) fn fill(mem: &mut Memory, regs: &[u64], args: Slot) -> Result<(), TrapCode> {
     let (dst, value, len) = bulk_args(regs, args);
-    memory_mut(mem)?.fill(dst, value as u8, len)?;
+    mem.fill(dst, value as u8, len)?;
     Ok(())
 }
 
 /// `memory.copy` (dst, src, len), overlapping ranges allowed.
 #[inline(never)]
-pub(super) fn copy(mem: Option<&mut Memory>, regs: &[u64], args: Slot) -> Result<(), TrapCode> {
+pub(super) fn copy(mem: &mut Memory, regs: &[u64], args: Slot) -> Result<(), TrapCode> {
     let (dst, src, len) = bulk_args(regs, args);
-    memory_mut(mem)?.copy_within(dst, src, len)?;
+    mem.copy_within(dst, src, len)?;
     Ok(())
 }
 
 /// `memory.init` (dst, src, len) from a data segment (empty once dropped).
 #[inline(never)]
 pub(super) fn init(
-    mem: Option<&mut Memory>,
+    mem: &mut Memory,
     data: &DataEntity,
     regs: &[u64],
     args: Slot,
@@ -223,7 +210,7 @@ pub(super) fn init(
     if end > bytes.len() as u64 {
         return Err(TrapCode::MemoryOutOfBounds);
     }
-    memory_mut(mem)?.write(dst, &bytes[src as usize..end as usize])?;
+    mem.write(dst, &bytes[src as usize..end as usize])?;
     Ok(())
 }
 
