@@ -57,10 +57,34 @@ fn call_indirect_checks() {
     );
     assert_call(&mut s, i, "call", &[i32(0), i32(21)], &[i32(42)]);
     assert_call(&mut s, i, "call", &[i32(2), i32(5)], &[i32(10)]);
-    assert_trap(&mut s, i, "call", &[i32(1), i32(0)], TrapCode::IndirectCallTypeMismatch);
-    assert_trap(&mut s, i, "call", &[i32(3), i32(0)], TrapCode::UninitializedElement);
-    assert_trap(&mut s, i, "call", &[i32(4), i32(0)], TrapCode::UndefinedElement);
-    assert_trap(&mut s, i, "call", &[i32(-1), i32(0)], TrapCode::UndefinedElement);
+    assert_trap(
+        &mut s,
+        i,
+        "call",
+        &[i32(1), i32(0)],
+        TrapCode::IndirectCallTypeMismatch,
+    );
+    assert_trap(
+        &mut s,
+        i,
+        "call",
+        &[i32(3), i32(0)],
+        TrapCode::UninitializedElement,
+    );
+    assert_trap(
+        &mut s,
+        i,
+        "call",
+        &[i32(4), i32(0)],
+        TrapCode::UndefinedElement,
+    );
+    assert_trap(
+        &mut s,
+        i,
+        "call",
+        &[i32(-1), i32(0)],
+        TrapCode::UndefinedElement,
+    );
     assert_call(&mut s, i, "call_t2", &[i32(4)], &[i32(8)]);
 }
 
@@ -77,7 +101,13 @@ fn deep_recursion_exhausts_the_call_stack() {
     // Well within the default limits: the value stack grows as needed.
     assert_call(&mut s, i, "down", &[i32(50_000)], &[i32(50_000)]);
     // A million nested calls end in the trap, never in a native stack overflow.
-    assert_trap(&mut s, i, "down", &[i32(1_000_000)], TrapCode::StackOverflow);
+    assert_trap(
+        &mut s,
+        i,
+        "down",
+        &[i32(1_000_000)],
+        TrapCode::StackOverflow,
+    );
     assert_trap(&mut s, i, "forever", &[], TrapCode::StackOverflow);
     // The store is still usable afterwards.
     assert_call(&mut s, i, "down", &[i32(10)], &[i32(10)]);
@@ -231,5 +261,11 @@ fn constant_slots_survive_calls() {
         (memory 1)
     )"#,
     );
-    assert_call(&mut s, i, "run", &[i32(10)], &[i64(10 * (0x1_2345_6789 + 5) + 2)]);
+    assert_call(
+        &mut s,
+        i,
+        "run",
+        &[i32(10)],
+        &[i64(10 * (0x1_2345_6789 + 5) + 2)],
+    );
 }

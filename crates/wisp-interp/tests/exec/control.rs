@@ -102,7 +102,13 @@ fn select_forms() {
     assert_call(&mut s, i, "max", &[i32(-3), i32(4)], &[i32(4)]);
     assert_call(&mut s, i, "max_into_local", &[i32(-3), i32(4)], &[i32(4)]);
     assert_call(&mut s, i, "const_cond", &[i32(10), i32(20)], &[i32(32)]);
-    assert_call(&mut s, i, "typed", &[Val::from(1.5), Val::from(2.5), i32(0)], &[Val::from(2.5)]);
+    assert_call(
+        &mut s,
+        i,
+        "typed",
+        &[Val::from(1.5), Val::from(2.5), i32(0)],
+        &[Val::from(2.5)],
+    );
 }
 
 #[test]
@@ -111,8 +117,18 @@ fn fused_compare_branches() {
     // (fused and negated), against a slot and against an immediate.
     let mut wat = String::from("(module\n");
     for (ty, ops) in [
-        ("i32", ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"]),
-        ("i64", ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"]),
+        (
+            "i32",
+            [
+                "eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u",
+            ],
+        ),
+        (
+            "i64",
+            [
+                "eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u",
+            ],
+        ),
     ] {
         for op in ops {
             wat.push_str(&format!(
@@ -130,7 +146,9 @@ fn fused_compare_branches() {
     wat.push(')');
     let (mut s, i) = instantiate(&wat);
     let samples: [i64; 5] = [-6, -5, 0, 7, i64::MIN];
-    for op in ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"] {
+    for op in [
+        "eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u",
+    ] {
         let eval = |a: i64, b: i64| -> bool {
             let (ua, ub) = (a as u64, b as u64);
             match op {
@@ -149,7 +167,13 @@ fn fused_compare_branches() {
         for a in samples {
             for b in samples {
                 let expect = i32(eval(a, b) as i32);
-                assert_call(&mut s, i, &format!("i64_{op}"), &[i64(a), i64(b)], &[expect]);
+                assert_call(
+                    &mut s,
+                    i,
+                    &format!("i64_{op}"),
+                    &[i64(a), i64(b)],
+                    &[expect],
+                );
                 let (a32, b32) = (a as i32, b as i32);
                 let expect32 = i32(eval(a32 as i64, b32 as i64) as i32);
                 let expect32 = if op.ends_with("_u") {
@@ -157,7 +181,13 @@ fn fused_compare_branches() {
                 } else {
                     expect32
                 };
-                assert_call(&mut s, i, &format!("i32_{op}"), &[i32(a32), i32(b32)], &[expect32]);
+                assert_call(
+                    &mut s,
+                    i,
+                    &format!("i32_{op}"),
+                    &[i32(a32), i32(b32)],
+                    &[expect32],
+                );
             }
             let expect = i32(eval(a, -5) as i32);
             assert_call(&mut s, i, &format!("i64_{op}_imm"), &[i64(a)], &[expect]);
@@ -167,7 +197,13 @@ fn fused_compare_branches() {
             } else {
                 eval(a32 as i64, -5)
             };
-            assert_call(&mut s, i, &format!("i32_{op}_imm"), &[i32(a32)], &[i32(expect32 as i32)]);
+            assert_call(
+                &mut s,
+                i,
+                &format!("i32_{op}_imm"),
+                &[i32(a32)],
+                &[i32(expect32 as i32)],
+            );
         }
     }
 }
@@ -244,7 +280,15 @@ fn br_table_dispatch() {
             (local.get 1))
     )"#,
     );
-    for (arg, expected) in [(0, 10), (1, 20), (2, 30), (3, 10), (4, 40), (5, 40), (-1, 40)] {
+    for (arg, expected) in [
+        (0, 10),
+        (1, 20),
+        (2, 30),
+        (3, 10),
+        (4, 40),
+        (5, 40),
+        (-1, 40),
+    ] {
         assert_call(&mut s, i, "switch", &[i32(arg)], &[i32(expected)]);
     }
     assert_call(&mut s, i, "carry", &[i32(0)], &[i32(1000)]);

@@ -4,8 +4,8 @@
 //! same exported globals and memory behind. `WISP_DIFF_SEEDS=N` runs more
 //! modules (default 500).
 
-use arbitrary::Unstructured;
 use super::*;
+use arbitrary::Unstructured;
 use wisp_interp::{Extern, Func, Global, Memory};
 
 /// A deterministic byte stream for wasm-smith (xorshift64*).
@@ -62,11 +62,19 @@ enum Outcome {
 }
 
 fn f32_str(bits: u32) -> String {
-    if f32::from_bits(bits).is_nan() { "f32:nan".into() } else { format!("f32:{bits:#x}") }
+    if f32::from_bits(bits).is_nan() {
+        "f32:nan".into()
+    } else {
+        format!("f32:{bits:#x}")
+    }
 }
 
 fn f64_str(bits: u64) -> String {
-    if f64::from_bits(bits).is_nan() { "f64:nan".into() } else { format!("f64:{bits:#x}") }
+    if f64::from_bits(bits).is_nan() {
+        "f64:nan".into()
+    } else {
+        format!("f64:{bits:#x}")
+    }
 }
 
 fn wisp_val(v: &Val) -> String {
@@ -148,13 +156,17 @@ fn check_module(seed: u64) -> usize {
     let wasmi_engine = wasmi::Engine::default();
     let wasmi_module = wasmi::Module::new(&wasmi_engine, &wasm[..]).expect("wasmi compiles");
     let mut wasmi_store = wasmi::Store::new(&wasmi_engine, ());
-    let wasmi_instance =
-        wasmi::Linker::<()>::new(&wasmi_engine).instantiate_and_start(&mut wasmi_store, &wasmi_module);
+    let wasmi_instance = wasmi::Linker::<()>::new(&wasmi_engine)
+        .instantiate_and_start(&mut wasmi_store, &wasmi_module);
 
     let (wisp_instance, wasmi_instance) = match (wisp_instance, wasmi_instance) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(_), Err(_)) => return 0,
-        (a, b) => panic!("seed {seed}: instantiation differs: wisp {:?} / wasmi {:?}", a.err(), b.err()),
+        (a, b) => panic!(
+            "seed {seed}: instantiation differs: wisp {:?} / wasmi {:?}",
+            a.err(),
+            b.err()
+        ),
     };
 
     let exports: Vec<(String, Extern)> = wisp_instance
@@ -195,7 +207,9 @@ fn check_module(seed: u64) -> usize {
             Ok(()) => Outcome::Values(results.iter().map(wisp_val).collect()),
             Err(e) => Outcome::Trap(wisp_trap(&e)),
         };
-        let wasmi_func = wasmi_instance.get_func(&wasmi_store, name).expect("same exports");
+        let wasmi_func = wasmi_instance
+            .get_func(&wasmi_store, name)
+            .expect("same exports");
         let mut wasmi_results: Vec<wasmi::Val> = wasmi_func
             .ty(&wasmi_store)
             .results()
@@ -220,15 +234,27 @@ fn check_module(seed: u64) -> usize {
             Extern::Global(g) => {
                 let g: Global = *g;
                 let ours = wisp_val(&g.get(&store));
-                let theirs = wasmi_instance.get_global(&wasmi_store, name).expect("global");
-                assert_eq!(ours, wasmi_val(&theirs.get(&wasmi_store)), "seed {seed}: global {name}");
+                let theirs = wasmi_instance
+                    .get_global(&wasmi_store, name)
+                    .expect("global");
+                assert_eq!(
+                    ours,
+                    wasmi_val(&theirs.get(&wasmi_store)),
+                    "seed {seed}: global {name}"
+                );
             }
             Extern::Memory(m) => {
                 let m: Memory = *m;
-                let theirs = wasmi_instance.get_memory(&wasmi_store, name).expect("memory");
+                let theirs = wasmi_instance
+                    .get_memory(&wasmi_store, name)
+                    .expect("memory");
                 let theirs = theirs.data(&wasmi_store);
                 let mut ours = vec![0u8; theirs.len()];
-                assert_eq!(m.size(&store) * 65536, theirs.len() as u64, "seed {seed}: memory {name} size");
+                assert_eq!(
+                    m.size(&store) * 65536,
+                    theirs.len() as u64,
+                    "seed {seed}: memory {name} size"
+                );
                 m.read(&store, 0, &mut ours).expect("read memory");
                 assert!(ours == theirs, "seed {seed}: memory {name} contents differ");
             }
@@ -240,11 +266,17 @@ fn check_module(seed: u64) -> usize {
 
 #[test]
 fn random_modules_agree_with_wasmi() {
-    let seeds = std::env::var("WISP_DIFF_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(500u64);
+    let seeds = std::env::var("WISP_DIFF_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(500u64);
     let mut calls = 0;
     for seed in 0..seeds {
         calls += check_module(seed);
     }
     // Most modules have several exported functions.
-    assert!(calls > 2 * seeds as usize, "too few calls compared: {calls}");
+    assert!(
+        calls > 2 * seeds as usize,
+        "too few calls compared: {calls}"
+    );
 }

@@ -45,7 +45,10 @@ fn an_infinite_loop_runs_out_of_fuel() {
     assert!(s.get_fuel().unwrap() < 10);
     // A plain call reports running out of fuel as an error.
     s.set_fuel(1_000).unwrap();
-    assert!(matches!(call(&mut s, i, "spin", &[]), Err(Error::OutOfFuel { .. })));
+    assert!(matches!(
+        call(&mut s, i, "spin", &[]),
+        Err(Error::OutOfFuel { .. })
+    ));
 }
 
 #[test]

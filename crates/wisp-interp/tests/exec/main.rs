@@ -29,7 +29,12 @@ pub fn instantiate(wat: &str) -> (Store<()>, Instance) {
 }
 
 /// Calls export `name` and returns its results.
-pub fn call(store: &mut Store<()>, instance: Instance, name: &str, args: &[Val]) -> Result<Vec<Val>, Error> {
+pub fn call(
+    store: &mut Store<()>,
+    instance: Instance,
+    name: &str,
+    args: &[Val],
+) -> Result<Vec<Val>, Error> {
     let func = instance.get_func(store, name).expect("exported function");
     let mut results = vec![Val::I32(0); func.ty(store).results().len()];
     func.call(store, args, &mut results)?;
@@ -38,7 +43,13 @@ pub fn call(store: &mut Store<()>, instance: Instance, name: &str, args: &[Val])
 
 /// Calls export `name` and expects it to return `expected`.
 #[track_caller]
-pub fn assert_call(store: &mut Store<()>, instance: Instance, name: &str, args: &[Val], expected: &[Val]) {
+pub fn assert_call(
+    store: &mut Store<()>,
+    instance: Instance,
+    name: &str,
+    args: &[Val],
+    expected: &[Val],
+) {
     match call(store, instance, name, args) {
         Ok(results) => assert_eq!(results, expected, "{name}({args:?})"),
         Err(e) => panic!("{name}({args:?}) failed: {e}"),
@@ -47,7 +58,13 @@ pub fn assert_call(store: &mut Store<()>, instance: Instance, name: &str, args: 
 
 /// Calls export `name` and expects it to trap with `code`.
 #[track_caller]
-pub fn assert_trap(store: &mut Store<()>, instance: Instance, name: &str, args: &[Val], code: TrapCode) {
+pub fn assert_trap(
+    store: &mut Store<()>,
+    instance: Instance,
+    name: &str,
+    args: &[Val],
+    code: TrapCode,
+) {
     match call(store, instance, name, args) {
         Err(Error::Trap(trap)) => assert_eq!(trap.code(), Some(code), "{name}({args:?}): {trap}"),
         other => panic!("{name}({args:?}): expected trap {code}, got {other:?}"),

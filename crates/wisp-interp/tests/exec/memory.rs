@@ -34,8 +34,20 @@ fn loads_and_stores_of_every_width() {
     let expected = (-1i64) + 0x80 + (-2i64) + 0x8081_7f7e_u32 as i32 as i64;
     assert_call(&mut s, i, "store_load", &[i32(0), i64(v)], &[i64(expected)]);
     assert_call(&mut s, i, "i32_ext", &[i32(100)], &[i32(-128 - 128)]);
-    assert_call(&mut s, i, "narrow_stores", &[], &[i64(0x9abc_def0_5678_ff34_u64 as i64)]);
-    assert_call(&mut s, i, "floats", &[Val::from(1.5f32), Val::from(2.25f64)], &[Val::from(3.75f64)]);
+    assert_call(
+        &mut s,
+        i,
+        "narrow_stores",
+        &[],
+        &[i64(0x9abc_def0_5678_ff34_u64 as i64)],
+    );
+    assert_call(
+        &mut s,
+        i,
+        "floats",
+        &[Val::from(1.5f32), Val::from(2.25f64)],
+        &[Val::from(3.75f64)],
+    );
 }
 
 #[test]
@@ -64,17 +76,47 @@ fn address_arithmetic_wraps_but_offsets_do_not() {
     )"#,
     );
     assert_call(&mut s, i, "load_add", &[i32(-4)], &[i32(42)]);
-    assert_trap(&mut s, i, "load_offset", &[i32(-4)], TrapCode::MemoryOutOfBounds);
+    assert_trap(
+        &mut s,
+        i,
+        "load_offset",
+        &[i32(-4)],
+        TrapCode::MemoryOutOfBounds,
+    );
     assert_call(&mut s, i, "store_add", &[i32(-4)], &[]);
     assert_call(&mut s, i, "load_add", &[i32(-4)], &[i32(9)]);
     assert_call(&mut s, i, "store_add_reg", &[i32(-4), i32(77)], &[]);
     assert_call(&mut s, i, "load_add", &[i32(-4)], &[i32(77)]);
     assert_call(&mut s, i, "indexed", &[i32(0x4000_0000)], &[i32(77)]);
-    assert_call(&mut s, i, "indexed64", &[i32(0x2000_0000), i32(0)], &[i64(77)]);
-    assert_trap(&mut s, i, "indexed", &[i32(0x4000)], TrapCode::MemoryOutOfBounds);
+    assert_call(
+        &mut s,
+        i,
+        "indexed64",
+        &[i32(0x2000_0000), i32(0)],
+        &[i64(77)],
+    );
+    assert_trap(
+        &mut s,
+        i,
+        "indexed",
+        &[i32(0x4000)],
+        TrapCode::MemoryOutOfBounds,
+    );
     assert_call(&mut s, i, "last_byte", &[i32(65535)], &[i32(0)]);
-    assert_trap(&mut s, i, "last_byte", &[i32(65536)], TrapCode::MemoryOutOfBounds);
-    assert_trap(&mut s, i, "load_add", &[i32(65533)], TrapCode::MemoryOutOfBounds);
+    assert_trap(
+        &mut s,
+        i,
+        "last_byte",
+        &[i32(65536)],
+        TrapCode::MemoryOutOfBounds,
+    );
+    assert_trap(
+        &mut s,
+        i,
+        "load_add",
+        &[i32(65533)],
+        TrapCode::MemoryOutOfBounds,
+    );
 }
 
 #[test]
@@ -100,7 +142,13 @@ fn memory_size_grow_and_bulk() {
     assert_call(&mut s, i, "grow", &[i32(5)], &[i32(-1)]);
     assert_call(&mut s, i, "size", &[], &[i32(2)]);
     // "AAell" then copy "AAel" to 104: A A e l A A e l
-    assert_call(&mut s, i, "bulk", &[], &[i64(i64::from_le_bytes(*b"AAelAAel"))]);
+    assert_call(
+        &mut s,
+        i,
+        "bulk",
+        &[],
+        &[i64(i64::from_le_bytes(*b"AAelAAel"))],
+    );
     assert_trap(&mut s, i, "init_oob", &[], TrapCode::MemoryOutOfBounds);
     assert_call(&mut s, i, "drop", &[], &[]);
     assert_trap(&mut s, i, "bulk", &[], TrapCode::MemoryOutOfBounds);
@@ -142,5 +190,11 @@ fn table_instructions() {
     assert_trap(&mut s, i, "is_null", &[i32(5)], TrapCode::TableOutOfBounds);
     assert_trap(&mut s, i, "set_null", &[i32(5)], TrapCode::TableOutOfBounds);
     assert_call(&mut s, i, "drop", &[], &[]);
-    assert_trap(&mut s, i, "init_call", &[i32(0)], TrapCode::TableOutOfBounds);
+    assert_trap(
+        &mut s,
+        i,
+        "init_call",
+        &[i32(0)],
+        TrapCode::TableOutOfBounds,
+    );
 }
