@@ -28,7 +28,11 @@ fn check_params(s: &StoreInner, func: Func, params: &[Val]) -> Result<(), Error>
 }
 
 /// Starts a call of `func` and runs it until it completes or suspends.
-pub(crate) fn start<T>(store: &mut Store<T>, func: Func, params: &[Val]) -> Result<CallOutcome, Error> {
+pub(crate) fn start<T>(
+    store: &mut Store<T>,
+    func: Func,
+    params: &[Val],
+) -> Result<CallOutcome, Error> {
     check_params(&store.inner, func, params)?;
     match store.inner.funcs[func.addr() as usize].kind {
         FuncKind::Host { .. } => {
@@ -69,7 +73,11 @@ pub(crate) fn resume<T>(
     if let SuspendReason::Host { func: host, .. } = reason {
         let ty = store.inner.func_type(host.addr());
         if ty.results().len() != host_results.len()
-            || ty.results().iter().zip(host_results).any(|(t, v)| *t != v.ty())
+            || ty
+                .results()
+                .iter()
+                .zip(host_results)
+                .any(|(t, v)| *t != v.ty())
         {
             return Err(Error::Api(alloc::format!(
                 "resumed with results that do not match host function type {ty}"
@@ -177,7 +185,12 @@ fn call_host<T>(
     let host = Arc::clone(&store.host_funcs[host_index as usize]);
     host(Caller { store, instance }, args, results)?;
     let ty = store.inner.func_type(func);
-    if ty.results().iter().zip(results.iter()).any(|(t, v)| *t != v.ty()) {
+    if ty
+        .results()
+        .iter()
+        .zip(results.iter())
+        .any(|(t, v)| *t != v.ty())
+    {
         return Err(HostError::Trap(Trap::host(alloc::format!(
             "host function returned values that do not match its type {ty}"
         ))));

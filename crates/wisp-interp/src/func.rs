@@ -363,7 +363,10 @@ mod typed_tests {
 
     #[test]
     fn tuple_types_round_trip() {
-        assert_eq!(<(i32, f64) as WasmParams>::types(), alloc::vec![ValType::I32, ValType::F64]);
+        assert_eq!(
+            <(i32, f64) as WasmParams>::types(),
+            alloc::vec![ValType::I32, ValType::F64]
+        );
         let vals = (7i32, 1.5f64).into_vals();
         assert_eq!(<(i32, f64)>::from_vals(&vals), Some((7, 1.5)));
         assert_eq!(<(i32, f64)>::from_vals(&vals[..1]), None);

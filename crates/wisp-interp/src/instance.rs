@@ -4,9 +4,9 @@ use wisp_core::ExternKind;
 
 use crate::error::Error;
 use crate::func::Func;
-use crate::module::Module;
 use crate::global::Global;
 use crate::memory::Memory;
+use crate::module::Module;
 use crate::store::Store;
 use crate::table::Table;
 
@@ -93,7 +93,10 @@ impl Instance {
 
     /// The export called `name`.
     pub fn get_export<T>(&self, store: &Store<T>, name: &str) -> Option<Extern> {
-        store.inner.instances[self.0 as usize].exports.get(name).copied()
+        store.inner.instances[self.0 as usize]
+            .exports
+            .get(name)
+            .copied()
     }
 
     pub fn get_func<T>(&self, store: &Store<T>, name: &str) -> Option<Func> {
@@ -113,7 +116,10 @@ impl Instance {
     }
 
     /// All exports, sorted by name.
-    pub fn exports<'s, T>(&self, store: &'s Store<T>) -> impl Iterator<Item = (&'s str, Extern)> + 's {
+    pub fn exports<'s, T>(
+        &self,
+        store: &'s Store<T>,
+    ) -> impl Iterator<Item = (&'s str, Extern)> + 's {
         store.inner.instances[self.0 as usize]
             .exports
             .iter()

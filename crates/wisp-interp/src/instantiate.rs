@@ -148,7 +148,8 @@ pub(crate) fn instantiate<T>(
     let instance = Instance(inst_index);
     initialize_segments(s, inner, inst_index)?;
     if let Some(start) = decoded.start {
-        let func = crate::Func::from_addr(s.instances[inst_index as usize].funcs[start.func as usize]);
+        let func =
+            crate::Func::from_addr(s.instances[inst_index as usize].funcs[start.func as usize]);
         func.call(store, &[], &mut [])?;
     }
     Ok(instance)
@@ -220,7 +221,10 @@ pub(crate) fn eval_const(expr: &ConstExpr, s: &StoreInner, globals: &[u32], func
             ConstOp::RefFunc(f) => funcs[f as usize] as u64 + 1,
             ConstOp::GlobalGet(g) => s.globals[globals[g as usize] as usize].value,
             ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
-                let (b, a) = (stack.pop().unwrap_or(0) as u32, stack.pop().unwrap_or(0) as u32);
+                let (b, a) = (
+                    stack.pop().unwrap_or(0) as u32,
+                    stack.pop().unwrap_or(0) as u32,
+                );
                 let r = match op {
                     ConstOp::I32Add => a.wrapping_add(b),
                     ConstOp::I32Sub => a.wrapping_sub(b),

@@ -44,11 +44,11 @@ pub use func::{
     CallOutcome, Caller, Func, HostError, ResumableCall, SuspendReason, TypedFunc, WasmParams,
     WasmResults, WasmTy,
 };
+pub use global::Global;
 pub use instance::{Extern, Instance};
 pub use linker::Linker;
-pub use module::{ExportType, ExternType, ImportType, Module};
-pub use global::Global;
 pub use memory::Memory;
+pub use module::{ExportType, ExternType, ImportType, Module};
 pub use store::Store;
 pub use table::Table;
 pub use value::{ExternRef, Val};

@@ -60,7 +60,12 @@ impl<T> Linker<T> {
         self.insert(module, name, Definition::Extern(item.into()))
     }
 
-    fn insert(&mut self, module: &str, name: &str, def: Definition<T>) -> Result<&mut Self, LinkError> {
+    fn insert(
+        &mut self,
+        module: &str,
+        name: &str,
+        def: Definition<T>,
+    ) -> Result<&mut Self, LinkError> {
         let key = (String::from(module), String::from(name));
         if !self.allow_shadowing && self.defs.contains_key(&key) {
             return Err(LinkError::Duplicate {
@@ -115,12 +120,12 @@ impl<T> Linker<T> {
     pub fn instantiate(&self, store: &mut Store<T>, module: &Module) -> Result<Instance, Error> {
         let mut imports = alloc::vec::Vec::with_capacity(module.inner.decoded.imports.len());
         for import in &module.inner.decoded.imports {
-            let value = self.get(store, &import.module, &import.name).ok_or_else(|| {
-                LinkError::UnknownImport {
+            let value = self
+                .get(store, &import.module, &import.name)
+                .ok_or_else(|| LinkError::UnknownImport {
                     module: import.module.clone(),
                     name: import.name.clone(),
-                }
-            })?;
+                })?;
             imports.push(value);
         }
         Instance::new(store, module, &imports)
