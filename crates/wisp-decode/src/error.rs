@@ -84,6 +84,8 @@ fn spec_message(msg: &str, ctx: ReadContext, bytes: &[u8], offset: usize) -> Str
         ("section size mismatch", "section size mismatch"),
         ("trailing bytes at end of section", "section size mismatch"),
         ("section too large", "section size mismatch"),
+        // Trailing bytes in a single-item section (start, data count).
+        ("unexpected content in the ", "section size mismatch"),
         ("malformed memop", "malformed memop flags"),
         (
             "invalid flags byte in element segment",

@@ -15,8 +15,9 @@ pub enum Error {
     /// The binary is malformed.
     #[error("malformed module: {0}")]
     Decode(#[from] DecodeError),
-    /// The module is invalid.
-    #[error("invalid module: {0}")]
+    /// The module is invalid, or (when [`ValidationError::malformed`] is set)
+    /// malformed in a function body, which is read only while validating.
+    #[error("{kind} module: {0}", kind = if .0.malformed { "malformed" } else { "invalid" })]
     Validate(#[from] ValidationError),
     /// Translation hit an implementation limit of the interpreter.
     #[error("module exceeds an implementation limit: {0}")]

@@ -76,12 +76,7 @@ pub(crate) fn instantiate<T>(
             Some(expr) => eval_const(expr, s, &globals, &funcs),
             None => 0,
         };
-        let len = usize::try_from(table.ty.min).map_err(|_| table_too_large(table.ty.min))?;
-        let mut elements = Vec::new();
-        elements
-            .try_reserve_exact(len)
-            .map_err(|_| table_too_large(table.ty.min))?;
-        elements.resize(len, init);
+        let elements = crate::table::new_elements(table.ty.min, init)?;
         s.tables.push(TableEntity {
             ty: table.ty,
             elements,
@@ -153,11 +148,6 @@ pub(crate) fn instantiate<T>(
         func.call(store, &[], &mut [])?;
     }
     Ok(instance)
-}
-
-#[cold]
-fn table_too_large(min: u64) -> Error {
-    Error::Limit(format!("cannot allocate a table of {min} elements"))
 }
 
 /// Copies active element and data segments into their table or memory and

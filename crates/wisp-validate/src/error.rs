@@ -42,11 +42,13 @@ impl ValidationError {
     }
 
     /// Wraps an error of wasmparser's operator reader: those are always
-    /// binary-format problems (truncated code, bad opcodes, bad LEB128s).
+    /// binary-format problems (truncated code, bad opcodes, bad LEB128s),
+    /// worded as the decoder words them (the spec's wording, e.g. "integer
+    /// representation too long" rather than wasmparser's "invalid var_i32: ...").
     #[cold]
     pub(crate) fn from_reader(err: &wisp_decode::wasmparser::BinaryReaderError) -> Self {
-        let offset = usize::try_from(err.offset()).unwrap_or(usize::MAX);
-        Self::malformed(String::from(err.message()), offset)
+        let e = wisp_decode::DecodeError::from_reader(err, wisp_decode::ReadContext::Code, &[]);
+        Self::malformed(e.message, e.offset)
     }
 }
 
