@@ -266,9 +266,10 @@ pub struct Names {
 }
 
 impl Module {
-    /// The instruction bytes of a defined function's body.
+    /// The instruction bytes of a defined function's body (empty if `body`
+    /// does not belong to this module).
     pub fn code(&self, body: &FuncBody) -> &[u8] {
-        &self.bytes[body.code.clone()]
+        self.bytes.get(body.code.clone()).unwrap_or(&[])
     }
 
     /// A reader over the instructions of a defined function's body, configured
@@ -287,50 +288,56 @@ impl Module {
         ))
     }
 
-    /// The bytes of a data segment.
+    /// The bytes of a data segment (empty if `seg` does not belong to this
+    /// module).
     pub fn data_bytes(&self, seg: &DataSegment) -> &[u8] {
-        &self.bytes[seg.data.clone()]
+        self.bytes.get(seg.data.clone()).unwrap_or(&[])
     }
 
     /// The type index of function `func` in the function index space.
     pub fn func_type_index(&self, func: u32) -> Option<u32> {
-        if func < self.num_imported.funcs {
-            self.imports
+        match func.checked_sub(self.num_imported.funcs) {
+            None => self
+                .imports
                 .iter()
                 .filter_map(|i| match i.desc {
                     ImportDesc::Func(t) => Some(t),
                     _ => None,
                 })
-                .nth(func as usize)
-        } else {
-            self.functions
-                .get((func - self.num_imported.funcs) as usize)
-                .copied()
+                .nth(func as usize),
+            Some(defined) => self.functions.get(defined as usize).copied(),
         }
     }
 
     /// Total number of functions (imported and defined).
     pub fn num_funcs(&self) -> u32 {
-        self.num_imported.funcs + self.functions.len() as u32
+        total(self.num_imported.funcs, self.functions.len())
     }
 
     /// Total number of tables (imported and defined).
     pub fn num_tables(&self) -> u32 {
-        self.num_imported.tables + self.tables.len() as u32
+        total(self.num_imported.tables, self.tables.len())
     }
 
     /// Total number of memories (imported and defined).
     pub fn num_memories(&self) -> u32 {
-        self.num_imported.memories + self.memories.len() as u32
+        total(self.num_imported.memories, self.memories.len())
     }
 
     /// Total number of globals (imported and defined).
     pub fn num_globals(&self) -> u32 {
-        self.num_imported.globals + self.globals.len() as u32
+        total(self.num_imported.globals, self.globals.len())
     }
 
     /// The name of function `func` from the `name` section, if any.
     pub fn func_name(&self, func: u32) -> Option<&str> {
         self.names.functions.get(&func).map(String::as_str)
     }
+}
+
+/// The size of an index space: `imported` plus `defined` entities. The
+/// decoder bounds both by `wisp_core::limits` (far below `u32::MAX`); a
+/// hand-built module past that saturates instead of overflowing.
+fn total(imported: u32, defined: usize) -> u32 {
+    imported.saturating_add(u32::try_from(defined).unwrap_or(u32::MAX))
 }

@@ -142,7 +142,8 @@ impl ModuleContext {
         }
         let word = (func / 64) as usize;
         if self.declared.len() <= word {
-            self.declared.resize(word + 1, 0);
+            // `word < funcs.len()`, so this cannot saturate.
+            self.declared.resize(word.saturating_add(1), 0);
         }
         if let Some(w) = self.declared.get_mut(word) {
             *w |= 1 << (func % 64);

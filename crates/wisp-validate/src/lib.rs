@@ -19,6 +19,23 @@
 //! messages begin with the wording of the spec tests' `assert_invalid`.
 #![no_std]
 #![forbid(unsafe_code)]
+// The crate reads untrusted bytes: nothing outside tests may panic on them.
+// Clippy enforces it (no unwrap/expect/panic, no indexing or slicing that can
+// be out of range, no arithmetic that can overflow); see the hostile-input
+// suite in `wisp-interp/tests/hostile` for the inputs this guards against.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 extern crate alloc;
 #[cfg(feature = "std")]

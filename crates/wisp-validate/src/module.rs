@@ -76,7 +76,8 @@ fn check_imports(ctx: &mut ModuleContext, module: &Module) -> Result<()> {
             ImportDesc::Func(type_index) => {
                 check_type_index(ctx, *type_index, offset)?;
                 ctx.funcs.push(*type_index);
-                ctx.num_imported_funcs += 1;
+                // At most `MAX_IMPORTS`: the decoder checked.
+                ctx.num_imported_funcs = ctx.num_imported_funcs.saturating_add(1);
             }
             ImportDesc::Table(ty) => {
                 check_table_type(&ctx.features, ty, offset)?;
@@ -97,7 +98,7 @@ fn check_imports(ctx: &mut ModuleContext, module: &Module) -> Result<()> {
                     )?;
                 }
                 ctx.globals.push(*ty);
-                ctx.num_imported_globals += 1;
+                ctx.num_imported_globals = ctx.num_imported_globals.saturating_add(1);
             }
             ImportDesc::Tag(_) => {
                 return Err(ValidationError::new(

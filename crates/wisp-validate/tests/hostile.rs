@@ -1,6 +1,7 @@
 //! Hostile inputs: deep nesting, huge `br_table`s and tall operand stacks
 //! must validate without native recursion and quickly; corrupted bodies must
-//! produce errors, never panics.
+//! produce errors, never panics; malformed immediates inside bodies are
+//! reported with the spec's wording.
 
 mod common;
 
@@ -170,4 +171,44 @@ fn every_single_byte_corruption_of_a_body_is_handled() {
     }
     // Most corruptions are caught; some (other constants, other indices) stay valid.
     assert!(outcomes[0] > 1000 && outcomes[1] > 10, "{outcomes:?}");
+}
+
+#[test]
+fn malformed_immediates_in_a_body_use_the_spec_wording() {
+    // Bodies are read while validating, so their binary-format errors come
+    // from the validator, flagged `malformed` and worded as the decoder
+    // words them (not wasmparser's "invalid var_i32: ...").
+    let cases: [(&[u8], &str); 5] = [
+        // i32.const 0 in six bytes.
+        (
+            b"\x41\x80\x80\x80\x80\x80\x00\x1a\x0b",
+            "integer representation too long",
+        ),
+        // i32.const with bits set beyond the 32nd.
+        (b"\x41\xff\xff\xff\xff\x4f\x1a\x0b", "integer too large"),
+        // A local index in six bytes.
+        (
+            b"\x20\x80\x80\x80\x80\x80\x00\x1a\x0b",
+            "integer representation too long",
+        ),
+        // An i32.const cut by the end of the body.
+        (b"\x41\x80", "unexpected end of section or function"),
+        // An opcode outside Wasm 2.0 (a GC prefix).
+        (b"\xfb\x00\x0b", "illegal opcode"),
+    ];
+    for (code, message) in cases {
+        let bytes = OneFunc {
+            code,
+            ..OneFunc::default()
+        }
+        .build();
+        let err = timed("malformed body", || {
+            validate_bytes(&bytes, &Features::WASM2).unwrap_err()
+        });
+        assert!(err.malformed, "{code:02x?}: {err}");
+        assert!(
+            err.message.starts_with(message),
+            "{code:02x?}: expected {message:?}, got {err}"
+        );
+    }
 }

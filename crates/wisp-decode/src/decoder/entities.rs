@@ -54,23 +54,20 @@ pub(super) fn import_section(
         let counts = &mut m.num_imported;
         let desc = match r.read_u8().map_err(rerr)? {
             0x00 => {
-                check_limit(1, counts.funcs, MAX_FUNCTIONS, "functions", offset)?;
-                counts.funcs += 1;
+                counts.funcs = check_limit(1, counts.funcs, MAX_FUNCTIONS, "functions", offset)?;
                 ImportDesc::Func(r.read_var_u32().map_err(rerr)?)
             }
             0x01 => {
-                check_limit(1, counts.tables, MAX_TABLES, "tables", offset)?;
-                counts.tables += 1;
+                counts.tables = check_limit(1, counts.tables, MAX_TABLES, "tables", offset)?;
                 ImportDesc::Table(read_table_type(cx, &mut r, ctx)?)
             }
             0x02 => {
-                check_limit(1, counts.memories, MAX_MEMORIES, "memories", offset)?;
-                counts.memories += 1;
+                counts.memories =
+                    check_limit(1, counts.memories, MAX_MEMORIES, "memories", offset)?;
                 ImportDesc::Memory(read_memory_type(cx, &mut r, ctx)?)
             }
             0x03 => {
-                check_limit(1, counts.globals, MAX_GLOBALS, "globals", offset)?;
-                counts.globals += 1;
+                counts.globals = check_limit(1, counts.globals, MAX_GLOBALS, "globals", offset)?;
                 let ty: wp::GlobalType = r.read().map_err(rerr)?;
                 ImportDesc::Global(global_type(&ty, kind_pos.saturating_add(1))?)
             }

@@ -296,16 +296,17 @@ pub(crate) fn capacity(count: u32, remaining_bytes: usize) -> usize {
         .min(remaining_bytes)
 }
 
-/// Checks that `existing + count` entities stay within an implementation limit.
+/// Checks that `existing + count` entities stay within an implementation
+/// limit; returns that total.
 pub(crate) fn check_limit(
     count: u32,
     existing: u32,
     max: u32,
     what: &str,
     offset: usize,
-) -> Result<(), DecodeError> {
+) -> Result<u32, DecodeError> {
     match existing.checked_add(count) {
-        Some(total) if total <= max => Ok(()),
+        Some(total) if total <= max => Ok(total),
         _ => Err(DecodeError::new(
             alloc::format!("too many {what}: the limit is {max}"),
             offset,

@@ -189,7 +189,7 @@ fn later_bodies_malformed(
     module
         .bodies
         .iter()
-        .skip(defined_index as usize + 1)
+        .skip((defined_index as usize).saturating_add(1))
         .find_map(|body| {
             let bytes = module.bytes.get(body.code.clone())?;
             let reader = BinaryReader::new_features(bytes, body.code.start as u64, features);
@@ -241,7 +241,7 @@ impl<'c> FuncValidator<'c> {
         let mut total = ty.params().len() as u64;
         for &(count, val_type) in body.locals.iter() {
             features::require_val_type(&ctx.features, val_type, start)?;
-            total += u64::from(count);
+            total = total.saturating_add(u64::from(count));
         }
         if total > u64::from(MAX_LOCALS) {
             return Err(ValidationError::new("too many locals", start));
@@ -432,8 +432,7 @@ impl<'c> FuncValidator<'c> {
                 }
                 return Err(self.missing(Some(expected)));
             }
-            let index = self.operands.len() - 1 - depth;
-            if let Some(Some(actual)) = self.operands.get(index).copied()
+            if let Some(Some(actual)) = self.operands.iter().rev().nth(depth).copied()
                 && actual != expected
             {
                 return Err(self.mismatch(expected, actual));
