@@ -5,7 +5,7 @@ use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 
-use wisp_core::TrapCode;
+use wisp_core::{TrapCode, ValType};
 
 use crate::error::{Error, FrameInfo, Trap};
 use crate::exec::{self, ExecState, Exit};
@@ -84,7 +84,7 @@ pub(crate) fn resume<T>(
             )));
         }
         match host_slot {
-            Some(slot) => write_raw(&mut state, slot, host_results),
+            Some(slot) => write_raw(&mut state, slot, host_results)?,
             // The embedder called the host function directly: nothing else to run.
             None => return Ok(CallOutcome::Complete(host_results.to_vec())),
         }
@@ -96,10 +96,39 @@ pub(crate) fn resume<T>(
     drive(store, state, func)
 }
 
-fn write_raw(state: &mut ExecState, slot: usize, values: &[Val]) {
-    for (i, v) in values.iter().enumerate() {
-        state.stack[slot + i] = v.to_raw();
+/// Writes a host call's results to `stack[slot..]`, where the executor
+/// reserved room for them (the caller's frame holds the call's results).
+fn write_raw(state: &mut ExecState, slot: usize, values: &[Val]) -> Result<(), Error> {
+    let dst = state
+        .stack
+        .get_mut(slot..)
+        .and_then(|rest| rest.get_mut(..values.len()))
+        .ok_or_else(|| broken("host results outside the value stack"))?;
+    for (d, v) in dst.iter_mut().zip(values) {
+        *d = v.to_raw();
     }
+    Ok(())
+}
+
+/// Reads `types.len()` raw values at `stack[slot..]` as values of `types`.
+fn read_raw(state: &ExecState, slot: usize, types: &[ValType]) -> Result<Vec<Val>, Error> {
+    let raw = state
+        .stack
+        .get(slot..)
+        .and_then(|rest| rest.get(..types.len()))
+        .ok_or_else(|| broken("values outside the value stack"))?;
+    Ok(raw
+        .iter()
+        .zip(types)
+        .map(|(&r, &t)| Val::from_raw(r, t))
+        .collect())
+}
+
+/// A broken invariant between the executor and the driver: reported as an
+/// error rather than a panic.
+#[cold]
+fn broken(what: &str) -> Error {
+    Error::Limit(alloc::format!("internal error: {what}"))
 }
 
 fn default_results(s: &StoreInner, func: u32) -> Vec<Val> {
@@ -116,12 +145,7 @@ fn drive<T>(store: &mut Store<T>, mut state: ExecState, func: Func) -> Result<Ca
         match exec::run(&mut store.inner, &mut state) {
             Ok(Exit::Return) => {
                 let ty = store.inner.func_type(func.addr());
-                let results = ty
-                    .results()
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &t)| Val::from_raw(state.stack[i], t))
-                    .collect();
+                let results = read_raw(&state, 0, ty.results())?;
                 return Ok(CallOutcome::Complete(results));
             }
             Ok(Exit::OutOfFuel { required }) => {
@@ -134,21 +158,16 @@ fn drive<T>(store: &mut Store<T>, mut state: ExecState, func: Func) -> Result<Ca
             }
             Ok(Exit::HostCall { func: host, slot }) => {
                 let caller_instance = state.frames.last().and_then(|f| {
-                    match store.inner.funcs[f.func as usize].kind {
+                    match store.inner.funcs.get(f.func as usize)?.kind {
                         FuncKind::Wasm { instance, .. } => Some(crate::Instance(instance)),
                         FuncKind::Host { .. } => None,
                     }
                 });
                 let ty = store.inner.func_type(host);
-                let args: Vec<Val> = ty
-                    .params()
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &t)| Val::from_raw(state.stack[slot + i], t))
-                    .collect();
+                let args = read_raw(&state, slot, ty.params())?;
                 let mut results = default_results(&store.inner, host);
                 match call_host(store, host, caller_instance, &args, &mut results) {
-                    Ok(()) => write_raw(&mut state, slot, &results),
+                    Ok(()) => write_raw(&mut state, slot, &results)?,
                     Err(HostError::Trap(mut trap)) => {
                         trap.backtrace = backtrace(&store.inner, &state);
                         return Err(Error::Trap(trap));
@@ -179,10 +198,15 @@ fn call_host<T>(
     args: &[Val],
     results: &mut [Val],
 ) -> Result<(), HostError> {
-    let FuncKind::Host { host_index } = store.inner.funcs[func as usize].kind else {
+    let Some(FuncKind::Host { host_index }) = store.inner.funcs.get(func as usize).map(|f| &f.kind)
+    else {
         return Err(HostError::Trap(Trap::host("not a host function")));
     };
-    let host = Arc::clone(&store.host_funcs[host_index as usize]);
+    let Some(host) = store.host_funcs.get(*host_index as usize).map(Arc::clone) else {
+        return Err(HostError::Trap(Trap::host(
+            "host function missing from the store",
+        )));
+    };
     host(Caller { store, instance }, args, results)?;
     let ty = store.inner.func_type(func);
     if ty
@@ -211,14 +235,14 @@ fn backtrace(s: &StoreInner, state: &ExecState) -> Vec<FrameInfo> {
     const MAX_FRAMES: usize = 64;
     let mut frames = vec![];
     for frame in state.frames.iter().rev().take(MAX_FRAMES) {
-        if let FuncKind::Wasm {
+        if let Some(FuncKind::Wasm {
             module,
             defined_index,
             ..
-        } = &s.funcs[frame.func as usize].kind
+        }) = s.funcs.get(frame.func as usize).map(|f| &f.kind)
         {
             let decoded = &module.decoded;
-            let func_index = decoded.num_imported.funcs + defined_index;
+            let func_index = decoded.num_imported.funcs.saturating_add(*defined_index);
             frames.push(FrameInfo {
                 func_index,
                 func_name: decoded.func_name(func_index).map(Into::into),

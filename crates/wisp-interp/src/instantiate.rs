@@ -20,6 +20,13 @@ use crate::store::{
 };
 
 /// Instantiates `module` with `imports` in the module's import order.
+///
+/// # Note
+/// Every index this reads from the module was checked by validation, and
+/// every store address it reads was allocated here; both are still accessed
+/// with checks, and a miss is an internal [`Error::Limit`], never a panic.
+/// A failure before the instance exists removes what was allocated for it,
+/// so no store entity ever names a missing instance.
 pub(crate) fn instantiate<T>(
     store: &mut Store<T>,
     module: &Module,
@@ -35,9 +42,76 @@ pub(crate) fn instantiate<T>(
         )));
     }
     let s = &mut store.inner;
-    let inst_index = s.instances.len() as u32;
+    let mark = Mark::of(s);
+    let entity = match allocate(s, module, imports) {
+        Ok(entity) => entity,
+        Err(e) => {
+            mark.roll_back(s);
+            return Err(e);
+        }
+    };
+    let inst_index = index_of(&s.instances, "instances")?;
+    let start = match decoded.start {
+        Some(start) => Some(space(&entity.funcs, start.func, "function")?),
+        None => None,
+    };
+    s.instances.push(entity);
+    // From here on the instance exists: segment initialisation may write
+    // references to its functions into imported tables, and those stay
+    // (as the spec says) even if a later segment traps.
+    initialize_segments(s, inner, inst_index)?;
+    if let Some(start) = start {
+        crate::Func::from_addr(start).call(store, &[], &mut [])?;
+    }
+    Ok(Instance(inst_index))
+}
+
+/// The lengths of the store's entity vectors before an instantiation, to
+/// remove what it allocated if it fails before the instance exists.
+struct Mark {
+    funcs: usize,
+    tables: usize,
+    memories: usize,
+    globals: usize,
+    elems: usize,
+    datas: usize,
+}
+
+impl Mark {
+    fn of(s: &StoreInner) -> Self {
+        Self {
+            funcs: s.funcs.len(),
+            tables: s.tables.len(),
+            memories: s.memories.len(),
+            globals: s.globals.len(),
+            elems: s.elems.len(),
+            datas: s.datas.len(),
+        }
+    }
+
+    fn roll_back(self, s: &mut StoreInner) {
+        s.funcs.truncate(self.funcs);
+        s.tables.truncate(self.tables);
+        s.memories.truncate(self.memories);
+        s.globals.truncate(self.globals);
+        s.elems.truncate(self.elems);
+        s.datas.truncate(self.datas);
+    }
+}
+
+/// Checks the imports and allocates the instance's functions, globals,
+/// tables, memories and segments; returns the instance, not yet in the store.
+fn allocate(
+    s: &mut StoreInner,
+    module: &Module,
+    imports: &[Extern],
+) -> Result<InstanceEntity, Error> {
+    let inner = &module.inner;
+    let decoded = &inner.decoded;
+    let inst_index = index_of(&s.instances, "instances")?;
     let type_ids: Box<[u32]> = decoded.types.iter().map(|t| s.intern_type(t)).collect();
 
+    // Validated counts, bounded by `wisp_core::limits`.
     let mut funcs = Vec::with_capacity(decoded.num_funcs() as usize);
     let mut tables = Vec::with_capacity(decoded.num_tables() as usize);
     let mut memories = Vec::with_capacity(decoded.num_memories() as usize);
@@ -53,35 +127,34 @@ pub(crate) fn instantiate<T>(
     }
 
     for (defined_index, &type_index) in decoded.functions.iter().enumerate() {
-        s.funcs.push(FuncEntity {
-            type_id: type_ids[type_index as usize],
+        let entity = FuncEntity {
+            type_id: space(&type_ids, type_index, "type")?,
             kind: FuncKind::Wasm {
                 instance: inst_index,
                 module: module.inner.clone(),
-                defined_index: defined_index as u32,
+                defined_index: u32::try_from(defined_index).map_err(|_| broken("function"))?,
             },
-        });
-        funcs.push(s.funcs.len() as u32 - 1);
+        };
+        funcs.push(push(&mut s.funcs, entity, "functions")?);
     }
     for global in &decoded.globals {
-        let value = eval_const(&global.init, s, &globals, &funcs);
-        s.globals.push(GlobalEntity {
+        let value = eval_const(&global.init, s, &globals, &funcs)?;
+        let entity = GlobalEntity {
             ty: global.ty,
             value,
-        });
-        globals.push(s.globals.len() as u32 - 1);
+        };
+        globals.push(push(&mut s.globals, entity, "globals")?);
     }
     for table in &decoded.tables {
         let init = match &table.init {
-            Some(expr) => eval_const(expr, s, &globals, &funcs),
+            Some(expr) => eval_const(expr, s, &globals, &funcs)?,
             None => 0,
         };
-        let elements = crate::table::new_elements(table.ty.min, init)?;
-        s.tables.push(TableEntity {
+        let entity = TableEntity {
             ty: table.ty,
-            elements,
-        });
-        tables.push(s.tables.len() as u32 - 1);
+            elements: crate::table::new_elements(table.ty.min, init)?,
+        };
+        tables.push(push(&mut s.tables, entity, "tables")?);
     }
     for mem in &decoded.memories {
         let memory = wisp_memory::Memory::new(mem.min, mem.max).map_err(|e| {
@@ -90,46 +163,48 @@ pub(crate) fn instantiate<T>(
                 mem.min
             ))
         })?;
-        s.memories.push(memory);
-        memories.push(s.memories.len() as u32 - 1);
+        memories.push(push(&mut s.memories, memory, "memories")?);
     }
     let mut elems = Vec::with_capacity(decoded.elements.len());
     for seg in &decoded.elements {
         let items = match &seg.items {
             ElementItems::Functions(indices) => indices
                 .iter()
-                .map(|&f| funcs[f as usize] as u64 + 1)
-                .collect(),
+                .map(|&f| space(&funcs, f, "function").map(func_ref))
+                .collect::<Result<_, _>>()?,
             ElementItems::Exprs(exprs) => exprs
                 .iter()
                 .map(|e| eval_const(e, s, &globals, &funcs))
-                .collect(),
+                .collect::<Result<_, _>>()?,
         };
-        s.elems.push(ElemEntity { items });
-        elems.push(s.elems.len() as u32 - 1);
+        elems.push(push(
+            &mut s.elems,
+            ElemEntity { items },
+            "element segments",
+        )?);
     }
     let mut datas = Vec::with_capacity(decoded.data.len());
     for seg in &decoded.data {
-        s.datas.push(DataEntity {
+        let entity = DataEntity {
             bytes: decoded.bytes.clone(),
             range: seg.data.clone(),
-        });
-        datas.push(s.datas.len() as u32 - 1);
+        };
+        datas.push(push(&mut s.datas, entity, "data segments")?);
     }
     let mut exports = BTreeMap::new();
     for export in &decoded.exports {
-        let i = export.index as usize;
+        let i = export.index;
         let value = match export.kind {
-            ExternKind::Func => Extern::Func(crate::Func::from_addr(funcs[i])),
-            ExternKind::Table => Extern::Table(crate::Table(tables[i])),
-            ExternKind::Memory => Extern::Memory(crate::Memory(memories[i])),
-            ExternKind::Global => Extern::Global(crate::Global(globals[i])),
+            ExternKind::Func => Extern::Func(crate::Func::from_addr(space(&funcs, i, "function")?)),
+            ExternKind::Table => Extern::Table(crate::Table(space(&tables, i, "table")?)),
+            ExternKind::Memory => Extern::Memory(crate::Memory(space(&memories, i, "memory")?)),
+            ExternKind::Global => Extern::Global(crate::Global(space(&globals, i, "global")?)),
             ExternKind::Tag => continue,
         };
         exports.insert(export.name.clone(), value);
     }
 
-    s.instances.push(InstanceEntity {
+    Ok(InstanceEntity {
         module: module.inner.clone(),
         type_ids,
         funcs: funcs.into_boxed_slice(),
@@ -139,55 +214,111 @@ pub(crate) fn instantiate<T>(
         elems: elems.into_boxed_slice(),
         datas: datas.into_boxed_slice(),
         exports,
-    });
-    let instance = Instance(inst_index);
-    initialize_segments(s, inner, inst_index)?;
-    if let Some(start) = decoded.start {
-        let func =
-            crate::Func::from_addr(s.instances[inst_index as usize].funcs[start.func as usize]);
-        func.call(store, &[], &mut [])?;
-    }
-    Ok(instance)
+    })
+}
+
+/// The store address at `index` of one of an instance's index spaces.
+fn space(addrs: &[u32], index: u32, what: &str) -> Result<u32, Error> {
+    addrs
+        .get(index as usize)
+        .copied()
+        .ok_or_else(|| broken(what))
+}
+
+/// The raw reference to the function at store address `addr` (see `value.rs`).
+fn func_ref(addr: u32) -> u64 {
+    u64::from(addr) + 1
+}
+
+/// The address the next entity pushed to `entities` gets.
+fn index_of<E>(entities: &[E], what: &str) -> Result<u32, Error> {
+    u32::try_from(entities.len()).map_err(|_| store_full(what))
+}
+
+/// Appends `entity` to a store vector and returns its address.
+fn push<E>(entities: &mut Vec<E>, entity: E, what: &str) -> Result<u32, Error> {
+    let addr = index_of(entities, what)?;
+    entities.push(entity);
+    Ok(addr)
+}
+
+#[cold]
+fn store_full(what: &str) -> Error {
+    Error::Limit(format!("the store holds 2^32 {what} already"))
+}
+
+/// A module index out of range, or a constant expression that is not
+/// constant: impossible after validation.
+#[cold]
+fn broken(what: &str) -> Error {
+    Error::Limit(format!(
+        "internal error: a validated module refers to a missing {what}"
+    ))
 }
 
 /// Copies active element and data segments into their table or memory and
 /// drops them (and declared element segments), in module order.
 fn initialize_segments(s: &mut StoreInner, module: &ModuleInner, inst: u32) -> Result<(), Error> {
     let decoded = &module.decoded;
-    for (i, seg) in decoded.elements.iter().enumerate() {
-        let elem_addr = s.instances[inst as usize].elems[i] as usize;
+    let instance = s
+        .instances
+        .get(inst as usize)
+        .ok_or_else(|| broken("instance"))?;
+    // The instance's index spaces, copied out so the store can be written.
+    let (globals, funcs) = (instance.globals.clone(), instance.funcs.clone());
+    let (tables, memories) = (instance.tables.clone(), instance.memories.clone());
+    let (elems, datas) = (instance.elems.clone(), instance.datas.clone());
+    for (seg, &elem_addr) in decoded.elements.iter().zip(elems.iter()) {
         match &seg.mode {
             ElementMode::Passive => continue,
             ElementMode::Declared => {}
             ElementMode::Active { table, offset } => {
-                let instance = &s.instances[inst as usize];
-                let offset = eval_const(offset, s, &instance.globals, &instance.funcs) as u32;
-                let table_addr = instance.tables[*table as usize] as usize;
-                let items = &s.elems[elem_addr].items;
-                let elements = &mut s.tables[table_addr].elements;
+                let offset = eval_const(offset, s, &globals, &funcs)? as u32;
+                let table_addr = space(&tables, *table, "table")?;
+                let StoreInner {
+                    elems: store_elems,
+                    tables: store_tables,
+                    ..
+                } = &mut *s;
+                let items = &store_elems
+                    .get(elem_addr as usize)
+                    .ok_or_else(|| broken("element segment"))?
+                    .items;
+                let elements = &mut store_tables
+                    .get_mut(table_addr as usize)
+                    .ok_or_else(|| broken("table"))?
+                    .elements;
                 let start = offset as usize;
-                let end = start
+                let target = start
                     .checked_add(items.len())
-                    .filter(|&e| e <= elements.len())
+                    .and_then(|end| elements.get_mut(start..end))
                     .ok_or_else(|| trap_in(module, TrapCode::TableOutOfBounds))?;
-                elements[start..end].copy_from_slice(items);
+                target.copy_from_slice(items);
             }
         }
-        s.elems[elem_addr].items = Vec::new();
+        if let Some(e) = s.elems.get_mut(elem_addr as usize) {
+            e.items = Vec::new();
+        }
     }
-    for (i, seg) in decoded.data.iter().enumerate() {
+    for (seg, &data_addr) in decoded.data.iter().zip(datas.iter()) {
         let DataMode::Active { memory, offset } = &seg.mode else {
             continue;
         };
-        let instance = &s.instances[inst as usize];
-        let offset = eval_const(offset, s, &instance.globals, &instance.funcs) as u32;
-        let mem_addr = instance.memories[*memory as usize] as usize;
-        let data_addr = instance.datas[i] as usize;
-        let bytes = s.datas[data_addr].bytes();
-        s.memories[mem_addr]
-            .write(u64::from(offset), bytes)
+        let offset = eval_const(offset, s, &globals, &funcs)? as u32;
+        let mem_addr = space(&memories, *memory, "memory")?;
+        let StoreInner {
+            datas: store_datas,
+            memories: store_memories,
+            ..
+        } = &mut *s;
+        let data = store_datas
+            .get_mut(data_addr as usize)
+            .ok_or_else(|| broken("data segment"))?;
+        store_memories
+            .get_mut(mem_addr as usize)
+            .ok_or_else(|| broken("memory"))?
+            .write(u64::from(offset), data.bytes())
             .map_err(|_| trap_in(module, TrapCode::MemoryOutOfBounds))?;
-        let data = &mut s.datas[data_addr];
         data.range = data.range.start..data.range.start;
     }
     Ok(())
@@ -199,7 +330,12 @@ fn trap_in(_module: &ModuleInner, code: TrapCode) -> Error {
 }
 
 /// Evaluates a validated constant expression to a raw slot value.
-pub(crate) fn eval_const(expr: &ConstExpr, s: &StoreInner, globals: &[u32], funcs: &[u32]) -> u64 {
+pub(crate) fn eval_const(
+    expr: &ConstExpr,
+    s: &StoreInner,
+    globals: &[u32],
+    funcs: &[u32],
+) -> Result<u64, Error> {
     let mut stack: Vec<u64> = Vec::with_capacity(2);
     for op in &expr.ops {
         let value = match *op {
@@ -208,13 +344,16 @@ pub(crate) fn eval_const(expr: &ConstExpr, s: &StoreInner, globals: &[u32], func
             ConstOp::F32Const(bits) => bits as u64,
             ConstOp::F64Const(bits) => bits,
             ConstOp::RefNull(_) => 0,
-            ConstOp::RefFunc(f) => funcs[f as usize] as u64 + 1,
-            ConstOp::GlobalGet(g) => s.globals[globals[g as usize] as usize].value,
+            ConstOp::RefFunc(f) => func_ref(space(funcs, f, "function")?),
+            ConstOp::GlobalGet(g) => {
+                s.globals
+                    .get(space(globals, g, "global")? as usize)
+                    .ok_or_else(|| broken("global"))?
+                    .value
+            }
             ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
-                let (b, a) = (
-                    stack.pop().unwrap_or(0) as u32,
-                    stack.pop().unwrap_or(0) as u32,
-                );
+                let (b, a) = pop2(&mut stack)?;
+                let (a, b) = (a as u32, b as u32);
                 let r = match op {
                     ConstOp::I32Add => a.wrapping_add(b),
                     ConstOp::I32Sub => a.wrapping_sub(b),
@@ -223,19 +362,26 @@ pub(crate) fn eval_const(expr: &ConstExpr, s: &StoreInner, globals: &[u32], func
                 r as u64
             }
             ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
-                let (b, a) = (stack.pop().unwrap_or(0), stack.pop().unwrap_or(0));
+                let (b, a) = pop2(&mut stack)?;
                 match op {
                     ConstOp::I64Add => a.wrapping_add(b),
                     ConstOp::I64Sub => a.wrapping_sub(b),
                     _ => a.wrapping_mul(b),
                 }
             }
-            // Rejected by validation; unreachable for a compiled module.
-            ConstOp::NonConstant { .. } => 0,
+            ConstOp::NonConstant { .. } => return Err(broken("constant instruction")),
         };
         stack.push(value);
     }
-    stack.pop().unwrap_or(0)
+    stack.pop().ok_or_else(|| broken("constant operand"))
+}
+
+/// Pops the two operands of a binary constant instruction, top first.
+fn pop2(stack: &mut Vec<u64>) -> Result<(u64, u64), Error> {
+    match (stack.pop(), stack.pop()) {
+        (Some(b), Some(a)) => Ok((b, a)),
+        _ => Err(broken("constant operand")),
+    }
 }
 
 /// Checks that `value` satisfies the import's type (the spec's "import matching").
@@ -253,7 +399,12 @@ fn check_import(
             import.desc.kind()
         )));
     };
-    let found = extern_type(s, value);
+    let Some(found) = extern_type(s, value) else {
+        return Err(Error::Api(format!(
+            "the value given for import `{}::{}` does not belong to this store",
+            import.module, import.name
+        )));
+    };
     let ok = match (&expected, &found) {
         (ExternType::Func(a), ExternType::Func(b)) => a == b,
         (ExternType::Table(a), ExternType::Table(b)) => {
@@ -285,19 +436,23 @@ fn limits_match(min1: u64, max1: Option<u64>, min2: u64, max2: Option<u64>) -> b
         }
 }
 
-/// The current type of a store entity (tables and memories report their current size as minimum).
-pub(crate) fn extern_type(s: &StoreInner, value: &Extern) -> ExternType {
-    match *value {
-        Extern::Func(f) => ExternType::Func(s.func_type(f.addr()).clone()),
+/// The current type of a store entity (tables and memories report their
+/// current size as minimum); `None` for a handle this store does not have.
+pub(crate) fn extern_type(s: &StoreInner, value: &Extern) -> Option<ExternType> {
+    Some(match *value {
+        Extern::Func(f) => {
+            let entity = s.funcs.get(f.addr() as usize)?;
+            ExternType::Func(s.types.get(entity.type_id as usize)?.clone())
+        }
         Extern::Table(t) => {
-            let table = &s.tables[t.0 as usize];
+            let table = s.tables.get(t.0 as usize)?;
             ExternType::Table(wisp_core::TableType {
                 min: table.elements.len() as u64,
                 ..table.ty
             })
         }
         Extern::Memory(m) => {
-            let mem = &s.memories[m.0 as usize];
+            let mem = s.memories.get(m.0 as usize)?;
             ExternType::Memory(wisp_core::MemoryType {
                 min: mem.size_pages(),
                 max: mem.max_pages(),
@@ -306,6 +461,6 @@ pub(crate) fn extern_type(s: &StoreInner, value: &Extern) -> ExternType {
                 page_size_log2: None,
             })
         }
-        Extern::Global(g) => ExternType::Global(s.globals[g.0 as usize].ty),
-    }
+        Extern::Global(g) => ExternType::Global(s.globals.get(g.0 as usize)?.ty),
+    })
 }

@@ -385,3 +385,44 @@ fn segment_offsets_past_the_end() {
         instantiate(&module).unwrap_or_else(|e| panic!("{wat}: {e}"));
     }
 }
+
+#[test]
+fn a_failed_instantiation_leaves_the_store_as_it_was() {
+    let _serial = serial();
+    // Functions, globals, a memory and segments are allocated before the
+    // huge table fails: all of them are removed again.
+    let bytes = wat::parse_str(
+        r#"(module
+        (func $f) (func $g)
+        (global funcref (ref.func $f))
+        (memory 1)
+        (table 10 funcref)
+        (table 0xffffffff funcref)
+        (elem declare func $g)
+        (data "x"))"#,
+    )
+    .expect("valid WAT");
+    let module = compile(&bytes).expect("valid");
+    let mut store = Store::new(module.engine(), ());
+    let before = format!("{store:?}");
+    let outcome = Instance::new(&mut store, &module, &[]);
+    assert!(matches!(outcome, Err(Error::Limit(_))), "{outcome:?}");
+    assert_eq!(format!("{store:?}"), before);
+
+    // An import from another store is an error, not an out-of-range access.
+    let mut other = Store::new(module.engine(), ());
+    let ty = wisp_interp::GlobalType {
+        content: wisp_interp::ValType::I32,
+        mutability: wisp_interp::Mutability::Const,
+    };
+    let mut foreign = None;
+    for _ in 0..5 {
+        foreign = Some(wisp_interp::Global::new(&mut other, ty, Val::I32(1)).expect("a global"));
+    }
+    let importer = compile(&wat::parse_str(r#"(module (import "m" "g" (global i32)))"#).unwrap())
+        .expect("valid");
+    let mut store = Store::new(importer.engine(), ());
+    let foreign = wisp_interp::Extern::Global(foreign.expect("made"));
+    let outcome = Instance::new(&mut store, &importer, &[foreign]);
+    assert!(matches!(outcome, Err(Error::Api(_))), "{outcome:?}");
+}
