@@ -190,7 +190,7 @@ impl Func {
             }
             CallOutcome::Suspended(call) => Err(match call.reason {
                 SuspendReason::OutOfFuel { .. } => Error::OutOfFuel {
-                    consumed: store.inner.fuel_total - store.inner.fuel,
+                    consumed: store.inner.fuel_total.saturating_sub(store.inner.fuel),
                     total: store.inner.fuel_total,
                 },
                 SuspendReason::Host { func, .. } => Error::HostSuspended {

@@ -4,9 +4,12 @@
 //! ([`crate::Func`], [`Global`], [`Memory`], [`Table`], [`crate::Instance`])
 //! are indices into them. Entities are never removed, so a handle stays valid
 //! for the store's lifetime. Handles carry no store identity: using a handle
-//! with a store other than the one that created it is a logic error that
-//! yields wrong entities (never memory unsafety or a panic-free guarantee
-//! beyond bounds checks).
+//! with a store other than the one that created it is an embedder bug that
+//! yields wrong entities, or panics when the index is past the store's
+//! entities (as wasmtime and wasmi panic on a wrong-store handle); it is never
+//! memory-unsafe. Imports are the exception: `Instance::new` reports an import
+//! handle this store does not have as an `Error::Api`. Nothing a *module* does
+//! can produce such a handle: those come only from the embedder.
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
@@ -125,8 +128,10 @@ pub(crate) struct DataEntity {
 }
 
 impl DataEntity {
+    /// The segment's bytes (its range lies within the module's bytes: it
+    /// comes from the decoder).
     pub fn bytes(&self) -> &[u8] {
-        &self.bytes[self.range.clone()]
+        self.bytes.get(self.range.clone()).unwrap_or(&[])
     }
 }
 
