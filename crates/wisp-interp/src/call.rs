@@ -1,6 +1,20 @@
 //! The call driver: runs the executor, services host calls, and turns its
 //! exits into results, suspensions, or errors with a Wasm backtrace.
 
+// Nothing here may panic, whatever the module and the executor's state:
+// clippy checks it (the handle-based API elsewhere panics only on an embedder's
+// wrong-store handle; see `store.rs`).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -13,9 +27,13 @@ use crate::func::{CallOutcome, Caller, Func, HostError, ResumableCall, SuspendRe
 use crate::store::{FuncKind, Store, StoreInner};
 use crate::value::Val;
 
-/// Checks `params` against the function's parameter types.
+/// Checks that `func` is in this store and `params` match its parameter types.
 fn check_params(s: &StoreInner, func: Func, params: &[Val]) -> Result<(), Error> {
-    let ty = s.func_type(func.addr());
+    let ty = s
+        .funcs
+        .get(func.addr() as usize)
+        .and_then(|f| s.types.get(f.type_id as usize))
+        .ok_or_else(|| Error::Api("the function does not belong to this store".into()))?;
     if ty.params().len() != params.len()
         || ty.params().iter().zip(params).any(|(t, v)| *t != v.ty())
     {
@@ -34,27 +52,29 @@ pub(crate) fn start<T>(
     params: &[Val],
 ) -> Result<CallOutcome, Error> {
     check_params(&store.inner, func, params)?;
-    match store.inner.funcs[func.addr() as usize].kind {
-        FuncKind::Host { .. } => {
-            let mut results = default_results(&store.inner, func.addr());
-            match call_host(store, func.addr(), None, params, &mut results) {
-                Ok(()) => Ok(CallOutcome::Complete(results)),
-                Err(HostError::Trap(t)) => Err(Error::Trap(t)),
-                Err(HostError::Suspend(payload)) => Ok(CallOutcome::Suspended(ResumableCall {
-                    state: ExecState::default(),
-                    reason: SuspendReason::Host { func, payload },
-                    func,
-                    host_slot: None,
-                })),
-            }
+    let is_host = store
+        .inner
+        .funcs
+        .get(func.addr() as usize)
+        .is_some_and(|f| matches!(f.kind, FuncKind::Host { .. }));
+    if is_host {
+        let mut results = default_results(&store.inner, func.addr());
+        match call_host(store, func.addr(), None, params, &mut results) {
+            Ok(()) => Ok(CallOutcome::Complete(results)),
+            Err(HostError::Trap(t)) => Err(Error::Trap(t)),
+            Err(HostError::Suspend(payload)) => Ok(CallOutcome::Suspended(ResumableCall {
+                state: ExecState::default(),
+                reason: SuspendReason::Host { func, payload },
+                func,
+                host_slot: None,
+            })),
         }
-        FuncKind::Wasm { .. } => {
-            let args: Vec<u64> = params.iter().map(|v| v.to_raw()).collect();
-            let mut state = ExecState::default();
-            exec::enter(&store.inner, &mut state, func.addr(), &args)
-                .map_err(|code| trap_error(&store.inner, &state, code))?;
-            drive(store, state, func)
-        }
+    } else {
+        let args: Vec<u64> = params.iter().map(|v| v.to_raw()).collect();
+        let mut state = ExecState::default();
+        exec::enter(&store.inner, &mut state, func.addr(), &args)
+            .map_err(|code| trap_error(&store.inner, &state, code))?;
+        drive(store, state, func)
     }
 }
 

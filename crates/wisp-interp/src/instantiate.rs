@@ -2,6 +2,20 @@
 //! check imports, allocate the instance's entities in the store, initialise
 //! tables and memories from active segments, then run the start function.
 
+// Nothing here may panic, whatever the module and the executor's state:
+// clippy checks it (the handle-based API elsewhere panics only on an embedder's
+// wrong-store handle; see `store.rs`).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::format;
