@@ -13,16 +13,21 @@
 //!   memory unchanged, as Wasm 2.0 requires.
 //!
 //! # Fast path
-//! A load or store of `N` bytes that stays within one resident page costs a
-//! bounds check of `addr + N <= byte_len`, a shift for the page index, a mask
-//! for the in-page offset, one table lookup and the copy. Accesses straddling
-//! two pages or touching an unallocated page go to a `#[cold]` path.
+//! A load of `N` bytes that stays within one page costs a shift and a compare
+//! (page index below the table length), a mask and a compare (the access fits
+//! in its page; together these imply it is in bounds), one table load and the
+//! read. Untouched pages point at a shared zero page, so reads need no
+//! "is it allocated" test; a store additionally compares the entry with the
+//! zero page. Accesses that straddle two pages, are out of bounds, or write an
+//! untouched page go to a `#[cold]` path.
 //!
-//! The page-entry representation lives in the private `page` module alone so
-//! it can become copy-on-write (snapshots) with dirty tracking later.
-//! Bulk operations (`read`, `write`, `fill`, `copy_within`) are in `bulk`.
+//! The page-entry representation and the fast path live in the private
+//! `page` module alone, the crate's only `unsafe` code (see its docs for the
+//! invariants and the `extra-checks` twin), so entries can become
+//! copy-on-write (snapshots) with dirty tracking later. Bulk operations
+//! (`read`, `write`, `fill`, `copy_within`) are in `bulk`.
 #![no_std]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 extern crate alloc;
 #[cfg(feature = "std")]
@@ -30,6 +35,7 @@ extern crate std;
 
 mod bulk;
 mod error;
+#[expect(unsafe_code, reason = "the page table and the load/store fast path")]
 mod page;
 
 pub use error::MemoryError;
@@ -51,9 +57,8 @@ const PAGE_SHIFT: u32 = PAGE_SIZE.trailing_zeros();
 /// A 32-bit linear memory made of lazily allocated 64 KiB pages.
 #[derive(Debug)]
 pub struct Memory {
+    /// The pages; the size in bytes is `pages.len() * PAGE_SIZE` (at most 4 GiB).
     pages: PageTable,
-    /// Current size in bytes; always `pages.len() * PAGE_SIZE` (at most 4 GiB).
-    byte_len: u64,
     /// The declared maximum in pages, if any.
     max_pages: Option<u64>,
 }
@@ -84,27 +89,25 @@ impl Memory {
         }
         let mut memory = Memory {
             pages: PageTable::new(),
-            byte_len: 0,
             max_pages,
         };
         // `initial_pages <= 65536`, so it fits in `usize` on every target with
         // at least 32-bit pointers; on smaller ones the table cannot exist.
         let initial = usize::try_from(initial_pages).map_err(|_| MemoryError::OutOfMemory)?;
         memory.pages.grow(initial, initial)?;
-        memory.byte_len = initial_pages * PAGE_SIZE;
         Ok(memory)
     }
 
     /// Current size in pages.
     #[inline]
     pub fn size_pages(&self) -> u64 {
-        self.byte_len >> PAGE_SHIFT
+        self.pages.len() as u64
     }
 
     /// Current size in bytes.
     #[inline]
     pub fn size_bytes(&self) -> u64 {
-        self.byte_len
+        self.size_pages() << PAGE_SHIFT
     }
 
     /// The declared maximum size in pages, if any.
@@ -145,7 +148,6 @@ impl Memory {
         let goal = old.saturating_mul(2).clamp(new, limit);
         let goal = usize::try_from(goal).ok()?;
         self.pages.grow(delta, goal).ok()?;
-        self.byte_len = new * PAGE_SIZE;
         Some(old)
     }
 
@@ -153,7 +155,7 @@ impl Memory {
     #[inline]
     fn check_range(&self, addr: u64, len: u64) -> Result<(), MemoryError> {
         match addr.checked_add(len) {
-            Some(end) if end <= self.byte_len => Ok(()),
+            Some(end) if end <= self.size_bytes() => Ok(()),
             _ => Err(MemoryError::out_of_bounds()),
         }
     }
@@ -161,27 +163,22 @@ impl Memory {
     /// Loads `N` bytes at `addr` (little-endian order is the caller's).
     ///
     /// Fails with [`MemoryError::OutOfBounds`] unless `addr + N <= size_bytes()`.
-    #[inline]
+    #[inline(always)]
     pub fn load<const N: usize>(&self, addr: u64) -> Result<[u8; N], MemoryError> {
-        self.check_range(addr, N as u64)?;
-        // In bounds, so `addr < 2^32`: the casts below are lossless.
-        let offset = (addr & OFFSET_MASK) as usize;
-        if let Some(page) = self.pages.get((addr >> PAGE_SHIFT) as usize)
-            && let Some(bytes) = page.get(offset..).and_then(<[u8]>::first_chunk::<N>)
-        {
-            return Ok(*bytes);
+        match self.pages.load::<N>(addr) {
+            Some(bytes) => Ok(bytes),
+            None => self.load_slow(addr),
         }
-        Ok(self.load_slow(addr))
     }
 
-    /// Loads across a page boundary or from an untouched page. `addr` is
-    /// already bounds-checked.
+    /// Loads across a page boundary, or fails out of bounds.
     #[cold]
     #[inline(never)]
-    fn load_slow<const N: usize>(&self, addr: u64) -> [u8; N] {
+    fn load_slow<const N: usize>(&self, addr: u64) -> Result<[u8; N], MemoryError> {
+        self.check_range(addr, N as u64)?;
         let mut out = [0u8; N];
         self.read_in_bounds(addr, &mut out);
-        out
+        Ok(out)
     }
 
     /// Stores `bytes` at `addr`.
@@ -189,26 +186,20 @@ impl Memory {
     /// Fails with [`MemoryError::OutOfBounds`] unless `addr + N <= size_bytes()`,
     /// or with [`MemoryError::OutOfMemory`] if a page cannot be allocated; in
     /// both cases memory is unchanged.
-    #[inline]
+    #[inline(always)]
     pub fn store<const N: usize>(&mut self, addr: u64, bytes: [u8; N]) -> Result<(), MemoryError> {
-        self.check_range(addr, N as u64)?;
-        let offset = (addr & OFFSET_MASK) as usize;
-        if let Some(page) = self.pages.get_mut((addr >> PAGE_SHIFT) as usize)
-            && let Some(slot) = page
-                .get_mut(offset..)
-                .and_then(<[u8]>::first_chunk_mut::<N>)
-        {
-            *slot = bytes;
+        if self.pages.store::<N>(addr, bytes) {
             return Ok(());
         }
         self.store_slow(addr, &bytes)
     }
 
     /// Stores across a page boundary or into a page that must be allocated
-    /// first. `addr` is already bounds-checked.
+    /// first, or fails out of bounds.
     #[cold]
     #[inline(never)]
     fn store_slow(&mut self, addr: u64, bytes: &[u8]) -> Result<(), MemoryError> {
+        self.check_range(addr, bytes.len() as u64)?;
         self.write_in_bounds(addr, bytes)
     }
 }
