@@ -14,7 +14,7 @@
 //!
 //! See `docs/architecture.md` for how a call executes.
 #![no_std]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 extern crate alloc;
 #[cfg(feature = "std")]

@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 
 use wisp_core::TrapCode;
 
-use crate::ir::{CompiledFunc, Instr};
+use crate::ir::CompiledFunc;
 use crate::store::{FuncEntity, FuncKind, InstanceEntity, TableEntity};
 
 use super::Frame;
@@ -94,12 +94,6 @@ pub(super) fn wasm_func(funcs: &[FuncEntity], func: u32) -> Option<(&CompiledFun
     }
 }
 
-/// The code a frame of function `func` runs.
-#[inline]
-pub(super) fn frame_code(funcs: &[FuncEntity], func: u32) -> Option<(&[Instr], u32)> {
-    wasm_func(funcs, func).map(|(f, inst)| (&*f.code, inst))
-}
-
 /// Sets up the outermost frame of a call: the stack is sized and zeroed and
 /// holds `args` in the parameter slots.
 pub(super) fn enter_outermost(
@@ -112,7 +106,7 @@ pub(super) fn enter_outermost(
 ) -> Result<(), TrapCode> {
     stack.clear();
     frames.clear();
-    let needed = callee.max_slots as usize;
+    let needed = callee.max_slots() as usize;
     if needed > limits.max_slots || limits.max_depth == 0 || args.len() > needed {
         return Err(TrapCode::StackOverflow);
     }
@@ -145,7 +139,7 @@ pub(super) fn push_frame(
     if frames.len() >= limits.max_depth {
         return Err(TrapCode::StackOverflow);
     }
-    let end = fp + callee.max_slots as usize;
+    let end = fp + callee.max_slots() as usize;
     if end > stack.len() {
         grow_stack(stack, end, limits)?;
     }
@@ -169,11 +163,12 @@ pub(super) fn push_frame(
 /// Zeroes the declared locals of a frame at `fp` and writes its constant slots.
 #[inline(always)]
 fn init_frame(stack: &mut [u64], fp: usize, callee: &CompiledFunc) {
-    let locals = fp + callee.num_params as usize;
-    stack[locals..locals + callee.num_locals as usize].fill(0);
-    if !callee.consts.is_empty() {
-        let consts = fp + callee.const_base as usize;
-        stack[consts..consts + callee.consts.len()].copy_from_slice(&callee.consts);
+    let locals = fp + callee.num_params() as usize;
+    stack[locals..locals + callee.num_locals() as usize].fill(0);
+    let consts = callee.consts();
+    if !consts.is_empty() {
+        let start = fp + callee.const_base() as usize;
+        stack[start..start + consts.len()].copy_from_slice(consts);
     }
 }
 

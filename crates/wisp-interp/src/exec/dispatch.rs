@@ -1,27 +1,32 @@
-//! The dispatch loop: `loop { match code[pc] { ... } }`, one arm per
+//! The dispatch loop: `loop { match *code.fetch() { ... } }`, one arm per
 //! instruction, each a call to a named, `#[inline(always)]` handler.
 //!
-//! Hot state lives in locals: `code` (the running function's instructions),
-//! `pc`, `regs` (the running frame's slots, `stack[fp..]`) and `mem` (the
-//! running instance's memory). Everything else sits behind one `&mut Env`:
-//! the store's entities, the stacks, and the running instance's cached
-//! index spaces. `ExecState::frames` is written only on calls, returns and
-//! exits: a call stores the caller's resume pc, a trap stores the trapping
+//! Hot state lives in locals: `code` (the instruction pointer into the
+//! running function), `regs` (the running frame's slots) and `mem` (the
+//! running instance's memory); `code` and `regs` are the unchecked types of
+//! [`hot`](super::hot). Everything else sits behind one `&mut Env`: the
+//! store's entities, the stacks, and the running instance's cached index
+//! spaces. `ExecState::frames` is written only on calls, returns and exits:
+//! a call stores the caller's resume pc, a trap stores the trapping
 //! instruction's index, a suspension stores where to resume. Handlers that
 //! can trap return `Result<_, TrapCode>`; the `t!` macro turns an `Err` into
 //! that cold exit.
 //!
 //! # Note
-//! A `match` over a `Copy` enum compiles to one jump table, which is the
-//! portable baseline (no tail calls on stable Rust, no `unsafe`). Every
-//! slot and code access is bounds-checked. The loop is one huge function,
-//! so LLVM's register allocation is sensitive to every arm: keep the set of
-//! loop-carried locals minimal (the frame pointer, for one, is read from
-//! the frame stack on calls instead) and cold work out of line.
+//! A `match` compiles to one jump table, which is the portable baseline (no
+//! tail calls on stable Rust). The loop matches on a *reference* to the
+//! instruction: the shared dispatch block then loads only the tag (matching
+//! on a copy made LLVM load and sign-extend every field there, for every
+//! instruction, costing about a fifth of all executed machine instructions).
+//! The loop is one huge function, so LLVM's register allocation is
+//! sensitive to every arm: keep the set of loop-carried locals minimal (the
+//! frame pointer, for one, is read from the frame stack on calls instead),
+//! build `code` and `regs` as locals (not parameters, which stay in memory)
+//! and keep cold work out of line.
 
 use wisp_core::TrapCode;
 
-use crate::ir::Instr;
+use crate::ir::{CompiledFunc, Instr};
 use crate::num;
 use crate::store::{
     DataEntity, ElemEntity, FuncEntity, GlobalEntity, InstanceEntity, StoreInner, TableEntity,
@@ -29,9 +34,10 @@ use crate::store::{
 use alloc::vec::Vec;
 use wisp_memory::Memory;
 
-use super::call::{Inst, Limits, frame_code, push_frame, resolve_indirect, wasm_func};
-use super::control::{br_cmp, br_cmp_imm, br_table, write_results};
-use super::memory::{self, load, store_imm};
+use super::call::{Inst, Limits, push_frame, resolve_indirect, wasm_func};
+use super::control::{br_cmp, br_cmp_imm, write_results};
+use super::hot::{Code, Regs};
+use super::memory::{self, bulk_args, load, store_imm};
 use super::numeric::{bin, bin_imm, bin_trap, un, un_trap};
 use super::table;
 use super::variable;
@@ -113,7 +119,7 @@ pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<E
         ..
     } = store;
     let top = *state.frames.last().ok_or(TrapCode::Unreachable)?;
-    let (code, inst_id) = frame_code(funcs, top.func).ok_or(TrapCode::Unreachable)?;
+    let (func, inst_id) = wasm_func(funcs, top.func).ok_or(TrapCode::Unreachable)?;
     let mut env = Env {
         limits: Limits::new(engine.config()),
         funcs,
@@ -130,110 +136,119 @@ pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<E
     };
     // Stands in for the memory of instances without one (allocates nothing).
     let mut no_memory = Memory::new(0, Some(0)).map_err(|_| TrapCode::OutOfMemory)?;
-    run_loop(&mut env, code, top.pc as usize, &mut no_memory)
+    run_loop(&mut env, func, top.pc as usize, &mut no_memory)
 }
 
-/// The dispatch loop proper, starting at `pc` of `code` in the last frame.
+/// The frame of `func` at stack index `fp` (a trap if the value stack is too
+/// short, which frame setup rules out).
+#[inline(always)]
+fn frame<'a>(stack: &'a mut [u64], fp: usize, func: &CompiledFunc) -> Result<Regs<'a>, TrapCode> {
+    Regs::new(stack, fp, func).ok_or(TrapCode::StackOverflow)
+}
+
+/// The dispatch loop proper, starting at instruction `pc` of `func` in the
+/// last frame.
 #[inline(never)]
 fn run_loop<'s>(
     env: &mut Env<'s>,
-    mut code: &'s [Instr],
-    mut pc: usize,
+    func: &'s CompiledFunc,
+    pc: usize,
     no_memory: &mut Memory,
 ) -> Result<Exit, TrapCode> {
-    let mut regs: &mut [u64] = &mut env.stack[frame_pointer(env.frames)..];
+    // Locals, so that LLVM keeps the instruction pointer in a register.
+    let mut code = Code::new(func, pc).ok_or(TrapCode::Unreachable)?;
+    let mut regs = frame(env.stack, frame_pointer(env.frames), func)?;
     let mut mem: &mut Memory = select_memory(env.memories, env.inst.memory, no_memory);
     loop {
-        let instr = code[pc];
-        pc += 1;
+        let instr = code.fetch();
 
         /// Unwraps a handler's result, or exits with its trap.
         macro_rules! t {
             ($e:expr) => {
                 match $e {
                     Ok(v) => v,
-                    Err(code) => return Err(trapped(env.frames, pc - 1, code)),
+                    Err(trap) => return Err(trapped(env.frames, code.pc() - 1, trap)),
                 }
             };
         }
 
         use Instr as I;
-        match instr {
+        match *instr {
             // ----- Control -------------------------------------------------------
-            I::Trap(code) => return Err(trapped(env.frames, pc - 1, code)),
+            I::Trap(trap) => return Err(trapped(env.frames, code.pc() - 1, trap)),
             I::ConsumeFuel { amount } => {
                 let amount = amount as u64;
                 if *env.fuel < amount {
-                    return Ok(out_of_fuel(env.frames, pc - 1, amount));
+                    return Ok(out_of_fuel(env.frames, code.pc() - 1, amount));
                 }
                 *env.fuel -= amount;
             }
-            I::Br { target } => pc = target as usize,
-            I::BrTable { index, len } => pc = br_table(code, regs, pc, index, len),
+            I::Br { target } => code.jump(target),
+            I::BrTable { index, len } => code.br_table(regs.get(index) as u32, len),
             I::Return | I::Return1 { .. } | I::ReturnImm32 { .. } | I::ReturnSpan { .. } => {
-                write_results(regs, instr);
+                write_results(&mut regs, *instr);
                 env.frames.pop();
                 let Some(caller) = env.frames.last() else {
                     return Ok(Exit::Return);
                 };
-                let (caller_code, caller_inst) =
-                    t!(frame_code(env.funcs, caller.func).ok_or(TrapCode::Unreachable));
+                let (caller_func, caller_inst) =
+                    t!(wasm_func(env.funcs, caller.func).ok_or(TrapCode::Unreachable));
                 if caller_inst != env.inst.id {
                     env.inst = Inst::new(env.instances, caller_inst);
                     mem = select_memory(env.memories, env.inst.memory, no_memory);
                 }
-                code = caller_code;
-                pc = caller.pc as usize;
-                regs = &mut env.stack[caller.fp as usize..];
+                code = t!(Code::new(caller_func, caller.pc as usize).ok_or(TrapCode::Unreachable));
+                regs = t!(frame(env.stack, caller.fp as usize, caller_func));
                 // A call is often followed by a copy of its result into a
                 // local: do it now and save that instruction's dispatch.
-                if let I::Copy { dst, src } = code[pc] {
-                    regs[dst as usize] = regs[src as usize];
-                    pc += 1;
+                // (A call is never the last instruction, so there is one.)
+                if let I::Copy { dst, src } = code.peek() {
+                    regs.set(dst, regs.get(src));
+                    code.skip();
                 }
             }
 
             // ----- Fused compare-and-branch --------------------------------------
-            I::BrI32Eq(op) => pc = br_cmp(regs, op, pc, |a: u32, b| a == b),
-            I::BrI32Ne(op) => pc = br_cmp(regs, op, pc, |a: u32, b| a != b),
-            I::BrI32LtS(op) => pc = br_cmp(regs, op, pc, |a: i32, b| a < b),
-            I::BrI32LtU(op) => pc = br_cmp(regs, op, pc, |a: u32, b| a < b),
-            I::BrI32GtS(op) => pc = br_cmp(regs, op, pc, |a: i32, b| a > b),
-            I::BrI32GtU(op) => pc = br_cmp(regs, op, pc, |a: u32, b| a > b),
-            I::BrI32LeS(op) => pc = br_cmp(regs, op, pc, |a: i32, b| a <= b),
-            I::BrI32LeU(op) => pc = br_cmp(regs, op, pc, |a: u32, b| a <= b),
-            I::BrI32GeS(op) => pc = br_cmp(regs, op, pc, |a: i32, b| a >= b),
-            I::BrI32GeU(op) => pc = br_cmp(regs, op, pc, |a: u32, b| a >= b),
-            I::BrI32EqImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u32, b| a == b),
-            I::BrI32NeImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u32, b| a != b),
-            I::BrI32LtSImm(op) => pc = br_cmp_imm(regs, op, pc, |a: i32, b| a < b),
-            I::BrI32LtUImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u32, b| a < b),
-            I::BrI32GtSImm(op) => pc = br_cmp_imm(regs, op, pc, |a: i32, b| a > b),
-            I::BrI32GtUImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u32, b| a > b),
-            I::BrI32LeSImm(op) => pc = br_cmp_imm(regs, op, pc, |a: i32, b| a <= b),
-            I::BrI32LeUImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u32, b| a <= b),
-            I::BrI32GeSImm(op) => pc = br_cmp_imm(regs, op, pc, |a: i32, b| a >= b),
-            I::BrI32GeUImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u32, b| a >= b),
-            I::BrI64Eq(op) => pc = br_cmp(regs, op, pc, |a: u64, b| a == b),
-            I::BrI64Ne(op) => pc = br_cmp(regs, op, pc, |a: u64, b| a != b),
-            I::BrI64LtS(op) => pc = br_cmp(regs, op, pc, |a: i64, b| a < b),
-            I::BrI64LtU(op) => pc = br_cmp(regs, op, pc, |a: u64, b| a < b),
-            I::BrI64GtS(op) => pc = br_cmp(regs, op, pc, |a: i64, b| a > b),
-            I::BrI64GtU(op) => pc = br_cmp(regs, op, pc, |a: u64, b| a > b),
-            I::BrI64LeS(op) => pc = br_cmp(regs, op, pc, |a: i64, b| a <= b),
-            I::BrI64LeU(op) => pc = br_cmp(regs, op, pc, |a: u64, b| a <= b),
-            I::BrI64GeS(op) => pc = br_cmp(regs, op, pc, |a: i64, b| a >= b),
-            I::BrI64GeU(op) => pc = br_cmp(regs, op, pc, |a: u64, b| a >= b),
-            I::BrI64EqImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u64, b| a == b),
-            I::BrI64NeImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u64, b| a != b),
-            I::BrI64LtSImm(op) => pc = br_cmp_imm(regs, op, pc, |a: i64, b| a < b),
-            I::BrI64LtUImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u64, b| a < b),
-            I::BrI64GtSImm(op) => pc = br_cmp_imm(regs, op, pc, |a: i64, b| a > b),
-            I::BrI64GtUImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u64, b| a > b),
-            I::BrI64LeSImm(op) => pc = br_cmp_imm(regs, op, pc, |a: i64, b| a <= b),
-            I::BrI64LeUImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u64, b| a <= b),
-            I::BrI64GeSImm(op) => pc = br_cmp_imm(regs, op, pc, |a: i64, b| a >= b),
-            I::BrI64GeUImm(op) => pc = br_cmp_imm(regs, op, pc, |a: u64, b| a >= b),
+            I::BrI32Eq(op) => br_cmp(&regs, &mut code, op, |a: u32, b| a == b),
+            I::BrI32Ne(op) => br_cmp(&regs, &mut code, op, |a: u32, b| a != b),
+            I::BrI32LtS(op) => br_cmp(&regs, &mut code, op, |a: i32, b| a < b),
+            I::BrI32LtU(op) => br_cmp(&regs, &mut code, op, |a: u32, b| a < b),
+            I::BrI32GtS(op) => br_cmp(&regs, &mut code, op, |a: i32, b| a > b),
+            I::BrI32GtU(op) => br_cmp(&regs, &mut code, op, |a: u32, b| a > b),
+            I::BrI32LeS(op) => br_cmp(&regs, &mut code, op, |a: i32, b| a <= b),
+            I::BrI32LeU(op) => br_cmp(&regs, &mut code, op, |a: u32, b| a <= b),
+            I::BrI32GeS(op) => br_cmp(&regs, &mut code, op, |a: i32, b| a >= b),
+            I::BrI32GeU(op) => br_cmp(&regs, &mut code, op, |a: u32, b| a >= b),
+            I::BrI32EqImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u32, b| a == b),
+            I::BrI32NeImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u32, b| a != b),
+            I::BrI32LtSImm(op) => br_cmp_imm(&regs, &mut code, op, |a: i32, b| a < b),
+            I::BrI32LtUImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u32, b| a < b),
+            I::BrI32GtSImm(op) => br_cmp_imm(&regs, &mut code, op, |a: i32, b| a > b),
+            I::BrI32GtUImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u32, b| a > b),
+            I::BrI32LeSImm(op) => br_cmp_imm(&regs, &mut code, op, |a: i32, b| a <= b),
+            I::BrI32LeUImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u32, b| a <= b),
+            I::BrI32GeSImm(op) => br_cmp_imm(&regs, &mut code, op, |a: i32, b| a >= b),
+            I::BrI32GeUImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u32, b| a >= b),
+            I::BrI64Eq(op) => br_cmp(&regs, &mut code, op, |a: u64, b| a == b),
+            I::BrI64Ne(op) => br_cmp(&regs, &mut code, op, |a: u64, b| a != b),
+            I::BrI64LtS(op) => br_cmp(&regs, &mut code, op, |a: i64, b| a < b),
+            I::BrI64LtU(op) => br_cmp(&regs, &mut code, op, |a: u64, b| a < b),
+            I::BrI64GtS(op) => br_cmp(&regs, &mut code, op, |a: i64, b| a > b),
+            I::BrI64GtU(op) => br_cmp(&regs, &mut code, op, |a: u64, b| a > b),
+            I::BrI64LeS(op) => br_cmp(&regs, &mut code, op, |a: i64, b| a <= b),
+            I::BrI64LeU(op) => br_cmp(&regs, &mut code, op, |a: u64, b| a <= b),
+            I::BrI64GeS(op) => br_cmp(&regs, &mut code, op, |a: i64, b| a >= b),
+            I::BrI64GeU(op) => br_cmp(&regs, &mut code, op, |a: u64, b| a >= b),
+            I::BrI64EqImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u64, b| a == b),
+            I::BrI64NeImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u64, b| a != b),
+            I::BrI64LtSImm(op) => br_cmp_imm(&regs, &mut code, op, |a: i64, b| a < b),
+            I::BrI64LtUImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u64, b| a < b),
+            I::BrI64GtSImm(op) => br_cmp_imm(&regs, &mut code, op, |a: i64, b| a > b),
+            I::BrI64GtUImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u64, b| a > b),
+            I::BrI64LeSImm(op) => br_cmp_imm(&regs, &mut code, op, |a: i64, b| a <= b),
+            I::BrI64LeUImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u64, b| a <= b),
+            I::BrI64GeSImm(op) => br_cmp_imm(&regs, &mut code, op, |a: i64, b| a >= b),
+            I::BrI64GeUImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u64, b| a >= b),
 
             // ----- Calls -----------------------------------------------------------
             I::CallInternal { func, args } => {
@@ -241,37 +256,42 @@ fn run_loop<'s>(
                 let callee_fp = frame_pointer(env.frames) + args as usize;
                 let addr = env.inst.funcs[func as usize];
                 t!(push_frame(
-                    env.limits, env.stack, env.frames, pc, addr, callee_fp, callee
+                    env.limits,
+                    env.stack,
+                    env.frames,
+                    code.pc(),
+                    addr,
+                    callee_fp,
+                    callee
                 ));
-                code = &callee.code;
-                pc = 0;
-                regs = &mut env.stack[callee_fp..];
+                code = t!(Code::new(callee, 0).ok_or(TrapCode::Unreachable));
+                regs = t!(frame(env.stack, callee_fp, callee));
             }
             I::CallImported { .. } | I::CallIndirect { .. } => {
-                let (addr, args) = match instr {
+                let (addr, args) = match *instr {
                     I::CallImported { func, args } => (env.inst.funcs[func as usize], args),
                     I::CallIndirect {
                         type_index,
                         index,
                         args,
                     } => {
-                        let table = match code[pc] {
+                        let table = match code.peek() {
                             I::CallIndirectTable { table } => table,
                             _ => 0,
                         };
-                        pc += 1;
+                        code.skip();
                         let table = &env.tables[env.inst.tables[table as usize] as usize];
                         let expected = env.inst.type_ids[type_index as usize];
-                        let elem = regs[index as usize] as u32;
+                        let elem = regs.get(index) as u32;
                         (t!(resolve_indirect(env.funcs, table, elem, expected)), args)
                     }
-                    _ => return Err(trapped(env.frames, pc - 1, TrapCode::Unreachable)),
+                    _ => return Err(trapped(env.frames, code.pc() - 1, TrapCode::Unreachable)),
                 };
                 let callee_fp = frame_pointer(env.frames) + args as usize;
                 let Some((callee, callee_inst)) = wasm_func(env.funcs, addr) else {
                     // A host function: the driver calls it and resumes at `pc`.
                     if let Some(frame) = env.frames.last_mut() {
-                        frame.pc = pc as u32;
+                        frame.pc = code.pc() as u32;
                     }
                     return Ok(Exit::HostCall {
                         func: addr,
@@ -279,86 +299,116 @@ fn run_loop<'s>(
                     });
                 };
                 t!(push_frame(
-                    env.limits, env.stack, env.frames, pc, addr, callee_fp, callee
+                    env.limits,
+                    env.stack,
+                    env.frames,
+                    code.pc(),
+                    addr,
+                    callee_fp,
+                    callee
                 ));
                 if callee_inst != env.inst.id {
                     env.inst = Inst::new(env.instances, callee_inst);
                     mem = select_memory(env.memories, env.inst.memory, no_memory);
                 }
-                code = &callee.code;
-                pc = 0;
-                regs = &mut env.stack[callee_fp..];
+                code = t!(Code::new(callee, 0).ok_or(TrapCode::Unreachable));
+                regs = t!(frame(env.stack, callee_fp, callee));
             }
 
             // ----- Variables, constants and parametric -----------------------------
-            I::Copy { dst, src } => regs[dst as usize] = regs[src as usize],
-            I::Copy2 { dst, a, b } => variable::copy2(regs, dst, a, b),
-            I::Const32 { dst, value } => regs[dst as usize] = value as u64,
-            I::Const64 { dst, lo, hi } => regs[dst as usize] = (hi as u64) << 32 | lo as u64,
+            I::Copy { dst, src } => regs.set(dst, regs.get(src)),
+            I::Copy2 { dst, a, b } => variable::copy2(&mut regs, dst, a, b),
+            I::Const32 { dst, value } => regs.set(dst, value as u64),
+            I::Const64 { dst, lo, hi } => regs.set(dst, (hi as u64) << 32 | lo as u64),
             I::Select { dst, a, b } => {
-                let cond = match code[pc] {
+                let cond = match code.peek() {
                     I::SelectCond { cond } => cond,
                     _ => dst,
                 };
-                pc += 1;
-                variable::select(regs, dst, a, b, cond);
+                code.skip();
+                variable::select(&mut regs, dst, a, b, cond);
             }
             I::SelectCond { .. } | I::CallIndirectTable { .. } => {}
             I::GlobalGet { dst, global } => {
-                variable::global_get(env.globals, &env.inst, regs, dst, global)
+                variable::global_get(env.globals, &env.inst, &mut regs, dst, global)
             }
             I::GlobalSet { global, src } => {
-                variable::global_set(env.globals, &env.inst, regs, global, src)
+                variable::global_set(env.globals, &env.inst, &regs, global, src)
             }
-            I::RefFunc { dst, func } => regs[dst as usize] = variable::ref_func(&env.inst, func),
+            I::RefFunc { dst, func } => regs.set(dst, variable::ref_func(&env.inst, func)),
 
             // ----- Memory ------------------------------------------------------------
-            I::Load32(op) => t!(load::<4>(mem, regs, op, memory::u32_raw)),
-            I::Load64(op) => t!(load::<8>(mem, regs, op, memory::u64_raw)),
-            I::Load8U(op) => t!(load::<1>(mem, regs, op, memory::u8_raw)),
-            I::Load16U(op) => t!(load::<2>(mem, regs, op, memory::u16_raw)),
-            I::I32Load8S(op) => t!(load::<1>(mem, regs, op, memory::i8_as_i32)),
-            I::I32Load16S(op) => t!(load::<2>(mem, regs, op, memory::i16_as_i32)),
-            I::I64Load8S(op) => t!(load::<1>(mem, regs, op, memory::i8_as_i64)),
-            I::I64Load16S(op) => t!(load::<2>(mem, regs, op, memory::i16_as_i64)),
-            I::I64Load32S(op) => t!(load::<4>(mem, regs, op, memory::i32_as_i64)),
-            I::Store8(op) => t!(memory::store::<1>(mem, regs, op)),
-            I::Store16(op) => t!(memory::store::<2>(mem, regs, op)),
-            I::Store32(op) => t!(memory::store::<4>(mem, regs, op)),
-            I::Store64(op) => t!(memory::store::<8>(mem, regs, op)),
-            I::Store8Imm(op) => t!(store_imm::<1>(mem, regs, op)),
-            I::Store16Imm(op) => t!(store_imm::<2>(mem, regs, op)),
-            I::Store32Imm(op) => t!(store_imm::<4>(mem, regs, op)),
-            I::Store64Imm(op) => t!(store_imm::<8>(mem, regs, op)),
-            I::Load32Add(op) => t!(memory::load_add::<4>(mem, regs, op, memory::u32_raw)),
-            I::Load32Idx(op) => t!(memory::load_idx::<4, 2>(mem, regs, op, memory::u32_raw)),
-            I::Load64Idx(op) => t!(memory::load_idx::<8, 3>(mem, regs, op, memory::u64_raw)),
-            I::Load64Add(op) => t!(memory::load_add::<8>(mem, regs, op, memory::u64_raw)),
-            I::Load8UAdd(op) => t!(memory::load_add::<1>(mem, regs, op, memory::u8_raw)),
-            I::Load16UAdd(op) => t!(memory::load_add::<2>(mem, regs, op, memory::u16_raw)),
-            I::I32Load8SAdd(op) => t!(memory::load_add::<1>(mem, regs, op, memory::i8_as_i32)),
-            I::I32Load16SAdd(op) => t!(memory::load_add::<2>(mem, regs, op, memory::i16_as_i32)),
-            I::I64Load8SAdd(op) => t!(memory::load_add::<1>(mem, regs, op, memory::i8_as_i64)),
-            I::I64Load16SAdd(op) => t!(memory::load_add::<2>(mem, regs, op, memory::i16_as_i64)),
-            I::I64Load32SAdd(op) => t!(memory::load_add::<4>(mem, regs, op, memory::i32_as_i64)),
-            I::Store8Add(op) => t!(memory::store_add::<1>(mem, regs, op)),
-            I::Store16Add(op) => t!(memory::store_add::<2>(mem, regs, op)),
-            I::Store32Add(op) => t!(memory::store_add::<4>(mem, regs, op)),
-            I::Store64Add(op) => t!(memory::store_add::<8>(mem, regs, op)),
-            I::Store8ImmAdd(op) => t!(memory::store_imm_add::<1>(mem, regs, op)),
-            I::Store16ImmAdd(op) => t!(memory::store_imm_add::<2>(mem, regs, op)),
-            I::Store32ImmAdd(op) => t!(memory::store_imm_add::<4>(mem, regs, op)),
-            I::Store64ImmAdd(op) => t!(memory::store_imm_add::<8>(mem, regs, op)),
-            I::MemorySize { dst } => regs[dst as usize] = memory::size(mem),
+            I::Load32(op) => t!(load::<4>(mem, &mut regs, op, memory::u32_raw)),
+            I::Load64(op) => t!(load::<8>(mem, &mut regs, op, memory::u64_raw)),
+            I::Load8U(op) => t!(load::<1>(mem, &mut regs, op, memory::u8_raw)),
+            I::Load16U(op) => t!(load::<2>(mem, &mut regs, op, memory::u16_raw)),
+            I::I32Load8S(op) => t!(load::<1>(mem, &mut regs, op, memory::i8_as_i32)),
+            I::I32Load16S(op) => t!(load::<2>(mem, &mut regs, op, memory::i16_as_i32)),
+            I::I64Load8S(op) => t!(load::<1>(mem, &mut regs, op, memory::i8_as_i64)),
+            I::I64Load16S(op) => t!(load::<2>(mem, &mut regs, op, memory::i16_as_i64)),
+            I::I64Load32S(op) => t!(load::<4>(mem, &mut regs, op, memory::i32_as_i64)),
+            I::Store8(op) => t!(memory::store::<1>(mem, &regs, op)),
+            I::Store16(op) => t!(memory::store::<2>(mem, &regs, op)),
+            I::Store32(op) => t!(memory::store::<4>(mem, &regs, op)),
+            I::Store64(op) => t!(memory::store::<8>(mem, &regs, op)),
+            I::Store8Imm(op) => t!(store_imm::<1>(mem, &regs, op)),
+            I::Store16Imm(op) => t!(store_imm::<2>(mem, &regs, op)),
+            I::Store32Imm(op) => t!(store_imm::<4>(mem, &regs, op)),
+            I::Store64Imm(op) => t!(store_imm::<8>(mem, &regs, op)),
+            I::Load32Add(op) => t!(memory::load_add::<4>(mem, &mut regs, op, memory::u32_raw)),
+            I::Load32Idx(op) => t!(memory::load_idx::<4, 2>(
+                mem,
+                &mut regs,
+                op,
+                memory::u32_raw
+            )),
+            I::Load64Idx(op) => t!(memory::load_idx::<8, 3>(
+                mem,
+                &mut regs,
+                op,
+                memory::u64_raw
+            )),
+            I::Load64Add(op) => t!(memory::load_add::<8>(mem, &mut regs, op, memory::u64_raw)),
+            I::Load8UAdd(op) => t!(memory::load_add::<1>(mem, &mut regs, op, memory::u8_raw)),
+            I::Load16UAdd(op) => t!(memory::load_add::<2>(mem, &mut regs, op, memory::u16_raw)),
+            I::I32Load8SAdd(op) => t!(memory::load_add::<1>(mem, &mut regs, op, memory::i8_as_i32)),
+            I::I32Load16SAdd(op) => t!(memory::load_add::<2>(
+                mem,
+                &mut regs,
+                op,
+                memory::i16_as_i32
+            )),
+            I::I64Load8SAdd(op) => t!(memory::load_add::<1>(mem, &mut regs, op, memory::i8_as_i64)),
+            I::I64Load16SAdd(op) => t!(memory::load_add::<2>(
+                mem,
+                &mut regs,
+                op,
+                memory::i16_as_i64
+            )),
+            I::I64Load32SAdd(op) => t!(memory::load_add::<4>(
+                mem,
+                &mut regs,
+                op,
+                memory::i32_as_i64
+            )),
+            I::Store8Add(op) => t!(memory::store_add::<1>(mem, &regs, op)),
+            I::Store16Add(op) => t!(memory::store_add::<2>(mem, &regs, op)),
+            I::Store32Add(op) => t!(memory::store_add::<4>(mem, &regs, op)),
+            I::Store64Add(op) => t!(memory::store_add::<8>(mem, &regs, op)),
+            I::Store8ImmAdd(op) => t!(memory::store_imm_add::<1>(mem, &regs, op)),
+            I::Store16ImmAdd(op) => t!(memory::store_imm_add::<2>(mem, &regs, op)),
+            I::Store32ImmAdd(op) => t!(memory::store_imm_add::<4>(mem, &regs, op)),
+            I::Store64ImmAdd(op) => t!(memory::store_imm_add::<8>(mem, &regs, op)),
+            I::MemorySize { dst } => regs.set(dst, memory::size(mem)),
             I::MemoryGrow { dst, delta } => {
-                let delta = regs[delta as usize] as u32 as u64;
-                regs[dst as usize] = memory::grow(mem, delta);
+                let delta = regs.get(delta) as u32 as u64;
+                regs.set(dst, memory::grow(mem, delta));
             }
-            I::MemoryFill { args } => t!(memory::fill(mem, regs, args)),
-            I::MemoryCopy { args } => t!(memory::copy(mem, regs, args)),
+            I::MemoryFill { args } => t!(memory::fill(mem, bulk_args(&regs, args))),
+            I::MemoryCopy { args } => t!(memory::copy(mem, bulk_args(&regs, args))),
             I::MemoryInit { args, data } => {
                 let segment = &env.datas[env.inst.datas[data as usize] as usize];
-                t!(memory::init(mem, segment, regs, args));
+                t!(memory::init(mem, segment, bulk_args(&regs, args)));
             }
             I::DataDrop { data } => {
                 memory::drop_data(&mut env.datas[env.inst.datas[data as usize] as usize])
@@ -367,7 +417,7 @@ fn run_loop<'s>(
             // ----- Tables -------------------------------------------------------------
             I::TableGet { dst, index, table } => {
                 let addr = env.inst.tables[table as usize];
-                regs[dst as usize] = t!(table::get(env.tables, addr, regs[index as usize]));
+                regs.set(dst, t!(table::get(env.tables, addr, regs.get(index))));
             }
             I::TableSet {
                 index,
@@ -378,28 +428,26 @@ fn run_loop<'s>(
                 t!(table::set(
                     env.tables,
                     addr,
-                    regs[index as usize],
-                    regs[value as usize]
+                    regs.get(index),
+                    regs.get(value)
                 ));
             }
             I::TableSize { dst, table } => {
-                regs[dst as usize] = t!(table::size(env.tables, env.inst.tables[table as usize]));
+                regs.set(
+                    dst,
+                    t!(table::size(env.tables, env.inst.tables[table as usize])),
+                );
             }
             I::TableGrow { args, table } => {
-                t!(table::grow(
-                    env.tables,
-                    env.inst.tables[table as usize],
-                    regs,
-                    args
-                ));
+                let addr = env.inst.tables[table as usize];
+                let (init, delta) = (regs.get(args), regs.get(args + 1));
+                regs.set(args, t!(table::grow(env.tables, addr, init, delta)));
             }
             I::TableFill { args, table } => {
-                t!(table::fill(
-                    env.tables,
-                    env.inst.tables[table as usize],
-                    regs,
-                    args
-                ));
+                let addr = env.inst.tables[table as usize];
+                let start = regs.get(args) as u32 as u64;
+                let (value, len) = (regs.get(args + 1), regs.get(args + 2) as u32 as u64);
+                t!(table::fill(env.tables, addr, (start, value, len)));
             }
             I::TableCopy {
                 args,
@@ -410,7 +458,7 @@ fn run_loop<'s>(
                     env.inst.tables[dst_table as usize],
                     env.inst.tables[src_table as usize],
                 );
-                t!(table::copy(env.tables, dst, src, regs, args));
+                t!(table::copy(env.tables, dst, src, bulk_args(&regs, args)));
             }
             I::TableInit { args, table, elem } => {
                 let segment = &env.elems[env.inst.elems[elem as usize] as usize];
@@ -418,8 +466,7 @@ fn run_loop<'s>(
                     env.tables,
                     env.inst.tables[table as usize],
                     segment,
-                    regs,
-                    args
+                    bulk_args(&regs, args)
                 ));
             }
             I::ElemDrop { elem } => {
@@ -427,187 +474,187 @@ fn run_loop<'s>(
             }
 
             // ----- i32 -----------------------------------------------------------------
-            I::I32Eq(op) => bin(regs, op, |a: u32, b: u32| a == b),
-            I::I32Ne(op) => bin(regs, op, |a: u32, b: u32| a != b),
-            I::I32LtS(op) => bin(regs, op, |a: i32, b: i32| a < b),
-            I::I32LtU(op) => bin(regs, op, |a: u32, b: u32| a < b),
-            I::I32GtS(op) => bin(regs, op, |a: i32, b: i32| a > b),
-            I::I32GtU(op) => bin(regs, op, |a: u32, b: u32| a > b),
-            I::I32LeS(op) => bin(regs, op, |a: i32, b: i32| a <= b),
-            I::I32LeU(op) => bin(regs, op, |a: u32, b: u32| a <= b),
-            I::I32GeS(op) => bin(regs, op, |a: i32, b: i32| a >= b),
-            I::I32GeU(op) => bin(regs, op, |a: u32, b: u32| a >= b),
-            I::I32EqImm(op) => bin_imm(regs, op, |a: u32, b: u32| a == b),
-            I::I32NeImm(op) => bin_imm(regs, op, |a: u32, b: u32| a != b),
-            I::I32LtSImm(op) => bin_imm(regs, op, |a: i32, b: i32| a < b),
-            I::I32LtUImm(op) => bin_imm(regs, op, |a: u32, b: u32| a < b),
-            I::I32GtSImm(op) => bin_imm(regs, op, |a: i32, b: i32| a > b),
-            I::I32GtUImm(op) => bin_imm(regs, op, |a: u32, b: u32| a > b),
-            I::I32LeSImm(op) => bin_imm(regs, op, |a: i32, b: i32| a <= b),
-            I::I32LeUImm(op) => bin_imm(regs, op, |a: u32, b: u32| a <= b),
-            I::I32GeSImm(op) => bin_imm(regs, op, |a: i32, b: i32| a >= b),
-            I::I32GeUImm(op) => bin_imm(regs, op, |a: u32, b: u32| a >= b),
-            I::I32Clz(op) => un(regs, op, num::i32_clz),
-            I::I32Ctz(op) => un(regs, op, num::i32_ctz),
-            I::I32Popcnt(op) => un(regs, op, num::i32_popcnt),
-            I::I32Add(op) => bin(regs, op, i32::wrapping_add),
-            I::I32AddShl2(op) => bin(regs, op, |a: i32, b: i32| a.wrapping_add(b << 2)),
-            I::I32AddShl3(op) => bin(regs, op, |a: i32, b: i32| a.wrapping_add(b << 3)),
-            I::I32Sub(op) => bin(regs, op, i32::wrapping_sub),
-            I::I32Mul(op) => bin(regs, op, i32::wrapping_mul),
-            I::I32DivS(op) => t!(bin_trap(regs, op, num::i32_div_s)),
-            I::I32DivU(op) => t!(bin_trap(regs, op, num::i32_div_u)),
-            I::I32RemS(op) => t!(bin_trap(regs, op, num::i32_rem_s)),
-            I::I32RemU(op) => t!(bin_trap(regs, op, num::i32_rem_u)),
-            I::I32And(op) => bin(regs, op, |a: i32, b: i32| a & b),
-            I::I32Or(op) => bin(regs, op, |a: i32, b: i32| a | b),
-            I::I32Xor(op) => bin(regs, op, |a: i32, b: i32| a ^ b),
-            I::I32Shl(op) => bin(regs, op, num::i32_shl),
-            I::I32ShrS(op) => bin(regs, op, num::i32_shr_s),
-            I::I32ShrU(op) => bin(regs, op, num::i32_shr_u),
-            I::I32Rotl(op) => bin(regs, op, num::i32_rotl),
-            I::I32Rotr(op) => bin(regs, op, num::i32_rotr),
-            I::I32AddImm(op) => bin_imm(regs, op, i32::wrapping_add),
-            I::I32RSubImm(op) => bin_imm(regs, op, |a: i32, imm: i32| imm.wrapping_sub(a)),
-            I::I32MulImm(op) => bin_imm(regs, op, i32::wrapping_mul),
-            I::I32AndImm(op) => bin_imm(regs, op, |a: i32, b: i32| a & b),
-            I::I32OrImm(op) => bin_imm(regs, op, |a: i32, b: i32| a | b),
-            I::I32XorImm(op) => bin_imm(regs, op, |a: i32, b: i32| a ^ b),
-            I::I32ShlImm(op) => bin_imm(regs, op, num::i32_shl),
-            I::I32ShrSImm(op) => bin_imm(regs, op, num::i32_shr_s),
-            I::I32ShrUImm(op) => bin_imm(regs, op, num::i32_shr_u),
-            I::I32RotlImm(op) => bin_imm(regs, op, num::i32_rotl),
-            I::I32RotrImm(op) => bin_imm(regs, op, num::i32_rotr),
-            I::I32Extend8S(op) => un(regs, op, num::i32_extend8_s),
-            I::I32Extend16S(op) => un(regs, op, num::i32_extend16_s),
+            I::I32Eq(op) => bin(&mut regs, op, |a: u32, b: u32| a == b),
+            I::I32Ne(op) => bin(&mut regs, op, |a: u32, b: u32| a != b),
+            I::I32LtS(op) => bin(&mut regs, op, |a: i32, b: i32| a < b),
+            I::I32LtU(op) => bin(&mut regs, op, |a: u32, b: u32| a < b),
+            I::I32GtS(op) => bin(&mut regs, op, |a: i32, b: i32| a > b),
+            I::I32GtU(op) => bin(&mut regs, op, |a: u32, b: u32| a > b),
+            I::I32LeS(op) => bin(&mut regs, op, |a: i32, b: i32| a <= b),
+            I::I32LeU(op) => bin(&mut regs, op, |a: u32, b: u32| a <= b),
+            I::I32GeS(op) => bin(&mut regs, op, |a: i32, b: i32| a >= b),
+            I::I32GeU(op) => bin(&mut regs, op, |a: u32, b: u32| a >= b),
+            I::I32EqImm(op) => bin_imm(&mut regs, op, |a: u32, b: u32| a == b),
+            I::I32NeImm(op) => bin_imm(&mut regs, op, |a: u32, b: u32| a != b),
+            I::I32LtSImm(op) => bin_imm(&mut regs, op, |a: i32, b: i32| a < b),
+            I::I32LtUImm(op) => bin_imm(&mut regs, op, |a: u32, b: u32| a < b),
+            I::I32GtSImm(op) => bin_imm(&mut regs, op, |a: i32, b: i32| a > b),
+            I::I32GtUImm(op) => bin_imm(&mut regs, op, |a: u32, b: u32| a > b),
+            I::I32LeSImm(op) => bin_imm(&mut regs, op, |a: i32, b: i32| a <= b),
+            I::I32LeUImm(op) => bin_imm(&mut regs, op, |a: u32, b: u32| a <= b),
+            I::I32GeSImm(op) => bin_imm(&mut regs, op, |a: i32, b: i32| a >= b),
+            I::I32GeUImm(op) => bin_imm(&mut regs, op, |a: u32, b: u32| a >= b),
+            I::I32Clz(op) => un(&mut regs, op, num::i32_clz),
+            I::I32Ctz(op) => un(&mut regs, op, num::i32_ctz),
+            I::I32Popcnt(op) => un(&mut regs, op, num::i32_popcnt),
+            I::I32Add(op) => bin(&mut regs, op, i32::wrapping_add),
+            I::I32AddShl2(op) => bin(&mut regs, op, |a: i32, b: i32| a.wrapping_add(b << 2)),
+            I::I32AddShl3(op) => bin(&mut regs, op, |a: i32, b: i32| a.wrapping_add(b << 3)),
+            I::I32Sub(op) => bin(&mut regs, op, i32::wrapping_sub),
+            I::I32Mul(op) => bin(&mut regs, op, i32::wrapping_mul),
+            I::I32DivS(op) => t!(bin_trap(&mut regs, op, num::i32_div_s)),
+            I::I32DivU(op) => t!(bin_trap(&mut regs, op, num::i32_div_u)),
+            I::I32RemS(op) => t!(bin_trap(&mut regs, op, num::i32_rem_s)),
+            I::I32RemU(op) => t!(bin_trap(&mut regs, op, num::i32_rem_u)),
+            I::I32And(op) => bin(&mut regs, op, |a: i32, b: i32| a & b),
+            I::I32Or(op) => bin(&mut regs, op, |a: i32, b: i32| a | b),
+            I::I32Xor(op) => bin(&mut regs, op, |a: i32, b: i32| a ^ b),
+            I::I32Shl(op) => bin(&mut regs, op, num::i32_shl),
+            I::I32ShrS(op) => bin(&mut regs, op, num::i32_shr_s),
+            I::I32ShrU(op) => bin(&mut regs, op, num::i32_shr_u),
+            I::I32Rotl(op) => bin(&mut regs, op, num::i32_rotl),
+            I::I32Rotr(op) => bin(&mut regs, op, num::i32_rotr),
+            I::I32AddImm(op) => bin_imm(&mut regs, op, i32::wrapping_add),
+            I::I32RSubImm(op) => bin_imm(&mut regs, op, |a: i32, imm: i32| imm.wrapping_sub(a)),
+            I::I32MulImm(op) => bin_imm(&mut regs, op, i32::wrapping_mul),
+            I::I32AndImm(op) => bin_imm(&mut regs, op, |a: i32, b: i32| a & b),
+            I::I32OrImm(op) => bin_imm(&mut regs, op, |a: i32, b: i32| a | b),
+            I::I32XorImm(op) => bin_imm(&mut regs, op, |a: i32, b: i32| a ^ b),
+            I::I32ShlImm(op) => bin_imm(&mut regs, op, num::i32_shl),
+            I::I32ShrSImm(op) => bin_imm(&mut regs, op, num::i32_shr_s),
+            I::I32ShrUImm(op) => bin_imm(&mut regs, op, num::i32_shr_u),
+            I::I32RotlImm(op) => bin_imm(&mut regs, op, num::i32_rotl),
+            I::I32RotrImm(op) => bin_imm(&mut regs, op, num::i32_rotr),
+            I::I32Extend8S(op) => un(&mut regs, op, num::i32_extend8_s),
+            I::I32Extend16S(op) => un(&mut regs, op, num::i32_extend16_s),
 
             // ----- i64 -----------------------------------------------------------------
-            I::I64Eq(op) => bin(regs, op, |a: u64, b: u64| a == b),
-            I::I64Ne(op) => bin(regs, op, |a: u64, b: u64| a != b),
-            I::I64LtS(op) => bin(regs, op, |a: i64, b: i64| a < b),
-            I::I64LtU(op) => bin(regs, op, |a: u64, b: u64| a < b),
-            I::I64GtS(op) => bin(regs, op, |a: i64, b: i64| a > b),
-            I::I64GtU(op) => bin(regs, op, |a: u64, b: u64| a > b),
-            I::I64LeS(op) => bin(regs, op, |a: i64, b: i64| a <= b),
-            I::I64LeU(op) => bin(regs, op, |a: u64, b: u64| a <= b),
-            I::I64GeS(op) => bin(regs, op, |a: i64, b: i64| a >= b),
-            I::I64GeU(op) => bin(regs, op, |a: u64, b: u64| a >= b),
-            I::I64EqImm(op) => bin_imm(regs, op, |a: u64, b: u64| a == b),
-            I::I64NeImm(op) => bin_imm(regs, op, |a: u64, b: u64| a != b),
-            I::I64LtSImm(op) => bin_imm(regs, op, |a: i64, b: i64| a < b),
-            I::I64LtUImm(op) => bin_imm(regs, op, |a: u64, b: u64| a < b),
-            I::I64GtSImm(op) => bin_imm(regs, op, |a: i64, b: i64| a > b),
-            I::I64GtUImm(op) => bin_imm(regs, op, |a: u64, b: u64| a > b),
-            I::I64LeSImm(op) => bin_imm(regs, op, |a: i64, b: i64| a <= b),
-            I::I64LeUImm(op) => bin_imm(regs, op, |a: u64, b: u64| a <= b),
-            I::I64GeSImm(op) => bin_imm(regs, op, |a: i64, b: i64| a >= b),
-            I::I64GeUImm(op) => bin_imm(regs, op, |a: u64, b: u64| a >= b),
-            I::I64Clz(op) => un(regs, op, num::i64_clz),
-            I::I64Ctz(op) => un(regs, op, num::i64_ctz),
-            I::I64Popcnt(op) => un(regs, op, num::i64_popcnt),
-            I::I64Add(op) => bin(regs, op, i64::wrapping_add),
-            I::I64Sub(op) => bin(regs, op, i64::wrapping_sub),
-            I::I64Mul(op) => bin(regs, op, i64::wrapping_mul),
-            I::I64DivS(op) => t!(bin_trap(regs, op, num::i64_div_s)),
-            I::I64DivU(op) => t!(bin_trap(regs, op, num::i64_div_u)),
-            I::I64RemS(op) => t!(bin_trap(regs, op, num::i64_rem_s)),
-            I::I64RemU(op) => t!(bin_trap(regs, op, num::i64_rem_u)),
-            I::I64And(op) => bin(regs, op, |a: i64, b: i64| a & b),
-            I::I64Or(op) => bin(regs, op, |a: i64, b: i64| a | b),
-            I::I64Xor(op) => bin(regs, op, |a: i64, b: i64| a ^ b),
-            I::I64Shl(op) => bin(regs, op, num::i64_shl),
-            I::I64ShrS(op) => bin(regs, op, num::i64_shr_s),
-            I::I64ShrU(op) => bin(regs, op, num::i64_shr_u),
-            I::I64Rotl(op) => bin(regs, op, num::i64_rotl),
-            I::I64Rotr(op) => bin(regs, op, num::i64_rotr),
-            I::I64AddImm(op) => bin_imm(regs, op, i64::wrapping_add),
-            I::I64RSubImm(op) => bin_imm(regs, op, |a: i64, imm: i64| imm.wrapping_sub(a)),
-            I::I64MulImm(op) => bin_imm(regs, op, i64::wrapping_mul),
-            I::I64AndImm(op) => bin_imm(regs, op, |a: i64, b: i64| a & b),
-            I::I64OrImm(op) => bin_imm(regs, op, |a: i64, b: i64| a | b),
-            I::I64XorImm(op) => bin_imm(regs, op, |a: i64, b: i64| a ^ b),
-            I::I64ShlImm(op) => bin_imm(regs, op, num::i64_shl),
-            I::I64ShrSImm(op) => bin_imm(regs, op, num::i64_shr_s),
-            I::I64ShrUImm(op) => bin_imm(regs, op, num::i64_shr_u),
-            I::I64RotlImm(op) => bin_imm(regs, op, num::i64_rotl),
-            I::I64RotrImm(op) => bin_imm(regs, op, num::i64_rotr),
-            I::I64Extend8S(op) => un(regs, op, num::i64_extend8_s),
-            I::I64Extend16S(op) => un(regs, op, num::i64_extend16_s),
-            I::I64Extend32S(op) => un(regs, op, num::i64_extend32_s),
+            I::I64Eq(op) => bin(&mut regs, op, |a: u64, b: u64| a == b),
+            I::I64Ne(op) => bin(&mut regs, op, |a: u64, b: u64| a != b),
+            I::I64LtS(op) => bin(&mut regs, op, |a: i64, b: i64| a < b),
+            I::I64LtU(op) => bin(&mut regs, op, |a: u64, b: u64| a < b),
+            I::I64GtS(op) => bin(&mut regs, op, |a: i64, b: i64| a > b),
+            I::I64GtU(op) => bin(&mut regs, op, |a: u64, b: u64| a > b),
+            I::I64LeS(op) => bin(&mut regs, op, |a: i64, b: i64| a <= b),
+            I::I64LeU(op) => bin(&mut regs, op, |a: u64, b: u64| a <= b),
+            I::I64GeS(op) => bin(&mut regs, op, |a: i64, b: i64| a >= b),
+            I::I64GeU(op) => bin(&mut regs, op, |a: u64, b: u64| a >= b),
+            I::I64EqImm(op) => bin_imm(&mut regs, op, |a: u64, b: u64| a == b),
+            I::I64NeImm(op) => bin_imm(&mut regs, op, |a: u64, b: u64| a != b),
+            I::I64LtSImm(op) => bin_imm(&mut regs, op, |a: i64, b: i64| a < b),
+            I::I64LtUImm(op) => bin_imm(&mut regs, op, |a: u64, b: u64| a < b),
+            I::I64GtSImm(op) => bin_imm(&mut regs, op, |a: i64, b: i64| a > b),
+            I::I64GtUImm(op) => bin_imm(&mut regs, op, |a: u64, b: u64| a > b),
+            I::I64LeSImm(op) => bin_imm(&mut regs, op, |a: i64, b: i64| a <= b),
+            I::I64LeUImm(op) => bin_imm(&mut regs, op, |a: u64, b: u64| a <= b),
+            I::I64GeSImm(op) => bin_imm(&mut regs, op, |a: i64, b: i64| a >= b),
+            I::I64GeUImm(op) => bin_imm(&mut regs, op, |a: u64, b: u64| a >= b),
+            I::I64Clz(op) => un(&mut regs, op, num::i64_clz),
+            I::I64Ctz(op) => un(&mut regs, op, num::i64_ctz),
+            I::I64Popcnt(op) => un(&mut regs, op, num::i64_popcnt),
+            I::I64Add(op) => bin(&mut regs, op, i64::wrapping_add),
+            I::I64Sub(op) => bin(&mut regs, op, i64::wrapping_sub),
+            I::I64Mul(op) => bin(&mut regs, op, i64::wrapping_mul),
+            I::I64DivS(op) => t!(bin_trap(&mut regs, op, num::i64_div_s)),
+            I::I64DivU(op) => t!(bin_trap(&mut regs, op, num::i64_div_u)),
+            I::I64RemS(op) => t!(bin_trap(&mut regs, op, num::i64_rem_s)),
+            I::I64RemU(op) => t!(bin_trap(&mut regs, op, num::i64_rem_u)),
+            I::I64And(op) => bin(&mut regs, op, |a: i64, b: i64| a & b),
+            I::I64Or(op) => bin(&mut regs, op, |a: i64, b: i64| a | b),
+            I::I64Xor(op) => bin(&mut regs, op, |a: i64, b: i64| a ^ b),
+            I::I64Shl(op) => bin(&mut regs, op, num::i64_shl),
+            I::I64ShrS(op) => bin(&mut regs, op, num::i64_shr_s),
+            I::I64ShrU(op) => bin(&mut regs, op, num::i64_shr_u),
+            I::I64Rotl(op) => bin(&mut regs, op, num::i64_rotl),
+            I::I64Rotr(op) => bin(&mut regs, op, num::i64_rotr),
+            I::I64AddImm(op) => bin_imm(&mut regs, op, i64::wrapping_add),
+            I::I64RSubImm(op) => bin_imm(&mut regs, op, |a: i64, imm: i64| imm.wrapping_sub(a)),
+            I::I64MulImm(op) => bin_imm(&mut regs, op, i64::wrapping_mul),
+            I::I64AndImm(op) => bin_imm(&mut regs, op, |a: i64, b: i64| a & b),
+            I::I64OrImm(op) => bin_imm(&mut regs, op, |a: i64, b: i64| a | b),
+            I::I64XorImm(op) => bin_imm(&mut regs, op, |a: i64, b: i64| a ^ b),
+            I::I64ShlImm(op) => bin_imm(&mut regs, op, num::i64_shl),
+            I::I64ShrSImm(op) => bin_imm(&mut regs, op, num::i64_shr_s),
+            I::I64ShrUImm(op) => bin_imm(&mut regs, op, num::i64_shr_u),
+            I::I64RotlImm(op) => bin_imm(&mut regs, op, num::i64_rotl),
+            I::I64RotrImm(op) => bin_imm(&mut regs, op, num::i64_rotr),
+            I::I64Extend8S(op) => un(&mut regs, op, num::i64_extend8_s),
+            I::I64Extend16S(op) => un(&mut regs, op, num::i64_extend16_s),
+            I::I64Extend32S(op) => un(&mut regs, op, num::i64_extend32_s),
 
             // ----- f32 -----------------------------------------------------------------
-            I::F32Eq(op) => bin(regs, op, |a: f32, b: f32| a == b),
-            I::F32Ne(op) => bin(regs, op, |a: f32, b: f32| a != b),
-            I::F32Lt(op) => bin(regs, op, |a: f32, b: f32| a < b),
-            I::F32Gt(op) => bin(regs, op, |a: f32, b: f32| a > b),
-            I::F32Le(op) => bin(regs, op, |a: f32, b: f32| a <= b),
-            I::F32Ge(op) => bin(regs, op, |a: f32, b: f32| a >= b),
-            I::F32Abs(op) => un(regs, op, num::f32_abs),
-            I::F32Neg(op) => un(regs, op, num::f32_neg),
-            I::F32Ceil(op) => un(regs, op, num::f32_ceil),
-            I::F32Floor(op) => un(regs, op, num::f32_floor),
-            I::F32Trunc(op) => un(regs, op, num::f32_trunc),
-            I::F32Nearest(op) => un(regs, op, num::f32_nearest),
-            I::F32Sqrt(op) => un(regs, op, num::f32_sqrt),
-            I::F32Add(op) => bin(regs, op, |a: f32, b: f32| a + b),
-            I::F32Sub(op) => bin(regs, op, |a: f32, b: f32| a - b),
-            I::F32Mul(op) => bin(regs, op, |a: f32, b: f32| a * b),
-            I::F32Div(op) => bin(regs, op, |a: f32, b: f32| a / b),
-            I::F32Min(op) => bin(regs, op, num::f32_min),
-            I::F32Max(op) => bin(regs, op, num::f32_max),
-            I::F32Copysign(op) => bin(regs, op, num::f32_copysign),
+            I::F32Eq(op) => bin(&mut regs, op, |a: f32, b: f32| a == b),
+            I::F32Ne(op) => bin(&mut regs, op, |a: f32, b: f32| a != b),
+            I::F32Lt(op) => bin(&mut regs, op, |a: f32, b: f32| a < b),
+            I::F32Gt(op) => bin(&mut regs, op, |a: f32, b: f32| a > b),
+            I::F32Le(op) => bin(&mut regs, op, |a: f32, b: f32| a <= b),
+            I::F32Ge(op) => bin(&mut regs, op, |a: f32, b: f32| a >= b),
+            I::F32Abs(op) => un(&mut regs, op, num::f32_abs),
+            I::F32Neg(op) => un(&mut regs, op, num::f32_neg),
+            I::F32Ceil(op) => un(&mut regs, op, num::f32_ceil),
+            I::F32Floor(op) => un(&mut regs, op, num::f32_floor),
+            I::F32Trunc(op) => un(&mut regs, op, num::f32_trunc),
+            I::F32Nearest(op) => un(&mut regs, op, num::f32_nearest),
+            I::F32Sqrt(op) => un(&mut regs, op, num::f32_sqrt),
+            I::F32Add(op) => bin(&mut regs, op, |a: f32, b: f32| a + b),
+            I::F32Sub(op) => bin(&mut regs, op, |a: f32, b: f32| a - b),
+            I::F32Mul(op) => bin(&mut regs, op, |a: f32, b: f32| a * b),
+            I::F32Div(op) => bin(&mut regs, op, |a: f32, b: f32| a / b),
+            I::F32Min(op) => bin(&mut regs, op, num::f32_min),
+            I::F32Max(op) => bin(&mut regs, op, num::f32_max),
+            I::F32Copysign(op) => bin(&mut regs, op, num::f32_copysign),
 
             // ----- f64 -----------------------------------------------------------------
-            I::F64Eq(op) => bin(regs, op, |a: f64, b: f64| a == b),
-            I::F64Ne(op) => bin(regs, op, |a: f64, b: f64| a != b),
-            I::F64Lt(op) => bin(regs, op, |a: f64, b: f64| a < b),
-            I::F64Gt(op) => bin(regs, op, |a: f64, b: f64| a > b),
-            I::F64Le(op) => bin(regs, op, |a: f64, b: f64| a <= b),
-            I::F64Ge(op) => bin(regs, op, |a: f64, b: f64| a >= b),
-            I::F64Abs(op) => un(regs, op, num::f64_abs),
-            I::F64Neg(op) => un(regs, op, num::f64_neg),
-            I::F64Ceil(op) => un(regs, op, num::f64_ceil),
-            I::F64Floor(op) => un(regs, op, num::f64_floor),
-            I::F64Trunc(op) => un(regs, op, num::f64_trunc),
-            I::F64Nearest(op) => un(regs, op, num::f64_nearest),
-            I::F64Sqrt(op) => un(regs, op, num::f64_sqrt),
-            I::F64Add(op) => bin(regs, op, |a: f64, b: f64| a + b),
-            I::F64Sub(op) => bin(regs, op, |a: f64, b: f64| a - b),
-            I::F64Mul(op) => bin(regs, op, |a: f64, b: f64| a * b),
-            I::F64Div(op) => bin(regs, op, |a: f64, b: f64| a / b),
-            I::F64Min(op) => bin(regs, op, num::f64_min),
-            I::F64Max(op) => bin(regs, op, num::f64_max),
-            I::F64Copysign(op) => bin(regs, op, num::f64_copysign),
+            I::F64Eq(op) => bin(&mut regs, op, |a: f64, b: f64| a == b),
+            I::F64Ne(op) => bin(&mut regs, op, |a: f64, b: f64| a != b),
+            I::F64Lt(op) => bin(&mut regs, op, |a: f64, b: f64| a < b),
+            I::F64Gt(op) => bin(&mut regs, op, |a: f64, b: f64| a > b),
+            I::F64Le(op) => bin(&mut regs, op, |a: f64, b: f64| a <= b),
+            I::F64Ge(op) => bin(&mut regs, op, |a: f64, b: f64| a >= b),
+            I::F64Abs(op) => un(&mut regs, op, num::f64_abs),
+            I::F64Neg(op) => un(&mut regs, op, num::f64_neg),
+            I::F64Ceil(op) => un(&mut regs, op, num::f64_ceil),
+            I::F64Floor(op) => un(&mut regs, op, num::f64_floor),
+            I::F64Trunc(op) => un(&mut regs, op, num::f64_trunc),
+            I::F64Nearest(op) => un(&mut regs, op, num::f64_nearest),
+            I::F64Sqrt(op) => un(&mut regs, op, num::f64_sqrt),
+            I::F64Add(op) => bin(&mut regs, op, |a: f64, b: f64| a + b),
+            I::F64Sub(op) => bin(&mut regs, op, |a: f64, b: f64| a - b),
+            I::F64Mul(op) => bin(&mut regs, op, |a: f64, b: f64| a * b),
+            I::F64Div(op) => bin(&mut regs, op, |a: f64, b: f64| a / b),
+            I::F64Min(op) => bin(&mut regs, op, num::f64_min),
+            I::F64Max(op) => bin(&mut regs, op, num::f64_max),
+            I::F64Copysign(op) => bin(&mut regs, op, num::f64_copysign),
 
             // ----- Conversions -----------------------------------------------------------
-            I::I32WrapI64(op) => un(regs, op, num::i32_wrap_i64),
-            I::I32TruncF32S(op) => t!(un_trap(regs, op, num::i32_trunc_f32_s)),
-            I::I32TruncF32U(op) => t!(un_trap(regs, op, num::i32_trunc_f32_u)),
-            I::I32TruncF64S(op) => t!(un_trap(regs, op, num::i32_trunc_f64_s)),
-            I::I32TruncF64U(op) => t!(un_trap(regs, op, num::i32_trunc_f64_u)),
-            I::I64ExtendI32S(op) => un(regs, op, num::i64_extend_i32_s),
-            I::I64TruncF32S(op) => t!(un_trap(regs, op, num::i64_trunc_f32_s)),
-            I::I64TruncF32U(op) => t!(un_trap(regs, op, num::i64_trunc_f32_u)),
-            I::I64TruncF64S(op) => t!(un_trap(regs, op, num::i64_trunc_f64_s)),
-            I::I64TruncF64U(op) => t!(un_trap(regs, op, num::i64_trunc_f64_u)),
-            I::F32ConvertI32S(op) => un(regs, op, num::f32_convert_i32_s),
-            I::F32ConvertI32U(op) => un(regs, op, num::f32_convert_i32_u),
-            I::F32ConvertI64S(op) => un(regs, op, num::f32_convert_i64_s),
-            I::F32ConvertI64U(op) => un(regs, op, num::f32_convert_i64_u),
-            I::F32DemoteF64(op) => un(regs, op, num::f32_demote_f64),
-            I::F64ConvertI32S(op) => un(regs, op, num::f64_convert_i32_s),
-            I::F64ConvertI32U(op) => un(regs, op, num::f64_convert_i32_u),
-            I::F64ConvertI64S(op) => un(regs, op, num::f64_convert_i64_s),
-            I::F64ConvertI64U(op) => un(regs, op, num::f64_convert_i64_u),
-            I::F64PromoteF32(op) => un(regs, op, num::f64_promote_f32),
-            I::I32TruncSatF32S(op) => un(regs, op, num::i32_trunc_sat_f32_s),
-            I::I32TruncSatF32U(op) => un(regs, op, num::i32_trunc_sat_f32_u),
-            I::I32TruncSatF64S(op) => un(regs, op, num::i32_trunc_sat_f64_s),
-            I::I32TruncSatF64U(op) => un(regs, op, num::i32_trunc_sat_f64_u),
-            I::I64TruncSatF32S(op) => un(regs, op, num::i64_trunc_sat_f32_s),
-            I::I64TruncSatF32U(op) => un(regs, op, num::i64_trunc_sat_f32_u),
-            I::I64TruncSatF64S(op) => un(regs, op, num::i64_trunc_sat_f64_s),
-            I::I64TruncSatF64U(op) => un(regs, op, num::i64_trunc_sat_f64_u),
+            I::I32WrapI64(op) => un(&mut regs, op, num::i32_wrap_i64),
+            I::I32TruncF32S(op) => t!(un_trap(&mut regs, op, num::i32_trunc_f32_s)),
+            I::I32TruncF32U(op) => t!(un_trap(&mut regs, op, num::i32_trunc_f32_u)),
+            I::I32TruncF64S(op) => t!(un_trap(&mut regs, op, num::i32_trunc_f64_s)),
+            I::I32TruncF64U(op) => t!(un_trap(&mut regs, op, num::i32_trunc_f64_u)),
+            I::I64ExtendI32S(op) => un(&mut regs, op, num::i64_extend_i32_s),
+            I::I64TruncF32S(op) => t!(un_trap(&mut regs, op, num::i64_trunc_f32_s)),
+            I::I64TruncF32U(op) => t!(un_trap(&mut regs, op, num::i64_trunc_f32_u)),
+            I::I64TruncF64S(op) => t!(un_trap(&mut regs, op, num::i64_trunc_f64_s)),
+            I::I64TruncF64U(op) => t!(un_trap(&mut regs, op, num::i64_trunc_f64_u)),
+            I::F32ConvertI32S(op) => un(&mut regs, op, num::f32_convert_i32_s),
+            I::F32ConvertI32U(op) => un(&mut regs, op, num::f32_convert_i32_u),
+            I::F32ConvertI64S(op) => un(&mut regs, op, num::f32_convert_i64_s),
+            I::F32ConvertI64U(op) => un(&mut regs, op, num::f32_convert_i64_u),
+            I::F32DemoteF64(op) => un(&mut regs, op, num::f32_demote_f64),
+            I::F64ConvertI32S(op) => un(&mut regs, op, num::f64_convert_i32_s),
+            I::F64ConvertI32U(op) => un(&mut regs, op, num::f64_convert_i32_u),
+            I::F64ConvertI64S(op) => un(&mut regs, op, num::f64_convert_i64_s),
+            I::F64ConvertI64U(op) => un(&mut regs, op, num::f64_convert_i64_u),
+            I::F64PromoteF32(op) => un(&mut regs, op, num::f64_promote_f32),
+            I::I32TruncSatF32S(op) => un(&mut regs, op, num::i32_trunc_sat_f32_s),
+            I::I32TruncSatF32U(op) => un(&mut regs, op, num::i32_trunc_sat_f32_u),
+            I::I32TruncSatF64S(op) => un(&mut regs, op, num::i32_trunc_sat_f64_s),
+            I::I32TruncSatF64U(op) => un(&mut regs, op, num::i32_trunc_sat_f64_u),
+            I::I64TruncSatF32S(op) => un(&mut regs, op, num::i64_trunc_sat_f32_s),
+            I::I64TruncSatF32U(op) => un(&mut regs, op, num::i64_trunc_sat_f32_u),
+            I::I64TruncSatF64S(op) => un(&mut regs, op, num::i64_trunc_sat_f64_s),
+            I::I64TruncSatF64U(op) => un(&mut regs, op, num::i64_trunc_sat_f64_u),
         }
     }
 }

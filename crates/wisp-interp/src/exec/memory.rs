@@ -11,21 +11,23 @@ use wisp_memory::Memory;
 use crate::ir::{BinImm, Load, Slot, Store, StoreAdd, StoreImm, StoreImmAdd};
 use crate::store::DataEntity;
 
+use super::hot::Regs;
+
 #[inline(always)]
-fn effective(regs: &[u64], addr: Slot, offset: u32) -> u64 {
-    regs[addr as usize] as u32 as u64 + offset as u64
+fn effective(regs: &Regs<'_>, addr: Slot, offset: u32) -> u64 {
+    regs.get(addr) as u32 as u64 + offset as u64
 }
 
 /// Loads `N` bytes and writes `convert(bytes)` to the destination slot.
 #[inline(always)]
 pub(super) fn load<const N: usize>(
     mem: &Memory,
-    regs: &mut [u64],
+    regs: &mut Regs<'_>,
     op: Load,
     convert: impl FnOnce([u8; N]) -> u64,
 ) -> Result<(), TrapCode> {
     let bytes = mem.load::<N>(effective(regs, op.addr, op.offset))?;
-    regs[op.dst as usize] = convert(bytes);
+    regs.set(op.dst, convert(bytes));
     Ok(())
 }
 
@@ -33,13 +35,13 @@ pub(super) fn load<const N: usize>(
 #[inline(always)]
 pub(super) fn load_add<const N: usize>(
     mem: &Memory,
-    regs: &mut [u64],
+    regs: &mut Regs<'_>,
     op: BinImm,
     convert: impl FnOnce([u8; N]) -> u64,
 ) -> Result<(), TrapCode> {
-    let addr = (regs[op.a as usize] as u32).wrapping_add(op.imm as u32) as u64;
+    let addr = (regs.get(op.a) as u32).wrapping_add(op.imm as u32) as u64;
     let bytes = mem.load::<N>(addr)?;
-    regs[op.dst as usize] = convert(bytes);
+    regs.set(op.dst, convert(bytes));
     Ok(())
 }
 
@@ -48,14 +50,14 @@ pub(super) fn load_add<const N: usize>(
 #[inline(always)]
 pub(super) fn load_idx<const N: usize, const SHIFT: u32>(
     mem: &Memory,
-    regs: &mut [u64],
+    regs: &mut Regs<'_>,
     op: BinImm,
     convert: impl FnOnce([u8; N]) -> u64,
 ) -> Result<(), TrapCode> {
-    let index = regs[op.a as usize] as u32;
+    let index = regs.get(op.a) as u32;
     let addr = (index << SHIFT).wrapping_add(op.imm as u32) as u64;
     let bytes = mem.load::<N>(addr)?;
-    regs[op.dst as usize] = convert(bytes);
+    regs.set(op.dst, convert(bytes));
     Ok(())
 }
 
@@ -63,21 +65,21 @@ pub(super) fn load_idx<const N: usize, const SHIFT: u32>(
 #[inline(always)]
 pub(super) fn store_add<const N: usize>(
     mem: &mut Memory,
-    regs: &[u64],
+    regs: &Regs<'_>,
     op: StoreAdd,
 ) -> Result<(), TrapCode> {
-    let addr = (regs[op.base as usize] as u32).wrapping_add(op.add as u32) as u64;
-    store_bytes::<N>(mem, addr, regs[op.value as usize].to_le_bytes())
+    let addr = (regs.get(op.base) as u32).wrapping_add(op.add as u32) as u64;
+    store_bytes::<N>(mem, addr, regs.get(op.value).to_le_bytes())
 }
 
 /// Stores the low `N` bytes of the (sign-extended) immediate at `(base + add) mod 2^32`.
 #[inline(always)]
 pub(super) fn store_imm_add<const N: usize>(
     mem: &mut Memory,
-    regs: &[u64],
+    regs: &Regs<'_>,
     op: StoreImmAdd,
 ) -> Result<(), TrapCode> {
-    let addr = (regs[op.base as usize] as u32).wrapping_add(op.add as u32) as u64;
+    let addr = (regs.get(op.base) as u32).wrapping_add(op.add as u32) as u64;
     store_bytes::<N>(mem, addr, (op.value as i64 as u64).to_le_bytes())
 }
 
@@ -85,10 +87,10 @@ pub(super) fn store_imm_add<const N: usize>(
 #[inline(always)]
 pub(super) fn store<const N: usize>(
     mem: &mut Memory,
-    regs: &[u64],
+    regs: &Regs<'_>,
     op: Store,
 ) -> Result<(), TrapCode> {
-    let value = regs[op.value as usize].to_le_bytes();
+    let value = regs.get(op.value).to_le_bytes();
     store_bytes::<N>(mem, effective(regs, op.addr, op.offset), value)
 }
 
@@ -96,7 +98,7 @@ pub(super) fn store<const N: usize>(
 #[inline(always)]
 pub(super) fn store_imm<const N: usize>(
     mem: &mut Memory,
-    regs: &[u64],
+    regs: &Regs<'_>,
     op: StoreImm,
 ) -> Result<(), TrapCode> {
     let value = (op.value as i64 as u64).to_le_bytes();
@@ -169,29 +171,27 @@ pub(super) fn grow(mem: &mut Memory, delta: u64) -> u64 {
     }
 }
 
-/// The three i32 operands of a bulk instruction, zero-extended.
+/// The three i32 operands of a bulk instruction (in slots `args..args + 3`),
+/// zero-extended.
 #[inline]
-pub(super) fn bulk_args(regs: &[u64], args: Slot) -> (u64, u64, u64) {
-    let a = args as usize;
+pub(super) fn bulk_args(regs: &Regs<'_>, args: Slot) -> (u64, u64, u64) {
     (
-        regs[a] as u32 as u64,
-        regs[a + 1] as u32 as u64,
-        regs[a + 2] as u32 as u64,
+        regs.get(args) as u32 as u64,
+        regs.get(args + 1) as u32 as u64,
+        regs.get(args + 2) as u32 as u64,
     )
 }
 
 /// `memory.fill` (dst, value, len).
 #[inline(never)]
-pub(super) fn fill(mem: &mut Memory, regs: &[u64], args: Slot) -> Result<(), TrapCode> {
-    let (dst, value, len) = bulk_args(regs, args);
+pub(super) fn fill(mem: &mut Memory, (dst, value, len): (u64, u64, u64)) -> Result<(), TrapCode> {
     mem.fill(dst, value as u8, len)?;
     Ok(())
 }
 
 /// `memory.copy` (dst, src, len), overlapping ranges allowed.
 #[inline(never)]
-pub(super) fn copy(mem: &mut Memory, regs: &[u64], args: Slot) -> Result<(), TrapCode> {
-    let (dst, src, len) = bulk_args(regs, args);
+pub(super) fn copy(mem: &mut Memory, (dst, src, len): (u64, u64, u64)) -> Result<(), TrapCode> {
     mem.copy_within(dst, src, len)?;
     Ok(())
 }
@@ -201,10 +201,8 @@ pub(super) fn copy(mem: &mut Memory, regs: &[u64], args: Slot) -> Result<(), Tra
 pub(super) fn init(
     mem: &mut Memory,
     data: &DataEntity,
-    regs: &[u64],
-    args: Slot,
+    (dst, src, len): (u64, u64, u64),
 ) -> Result<(), TrapCode> {
-    let (dst, src, len) = bulk_args(regs, args);
     let bytes = data.bytes();
     let end = src.checked_add(len).ok_or(TrapCode::MemoryOutOfBounds)?;
     if end > bytes.len() as u64 {

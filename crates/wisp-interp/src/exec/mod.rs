@@ -13,11 +13,20 @@
 //!
 //! Layout: [`dispatch`] is the `loop { match }` over instructions, one line
 //! per instruction; the handlers live by family in [`numeric`],
-//! [`control`], [`call`], [`memory`], [`table`] and [`variable`].
+//! [`control`], [`call`], [`memory`], [`table`] and [`variable`]. [`hot`]
+//! holds the instruction pointer and the frame's slots, read without bounds
+//! checks: it is the crate's only `unsafe` code.
 
 mod call;
 mod control;
 mod dispatch;
+// `allow`, not `expect`: the checked twin (tests, `extra-checks`) has no
+// `unsafe` code.
+#[allow(
+    unsafe_code,
+    reason = "unchecked instruction fetch and slot access, justified by the verified code"
+)]
+mod hot;
 mod memory;
 mod numeric;
 mod table;

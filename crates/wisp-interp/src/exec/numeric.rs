@@ -8,6 +8,8 @@ use wisp_core::TrapCode;
 
 use crate::ir::{Bin, BinImm, Un};
 
+use super::hot::Regs;
+
 /// A value type's raw encoding in a 64-bit slot: integers zero-extended,
 /// floats as their bits, booleans (comparison results) as an `i32` 0 or 1.
 pub(super) trait Raw: Copy {
@@ -127,52 +129,52 @@ impl FromImm for u64 {
 
 /// `dst = f(src)`.
 #[inline(always)]
-pub(super) fn un<T: Raw, R: Raw>(regs: &mut [u64], op: Un, f: impl FnOnce(T) -> R) {
-    let v = T::from_raw(regs[op.src as usize]);
-    regs[op.dst as usize] = f(v).into_raw();
+pub(super) fn un<T: Raw, R: Raw>(regs: &mut Regs<'_>, op: Un, f: impl FnOnce(T) -> R) {
+    let v = T::from_raw(regs.get(op.src));
+    regs.set(op.dst, f(v).into_raw());
 }
 
 /// `dst = f(src)?`.
 #[inline(always)]
 pub(super) fn un_trap<T: Raw, R: Raw>(
-    regs: &mut [u64],
+    regs: &mut Regs<'_>,
     op: Un,
     f: impl FnOnce(T) -> Result<R, TrapCode>,
 ) -> Result<(), TrapCode> {
-    let v = T::from_raw(regs[op.src as usize]);
-    regs[op.dst as usize] = f(v)?.into_raw();
+    let v = T::from_raw(regs.get(op.src));
+    regs.set(op.dst, f(v)?.into_raw());
     Ok(())
 }
 
 /// `dst = f(a, b)`.
 #[inline(always)]
-pub(super) fn bin<T: Raw, R: Raw>(regs: &mut [u64], op: Bin, f: impl FnOnce(T, T) -> R) {
-    let a = T::from_raw(regs[op.a as usize]);
-    let b = T::from_raw(regs[op.b as usize]);
-    regs[op.dst as usize] = f(a, b).into_raw();
+pub(super) fn bin<T: Raw, R: Raw>(regs: &mut Regs<'_>, op: Bin, f: impl FnOnce(T, T) -> R) {
+    let a = T::from_raw(regs.get(op.a));
+    let b = T::from_raw(regs.get(op.b));
+    regs.set(op.dst, f(a, b).into_raw());
 }
 
 /// `dst = f(a, imm)`.
 #[inline(always)]
 pub(super) fn bin_imm<T: Raw + FromImm, R: Raw>(
-    regs: &mut [u64],
+    regs: &mut Regs<'_>,
     op: BinImm,
     f: impl FnOnce(T, T) -> R,
 ) {
-    let a = T::from_raw(regs[op.a as usize]);
-    regs[op.dst as usize] = f(a, T::from_imm(op.imm)).into_raw();
+    let a = T::from_raw(regs.get(op.a));
+    regs.set(op.dst, f(a, T::from_imm(op.imm)).into_raw());
 }
 
 /// `dst = f(a, b)?`.
 #[inline(always)]
 pub(super) fn bin_trap<T: Raw, R: Raw>(
-    regs: &mut [u64],
+    regs: &mut Regs<'_>,
     op: Bin,
     f: impl FnOnce(T, T) -> Result<R, TrapCode>,
 ) -> Result<(), TrapCode> {
-    let a = T::from_raw(regs[op.a as usize]);
-    let b = T::from_raw(regs[op.b as usize]);
-    regs[op.dst as usize] = f(a, b)?.into_raw();
+    let a = T::from_raw(regs.get(op.a));
+    let b = T::from_raw(regs.get(op.b));
+    regs.set(op.dst, f(a, b)?.into_raw());
     Ok(())
 }
 

@@ -5,10 +5,7 @@
 
 use wisp_core::TrapCode;
 
-use crate::ir::Slot;
 use crate::store::{ElemEntity, TableEntity};
-
-use super::memory::bulk_args;
 
 /// Largest number of elements `table.grow` will let a table reach, whatever
 /// its declared maximum: it bounds the memory a module can make the host
@@ -69,17 +66,16 @@ pub(super) fn size(tables: &[TableEntity], addr: u32) -> Result<u64, TrapCode> {
     Ok(table(tables, addr)?.elements.len() as u64)
 }
 
-/// `table.grow` with (init, delta) in `args`: writes the old size, or -1
-/// (as an i32) when the table cannot grow, to `args`.
+/// `table.grow` by `delta` elements set to `init`: the old size, or -1 (as
+/// an i32) when the table cannot grow.
 #[inline(never)]
 pub(super) fn grow(
     tables: &mut [TableEntity],
     addr: u32,
-    regs: &mut [u64],
-    args: Slot,
-) -> Result<(), TrapCode> {
-    let a = args as usize;
-    let (init, delta) = (regs[a], regs[a + 1] as u32 as u64);
+    init: u64,
+    delta: u64,
+) -> Result<u64, TrapCode> {
+    let delta = delta as u32 as u64;
     let t = table_mut(tables, addr)?;
     let old = t.elements.len() as u64;
     let limit =
@@ -94,40 +90,31 @@ pub(super) fn grow(
         }
         _ => u32::MAX as u64,
     };
-    regs[a] = result;
-    Ok(())
+    Ok(result)
 }
 
-/// `table.fill` with (index, value, len) in `args`.
+/// `table.fill` of `len` elements from `start` with `value` (the i32
+/// operands zero-extended).
 #[inline(never)]
 pub(super) fn fill(
     tables: &mut [TableEntity],
     addr: u32,
-    regs: &[u64],
-    args: Slot,
+    (start, value, len): (u64, u64, u64),
 ) -> Result<(), TrapCode> {
-    let a = args as usize;
-    let (start, value, len) = (
-        regs[a] as u32 as u64,
-        regs[a + 1],
-        regs[a + 2] as u32 as u64,
-    );
     let t = table_mut(tables, addr)?;
     let r = range(start, len, t.elements.len())?;
     t.elements[r].fill(value);
     Ok(())
 }
 
-/// `table.copy` with (dst, src, len) in `args`; the tables may be the same.
+/// `table.copy` (dst, src, len); the tables may be the same.
 #[inline(never)]
 pub(super) fn copy(
     tables: &mut [TableEntity],
     dst_addr: u32,
     src_addr: u32,
-    regs: &[u64],
-    args: Slot,
+    (dst, src, len): (u64, u64, u64),
 ) -> Result<(), TrapCode> {
-    let (dst, src, len) = bulk_args(regs, args);
     if dst_addr == src_addr {
         let t = table_mut(tables, dst_addr)?;
         let s = range(src, len, t.elements.len())?;
@@ -152,17 +139,14 @@ pub(super) fn copy(
     Ok(())
 }
 
-/// `table.init` with (dst, src, len) in `args` from an element segment
-/// (empty once dropped).
+/// `table.init` (dst, src, len) from an element segment (empty once dropped).
 #[inline(never)]
 pub(super) fn init(
     tables: &mut [TableEntity],
     addr: u32,
     elem: &ElemEntity,
-    regs: &[u64],
-    args: Slot,
+    (dst, src, len): (u64, u64, u64),
 ) -> Result<(), TrapCode> {
-    let (dst, src, len) = bulk_args(regs, args);
     let t = table_mut(tables, addr)?;
     let sr = range(src, len, elem.items.len())?;
     let dr = range(dst, len, t.elements.len())?;

@@ -4,24 +4,21 @@ use crate::ir::Slot;
 use crate::store::GlobalEntity;
 
 use super::call::Inst;
+use super::hot::Regs;
 
 /// `dst = a; dst + 1 = b`, reading both first.
 #[inline(always)]
-pub(super) fn copy2(regs: &mut [u64], dst: Slot, a: Slot, b: Slot) {
-    let (a, b) = (regs[a as usize], regs[b as usize]);
-    regs[dst as usize] = a;
-    regs[dst as usize + 1] = b;
+pub(super) fn copy2(regs: &mut Regs<'_>, dst: Slot, a: Slot, b: Slot) {
+    let (a, b) = (regs.get(a), regs.get(b));
+    regs.set(dst, a);
+    regs.set(dst + 1, b);
 }
 
 /// `dst = if cond != 0 { a } else { b }` (the condition is an i32).
 #[inline(always)]
-pub(super) fn select(regs: &mut [u64], dst: Slot, a: Slot, b: Slot, cond: Slot) {
-    let chosen = if regs[cond as usize] as u32 != 0 {
-        a
-    } else {
-        b
-    };
-    regs[dst as usize] = regs[chosen as usize];
+pub(super) fn select(regs: &mut Regs<'_>, dst: Slot, a: Slot, b: Slot, cond: Slot) {
+    let chosen = if regs.get(cond) as u32 != 0 { a } else { b };
+    regs.set(dst, regs.get(chosen));
 }
 
 /// `dst = global`.
@@ -29,11 +26,11 @@ pub(super) fn select(regs: &mut [u64], dst: Slot, a: Slot, b: Slot, cond: Slot) 
 pub(super) fn global_get(
     globals: &[GlobalEntity],
     inst: &Inst<'_>,
-    regs: &mut [u64],
+    regs: &mut Regs<'_>,
     dst: Slot,
     global: u32,
 ) {
-    regs[dst as usize] = globals[inst.globals[global as usize] as usize].value;
+    regs.set(dst, globals[inst.globals[global as usize] as usize].value);
 }
 
 /// `global = src`.
@@ -41,11 +38,11 @@ pub(super) fn global_get(
 pub(super) fn global_set(
     globals: &mut [GlobalEntity],
     inst: &Inst<'_>,
-    regs: &[u64],
+    regs: &Regs<'_>,
     global: u32,
     src: Slot,
 ) {
-    globals[inst.globals[global as usize] as usize].value = regs[src as usize];
+    globals[inst.globals[global as usize] as usize].value = regs.get(src);
 }
 
 /// A reference to module function `func`: its store address plus one.

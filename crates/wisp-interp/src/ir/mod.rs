@@ -9,11 +9,14 @@
 //! - [`instr`]: the [`Instr`] enum, grouped by instruction family;
 //! - [`operands`]: the operand records shared by families (`Bin`, `Load`, ...);
 //! - [`cmp`]: integer comparisons as data, for compare-and-branch fusion;
-//! - [`visit`]: a visitor over the slot operands of an instruction.
+//! - [`visit`]: a visitor over the slot operands of an instruction;
+//! - [`verify`]: the structural check every function passes before it can
+//!   run (the executor's unchecked accesses rely on it).
 
 mod cmp;
 mod instr;
 mod operands;
+mod verify;
 mod visit;
 
 pub use cmp::{Cmp, Compare, IntWidth, Rhs};
@@ -21,29 +24,114 @@ pub use instr::Instr;
 pub use operands::{
     Bin, BinImm, BrCmp, BrCmpImm, Load, Slot, Store, StoreAdd, StoreImm, StoreImmAdd, Target, Un,
 };
+pub use verify::VerifyError;
 
 use alloc::boxed::Box;
 
 /// A translated function body, ready to execute.
+///
+/// # Validity
+/// The only constructor, [`CompiledFunc::new`], runs the structural check of
+/// [`verify`] on the code, and the fields cannot change afterwards. So every
+/// `CompiledFunc` has code that ends in a terminator, branches only to its
+/// own instructions, names only slots below [`max_slots`](Self::max_slots)
+/// and has every trailing word in place. The executor relies on this to
+/// read instructions and slots without bounds checks.
 #[derive(Debug, Clone)]
 pub struct CompiledFunc {
+    code: Box<[Instr]>,
+    num_params: u32,
+    num_results: u32,
+    num_locals: u32,
+    consts: Box<[u64]>,
+    const_base: u32,
+    max_slots: u32,
+}
+
+impl CompiledFunc {
+    /// A function of `code` running in a frame of `max_slots` slots: the
+    /// parameters, `num_locals` declared locals, `consts` written to the
+    /// constant slots starting at `const_base`, then the operand stack.
+    ///
+    /// Fails if the code does not pass the structural check (see [`verify`]),
+    /// if the constant slots do not fit in the frame or the locals overlap
+    /// them, or if the results do not fit in the frame.
+    pub fn new(
+        code: Box<[Instr]>,
+        num_params: u32,
+        num_results: u32,
+        num_locals: u32,
+        consts: Box<[u64]>,
+        const_base: u32,
+        max_slots: u32,
+    ) -> Result<Self, VerifyError> {
+        let frame = |what| Err(VerifyError { at: 0, what });
+        let locals_end = u64::from(num_params) + u64::from(num_locals);
+        if locals_end > u64::from(const_base)
+            || u64::from(const_base) + consts.len() as u64 > u64::from(max_slots)
+        {
+            return frame("locals or constant slots outside the frame");
+        }
+        if num_results > max_slots {
+            return frame("results outside the frame");
+        }
+        verify::verify(&code, max_slots)?;
+        Ok(Self {
+            code,
+            num_params,
+            num_results,
+            num_locals,
+            consts,
+            const_base,
+            max_slots,
+        })
+    }
+
     /// The instructions; execution starts at index 0.
-    pub code: Box<[Instr]>,
+    #[inline]
+    pub fn code(&self) -> &[Instr] {
+        &self.code
+    }
+
     /// Number of parameters (they occupy frame slots `0..num_params`).
-    pub num_params: u32,
+    #[inline]
+    pub fn num_params(&self) -> u32 {
+        self.num_params
+    }
+
     /// Number of results (returned in frame slots `0..num_results`).
-    pub num_results: u32,
-    /// Number of declared locals (slots `num_params..num_params + num_locals`, zeroed on entry).
-    pub num_locals: u32,
+    #[inline]
+    pub fn num_results(&self) -> u32 {
+        self.num_results
+    }
+
+    /// Number of declared locals (slots `num_params..num_params + num_locals`,
+    /// zeroed on entry).
+    #[inline]
+    pub fn num_locals(&self) -> u32 {
+        self.num_locals
+    }
+
     /// Constants used as operands: written to slots
     /// `const_base..const_base + consts.len()` on entry, read like locals.
-    pub consts: Box<[u64]>,
+    #[inline]
+    pub fn consts(&self) -> &[u64] {
+        &self.consts
+    }
+
     /// First constant slot (right after the declared locals; the operand
     /// stack follows the constants).
-    pub const_base: u32,
+    #[inline]
+    pub fn const_base(&self) -> u32 {
+        self.const_base
+    }
+
     /// Total frame size in slots: parameters, locals, the deepest operand
     /// stack and the constant slots (at least `num_results`).
-    pub max_slots: u32,
+    #[inline]
+    pub fn max_slots(&self) -> u32 {
+        self.max_slots
+    }
 }
 
 #[cfg(test)]

@@ -222,15 +222,16 @@ impl<'m> Translator<'m> {
             }
         }
         let max_slots = (const_base + num_consts + self.max_height).max(self.num_results);
-        Ok(CompiledFunc {
-            code: self.code.as_slice().into(),
-            num_params: self.num_params,
-            num_results: self.num_results,
-            num_locals: self.num_locals,
-            consts: self.consts.as_slice().into(),
+        CompiledFunc::new(
+            self.code.as_slice().into(),
+            self.num_params,
+            self.num_results,
+            self.num_locals,
+            self.consts.as_slice().into(),
             const_base,
             max_slots,
-        })
+        )
+        .map_err(|e| Error::Limit(format!("internal translator error: {e}")))
     }
 
     /// The constant slot holding `value`, if one is left. Constant slots are

@@ -36,9 +36,12 @@ fn dump() {
         let name = module.inner.decoded.func_name(index).unwrap_or("");
         println!(
             "func {index} {name}: params {} locals {} results {} slots {}",
-            f.num_params, f.num_locals, f.num_results, f.max_slots
+            f.num_params(),
+            f.num_locals(),
+            f.num_results(),
+            f.max_slots()
         );
-        for (pc, instr) in f.code.iter().enumerate() {
+        for (pc, instr) in f.code().iter().enumerate() {
             println!("  {pc:4}: {instr:?}");
         }
     }
@@ -48,7 +51,7 @@ fn dump() {
 fn code_of(wat: &str) -> Vec<Instr> {
     let funcs = translate(wat);
     assert_eq!(funcs.len(), 1);
-    funcs[0].code.to_vec()
+    funcs[0].code().to_vec()
 }
 
 #[test]
@@ -352,7 +355,7 @@ fn fuel_is_charged_per_basic_block() {
                 (local.set 1 (i32.sub (local.get 1) (i32.const 1)))
                 (br_if $l (local.get 1)))))",
     );
-    let code = &funcs[0].code;
+    let code = funcs[0].code();
     // entry: local.set's 2 operators + `loop` = 3; loop body: 6 operators +
     // its `end`; after the loop: the function's `end`.
     assert_eq!(code[0], Instr::ConsumeFuel { amount: 3 });
@@ -368,7 +371,7 @@ fn fuel_is_charged_per_basic_block() {
     let plain = translate("(module (func (loop (br 0))))");
     assert!(
         !plain[0]
-            .code
+            .code()
             .iter()
             .any(|i| matches!(i, Instr::ConsumeFuel { .. }))
     );

@@ -1,0 +1,259 @@
+//! The executor's hot state: the instruction pointer into the running
+//! function's code ([`Code`]) and the running frame's slots ([`Regs`]), read
+//! and written without bounds checks. This is the only module of
+//! wisp-interp with `unsafe` code.
+//!
+//! # Why this is sound
+//! Both types are built from a [`CompiledFunc`], whose code passed the
+//! structural check of `ir/verify.rs` when it was built (see its
+//! `# Validity`): it ends in a terminator, branches only to its own
+//! instructions, names only slots below `max_slots`, and has its trailing
+//! words in place. [`Regs::new`] checks that the frame's `max_slots` slots
+//! lie within the value stack. What remains is a protocol the dispatch loop
+//! follows, stated on each method: slots and targets passed in are operands
+//! of the running function's instructions, trailing words are read only
+//! after their instruction, and the next instruction is fetched only after a
+//! non-terminator (a terminator's handler jumps, calls, returns or exits).
+//!
+//! # Checked twin
+//! With `cfg(test)` or the `extra-checks` feature, the same API is
+//! implemented with ordinary bounds-checked indexing (a broken invariant
+//! panics instead of reading out of bounds), after Pulley's
+//! `SafeBytecodeStream`/`UnsafeBytecodeStream`. Costs about 10% on the
+//! benchmarks.
+
+use crate::ir::{CompiledFunc, Instr, Slot, Target};
+
+/// Reads the running function's instructions.
+///
+/// # Validity
+/// `code` is the code of a [`CompiledFunc`] (verified, see the module docs);
+/// the instruction pointer points at an instruction of `code`, or one past
+/// the last instruction fetched when that was a terminator.
+#[cfg(not(any(test, feature = "extra-checks")))]
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Code<'c> {
+    code: &'c [Instr],
+    ip: core::ptr::NonNull<Instr>,
+}
+
+#[cfg(not(any(test, feature = "extra-checks")))]
+impl<'c> Code<'c> {
+    /// Starts executing `func` at instruction `pc`; `None` if `pc` is not an
+    /// instruction index of its code.
+    #[inline(always)]
+    pub(super) fn new(func: &'c CompiledFunc, pc: usize) -> Option<Self> {
+        let code = func.code();
+        let ip = core::ptr::NonNull::from(code.get(pc)?);
+        Some(Self { code, ip })
+    }
+
+    /// Index of the next instruction.
+    #[inline(always)]
+    pub(super) fn pc(&self) -> usize {
+        // Integer arithmetic on addresses: `ip` lies in (or one past) `code`.
+        (self.ip.as_ptr() as usize - self.code.as_ptr() as usize) / size_of::<Instr>()
+    }
+
+    /// Returns the next instruction and moves past it.
+    ///
+    /// A reference rather than a copy: the dispatch `match` then reads only
+    /// the tag before jumping, and each handler loads just its own fields.
+    ///
+    /// Protocol: the previous fetch returned a non-terminator, or the
+    /// position was set since by [`Code::new`] or [`Code::jump`].
+    #[inline(always)]
+    pub(super) fn fetch(&mut self) -> &'c Instr {
+        // SAFETY: by the protocol, `ip` points at an instruction of `code`:
+        // it was set to one, or it follows a non-terminator, which is never
+        // the last instruction of verified code. The reference lives as
+        // long as `code`, which is borrowed for `'c`.
+        unsafe {
+            let instr = self.ip.as_ref();
+            self.ip = self.ip.add(1);
+            instr
+        }
+    }
+
+    /// The next instruction, without moving: the trailing word of the
+    /// instruction just fetched, or the instruction a caller resumes at.
+    ///
+    /// Protocol: the previous fetch returned a non-terminator.
+    #[inline(always)]
+    pub(super) fn peek(&self) -> Instr {
+        // SAFETY: as in `fetch`: a non-terminator is never the last
+        // instruction of verified code, so `ip` points at an instruction.
+        unsafe { self.ip.read() }
+    }
+
+    /// Moves past the next instruction (a trailing word just read by `peek`).
+    ///
+    /// Protocol: as for [`Code::peek`], and the skipped instruction is a
+    /// trailing word (so not the last instruction).
+    #[inline(always)]
+    pub(super) fn skip(&mut self) {
+        // SAFETY: the skipped instruction lies in `code` (see `peek`), so
+        // the result is at most one past its end.
+        self.ip = unsafe { self.ip.add(1) };
+    }
+
+    /// Continues at instruction `target`.
+    ///
+    /// Protocol: `target` is a branch target of the running function's code.
+    #[inline(always)]
+    pub(super) fn jump(&mut self, target: Target) {
+        // SAFETY: verified code branches only to its own instructions.
+        self.ip = unsafe { self.start().add(target as usize) };
+    }
+
+    /// Takes entry `min(index, len)` of the jump table that follows the
+    /// `BrTable { len, .. }` just fetched: continues at that `Br`'s target.
+    ///
+    /// Protocol: the instruction just fetched was `BrTable` with this `len`.
+    #[inline(always)]
+    pub(super) fn br_table(&mut self, index: u32, len: u32) {
+        // SAFETY: verified code follows a `BrTable { len }` with `len + 1`
+        // `Br` entries, the first at `ip`, so entry `min(index, len)` is an
+        // instruction of `code`.
+        let entry = unsafe { self.ip.add(index.min(len) as usize).read() };
+        match entry {
+            Instr::Br { target } => self.jump(target),
+            // Verified code has only `Br` entries; an impossible entry
+            // dispatches like any instruction (it lies within the code).
+            _ => self.skip_to_entry(index.min(len)),
+        }
+    }
+
+    /// Continues at jump-table entry `k` (see [`Code::br_table`]).
+    #[cold]
+    fn skip_to_entry(&mut self, k: u32) {
+        // SAFETY: as in `br_table`, entry `k` lies within `code`.
+        self.ip = unsafe { self.ip.add(k as usize) };
+    }
+
+    /// The first instruction of the code.
+    #[inline(always)]
+    fn start(&self) -> core::ptr::NonNull<Instr> {
+        core::ptr::NonNull::from(self.code).cast()
+    }
+}
+
+/// Reads the running function's instructions (the checked twin; see the
+/// module docs).
+#[cfg(any(test, feature = "extra-checks"))]
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Code<'c> {
+    code: &'c [Instr],
+    pc: usize,
+}
+
+#[cfg(any(test, feature = "extra-checks"))]
+impl<'c> Code<'c> {
+    #[inline(always)]
+    pub(super) fn new(func: &'c CompiledFunc, pc: usize) -> Option<Self> {
+        let code = func.code();
+        (pc < code.len()).then_some(Self { code, pc })
+    }
+
+    #[inline(always)]
+    pub(super) fn pc(&self) -> usize {
+        self.pc
+    }
+
+    #[inline(always)]
+    pub(super) fn fetch(&mut self) -> &'c Instr {
+        let instr = &self.code[self.pc];
+        self.pc += 1;
+        instr
+    }
+
+    #[inline(always)]
+    pub(super) fn peek(&self) -> Instr {
+        self.code[self.pc]
+    }
+
+    #[inline(always)]
+    pub(super) fn skip(&mut self) {
+        assert!(self.pc < self.code.len(), "skipped past the code");
+        self.pc += 1;
+    }
+
+    #[inline(always)]
+    pub(super) fn jump(&mut self, target: Target) {
+        assert!((target as usize) < self.code.len(), "jump outside the code");
+        self.pc = target as usize;
+    }
+
+    #[inline(always)]
+    pub(super) fn br_table(&mut self, index: u32, len: u32) {
+        let entry = self.pc + index.min(len) as usize;
+        match self.code[entry] {
+            Instr::Br { target } => self.jump(target),
+            _ => panic!("jump table entry is not a `Br`"),
+        }
+    }
+}
+
+/// The running frame's slots.
+///
+/// # Validity
+/// `slots` is exactly the frame of a [`CompiledFunc`] (`max_slots` slots of
+/// the value stack, checked by [`Regs::new`]), so every slot operand of its
+/// verified code indexes it.
+#[derive(Debug)]
+pub(super) struct Regs<'a> {
+    slots: &'a mut [u64],
+}
+
+impl<'a> Regs<'a> {
+    /// The frame of `func` starting at index `fp` of the value stack;
+    /// `None` if the value stack is too short for it.
+    #[inline(always)]
+    pub(super) fn new(stack: &'a mut [u64], fp: usize, func: &CompiledFunc) -> Option<Self> {
+        let end = fp.checked_add(func.max_slots() as usize)?;
+        Some(Self {
+            slots: stack.get_mut(fp..end)?,
+        })
+    }
+
+    /// The value of `slot`.
+    ///
+    /// Protocol: `slot` is an operand of the running function's code.
+    #[inline(always)]
+    pub(super) fn get(&self, slot: Slot) -> u64 {
+        #[cfg(any(test, feature = "extra-checks"))]
+        {
+            self.slots[slot as usize]
+        }
+        #[cfg(not(any(test, feature = "extra-checks")))]
+        // SAFETY: verified code names only slots below `max_slots`, the
+        // length of `slots` (see "Validity").
+        unsafe {
+            *self.slots.get_unchecked(slot as usize)
+        }
+    }
+
+    /// Writes `value` to `slot`.
+    ///
+    /// Protocol: as for [`Regs::get`].
+    #[inline(always)]
+    pub(super) fn set(&mut self, slot: Slot, value: u64) {
+        #[cfg(any(test, feature = "extra-checks"))]
+        {
+            self.slots[slot as usize] = value;
+        }
+        #[cfg(not(any(test, feature = "extra-checks")))]
+        // SAFETY: as in `get`.
+        unsafe {
+            *self.slots.get_unchecked_mut(slot as usize) = value;
+        }
+    }
+
+    /// Copies slots `src..src + len` to `0..len` (a multi-value return).
+    /// Bounds-checked: it is not on a hot path.
+    #[inline]
+    pub(super) fn copy_to_start(&mut self, src: Slot, len: u32) {
+        let src = src as usize;
+        self.slots.copy_within(src..src + len as usize, 0);
+    }
+}

@@ -1,0 +1,223 @@
+//! The structural check every translated function passes before it can run.
+//!
+//! The executor reads instructions and frame slots without bounds checks
+//! (`exec/hot.rs`). What makes that sound is not the translator's logic but
+//! this check, run once per function when its [`CompiledFunc`] is built:
+//!
+//! - the code is not empty and its last instruction is a *terminator*
+//!   (`Br`, a return, or `Trap`), so executing instructions in sequence
+//!   never runs past the end: every other instruction has a successor;
+//! - every branch target is an instruction index of the code;
+//! - every slot operand, including the extra slots of multi-slot operands
+//!   (`Copy2`'s second destination, `ReturnSpan`'s span, the argument
+//!   triples of bulk memory and table instructions), is below `max_slots`;
+//! - trailing words are where their instruction reads them: `Select` is
+//!   followed by `SelectCond`, `CallIndirect` by `CallIndirectTable`, and
+//!   `BrTable { len }` by `len + 1` `Br` entries.
+//!
+//! A call's argument slot is at most `max_slots` (the callee's frame starts
+//! there; its own size is checked against the value stack when the frame is
+//! pushed).
+//!
+//! [`CompiledFunc`]: super::CompiledFunc
+
+use super::instr::Instr;
+use super::operands::Slot;
+
+/// Why translated code was rejected (a translator bug, never bad input:
+/// the translator only sees validated Wasm).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifyError {
+    /// Index of the offending instruction.
+    pub at: usize,
+    /// What is wrong with it.
+    pub what: &'static str,
+}
+
+impl core::fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "instruction {}: {}", self.at, self.what)
+    }
+}
+
+/// Checks `code` against a frame of `max_slots` slots (see the module docs).
+pub(super) fn verify(code: &[Instr], max_slots: u32) -> Result<(), VerifyError> {
+    let fail = |at: usize, what: &'static str| Err(VerifyError { at, what });
+    match code.last() {
+        None => return fail(0, "empty code"),
+        Some(last) if !is_terminator(last) => {
+            return fail(code.len() - 1, "code does not end in a terminator");
+        }
+        Some(_) => {}
+    }
+    let len = code.len();
+    let max = u64::from(max_slots);
+    for (at, instr) in code.iter().enumerate() {
+        // Every single-slot operand. A call's argument slot is where the
+        // callee's frame starts (checked when it is pushed): it may be the
+        // end of this frame, when the callee takes no parameters.
+        let slots_ok = match *instr {
+            Instr::CallInternal { args, .. } | Instr::CallImported { args, .. } => {
+                u64::from(args) <= max
+            }
+            Instr::CallIndirect { index, args, .. } => {
+                u64::from(args) <= max && u64::from(index) < max
+            }
+            mut other => {
+                let mut ok = true;
+                other.for_each_slot_mut(|slot| ok &= u64::from(*slot) < max);
+                ok
+            }
+        };
+        if !slots_ok {
+            return fail(at, "slot operand outside the frame");
+        }
+        // The furthest slot of multi-slot operands.
+        if let Some((first, count)) = span(instr)
+            && u64::from(first) + u64::from(count) > max
+        {
+            return fail(at, "slot span outside the frame");
+        }
+        // Branch targets.
+        if let Some(target) = { *instr }.branch_target_mut().map(|t| *t)
+            && target as usize >= len
+        {
+            return fail(at, "branch target outside the code");
+        }
+        // Trailing words and jump tables.
+        let next = code.get(at + 1);
+        match instr {
+            Instr::Select { .. } if !matches!(next, Some(Instr::SelectCond { .. })) => {
+                return fail(at, "select without its condition word");
+            }
+            Instr::CallIndirect { .. }
+                if !matches!(next, Some(Instr::CallIndirectTable { .. })) =>
+            {
+                return fail(at, "call_indirect without its table word");
+            }
+            Instr::BrTable { len: n, .. } => {
+                let entries = code.get(at + 1..).and_then(|rest| rest.get(..=*n as usize));
+                match entries {
+                    Some(entries) if entries.iter().all(|e| matches!(e, Instr::Br { .. })) => {}
+                    _ => return fail(at, "br_table without its entries"),
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Whether execution never continues with the next instruction.
+fn is_terminator(instr: &Instr) -> bool {
+    matches!(
+        instr,
+        Instr::Br { .. }
+            | Instr::Return
+            | Instr::Return1 { .. }
+            | Instr::ReturnImm32 { .. }
+            | Instr::ReturnSpan { .. }
+            | Instr::Trap(_)
+    )
+}
+
+/// The slot span `first..first + count` an instruction reads or writes
+/// beyond its single-slot operands, if any.
+fn span(instr: &Instr) -> Option<(Slot, u32)> {
+    use Instr::*;
+    match *instr {
+        Copy2 { dst, .. } => Some((dst, 2)),
+        ReturnSpan { src, len } => Some((src, len)),
+        MemoryFill { args } | MemoryCopy { args } | MemoryInit { args, .. } => Some((args, 3)),
+        TableGrow { args, .. } => Some((args, 2)),
+        TableFill { args, .. } | TableCopy { args, .. } | TableInit { args, .. } => Some((args, 3)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{Bin, BrCmpImm};
+
+    const RET: Instr = Instr::Return;
+
+    #[test]
+    fn accepts_well_formed_code() {
+        let code = [
+            Instr::I32Add(Bin { dst: 2, a: 0, b: 1 }),
+            Instr::BrI32NeImm(BrCmpImm {
+                a: 2,
+                imm: 0,
+                target: 0,
+            }),
+            Instr::BrTable { index: 0, len: 1 },
+            Instr::Br { target: 5 },
+            Instr::Br { target: 0 },
+            Instr::Return1 { src: 2 },
+        ];
+        assert_eq!(verify(&code, 3), Ok(()));
+    }
+
+    #[test]
+    fn rejects_each_broken_invariant() {
+        let what = |code: &[Instr], max| verify(code, max).unwrap_err().what;
+        assert_eq!(what(&[], 1), "empty code");
+        assert_eq!(
+            what(&[Instr::Copy { dst: 0, src: 0 }], 1),
+            "code does not end in a terminator"
+        );
+        assert_eq!(
+            what(&[Instr::Copy { dst: 3, src: 0 }, RET], 3),
+            "slot operand outside the frame"
+        );
+        assert_eq!(
+            what(&[Instr::Copy2 { dst: 2, a: 0, b: 1 }, RET], 3),
+            "slot span outside the frame"
+        );
+        assert_eq!(
+            what(&[Instr::ReturnSpan { src: 1, len: 3 }], 3),
+            "slot span outside the frame"
+        );
+        assert_eq!(
+            what(&[Instr::Br { target: 1 }], 1),
+            "branch target outside the code"
+        );
+        assert_eq!(
+            what(&[Instr::Select { dst: 0, a: 0, b: 0 }, RET], 1),
+            "select without its condition word"
+        );
+        assert_eq!(
+            what(
+                &[
+                    Instr::CallIndirect {
+                        type_index: 0,
+                        index: 0,
+                        args: 0
+                    },
+                    RET
+                ],
+                1
+            ),
+            "call_indirect without its table word"
+        );
+        assert_eq!(
+            what(
+                &[Instr::BrTable { index: 0, len: 1 }, Instr::Br { target: 0 }],
+                1
+            ),
+            "br_table without its entries"
+        );
+        assert_eq!(
+            what(
+                &[
+                    Instr::BrTable { index: 0, len: 0 },
+                    RET,
+                    Instr::Br { target: 0 }
+                ],
+                1
+            ),
+            "br_table without its entries"
+        );
+    }
+}
