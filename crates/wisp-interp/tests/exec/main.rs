@@ -7,7 +7,6 @@
 
 mod calls;
 mod control;
-mod differential;
 mod fuel;
 mod memory;
 
