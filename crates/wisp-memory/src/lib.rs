@@ -191,15 +191,16 @@ impl Memory {
         if self.pages.store::<N>(addr, bytes) {
             return Ok(());
         }
-        self.store_slow(addr, &bytes)
+        self.store_slow(addr, bytes)
     }
 
     /// Stores across a page boundary or into a page that must be allocated
-    /// first, or fails out of bounds.
+    /// first, or fails out of bounds. Takes the bytes by value so that the
+    /// fast path never spills them to memory for this call.
     #[cold]
     #[inline(never)]
-    fn store_slow(&mut self, addr: u64, bytes: &[u8]) -> Result<(), MemoryError> {
-        self.check_range(addr, bytes.len() as u64)?;
-        self.write_in_bounds(addr, bytes)
+    fn store_slow<const N: usize>(&mut self, addr: u64, bytes: [u8; N]) -> Result<(), MemoryError> {
+        self.check_range(addr, N as u64)?;
+        self.write_in_bounds(addr, &bytes)
     }
 }

@@ -1,6 +1,7 @@
-//! Control handlers: fused compare-and-branch and writing a function's results to the frame's first slots on return.
+//! Control handlers: fused compare-and-branch, the superinstructions that
+//! end in a branch, and writing a function's results to the frame's first slots on return.
 
-use crate::ir::{BrCmp, BrCmpImm, Instr};
+use crate::ir::{AddBr, AddImmBr, AndImmBr, BrCmp, BrCmpImm, Instr, Slot};
 
 use super::hot::{Code, Regs};
 use super::numeric::{FromImm, Raw};
@@ -32,6 +33,55 @@ pub(super) fn br_cmp_imm<T: Raw + FromImm>(
     if cmp(a, T::from_imm(op.imm)) {
         code.jump(op.target);
     }
+}
+
+/// The end of a superinstruction whose second half is a branch: jump, or
+/// skip the second instruction (kept in place, it is not executed again).
+#[inline(always)]
+fn branch_or_skip(code: &mut Code<'_>, taken: bool, target: u32) {
+    if taken {
+        code.jump(target);
+    } else {
+        code.skip();
+    }
+}
+
+/// `I32AddImm { dst, a, add }; BrI32<cmp>Imm { dst, imm, target }`.
+#[inline(always)]
+pub(super) fn add_imm_br<T: Raw + FromImm>(
+    regs: &mut Regs<'_>,
+    code: &mut Code<'_>,
+    op: AddImmBr,
+    cmp: impl FnOnce(T, T) -> bool,
+) {
+    let sum = (regs.get(Slot::from(op.a)) as u32).wrapping_add(op.add as i32 as u32);
+    regs.set(Slot::from(op.dst), u64::from(sum));
+    let taken = cmp(T::from_raw(u64::from(sum)), T::from_imm(op.imm));
+    branch_or_skip(code, taken, op.target);
+}
+
+/// `I32Add { dst, a, b }; BrI32<cmp>Imm { dst, imm, target }`.
+#[inline(always)]
+pub(super) fn add_br<T: Raw + FromImm>(
+    regs: &mut Regs<'_>,
+    code: &mut Code<'_>,
+    op: AddBr,
+    cmp: impl FnOnce(T, T) -> bool,
+) {
+    let a = regs.get(Slot::from(op.a)) as u32;
+    let sum = a.wrapping_add(regs.get(Slot::from(op.b)) as u32);
+    regs.set(Slot::from(op.dst), u64::from(sum));
+    let taken = cmp(T::from_raw(u64::from(sum)), T::from_imm(op.imm));
+    branch_or_skip(code, taken, op.target);
+}
+
+/// `I32AndImm { dst, a, mask }; BrI32EqImm/NeImm { dst, 0, target }`: branch
+/// when `(a & mask == 0) == zero`.
+#[inline(always)]
+pub(super) fn and_imm_br(regs: &mut Regs<'_>, code: &mut Code<'_>, op: AndImmBr, zero: bool) {
+    let bits = (regs.get(Slot::from(op.a)) as u32) & op.mask as u32;
+    regs.set(Slot::from(op.dst), u64::from(bits));
+    branch_or_skip(code, (bits == 0) == zero, op.target);
 }
 
 /// Copies the results of a `Return*` instruction to slots `0..n`.

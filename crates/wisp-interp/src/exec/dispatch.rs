@@ -35,10 +35,10 @@ use alloc::vec::Vec;
 use wisp_memory::Memory;
 
 use super::call::{Inst, Limits, push_frame, resolve_indirect, wasm_func};
-use super::control::{br_cmp, br_cmp_imm, write_results};
+use super::control::{add_br, add_imm_br, and_imm_br, br_cmp, br_cmp_imm, write_results};
 use super::hot::{Code, Regs};
 use super::memory::{self, bulk_args, load, store_imm};
-use super::numeric::{bin, bin_imm, bin_trap, un, un_trap};
+use super::numeric::{bin, bin_bin, bin_imm, bin_trap, un, un_trap};
 use super::table;
 use super::variable;
 use super::{ExecState, Exit, Frame};
@@ -249,6 +249,38 @@ fn run_loop<'s>(
             I::BrI64LeUImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u64, b| a <= b),
             I::BrI64GeSImm(op) => br_cmp_imm(&regs, &mut code, op, |a: i64, b| a >= b),
             I::BrI64GeUImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u64, b| a >= b),
+
+            // ----- Superinstructions ------------------------------------------------
+            I::I32AddImmBrEqImm(op) => add_imm_br(&mut regs, &mut code, op, |a: u32, b| a == b),
+            I::I32AddImmBrNeImm(op) => add_imm_br(&mut regs, &mut code, op, |a: u32, b| a != b),
+            I::I32AddImmBrLtSImm(op) => add_imm_br(&mut regs, &mut code, op, |a: i32, b| a < b),
+            I::I32AddImmBrLtUImm(op) => add_imm_br(&mut regs, &mut code, op, |a: u32, b| a < b),
+            I::I32AddImmBrGtSImm(op) => add_imm_br(&mut regs, &mut code, op, |a: i32, b| a > b),
+            I::I32AddImmBrGtUImm(op) => add_imm_br(&mut regs, &mut code, op, |a: u32, b| a > b),
+            I::I32AddImmBrLeSImm(op) => add_imm_br(&mut regs, &mut code, op, |a: i32, b| a <= b),
+            I::I32AddImmBrLeUImm(op) => add_imm_br(&mut regs, &mut code, op, |a: u32, b| a <= b),
+            I::I32AddImmBrGeSImm(op) => add_imm_br(&mut regs, &mut code, op, |a: i32, b| a >= b),
+            I::I32AddImmBrGeUImm(op) => add_imm_br(&mut regs, &mut code, op, |a: u32, b| a >= b),
+            I::I32AddBrEqImm(op) => add_br(&mut regs, &mut code, op, |a: u32, b| a == b),
+            I::I32AddBrNeImm(op) => add_br(&mut regs, &mut code, op, |a: u32, b| a != b),
+            I::I32AddBrLtSImm(op) => add_br(&mut regs, &mut code, op, |a: i32, b| a < b),
+            I::I32AddBrLtUImm(op) => add_br(&mut regs, &mut code, op, |a: u32, b| a < b),
+            I::I32AddBrGtSImm(op) => add_br(&mut regs, &mut code, op, |a: i32, b| a > b),
+            I::I32AddBrGtUImm(op) => add_br(&mut regs, &mut code, op, |a: u32, b| a > b),
+            I::I32AddBrLeSImm(op) => add_br(&mut regs, &mut code, op, |a: i32, b| a <= b),
+            I::I32AddBrLeUImm(op) => add_br(&mut regs, &mut code, op, |a: u32, b| a <= b),
+            I::I32AddBrGeSImm(op) => add_br(&mut regs, &mut code, op, |a: i32, b| a >= b),
+            I::I32AddBrGeUImm(op) => add_br(&mut regs, &mut code, op, |a: u32, b| a >= b),
+            I::I32AndImmBrEqz(op) => and_imm_br(&mut regs, &mut code, op, true),
+            I::I32AndImmBrNez(op) => and_imm_br(&mut regs, &mut code, op, false),
+            I::F64MulAdd(op) => {
+                bin_bin(&mut regs, op, |a: f64, b| a * b, |x, y| x + y);
+                code.skip();
+            }
+            I::F64MulSub(op) => {
+                bin_bin(&mut regs, op, |a: f64, b| a * b, |x, y| x - y);
+                code.skip();
+            }
 
             // ----- Calls -----------------------------------------------------------
             I::CallInternal { func, args } => {

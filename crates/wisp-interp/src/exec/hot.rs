@@ -86,14 +86,18 @@ impl<'c> Code<'c> {
         unsafe { self.ip.read() }
     }
 
-    /// Moves past the next instruction (a trailing word just read by `peek`).
+    /// Moves past the next instruction: a trailing word just read by `peek`,
+    /// or the second half of the superinstruction just fetched.
     ///
-    /// Protocol: as for [`Code::peek`], and the skipped instruction is a
-    /// trailing word (so not the last instruction).
+    /// Protocol: the instruction just fetched was not a terminator (so the
+    /// skipped one lies in the code) and the skipped one is not a terminator
+    /// either (so the next fetch finds an instruction): verified code puts
+    /// a trailing word only after a non-terminator, and follows every
+    /// superinstruction with a non-terminator.
     #[inline(always)]
     pub(super) fn skip(&mut self) {
-        // SAFETY: the skipped instruction lies in `code` (see `peek`), so
-        // the result is at most one past its end.
+        // SAFETY: the skipped instruction lies in `code` (see the protocol),
+        // so the result is at most one past its end.
         self.ip = unsafe { self.ip.add(1) };
     }
 

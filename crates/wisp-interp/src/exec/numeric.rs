@@ -6,7 +6,7 @@
 
 use wisp_core::TrapCode;
 
-use crate::ir::{Bin, BinImm, Un};
+use crate::ir::{Bin, BinBin, BinImm, Slot, Un};
 
 use super::hot::Regs;
 
@@ -176,6 +176,23 @@ pub(super) fn bin_trap<T: Raw, R: Raw>(
     let b = T::from_raw(regs.get(op.b));
     regs.set(op.dst, f(a, b)?.into_raw());
     Ok(())
+}
+
+/// `t = f(a, b); dst = g(x, y)`: two binary operations in sequence (the
+/// second reads its operands after the first wrote `t`).
+#[inline(always)]
+pub(super) fn bin_bin<T: Raw>(
+    regs: &mut Regs<'_>,
+    op: BinBin,
+    f: impl FnOnce(T, T) -> T,
+    g: impl FnOnce(T, T) -> T,
+) {
+    let a = T::from_raw(regs.get(Slot::from(op.a)));
+    let b = T::from_raw(regs.get(Slot::from(op.b)));
+    regs.set(Slot::from(op.t), f(a, b).into_raw());
+    let x = T::from_raw(regs.get(Slot::from(op.x)));
+    let y = T::from_raw(regs.get(Slot::from(op.y)));
+    regs.set(Slot::from(op.dst), g(x, y).into_raw());
 }
 
 #[cfg(test)]

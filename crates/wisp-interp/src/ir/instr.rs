@@ -15,11 +15,16 @@
 //!   `(slot + imm) mod 2^32`: an `i32.add` of a constant fused into the access.
 //! - Trailing words (`SelectCond`, `CallIndirectTable`) carry one more
 //!   operand of the instruction before them; they are never dispatched.
+//! - Superinstructions (named after the two instructions they fuse, e.g.
+//!   `I32AddImmBrNeImm` is `I32AddImm` then `BrI32NeImm`) replace the first
+//!   of two adjacent instructions and have exactly the effect of both; the
+//!   second stays in place (it may be a branch target) and is skipped.
 
 use wisp_core::TrapCode;
 
 use super::operands::{
-    Bin, BinImm, BrCmp, BrCmpImm, Load, Slot, Store, StoreAdd, StoreImm, StoreImmAdd, Target, Un,
+    AddBr, AddImmBr, AndImmBr, Bin, BinBin, BinImm, BrCmp, BrCmpImm, Load, Slot, Store, StoreAdd,
+    StoreImm, StoreImmAdd, Target, Un,
 };
 
 /// One instruction of wisp's internal code (16 bytes, see the module docs).
@@ -103,6 +108,36 @@ pub enum Instr {
     BrI64LeUImm(BrCmpImm),
     BrI64GeSImm(BrCmpImm),
     BrI64GeUImm(BrCmpImm),
+
+    // ----- Superinstructions (see the module docs and `translate/fuse.rs`) -
+    I32AddImmBrEqImm(AddImmBr),
+    I32AddImmBrNeImm(AddImmBr),
+    I32AddImmBrLtSImm(AddImmBr),
+    I32AddImmBrLtUImm(AddImmBr),
+    I32AddImmBrGtSImm(AddImmBr),
+    I32AddImmBrGtUImm(AddImmBr),
+    I32AddImmBrLeSImm(AddImmBr),
+    I32AddImmBrLeUImm(AddImmBr),
+    I32AddImmBrGeSImm(AddImmBr),
+    I32AddImmBrGeUImm(AddImmBr),
+    I32AddBrEqImm(AddBr),
+    I32AddBrNeImm(AddBr),
+    I32AddBrLtSImm(AddBr),
+    I32AddBrLtUImm(AddBr),
+    I32AddBrGtSImm(AddBr),
+    I32AddBrGtUImm(AddBr),
+    I32AddBrLeSImm(AddBr),
+    I32AddBrLeUImm(AddBr),
+    I32AddBrGeSImm(AddBr),
+    I32AddBrGeUImm(AddBr),
+    /// `I32AndImm` then `BrI32EqImm` with `imm = 0`: branch if `a & mask == 0`.
+    I32AndImmBrEqz(AndImmBr),
+    /// `I32AndImm` then `BrI32NeImm` with `imm = 0`: branch if `a & mask != 0`.
+    I32AndImmBrNez(AndImmBr),
+    /// `F64Mul` then `F64Add`.
+    F64MulAdd(BinBin),
+    /// `F64Mul` then `F64Sub`.
+    F64MulSub(BinBin),
 
     // ----- Calls -----------------------------------------------------------
     /// Calls defined function `func` of the current module (index among the
@@ -512,5 +547,63 @@ impl Instr {
             }
             _ => None,
         }
+    }
+
+    /// The branch target of any branching instruction, superinstructions
+    /// included (their packed operands have no `&mut` access, and they are
+    /// made after every branch is patched, so `branch_target_mut` need not
+    /// see them).
+    pub fn branch_target(&self) -> Option<Target> {
+        use Instr::*;
+        match *self {
+            I32AddImmBrEqImm(op)
+            | I32AddImmBrNeImm(op)
+            | I32AddImmBrLtSImm(op)
+            | I32AddImmBrLtUImm(op)
+            | I32AddImmBrGtSImm(op)
+            | I32AddImmBrGtUImm(op)
+            | I32AddImmBrLeSImm(op)
+            | I32AddImmBrLeUImm(op)
+            | I32AddImmBrGeSImm(op)
+            | I32AddImmBrGeUImm(op) => Some(op.target),
+            I32AddBrEqImm(op) | I32AddBrNeImm(op) | I32AddBrLtSImm(op) | I32AddBrLtUImm(op)
+            | I32AddBrGtSImm(op) | I32AddBrGtUImm(op) | I32AddBrLeSImm(op) | I32AddBrLeUImm(op)
+            | I32AddBrGeSImm(op) | I32AddBrGeUImm(op) => Some(op.target),
+            I32AndImmBrEqz(op) | I32AndImmBrNez(op) => Some(op.target),
+            mut other => other.branch_target_mut().map(|t| *t),
+        }
+    }
+
+    /// Whether this is a superinstruction: it executes the instruction after
+    /// it too, and then skips it.
+    pub fn is_fused(&self) -> bool {
+        use Instr::*;
+        matches!(
+            self,
+            I32AddImmBrEqImm(_)
+                | I32AddImmBrNeImm(_)
+                | I32AddImmBrLtSImm(_)
+                | I32AddImmBrLtUImm(_)
+                | I32AddImmBrGtSImm(_)
+                | I32AddImmBrGtUImm(_)
+                | I32AddImmBrLeSImm(_)
+                | I32AddImmBrLeUImm(_)
+                | I32AddImmBrGeSImm(_)
+                | I32AddImmBrGeUImm(_)
+                | I32AddBrEqImm(_)
+                | I32AddBrNeImm(_)
+                | I32AddBrLtSImm(_)
+                | I32AddBrLtUImm(_)
+                | I32AddBrGtSImm(_)
+                | I32AddBrGtUImm(_)
+                | I32AddBrLeSImm(_)
+                | I32AddBrLeUImm(_)
+                | I32AddBrGeSImm(_)
+                | I32AddBrGeUImm(_)
+                | I32AndImmBrEqz(_)
+                | I32AndImmBrNez(_)
+                | F64MulAdd(_)
+                | F64MulSub(_)
+        )
     }
 }

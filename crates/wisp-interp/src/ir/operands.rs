@@ -15,6 +15,9 @@ pub type Slot = u32;
 /// An absolute instruction index in the current function's code.
 pub type Target = u32;
 
+/// A slot in the narrow form used by superinstructions (see [`AddImmBr`]).
+pub type Slot16 = u16;
+
 /// A unary operation: `dst = op(src)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Un {
@@ -98,4 +101,58 @@ pub struct BrCmpImm {
     pub a: Slot,
     pub imm: i32,
     pub target: Target,
+}
+
+// ----- Superinstruction operands ---------------------------------------------
+//
+// A superinstruction stands for two adjacent instructions `A; B` and has
+// exactly their effect, writes included. The translator makes them in a last
+// pass (`translate/fuse.rs`) and only when the operands fit these narrow
+// records, which are 2-byte aligned and at most 14 bytes so that `Instr`
+// stays 16 bytes.
+
+/// `I32AddImm { dst, a, imm: add }` then `BrI32<cmp>Imm { a: dst, imm, target }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed(2))]
+pub struct AddImmBr {
+    pub dst: Slot16,
+    pub a: Slot16,
+    pub add: i16,
+    pub imm: i32,
+    pub target: Target,
+}
+
+/// `I32Add { dst, a, b }` then `BrI32<cmp>Imm { a: dst, imm, target }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed(2))]
+pub struct AddBr {
+    pub dst: Slot16,
+    pub a: Slot16,
+    pub b: Slot16,
+    pub imm: i32,
+    pub target: Target,
+}
+
+/// `I32AndImm { dst, a, imm: mask }` then `BrI32EqImm`/`BrI32NeImm { a: dst,
+/// imm: 0, target }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed(2))]
+pub struct AndImmBr {
+    pub dst: Slot16,
+    pub a: Slot16,
+    pub mask: i32,
+    pub target: Target,
+}
+
+/// Two binary operations on slots: `t = a op1 b` then `dst = x op2 y` (the
+/// second one may read `t`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed(2))]
+pub struct BinBin {
+    pub t: Slot16,
+    pub a: Slot16,
+    pub b: Slot16,
+    pub dst: Slot16,
+    pub x: Slot16,
+    pub y: Slot16,
 }

@@ -13,7 +13,10 @@
 //!   triples of bulk memory and table instructions), is below `max_slots`;
 //! - trailing words are where their instruction reads them: `Select` is
 //!   followed by `SelectCond`, `CallIndirect` by `CallIndirectTable`, and
-//!   `BrTable { len }` by `len + 1` `Br` entries.
+//!   `BrTable { len }` by `len + 1` `Br` entries;
+//! - a superinstruction, which executes the next instruction's effect and
+//!   then skips it, is followed by a non-terminator (so the skip lands on an
+//!   instruction).
 //!
 //! A call's argument slot is at most `max_slots` (the callee's frame starts
 //! there; its own size is checked against the value stack when the frame is
@@ -79,10 +82,15 @@ pub(super) fn verify(code: &[Instr], max_slots: u32) -> Result<(), VerifyError> 
             return fail(at, "slot span outside the frame");
         }
         // Branch targets.
-        if let Some(target) = { *instr }.branch_target_mut().map(|t| *t)
+        if let Some(target) = instr.branch_target()
             && target as usize >= len
         {
             return fail(at, "branch target outside the code");
+        }
+        // A superinstruction executes and then skips the next instruction,
+        // which therefore must not end the code.
+        if instr.is_fused() && code.get(at + 1).is_none_or(is_terminator) {
+            return fail(at, "superinstruction without its second instruction");
         }
         // Trailing words and jump tables.
         let next = code.get(at + 1);
@@ -200,6 +208,22 @@ mod tests {
                 1
             ),
             "call_indirect without its table word"
+        );
+        let fused = Instr::F64MulAdd(crate::ir::BinBin {
+            t: 0,
+            a: 0,
+            b: 0,
+            dst: 0,
+            x: 0,
+            y: 0,
+        });
+        assert_eq!(
+            what(&[fused, RET], 1),
+            "superinstruction without its second instruction"
+        );
+        assert_eq!(
+            what(&[fused, Instr::Copy { dst: 0, src: 1 }, RET], 1),
+            "slot operand outside the frame"
         );
         assert_eq!(
             what(

@@ -6,7 +6,7 @@
 //! until this file says which of its fields are slots.
 
 use super::instr::Instr;
-use super::operands::Slot;
+use super::operands::{Slot, Slot16};
 
 impl Instr {
     /// Calls `f` on every field of the instruction that names a slot (read
@@ -32,6 +32,39 @@ impl Instr {
             | BrI32GeSImm(op) | BrI32GeUImm(op) | BrI64EqImm(op) | BrI64NeImm(op)
             | BrI64LtSImm(op) | BrI64LtUImm(op) | BrI64GtSImm(op) | BrI64GtUImm(op)
             | BrI64LeSImm(op) | BrI64LeUImm(op) | BrI64GeSImm(op) | BrI64GeUImm(op) => f(&mut op.a),
+
+            I32AddImmBrEqImm(op)
+            | I32AddImmBrNeImm(op)
+            | I32AddImmBrLtSImm(op)
+            | I32AddImmBrLtUImm(op)
+            | I32AddImmBrGtSImm(op)
+            | I32AddImmBrGtUImm(op)
+            | I32AddImmBrLeSImm(op)
+            | I32AddImmBrLeUImm(op)
+            | I32AddImmBrGeSImm(op)
+            | I32AddImmBrGeUImm(op) => {
+                narrow(&mut op.dst, &mut f);
+                narrow(&mut op.a, &mut f);
+            }
+            I32AddBrEqImm(op) | I32AddBrNeImm(op) | I32AddBrLtSImm(op) | I32AddBrLtUImm(op)
+            | I32AddBrGtSImm(op) | I32AddBrGtUImm(op) | I32AddBrLeSImm(op) | I32AddBrLeUImm(op)
+            | I32AddBrGeSImm(op) | I32AddBrGeUImm(op) => {
+                narrow(&mut op.dst, &mut f);
+                narrow(&mut op.a, &mut f);
+                narrow(&mut op.b, &mut f);
+            }
+            I32AndImmBrEqz(op) | I32AndImmBrNez(op) => {
+                narrow(&mut op.dst, &mut f);
+                narrow(&mut op.a, &mut f);
+            }
+            F64MulAdd(op) | F64MulSub(op) => {
+                narrow(&mut op.t, &mut f);
+                narrow(&mut op.a, &mut f);
+                narrow(&mut op.b, &mut f);
+                narrow(&mut op.dst, &mut f);
+                narrow(&mut op.x, &mut f);
+                narrow(&mut op.y, &mut f);
+            }
 
             CallInternal { args, .. } | CallImported { args, .. } => f(args),
             CallIndirect { index, args, .. } => {
@@ -145,6 +178,17 @@ impl Instr {
             }
         }
     }
+}
+
+/// Visits a narrow slot of a superinstruction as a [`Slot`]. Superinstructions
+/// are made after slots are renumbered, so a visitor that changes slots never
+/// meets one in practice; a value that no longer fits becomes `u16::MAX`,
+/// which the structural check of `verify` then rejects unless the frame is
+/// that large.
+fn narrow(slot: &mut Slot16, f: &mut impl FnMut(&mut Slot)) {
+    let mut wide = Slot::from(*slot);
+    f(&mut wide);
+    *slot = Slot16::try_from(wide).unwrap_or(Slot16::MAX);
 }
 
 #[cfg(test)]

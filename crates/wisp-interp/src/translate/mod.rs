@@ -8,12 +8,14 @@
 //! - [`stack`]: the virtual stack, materialization, and result folding;
 //! - [`control`]: blocks, branches, labels, returns, fuel blocks;
 //! - [`numeric`]: arithmetic, comparisons (with immediates) and conversions;
-//! - [`memory`], [`table`], [`call`], [`variable`]: the rest.
+//! - [`memory`], [`table`], [`call`], [`variable`]: the rest;
+//! - [`fuse`]: superinstructions, a last pass over the finished code.
 //!
 //! See `docs/bytecode.md` for the lowering of each construct.
 
 mod call;
 mod control;
+mod fuse;
 mod memory;
 mod numeric;
 mod stack;
@@ -222,6 +224,7 @@ impl<'m> Translator<'m> {
             }
         }
         let max_slots = (const_base + num_consts + self.max_height).max(self.num_results);
+        fuse::fuse(&mut self.code);
         CompiledFunc::new(
             self.code.as_slice().into(),
             self.num_params,

@@ -1,0 +1,333 @@
+//! Superinstructions: a last peephole pass over a finished function that
+//! fuses hot pairs of adjacent instructions into one dispatch.
+//!
+//! The pass replaces the first instruction `A` of a pair `A; B` with a
+//! superinstruction that has exactly the effect of `A` and then `B` (every
+//! write included, so no liveness reasoning is needed), and leaves `B` where
+//! it was. The superinstruction skips `B` when it falls through. Because `B`
+//! stays in place, a branch that targets `B` still finds it, no target
+//! moves, and the pass needs no knowledge of basic blocks: whenever `A`
+//! executes, `B` is what runs next. (With fuel on, every label starts with a
+//! `ConsumeFuel`, so a pair never straddles a fuel block either.)
+//!
+//! Pairs (measured hot in `benches/`):
+//! - `I32AddImm` then a compare-with-immediate branch on its result: loop
+//!   counters (`i += k; if i != n goto loop`) and range checks
+//!   (`c - '0' > 9`);
+//! - `I32Add` then such a branch: loops with a stride in a local;
+//! - `I32AndImm` then a branch on the result being zero or not: bit tests;
+//! - `F64Mul` then `F64Add`/`F64Sub`: multiply-accumulate.
+//!
+//! The superinstructions' operands are narrow (`u16` slots, an `i16` addend)
+//! so that they fit in one 16-byte instruction; pairs whose operands do not
+//! fit are left alone. The pass runs after slots are renumbered, so the
+//! slots it narrows are final.
+
+use crate::ir::{AddBr, AddImmBr, AndImmBr, BinBin, BrCmpImm, Cmp, Instr, Slot, Slot16};
+
+/// Fuses every pair the module docs list, in place.
+pub(super) fn fuse(code: &mut [Instr]) {
+    for i in 1..code.len() {
+        if let Some(fused) = pair(code[i - 1], code[i]) {
+            code[i - 1] = fused;
+        }
+    }
+}
+
+/// The superinstruction for `a; b`, if they form a pair and fit.
+fn pair(a: Instr, b: Instr) -> Option<Instr> {
+    match a {
+        Instr::I32AddImm(add) => {
+            let (cmp, br) = i32_branch_imm(b)?;
+            if br.a != add.dst {
+                return None;
+            }
+            let op = AddImmBr {
+                dst: narrow(add.dst)?,
+                a: narrow(add.a)?,
+                add: i16::try_from(add.imm).ok()?,
+                imm: br.imm,
+                target: br.target,
+            };
+            Some(add_imm_br(cmp)(op))
+        }
+        Instr::I32Add(add) => {
+            let (cmp, br) = i32_branch_imm(b)?;
+            if br.a != add.dst {
+                return None;
+            }
+            let op = AddBr {
+                dst: narrow(add.dst)?,
+                a: narrow(add.a)?,
+                b: narrow(add.b)?,
+                imm: br.imm,
+                target: br.target,
+            };
+            Some(add_br(cmp)(op))
+        }
+        Instr::I32AndImm(and) => {
+            let (cmp, br) = i32_branch_imm(b)?;
+            if br.a != and.dst || br.imm != 0 {
+                return None;
+            }
+            let op = AndImmBr {
+                dst: narrow(and.dst)?,
+                a: narrow(and.a)?,
+                mask: and.imm,
+                target: br.target,
+            };
+            match cmp {
+                Cmp::Eq => Some(Instr::I32AndImmBrEqz(op)),
+                Cmp::Ne => Some(Instr::I32AndImmBrNez(op)),
+                _ => None,
+            }
+        }
+        Instr::F64Mul(mul) => {
+            let (ctor, second): (fn(BinBin) -> Instr, _) = match b {
+                Instr::F64Add(op) => (Instr::F64MulAdd, op),
+                Instr::F64Sub(op) => (Instr::F64MulSub, op),
+                _ => return None,
+            };
+            Some(ctor(BinBin {
+                t: narrow(mul.dst)?,
+                a: narrow(mul.a)?,
+                b: narrow(mul.b)?,
+                dst: narrow(second.dst)?,
+                x: narrow(second.a)?,
+                y: narrow(second.b)?,
+            }))
+        }
+        _ => None,
+    }
+}
+
+/// A slot in the narrow form, if it fits.
+fn narrow(slot: Slot) -> Option<Slot16> {
+    Slot16::try_from(slot).ok()
+}
+
+/// The comparison and operands of an `i32` compare-with-immediate branch.
+fn i32_branch_imm(instr: Instr) -> Option<(Cmp, BrCmpImm)> {
+    use Instr as I;
+    let (cmp, op) = match instr {
+        I::BrI32EqImm(op) => (Cmp::Eq, op),
+        I::BrI32NeImm(op) => (Cmp::Ne, op),
+        I::BrI32LtSImm(op) => (Cmp::LtS, op),
+        I::BrI32LtUImm(op) => (Cmp::LtU, op),
+        I::BrI32GtSImm(op) => (Cmp::GtS, op),
+        I::BrI32GtUImm(op) => (Cmp::GtU, op),
+        I::BrI32LeSImm(op) => (Cmp::LeS, op),
+        I::BrI32LeUImm(op) => (Cmp::LeU, op),
+        I::BrI32GeSImm(op) => (Cmp::GeS, op),
+        I::BrI32GeUImm(op) => (Cmp::GeU, op),
+        _ => return None,
+    };
+    Some((cmp, op))
+}
+
+/// The `I32AddImm`-then-branch superinstruction for `cmp`.
+fn add_imm_br(cmp: Cmp) -> fn(AddImmBr) -> Instr {
+    use Instr as I;
+    match cmp {
+        Cmp::Eq => I::I32AddImmBrEqImm,
+        Cmp::Ne => I::I32AddImmBrNeImm,
+        Cmp::LtS => I::I32AddImmBrLtSImm,
+        Cmp::LtU => I::I32AddImmBrLtUImm,
+        Cmp::GtS => I::I32AddImmBrGtSImm,
+        Cmp::GtU => I::I32AddImmBrGtUImm,
+        Cmp::LeS => I::I32AddImmBrLeSImm,
+        Cmp::LeU => I::I32AddImmBrLeUImm,
+        Cmp::GeS => I::I32AddImmBrGeSImm,
+        Cmp::GeU => I::I32AddImmBrGeUImm,
+    }
+}
+
+/// The `I32Add`-then-branch superinstruction for `cmp`.
+fn add_br(cmp: Cmp) -> fn(AddBr) -> Instr {
+    use Instr as I;
+    match cmp {
+        Cmp::Eq => I::I32AddBrEqImm,
+        Cmp::Ne => I::I32AddBrNeImm,
+        Cmp::LtS => I::I32AddBrLtSImm,
+        Cmp::LtU => I::I32AddBrLtUImm,
+        Cmp::GtS => I::I32AddBrGtSImm,
+        Cmp::GtU => I::I32AddBrGtUImm,
+        Cmp::LeS => I::I32AddBrLeSImm,
+        Cmp::LeU => I::I32AddBrLeUImm,
+        Cmp::GeS => I::I32AddBrGeSImm,
+        Cmp::GeU => I::I32AddBrGeUImm,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{Bin, BinImm, Target};
+
+    fn br(target: Target) -> Instr {
+        Instr::BrI32NeImm(BrCmpImm {
+            a: 3,
+            imm: 100,
+            target,
+        })
+    }
+
+    #[test]
+    fn fuses_a_loop_counter_and_keeps_the_branch_in_place() {
+        let add = Instr::I32AddImm(BinImm {
+            dst: 3,
+            a: 3,
+            imm: 4,
+        });
+        let mut code = [add, br(0), Instr::Return];
+        fuse(&mut code);
+        assert_eq!(
+            code[0],
+            Instr::I32AddImmBrNeImm(AddImmBr {
+                dst: 3,
+                a: 3,
+                add: 4,
+                imm: 100,
+                target: 0
+            })
+        );
+        assert_eq!(code[1], br(0), "the second instruction stays");
+    }
+
+    #[test]
+    fn leaves_pairs_that_do_not_fit_or_do_not_match() {
+        // The branch tests another slot.
+        let other = Instr::I32AddImm(BinImm {
+            dst: 4,
+            a: 3,
+            imm: 4,
+        });
+        // The addend needs more than 16 bits.
+        let big = Instr::I32AddImm(BinImm {
+            dst: 3,
+            a: 3,
+            imm: 1 << 20,
+        });
+        // A slot needs more than 16 bits.
+        let wide = Instr::I32Add(Bin {
+            dst: 3,
+            a: 70_000,
+            b: 1,
+        });
+        for first in [other, big, wide] {
+            let mut code = [first, br(0), Instr::Return];
+            fuse(&mut code);
+            assert_eq!(code[0], first);
+        }
+    }
+
+    #[test]
+    fn fuses_multiply_accumulate() {
+        let mul = Instr::F64Mul(Bin { dst: 5, a: 1, b: 2 });
+        let add = Instr::F64Sub(Bin { dst: 4, a: 4, b: 5 });
+        let mut code = [mul, add, Instr::Return];
+        fuse(&mut code);
+        assert_eq!(
+            code[0],
+            Instr::F64MulSub(BinBin {
+                t: 5,
+                a: 1,
+                b: 2,
+                dst: 4,
+                x: 4,
+                y: 5
+            })
+        );
+        assert_eq!(code[1], add);
+    }
+
+    /// Runs small loops through the public API and checks both that the
+    /// superinstructions were made and that the results are right.
+    #[test]
+    fn superinstructions_execute_both_halves() {
+        use crate::{Engine, Instance, Module, Store, Val};
+        let wat = r#"(module
+          (func (export "steps") (result i32)
+            (local $i i32) (local $k i32)
+            (loop $l
+              (local.set $k (i32.add (local.get $k) (i32.const 1)))
+              (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 3)))
+                                (i32.const 30))))
+            (i32.add (i32.mul (local.get $k) (i32.const 1000)) (local.get $i)))
+          (func (export "down") (result i32)
+            (local $i i32) (local $k i32)
+            (local.set $i (i32.const 10))
+            (loop $l
+              (local.set $k (i32.add (local.get $k) (i32.const 1)))
+              (br_if $l (i32.gt_s (local.tee $i (i32.add (local.get $i) (i32.const -4)))
+                                  (i32.const -5))))
+            (i32.add (i32.mul (local.get $k) (i32.const 1000)) (local.get $i)))
+          (func (export "is_digit") (param $c i32) (result i32)
+            (block $no
+              (br_if $no (i32.gt_u (i32.add (local.get $c) (i32.const -48)) (i32.const 9)))
+              (return (i32.const 1)))
+            (i32.const 0))
+          (func (export "stride") (param $step i32) (result i32)
+            (local $i i32) (local $k i32)
+            (loop $l
+              (local.set $k (i32.add (local.get $k) (i32.const 1)))
+              (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (local.get $step)))
+                                  (i32.const 100))))
+            (local.get $k))
+          (func (export "bits") (param $x i32) (result i32)
+            (block $zero
+              (br_if $zero (i32.eqz (i32.and (local.get $x) (i32.const 0x8000_0001))))
+              (block $set
+                (br_if $set (i32.and (local.get $x) (i32.const 1)))
+                (return (i32.const 2)))
+              (return (i32.const 1)))
+            (i32.const 0))
+          (func (export "mac") (param $a f64) (param $b f64) (param $c f64) (result f64)
+            (f64.sub (f64.add (local.get $c) (f64.mul (local.get $a) (local.get $b)))
+                     (f64.mul (local.get $b) (local.get $b)))))"#;
+        let engine = Engine::default();
+        let bytes = wat::parse_str(wat).expect("valid WAT");
+        let module = Module::new(&engine, &bytes).expect("module compiles");
+        let made: alloc::vec::Vec<alloc::string::String> = module
+            .inner
+            .funcs
+            .iter()
+            .flat_map(|f| f.code().iter().map(|i| alloc::format!("{i:?}")))
+            .collect();
+        for name in [
+            "I32AddImmBrNeImm(",
+            "I32AddImmBrGtSImm(",
+            "I32AddImmBrGtUImm(",
+            "I32AddBrLtUImm(",
+            "I32AndImmBrEqz(",
+            "I32AndImmBrNez(",
+            "F64MulAdd(",
+            "F64MulSub(",
+        ] {
+            assert!(
+                made.iter().any(|i| i.starts_with(name)),
+                "{name} was not made: {made:?}"
+            );
+        }
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
+        let mut call = |name: &str, args: &[Val]| {
+            let func = instance.get_func(&store, name).expect("export");
+            let mut out = [Val::I32(0)];
+            func.call(&mut store, args, &mut out).expect("runs");
+            out[0]
+        };
+        assert_eq!(call("steps", &[]), Val::I32(10_030));
+        assert_eq!(call("down", &[]), Val::I32(4_000 - 6));
+        for (c, digit) in [(b'0', 1), (b'9', 1), (b'/', 0), (b':', 0), (0, 0)] {
+            assert_eq!(call("is_digit", &[Val::I32(c as i32)]), Val::I32(digit));
+        }
+        assert_eq!(call("stride", &[Val::I32(7)]), Val::I32(15));
+        assert_eq!(call("bits", &[Val::I32(2)]), Val::I32(0));
+        assert_eq!(call("bits", &[Val::I32(3)]), Val::I32(1));
+        assert_eq!(call("bits", &[Val::I32(i32::MIN)]), Val::I32(2));
+        let f = |v: f64| Val::F64(v.to_bits());
+        let mac = call("mac", &[f(3.0), f(0.5), f(10.0)]);
+        assert_eq!(mac, f(10.0 + 3.0 * 0.5 - 0.25));
+    }
+}
