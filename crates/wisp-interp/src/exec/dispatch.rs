@@ -281,6 +281,45 @@ fn run_loop<'s>(
                 bin_bin(&mut regs, op, |a: f64, b| a * b, |x, y| x - y);
                 code.skip();
             }
+            I::I32AddLoad32(op) => {
+                t!(memory::add_load::<4>(mem, &mut regs, op, memory::u32_raw));
+                code.skip();
+            }
+            I::I32AddLoad64(op) => {
+                t!(memory::add_load::<8>(mem, &mut regs, op, memory::u64_raw));
+                code.skip();
+            }
+            I::I32AddLoad8U(op) => {
+                t!(memory::add_load::<1>(mem, &mut regs, op, memory::u8_raw));
+                code.skip();
+            }
+            I::I32AddImmLoad32(op) => {
+                t!(memory::add_imm_load::<4>(
+                    mem,
+                    &mut regs,
+                    op,
+                    memory::u32_raw
+                ));
+                code.skip();
+            }
+            I::I32AddImmLoad64(op) => {
+                t!(memory::add_imm_load::<8>(
+                    mem,
+                    &mut regs,
+                    op,
+                    memory::u64_raw
+                ));
+                code.skip();
+            }
+            I::I32AddImmLoad8U(op) => {
+                t!(memory::add_imm_load::<1>(
+                    mem,
+                    &mut regs,
+                    op,
+                    memory::u8_raw
+                ));
+                code.skip();
+            }
 
             // ----- Calls -----------------------------------------------------------
             I::CallInternal { func, args } => {

@@ -8,7 +8,7 @@
 use wisp_core::TrapCode;
 use wisp_memory::Memory;
 
-use crate::ir::{BinImm, Load, Slot, Store, StoreAdd, StoreImm, StoreImmAdd};
+use crate::ir::{AddImmLoad, AddLoad, BinImm, Load, Slot, Store, StoreAdd, StoreImm, StoreImmAdd};
 use crate::store::DataEntity;
 
 use super::hot::Regs;
@@ -28,6 +28,37 @@ pub(super) fn load<const N: usize>(
 ) -> Result<(), TrapCode> {
     let bytes = mem.load::<N>(effective(regs, op.addr, op.offset))?;
     regs.set(op.dst, convert(bytes));
+    Ok(())
+}
+
+/// `I32Add { dst: t, a, b }` then a load of `N` bytes from `t + offset`.
+#[inline(always)]
+pub(super) fn add_load<const N: usize>(
+    mem: &Memory,
+    regs: &mut Regs<'_>,
+    op: AddLoad,
+    convert: impl FnOnce([u8; N]) -> u64,
+) -> Result<(), TrapCode> {
+    let a = regs.get(Slot::from(op.a)) as u32;
+    let t = a.wrapping_add(regs.get(Slot::from(op.b)) as u32);
+    regs.set(Slot::from(op.t), u64::from(t));
+    let bytes = mem.load::<N>(u64::from(t) + u64::from(op.offset))?;
+    regs.set(Slot::from(op.dst), convert(bytes));
+    Ok(())
+}
+
+/// `I32AddImm { dst: t, a, imm }` then a load of `N` bytes from `t + offset`.
+#[inline(always)]
+pub(super) fn add_imm_load<const N: usize>(
+    mem: &Memory,
+    regs: &mut Regs<'_>,
+    op: AddImmLoad,
+    convert: impl FnOnce([u8; N]) -> u64,
+) -> Result<(), TrapCode> {
+    let t = (regs.get(Slot::from(op.a)) as u32).wrapping_add(op.imm as u32);
+    regs.set(Slot::from(op.t), u64::from(t));
+    let bytes = mem.load::<N>(u64::from(t) + u64::from(op.offset))?;
+    regs.set(Slot::from(op.dst), convert(bytes));
     Ok(())
 }
 

@@ -178,8 +178,10 @@ pub(super) fn bin_trap<T: Raw, R: Raw>(
     Ok(())
 }
 
-/// `t = f(a, b); dst = g(x, y)`: two binary operations in sequence (the
-/// second reads its operands after the first wrote `t`).
+/// `t = f(a, b); dst = g(x, t)`: two binary operations in sequence, the
+/// second taking the first's result as its right operand (from a register:
+/// no store-to-load round trip on the dependency chain). `x` is read after
+/// `t` is written, as the second instruction would.
 #[inline(always)]
 pub(super) fn bin_bin<T: Raw>(
     regs: &mut Regs<'_>,
@@ -189,10 +191,10 @@ pub(super) fn bin_bin<T: Raw>(
 ) {
     let a = T::from_raw(regs.get(Slot::from(op.a)));
     let b = T::from_raw(regs.get(Slot::from(op.b)));
-    regs.set(Slot::from(op.t), f(a, b).into_raw());
+    let t = f(a, b);
+    regs.set(Slot::from(op.t), t.into_raw());
     let x = T::from_raw(regs.get(Slot::from(op.x)));
-    let y = T::from_raw(regs.get(Slot::from(op.y)));
-    regs.set(Slot::from(op.dst), g(x, y).into_raw());
+    regs.set(Slot::from(op.dst), g(x, t).into_raw());
 }
 
 #[cfg(test)]

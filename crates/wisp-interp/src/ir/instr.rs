@@ -23,8 +23,8 @@
 use wisp_core::TrapCode;
 
 use super::operands::{
-    AddBr, AddImmBr, AndImmBr, Bin, BinBin, BinImm, BrCmp, BrCmpImm, Load, Slot, Store, StoreAdd,
-    StoreImm, StoreImmAdd, Target, Un,
+    AddBr, AddImmBr, AddImmLoad, AddLoad, AndImmBr, Bin, BinBin, BinImm, BrCmp, BrCmpImm, Load,
+    Slot, Store, StoreAdd, StoreImm, StoreImmAdd, Target, Un,
 };
 
 /// One instruction of wisp's internal code (16 bytes, see the module docs).
@@ -134,10 +134,22 @@ pub enum Instr {
     I32AndImmBrEqz(AndImmBr),
     /// `I32AndImm` then `BrI32NeImm` with `imm = 0`: branch if `a & mask != 0`.
     I32AndImmBrNez(AndImmBr),
-    /// `F64Mul` then `F64Add`.
+    /// `F64Mul` then `F64Add` of its result (as the right operand).
     F64MulAdd(BinBin),
-    /// `F64Mul` then `F64Sub`.
+    /// `F64Mul` then `F64Sub` of its result (as the right operand).
     F64MulSub(BinBin),
+    /// `I32Add` then `Load32` from its result.
+    I32AddLoad32(AddLoad),
+    /// `I32Add` then `Load64` from its result.
+    I32AddLoad64(AddLoad),
+    /// `I32Add` then `Load8U` from its result.
+    I32AddLoad8U(AddLoad),
+    /// `I32AddImm` then `Load32` from its result.
+    I32AddImmLoad32(AddImmLoad),
+    /// `I32AddImm` then `Load64` from its result.
+    I32AddImmLoad64(AddImmLoad),
+    /// `I32AddImm` then `Load8U` from its result.
+    I32AddImmLoad8U(AddImmLoad),
 
     // ----- Calls -----------------------------------------------------------
     /// Calls defined function `func` of the current module (index among the
@@ -604,6 +616,12 @@ impl Instr {
                 | I32AndImmBrNez(_)
                 | F64MulAdd(_)
                 | F64MulSub(_)
+                | I32AddLoad32(_)
+                | I32AddLoad64(_)
+                | I32AddLoad8U(_)
+                | I32AddImmLoad32(_)
+                | I32AddImmLoad64(_)
+                | I32AddImmLoad8U(_)
         )
     }
 }

@@ -22,8 +22,8 @@ mod visit;
 pub use cmp::{Cmp, Compare, IntWidth, Rhs};
 pub use instr::Instr;
 pub use operands::{
-    AddBr, AddImmBr, AndImmBr, Bin, BinBin, BinImm, BrCmp, BrCmpImm, Load, Slot, Slot16, Store,
-    StoreAdd, StoreImm, StoreImmAdd, Target, Un,
+    AddBr, AddImmBr, AddImmLoad, AddLoad, AndImmBr, Bin, BinBin, BinImm, BrCmp, BrCmpImm, Load,
+    Slot, Slot16, Store, StoreAdd, StoreImm, StoreImmAdd, Target, Un,
 };
 pub use verify::VerifyError;
 

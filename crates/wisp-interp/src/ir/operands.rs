@@ -144,8 +144,8 @@ pub struct AndImmBr {
     pub target: Target,
 }
 
-/// Two binary operations on slots: `t = a op1 b` then `dst = x op2 y` (the
-/// second one may read `t`).
+/// Two binary operations on slots where the second takes the first's result
+/// as its right operand: `t = a op1 b` then `dst = x op2 t`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(C, packed(2))]
 pub struct BinBin {
@@ -154,5 +154,26 @@ pub struct BinBin {
     pub b: Slot16,
     pub dst: Slot16,
     pub x: Slot16,
-    pub y: Slot16,
+}
+
+/// `I32Add { dst: t, a, b }` then a load `{ dst, addr: t, offset }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed(2))]
+pub struct AddLoad {
+    pub t: Slot16,
+    pub a: Slot16,
+    pub b: Slot16,
+    pub dst: Slot16,
+    pub offset: u32,
+}
+
+/// `I32AddImm { dst: t, a, imm }` then a load `{ dst, addr: t, offset }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed(2))]
+pub struct AddImmLoad {
+    pub t: Slot16,
+    pub a: Slot16,
+    pub dst: Slot16,
+    pub imm: i32,
+    pub offset: u32,
 }

@@ -215,7 +215,6 @@ mod tests {
             b: 0,
             dst: 0,
             x: 0,
-            y: 0,
         });
         assert_eq!(
             what(&[fused, RET], 1),

@@ -63,7 +63,17 @@ impl Instr {
                 narrow(&mut op.b, &mut f);
                 narrow(&mut op.dst, &mut f);
                 narrow(&mut op.x, &mut f);
-                narrow(&mut op.y, &mut f);
+            }
+            I32AddLoad32(op) | I32AddLoad64(op) | I32AddLoad8U(op) => {
+                narrow(&mut op.t, &mut f);
+                narrow(&mut op.a, &mut f);
+                narrow(&mut op.b, &mut f);
+                narrow(&mut op.dst, &mut f);
+            }
+            I32AddImmLoad32(op) | I32AddImmLoad64(op) | I32AddImmLoad8U(op) => {
+                narrow(&mut op.t, &mut f);
+                narrow(&mut op.a, &mut f);
+                narrow(&mut op.dst, &mut f);
             }
 
             CallInternal { args, .. } | CallImported { args, .. } => f(args),

@@ -16,14 +16,20 @@
 //!   (`c - '0' > 9`);
 //! - `I32Add` then such a branch: loops with a stride in a local;
 //! - `I32AndImm` then a branch on the result being zero or not: bit tests;
-//! - `F64Mul` then `F64Add`/`F64Sub`: multiply-accumulate.
+//! - `F64Mul` then `F64Add`/`F64Sub` taking the product as its right
+//!   operand: multiply-accumulate (the product stays in a register);
+//! - `I32Add`/`I32AddImm` then a 4-, 8- or 1-byte load from the sum: array
+//!   and field accesses whose address is also kept in a local.
 //!
 //! The superinstructions' operands are narrow (`u16` slots, an `i16` addend)
 //! so that they fit in one 16-byte instruction; pairs whose operands do not
 //! fit are left alone. The pass runs after slots are renumbered, so the
 //! slots it narrows are final.
 
-use crate::ir::{AddBr, AddImmBr, AndImmBr, BinBin, BrCmpImm, Cmp, Instr, Slot, Slot16};
+use crate::ir::{
+    AddBr, AddImmBr, AddImmLoad, AddLoad, AndImmBr, BinBin, BrCmpImm, Cmp, Instr, Load, Slot,
+    Slot16,
+};
 
 /// Fuses every pair the module docs list, in place.
 pub(super) fn fuse(code: &mut [Instr]) {
@@ -37,6 +43,28 @@ pub(super) fn fuse(code: &mut [Instr]) {
 /// The superinstruction for `a; b`, if they form a pair and fit.
 fn pair(a: Instr, b: Instr) -> Option<Instr> {
     match a {
+        Instr::I32AddImm(add) if load_from(b, add.dst).is_some() => {
+            let (ctor, load) = load_from(b, add.dst)?;
+            let op = AddImmLoad {
+                t: narrow(add.dst)?,
+                a: narrow(add.a)?,
+                dst: narrow(load.dst)?,
+                imm: add.imm,
+                offset: load.offset,
+            };
+            Some(ctor.1(op))
+        }
+        Instr::I32Add(add) if load_from(b, add.dst).is_some() => {
+            let (ctor, load) = load_from(b, add.dst)?;
+            let op = AddLoad {
+                t: narrow(add.dst)?,
+                a: narrow(add.a)?,
+                b: narrow(add.b)?,
+                dst: narrow(load.dst)?,
+                offset: load.offset,
+            };
+            Some(ctor.0(op))
+        }
         Instr::I32AddImm(add) => {
             let (cmp, br) = i32_branch_imm(b)?;
             if br.a != add.dst {
@@ -88,17 +116,32 @@ fn pair(a: Instr, b: Instr) -> Option<Instr> {
                 Instr::F64Sub(op) => (Instr::F64MulSub, op),
                 _ => return None,
             };
+            if second.b != mul.dst {
+                return None;
+            }
             Some(ctor(BinBin {
                 t: narrow(mul.dst)?,
                 a: narrow(mul.a)?,
                 b: narrow(mul.b)?,
                 dst: narrow(second.dst)?,
                 x: narrow(second.a)?,
-                y: narrow(second.b)?,
             }))
         }
         _ => None,
     }
+}
+
+/// The superinstruction constructors (after `I32Add`, after `I32AddImm`)
+/// and operands of a load of 4, 8 or 1 (unsigned) bytes from slot `addr`.
+type LoadCtors = (fn(AddLoad) -> Instr, fn(AddImmLoad) -> Instr);
+fn load_from(instr: Instr, addr: Slot) -> Option<(LoadCtors, Load)> {
+    let (ctors, load): (LoadCtors, _) = match instr {
+        Instr::Load32(op) => ((Instr::I32AddLoad32, Instr::I32AddImmLoad32), op),
+        Instr::Load64(op) => ((Instr::I32AddLoad64, Instr::I32AddImmLoad64), op),
+        Instr::Load8U(op) => ((Instr::I32AddLoad8U, Instr::I32AddImmLoad8U), op),
+        _ => return None,
+    };
+    (load.addr == addr).then_some((ctors, load))
 }
 
 /// A slot in the narrow form, if it fits.
@@ -235,7 +278,6 @@ mod tests {
                 b: 2,
                 dst: 4,
                 x: 4,
-                y: 5
             })
         );
         assert_eq!(code[1], add);
@@ -247,6 +289,20 @@ mod tests {
     fn superinstructions_execute_both_halves() {
         use crate::{Engine, Instance, Module, Store, Val};
         let wat = r#"(module
+          (memory 1)
+          (data (i32.const 16) "\01\00\00\00\02\00\00\00\03\00\00\00\04\00\00\00")
+          ;; Sums the i32s at 16..32 through a pointer kept in a local, and
+          ;; reads one as an i64 and one byte, each via a kept address.
+          (func (export "loads") (result i64)
+            (local $p i32) (local $s i32) (local $i i32) (local $w i64)
+            (loop $l
+              (local.set $s (i32.add (local.get $s)
+                (i32.load (local.tee $p (i32.add (local.get $i) (i32.const 16))))))
+              (local.set $i (i32.add (local.get $p) (i32.const -12)))
+              (br_if $l (i32.ne (local.get $i) (i32.const 16))))
+            (local.set $w (i64.load offset=4 (local.tee $p (i32.add (local.get $i) (local.get $i)))))
+            (i64.add (i64.add (i64.extend_i32_u (local.get $s)) (local.get $w))
+                     (i64.extend_i32_u (i32.load8_u (local.tee $p (i32.add (local.get $p) (i32.const -16)))))))
           (func (export "steps") (result i32)
             (local $i i32) (local $k i32)
             (loop $l
@@ -303,6 +359,9 @@ mod tests {
             "I32AndImmBrNez(",
             "F64MulAdd(",
             "F64MulSub(",
+            "I32AddImmLoad32(",
+            "I32AddLoad64(",
+            "I32AddImmLoad8U(",
         ] {
             assert!(
                 made.iter().any(|i| i.starts_with(name)),
@@ -317,6 +376,8 @@ mod tests {
             func.call(&mut store, args, &mut out).expect("runs");
             out[0]
         };
+        // 1+2+3+4 = 10; i64 at 32 + 4 = 36: 0; byte at 16: 1.
+        assert_eq!(call("loads", &[]), Val::I64(11));
         assert_eq!(call("steps", &[]), Val::I32(10_030));
         assert_eq!(call("down", &[]), Val::I32(4_000 - 6));
         for (c, digit) in [(b'0', 1), (b'9', 1), (b'/', 0), (b':', 0), (0, 0)] {

@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 
 use crate::config::{Config, Engine};
-use crate::ir::{Bin, BinImm, BrCmp, BrCmpImm, CompiledFunc, Instr, Load, StoreImmAdd};
+use crate::ir::{AddImmLoad, Bin, BinImm, BrCmp, BrCmpImm, CompiledFunc, Instr, Load, StoreImmAdd};
 use crate::module::Module;
 
 fn translate_with(config: &Config, wat: &str) -> Vec<CompiledFunc> {
@@ -208,10 +208,13 @@ fn address_additions_fuse_into_accesses() {
                 a: 0,
                 imm: 4
             }),
-            Instr::I32AddImm(BinImm {
-                dst: 2,
+            // (the add then the load, as one superinstruction; see `fuse.rs`)
+            Instr::I32AddImmLoad32(AddImmLoad {
+                t: 2,
                 a: 0,
-                imm: 4
+                dst: 2,
+                imm: 4,
+                offset: 8
             }),
             Instr::Load32(Load {
                 dst: 2,
