@@ -9,7 +9,8 @@
 //! - [`control`]: blocks, branches, labels, returns, fuel blocks;
 //! - [`numeric`]: arithmetic, comparisons (with immediates) and conversions;
 //! - [`memory`], [`table`], [`call`], [`variable`]: the rest;
-//! - [`fuse`]: superinstructions, a last pass over the finished code.
+//! - [`tails`], [`fuse`]: last passes over the finished code (tail
+//!   duplication, superinstructions).
 //!
 //! See `docs/bytecode.md` for the lowering of each construct.
 
@@ -20,6 +21,7 @@ mod memory;
 mod numeric;
 mod stack;
 mod table;
+mod tails;
 mod variable;
 
 use alloc::boxed::Box;
@@ -224,6 +226,7 @@ impl<'m> Translator<'m> {
             }
         }
         let max_slots = (const_base + num_consts + self.max_height).max(self.num_results);
+        tails::duplicate_tails(&mut self.code)?;
         fuse::fuse(&mut self.code);
         CompiledFunc::new(
             self.code.as_slice().into(),

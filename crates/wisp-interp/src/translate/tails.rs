@@ -1,0 +1,176 @@
+//! Tail duplication: a pass over a finished function that replaces an
+//! unconditional `Br` to a short block with a copy of that block, saving the
+//! dispatch of the `Br` on every path through it.
+//!
+//! The typical case is a `switch` in a loop (an interpreter's dispatch, a
+//! state machine): every case ends with `br` to the loop's tail, a few
+//! counter updates and a jump back. The copy runs exactly the instructions
+//! the jump would have reached, in the same order, so the effect is the
+//! same; a copied `ConsumeFuel` charges what the original charges, and
+//! copied branches keep their targets. Only blocks of at most
+//! [`MAX_BLOCK`] instructions that end in a terminator other than `BrTable`
+//! (whose entries must follow it) are copied, and the code grows by at most
+//! a quarter.
+//!
+//! Instructions move, so every branch target is renumbered afterwards. The
+//! pass runs before superinstructions are made.
+
+use alloc::vec::Vec;
+
+use crate::error::Error;
+use crate::ir::{Instr, Target};
+
+/// Longest block copied in place of a `Br`.
+const MAX_BLOCK: usize = 4;
+
+/// Replaces eligible `Br`s in `code` with copies of their target blocks.
+pub(super) fn duplicate_tails(code: &mut Vec<Instr>) -> Result<(), Error> {
+    let len = code.len();
+    // `Br` entries of jump tables must stay single instructions.
+    let mut entry = Vec::new();
+    entry
+        .try_reserve_exact(len)
+        .map_err(|_| Error::Limit("out of memory".into()))?;
+    entry.resize(len, false);
+    for (i, instr) in code.iter().enumerate() {
+        if let Instr::BrTable { len: n, .. } = *instr {
+            let end = (i + 2 + n as usize).min(len);
+            entry[(i + 1).min(len)..end].fill(true);
+        }
+    }
+    // Which `Br` to replace by which block, within the growth budget.
+    let budget = len / 4 + 16;
+    let mut added = 0;
+    let mut plan: Vec<(usize, usize, usize)> = Vec::new();
+    for (i, instr) in code.iter().enumerate() {
+        let Instr::Br { target } = *instr else {
+            continue;
+        };
+        if entry[i] {
+            continue;
+        }
+        let Some(end) = block_end(code, target as usize) else {
+            continue;
+        };
+        let start = target as usize;
+        if (start..=end).contains(&i) || added + (end - start) > budget {
+            continue;
+        }
+        added += end - start;
+        plan.try_reserve(1)
+            .map_err(|_| Error::Limit("out of memory".into()))?;
+        plan.push((i, start, end));
+    }
+    if plan.is_empty() {
+        return Ok(());
+    }
+    // Rebuild, recording where each old instruction went.
+    let mut out: Vec<Instr> = Vec::new();
+    let mut moved: Vec<Target> = Vec::new();
+    out.try_reserve_exact(len + added)
+        .and_then(|()| moved.try_reserve_exact(len))
+        .map_err(|_| Error::Limit("out of memory".into()))?;
+    let mut next = plan.iter().peekable();
+    for (i, instr) in code.iter().enumerate() {
+        moved.push(out.len() as Target);
+        match next.peek() {
+            Some(&&(at, start, end)) if at == i => {
+                out.extend_from_slice(&code[start..=end]);
+                next.next();
+            }
+            _ => out.push(*instr),
+        }
+    }
+    for instr in &mut out {
+        if let Some(target) = instr.branch_target_mut() {
+            // Targets are instruction indices of the old code.
+            *target = moved.get(*target as usize).copied().unwrap_or(*target);
+        }
+    }
+    *code = out;
+    Ok(())
+}
+
+/// The index of the terminator that ends the block starting at `start`, if
+/// the block is short enough to copy and contains no `BrTable`.
+fn block_end(code: &[Instr], start: usize) -> Option<usize> {
+    for (k, instr) in code.get(start..)?.iter().take(MAX_BLOCK).enumerate() {
+        match instr {
+            Instr::BrTable { .. } => return None,
+            Instr::Br { .. }
+            | Instr::Return
+            | Instr::Return1 { .. }
+            | Instr::ReturnImm32 { .. }
+            | Instr::ReturnSpan { .. }
+            | Instr::Trap(_) => return Some(start + k),
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::BinImm;
+
+    fn add(dst: u32) -> Instr {
+        Instr::I32AddImm(BinImm {
+            dst,
+            a: dst,
+            imm: 1,
+        })
+    }
+
+    #[test]
+    fn a_jump_to_a_short_tail_becomes_the_tail() {
+        let br_ne = |target| {
+            Instr::BrI32NeImm(crate::ir::BrCmpImm {
+                a: 0,
+                imm: 0,
+                target,
+            })
+        };
+        let mut code = alloc::vec![
+            br_ne(3),
+            add(1),
+            Instr::Br { target: 4 },
+            add(2),
+            add(3),
+            Instr::Return,
+        ];
+        duplicate_tails(&mut code).unwrap();
+        assert_eq!(
+            code,
+            [
+                br_ne(4),
+                add(1),
+                add(3),
+                Instr::Return,
+                add(2),
+                add(3),
+                Instr::Return,
+            ]
+        );
+    }
+
+    #[test]
+    fn jump_table_entries_and_long_blocks_stay() {
+        let table = [
+            Instr::BrTable { index: 0, len: 1 },
+            Instr::Br { target: 3 },
+            Instr::Br { target: 4 },
+            Instr::Return,
+            add(1),
+            add(1),
+            add(1),
+            add(1),
+            Instr::Return,
+            // Four instructions without a terminator: too long to copy.
+            Instr::Br { target: 4 },
+        ];
+        let mut code = table.to_vec();
+        duplicate_tails(&mut code).unwrap();
+        assert_eq!(code, table);
+    }
+}
