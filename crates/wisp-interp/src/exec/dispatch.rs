@@ -136,7 +136,14 @@ pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<E
     };
     // Stands in for the memory of instances without one (allocates nothing).
     let mut no_memory = Memory::new(0, Some(0)).map_err(|_| TrapCode::OutOfMemory)?;
-    run_loop(&mut env, func, top.pc as usize, &mut no_memory)
+    // Two instances of the loop: with fuel metering, the fuel counter lives
+    // in a local (a register) while the loop runs, instead of behind `env`.
+    let pc = top.pc as usize;
+    if engine.config().get_consume_fuel() {
+        run_loop::<true>(&mut env, func, pc, &mut no_memory)
+    } else {
+        run_loop::<false>(&mut env, func, pc, &mut no_memory)
+    }
 }
 
 /// The frame of `func` at stack index `fp` (a trap if the value stack is too
@@ -147,13 +154,31 @@ fn frame<'a>(stack: &'a mut [u64], fp: usize, func: &CompiledFunc) -> Result<Reg
 }
 
 /// The dispatch loop proper, starting at instruction `pc` of `func` in the
-/// last frame.
+/// last frame. `METERED` says whether the code has fuel checks: then the
+/// remaining fuel is kept in a local and written back on every exit.
 #[inline(never)]
-fn run_loop<'s>(
+fn run_loop<'s, const METERED: bool>(
     env: &mut Env<'s>,
     func: &'s CompiledFunc,
     pc: usize,
     no_memory: &mut Memory,
+) -> Result<Exit, TrapCode> {
+    let mut fuel: u64 = *env.fuel;
+    let exit = run_loop_body::<METERED>(env, func, pc, no_memory, &mut fuel);
+    if METERED {
+        *env.fuel = fuel;
+    }
+    exit
+}
+
+/// The loop of [`run_loop`], which writes `fuel` back however it exits.
+#[inline(always)]
+fn run_loop_body<'s, const METERED: bool>(
+    env: &mut Env<'s>,
+    func: &'s CompiledFunc,
+    pc: usize,
+    no_memory: &mut Memory,
+    fuel: &mut u64,
 ) -> Result<Exit, TrapCode> {
     // Locals, so that LLVM keeps the instruction pointer in a register.
     let mut code = Code::new(func, pc).ok_or(TrapCode::Unreachable)?;
@@ -177,11 +202,14 @@ fn run_loop<'s>(
             // ----- Control -------------------------------------------------------
             I::Trap(trap) => return Err(trapped(env.frames, code.pc() - 1, trap)),
             I::ConsumeFuel { amount } => {
+                // Unmetered code has no fuel checks; should one appear, it
+                // works on the store's counter directly.
+                let counter = if METERED { &mut *fuel } else { &mut *env.fuel };
                 let amount = amount as u64;
-                if *env.fuel < amount {
+                if *counter < amount {
                     return Ok(out_of_fuel(env.frames, code.pc() - 1, amount));
                 }
-                *env.fuel -= amount;
+                *counter -= amount;
             }
             I::Br { target } => code.jump(target),
             I::BrTable { index, len } => code.br_table(regs.get(index) as u32, len),

@@ -18,7 +18,8 @@ fn translate(wat: &str) -> Vec<CompiledFunc> {
 }
 
 /// Prints the translation of every function of the module named by
-/// `WISP_DUMP` (a `.wasm` or `.wat` file): `cargo test -p wisp-interp dump -- --ignored --nocapture`.
+/// `WISP_DUMP` (a `.wasm` or `.wat` file; with fuel metering if
+/// `WISP_DUMP_FUEL` is set): `cargo test -p wisp-interp dump -- --ignored --nocapture`.
 #[test]
 #[ignore = "a debugging aid, not a test"]
 fn dump() {
@@ -28,7 +29,9 @@ fn dump() {
         return;
     };
     let bytes = wat::parse_file(&path).expect("readable module");
-    let engine = Engine::default();
+    let mut config = Config::default();
+    config.consume_fuel(std::env::var_os("WISP_DUMP_FUEL").is_some());
+    let engine = Engine::new(&config);
     let module = Module::new(&engine, &bytes).expect("module compiles");
     let imported = module.inner.decoded.num_imported.funcs;
     for (i, f) in module.inner.funcs.iter().enumerate() {
