@@ -10,7 +10,7 @@ mod control;
 mod fuel;
 mod memory;
 
-use wisp_interp::{Config, Engine, Error, Instance, Module, Store, TrapCode, Val, ValType};
+use wisp_interp::{Config, Engine, Error, Instance, Module, Store, TrapCode, Val};
 
 /// Compiles and instantiates `wat` (no imports) with `config`.
 pub fn instantiate_with(config: &Config, wat: &str) -> (Store<()>, Instance) {
