@@ -311,15 +311,18 @@ fn simd_is_rejected() {
     let e = unsupported("(module (func (local v128)))");
     assert!(e.message.contains("SIMD"), "{e}");
 
-    // SIMD instructions are found when the body's operators are read.
+    // SIMD instructions are found when the body's operators are read. Whether
+    // wasmparser's reader refuses them depends on its `simd` cargo feature,
+    // which feature unification may switch on (wasm-smith and wasmi need it);
+    // when the reader accepts them, the validator rejects them instead
+    // (wisp-validate's `operators_outside_wasm2_are_rejected`).
     let bytes = wat::parse_str("(module (func (drop (i32x4.splat (i32.const 0)))))").unwrap();
     let m = decode(&bytes, &Features::WASM2).unwrap();
     let mut ops = m.operators_reader(&m.bodies[0]);
-    let e = (0..4)
-        .find_map(|_| ops.read().err())
-        .expect("SIMD op fails to read");
-    let e = DecodeError::from_reader(&e, wisp_decode::ReadContext::Code, &m.bytes);
-    assert!(e.message.contains("SIMD"), "{e}");
+    if let Some(e) = (0..4).find_map(|_| ops.read().err()) {
+        let e = DecodeError::from_reader(&e, wisp_decode::ReadContext::Code, &m.bytes);
+        assert!(e.message.contains("SIMD"), "{e}");
+    }
 }
 
 #[test]
