@@ -8,9 +8,9 @@ use super::numeric::{FromImm, Raw};
 
 /// `if cmp(a, b) { goto target }`.
 #[inline(always)]
-pub(super) fn br_cmp<T: Raw>(
+pub(super) fn br_cmp<T: Raw, const M: bool>(
     regs: &Regs<'_>,
-    code: &mut Code<'_>,
+    code: &mut Code<'_, M>,
     op: BrCmp,
     cmp: impl FnOnce(T, T) -> bool,
 ) {
@@ -23,9 +23,9 @@ pub(super) fn br_cmp<T: Raw>(
 
 /// `if cmp(a, imm) { goto target }`.
 #[inline(always)]
-pub(super) fn br_cmp_imm<T: Raw + FromImm>(
+pub(super) fn br_cmp_imm<T: Raw + FromImm, const M: bool>(
     regs: &Regs<'_>,
-    code: &mut Code<'_>,
+    code: &mut Code<'_, M>,
     op: BrCmpImm,
     cmp: impl FnOnce(T, T) -> bool,
 ) {
@@ -38,7 +38,7 @@ pub(super) fn br_cmp_imm<T: Raw + FromImm>(
 /// The end of a superinstruction whose second half is a branch: jump, or
 /// skip the second instruction (kept in place, it is not executed again).
 #[inline(always)]
-fn branch_or_skip(code: &mut Code<'_>, taken: bool, target: u32) {
+fn branch_or_skip<const M: bool>(code: &mut Code<'_, M>, taken: bool, target: u32) {
     if taken {
         code.jump(target);
     } else {
@@ -48,9 +48,9 @@ fn branch_or_skip(code: &mut Code<'_>, taken: bool, target: u32) {
 
 /// `I32AddImm { dst, a, add }; BrI32<cmp>Imm { dst, imm, target }`.
 #[inline(always)]
-pub(super) fn add_imm_br<T: Raw + FromImm>(
+pub(super) fn add_imm_br<T: Raw + FromImm, const M: bool>(
     regs: &mut Regs<'_>,
-    code: &mut Code<'_>,
+    code: &mut Code<'_, M>,
     op: AddImmBr,
     cmp: impl FnOnce(T, T) -> bool,
 ) {
@@ -62,9 +62,9 @@ pub(super) fn add_imm_br<T: Raw + FromImm>(
 
 /// `I32Add { dst, a, b }; BrI32<cmp>Imm { dst, imm, target }`.
 #[inline(always)]
-pub(super) fn add_br<T: Raw + FromImm>(
+pub(super) fn add_br<T: Raw + FromImm, const M: bool>(
     regs: &mut Regs<'_>,
-    code: &mut Code<'_>,
+    code: &mut Code<'_, M>,
     op: AddBr,
     cmp: impl FnOnce(T, T) -> bool,
 ) {
@@ -78,7 +78,12 @@ pub(super) fn add_br<T: Raw + FromImm>(
 /// `I32AndImm { dst, a, mask }; BrI32EqImm/NeImm { dst, 0, target }`: branch
 /// when `(a & mask == 0) == zero`.
 #[inline(always)]
-pub(super) fn and_imm_br(regs: &mut Regs<'_>, code: &mut Code<'_>, op: AndImmBr, zero: bool) {
+pub(super) fn and_imm_br<const M: bool>(
+    regs: &mut Regs<'_>,
+    code: &mut Code<'_, M>,
+    op: AndImmBr,
+    zero: bool,
+) {
     let bits = (regs.get(Slot::from(op.a)) as u32) & op.mask as u32;
     regs.set(Slot::from(op.dst), u64::from(bits));
     branch_or_skip(code, (bits == 0) == zero, op.target);

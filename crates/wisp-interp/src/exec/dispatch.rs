@@ -163,25 +163,24 @@ fn run_loop<'s, const METERED: bool>(
     pc: usize,
     no_memory: &mut Memory,
 ) -> Result<Exit, TrapCode> {
-    let mut fuel: u64 = *env.fuel;
-    let exit = run_loop_body::<METERED>(env, func, pc, no_memory, &mut fuel);
+    // A local, so that LLVM keeps the instruction pointer (and the fuel) in
+    // registers.
+    let mut code = Code::<METERED>::new(func, pc, *env.fuel).ok_or(TrapCode::Unreachable)?;
+    let exit = run_loop_body(env, func, &mut code, no_memory);
     if METERED {
-        *env.fuel = fuel;
+        *env.fuel = code.fuel();
     }
     exit
 }
 
-/// The loop of [`run_loop`], which writes `fuel` back however it exits.
+/// The loop of [`run_loop`], which writes the fuel back however it exits.
 #[inline(always)]
 fn run_loop_body<'s, const METERED: bool>(
     env: &mut Env<'s>,
     func: &'s CompiledFunc,
-    pc: usize,
+    code: &mut Code<'s, METERED>,
     no_memory: &mut Memory,
-    fuel: &mut u64,
 ) -> Result<Exit, TrapCode> {
-    // Locals, so that LLVM keeps the instruction pointer in a register.
-    let mut code = Code::new(func, pc).ok_or(TrapCode::Unreachable)?;
     let mut regs = frame(env.stack, frame_pointer(env.frames), func)?;
     let mut mem: &mut Memory = select_memory(env.memories, env.inst.memory, no_memory);
     loop {
@@ -202,14 +201,22 @@ fn run_loop_body<'s, const METERED: bool>(
             // ----- Control -------------------------------------------------------
             I::Trap(trap) => return Err(trapped(env.frames, code.pc() - 1, trap)),
             I::ConsumeFuel { amount } => {
-                // Unmetered code has no fuel checks; should one appear, it
-                // works on the store's counter directly.
-                let counter = if METERED { &mut *fuel } else { &mut *env.fuel };
+                // (Most fuel checks are performed where a jump, call or
+                // return lands on them; see `Code`.) Unmetered code has no
+                // fuel checks; should one appear, it works on the store's
+                // counter directly.
                 let amount = amount as u64;
-                if *counter < amount {
+                let charged = if METERED {
+                    code.consume(amount)
+                } else {
+                    env.fuel
+                        .checked_sub(amount)
+                        .map(|left| *env.fuel = left)
+                        .is_some()
+                };
+                if !charged {
                     return Ok(out_of_fuel(env.frames, code.pc() - 1, amount));
                 }
-                *counter -= amount;
             }
             I::Br { target } => code.jump(target),
             I::BrTable { index, len } => code.br_table(regs.get(index) as u32, len),
@@ -225,7 +232,8 @@ fn run_loop_body<'s, const METERED: bool>(
                     env.inst = Inst::new(env.instances, caller_inst);
                     mem = select_memory(env.memories, env.inst.memory, no_memory);
                 }
-                code = t!(Code::new(caller_func, caller.pc as usize).ok_or(TrapCode::Unreachable));
+                *code = t!(Code::new(caller_func, caller.pc as usize, code.fuel())
+                    .ok_or(TrapCode::Unreachable));
                 regs = t!(frame(env.stack, caller.fp as usize, caller_func));
                 // A call is often followed by a copy of its result into a
                 // local: do it now and save that instruction's dispatch.
@@ -237,70 +245,70 @@ fn run_loop_body<'s, const METERED: bool>(
             }
 
             // ----- Fused compare-and-branch --------------------------------------
-            I::BrI32Eq(op) => br_cmp(&regs, &mut code, op, |a: u32, b| a == b),
-            I::BrI32Ne(op) => br_cmp(&regs, &mut code, op, |a: u32, b| a != b),
-            I::BrI32LtS(op) => br_cmp(&regs, &mut code, op, |a: i32, b| a < b),
-            I::BrI32LtU(op) => br_cmp(&regs, &mut code, op, |a: u32, b| a < b),
-            I::BrI32GtS(op) => br_cmp(&regs, &mut code, op, |a: i32, b| a > b),
-            I::BrI32GtU(op) => br_cmp(&regs, &mut code, op, |a: u32, b| a > b),
-            I::BrI32LeS(op) => br_cmp(&regs, &mut code, op, |a: i32, b| a <= b),
-            I::BrI32LeU(op) => br_cmp(&regs, &mut code, op, |a: u32, b| a <= b),
-            I::BrI32GeS(op) => br_cmp(&regs, &mut code, op, |a: i32, b| a >= b),
-            I::BrI32GeU(op) => br_cmp(&regs, &mut code, op, |a: u32, b| a >= b),
-            I::BrI32EqImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u32, b| a == b),
-            I::BrI32NeImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u32, b| a != b),
-            I::BrI32LtSImm(op) => br_cmp_imm(&regs, &mut code, op, |a: i32, b| a < b),
-            I::BrI32LtUImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u32, b| a < b),
-            I::BrI32GtSImm(op) => br_cmp_imm(&regs, &mut code, op, |a: i32, b| a > b),
-            I::BrI32GtUImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u32, b| a > b),
-            I::BrI32LeSImm(op) => br_cmp_imm(&regs, &mut code, op, |a: i32, b| a <= b),
-            I::BrI32LeUImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u32, b| a <= b),
-            I::BrI32GeSImm(op) => br_cmp_imm(&regs, &mut code, op, |a: i32, b| a >= b),
-            I::BrI32GeUImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u32, b| a >= b),
-            I::BrI64Eq(op) => br_cmp(&regs, &mut code, op, |a: u64, b| a == b),
-            I::BrI64Ne(op) => br_cmp(&regs, &mut code, op, |a: u64, b| a != b),
-            I::BrI64LtS(op) => br_cmp(&regs, &mut code, op, |a: i64, b| a < b),
-            I::BrI64LtU(op) => br_cmp(&regs, &mut code, op, |a: u64, b| a < b),
-            I::BrI64GtS(op) => br_cmp(&regs, &mut code, op, |a: i64, b| a > b),
-            I::BrI64GtU(op) => br_cmp(&regs, &mut code, op, |a: u64, b| a > b),
-            I::BrI64LeS(op) => br_cmp(&regs, &mut code, op, |a: i64, b| a <= b),
-            I::BrI64LeU(op) => br_cmp(&regs, &mut code, op, |a: u64, b| a <= b),
-            I::BrI64GeS(op) => br_cmp(&regs, &mut code, op, |a: i64, b| a >= b),
-            I::BrI64GeU(op) => br_cmp(&regs, &mut code, op, |a: u64, b| a >= b),
-            I::BrI64EqImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u64, b| a == b),
-            I::BrI64NeImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u64, b| a != b),
-            I::BrI64LtSImm(op) => br_cmp_imm(&regs, &mut code, op, |a: i64, b| a < b),
-            I::BrI64LtUImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u64, b| a < b),
-            I::BrI64GtSImm(op) => br_cmp_imm(&regs, &mut code, op, |a: i64, b| a > b),
-            I::BrI64GtUImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u64, b| a > b),
-            I::BrI64LeSImm(op) => br_cmp_imm(&regs, &mut code, op, |a: i64, b| a <= b),
-            I::BrI64LeUImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u64, b| a <= b),
-            I::BrI64GeSImm(op) => br_cmp_imm(&regs, &mut code, op, |a: i64, b| a >= b),
-            I::BrI64GeUImm(op) => br_cmp_imm(&regs, &mut code, op, |a: u64, b| a >= b),
+            I::BrI32Eq(op) => br_cmp(&regs, code, op, |a: u32, b| a == b),
+            I::BrI32Ne(op) => br_cmp(&regs, code, op, |a: u32, b| a != b),
+            I::BrI32LtS(op) => br_cmp(&regs, code, op, |a: i32, b| a < b),
+            I::BrI32LtU(op) => br_cmp(&regs, code, op, |a: u32, b| a < b),
+            I::BrI32GtS(op) => br_cmp(&regs, code, op, |a: i32, b| a > b),
+            I::BrI32GtU(op) => br_cmp(&regs, code, op, |a: u32, b| a > b),
+            I::BrI32LeS(op) => br_cmp(&regs, code, op, |a: i32, b| a <= b),
+            I::BrI32LeU(op) => br_cmp(&regs, code, op, |a: u32, b| a <= b),
+            I::BrI32GeS(op) => br_cmp(&regs, code, op, |a: i32, b| a >= b),
+            I::BrI32GeU(op) => br_cmp(&regs, code, op, |a: u32, b| a >= b),
+            I::BrI32EqImm(op) => br_cmp_imm(&regs, code, op, |a: u32, b| a == b),
+            I::BrI32NeImm(op) => br_cmp_imm(&regs, code, op, |a: u32, b| a != b),
+            I::BrI32LtSImm(op) => br_cmp_imm(&regs, code, op, |a: i32, b| a < b),
+            I::BrI32LtUImm(op) => br_cmp_imm(&regs, code, op, |a: u32, b| a < b),
+            I::BrI32GtSImm(op) => br_cmp_imm(&regs, code, op, |a: i32, b| a > b),
+            I::BrI32GtUImm(op) => br_cmp_imm(&regs, code, op, |a: u32, b| a > b),
+            I::BrI32LeSImm(op) => br_cmp_imm(&regs, code, op, |a: i32, b| a <= b),
+            I::BrI32LeUImm(op) => br_cmp_imm(&regs, code, op, |a: u32, b| a <= b),
+            I::BrI32GeSImm(op) => br_cmp_imm(&regs, code, op, |a: i32, b| a >= b),
+            I::BrI32GeUImm(op) => br_cmp_imm(&regs, code, op, |a: u32, b| a >= b),
+            I::BrI64Eq(op) => br_cmp(&regs, code, op, |a: u64, b| a == b),
+            I::BrI64Ne(op) => br_cmp(&regs, code, op, |a: u64, b| a != b),
+            I::BrI64LtS(op) => br_cmp(&regs, code, op, |a: i64, b| a < b),
+            I::BrI64LtU(op) => br_cmp(&regs, code, op, |a: u64, b| a < b),
+            I::BrI64GtS(op) => br_cmp(&regs, code, op, |a: i64, b| a > b),
+            I::BrI64GtU(op) => br_cmp(&regs, code, op, |a: u64, b| a > b),
+            I::BrI64LeS(op) => br_cmp(&regs, code, op, |a: i64, b| a <= b),
+            I::BrI64LeU(op) => br_cmp(&regs, code, op, |a: u64, b| a <= b),
+            I::BrI64GeS(op) => br_cmp(&regs, code, op, |a: i64, b| a >= b),
+            I::BrI64GeU(op) => br_cmp(&regs, code, op, |a: u64, b| a >= b),
+            I::BrI64EqImm(op) => br_cmp_imm(&regs, code, op, |a: u64, b| a == b),
+            I::BrI64NeImm(op) => br_cmp_imm(&regs, code, op, |a: u64, b| a != b),
+            I::BrI64LtSImm(op) => br_cmp_imm(&regs, code, op, |a: i64, b| a < b),
+            I::BrI64LtUImm(op) => br_cmp_imm(&regs, code, op, |a: u64, b| a < b),
+            I::BrI64GtSImm(op) => br_cmp_imm(&regs, code, op, |a: i64, b| a > b),
+            I::BrI64GtUImm(op) => br_cmp_imm(&regs, code, op, |a: u64, b| a > b),
+            I::BrI64LeSImm(op) => br_cmp_imm(&regs, code, op, |a: i64, b| a <= b),
+            I::BrI64LeUImm(op) => br_cmp_imm(&regs, code, op, |a: u64, b| a <= b),
+            I::BrI64GeSImm(op) => br_cmp_imm(&regs, code, op, |a: i64, b| a >= b),
+            I::BrI64GeUImm(op) => br_cmp_imm(&regs, code, op, |a: u64, b| a >= b),
 
             // ----- Superinstructions ------------------------------------------------
-            I::I32AddImmBrEqImm(op) => add_imm_br(&mut regs, &mut code, op, |a: u32, b| a == b),
-            I::I32AddImmBrNeImm(op) => add_imm_br(&mut regs, &mut code, op, |a: u32, b| a != b),
-            I::I32AddImmBrLtSImm(op) => add_imm_br(&mut regs, &mut code, op, |a: i32, b| a < b),
-            I::I32AddImmBrLtUImm(op) => add_imm_br(&mut regs, &mut code, op, |a: u32, b| a < b),
-            I::I32AddImmBrGtSImm(op) => add_imm_br(&mut regs, &mut code, op, |a: i32, b| a > b),
-            I::I32AddImmBrGtUImm(op) => add_imm_br(&mut regs, &mut code, op, |a: u32, b| a > b),
-            I::I32AddImmBrLeSImm(op) => add_imm_br(&mut regs, &mut code, op, |a: i32, b| a <= b),
-            I::I32AddImmBrLeUImm(op) => add_imm_br(&mut regs, &mut code, op, |a: u32, b| a <= b),
-            I::I32AddImmBrGeSImm(op) => add_imm_br(&mut regs, &mut code, op, |a: i32, b| a >= b),
-            I::I32AddImmBrGeUImm(op) => add_imm_br(&mut regs, &mut code, op, |a: u32, b| a >= b),
-            I::I32AddBrEqImm(op) => add_br(&mut regs, &mut code, op, |a: u32, b| a == b),
-            I::I32AddBrNeImm(op) => add_br(&mut regs, &mut code, op, |a: u32, b| a != b),
-            I::I32AddBrLtSImm(op) => add_br(&mut regs, &mut code, op, |a: i32, b| a < b),
-            I::I32AddBrLtUImm(op) => add_br(&mut regs, &mut code, op, |a: u32, b| a < b),
-            I::I32AddBrGtSImm(op) => add_br(&mut regs, &mut code, op, |a: i32, b| a > b),
-            I::I32AddBrGtUImm(op) => add_br(&mut regs, &mut code, op, |a: u32, b| a > b),
-            I::I32AddBrLeSImm(op) => add_br(&mut regs, &mut code, op, |a: i32, b| a <= b),
-            I::I32AddBrLeUImm(op) => add_br(&mut regs, &mut code, op, |a: u32, b| a <= b),
-            I::I32AddBrGeSImm(op) => add_br(&mut regs, &mut code, op, |a: i32, b| a >= b),
-            I::I32AddBrGeUImm(op) => add_br(&mut regs, &mut code, op, |a: u32, b| a >= b),
-            I::I32AndImmBrEqz(op) => and_imm_br(&mut regs, &mut code, op, true),
-            I::I32AndImmBrNez(op) => and_imm_br(&mut regs, &mut code, op, false),
+            I::I32AddImmBrEqImm(op) => add_imm_br(&mut regs, code, op, |a: u32, b| a == b),
+            I::I32AddImmBrNeImm(op) => add_imm_br(&mut regs, code, op, |a: u32, b| a != b),
+            I::I32AddImmBrLtSImm(op) => add_imm_br(&mut regs, code, op, |a: i32, b| a < b),
+            I::I32AddImmBrLtUImm(op) => add_imm_br(&mut regs, code, op, |a: u32, b| a < b),
+            I::I32AddImmBrGtSImm(op) => add_imm_br(&mut regs, code, op, |a: i32, b| a > b),
+            I::I32AddImmBrGtUImm(op) => add_imm_br(&mut regs, code, op, |a: u32, b| a > b),
+            I::I32AddImmBrLeSImm(op) => add_imm_br(&mut regs, code, op, |a: i32, b| a <= b),
+            I::I32AddImmBrLeUImm(op) => add_imm_br(&mut regs, code, op, |a: u32, b| a <= b),
+            I::I32AddImmBrGeSImm(op) => add_imm_br(&mut regs, code, op, |a: i32, b| a >= b),
+            I::I32AddImmBrGeUImm(op) => add_imm_br(&mut regs, code, op, |a: u32, b| a >= b),
+            I::I32AddBrEqImm(op) => add_br(&mut regs, code, op, |a: u32, b| a == b),
+            I::I32AddBrNeImm(op) => add_br(&mut regs, code, op, |a: u32, b| a != b),
+            I::I32AddBrLtSImm(op) => add_br(&mut regs, code, op, |a: i32, b| a < b),
+            I::I32AddBrLtUImm(op) => add_br(&mut regs, code, op, |a: u32, b| a < b),
+            I::I32AddBrGtSImm(op) => add_br(&mut regs, code, op, |a: i32, b| a > b),
+            I::I32AddBrGtUImm(op) => add_br(&mut regs, code, op, |a: u32, b| a > b),
+            I::I32AddBrLeSImm(op) => add_br(&mut regs, code, op, |a: i32, b| a <= b),
+            I::I32AddBrLeUImm(op) => add_br(&mut regs, code, op, |a: u32, b| a <= b),
+            I::I32AddBrGeSImm(op) => add_br(&mut regs, code, op, |a: i32, b| a >= b),
+            I::I32AddBrGeUImm(op) => add_br(&mut regs, code, op, |a: u32, b| a >= b),
+            I::I32AndImmBrEqz(op) => and_imm_br(&mut regs, code, op, true),
+            I::I32AndImmBrNez(op) => and_imm_br(&mut regs, code, op, false),
             I::F64MulAdd(op) => {
                 bin_bin(&mut regs, op, |a: f64, b| a * b, |x, y| x + y);
                 code.skip();
@@ -363,7 +371,7 @@ fn run_loop_body<'s, const METERED: bool>(
                     callee_fp,
                     callee
                 ));
-                code = t!(Code::new(callee, 0).ok_or(TrapCode::Unreachable));
+                *code = t!(Code::new(callee, 0, code.fuel()).ok_or(TrapCode::Unreachable));
                 regs = t!(frame(env.stack, callee_fp, callee));
             }
             I::CallImported { .. } | I::CallIndirect { .. } => {
@@ -410,7 +418,7 @@ fn run_loop_body<'s, const METERED: bool>(
                     env.inst = Inst::new(env.instances, callee_inst);
                     mem = select_memory(env.memories, env.inst.memory, no_memory);
                 }
-                code = t!(Code::new(callee, 0).ok_or(TrapCode::Unreachable));
+                *code = t!(Code::new(callee, 0, code.fuel()).ok_or(TrapCode::Unreachable));
                 regs = t!(frame(env.stack, callee_fp, callee));
             }
 

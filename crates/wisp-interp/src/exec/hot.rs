@@ -24,7 +24,15 @@
 
 use crate::ir::{CompiledFunc, Instr, Slot, Target};
 
-/// Reads the running function's instructions.
+/// Reads the running function's instructions, and (when `METERED`) holds
+/// the remaining fuel.
+///
+/// Whenever the position is set (a jump, a call, a return, a resume) and
+/// lands on a `ConsumeFuel` that the fuel covers, the check is performed on
+/// the spot and the position moves past it: every branch target of metered
+/// code is a fuel check, and this saves its dispatch. The effect is exactly
+/// that of executing it next. When the fuel does not cover it, the
+/// position stays on it, and executing it suspends there as usual.
 ///
 /// # Validity
 /// `code` is the code of a [`CompiledFunc`] (verified, see the module docs);
@@ -32,20 +40,62 @@ use crate::ir::{CompiledFunc, Instr, Slot, Target};
 /// the last instruction fetched when that was a terminator.
 #[cfg(not(any(test, feature = "extra-checks")))]
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Code<'c> {
+pub(super) struct Code<'c, const METERED: bool> {
     code: &'c [Instr],
     ip: core::ptr::NonNull<Instr>,
+    fuel: u64,
 }
 
 #[cfg(not(any(test, feature = "extra-checks")))]
-impl<'c> Code<'c> {
-    /// Starts executing `func` at instruction `pc`; `None` if `pc` is not an
-    /// instruction index of its code.
+impl<'c, const METERED: bool> Code<'c, METERED> {
+    /// Starts executing `func` at instruction `pc` with `fuel` left; `None`
+    /// if `pc` is not an instruction index of its code.
     #[inline(always)]
-    pub(super) fn new(func: &'c CompiledFunc, pc: usize) -> Option<Self> {
+    pub(super) fn new(func: &'c CompiledFunc, pc: usize, fuel: u64) -> Option<Self> {
         let code = func.code();
         let ip = core::ptr::NonNull::from(code.get(pc)?);
-        Some(Self { code, ip })
+        let mut this = Self { code, ip, fuel };
+        this.charge_ahead();
+        Some(this)
+    }
+
+    /// The remaining fuel (meaningful when `METERED`).
+    #[inline(always)]
+    pub(super) fn fuel(&self) -> u64 {
+        self.fuel
+    }
+
+    /// Charges `amount` fuel (a `ConsumeFuel`); `false`, charging nothing,
+    /// if less remains.
+    #[inline(always)]
+    pub(super) fn consume(&mut self, amount: u64) -> bool {
+        match self.fuel.checked_sub(amount) {
+            Some(left) => {
+                self.fuel = left;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Performs the `ConsumeFuel` at the position, if there is one and the
+    /// fuel covers it (see the type docs).
+    ///
+    /// Protocol: the position was just set by `new` or `jump`, so `ip`
+    /// points at an instruction of `code`.
+    #[inline(always)]
+    fn charge_ahead(&mut self) {
+        if !METERED {
+            return;
+        }
+        // SAFETY: by the protocol, `ip` points at an instruction of `code`.
+        if let Instr::ConsumeFuel { amount } = unsafe { self.ip.read() }
+            && self.consume(u64::from(amount))
+        {
+            // SAFETY: `ConsumeFuel` is not a terminator, so it is not the
+            // last instruction of verified code and the next one exists.
+            self.ip = unsafe { self.ip.add(1) };
+        }
     }
 
     /// Index of the next instruction.
@@ -78,7 +128,8 @@ impl<'c> Code<'c> {
     /// The next instruction, without moving: the trailing word of the
     /// instruction just fetched, or the instruction a caller resumes at.
     ///
-    /// Protocol: the previous fetch returned a non-terminator.
+    /// Protocol: the previous fetch returned a non-terminator, or the
+    /// position was set since by [`Code::new`].
     #[inline(always)]
     pub(super) fn peek(&self) -> Instr {
         // SAFETY: as in `fetch`: a non-terminator is never the last
@@ -108,6 +159,7 @@ impl<'c> Code<'c> {
     pub(super) fn jump(&mut self, target: Target) {
         // SAFETY: verified code branches only to its own instructions.
         self.ip = unsafe { self.start().add(target as usize) };
+        self.charge_ahead();
     }
 
     /// Takes entry `min(index, len)` of the jump table that follows the
@@ -146,17 +198,46 @@ impl<'c> Code<'c> {
 /// module docs).
 #[cfg(any(test, feature = "extra-checks"))]
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Code<'c> {
+pub(super) struct Code<'c, const METERED: bool> {
     code: &'c [Instr],
     pc: usize,
+    fuel: u64,
 }
 
 #[cfg(any(test, feature = "extra-checks"))]
-impl<'c> Code<'c> {
+impl<'c, const METERED: bool> Code<'c, METERED> {
     #[inline(always)]
-    pub(super) fn new(func: &'c CompiledFunc, pc: usize) -> Option<Self> {
+    pub(super) fn new(func: &'c CompiledFunc, pc: usize, fuel: u64) -> Option<Self> {
         let code = func.code();
-        (pc < code.len()).then_some(Self { code, pc })
+        let mut this = (pc < code.len()).then_some(Self { code, pc, fuel })?;
+        this.charge_ahead();
+        Some(this)
+    }
+
+    #[inline(always)]
+    pub(super) fn fuel(&self) -> u64 {
+        self.fuel
+    }
+
+    #[inline(always)]
+    pub(super) fn consume(&mut self, amount: u64) -> bool {
+        match self.fuel.checked_sub(amount) {
+            Some(left) => {
+                self.fuel = left;
+                true
+            }
+            None => false,
+        }
+    }
+
+    #[inline(always)]
+    fn charge_ahead(&mut self) {
+        if METERED
+            && let Instr::ConsumeFuel { amount } = self.code[self.pc]
+            && self.consume(u64::from(amount))
+        {
+            self.pc += 1;
+        }
     }
 
     #[inline(always)]
@@ -186,6 +267,7 @@ impl<'c> Code<'c> {
     pub(super) fn jump(&mut self, target: Target) {
         assert!((target as usize) < self.code.len(), "jump outside the code");
         self.pc = target as usize;
+        self.charge_ahead();
     }
 
     #[inline(always)]

@@ -10,7 +10,8 @@
 //! - every branch target is an instruction index of the code;
 //! - every slot operand, including the extra slots of multi-slot operands
 //!   (`Copy2`'s second destination, `ReturnSpan`'s span, the argument
-//!   triples of bulk memory and table instructions), is below `max_slots`;
+//!   triples of bulk memory and table instructions) and the result slot 0
+//!   that `ReturnImm32` writes, is below `max_slots`;
 //! - trailing words are where their instruction reads them: `Select` is
 //!   followed by `SelectCond`, `CallIndirect` by `CallIndirectTable`, and
 //!   `BrTable { len }` by `len + 1` `Br` entries;
@@ -135,6 +136,8 @@ fn span(instr: &Instr) -> Option<(Slot, u32)> {
     use Instr::*;
     match *instr {
         Copy2 { dst, .. } => Some((dst, 2)),
+        // Writes its result to slot 0, which it does not name.
+        ReturnImm32 { .. } => Some((0, 1)),
         ReturnSpan { src, len } => Some((src, len)),
         MemoryFill { args } | MemoryCopy { args } | MemoryInit { args, .. } => Some((args, 3)),
         TableGrow { args, .. } => Some((args, 2)),
@@ -185,6 +188,10 @@ mod tests {
         );
         assert_eq!(
             what(&[Instr::ReturnSpan { src: 1, len: 3 }], 3),
+            "slot span outside the frame"
+        );
+        assert_eq!(
+            what(&[Instr::ReturnImm32 { value: 1 }], 0),
             "slot span outside the frame"
         );
         assert_eq!(
