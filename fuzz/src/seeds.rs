@@ -108,8 +108,9 @@ pub struct Report {
     /// Inputs that got past generation ([`Stats::used`]).
     pub used: u64,
     pub comparisons: u64,
-    /// Inputs on which the reference broke (a known reference bug).
-    pub inconclusive: u64,
+    /// Inputs on which the reference (wasmi 2.0) was wrong and the second
+    /// opinion (wasmi 1.1) agreed with wisp.
+    pub reference_faults: u64,
     pub failures: Vec<Failure>,
     pub elapsed: Duration,
     pub threads: usize,
@@ -129,12 +130,12 @@ impl Report {
             Seeds::Timed { start, .. } => format!("seeds {start}..{}", start + self.inputs),
         };
         println!(
-            "{}: {} inputs ({} used, {} comparisons, {} inconclusive), {seeds}, {:.1} s, {:.1} exec/s on {} thread(s), {} failure(s)",
+            "{}: {} inputs ({} used, {} comparisons, {} reference faults), {seeds}, {:.1} s, {:.1} exec/s on {} thread(s), {} failure(s)",
             self.target,
             self.inputs,
             self.used,
             self.comparisons,
-            self.inconclusive,
+            self.reference_faults,
             self.elapsed.as_secs_f64(),
             self.execs_per_second(),
             self.threads,
@@ -201,7 +202,7 @@ pub fn run(name: &str, settings: &Settings, input: fn(u64) -> Vec<u8>, target: T
                         Ok(Ok(stats)) => {
                             local.1 += u64::from(stats.used);
                             local.2 += stats.comparisons as u64;
-                            local.4 += u64::from(stats.inconclusive);
+                            local.4 += u64::from(stats.reference_fault);
                         }
                         Ok(Err(m)) => {
                             local
@@ -229,7 +230,7 @@ pub fn run(name: &str, settings: &Settings, input: fn(u64) -> Vec<u8>, target: T
             });
         }
     });
-    let (inputs, used, comparisons, mut failures, inconclusive) =
+    let (inputs, used, comparisons, mut failures, reference_faults) =
         totals.into_inner().unwrap_or_else(|e| e.into_inner());
     failures.sort_by_key(|f: &Failure| f.seed);
     Report {
@@ -237,7 +238,7 @@ pub fn run(name: &str, settings: &Settings, input: fn(u64) -> Vec<u8>, target: T
         inputs,
         used,
         comparisons,
-        inconclusive,
+        reference_faults,
         failures,
         elapsed: started.elapsed(),
         threads: settings.threads,
@@ -309,7 +310,7 @@ mod tests {
             Ok(Stats {
                 used: data.len().is_multiple_of(2),
                 comparisons: 1,
-                inconclusive: false,
+                reference_fault: false,
             })
         }
         let settings = Settings {

@@ -9,7 +9,7 @@ use wisp_core::Features;
 
 use crate::alloc_count;
 use crate::corpus;
-use crate::exec::{Compare, Difference, Oracle, Plan, Wasmi, Wisp, WispMode, compare};
+use crate::exec::{Compare, Difference, Oracle, Plan, Wasmi, WasmiLegacy, Wisp, WispMode, compare};
 use crate::oracle::compare_validation;
 
 /// What one input exercised.
@@ -21,23 +21,24 @@ pub struct Stats {
     /// Comparisons made: calls compared for the execution targets, modules
     /// compared for `validate_diff`, 1 for `decode`.
     pub comparisons: usize,
-    /// The reference broke on the input (a known reference bug), so nothing
-    /// was compared.
-    pub inconclusive: bool,
+    /// The reference (wasmi 2.0) was wrong on this input: it panicked or
+    /// disagreed with wisp while the second opinion (wasmi 1.1) agreed with
+    /// wisp. The comparison with the second opinion stands.
+    pub reference_fault: bool,
 }
 
 impl Stats {
     const SKIPPED: Stats = Stats {
         used: false,
         comparisons: 0,
-        inconclusive: false,
+        reference_fault: false,
     };
 
     fn compared(comparisons: usize) -> Stats {
         Stats {
             used: true,
             comparisons,
-            inconclusive: false,
+            reference_fault: false,
         }
     }
 }
@@ -177,9 +178,12 @@ pub const SAFETY_NET_FUEL: u64 = 1 << 26;
 
 /// `exec_diff`: a terminating wasm-smith module (NaNs canonicalised), every
 /// exported function called with generated arguments, on wisp (unmetered, or
-/// metered with [`SAFETY_NET_FUEL`], chosen by the input) and on wasmi: the
-/// results (NaN-canonical), traps, exported globals, memories and tables
-/// must agree.
+/// metered with [`SAFETY_NET_FUEL`], chosen by the input) and on wasmi 2.0:
+/// the results (NaN-canonical), traps, exported globals, memories and tables
+/// must agree. When they do not (or wasmi 2.0 panics), wasmi 1.1 is asked:
+/// if it agrees with wisp the input counts as a reference fault
+/// ([`Stats::reference_fault`]), otherwise the wasmi 2.0 difference is the
+/// finding.
 pub fn exec_diff(data: &[u8]) -> Result<Stats, Mismatch> {
     let mut u = Unstructured::new(data);
     let Some(module) = exec_module_from(&mut u, true) else {
@@ -193,13 +197,45 @@ pub fn exec_diff(data: &[u8]) -> Result<Stats, Mismatch> {
         WispMode::Unmetered
     };
     let plan = Plan::for_terminating(&module, &mut u);
-    diff(
-        &Wisp::new(mode),
-        &Wasmi::default(),
-        &module.wasm,
-        &plan,
-        Compare::ACROSS_ENGINES,
-    )
+    let wisp = Wisp::new(mode);
+    let ours = wisp.execute(&module.wasm, &plan);
+    let reference = Wasmi::default();
+    let theirs = reference.execute(&module.wasm, &plan);
+    let first = if theirs.inconclusive.is_some() {
+        None
+    } else {
+        match compare(&ours, &theirs, &plan, Compare::ACROSS_ENGINES) {
+            Ok(calls) => return Ok(Stats::compared(calls)),
+            Err(difference) => Some(difference),
+        }
+    };
+    let second = WasmiLegacy.execute(&module.wasm, &plan);
+    let second_view = if second.inconclusive.is_some() {
+        None
+    } else {
+        Some(compare(&ours, &second, &plan, Compare::ACROSS_ENGINES))
+    };
+    match (first, second_view) {
+        (_, Some(Ok(calls))) => Ok(Stats {
+            reference_fault: true,
+            ..Stats::compared(calls)
+        }),
+        (Some(difference), _) => Err(Mismatch::Execution {
+            left: wisp.name(),
+            right: format!("{} (and {})", reference.name(), WasmiLegacy.name()),
+            difference,
+        }),
+        (None, Some(Err(difference))) => Err(Mismatch::Execution {
+            left: wisp.name(),
+            right: format!("{} (wasmi 2.0 panicked)", WasmiLegacy.name()),
+            difference,
+        }),
+        // Both references broke: nothing to compare against.
+        (None, None) => Ok(Stats {
+            reference_fault: true,
+            ..Stats::SKIPPED
+        }),
+    }
 }
 
 /// The module `exec_diff` (`canonicalize_nans`) or `suspend_resume` (not)
@@ -252,30 +288,4 @@ pub fn suspend_resume(data: &[u8]) -> Result<Stats, Mismatch> {
     compare(&a, &b, &plan, Compare::exact(false)).map_err(mismatch(unmetered, metered))?;
     let calls = compare(&b, &c, &plan, Compare::exact(true)).map_err(mismatch(metered, sliced))?;
     Ok(Stats::compared(calls))
-}
-
-/// Runs `plan` on two oracles and compares the executions.
-fn diff(
-    left: &dyn Oracle,
-    right: &dyn Oracle,
-    wasm: &[u8],
-    plan: &Plan,
-    how: Compare,
-) -> Result<Stats, Mismatch> {
-    let a = left.execute(wasm, plan);
-    let b = right.execute(wasm, plan);
-    if a.inconclusive.is_some() || b.inconclusive.is_some() {
-        return Ok(Stats {
-            inconclusive: true,
-            ..Stats::SKIPPED
-        });
-    }
-    match compare(&a, &b, plan, how) {
-        Ok(calls) => Ok(Stats::compared(calls)),
-        Err(difference) => Err(Mismatch::Execution {
-            left: left.name(),
-            right: right.name(),
-            difference,
-        }),
-    }
 }

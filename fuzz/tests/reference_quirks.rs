@@ -4,7 +4,9 @@
 //! when wasmi is upgraded and a test here fails because the bug is gone,
 //! delete the workaround and the test.
 
-use wisp_fuzz::exec::{Call, Oracle, Outcome, Plan, Value, Wasmi, Wisp, WispMode, wasmi_quirks};
+use wisp_fuzz::exec::{
+    Call, Oracle, Outcome, Plan, Value, Wasmi, WasmiLegacy, Wisp, WispMode, wasmi_quirks,
+};
 
 fn call_f(arg: i32) -> Call {
     Call {
@@ -46,6 +48,8 @@ fn wasmi_fused_select_reads_a_stale_condition() {
         "wasmi's select fusion bug is gone: delete wasmi_quirks::prevent_select_fusion"
     );
     assert_eq!(outcomes(&Wasmi::default(), &wasm, &plan), expected);
+    // The second opinion gets it right.
+    assert_eq!(outcomes(&WasmiLegacy, &wasm, &plan), expected);
 }
 
 /// The rewrite keeps the module valid and its meaning: every `select`
@@ -93,9 +97,10 @@ fn select_rewrite_preserves_validity_and_results() {
 
 /// wasmi 2.0.0's translator hits `unreachable!()` on a store with an offset
 /// ≥ 2^16 whose address and value are the same register; the oracle turns
-/// the panic into an inconclusive execution instead of a crash.
+/// the panic into an inconclusive execution instead of a crash (and
+/// `exec_diff` then asks the second opinion, which handles it).
 #[test]
-fn wasmi_store_translation_panic_is_inconclusive() {
+fn wasmi_store_translation_panic_is_caught() {
     let wasm = wat::parse_str(
         r#"(module (memory 2)
             (func (export "f") (param i32) (result i32)
@@ -115,5 +120,128 @@ fn wasmi_store_translation_panic_is_inconclusive() {
     assert_eq!(
         outcomes(&Wisp::new(WispMode::Unmetered), &wasm, &plan),
         vec![Outcome::Returned(vec![Value::I32(0)])]
+    );
+    assert_eq!(
+        outcomes(&WasmiLegacy, &wasm, &plan),
+        vec![Outcome::Returned(vec![Value::I32(0)])]
+    );
+}
+
+/// wasmi 2.0.0 loses a stack operand (a `local.get` pushed before a
+/// `block (param i32)` that is left by `br_if`, with dead code after the
+/// branch): the final `i64.xor` into global 4 reads an uninitialised slot
+/// instead of local 6 (which is 0), so global "8" ends up with garbage that
+/// changes from run to run. Found by the seeded `exec_diff` long mode, seed
+/// 1049861 (`tests/regressions/exec_diff/wasmi-stale-operand-seed-1049861`),
+/// reduced by deleting lines while the engines still disagreed. There is
+/// no targeted workaround: `exec_diff` asks wasmi 1.1, which agrees with
+/// wisp, and counts the input as a reference fault. The wrong value is
+/// uninitialised memory (it could be 0 by chance), so this test does not
+/// assert that wasmi 2.0 is still wrong; it prints what wasmi 2.0 says.
+#[test]
+fn wasmi_loses_a_stack_operand_across_a_block_with_params() {
+    let wasm = wat::parse_str(
+        r#"
+        (module
+          (type (func (result externref)))
+          (type (func (param i32)))
+          (func (type 0) (result externref) ref.null extern)
+          (func (type 1)
+            (local i32 f64 i32 f64 i32 i64 i32 i64 i32 i64 f32 f32 i32 i32 i32 i32 i32 i64 i32 f32 f32)
+            i32.const -770702833
+            f64.convert_i32_s
+            f64.const nan
+            local.get 2
+            local.get 2
+            f64.eq
+            select
+            i32.trunc_sat_f64_u
+            ref.null extern
+            block
+              block
+              end
+              f64.const 0x0p+0
+              local.set 4
+            end
+            local.get 4
+            f64.const 0x1.9fffcp-1055
+            block
+              block
+                br 1
+              end
+              i64.const 0
+              local.set 6
+            end
+            local.get 6
+            f64.const 0x1.0c5a618fd25efp+261
+            i32.trunc_sat_f64_s
+            block (param i32)
+              memory.size
+              br_if 0
+              ref.null extern
+              ref.null extern
+              table.size 0
+              if
+                unreachable
+              end
+                unreachable
+            end
+            global.get 4
+            i64.xor
+            global.set 4
+            i64.reinterpret_f64
+            global.get 1
+            i64.xor
+            global.set 1
+            i64.reinterpret_f64
+            global.get 1
+            i64.xor
+            global.set 1
+            drop
+            global.get 2
+            i32.xor
+            global.set 2)
+          (table 1 funcref)
+          (memory 2)
+          (global i32 (i32.const -770702833))
+          (global (mut i64) (i64.const 0))
+          (global (mut i32) (i32.const 0))
+          (global (mut i32) (i32.const 0))
+          (global (mut i64) (i64.const 0))
+          (global (mut i32) (i32.const 881))
+          (export "" (func 1))
+          (export "8" (global 4))
+        )"#,
+    )
+    .unwrap();
+    let plan = Plan {
+        calls: vec![Call {
+            export: String::new(),
+            args: vec![Value::I32(331)],
+        }],
+        refuel: None,
+    };
+    let global = |oracle: &dyn Oracle| {
+        let e = oracle.execute(&wasm, &plan);
+        assert_eq!(
+            e.calls
+                .iter()
+                .map(|c| c.outcome.clone())
+                .collect::<Vec<_>>(),
+            vec![Outcome::Returned(vec![])],
+            "{}",
+            oracle.name()
+        );
+        e.globals
+            .iter()
+            .find(|(n, _)| n == "8")
+            .map(|(_, v)| v.clone())
+            .expect("global 8")
+    };
+    assert_eq!(global(&Wisp::new(WispMode::Unmetered)), Value::I64(0));
+    assert_eq!(global(&WasmiLegacy), Value::I64(0));
+    println!(
+        "wasmi 2.0 says {} (the spec says i64:0)",
+        global(&Wasmi::default())
     );
 }

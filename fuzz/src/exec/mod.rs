@@ -9,11 +9,14 @@
 //!
 //! - [`value`]: [`Value`], [`Outcome`], [`Execution`] — what an engine reports;
 //! - [`plan`]: the calls to make and their generated arguments;
-//! - [`wisp`] and [`reference`]: the two engines, and [`wasmi_quirks`]: the
-//!   reference's known bugs and how they are kept out of the results;
+//! - [`wisp`] and [`reference`]: the two engines, [`wasmi_quirks`]: the
+//!   reference's known bugs and how they are kept out of the results, and
+//!   [`legacy`]: the second opinion (wasmi 1.1) consulted when wisp and the
+//!   reference disagree;
 //! - [`compare`]: agreement, canonical (across engines) or exact (wisp with itself).
 
 pub mod compare;
+pub mod legacy;
 pub mod plan;
 pub mod reference;
 pub mod value;
@@ -21,6 +24,7 @@ pub mod wasmi_quirks;
 pub mod wisp;
 
 pub use compare::{Compare, Difference, compare};
+pub use legacy::WasmiLegacy;
 pub use plan::{Call, Plan};
 pub use reference::Wasmi;
 pub use value::{CallRecord, Execution, MemoryDigest, Outcome, Value};
