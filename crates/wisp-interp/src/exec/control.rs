@@ -1,7 +1,7 @@
 //! Control handlers: fused compare-and-branch, the superinstructions that
 //! end in a branch, and writing a function's results to the frame's first slots on return.
 
-use crate::ir::{AddBr, AddImmBr, AndImmBr, BrCmp, BrCmpImm, Instr, Slot};
+use crate::ir::{AddBr, AddImmBr, AndImmBr, AndImmBrImm, BrCmp, BrCmpImm, Instr, Slot};
 
 use super::hot::{Code, Regs};
 use super::numeric::{FromImm, Raw};
@@ -87,6 +87,19 @@ pub(super) fn and_imm_br<const M: bool>(
     let bits = (regs.get(Slot::from(op.a)) as u32) & op.mask as u32;
     regs.set(Slot::from(op.dst), u64::from(bits));
     branch_or_skip(code, (bits == 0) == zero, op.target);
+}
+
+/// `I32AndImm { dst, a, mask }; BrI32<cmp>Imm { dst, imm, target }`.
+#[inline(always)]
+pub(super) fn and_imm_br_imm<const M: bool>(
+    regs: &mut Regs<'_>,
+    code: &mut Code<'_, M>,
+    op: AndImmBrImm,
+    cmp: impl FnOnce(u32, u32) -> bool,
+) {
+    let bits = (regs.get(Slot::from(op.a)) as u32) & op.mask as i32 as u32;
+    regs.set(Slot::from(op.dst), u64::from(bits));
+    branch_or_skip(code, cmp(bits, op.imm as u32), op.target);
 }
 
 /// Copies the results of a `Return*` instruction to slots `0..n`.

@@ -26,7 +26,7 @@
 
 use wisp_core::TrapCode;
 
-use crate::ir::{CompiledFunc, Instr};
+use crate::ir::{CompiledFunc, Instr, Slot};
 use crate::num;
 use crate::store::{
     DataEntity, ElemEntity, FuncEntity, GlobalEntity, InstanceEntity, StoreInner, TableEntity,
@@ -35,10 +35,12 @@ use alloc::vec::Vec;
 use wisp_memory::Memory;
 
 use super::call::{Inst, Limits, push_frame, resolve_indirect, wasm_func};
-use super::control::{add_br, add_imm_br, and_imm_br, br_cmp, br_cmp_imm, write_results};
+use super::control::{
+    add_br, add_imm_br, and_imm_br, and_imm_br_imm, br_cmp, br_cmp_imm, write_results,
+};
 use super::hot::{Code, Regs};
 use super::memory::{self, bulk_args, load, store_imm};
-use super::numeric::{bin, bin_bin, bin_imm, bin_trap, un, un_trap};
+use super::numeric::{bin, bin_bin, bin_bin_imm, bin_imm, bin_imm_bin, bin_trap, un, un_trap};
 use super::table;
 use super::variable;
 use super::{ExecState, Exit, Frame};
@@ -315,6 +317,30 @@ fn run_loop_body<'s, const METERED: bool>(
             }
             I::F64MulSub(op) => {
                 bin_bin(&mut regs, op, |a: f64, b| a * b, |x, y| x - y);
+                code.skip();
+            }
+            I::I32AndImmBrEqImm(op) => and_imm_br_imm(&mut regs, code, op, |a, b| a == b),
+            I::I32AndImmBrNeImm(op) => and_imm_br_imm(&mut regs, code, op, |a, b| a != b),
+            I::I32AndImmBrLtUImm(op) => and_imm_br_imm(&mut regs, code, op, |a, b| a < b),
+            I::I32AndImmBrGtUImm(op) => and_imm_br_imm(&mut regs, code, op, |a, b| a > b),
+            I::I32AndImmBrLeUImm(op) => and_imm_br_imm(&mut regs, code, op, |a, b| a <= b),
+            I::I32AndImmBrGeUImm(op) => and_imm_br_imm(&mut regs, code, op, |a, b| a >= b),
+            I::I32AddImmCopy(op) => {
+                let t = (regs.get(Slot::from(op.a)) as u32).wrapping_add(op.imm as u32);
+                regs.set(Slot::from(op.t), u64::from(t));
+                regs.set(Slot::from(op.dst), u64::from(t));
+                code.skip();
+            }
+            I::I32ShrUImmXor(op) => {
+                bin_imm_bin(&mut regs, op, num::i32_shr_u, |x: i32, t| x ^ t);
+                code.skip();
+            }
+            I::I32XorMulImm(op) => {
+                bin_bin_imm(&mut regs, op, |a: i32, b| a ^ b, i32::wrapping_mul);
+                code.skip();
+            }
+            I::I64XorMul(op) => {
+                bin_bin(&mut regs, op, |a: i64, b| a ^ b, i64::wrapping_mul);
                 code.skip();
             }
             I::I32AddLoad32(op) => {

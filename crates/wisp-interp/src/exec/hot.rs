@@ -8,12 +8,15 @@
 //! structural check of `ir/verify.rs` when it was built (see its
 //! `# Validity`): it ends in a terminator, branches only to its own
 //! instructions, names only slots below `max_slots`, and has its trailing
-//! words in place. [`Regs::new`] checks that the frame's `max_slots` slots
-//! lie within the value stack. What remains is a protocol the dispatch loop
-//! follows, stated on each method: slots and targets passed in are operands
-//! of the running function's instructions, trailing words are read only
-//! after their instruction, and the next instruction is fetched only after a
-//! non-terminator (a terminator's handler jumps, calls, returns or exits).
+//! words in place; and it is stored followed by a sentinel `Trap`, so the
+//! instruction after any instruction of the code exists. [`Regs::new`]
+//! checks that the frame's `max_slots` slots lie within the value stack.
+//! What remains is a protocol the dispatch loop follows, stated on each
+//! method: slots and targets passed in are operands of the running
+//! function's instructions, and the cursor moves past at most one
+//! instruction beyond the one being executed (a trailing word, or the second
+//! half of a superinstruction, neither of which is the sentinel) before it
+//! jumps or fetches. The sentinel's handler (`Trap`) exits.
 //!
 //! # Checked twin
 //! With `cfg(test)` or the `extra-checks` feature, the same API is
@@ -35,9 +38,10 @@ use crate::ir::{CompiledFunc, Instr, Slot, Target};
 /// position stays on it, and executing it suspends there as usual.
 ///
 /// # Validity
-/// `code` is the code of a [`CompiledFunc`] (verified, see the module docs);
-/// the instruction pointer points at an instruction of `code`, or one past
-/// the last instruction fetched when that was a terminator.
+/// `code` is the code of a [`CompiledFunc`] (verified, see the module docs)
+/// followed by its sentinel; the instruction pointer points at an
+/// instruction of `code`, at most one past the one being executed, and never
+/// past the sentinel.
 #[cfg(not(any(test, feature = "extra-checks")))]
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Code<'c, const METERED: bool> {
@@ -52,7 +56,7 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
     /// if `pc` is not an instruction index of its code.
     #[inline(always)]
     pub(super) fn new(func: &'c CompiledFunc, pc: usize, fuel: u64) -> Option<Self> {
-        let code = func.code();
+        let code = func.code_with_sentinel();
         let ip = core::ptr::NonNull::from(code.get(pc)?);
         let mut this = Self { code, ip, fuel };
         this.charge_ahead();
@@ -92,8 +96,8 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
         if let Instr::ConsumeFuel { amount } = unsafe { self.ip.read() }
             && self.consume(u64::from(amount))
         {
-            // SAFETY: `ConsumeFuel` is not a terminator, so it is not the
-            // last instruction of verified code and the next one exists.
+            // SAFETY: a `ConsumeFuel` is not the sentinel, so the next
+            // instruction exists.
             self.ip = unsafe { self.ip.add(1) };
         }
     }
@@ -110,14 +114,17 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
     /// A reference rather than a copy: the dispatch `match` then reads only
     /// the tag before jumping, and each handler loads just its own fields.
     ///
-    /// Protocol: the previous fetch returned a non-terminator, or the
-    /// position was set since by [`Code::new`] or [`Code::jump`].
+    /// Protocol: the previous fetch did not return the sentinel (whose
+    /// handler exits), or the position was set since by [`Code::new`] or
+    /// [`Code::jump`].
     #[inline(always)]
     pub(super) fn fetch(&mut self) -> &'c Instr {
         // SAFETY: by the protocol, `ip` points at an instruction of `code`:
-        // it was set to one, or it follows a non-terminator, which is never
-        // the last instruction of verified code. The reference lives as
-        // long as `code`, which is borrowed for `'c`.
+        // it was set to one, or it follows (by at most one skipped
+        // instruction, itself not the sentinel) an instruction that is not
+        // the sentinel, and every such instruction has a successor. The
+        // result is at most one past the sentinel, the end of `code`. The
+        // reference lives as long as `code`, which is borrowed for `'c`.
         unsafe {
             let instr = self.ip.as_ref();
             self.ip = self.ip.add(1);
@@ -128,27 +135,26 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
     /// The next instruction, without moving: the trailing word of the
     /// instruction just fetched, or the instruction a caller resumes at.
     ///
-    /// Protocol: the previous fetch returned a non-terminator, or the
+    /// Protocol: the previous fetch did not return the sentinel, or the
     /// position was set since by [`Code::new`].
     #[inline(always)]
     pub(super) fn peek(&self) -> Instr {
-        // SAFETY: as in `fetch`: a non-terminator is never the last
-        // instruction of verified code, so `ip` points at an instruction.
+        // SAFETY: as in `fetch`, `ip` points at an instruction of `code`.
         unsafe { self.ip.read() }
     }
 
     /// Moves past the next instruction: a trailing word just read by `peek`,
-    /// or the second half of the superinstruction just fetched.
+    /// the second half of the superinstruction just fetched, or the `Copy`
+    /// a caller resumes at (performed by the returning handler).
     ///
-    /// Protocol: the instruction just fetched was not a terminator (so the
-    /// skipped one lies in the code) and the skipped one is not a terminator
-    /// either (so the next fetch finds an instruction): verified code puts
-    /// a trailing word only after a non-terminator, and follows every
-    /// superinstruction with a non-terminator.
+    /// Protocol: the skipped instruction is not the sentinel. A trailing
+    /// word or a superinstruction's second half follows a non-terminator,
+    /// so it is at most the last instruction of the verified code; a `Copy`
+    /// is not the sentinel.
     #[inline(always)]
     pub(super) fn skip(&mut self) {
-        // SAFETY: the skipped instruction lies in `code` (see the protocol),
-        // so the result is at most one past its end.
+        // SAFETY: by the protocol, `ip` points at an instruction before the
+        // sentinel, so the result points at most at the sentinel.
         self.ip = unsafe { self.ip.add(1) };
     }
 
@@ -208,7 +214,7 @@ pub(super) struct Code<'c, const METERED: bool> {
 impl<'c, const METERED: bool> Code<'c, METERED> {
     #[inline(always)]
     pub(super) fn new(func: &'c CompiledFunc, pc: usize, fuel: u64) -> Option<Self> {
-        let code = func.code();
+        let code = func.code_with_sentinel();
         let mut this = (pc < code.len()).then_some(Self { code, pc, fuel })?;
         this.charge_ahead();
         Some(this)

@@ -6,7 +6,7 @@
 
 use wisp_core::TrapCode;
 
-use crate::ir::{Bin, BinBin, BinImm, Slot, Un};
+use crate::ir::{Bin, BinBin, BinBinImm, BinImm, BinImmBin, Slot, Un};
 
 use super::hot::Regs;
 
@@ -195,6 +195,36 @@ pub(super) fn bin_bin<T: Raw>(
     regs.set(Slot::from(op.t), t.into_raw());
     let x = T::from_raw(regs.get(Slot::from(op.x)));
     regs.set(Slot::from(op.dst), g(x, t).into_raw());
+}
+
+/// `t = f(a, imm); dst = g(x, t)` (see [`bin_bin`]).
+#[inline(always)]
+pub(super) fn bin_imm_bin<T: Raw + FromImm>(
+    regs: &mut Regs<'_>,
+    op: BinImmBin,
+    f: impl FnOnce(T, T) -> T,
+    g: impl FnOnce(T, T) -> T,
+) {
+    let a = T::from_raw(regs.get(Slot::from(op.a)));
+    let t = f(a, T::from_imm(op.imm));
+    regs.set(Slot::from(op.t), t.into_raw());
+    let x = T::from_raw(regs.get(Slot::from(op.x)));
+    regs.set(Slot::from(op.dst), g(x, t).into_raw());
+}
+
+/// `t = f(a, b); dst = g(t, imm)`.
+#[inline(always)]
+pub(super) fn bin_bin_imm<T: Raw + FromImm>(
+    regs: &mut Regs<'_>,
+    op: BinBinImm,
+    f: impl FnOnce(T, T) -> T,
+    g: impl FnOnce(T, T) -> T,
+) {
+    let a = T::from_raw(regs.get(Slot::from(op.a)));
+    let b = T::from_raw(regs.get(Slot::from(op.b)));
+    let t = f(a, b);
+    regs.set(Slot::from(op.t), t.into_raw());
+    regs.set(Slot::from(op.dst), g(t, T::from_imm(op.imm)).into_raw());
 }
 
 #[cfg(test)]

@@ -23,8 +23,9 @@
 use wisp_core::TrapCode;
 
 use super::operands::{
-    AddBr, AddImmBr, AddImmLoad, AddLoad, AndImmBr, Bin, BinBin, BinImm, BrCmp, BrCmpImm, Load,
-    Slot, Store, StoreAdd, StoreImm, StoreImmAdd, Target, Un,
+    AddBr, AddImmBr, AddImmCopy, AddImmLoad, AddLoad, AndImmBr, AndImmBrImm, Bin, BinBin,
+    BinBinImm, BinImm, BinImmBin, BrCmp, BrCmpImm, Load, Slot, Store, StoreAdd, StoreImm,
+    StoreImmAdd, Target, Un,
 };
 
 /// One instruction of wisp's internal code (16 bytes, see the module docs).
@@ -150,6 +151,21 @@ pub enum Instr {
     I32AddImmLoad64(AddImmLoad),
     /// `I32AddImm` then `Load8U` from its result.
     I32AddImmLoad8U(AddImmLoad),
+    /// `I32AndImm` (a 16-bit mask) then `BrI32<cmp>Imm` on its result.
+    I32AndImmBrEqImm(AndImmBrImm),
+    I32AndImmBrNeImm(AndImmBrImm),
+    I32AndImmBrLtUImm(AndImmBrImm),
+    I32AndImmBrGtUImm(AndImmBrImm),
+    I32AndImmBrLeUImm(AndImmBrImm),
+    I32AndImmBrGeUImm(AndImmBrImm),
+    /// `I32AddImm` then a `Copy` of its result.
+    I32AddImmCopy(AddImmCopy),
+    /// `I32ShrUImm` then `I32Xor` with its result.
+    I32ShrUImmXor(BinImmBin),
+    /// `I32Xor` then `I32MulImm` of its result.
+    I32XorMulImm(BinBinImm),
+    /// `I64Xor` then `I64Mul` with its result.
+    I64XorMul(BinBin),
 
     // ----- Calls -----------------------------------------------------------
     /// Calls defined function `func` of the current module (index among the
@@ -582,6 +598,12 @@ impl Instr {
             | I32AddBrGtSImm(op) | I32AddBrGtUImm(op) | I32AddBrLeSImm(op) | I32AddBrLeUImm(op)
             | I32AddBrGeSImm(op) | I32AddBrGeUImm(op) => Some(op.target),
             I32AndImmBrEqz(op) | I32AndImmBrNez(op) => Some(op.target),
+            I32AndImmBrEqImm(op)
+            | I32AndImmBrNeImm(op)
+            | I32AndImmBrLtUImm(op)
+            | I32AndImmBrGtUImm(op)
+            | I32AndImmBrLeUImm(op)
+            | I32AndImmBrGeUImm(op) => Some(op.target),
             mut other => other.branch_target_mut().map(|t| *t),
         }
     }
@@ -622,6 +644,16 @@ impl Instr {
                 | I32AddImmLoad32(_)
                 | I32AddImmLoad64(_)
                 | I32AddImmLoad8U(_)
+                | I32AndImmBrEqImm(_)
+                | I32AndImmBrNeImm(_)
+                | I32AndImmBrLtUImm(_)
+                | I32AndImmBrGtUImm(_)
+                | I32AndImmBrLeUImm(_)
+                | I32AndImmBrGeUImm(_)
+                | I32AddImmCopy(_)
+                | I32ShrUImmXor(_)
+                | I32XorMulImm(_)
+                | I64XorMul(_)
         )
     }
 }

@@ -22,8 +22,9 @@ mod visit;
 pub use cmp::{Cmp, Compare, IntWidth, Rhs};
 pub use instr::Instr;
 pub use operands::{
-    AddBr, AddImmBr, AddImmLoad, AddLoad, AndImmBr, Bin, BinBin, BinImm, BrCmp, BrCmpImm, Load,
-    Slot, Slot16, Store, StoreAdd, StoreImm, StoreImmAdd, Target, Un,
+    AddBr, AddImmBr, AddImmCopy, AddImmLoad, AddLoad, AndImmBr, AndImmBrImm, Bin, BinBin,
+    BinBinImm, BinImm, BinImmBin, BrCmp, BrCmpImm, Load, Slot, Slot16, Store, StoreAdd, StoreImm,
+    StoreImmAdd, Target, Un,
 };
 pub use verify::VerifyError;
 
@@ -36,8 +37,12 @@ use alloc::boxed::Box;
 /// [`verify`] on the code, and the fields cannot change afterwards. So every
 /// `CompiledFunc` has code that ends in a terminator, branches only to its
 /// own instructions, names only slots below [`max_slots`](Self::max_slots)
-/// and has every trailing word in place. The executor relies on this to
-/// read instructions and slots without bounds checks.
+/// and has every trailing word in place. It also appends a sentinel
+/// `Trap(Unreachable)` after the last instruction, never reached by verified
+/// code: reading one instruction past any instruction of the code (the
+/// next one, a trailing word, the second half of a superinstruction, even
+/// past a terminator) stays within the stored instructions. The executor
+/// relies on this to read instructions and slots without bounds checks.
 #[derive(Debug, Clone)]
 pub struct CompiledFunc {
     code: Box<[Instr]>,
@@ -77,8 +82,18 @@ impl CompiledFunc {
             return frame("results outside the frame");
         }
         verify::verify(&code, max_slots)?;
+        // The sentinel: a `Trap` after the last instruction (see `Validity`).
+        let mut with_sentinel = alloc::vec::Vec::new();
+        with_sentinel
+            .try_reserve_exact(code.len() + 1)
+            .map_err(|_| VerifyError {
+                at: 0,
+                what: "out of memory",
+            })?;
+        with_sentinel.extend_from_slice(&code);
+        with_sentinel.push(Instr::Trap(wisp_core::TrapCode::Unreachable));
         Ok(Self {
-            code,
+            code: with_sentinel.into_boxed_slice(),
             num_params,
             num_results,
             num_locals,
@@ -91,6 +106,14 @@ impl CompiledFunc {
     /// The instructions; execution starts at index 0.
     #[inline]
     pub fn code(&self) -> &[Instr] {
+        // Without the sentinel (there is always one).
+        self.code.split_last().map_or(&[], |(_, code)| code)
+    }
+
+    /// The instructions followed by the sentinel `Trap` (see `Validity`):
+    /// what the executor runs.
+    #[inline]
+    pub(crate) fn code_with_sentinel(&self) -> &[Instr] {
         &self.code
     }
 

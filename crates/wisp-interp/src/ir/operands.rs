@@ -177,3 +177,50 @@ pub struct AddImmLoad {
     pub imm: i32,
     pub offset: u32,
 }
+
+/// `I32AndImm { dst, a, imm: mask }` then `BrI32<cmp>Imm { a: dst, imm, target }`
+/// (a mask that fits 16 bits, typically a byte mask).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed(2))]
+pub struct AndImmBrImm {
+    pub dst: Slot16,
+    pub a: Slot16,
+    pub mask: i16,
+    pub imm: i32,
+    pub target: Target,
+}
+
+/// `I32AddImm { dst: t, a, imm }` then `Copy { dst, src: t }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed(2))]
+pub struct AddImmCopy {
+    pub t: Slot16,
+    pub a: Slot16,
+    pub dst: Slot16,
+    pub imm: i32,
+}
+
+/// An operation with an immediate then a binary operation on its result:
+/// `t = a op1 imm` then `dst = x op2 t` (`op2` commutative, or `t` its
+/// right operand).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed(2))]
+pub struct BinImmBin {
+    pub t: Slot16,
+    pub a: Slot16,
+    pub imm: i32,
+    pub dst: Slot16,
+    pub x: Slot16,
+}
+
+/// A binary operation then an operation with an immediate on its result:
+/// `t = a op1 b` then `dst = t op2 imm`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed(2))]
+pub struct BinBinImm {
+    pub t: Slot16,
+    pub a: Slot16,
+    pub b: Slot16,
+    pub dst: Slot16,
+    pub imm: i32,
+}

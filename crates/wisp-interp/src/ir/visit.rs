@@ -57,7 +57,33 @@ impl Instr {
                 narrow(&mut op.dst, &mut f);
                 narrow(&mut op.a, &mut f);
             }
-            F64MulAdd(op) | F64MulSub(op) => {
+            I32AndImmBrEqImm(op)
+            | I32AndImmBrNeImm(op)
+            | I32AndImmBrLtUImm(op)
+            | I32AndImmBrGtUImm(op)
+            | I32AndImmBrLeUImm(op)
+            | I32AndImmBrGeUImm(op) => {
+                narrow(&mut op.dst, &mut f);
+                narrow(&mut op.a, &mut f);
+            }
+            I32AddImmCopy(op) => {
+                narrow(&mut op.t, &mut f);
+                narrow(&mut op.a, &mut f);
+                narrow(&mut op.dst, &mut f);
+            }
+            I32ShrUImmXor(op) => {
+                narrow(&mut op.t, &mut f);
+                narrow(&mut op.a, &mut f);
+                narrow(&mut op.dst, &mut f);
+                narrow(&mut op.x, &mut f);
+            }
+            I32XorMulImm(op) => {
+                narrow(&mut op.t, &mut f);
+                narrow(&mut op.a, &mut f);
+                narrow(&mut op.b, &mut f);
+                narrow(&mut op.dst, &mut f);
+            }
+            F64MulAdd(op) | F64MulSub(op) | I64XorMul(op) => {
                 narrow(&mut op.t, &mut f);
                 narrow(&mut op.a, &mut f);
                 narrow(&mut op.b, &mut f);

@@ -19,7 +19,14 @@
 //! - `F64Mul` then `F64Add`/`F64Sub` taking the product as its right
 //!   operand: multiply-accumulate (the product stays in a register);
 //! - `I32Add`/`I32AddImm` then a 4-, 8- or 1-byte load from the sum: array
-//!   and field accesses whose address is also kept in a local.
+//!   and field accesses whose address is also kept in a local;
+//! - `I32AndImm` (a byte-sized mask) then any unsigned or equality branch
+//!   with an immediate: character-class tests (`(c - 'a') & 255 < 26`);
+//! - `I32AddImm` then a `Copy` of the result (`local.tee x; local.set y`);
+//! - hash-function steps: `I32ShrUImm` then `I32Xor` with the result
+//!   (xorshift), `I32Xor` then `I32MulImm` and `I64Xor` then `I64Mul`
+//!   (FNV). The second operation is commutative, so the result may be either
+//!   of its operands.
 //!
 //! The superinstructions' operands are narrow (`u16` slots, an `i16` addend)
 //! so that they fit in one 16-byte instruction; pairs whose operands do not
@@ -27,8 +34,8 @@
 //! slots it narrows are final.
 
 use crate::ir::{
-    AddBr, AddImmBr, AddImmLoad, AddLoad, AndImmBr, BinBin, BrCmpImm, Cmp, Instr, Load, Slot,
-    Slot16,
+    AddBr, AddImmBr, AddImmCopy, AddImmLoad, AddLoad, AndImmBr, AndImmBrImm, Bin, BinBin,
+    BinBinImm, BinImmBin, BrCmpImm, Cmp, Instr, Load, Slot, Slot16,
 };
 
 /// Fuses every pair the module docs list, in place.
@@ -65,6 +72,17 @@ fn pair(a: Instr, b: Instr) -> Option<Instr> {
             };
             Some(ctor.0(op))
         }
+        Instr::I32AddImm(add) if matches!(b, Instr::Copy { src, .. } if src == add.dst) => {
+            let Instr::Copy { dst, .. } = b else {
+                return None;
+            };
+            Some(Instr::I32AddImmCopy(AddImmCopy {
+                t: narrow(add.dst)?,
+                a: narrow(add.a)?,
+                dst: narrow(dst)?,
+                imm: add.imm,
+            }))
+        }
         Instr::I32AddImm(add) => {
             let (cmp, br) = i32_branch_imm(b)?;
             if br.a != add.dst {
@@ -95,20 +113,76 @@ fn pair(a: Instr, b: Instr) -> Option<Instr> {
         }
         Instr::I32AndImm(and) => {
             let (cmp, br) = i32_branch_imm(b)?;
-            if br.a != and.dst || br.imm != 0 {
+            if br.a != and.dst {
                 return None;
             }
-            let op = AndImmBr {
+            if br.imm == 0 && matches!(cmp, Cmp::Eq | Cmp::Ne) {
+                let op = AndImmBr {
+                    dst: narrow(and.dst)?,
+                    a: narrow(and.a)?,
+                    mask: and.imm,
+                    target: br.target,
+                };
+                return Some(match cmp {
+                    Cmp::Eq => Instr::I32AndImmBrEqz(op),
+                    _ => Instr::I32AndImmBrNez(op),
+                });
+            }
+            let ctor: fn(AndImmBrImm) -> Instr = match cmp {
+                Cmp::Eq => Instr::I32AndImmBrEqImm,
+                Cmp::Ne => Instr::I32AndImmBrNeImm,
+                Cmp::LtU => Instr::I32AndImmBrLtUImm,
+                Cmp::GtU => Instr::I32AndImmBrGtUImm,
+                Cmp::LeU => Instr::I32AndImmBrLeUImm,
+                Cmp::GeU => Instr::I32AndImmBrGeUImm,
+                _ => return None,
+            };
+            Some(ctor(AndImmBrImm {
                 dst: narrow(and.dst)?,
                 a: narrow(and.a)?,
-                mask: and.imm,
+                mask: i16::try_from(and.imm).ok()?,
+                imm: br.imm,
                 target: br.target,
+            }))
+        }
+        Instr::I32ShrUImm(shr) => {
+            let Instr::I32Xor(xor) = b else {
+                return None;
             };
-            match cmp {
-                Cmp::Eq => Some(Instr::I32AndImmBrEqz(op)),
-                Cmp::Ne => Some(Instr::I32AndImmBrNez(op)),
-                _ => None,
+            Some(Instr::I32ShrUImmXor(BinImmBin {
+                t: narrow(shr.dst)?,
+                a: narrow(shr.a)?,
+                imm: shr.imm,
+                dst: narrow(xor.dst)?,
+                x: narrow(other_operand(xor, shr.dst)?)?,
+            }))
+        }
+        Instr::I32Xor(xor) => {
+            let Instr::I32MulImm(mul) = b else {
+                return None;
+            };
+            if mul.a != xor.dst {
+                return None;
             }
+            Some(Instr::I32XorMulImm(BinBinImm {
+                t: narrow(xor.dst)?,
+                a: narrow(xor.a)?,
+                b: narrow(xor.b)?,
+                dst: narrow(mul.dst)?,
+                imm: mul.imm,
+            }))
+        }
+        Instr::I64Xor(xor) => {
+            let Instr::I64Mul(mul) = b else {
+                return None;
+            };
+            Some(Instr::I64XorMul(BinBin {
+                t: narrow(xor.dst)?,
+                a: narrow(xor.a)?,
+                b: narrow(xor.b)?,
+                dst: narrow(mul.dst)?,
+                x: narrow(other_operand(mul, xor.dst)?)?,
+            }))
         }
         Instr::F64Mul(mul) => {
             let (ctor, second): (fn(BinBin) -> Instr, _) = match b {
@@ -142,6 +216,18 @@ fn load_from(instr: Instr, addr: Slot) -> Option<(LoadCtors, Load)> {
         _ => return None,
     };
     (load.addr == addr).then_some((ctors, load))
+}
+
+/// The operand of a commutative operation `op` other than `t`, if `t` is
+/// one of its operands (when both are, `t` itself).
+fn other_operand(op: Bin, t: Slot) -> Option<Slot> {
+    if op.b == t {
+        Some(op.a)
+    } else if op.a == t {
+        Some(op.b)
+    } else {
+        None
+    }
 }
 
 /// A slot in the narrow form, if it fits.
@@ -303,6 +389,24 @@ mod tests {
             (local.set $w (i64.load offset=4 (local.tee $p (i32.add (local.get $i) (local.get $i)))))
             (i64.add (i64.add (i64.extend_i32_u (local.get $s)) (local.get $w))
                      (i64.extend_i32_u (i32.load8_u (local.tee $p (i32.add (local.get $p) (i32.const -16)))))))
+          ;; A lower-case letter test on a byte: (c - 'a') & 255 < 26.
+          (func (export "is_lower") (param $c i32) (result i32)
+            (block $no
+              (br_if $no (i32.ge_u (i32.and (i32.add (local.get $c) (i32.const -97))
+                                            (i32.const 255))
+                                   (i32.const 26)))
+              (return (i32.const 1)))
+            (i32.const 0))
+          ;; `local.tee; local.set` of an increment, xorshift and FNV steps.
+          (func (export "mix") (param $x i32) (result i64)
+            (local $i i32) (local $j i32) (local $h i32) (local $g i64)
+            (local.set $j (local.tee $i (i32.add (local.get $x) (i32.const 5))))
+            (local.set $h (i32.xor (local.get $j) (i32.shr_u (local.get $i) (i32.const 3))))
+            (local.set $h (i32.mul (i32.xor (local.get $h) (local.get $x)) (i32.const 16777619)))
+            (local.set $g (i64.mul (i64.xor (i64.extend_i32_u (local.get $h))
+                                            (i64.extend_i32_u (local.get $x)))
+                                   (i64.extend_i32_u (local.get $i))))
+            (i64.add (local.get $g) (i64.extend_i32_u (local.get $j))))
           (func (export "steps") (result i32)
             (local $i i32) (local $k i32)
             (loop $l
@@ -362,6 +466,11 @@ mod tests {
             "I32AddImmLoad32(",
             "I32AddLoad64(",
             "I32AddImmLoad8U(",
+            "I32AndImmBrGeUImm(",
+            "I32AddImmCopy(",
+            "I32ShrUImmXor(",
+            "I32XorMulImm(",
+            "I64XorMul(",
         ] {
             assert!(
                 made.iter().any(|i| i.starts_with(name)),
@@ -379,6 +488,19 @@ mod tests {
         // 1+2+3+4 = 10; i64 at 32 + 4 = 36: 0; byte at 16: 1.
         assert_eq!(call("loads", &[]), Val::I64(11));
         assert_eq!(call("steps", &[]), Val::I32(10_030));
+        for (c, lower) in [(97, 1), (122, 1), (96, 0), (123, 0), (97 + 256, 1)] {
+            assert_eq!(call("is_lower", &[Val::I32(c)]), Val::I32(lower));
+        }
+        let mix = |x: u32| {
+            let i = x.wrapping_add(5);
+            let h = (i ^ (i >> 3)) ^ x;
+            let h = h.wrapping_mul(16_777_619);
+            let g = (u64::from(h) ^ u64::from(x)).wrapping_mul(u64::from(i));
+            g.wrapping_add(u64::from(i)) as i64
+        };
+        for x in [0u32, 1, 0xdead_beef, u32::MAX] {
+            assert_eq!(call("mix", &[Val::I32(x as i32)]), Val::I64(mix(x)));
+        }
         assert_eq!(call("down", &[]), Val::I32(4_000 - 6));
         for (c, digit) in [(b'0', 1), (b'9', 1), (b'/', 0), (b':', 0), (0, 0)] {
             assert_eq!(call("is_digit", &[Val::I32(c as i32)]), Val::I32(digit));
