@@ -6,6 +6,7 @@
 
 use wisp_core::Features;
 use wisp_fuzz::alloc_count::{self, CountingAlloc};
+#[cfg(feature = "testsuite")]
 use wisp_fuzz::corpus::{WASM2_GROUPS, mutate, testsuite_modules};
 use wisp_fuzz::seeds::{self, Settings, module_input, run};
 use wisp_fuzz::targets::decode_alloc_bound;
@@ -33,6 +34,7 @@ fn allocated(bytes: &[u8]) -> u64 {
     alloc_count::measure(|| drop(wisp_decode::decode(bytes, &Features::WASM2))).1
 }
 
+#[cfg(feature = "testsuite")]
 #[test]
 fn testsuite_modules_and_their_mutations_stay_within_the_bound() {
     let mut worst: (f64, String) = (0.0, String::new());

@@ -7,16 +7,21 @@
 //! `wisp_fuzz::seeds` for the environment variables (long mode:
 //! `WISP_FUZZ_SECONDS=3600`).
 
+#[cfg(feature = "testsuite")]
 use wisp_core::Features;
+#[cfg(feature = "testsuite")]
 use wisp_fuzz::corpus::{WASM2_GROUPS, mutate, testsuite_modules};
+#[cfg(feature = "testsuite")]
 use wisp_fuzz::oracle::compare_validation;
 use wisp_fuzz::seeds::{self, Settings, bytes_input, run};
 
 /// Seeds in the fixed list of the seeded test (a tenth of them in debug builds).
 const SEEDS: u64 = seeds::fixed(20_000);
 /// Mutated variants per testsuite module.
+#[cfg(feature = "testsuite")]
 const MUTATIONS_PER_MODULE: u64 = 2;
 
+#[cfg(feature = "testsuite")]
 #[test]
 fn testsuite_modules_agree() {
     let mut failures = Vec::new();
