@@ -12,7 +12,7 @@
 //! to resume.
 //!
 //! Layout: [`dispatch`] is the `loop { match }` over instructions, one line
-//! per instruction; the handlers live by family in [`numeric`],
+//! per instruction, entered through [`env`]; the handlers live by family in [`numeric`],
 //! [`control`], [`call`], [`memory`], [`table`] and [`variable`]. [`hot`]
 //! holds the instruction pointer and the frame's slots, read without bounds
 //! checks: it is the crate's only `unsafe` code.
@@ -20,6 +20,7 @@
 mod call;
 mod control;
 mod dispatch;
+mod env;
 // `allow`, not `expect`: the checked twin (tests, `extra-checks`) has no
 // `unsafe` code.
 #[allow(
@@ -98,5 +99,5 @@ pub(crate) fn run(store: &mut StoreInner, state: &mut ExecState) -> Result<Exit,
     if state.frames.is_empty() {
         return Ok(Exit::Return);
     }
-    dispatch::execute(store, state)
+    env::execute(store, state)
 }

@@ -1,0 +1,133 @@
+//! The dispatch loop's surroundings: the entry point [`execute`], the
+//! [`Env`] of store entities and stacks the loop reaches through one
+//! reference, and the small helpers the loop calls on calls, returns and
+//! (cold) exits.
+
+use alloc::vec::Vec;
+
+use wisp_core::TrapCode;
+use wisp_memory::Memory;
+
+use crate::ir::CompiledFunc;
+use crate::store::{
+    DataEntity, ElemEntity, FuncEntity, GlobalEntity, InstanceEntity, StoreInner, TableEntity,
+};
+
+use super::call::{Inst, Limits, wasm_func};
+use super::dispatch::run_loop;
+use super::hot::Regs;
+use super::{ExecState, Exit, Frame};
+
+/// Records the trap site in the running frame and returns the trap.
+#[cold]
+#[inline(never)]
+pub(super) fn trapped(frames: &mut [Frame], at: usize, code: TrapCode) -> TrapCode {
+    if let Some(frame) = frames.last_mut() {
+        frame.pc = at as u32;
+    }
+    code
+}
+
+/// The memory at store address `index`, or `none` if there is no such memory.
+#[inline(always)]
+pub(super) fn select_memory<'a>(
+    memories: &'a mut [Memory],
+    index: usize,
+    none: &'a mut Memory,
+) -> &'a mut Memory {
+    match memories.get_mut(index) {
+        Some(memory) => memory,
+        None => none,
+    }
+}
+
+/// The running frame's frame pointer (the frame stack is never empty while
+/// the loop runs). Kept in the frame rather than in a local: calls need it,
+/// while every instruction competes for registers.
+#[inline(always)]
+pub(super) fn frame_pointer(frames: &[Frame]) -> usize {
+    frames.last().map_or(0, |f| f.fp as usize)
+}
+
+/// Suspends at the fuel check at `at`, so resuming re-executes it.
+#[cold]
+#[inline(never)]
+pub(super) fn out_of_fuel(frames: &mut [Frame], at: usize, required: u64) -> Exit {
+    if let Some(frame) = frames.last_mut() {
+        frame.pc = at as u32;
+    }
+    Exit::OutOfFuel { required }
+}
+
+/// The store entities and stacks the dispatch loop works on, kept behind
+/// one reference so that only the hot locals (`code`, `pc`, `regs`) compete
+/// for registers.
+pub(super) struct Env<'s> {
+    pub(super) limits: Limits,
+    pub(super) funcs: &'s [FuncEntity],
+    pub(super) instances: &'s [InstanceEntity],
+    pub(super) tables: &'s mut [TableEntity],
+    pub(super) memories: &'s mut [Memory],
+    pub(super) globals: &'s mut [GlobalEntity],
+    pub(super) elems: &'s mut [ElemEntity],
+    pub(super) datas: &'s mut [DataEntity],
+    pub(super) fuel: &'s mut u64,
+    pub(super) stack: &'s mut Vec<u64>,
+    pub(super) frames: &'s mut Vec<Frame>,
+    /// The running instance's index spaces.
+    pub(super) inst: Inst<'s>,
+}
+
+/// Runs the last frame of `state` until the outermost frame returns, fuel
+/// runs out, a host function is called, or a trap.
+pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<Exit, TrapCode> {
+    let StoreInner {
+        engine,
+        funcs,
+        instances,
+        tables,
+        memories,
+        globals,
+        elems,
+        datas,
+        fuel,
+        ..
+    } = store;
+    let top = *state.frames.last().ok_or(TrapCode::Unreachable)?;
+    let (func, inst_id) = wasm_func(funcs, top.func).ok_or(TrapCode::Unreachable)?;
+    let mut env = Env {
+        limits: Limits::new(engine.config()),
+        funcs,
+        instances,
+        tables,
+        memories,
+        globals,
+        elems,
+        datas,
+        fuel,
+        stack: &mut state.stack,
+        frames: &mut state.frames,
+        inst: Inst::new(instances, inst_id),
+    };
+    // Stands in for the memory of instances without one (allocates nothing).
+    let mut no_memory = Memory::new(0, Some(0)).map_err(|_| TrapCode::OutOfMemory)?;
+    // Two instances of the loop: with fuel metering, the fuel counter lives
+    // in a local (a register) while the loop runs, instead of behind `env`.
+    let pc = top.pc as usize;
+    if engine.config().get_consume_fuel() {
+        run_loop::<true>(&mut env, func, pc, &mut no_memory)
+    } else {
+        run_loop::<false>(&mut env, func, pc, &mut no_memory)
+    }
+}
+
+/// The frame of `func` at stack index `fp` (a trap if the value stack is too
+/// short, which frame setup rules out).
+#[inline(always)]
+pub(super) fn frame<'a>(
+    stack: &'a mut [u64],
+    fp: usize,
+    func: &CompiledFunc,
+) -> Result<Regs<'a>, TrapCode> {
+    Regs::new(stack, fp, func).ok_or(TrapCode::StackOverflow)
+}
