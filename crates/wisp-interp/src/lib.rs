@@ -15,6 +15,22 @@
 //! See `docs/architecture.md` for how a call executes.
 #![no_std]
 #![deny(unsafe_code)]
+// Nothing outside tests may panic on untrusted modules or guest behaviour.
+// Clippy enforces the explicit forms (no unwrap/expect/panic/unreachable);
+// indexing and arithmetic are kept panic-free by the validator's and the
+// IR verifier's invariants instead, and exercised by the hostile-input
+// suite and the fuzzers (docs/fuzzing.md).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
 
 extern crate alloc;
 #[cfg(feature = "std")]

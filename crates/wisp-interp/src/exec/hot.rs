@@ -278,6 +278,10 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
     }
 
     #[inline(always)]
+    #[allow(
+        clippy::panic,
+        reason = "the checked twin turns a broken verifier invariant into a loud failure, as its asserts do"
+    )]
     pub(super) fn br_table(&mut self, index: u32, len: u32) {
         let entry = self.pc + index.min(len) as usize;
         match self.code[entry] {

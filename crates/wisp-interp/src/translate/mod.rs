@@ -17,6 +17,7 @@
 mod call;
 mod control;
 mod fuse;
+mod local_refs;
 mod memory;
 mod numeric;
 mod stack;
@@ -37,6 +38,7 @@ use crate::error::Error;
 use crate::ir::{CompiledFunc, Instr};
 
 use control::Ctrl;
+use local_refs::LocalRefs;
 use stack::{Last, Operand};
 
 /// Largest frame (parameters, locals and operand stack) a function may need,
@@ -81,10 +83,8 @@ pub(crate) struct Translator<'m> {
     code: Vec<Instr>,
     /// The virtual operand stack.
     stack: Vec<Operand>,
-    /// How many `Operand::Local(x)` are on the stack, per local `x`.
-    local_refs: Vec<u32>,
-    /// How many `Operand::Local(_)` are on the stack in total.
-    total_local_refs: u32,
+    /// Where the `Operand::Local` operands are on the stack.
+    local_refs: LocalRefs,
     /// The control stack; the function itself is the outermost frame.
     ctrl: Vec<Ctrl>,
     /// Number of parameters plus declared locals: the slot of stack height 0.
@@ -144,8 +144,7 @@ impl<'m> Translator<'m> {
             fuel,
             code: Vec::new(),
             stack: Vec::new(),
-            local_refs: Vec::new(),
-            total_local_refs: 0,
+            local_refs: LocalRefs::default(),
             ctrl: Vec::new(),
             base: 0,
             num_params: 0,
@@ -186,9 +185,7 @@ impl<'m> Translator<'m> {
             .ok_or_else(|| Error::Limit(format!("{} locals", body.num_locals)))?;
         self.code.clear();
         self.stack.clear();
-        self.local_refs.clear();
-        self.local_refs.resize(self.base as usize, 0);
-        self.total_local_refs = 0;
+        self.local_refs.reset(self.base as usize);
         self.ctrl.clear();
         self.max_height = 0;
         self.reachable = true;

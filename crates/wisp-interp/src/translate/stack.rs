@@ -196,8 +196,7 @@ impl Translator<'_> {
             self.max_height = height;
         }
         if let Operand::Local(x) = operand {
-            self.local_refs[x as usize] += 1;
-            self.total_local_refs += 1;
+            self.local_refs.pushed(x, height - 1);
         }
         self.stack.push(operand);
         Ok(())
@@ -274,11 +273,12 @@ impl Translator<'_> {
             .stack
             .pop()
             .ok_or_else(|| super::internal("operand stack underflow"))?;
-        if let Operand::Local(x) = operand {
-            self.local_refs[x as usize] -= 1;
-            self.total_local_refs -= 1;
-        }
         let height = self.height();
+        let local = match operand {
+            Operand::Local(x) => Some(x),
+            _ => None,
+        };
+        self.local_refs.popped(height, local);
         if self.last.is_some_and(|l| l.height >= height) {
             self.last = None;
         }
@@ -334,8 +334,7 @@ impl Translator<'_> {
         let instr = match self.stack[h as usize] {
             Operand::Temp => return Ok(()),
             Operand::Local(x) => {
-                self.local_refs[x as usize] -= 1;
-                self.total_local_refs -= 1;
+                self.local_refs.replaced(x);
                 Instr::Copy { dst, src: x }
             }
             Operand::Const(c) => const_instr(dst, c),
@@ -356,24 +355,30 @@ impl Translator<'_> {
 
     /// Materializes every `Local(x)` on the stack (before `x` is overwritten).
     pub(super) fn materialize_local(&mut self, x: u32) -> Result<(), Error> {
-        let mut k = 0;
-        while self.local_refs[x as usize] > 0 && k < self.height() {
-            if self.stack[k as usize] == Operand::Local(x) {
-                self.materialize(k)?;
+        if !self.local_refs.has(x) {
+            return Ok(());
+        }
+        let mut next = self.local_refs.take_chain(x);
+        while let Some(h) = next {
+            if self.stack.get(h as usize) == Some(&Operand::Local(x)) {
+                self.materialize(h)?;
             }
-            k += 1;
+            next = self.local_refs.older_same(h);
         }
         Ok(())
     }
 
     /// Materializes every `Local` operand on the stack (on block entry).
     pub(super) fn materialize_all_locals(&mut self) -> Result<(), Error> {
-        let mut k = 0;
-        while self.total_local_refs > 0 && k < self.height() {
-            if let Operand::Local(_) = self.stack[k as usize] {
-                self.materialize(k)?;
+        if !self.local_refs.any() {
+            return Ok(());
+        }
+        let mut next = self.local_refs.take_any_chain();
+        while let Some(h) = next {
+            if let Some(Operand::Local(_)) = self.stack.get(h as usize) {
+                self.materialize(h)?;
             }
-            k += 1;
+            next = self.local_refs.older_any(h);
         }
         Ok(())
     }
