@@ -22,6 +22,9 @@ pub enum Error {
     /// Translation hit an implementation limit of the interpreter.
     #[error("module exceeds an implementation limit: {0}")]
     Limit(String),
+    /// A store resource limit ([`crate::StoreLimits`]) refused an entity or a size.
+    #[error(transparent)]
+    ResourceLimit(#[from] crate::limits::LimitError),
     /// Imports could not be resolved.
     #[error(transparent)]
     Link(#[from] LinkError),

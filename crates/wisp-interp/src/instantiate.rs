@@ -27,6 +27,7 @@ use wisp_decode::{ConstExpr, ConstOp, DataMode, ElementItems, ElementMode};
 
 use crate::error::{Error, LinkError, Trap};
 use crate::instance::{Extern, Instance};
+use crate::limits::Resource;
 use crate::module::{ExternType, Module, ModuleInner};
 use crate::store::{
     DataEntity, ElemEntity, FuncEntity, FuncKind, GlobalEntity, InstanceEntity, Store, StoreInner,
@@ -110,6 +111,7 @@ impl Mark {
         s.globals.truncate(self.globals);
         s.elems.truncate(self.elems);
         s.datas.truncate(self.datas);
+        s.recount_memory_pages();
     }
 }
 
@@ -123,6 +125,11 @@ fn allocate(
     let inner = &module.inner;
     let decoded = &inner.decoded;
     let inst_index = index_of(&s.instances, "instances")?;
+    let (tables_before, tables_new) = (s.tables.len() as u64, decoded.tables.len() as u64);
+    s.limits
+        .check(Resource::Instances, u64::from(inst_index).saturating_add(1))?;
+    s.limits
+        .check(Resource::Tables, tables_before.saturating_add(tables_new))?;
     let type_ids: Box<[u32]> = decoded.types.iter().map(|t| s.intern_type(t)).collect();
 
     // Validated counts, bounded by `wisp_core::limits`.
@@ -166,18 +173,12 @@ fn allocate(
         };
         let entity = TableEntity {
             ty: table.ty,
-            elements: crate::table::new_elements(table.ty.min, init)?,
+            elements: crate::table::new_elements(&s.limits, table.ty.min, init)?,
         };
         tables.push(push(&mut s.tables, entity, "tables")?);
     }
     for mem in &decoded.memories {
-        let memory = wisp_memory::Memory::new(mem.min, mem.max).map_err(|e| {
-            Error::Limit(format!(
-                "cannot allocate a memory of {} pages: {e}",
-                mem.min
-            ))
-        })?;
-        memories.push(push(&mut s.memories, memory, "memories")?);
+        memories.push(s.new_memory(mem)?);
     }
     let mut elems = Vec::with_capacity(decoded.elements.len());
     for seg in &decoded.elements {

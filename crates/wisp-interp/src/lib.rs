@@ -45,6 +45,7 @@ mod global;
 mod instance;
 mod instantiate;
 pub mod ir;
+pub mod limits;
 mod linker;
 mod memory;
 mod module;
@@ -62,6 +63,7 @@ pub use func::{
 };
 pub use global::Global;
 pub use instance::{Extern, Instance};
+pub use limits::{LimitError, Resource, StoreLimits};
 pub use linker::Linker;
 pub use memory::Memory;
 pub use module::{ExportType, ExternType, ImportType, Module};

@@ -12,11 +12,7 @@ pub struct Memory(pub(crate) u32);
 impl Memory {
     /// Creates a memory of type `ty`.
     pub fn new<T>(store: &mut Store<T>, ty: MemoryType) -> Result<Memory, Error> {
-        let mem = wisp_memory::Memory::new(ty.min, ty.max)
-            .map_err(|e| Error::Api(alloc::format!("cannot create memory: {e}")))?;
-        let memories = &mut store.inner.memories;
-        memories.push(mem);
-        Ok(Memory(memories.len() as u32 - 1))
+        store.inner.new_memory(&ty).map(Memory)
     }
 
     pub(crate) fn entity<'s, T>(&self, store: &'s Store<T>) -> &'s wisp_memory::Memory {
@@ -44,10 +40,18 @@ impl Memory {
         self.entity(store).size_pages()
     }
 
-    /// Grows by `delta` pages, returning the old size.
+    /// Pages whose bytes are allocated: pages never written cost no RAM and
+    /// do not count (a memory declared at 4 GiB and never touched has 0).
+    pub fn resident_pages<T>(&self, store: &Store<T>) -> usize {
+        self.entity(store).resident_pages()
+    }
+
+    /// Grows by `delta` pages, returning the old size. Fails beyond the
+    /// declared maximum and the store's limits, as `memory.grow` does.
     pub fn grow<T>(&self, store: &mut Store<T>, delta: u64) -> Result<u64, Error> {
-        self.entity_mut(store)
-            .grow(delta)
+        store
+            .inner
+            .grow_memory(self.0, delta)
             .ok_or_else(|| Error::Api(alloc::format!("failed to grow memory by {delta} pages")))
     }
 

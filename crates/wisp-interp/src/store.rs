@@ -22,6 +22,7 @@ use wisp_core::{FuncType, GlobalType, TableType};
 use crate::config::Engine;
 use crate::func::HostFunc;
 use crate::instance::Extern;
+use crate::limits::StoreLimits;
 use crate::module::ModuleInner;
 
 /// Owns all runtime state plus the embedder's data `T`.
@@ -59,6 +60,10 @@ pub(crate) struct StoreInner {
     pub fuel: u64,
     /// Fuel consumed since the last `set_fuel`, for error messages.
     pub fuel_total: u64,
+    /// The embedder's resource limits.
+    pub limits: StoreLimits,
+    /// Pages of all memories together (kept in step with every grow).
+    pub memory_pages_total: u64,
 }
 
 /// A function in the store.
@@ -150,6 +155,57 @@ impl StoreInner {
     pub fn func_type(&self, func: u32) -> &FuncType {
         &self.types[self.funcs[func as usize].type_id as usize]
     }
+
+    /// Recomputes [`StoreInner::memory_pages_total`] from the memories
+    /// (after entities were removed or restored).
+    pub fn recount_memory_pages(&mut self) {
+        self.memory_pages_total = self.memories.iter().map(|m| m.size_pages()).sum();
+    }
+
+    /// Creates a memory within the store's limits, accounting its pages.
+    pub fn new_memory(&mut self, ty: &wisp_core::MemoryType) -> Result<u32, crate::Error> {
+        self.limits
+            .check(crate::Resource::Memories, self.memories.len() as u64 + 1)?;
+        self.limits
+            .check_new_memory(ty.min, self.memory_pages_total)?;
+        let memory = wisp_memory::Memory::new(ty.min, ty.max).map_err(|e| {
+            crate::Error::Api(alloc::format!(
+                "cannot create a memory of {} pages: {e}",
+                ty.min
+            ))
+        })?;
+        let addr = u32::try_from(self.memories.len())
+            .map_err(|_| crate::Error::Api("too many memories in the store".into()))?;
+        self.memories.push(memory);
+        self.memory_pages_total += ty.min;
+        Ok(addr)
+    }
+
+    /// Grows memory `addr` by `delta` pages within the store's limits, as
+    /// `memory.grow` does: the old size, or `None`.
+    pub fn grow_memory(&mut self, addr: u32, delta: u64) -> Option<u64> {
+        let memory = self.memories.get_mut(addr as usize)?;
+        grow_memory(memory, delta, &self.limits, &mut self.memory_pages_total)
+    }
+}
+
+/// Grows `memory` by `delta` pages unless its new size or the store's new
+/// total (`total`, updated on success) would be over `limits`.
+#[inline]
+pub(crate) fn grow_memory(
+    memory: &mut wisp_memory::Memory,
+    delta: u64,
+    limits: &StoreLimits,
+    total: &mut u64,
+) -> Option<u64> {
+    let new_pages = memory.size_pages().checked_add(delta)?;
+    let new_total = total.checked_add(delta)?;
+    if !limits.allows_memory(new_pages, new_total) {
+        return None;
+    }
+    let old = memory.grow(delta)?;
+    *total = new_total;
+    Some(old)
 }
 
 impl<T> Store<T> {
@@ -169,6 +225,8 @@ impl<T> Store<T> {
                 datas: Vec::new(),
                 fuel: 0,
                 fuel_total: 0,
+                limits: StoreLimits::default(),
+                memory_pages_total: 0,
             },
             host_funcs: Vec::new(),
             data,
@@ -209,6 +267,17 @@ impl<T> Store<T> {
         self.inner.fuel = self.inner.fuel.saturating_add(fuel);
         self.inner.fuel_total = self.inner.fuel_total.saturating_add(fuel);
         Ok(())
+    }
+
+    /// Sets the store's resource limits. They apply to entities created and
+    /// grown from now on; existing ones keep their sizes.
+    pub fn set_limits(&mut self, limits: StoreLimits) {
+        self.inner.limits = limits;
+    }
+
+    /// The store's resource limits.
+    pub fn limits(&self) -> &StoreLimits {
+        &self.inner.limits
     }
 
     /// The remaining fuel. Errors when the engine does not consume fuel.

@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 use wisp_core::{TableType, ValType};
 
 use crate::error::Error;
+use crate::limits::{Resource, StoreLimits};
 use crate::store::{Store, TableEntity};
 use crate::value::Val;
 
@@ -12,38 +13,48 @@ use crate::value::Val;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Table(pub(crate) u32);
 
-/// Most elements a table may hold, whatever its declared limits.
-///
-/// A table's elements are allocated eagerly (8 bytes each), so a declared
-/// minimum of up to 2^32 - 1 elements would let a tiny module make the host
-/// allocate and zero 32 GiB. Creating a table above this limit fails with
-/// [`Error::Limit`] (a resource error, as in wasmtime and wasmi), and growing
-/// one past it fails (`table.grow` returns -1; the executor applies the same
-/// value). 10 million elements is 80 MiB of references.
-pub(crate) const MAX_TABLE_ELEMENTS: u64 = 10_000_000;
-
-/// The error for a table whose size would exceed [`MAX_TABLE_ELEMENTS`] or
-/// cannot be allocated.
+/// The error for a table of `elements` elements the allocator refused.
 #[cold]
-pub(crate) fn table_too_large(elements: u64) -> Error {
-    Error::Limit(alloc::format!(
-        "cannot allocate a table of {elements} elements (the limit is {MAX_TABLE_ELEMENTS})"
+fn table_alloc_failed(elements: u64) -> Error {
+    Error::Api(alloc::format!(
+        "cannot allocate a table of {elements} elements: out of memory"
     ))
 }
 
-/// Allocates `len` elements set to `raw`, within [`MAX_TABLE_ELEMENTS`] and
-/// without aborting when the allocator refuses.
-pub(crate) fn new_elements(len: u64, raw: u64) -> Result<Vec<u64>, Error> {
-    let n = usize::try_from(len)
-        .ok()
-        .filter(|_| len <= MAX_TABLE_ELEMENTS)
-        .ok_or_else(|| table_too_large(len))?;
+/// Allocates `len` elements set to `raw`, within the store's
+/// [`Resource::TableElements`] limit and without aborting when the allocator
+/// refuses.
+pub(crate) fn new_elements(limits: &StoreLimits, len: u64, raw: u64) -> Result<Vec<u64>, Error> {
+    limits.check(Resource::TableElements, len)?;
+    let n = usize::try_from(len).map_err(|_| table_alloc_failed(len))?;
     let mut elements = Vec::new();
     elements
         .try_reserve_exact(n)
-        .map_err(|_| table_too_large(len))?;
+        .map_err(|_| table_alloc_failed(len))?;
     elements.resize(n, raw);
     Ok(elements)
+}
+
+impl TableEntity {
+    /// Grows by `delta` elements set to `raw`, as `table.grow` does: the old
+    /// size, or `None` when the new size would be over the declared maximum,
+    /// the 2^32 - 1 bound, or the store's `table_elements` limit (a table
+    /// already larger than that limit may still grow by 0), or the allocator
+    /// refuses.
+    pub(crate) fn grow(&mut self, delta: u64, raw: u64, limits: &StoreLimits) -> Option<u64> {
+        let old = self.elements.len() as u64;
+        let limit = self
+            .ty
+            .max
+            .unwrap_or(u32::MAX as u64)
+            .min(u32::MAX as u64)
+            .min(limits.get(Resource::TableElements).max(old));
+        let new = old.checked_add(delta).filter(|&n| n <= limit)?;
+        let extra = usize::try_from(delta).ok()?;
+        self.elements.try_reserve_exact(extra).ok()?;
+        self.elements.resize(usize::try_from(new).ok()?, raw);
+        Some(old)
+    }
 }
 
 fn check_ref(ty: &TableType, val: &Val) -> Result<u64, Error> {
@@ -61,8 +72,12 @@ impl Table {
     /// Creates a table of type `ty` with every element set to `init`.
     pub fn new<T>(store: &mut Store<T>, ty: TableType, init: Val) -> Result<Table, Error> {
         let raw = check_ref(&ty, &init)?;
-        let elements = new_elements(ty.min, raw)?;
-        let tables = &mut store.inner.tables;
+        let inner = &mut store.inner;
+        inner
+            .limits
+            .check(Resource::Tables, inner.tables.len() as u64 + 1)?;
+        let elements = new_elements(&inner.limits, ty.min, raw)?;
+        let tables = &mut inner.tables;
         tables.push(TableEntity { ty, elements });
         Ok(Table(tables.len() as u32 - 1))
     }
@@ -105,27 +120,17 @@ impl Table {
 
     /// Grows by `delta` elements set to `init`, returning the old size.
     ///
-    /// Fails beyond the declared maximum, and beyond the size limit every
-    /// table has (10 million elements, as for `table.grow`).
+    /// Fails beyond the declared maximum and beyond the store's
+    /// `table_elements` limit, as `table.grow` does.
     pub fn grow<T>(&self, store: &mut Store<T>, delta: u64, init: Val) -> Result<u64, Error> {
-        let t = &mut store.inner.tables[self.0 as usize];
+        let inner = &mut store.inner;
+        let t = &mut inner.tables[self.0 as usize];
         let raw = check_ref(&t.ty, &init)?;
-        let old = t.elements.len() as u64;
-        let limit =
-            t.ty.max
-                .unwrap_or(u32::MAX as u64)
-                .min(MAX_TABLE_ELEMENTS.max(old));
-        let new = old
-            .checked_add(delta)
-            .filter(|&n| n <= limit)
-            .ok_or_else(|| Error::Api(alloc::format!("failed to grow table by {delta}")))?;
-        let (Ok(extra), Ok(new_len)) = (usize::try_from(delta), usize::try_from(new)) else {
-            return Err(table_too_large(new));
-        };
-        t.elements
-            .try_reserve_exact(extra)
-            .map_err(|_| table_too_large(new))?;
-        t.elements.resize(new_len, raw);
-        Ok(old)
+        t.grow(delta, raw, &inner.limits).ok_or_else(|| {
+            Error::Api(alloc::format!(
+                "failed to grow table of {} elements by {delta}",
+                t.elements.len()
+            ))
+        })
     }
 }

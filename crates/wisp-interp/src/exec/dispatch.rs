@@ -422,7 +422,8 @@ fn run_loop_body<'s, const METERED: bool>(
             I::MemorySize { dst } => regs.set(dst, memory::size(mem)),
             I::MemoryGrow { dst, delta } => {
                 let delta = regs.get(delta) as u32 as u64;
-                regs.set(dst, memory::grow(mem, delta));
+                let total = &mut *env.memory_pages_total;
+                regs.set(dst, memory::grow(mem, delta, env.store_limits, total));
             }
             I::MemoryFill { args } => t!(memory::fill(mem, bulk_args(&regs, args))),
             I::MemoryCopy { args } => t!(memory::copy(mem, bulk_args(&regs, args))),
@@ -460,8 +461,9 @@ fn run_loop_body<'s, const METERED: bool>(
             }
             I::TableGrow { args, table } => {
                 let addr = env.inst.tables[table as usize];
-                let (init, delta) = (regs.get(args), regs.get(args + 1));
-                regs.set(args, t!(table::grow(env.tables, addr, init, delta)));
+                let operands = (regs.get(args), regs.get(args + 1));
+                let grown = table::grow(env.tables, addr, operands, env.store_limits);
+                regs.set(args, t!(grown));
             }
             I::TableFill { args, table } => {
                 let addr = env.inst.tables[table as usize];

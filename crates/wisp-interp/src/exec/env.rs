@@ -9,6 +9,7 @@ use wisp_core::TrapCode;
 use wisp_memory::Memory;
 
 use crate::ir::CompiledFunc;
+use crate::limits::StoreLimits;
 use crate::store::{
     DataEntity, ElemEntity, FuncEntity, GlobalEntity, InstanceEntity, StoreInner, TableEntity,
 };
@@ -72,6 +73,9 @@ pub(super) struct Env<'s> {
     pub(super) elems: &'s mut [ElemEntity],
     pub(super) datas: &'s mut [DataEntity],
     pub(super) fuel: &'s mut u64,
+    /// The store's resource limits, and its memories' total size in pages.
+    pub(super) store_limits: &'s StoreLimits,
+    pub(super) memory_pages_total: &'s mut u64,
     pub(super) stack: &'s mut Vec<u64>,
     pub(super) frames: &'s mut Vec<Frame>,
     /// The running instance's index spaces.
@@ -91,6 +95,8 @@ pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<E
         elems,
         datas,
         fuel,
+        limits: store_limits,
+        memory_pages_total,
         ..
     } = store;
     let top = *state.frames.last().ok_or(TrapCode::Unreachable)?;
@@ -105,6 +111,8 @@ pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<E
         elems,
         datas,
         fuel,
+        store_limits,
+        memory_pages_total,
         stack: &mut state.stack,
         frames: &mut state.frames,
         inst: Inst::new(instances, inst_id),

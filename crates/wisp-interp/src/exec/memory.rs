@@ -9,6 +9,7 @@ use wisp_core::TrapCode;
 use wisp_memory::Memory;
 
 use crate::ir::{AddImmLoad, AddLoad, BinImm, Load, Slot, Store, StoreAdd, StoreImm, StoreImmAdd};
+use crate::limits::StoreLimits;
 use crate::store::DataEntity;
 
 use super::hot::Regs;
@@ -193,10 +194,11 @@ pub(super) fn size(mem: &Memory) -> u64 {
     mem.size_pages()
 }
 
-/// `memory.grow`: the old size in pages, or -1 (as an i32) on failure.
+/// `memory.grow`: the old size in pages, or -1 (as an i32) when the
+/// declared maximum, the store's limits or the allocator refuse.
 #[inline(never)]
-pub(super) fn grow(mem: &mut Memory, delta: u64) -> u64 {
-    match mem.grow(delta) {
+pub(super) fn grow(mem: &mut Memory, delta: u64, limits: &StoreLimits, total: &mut u64) -> u64 {
+    match crate::store::grow_memory(mem, delta, limits, total) {
         Some(old) => old as u32 as u64,
         None => u32::MAX as u64,
     }

@@ -5,12 +5,8 @@
 
 use wisp_core::TrapCode;
 
+use crate::limits::StoreLimits;
 use crate::store::{ElemEntity, TableEntity};
-
-/// Largest number of elements `table.grow` will let a table reach, whatever
-/// its declared maximum: it bounds the memory a module can make the host
-/// allocate (80 MiB of raw references).
-pub(super) const MAX_TABLE_GROW_ELEMENTS: u64 = 10_000_000;
 
 #[inline]
 fn table(tables: &[TableEntity], addr: u32) -> Result<&TableEntity, TrapCode> {
@@ -67,30 +63,19 @@ pub(super) fn size(tables: &[TableEntity], addr: u32) -> Result<u64, TrapCode> {
 }
 
 /// `table.grow` by `delta` elements set to `init`: the old size, or -1 (as
-/// an i32) when the table cannot grow.
+/// an i32) when the table cannot grow (see [`TableEntity::grow`]).
 #[inline(never)]
 pub(super) fn grow(
     tables: &mut [TableEntity],
     addr: u32,
-    init: u64,
-    delta: u64,
+    (init, delta): (u64, u64),
+    limits: &StoreLimits,
 ) -> Result<u64, TrapCode> {
-    let delta = delta as u32 as u64;
     let t = table_mut(tables, addr)?;
-    let old = t.elements.len() as u64;
-    let limit =
-        t.ty.max
-            .unwrap_or(u32::MAX as u64)
-            .min(u32::MAX as u64)
-            .min(MAX_TABLE_GROW_ELEMENTS.max(old));
-    let result = match old.checked_add(delta) {
-        Some(new) if new <= limit && t.elements.try_reserve_exact(delta as usize).is_ok() => {
-            t.elements.resize(new as usize, init);
-            old as u32 as u64
-        }
-        _ => u32::MAX as u64,
-    };
-    Ok(result)
+    Ok(match t.grow(delta as u32 as u64, init, limits) {
+        Some(old) => old as u32 as u64,
+        None => u32::MAX as u64,
+    })
 }
 
 /// `table.fill` of `len` elements from `start` with `value` (the i32

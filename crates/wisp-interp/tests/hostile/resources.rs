@@ -284,9 +284,12 @@ fn a_table_of_2_pow_32_minus_1_elements_is_a_resource_error() {
             instantiate(&module)
         });
         match outcome {
-            Err(Error::Limit(message)) => assert_eq!(
-                message,
-                format!("cannot allocate a table of {min} elements (the limit is 10000000)")
+            Err(Error::ResourceLimit(e)) => assert_eq!(
+                e.to_string(),
+                format!(
+                    "resource limit exceeded: {min} elements in one table requested, \
+                     the limit is 10000000 (raise it with StoreLimits::table_elements)"
+                )
             ),
             other => panic!("table of {min}: expected a limit error, got {other:?}"),
         }
@@ -302,7 +305,7 @@ fn a_table_of_2_pow_32_minus_1_elements_is_a_resource_error() {
     let made = bounded("Table::new of 2^32 - 1", 64 * KIB, || {
         Table::new(&mut store, ty, Val::FuncRef(None))
     });
-    assert!(matches!(made, Err(Error::Limit(_))), "{made:?}");
+    assert!(matches!(made, Err(Error::ResourceLimit(_))), "{made:?}");
 
     // Below the limit, a large table is allocated as declared.
     let module = compile(&table_module("1000000")).expect("valid");
@@ -406,7 +409,10 @@ fn a_failed_instantiation_leaves_the_store_as_it_was() {
     let mut store = Store::new(module.engine(), ());
     let before = format!("{store:?}");
     let outcome = Instance::new(&mut store, &module, &[]);
-    assert!(matches!(outcome, Err(Error::Limit(_))), "{outcome:?}");
+    assert!(
+        matches!(outcome, Err(Error::ResourceLimit(_))),
+        "{outcome:?}"
+    );
     assert_eq!(format!("{store:?}"), before);
 
     // An import from another store is an error, not an out-of-range access.
