@@ -8,6 +8,7 @@ use wisp_core::{Features, limits};
 pub struct Config {
     features: Features,
     consume_fuel: bool,
+    canonicalize_nans: bool,
     max_call_depth: usize,
     max_value_stack_slots: usize,
 }
@@ -17,6 +18,7 @@ impl Default for Config {
         Self {
             features: Features::WASM2,
             consume_fuel: false,
+            canonicalize_nans: false,
             max_call_depth: limits::DEFAULT_MAX_CALL_DEPTH,
             max_value_stack_slots: limits::DEFAULT_MAX_VALUE_STACK_SLOTS,
         }
@@ -34,6 +36,25 @@ impl Config {
     /// contains no fuel checks at all.
     pub fn consume_fuel(&mut self, on: bool) -> &mut Self {
         self.consume_fuel = on;
+        self
+    }
+
+    /// Replaces every NaN a float instruction produces with the canonical
+    /// NaN of its type (positive, quiet bit only: `0x7fc00000`,
+    /// `0x7ff8000000000000`), as wasmtime's `cranelift_nan_canonicalization`
+    /// does (default: off).
+    ///
+    /// The spec lets an arithmetic instruction return any of several NaNs,
+    /// and hosts differ in which they produce (x86 propagates an input's
+    /// payload, Arm returns the default NaN), so the bits of a NaN stored to
+    /// memory can differ between hosts. With this on, execution is
+    /// bit-for-bit deterministic on every host. It costs one extra
+    /// instruction after each NaN-capable float operation (`add`, `sub`,
+    /// `mul`, `div`, `sqrt`, `min`, `max`, the rounding operators,
+    /// `demote`, `promote`); `abs`, `neg`, `copysign`, loads, stores and
+    /// reinterpretations move bits exactly and are left alone.
+    pub fn canonicalize_nans(&mut self, on: bool) -> &mut Self {
+        self.canonicalize_nans = on;
         self
     }
 
@@ -57,6 +78,10 @@ impl Config {
 
     pub fn get_consume_fuel(&self) -> bool {
         self.consume_fuel
+    }
+
+    pub fn get_canonicalize_nans(&self) -> bool {
+        self.canonicalize_nans
     }
 
     pub fn get_max_call_depth(&self) -> usize {

@@ -618,6 +618,8 @@ fn run_loop_body<'s, const METERED: bool>(
             I::F32Trunc(op) => un(&mut regs, op, num::f32_trunc),
             I::F32Nearest(op) => un(&mut regs, op, num::f32_nearest),
             I::F32Sqrt(op) => un(&mut regs, op, num::f32_sqrt),
+            I::F32CanonNan(op) => un(&mut regs, op, num::f32_canon_nan),
+            I::F64CanonNan(op) => un(&mut regs, op, num::f64_canon_nan),
             I::F32Add(op) => bin(&mut regs, op, |a: f32, b: f32| a + b),
             I::F32Sub(op) => bin(&mut regs, op, |a: f32, b: f32| a - b),
             I::F32Mul(op) => bin(&mut regs, op, |a: f32, b: f32| a * b),

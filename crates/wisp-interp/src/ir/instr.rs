@@ -519,6 +519,10 @@ pub enum Instr {
     F64Min(Bin),
     F64Max(Bin),
     F64Copysign(Bin),
+    /// `dst = src`, or the canonical NaN if `src` is a NaN
+    /// ([`crate::Config::canonicalize_nans`]).
+    F32CanonNan(Un),
+    F64CanonNan(Un),
 
     // ----- Conversions -------------------------------------------------------
     I32WrapI64(Un),

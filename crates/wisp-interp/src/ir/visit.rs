@@ -201,14 +201,15 @@ impl Instr {
             | I64Extend32S(op) | F32Abs(op) | F32Neg(op) | F32Ceil(op) | F32Floor(op)
             | F32Trunc(op) | F32Nearest(op) | F32Sqrt(op) | F64Abs(op) | F64Neg(op)
             | F64Ceil(op) | F64Floor(op) | F64Trunc(op) | F64Nearest(op) | F64Sqrt(op)
-            | I32WrapI64(op) | I32TruncF32S(op) | I32TruncF32U(op) | I32TruncF64S(op)
-            | I32TruncF64U(op) | I64ExtendI32S(op) | I64TruncF32S(op) | I64TruncF32U(op)
-            | I64TruncF64S(op) | I64TruncF64U(op) | F32ConvertI32S(op) | F32ConvertI32U(op)
-            | F32ConvertI64S(op) | F32ConvertI64U(op) | F32DemoteF64(op) | F64ConvertI32S(op)
-            | F64ConvertI32U(op) | F64ConvertI64S(op) | F64ConvertI64U(op) | F64PromoteF32(op)
-            | I32TruncSatF32S(op) | I32TruncSatF32U(op) | I32TruncSatF64S(op)
-            | I32TruncSatF64U(op) | I64TruncSatF32S(op) | I64TruncSatF32U(op)
-            | I64TruncSatF64S(op) | I64TruncSatF64U(op) => {
+            | F32CanonNan(op) | F64CanonNan(op) | I32WrapI64(op) | I32TruncF32S(op)
+            | I32TruncF32U(op) | I32TruncF64S(op) | I32TruncF64U(op) | I64ExtendI32S(op)
+            | I64TruncF32S(op) | I64TruncF32U(op) | I64TruncF64S(op) | I64TruncF64U(op)
+            | F32ConvertI32S(op) | F32ConvertI32U(op) | F32ConvertI64S(op) | F32ConvertI64U(op)
+            | F32DemoteF64(op) | F64ConvertI32S(op) | F64ConvertI32U(op) | F64ConvertI64S(op)
+            | F64ConvertI64U(op) | F64PromoteF32(op) | I32TruncSatF32S(op)
+            | I32TruncSatF32U(op) | I32TruncSatF64S(op) | I32TruncSatF64U(op)
+            | I64TruncSatF32S(op) | I64TruncSatF32U(op) | I64TruncSatF64S(op)
+            | I64TruncSatF64U(op) => {
                 f(&mut op.dst);
                 f(&mut op.src);
             }

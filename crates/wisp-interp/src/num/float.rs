@@ -146,3 +146,23 @@ float_ops!(
     f64_sqrt = sqrt_f64,
     quiet_f64
 );
+
+/// `x`, or the canonical f32 NaN (`0x7fc00000`) if `x` is a NaN.
+#[inline]
+pub(crate) fn f32_canon_nan(x: f32) -> f32 {
+    if x.is_nan() {
+        f32::from_bits(0x7fc0_0000)
+    } else {
+        x
+    }
+}
+
+/// `x`, or the canonical f64 NaN (`0x7ff8000000000000`) if `x` is a NaN.
+#[inline]
+pub(crate) fn f64_canon_nan(x: f64) -> f64 {
+    if x.is_nan() {
+        f64::from_bits(0x7ff8_0000_0000_0000)
+    } else {
+        x
+    }
+}

@@ -57,6 +57,7 @@ pub(crate) fn translate_module(
     config: &Config,
 ) -> Result<Box<[CompiledFunc]>, Error> {
     let mut translator = Translator::new(module, config.get_consume_fuel());
+    translator.canonicalize_nans = config.get_canonicalize_nans();
     let mut allocs = wisp_validate::FuncAllocations::default();
     let mut funcs = Vec::new();
     funcs
@@ -77,6 +78,8 @@ pub(crate) struct Translator<'m> {
     func_types: Vec<u32>,
     /// Whether to emit fuel checks.
     fuel: bool,
+    /// Whether to canonicalize the NaNs float operations produce.
+    canonicalize_nans: bool,
 
     // ----- Per-function state -------------------------------------------------
     /// The code emitted so far.
@@ -142,6 +145,7 @@ impl<'m> Translator<'m> {
             module,
             func_types,
             fuel,
+            canonicalize_nans: false,
             code: Vec::new(),
             stack: Vec::new(),
             local_refs: LocalRefs::default(),

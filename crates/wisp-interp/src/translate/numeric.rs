@@ -48,7 +48,30 @@ fn neg_imm_of(width: IntWidth, c: u64) -> Option<i32> {
     }
 }
 
+/// The NaN canonicalization of f32 results.
+const F32: fn(Un) -> Instr = Instr::F32CanonNan;
+/// The NaN canonicalization of f64 results.
+const F64: fn(Un) -> Instr = Instr::F64CanonNan;
+
 impl Translator<'_> {
+    /// Translates a float operation that may produce a NaN with `emit`, then
+    /// canonicalizes its result in place with `canon` when the config asks.
+    fn float_result(
+        &mut self,
+        canon: fn(Un) -> Instr,
+        emit: impl FnOnce(&mut Self) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        emit(self)?;
+        if self.canonicalize_nans {
+            let slot = self.slot(self.height().saturating_sub(1));
+            self.emit(canon(Un {
+                dst: slot,
+                src: slot,
+            }))?;
+        }
+        Ok(())
+    }
+
     fn unary(&mut self, ctor: fn(Un) -> Instr) -> Result<(), Error> {
         let src = self.pop_slot()?;
         self.push_result(Producer::Un(ctor, Un { dst: 0, src }))
@@ -291,17 +314,17 @@ impl Translator<'_> {
             O::F32Ge => self.binary(I::F32Ge, F::None)?,
             O::F32Abs => self.unary(I::F32Abs)?,
             O::F32Neg => self.unary(I::F32Neg)?,
-            O::F32Ceil => self.unary(I::F32Ceil)?,
-            O::F32Floor => self.unary(I::F32Floor)?,
-            O::F32Trunc => self.unary(I::F32Trunc)?,
-            O::F32Nearest => self.unary(I::F32Nearest)?,
-            O::F32Sqrt => self.unary(I::F32Sqrt)?,
-            O::F32Add => self.binary(I::F32Add, F::None)?,
-            O::F32Sub => self.binary(I::F32Sub, F::None)?,
-            O::F32Mul => self.binary(I::F32Mul, F::None)?,
-            O::F32Div => self.binary(I::F32Div, F::None)?,
-            O::F32Min => self.binary(I::F32Min, F::None)?,
-            O::F32Max => self.binary(I::F32Max, F::None)?,
+            O::F32Ceil => self.float_result(F32, |t| t.unary(I::F32Ceil))?,
+            O::F32Floor => self.float_result(F32, |t| t.unary(I::F32Floor))?,
+            O::F32Trunc => self.float_result(F32, |t| t.unary(I::F32Trunc))?,
+            O::F32Nearest => self.float_result(F32, |t| t.unary(I::F32Nearest))?,
+            O::F32Sqrt => self.float_result(F32, |t| t.unary(I::F32Sqrt))?,
+            O::F32Add => self.float_result(F32, |t| t.binary(I::F32Add, F::None))?,
+            O::F32Sub => self.float_result(F32, |t| t.binary(I::F32Sub, F::None))?,
+            O::F32Mul => self.float_result(F32, |t| t.binary(I::F32Mul, F::None))?,
+            O::F32Div => self.float_result(F32, |t| t.binary(I::F32Div, F::None))?,
+            O::F32Min => self.float_result(F32, |t| t.binary(I::F32Min, F::None))?,
+            O::F32Max => self.float_result(F32, |t| t.binary(I::F32Max, F::None))?,
             O::F32Copysign => self.binary(I::F32Copysign, F::None)?,
 
             // f64
@@ -313,17 +336,17 @@ impl Translator<'_> {
             O::F64Ge => self.binary(I::F64Ge, F::None)?,
             O::F64Abs => self.unary(I::F64Abs)?,
             O::F64Neg => self.unary(I::F64Neg)?,
-            O::F64Ceil => self.unary(I::F64Ceil)?,
-            O::F64Floor => self.unary(I::F64Floor)?,
-            O::F64Trunc => self.unary(I::F64Trunc)?,
-            O::F64Nearest => self.unary(I::F64Nearest)?,
-            O::F64Sqrt => self.unary(I::F64Sqrt)?,
-            O::F64Add => self.binary(I::F64Add, F::None)?,
-            O::F64Sub => self.binary(I::F64Sub, F::None)?,
-            O::F64Mul => self.binary(I::F64Mul, F::None)?,
-            O::F64Div => self.binary(I::F64Div, F::None)?,
-            O::F64Min => self.binary(I::F64Min, F::None)?,
-            O::F64Max => self.binary(I::F64Max, F::None)?,
+            O::F64Ceil => self.float_result(F64, |t| t.unary(I::F64Ceil))?,
+            O::F64Floor => self.float_result(F64, |t| t.unary(I::F64Floor))?,
+            O::F64Trunc => self.float_result(F64, |t| t.unary(I::F64Trunc))?,
+            O::F64Nearest => self.float_result(F64, |t| t.unary(I::F64Nearest))?,
+            O::F64Sqrt => self.float_result(F64, |t| t.unary(I::F64Sqrt))?,
+            O::F64Add => self.float_result(F64, |t| t.binary(I::F64Add, F::None))?,
+            O::F64Sub => self.float_result(F64, |t| t.binary(I::F64Sub, F::None))?,
+            O::F64Mul => self.float_result(F64, |t| t.binary(I::F64Mul, F::None))?,
+            O::F64Div => self.float_result(F64, |t| t.binary(I::F64Div, F::None))?,
+            O::F64Min => self.float_result(F64, |t| t.binary(I::F64Min, F::None))?,
+            O::F64Max => self.float_result(F64, |t| t.binary(I::F64Max, F::None))?,
             O::F64Copysign => self.binary(I::F64Copysign, F::None)?,
 
             // Conversions
@@ -341,12 +364,12 @@ impl Translator<'_> {
             O::F32ConvertI32U => self.unary(I::F32ConvertI32U)?,
             O::F32ConvertI64S => self.unary(I::F32ConvertI64S)?,
             O::F32ConvertI64U => self.unary(I::F32ConvertI64U)?,
-            O::F32DemoteF64 => self.unary(I::F32DemoteF64)?,
+            O::F32DemoteF64 => self.float_result(F32, |t| t.unary(I::F32DemoteF64))?,
             O::F64ConvertI32S => self.unary(I::F64ConvertI32S)?,
             O::F64ConvertI32U => self.unary(I::F64ConvertI32U)?,
             O::F64ConvertI64S => self.unary(I::F64ConvertI64S)?,
             O::F64ConvertI64U => self.unary(I::F64ConvertI64U)?,
-            O::F64PromoteF32 => self.unary(I::F64PromoteF32)?,
+            O::F64PromoteF32 => self.float_result(F64, |t| t.unary(I::F64PromoteF32))?,
             O::I32TruncSatF32S => self.unary(I::I32TruncSatF32S)?,
             O::I32TruncSatF32U => self.unary(I::I32TruncSatF32U)?,
             O::I32TruncSatF64S => self.unary(I::I32TruncSatF64S)?,

@@ -7,6 +7,7 @@
 
 mod calls;
 mod control;
+mod determinism;
 mod fuel;
 mod memory;
 
