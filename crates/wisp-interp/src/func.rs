@@ -1,6 +1,7 @@
 //! Functions: handles, host functions, calls (plain, typed and resumable).
 
 use alloc::boxed::Box;
+use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::any::Any;
@@ -148,11 +149,25 @@ impl Func {
         ty: FuncType,
         f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), HostError> + Send + Sync + 'static,
     ) -> Func {
-        Func::new_arc(store, ty, Arc::new(f))
+        Func::new_arc(store, ty, Arc::new(f), None)
     }
 
     /// Creates a host function from an already shared closure.
-    pub(crate) fn new_arc<T>(store: &mut Store<T>, ty: FuncType, f: Arc<HostFunc<T>>) -> Func {
+    /// A host function named `name` if a linker defined it (a checkpoint
+    /// then finds it again by that name).
+    pub(crate) fn new_arc<T>(
+        store: &mut Store<T>,
+        ty: FuncType,
+        f: Arc<HostFunc<T>>,
+        name: Option<(String, String)>,
+    ) -> Func {
+        store
+            .inner
+            .creations
+            .push(crate::store::Creation::HostFunc {
+                ty: ty.clone(),
+                name,
+            });
         let host_index = store.host_funcs.len() as u32;
         store.host_funcs.push(f);
         let type_id = store.inner.intern_type(&ty);

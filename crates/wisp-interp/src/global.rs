@@ -20,6 +20,10 @@ impl Global {
                 init.ty()
             )));
         }
+        store
+            .inner
+            .creations
+            .push(crate::store::Creation::Global(ty, init.to_raw()));
         let globals = &mut store.inner.globals;
         globals.push(GlobalEntity {
             ty,

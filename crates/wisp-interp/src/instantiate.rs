@@ -30,8 +30,8 @@ use crate::instance::{Extern, Instance};
 use crate::limits::Resource;
 use crate::module::{ExternType, Module, ModuleInner};
 use crate::store::{
-    DataEntity, ElemEntity, FuncEntity, FuncKind, GlobalEntity, InstanceEntity, Store, StoreInner,
-    TableEntity,
+    Creation, DataEntity, ElemEntity, FuncEntity, FuncKind, GlobalEntity, InstanceEntity, Store,
+    StoreInner, TableEntity,
 };
 
 /// Instantiates `module` with `imports` in the module's import order.
@@ -49,14 +49,42 @@ pub(crate) fn instantiate<T>(
 ) -> Result<Instance, Error> {
     let inner = &module.inner;
     let decoded = &inner.decoded;
-    if imports.len() != decoded.imports.len() {
+    let s = &mut store.inner;
+    let inst_index = allocate_instance(s, module, imports)?;
+    let start = match decoded.start {
+        Some(start) => {
+            let instance = s.instances.get(inst_index as usize);
+            let funcs = instance.map_or(&[][..], |i| &i.funcs[..]);
+            Some(space(funcs, start.func, "function")?)
+        }
+        None => None,
+    };
+    // From here on the instance exists: segment initialisation may write
+    // references to its functions into imported tables, and those stay
+    // (as the spec says) even if a later segment traps.
+    initialize_segments(s, inner, inst_index)?;
+    if let Some(start) = start {
+        crate::Func::from_addr(start).call(store, &[], &mut [])?;
+    }
+    Ok(Instance(inst_index))
+}
+
+/// Allocates an instance of `module` with `imports` and records the
+/// creation, without initialising segments or running the start function
+/// (a checkpoint restore replays this, then restores the state); on failure
+/// the store is left as it was.
+pub(crate) fn allocate_instance(
+    s: &mut StoreInner,
+    module: &Module,
+    imports: &[Extern],
+) -> Result<u32, Error> {
+    let wanted = module.inner.decoded.imports.len();
+    if imports.len() != wanted {
         return Err(Error::Api(format!(
-            "module has {} imports, but {} values were given",
-            decoded.imports.len(),
+            "module has {wanted} imports, but {} values were given",
             imports.len()
         )));
     }
-    let s = &mut store.inner;
     let mark = Mark::of(s);
     let entity = match allocate(s, module, imports) {
         Ok(entity) => entity,
@@ -66,19 +94,12 @@ pub(crate) fn instantiate<T>(
         }
     };
     let inst_index = index_of(&s.instances, "instances")?;
-    let start = match decoded.start {
-        Some(start) => Some(space(&entity.funcs, start.func, "function")?),
-        None => None,
-    };
     s.instances.push(entity);
-    // From here on the instance exists: segment initialisation may write
-    // references to its functions into imported tables, and those stay
-    // (as the spec says) even if a later segment traps.
-    initialize_segments(s, inner, inst_index)?;
-    if let Some(start) = start {
-        crate::Func::from_addr(start).call(store, &[], &mut [])?;
-    }
-    Ok(Instance(inst_index))
+    s.creations.push(Creation::Instance {
+        module: module.inner.clone(),
+        imports: imports.into(),
+    });
+    Ok(inst_index)
 }
 
 /// The lengths of the store's entity vectors before an instantiation, to

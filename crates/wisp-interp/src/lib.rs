@@ -37,6 +37,7 @@ extern crate alloc;
 extern crate std;
 
 mod call;
+pub mod checkpoint;
 mod config;
 mod error;
 mod exec;

@@ -37,6 +37,16 @@ pub enum Resource {
 }
 
 impl Resource {
+    /// Every resource, in a fixed order (the order checkpoints store limits in).
+    pub const ALL: [Resource; 6] = [
+        Resource::MemoryPages,
+        Resource::TotalMemoryPages,
+        Resource::TableElements,
+        Resource::Instances,
+        Resource::Tables,
+        Resource::Memories,
+    ];
+
     /// The [`StoreLimits`] setter that controls this resource.
     pub fn setting(self) -> &'static str {
         match self {
@@ -143,6 +153,19 @@ impl StoreLimits {
     /// Most memories the store may hold.
     pub fn memories(mut self, count: u64) -> Self {
         self.memories = count;
+        self
+    }
+
+    /// Sets the limit on `resource`.
+    pub fn with(mut self, resource: Resource, limit: u64) -> Self {
+        *match resource {
+            Resource::MemoryPages => &mut self.memory_pages,
+            Resource::TotalMemoryPages => &mut self.total_memory_pages,
+            Resource::TableElements => &mut self.table_elements,
+            Resource::Instances => &mut self.instances,
+            Resource::Tables => &mut self.tables,
+            Resource::Memories => &mut self.memories,
+        } = limit;
         self
     }
 

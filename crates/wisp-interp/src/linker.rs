@@ -110,10 +110,25 @@ impl<T> Linker<T> {
         let def = self.defs.get(&(String::from(module), String::from(name)))?;
         Some(match def {
             Definition::Extern(e) => *e,
-            Definition::Host(ty, f) => {
-                Extern::Func(crate::Func::new_arc(store, ty.clone(), Arc::clone(f)))
-            }
+            Definition::Host(ty, f) => Extern::Func(crate::Func::new_arc(
+                store,
+                ty.clone(),
+                Arc::clone(f),
+                Some((String::from(module), String::from(name))),
+            )),
         })
+    }
+
+    /// The host function defined as `module::name`, if there is one.
+    pub(crate) fn host_func(
+        &self,
+        module: &str,
+        name: &str,
+    ) -> Option<(&FuncType, &Arc<HostFunc<T>>)> {
+        match self.defs.get(&(String::from(module), String::from(name)))? {
+            Definition::Host(ty, f) => Some((ty, f)),
+            Definition::Extern(_) => None,
+        }
     }
 
     /// Resolves `module`'s imports and instantiates it (running its start function).

@@ -12,7 +12,7 @@ pub struct Memory(pub(crate) u32);
 impl Memory {
     /// Creates a memory of type `ty`.
     pub fn new<T>(store: &mut Store<T>, ty: MemoryType) -> Result<Memory, Error> {
-        store.inner.new_memory(&ty).map(Memory)
+        store.inner.new_host_memory(&ty).map(Memory)
     }
 
     pub(crate) fn entity<'s, T>(&self, store: &'s Store<T>) -> &'s wisp_memory::Memory {

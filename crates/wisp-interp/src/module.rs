@@ -119,6 +119,12 @@ impl Module {
         Ok(())
     }
 
+    /// The sha256 of the module's bytes: its identity in checkpoints (and
+    /// what a `hash: sha256:…` pin in a process registry names).
+    pub fn sha256(&self) -> [u8; 32] {
+        crate::checkpoint::sha256(&self.inner.decoded.bytes)
+    }
+
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
     }

@@ -64,6 +64,30 @@ pub(crate) struct StoreInner {
     pub limits: StoreLimits,
     /// Pages of all memories together (kept in step with every grow).
     pub memory_pages_total: u64,
+    /// Every creation of entities, in order: replaying it in a new store
+    /// allocates the same entities at the same addresses (checkpoints).
+    pub creations: Vec<Creation>,
+}
+
+/// One creation of store entities, as [`StoreInner::creations`] records it.
+#[derive(Debug, Clone)]
+pub(crate) enum Creation {
+    /// A module instance with its imports (`Instance::new`, `Linker::instantiate`).
+    Instance {
+        module: Arc<ModuleInner>,
+        imports: Box<[Extern]>,
+    },
+    /// A host function; `name` is its linker definition, if it came from one.
+    HostFunc {
+        ty: FuncType,
+        name: Option<(String, String)>,
+    },
+    /// `Memory::new`.
+    Memory(wisp_core::MemoryType),
+    /// `Table::new` with its raw initial element.
+    Table(TableType, u64),
+    /// `Global::new` with its raw initial value.
+    Global(GlobalType, u64),
 }
 
 /// A function in the store.
@@ -181,6 +205,14 @@ impl StoreInner {
         Ok(addr)
     }
 
+    /// Creates a memory for the embedder (`Memory::new`), recording it.
+    pub fn new_host_memory(&mut self, ty: &wisp_core::MemoryType) -> Result<u32, crate::Error> {
+        let addr = self.new_memory(ty)?;
+        self.creations.push(Creation::Memory(*ty));
+        self.memory_pages_total += ty.min;
+        Ok(addr)
+    }
+
     /// Grows memory `addr` by `delta` pages within the store's limits, as
     /// `memory.grow` does: the old size, or `None`.
     pub fn grow_memory(&mut self, addr: u32, delta: u64) -> Option<u64> {
@@ -227,6 +259,7 @@ impl<T> Store<T> {
                 fuel_total: 0,
                 limits: StoreLimits::default(),
                 memory_pages_total: 0,
+                creations: Vec::new(),
             },
             host_funcs: Vec::new(),
             data,

@@ -77,6 +77,7 @@ impl Table {
             .limits
             .check(Resource::Tables, inner.tables.len() as u64 + 1)?;
         let elements = new_elements(&inner.limits, ty.min, raw)?;
+        inner.creations.push(crate::store::Creation::Table(ty, raw));
         let tables = &mut inner.tables;
         tables.push(TableEntity { ty, elements });
         Ok(Table(tables.len() as u32 - 1))

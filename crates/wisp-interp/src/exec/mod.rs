@@ -94,6 +94,62 @@ pub(crate) fn enter(
     )
 }
 
+impl ExecState {
+    /// The length of the value stack that frames use (the vector itself
+    /// grows by doubling): what a checkpoint stores.
+    pub(crate) fn used_stack_len(&self, store: &StoreInner) -> usize {
+        self.frames
+            .iter()
+            .filter_map(|f| {
+                let (code, _) = call::wasm_func(&store.funcs, f.func)?;
+                Some(f.fp as usize + code.max_slots() as usize)
+            })
+            .max()
+            .unwrap_or(0)
+            .min(self.stack.len())
+    }
+}
+
+/// Checks a state read from a checkpoint before it may run: within the
+/// engine's stack limits, every frame is a Wasm function of `store`
+/// positioned on an instruction boundary of its code, frames start in
+/// order and each fits the value stack, and a host call's result slot lies
+/// in the stack. This is what makes running it as safe as running a state
+/// the executor built itself (the executor's unchecked slot and code
+/// accesses rely on the verified code and on frames fitting the stack).
+pub(crate) fn check_resumable(
+    store: &StoreInner,
+    state: &mut ExecState,
+    host_slot: Option<usize>,
+) -> Result<(), &'static str> {
+    let limits = call::Limits::new(store.engine.config());
+    if state.frames.len() > limits.max_depth {
+        return Err("more frames than the engine's call depth limit");
+    }
+    if state.stack.len() > limits.max_slots {
+        return Err("a value stack larger than the engine's limit");
+    }
+    let mut previous_fp = 0;
+    for frame in &state.frames {
+        let (code, _) = call::wasm_func(&store.funcs, frame.func)
+            .ok_or("a frame of something that is not a Wasm function")?;
+        if !crate::ir::is_instruction_start(code.code(), frame.pc as usize) {
+            return Err("a frame position that is not an instruction of its function");
+        }
+        let end = (frame.fp as usize).checked_add(code.max_slots() as usize);
+        if frame.fp < previous_fp || end.is_none_or(|e| e > state.stack.len()) {
+            return Err("a frame that does not fit the value stack");
+        }
+        previous_fp = frame.fp;
+    }
+    if let Some(slot) = host_slot
+        && (state.frames.is_empty() || slot >= state.stack.len())
+    {
+        return Err("a host call result slot outside the value stack");
+    }
+    Ok(())
+}
+
 /// Runs `state` until it returns, suspends, or traps.
 pub(crate) fn run(store: &mut StoreInner, state: &mut ExecState) -> Result<Exit, TrapCode> {
     if state.frames.is_empty() {

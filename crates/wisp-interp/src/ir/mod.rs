@@ -27,6 +27,7 @@ pub use operands::{
     StoreImmAdd, Target, Un,
 };
 pub use verify::VerifyError;
+pub(crate) use verify::is_instruction_start;
 
 use alloc::boxed::Box;
 

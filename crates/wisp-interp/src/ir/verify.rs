@@ -117,6 +117,30 @@ pub(super) fn verify(code: &[Instr], max_slots: u32) -> Result<(), VerifyError> 
     Ok(())
 }
 
+/// How many words the instruction at the start of `code` takes, with its
+/// trailing words (see the module docs).
+fn words(instr: &Instr) -> usize {
+    match instr {
+        Instr::Select { .. } | Instr::CallIndirect { .. } => 2,
+        Instr::BrTable { len, .. } => *len as usize + 2,
+        _ => 1,
+    }
+}
+
+/// Whether `pc` is where an instruction of verified `code` starts (not a
+/// trailing word, not past the end): the check a frame position from
+/// outside (a checkpoint) must pass before it runs.
+pub(crate) fn is_instruction_start(code: &[Instr], pc: usize) -> bool {
+    let mut at = 0;
+    while at < pc {
+        match code.get(at) {
+            Some(instr) => at += words(instr),
+            None => return false,
+        }
+    }
+    at == pc && pc < code.len()
+}
+
 /// Whether execution never continues with the next instruction.
 fn is_terminator(instr: &Instr) -> bool {
     matches!(

@@ -1,6 +1,7 @@
 //! Store-level integration tests: resource limits (`limits`), and the
 //! state a store can save and restore.
 
+mod checkpoint;
 mod limits;
 
 use wisp_interp::{Config, Engine, Error, Instance, Module, Store, StoreLimits, Val};
