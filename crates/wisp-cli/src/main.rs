@@ -6,6 +6,7 @@
 
 #![forbid(unsafe_code)]
 
+mod checkpoint;
 mod load;
 mod run;
 mod validate;
@@ -28,6 +29,8 @@ enum Command {
     /// Run a WebAssembly module: call `_start`, or the export named by --invoke.
     #[command(override_usage = "wisp run [OPTIONS] <FILE> [ARG]...")]
     Run(run::RunArgs),
+    /// Resume a run saved by `wisp run --checkpoint-at-fuel N --checkpoint-out FILE`.
+    Resume(checkpoint::ResumeArgs),
     /// Check that a module decodes and validates; prints nothing when it does.
     Validate(validate::ValidateArgs),
     /// Run WebAssembly spec scripts (`.wast`).
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Run(args) => run::execute(args),
+        Command::Resume(args) => checkpoint::execute(args),
         Command::Validate(args) => validate::execute(&args),
         Command::Wast(args) => wast::execute(&args),
     };

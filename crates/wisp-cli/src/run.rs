@@ -1,6 +1,8 @@
 //! `wisp run [--invoke NAME] [--fuel N] FILE [ARG...]`: instantiate a module
 //! with no imports, call one export with arguments parsed by its parameter
-//! types, and print each result on its own line as wasmtime does.
+//! types, and print each result on its own line as wasmtime does. With
+//! `--checkpoint-at-fuel N --checkpoint-out FILE` the run stops after N
+//! units of fuel and is saved to FILE for `wisp resume` (`checkpoint.rs`).
 //!
 //! Options come before the file, as in wasmtime; every word after the file
 //! is an argument of the invoked function, even one starting with `-`.
@@ -8,8 +10,9 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use wisp_interp::{Config, Engine, Error, Func, Linker, Module, Store, Val, ValType};
+use wisp_interp::{CallOutcome, Config, Engine, Error, Func, Linker, Module, Store, Val, ValType};
 
+use crate::checkpoint::{RunInfo, checkpoint_bytes, write_checkpoint};
 use crate::load::read_module_bytes;
 use crate::{EXIT_ERROR, EXIT_TRAP};
 
@@ -23,6 +26,15 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "N")]
     pub(crate) fuel: Option<u64>,
 
+    /// Stop after N units of fuel and write the suspended run to the file
+    /// given by --checkpoint-out (resume it with `wisp resume FILE`).
+    #[arg(long, value_name = "N", requires = "checkpoint_out")]
+    pub(crate) checkpoint_at_fuel: Option<u64>,
+
+    /// Where --checkpoint-at-fuel writes the checkpoint.
+    #[arg(long, value_name = "FILE", requires = "checkpoint_at_fuel")]
+    pub(crate) checkpoint_out: Option<PathBuf>,
+
     /// The module (binary `.wasm`, or text `.wat`), then the function's arguments.
     #[arg(
         value_name = "FILE",
@@ -34,16 +46,31 @@ pub(crate) struct RunArgs {
     pub(crate) module_and_args: Vec<OsString>,
 }
 
-/// Why a run stopped, mapped to an exit code by [`execute`].
-enum Failure {
+/// Why a run stopped, mapped to an exit code by [`report`].
+pub(crate) enum Failure {
     /// The module could not be loaded, compiled, instantiated or called.
     Setup(String),
     /// The guest trapped or ran out of fuel.
     Guest(String),
 }
 
+impl Failure {
+    /// The failure with `context` in front of its message.
+    pub(crate) fn context(self, context: &str) -> Failure {
+        match self {
+            Failure::Setup(m) => Failure::Setup(format!("{context}: {m}")),
+            Failure::Guest(m) => Failure::Guest(m),
+        }
+    }
+}
+
 pub(crate) fn execute(args: RunArgs) -> u8 {
-    match run(args) {
+    report(run(args))
+}
+
+/// Prints a run's results or its failure, returning the exit code.
+pub(crate) fn report(outcome: Result<Vec<Val>, Failure>) -> u8 {
+    match outcome {
         Ok(results) => {
             for r in &results {
                 println!("{}", format_val(r));
@@ -62,7 +89,7 @@ pub(crate) fn execute(args: RunArgs) -> u8 {
 }
 
 /// Sorts an engine error into a guest failure (trap, fuel) or a setup failure.
-fn classify(context: &str, e: Error) -> Failure {
+pub(crate) fn classify(context: &str, e: Error) -> Failure {
     match e {
         Error::Trap(t) => Failure::Guest(format!("wasm trap: {t}")),
         e @ Error::OutOfFuel { .. } => Failure::Guest(e.to_string()),
@@ -77,15 +104,19 @@ fn run(args: RunArgs) -> Result<Vec<Val>, Failure> {
 
     let bytes = read_module_bytes(&file).map_err(Failure::Setup)?;
     let mut config = Config::default();
-    config.consume_fuel(args.fuel.is_some());
+    config.consume_fuel(args.fuel.is_some() || args.checkpoint_at_fuel.is_some());
     let engine = Engine::new(&config);
     let module = Module::new(&engine, &bytes)
         .map_err(|e| Failure::Setup(format!("{}: {e}", file.display())))?;
 
     let mut store = Store::new(&engine, ());
-    if let Some(fuel) = args.fuel {
+    // With a checkpoint, the first stretch ends at the checkpoint (or the
+    // whole budget, if that is smaller).
+    let budget = args.fuel.unwrap_or(u64::MAX);
+    let first = budget.min(args.checkpoint_at_fuel.unwrap_or(u64::MAX));
+    if config.get_consume_fuel() {
         store
-            .set_fuel(fuel)
+            .set_fuel(first)
             .map_err(|e| Failure::Setup(e.to_string()))?;
     }
     // No host functions are provided: a module with imports fails to link here.
@@ -106,11 +137,37 @@ fn run(args: RunArgs) -> Result<Vec<Val>, Failure> {
     };
     let name = args.invoke.as_deref().unwrap_or("_start");
     let params = parse_args(&store, func, name, &fn_args).map_err(Failure::Setup)?;
-    let ty = func.ty(&store);
-    let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
-    func.call(&mut store, &params, &mut results)
+    let outcome = func
+        .call_resumable(&mut store, &params)
         .map_err(|e| classify(&format!("cannot call `{name}`"), e))?;
-    Ok(results)
+    let call = match outcome {
+        CallOutcome::Complete(results) => return Ok(results),
+        CallOutcome::Suspended(call) => call,
+    };
+    let (Some(at), Some(path)) = (args.checkpoint_at_fuel, &args.checkpoint_out) else {
+        return Err(Failure::Guest(format!("out of fuel ({first}/{first})")));
+    };
+    if at >= budget {
+        return Err(Failure::Guest(format!("out of fuel ({budget}/{budget})")));
+    }
+    let info = RunInfo {
+        budget: if args.fuel.is_some() {
+            budget - at
+        } else {
+            u64::MAX
+        },
+        invoke: name.to_string(),
+    };
+    let image = checkpoint_bytes(&store, &call, &info, &bytes)?;
+    write_checkpoint(path, &image)?;
+    eprintln!(
+        "wisp: checkpoint after {at} units of fuel written to {} ({} bytes); \
+         continue with `wisp resume {}`",
+        path.display(),
+        image.len(),
+        path.display()
+    );
+    Ok(Vec::new())
 }
 
 /// Parses the words after the file by `func`'s parameter types.

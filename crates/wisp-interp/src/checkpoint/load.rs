@@ -11,7 +11,9 @@ use wisp_core::{FuncType, GlobalType, MemoryType, Mutability, RefType, TableType
 
 use super::codec::Reader;
 use super::image::{sha256, tags};
-use super::save::{PAGE, REASON_FUEL, REASON_HOST, code, val_type_code};
+use super::save::{
+    PAGE, REASON_FUEL, REASON_HOST, code, features_bits, features_from_bits, val_type_code,
+};
 use super::{Image, RestoreError, Restored};
 use crate::exec::{ExecState, Frame};
 use crate::func::{Func, ResumableCall, SuspendReason};
@@ -28,12 +30,24 @@ pub(super) struct Header {
     version: String,
     fuel: bool,
     canonicalize_nans: bool,
-    features: String,
+    features: u32,
     pub modules: Vec<[u8; 32]>,
 }
 
 fn required<'a>(image: &Image<'a>, tag: &'static str) -> Result<&'a [u8], RestoreError> {
     image.section(tag).ok_or(RestoreError::MissingSection(tag))
+}
+
+impl Header {
+    /// An engine config that runs the code this checkpoint was taken with.
+    pub(super) fn config(&self) -> crate::Config {
+        let mut config = crate::Config::default();
+        config
+            .features(features_from_bits(self.features))
+            .consume_fuel(self.fuel)
+            .canonicalize_nans(self.canonicalize_nans);
+        config
+    }
 }
 
 pub(super) fn header(image: &Image<'_>) -> Result<Header, RestoreError> {
@@ -42,7 +56,7 @@ pub(super) fn header(image: &Image<'_>) -> Result<Header, RestoreError> {
     let version = r.str()?;
     let fuel = r.bool()?;
     let canonicalize_nans = r.bool()?;
-    let features = r.str()?;
+    let features = r.u32()?;
     let count = r.count(40)?;
     let mut modules = Vec::with_capacity(count);
     for _ in 0..count {
@@ -82,7 +96,7 @@ fn check_engine(
         )));
     }
     let config = engine.config();
-    let features = format!("{:?}", config.get_features());
+    let features = features_bits(config.get_features());
     let mismatch = |what: &str, saved: &dyn core::fmt::Debug, here: &dyn core::fmt::Debug| {
         RestoreError::Incompatible(format!(
             "{what} was {saved:?} when it was taken and is {here:?} in this engine"
@@ -103,7 +117,11 @@ fn check_engine(
         ));
     }
     if header.features != features {
-        return Err(mismatch("the feature set", &header.features, &features));
+        return Err(mismatch(
+            "the feature set",
+            &features_from_bits(header.features),
+            config.get_features(),
+        ));
     }
     let hashes: Vec<[u8; 32]> = supplied.iter().map(Module::sha256).collect();
     header

@@ -210,6 +210,13 @@ impl<'a> Image<'a> {
         self.sections.iter().map(|s| image::decode_tag(&s.tag))
     }
 
+    /// A config whose engine runs the code the checkpoint was taken with
+    /// (features, fuel metering, NaN canonicalization; stack limits are the
+    /// defaults and may be changed).
+    pub fn config(&self) -> Result<crate::Config, RestoreError> {
+        Ok(load::header(self)?.config())
+    }
+
     /// The sha256 of every module the checkpoint needs.
     pub fn modules(&self) -> Result<Vec<[u8; 32]>, RestoreError> {
         Ok(load::header(self)?.modules)

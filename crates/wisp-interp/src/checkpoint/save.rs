@@ -4,7 +4,9 @@ use alloc::format;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use wisp_core::{FuncType, GlobalType, MemoryType, Mutability, RefType, TableType, ValType};
+use wisp_core::{
+    Features, FuncType, GlobalType, MemoryType, Mutability, RefType, TableType, ValType,
+};
 
 use super::CheckpointError;
 use super::codec::Writer;
@@ -93,13 +95,43 @@ fn header(store: &StoreInner, modules: &[Arc<ModuleInner>]) -> Vec<u8> {
     let config = store.engine.config();
     w.bool(config.get_consume_fuel());
     w.bool(config.get_canonicalize_nans());
-    w.str(&format!("{:?}", config.get_features()));
+    w.u32(features_bits(config.get_features()));
     w.len(modules.len());
     for module in modules {
         w.raw(&sha256(&module.decoded.bytes));
         w.u64(module.decoded.bytes.len() as u64);
     }
     w.bytes
+}
+
+/// The enabled proposals as bits, in the order of [`Features`]' fields.
+pub(super) fn features_bits(f: &Features) -> u32 {
+    [
+        f.mutable_global,
+        f.saturating_float_to_int,
+        f.sign_extension,
+        f.multi_value,
+        f.bulk_memory,
+        f.reference_types,
+        f.extended_const,
+    ]
+    .iter()
+    .enumerate()
+    .fold(0, |bits, (i, &on)| bits | (u32::from(on) << i))
+}
+
+/// The proposals `bits` ([`features_bits`]) enable.
+pub(super) fn features_from_bits(bits: u32) -> Features {
+    let on = |i: u32| bits & (1 << i) != 0;
+    Features {
+        mutable_global: on(0),
+        saturating_float_to_int: on(1),
+        sign_extension: on(2),
+        multi_value: on(3),
+        bulk_memory: on(4),
+        reference_types: on(5),
+        extended_const: on(6),
+    }
 }
 
 pub(super) fn val_type_code(ty: ValType) -> u8 {

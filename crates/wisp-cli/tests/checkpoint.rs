@@ -1,0 +1,161 @@
+//! `wisp run --checkpoint-at-fuel N --checkpoint-out FILE` then
+//! `wisp resume FILE`, each in its own process: the output and exit code
+//! equal an uninterrupted run's, including when the fuel budget runs out.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn wisp(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wisp"))
+        .args(args)
+        .output()
+        .expect("the wisp binary runs")
+}
+
+fn temp_path(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("wisp-cli-checkpoint");
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir.join(name)
+}
+
+/// Sums 1..=n into a global and a memory histogram, then returns
+/// `total * 31 + checksum(memory)`: the result depends on every store.
+const SUM: &str = r#"(module
+  (memory 2)
+  (global $total (mut i64) (i64.const 0))
+  (func $bump (param $i i32)
+    (local $a i32)
+    (local.set $a (i32.shl (i32.and (local.get $i) (i32.const 0x3fff)) (i32.const 3)))
+    (i64.store (local.get $a)
+      (i64.add (i64.load (local.get $a)) (i64.extend_i32_u (local.get $i)))))
+  (func (export "sum") (param $n i32) (result i64)
+    (local $i i32) (local $p i32) (local $h i64)
+    (loop $l
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (global.set $total (i64.add (global.get $total) (i64.extend_i32_u (local.get $i))))
+      (call $bump (local.get $i))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (loop $c
+      (local.set $h (i64.add (i64.mul (local.get $h) (i64.const 131))
+                             (i64.load (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const 8)))
+      (br_if $c (i32.lt_u (local.get $p) (i32.const 0x20000))))
+    (i64.add (i64.mul (global.get $total) (i64.const 31)) (local.get $h))))"#;
+
+fn sum_module() -> String {
+    let path = temp_path("sum.wasm");
+    std::fs::write(&path, wat::parse_str(SUM).unwrap()).unwrap();
+    path.display().to_string()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn a_run_checkpointed_in_one_process_and_resumed_in_another_prints_the_same() {
+    let m = sum_module();
+    let straight = wisp(&["run", "--invoke", "sum", &m, "1000000"]);
+    assert_eq!(
+        straight.status.code(),
+        Some(0),
+        "{}",
+        text(&straight.stderr)
+    );
+
+    for at in ["1", "500000", "5000000"] {
+        let ckpt = temp_path(&format!("sum-{at}.ckpt")).display().to_string();
+        let first = wisp(&[
+            "run",
+            "--checkpoint-at-fuel",
+            at,
+            "--checkpoint-out",
+            &ckpt,
+            "--invoke",
+            "sum",
+            &m,
+            "1000000",
+        ]);
+        assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+        assert_eq!(text(&first.stdout), "", "nothing is printed before the end");
+        assert!(
+            text(&first.stderr).contains("wisp resume"),
+            "{}",
+            text(&first.stderr)
+        );
+
+        let resumed = wisp(&["resume", &ckpt]);
+        assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+        assert_eq!(
+            text(&resumed.stdout),
+            text(&straight.stdout),
+            "checkpoint at {at}"
+        );
+    }
+}
+
+#[test]
+fn the_fuel_budget_spans_the_checkpoint() {
+    let m = sum_module();
+    let ckpt = temp_path("budget.ckpt").display().to_string();
+    // 1,000,000 units are enough for 10,000 steps, not for 1,000,000.
+    for (n, ok) in [("10000", true), ("1000000", false)] {
+        let straight = wisp(&["run", "--fuel", "1000000", "--invoke", "sum", &m, n]);
+        let first = wisp(&[
+            "run",
+            "--fuel",
+            "1000000",
+            "--checkpoint-at-fuel",
+            "20000",
+            "--checkpoint-out",
+            &ckpt,
+            "--invoke",
+            "sum",
+            &m,
+            n,
+        ]);
+        assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+        let resumed = wisp(&["resume", &ckpt]);
+        assert_eq!(straight.status.code(), Some(if ok { 0 } else { 134 }));
+        assert_eq!(resumed.status.code(), straight.status.code());
+        assert_eq!(text(&resumed.stdout), text(&straight.stdout));
+        if !ok {
+            assert!(
+                text(&resumed.stderr).contains("out of fuel"),
+                "{}",
+                text(&resumed.stderr)
+            );
+        }
+    }
+}
+
+#[test]
+fn damaged_checkpoints_are_refused_with_a_message() {
+    let m = sum_module();
+    let ckpt = temp_path("damaged.ckpt");
+    let ckpt_s = ckpt.display().to_string();
+    let first = wisp(&[
+        "run",
+        "--checkpoint-at-fuel",
+        "1000",
+        "--checkpoint-out",
+        &ckpt_s,
+        "--invoke",
+        "sum",
+        &m,
+        "100000",
+    ]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let mut bytes = std::fs::read(&ckpt).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&ckpt, &bytes).unwrap();
+    let o = wisp(&["resume", &ckpt_s]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("corrupt"), "{}", text(&o.stderr));
+
+    std::fs::write(&ckpt, &bytes[..100]).unwrap();
+    let o = wisp(&["resume", &ckpt_s]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("truncated"), "{}", text(&o.stderr));
+}
