@@ -80,4 +80,4 @@ impl Memory {
 }
 
 // `is_zero_page` works in blocks that divide the page.
-const _: () = assert!(PAGE % 64 == 0);
+const _: () = assert!(PAGE.is_multiple_of(64));

@@ -37,7 +37,9 @@ pub enum MemoryError {
     },
     /// A snapshot cannot be restored into this memory because their size
     /// limits (declared maximum, or 65536 pages) differ.
-    #[error("snapshot with a limit of {snapshot_limit} pages restored into a memory limited to {memory_limit} pages")]
+    #[error(
+        "snapshot with a limit of {snapshot_limit} pages restored into a memory limited to {memory_limit} pages"
+    )]
     SnapshotMismatch {
         /// The snapshot's limit in pages.
         snapshot_limit: u64,

@@ -131,7 +131,9 @@ impl Memory {
         let Ok(index) = usize::try_from(index) else {
             return false;
         };
-        self.lazy.as_ref().is_some_and(|lazy| lazy.is_pending(index))
+        self.lazy
+            .as_ref()
+            .is_some_and(|lazy| lazy.is_pending(index))
     }
 
     /// Fetches every pending page, in index order (to finish a lazy restore
@@ -188,9 +190,7 @@ impl Memory {
         let bytes = page.bytes_mut().ok_or(MemoryError::OutOfMemory)?;
         if let Err(error) = lazy.source.get_mut().fetch(index as u64, bytes) {
             self.fetch_error = Some(error);
-            return Err(MemoryError::PageFetch {
-                page: index as u64,
-            });
+            return Err(MemoryError::PageFetch { page: index as u64 });
         }
         // A page of zeros stays untouched.
         let page = (!is_zero_page(page.bytes())).then_some(page);

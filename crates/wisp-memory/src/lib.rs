@@ -81,7 +81,10 @@ mod bulk;
 mod checkpoint;
 mod error;
 mod lazy;
-#[expect(unsafe_code, reason = "the page table, shared pages and the load/store fast path")]
+#[expect(
+    unsafe_code,
+    reason = "the page table, shared pages and the load/store fast path"
+)]
 mod page;
 mod snapshot;
 

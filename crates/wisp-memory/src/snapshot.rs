@@ -165,7 +165,8 @@ impl Memory {
             });
         }
         // A memory with pending pages has no base (see `lazy`); check anyway.
-        let fast = self.lazy.is_none() && self.is_base(snapshot) && self.pages.reset_to(&inner.pages);
+        let fast =
+            self.lazy.is_none() && self.is_base(snapshot) && self.pages.reset_to(&inner.pages);
         if !fast {
             self.pages.replace_all(&inner.pages)?;
             self.finish_lazy();

@@ -512,7 +512,11 @@ impl PageTable {
         // entry `src != dst` is a holder of its own, so the two pages differ
         // whenever the write reference exists; `&mut self` rules out any
         // other reference to either.
-        let read = (s != zero_page()).then(|| unsafe { s.as_ref() });
+        let read = if s == zero_page() {
+            None
+        } else {
+            Some(unsafe { s.as_ref() })
+        };
         // SAFETY: as above.
         let write = self.write[dst].map(|mut d| unsafe { d.as_mut() });
         (read, write)
@@ -582,8 +586,13 @@ impl PageTable {
             .map_err(|_| MemoryError::OutOfMemory)?;
         for (&read, write) in self.read.iter().zip(self.write.iter_mut()) {
             *write = None;
-            // SAFETY: `read` is a live holder of this table (non-zero).
-            pages.push((read != zero_page()).then(|| unsafe { PageRef::clone_raw(read) }));
+            let shared = if read == zero_page() {
+                None
+            } else {
+                // SAFETY: a non-zero read entry is a live holder of this table.
+                Some(unsafe { PageRef::clone_raw(read) })
+            };
+            pages.push(shared);
         }
         self.clear_dirty();
         Ok(pages)

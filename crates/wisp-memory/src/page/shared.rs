@@ -245,6 +245,7 @@ mod tests {
         assert_eq!(a.bytes()[PAGE - 1], 3);
     }
 
+    #[cfg(feature = "std")]
     #[test]
     fn holders_cross_threads() {
         let a = PageRef::zeroed().unwrap();

@@ -32,10 +32,7 @@ fn out_of_range_is_reported_not_panicking() {
     let mut t = table(1);
     assert!(t.get(1).is_none());
     assert_eq!(t.make_writable(1), Err(MemoryError::OutOfBounds));
-    assert_eq!(
-        t.overwrite(1, &[1; PAGE]),
-        Err(MemoryError::OutOfBounds)
-    );
+    assert_eq!(t.overwrite(1, &[1; PAGE]), Err(MemoryError::OutOfBounds));
     assert!(matches!(t.pair_mut(0, 1), (None, None)));
     t.decommit(5);
     t.install(5, Some(PageRef::zeroed().unwrap()));
