@@ -69,6 +69,19 @@ impl Memory {
         Ok(())
     }
 
+    /// Reads like [`Memory::read`] but through `&self`, so without fetching:
+    /// fails with [`MemoryError::PagePending`] (nothing read) if the range
+    /// touches a pending page of a lazy memory. For embedders that hold only
+    /// a shared reference; after [`Memory::fetch_all`] it never fails that way.
+    pub fn read_without_fetch(&self, addr: u64, buf: &mut [u8]) -> Result<(), MemoryError> {
+        self.check_range(addr, buf.len() as u64)?;
+        if let Some(page) = self.first_pending_in(addr, buf.len() as u64) {
+            return Err(MemoryError::PagePending { page });
+        }
+        self.read_in_bounds(addr, buf);
+        Ok(())
+    }
+
     /// Writes `data` starting at `addr`. Checks the whole range first: on
     /// error, no byte is written.
     pub fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), MemoryError> {

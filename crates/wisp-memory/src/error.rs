@@ -35,6 +35,13 @@ pub enum MemoryError {
         /// Index of the page.
         page: u64,
     },
+    /// A read that may not fetch ([`Memory::read_without_fetch`](crate::Memory::read_without_fetch))
+    /// touched a page that is still pending.
+    #[error("page {page} has not been fetched yet")]
+    PagePending {
+        /// Index of the page.
+        page: u64,
+    },
     /// A snapshot cannot be restored into this memory because their size
     /// limits (declared maximum, or 65536 pages) differ.
     #[error(
@@ -68,6 +75,7 @@ impl MemoryError {
             MemoryError::OutOfMemory
             | MemoryError::LimitExceeded { .. }
             | MemoryError::PageFetch { .. }
+            | MemoryError::PagePending { .. }
             | MemoryError::SnapshotMismatch { .. } => TrapCode::OutOfMemory,
         }
     }

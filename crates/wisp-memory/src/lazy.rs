@@ -176,6 +176,19 @@ impl Memory {
         Ok(())
     }
 
+    /// The first pending page that the in-bounds range `[addr, addr + len)`
+    /// touches.
+    pub(crate) fn first_pending_in(&self, addr: u64, len: u64) -> Option<u64> {
+        let lazy = self.lazy.as_ref()?;
+        if len == 0 {
+            return None;
+        }
+        let first = (addr >> PAGE_SHIFT) as usize;
+        let last = ((addr + len - 1) >> PAGE_SHIFT) as usize;
+        let page = lazy.first_pending_from(first.max(self.pages.fast_len()))?;
+        (page <= last).then_some(page as u64)
+    }
+
     /// Fetches page `index` if it is pending.
     #[cold]
     pub(crate) fn fetch_page(&mut self, index: usize) -> Result<(), MemoryError> {

@@ -22,6 +22,8 @@
 //! (the last one taken or restored) then only puts back the dirty pages and
 //! cuts off the pages grown since: a fuzzing loop that dirties a few pages
 //! resets in time proportional to those pages, whatever the memory's size.
+//! The pages such a restore removes are kept as spares (up to 64) for the
+//! next round's copies, so a steady loop does not go through the allocator.
 //! Any other snapshot (of this memory or of another one with the same limit)
 //! is restored in O(pages) and becomes the base. Snapshots are `Send + Sync`,
 //! cheap to clone, readable page by page from any thread (to write a
@@ -233,6 +235,20 @@ impl Memory {
     #[inline]
     pub fn fast_pages(&self) -> u64 {
         self.pages.fast_len() as u64
+    }
+
+    /// Number of spare pages: pages a restore of the base snapshot removed
+    /// and kept (at most 64, 4 MiB) so that the next writes reuse them
+    /// instead of allocating. They are not resident and hold no contents.
+    #[inline]
+    pub fn spare_pages(&self) -> usize {
+        self.pages.spare()
+    }
+
+    /// Frees the spare pages (see [`Memory::spare_pages`]), e.g. when a
+    /// fuzzing loop ends. A full restore frees them too.
+    pub fn trim(&mut self) {
+        self.pages.trim();
     }
 
     /// Counts of page events since creation.

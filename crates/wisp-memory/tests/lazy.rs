@@ -235,3 +235,26 @@ fn lazy_memory_reaches_the_last_page_and_page_boundaries() {
     assert_eq!(all, pending);
     assert_eq!(m.fast_pages(), 130);
 }
+
+#[test]
+fn reads_without_fetching_refuse_pending_pages() {
+    let (source, log) = TestSource::new(image(4));
+    let mut m = Memory::new_lazy(4, None, [2], source).unwrap();
+    let mut buf = [9u8; 8];
+    m.read_without_fetch(2 * P - 8, &mut buf).unwrap();
+    assert_eq!(buf, [0; 8]);
+    assert_eq!(
+        m.read_without_fetch(2 * P - 4, &mut buf),
+        Err(MemoryError::PagePending { page: 2 })
+    );
+    assert_eq!(buf, [0; 8], "nothing read");
+    assert_eq!(
+        m.read_without_fetch(4 * P - 4, &mut buf),
+        Err(MemoryError::OutOfBounds)
+    );
+    m.read_without_fetch(3 * P, &mut buf).unwrap();
+    assert!(fetched(&log).is_empty());
+    m.fetch_all().unwrap();
+    m.read_without_fetch(2 * P - 4, &mut buf).unwrap();
+    assert_eq!(buf, [0, 0, 0, 0, 3, 3, 3, 3]);
+}

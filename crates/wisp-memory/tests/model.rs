@@ -32,6 +32,7 @@ struct Seen {
     other_restores: usize,
     fetch_failures: usize,
     lazy_rebuilds: usize,
+    pending_refusals: usize,
     copies: u64,
 }
 
@@ -109,10 +110,26 @@ impl Harness {
             }
             10 => {
                 let mut buf = vec![0xCC; len.min(70_000) as usize];
-                let ok = in_bounds(a, buf.len() as u64, size);
-                match self.m.read(a, &mut buf) {
-                    Ok(()) => {
-                        assert!(ok && buf[..] == self.model[a as usize..a as usize + buf.len()])
+                let n = buf.len() as u64;
+                let ok = in_bounds(a, n, size);
+                // Half of the reads may not fetch: they must refuse exactly
+                // when a pending page is in range.
+                let no_fetch = self.rng.chance(2);
+                let pending =
+                    ok && n > 0 && (a / P..=(a + n - 1) / P).any(|p| self.m.is_pending(p));
+                let r = if no_fetch {
+                    self.m.read_without_fetch(a, &mut buf)
+                } else {
+                    self.m.read(a, &mut buf)
+                };
+                match r {
+                    Ok(()) => assert!(
+                        ok && !(no_fetch && pending)
+                            && buf[..] == self.model[a as usize..a as usize + buf.len()]
+                    ),
+                    Err(MemoryError::PagePending { .. }) => {
+                        assert!(no_fetch && pending);
+                        self.seen.pending_refusals += 1;
                     }
                     Err(MemoryError::OutOfBounds) => assert!(!ok),
                     Err(MemoryError::PageFetch { .. }) => assert!(self.flaky && ok),
@@ -284,6 +301,7 @@ fn run(seed: u64, steps: usize) {
             && seen.other_restores > 20
             && seen.fetch_failures > 5
             && seen.lazy_rebuilds > 20
+            && seen.pending_refusals > 5
             && seen.copies > 50,
         "{seen:?}"
     );

@@ -266,3 +266,41 @@ fn checked_twin_catches_a_broken_write_entry() {
     t.write[1] = t.write[0];
     let _ = t.store::<1>(PAGE as u64, [1]);
 }
+
+#[test]
+fn reset_keeps_spares_up_to_the_limit_and_reuses_them() {
+    let mut t = table(1);
+    t.make_writable(0).unwrap()[0] = 1;
+    let pages = t.snapshot_pages().unwrap();
+    t.grow(SPARE_LIMIT + 10, SPARE_LIMIT + 11).unwrap();
+    for i in 0..SPARE_LIMIT + 11 {
+        t.make_writable(i).unwrap()[1] = 2;
+    }
+    assert!(t.reset_to(&pages));
+    assert_eq!(t.spare(), SPARE_LIMIT);
+    assert_eq!(t.resident(), 1);
+    // Reused spares come back zeroed or as exact copies.
+    t.grow(1, 2).unwrap();
+    assert!(t.make_writable(1).unwrap().iter().all(|&b| b == 0));
+    let copy = t.make_writable(0).unwrap();
+    assert_eq!(copy[0], 1);
+    assert_eq!(copy[1], 0);
+    assert_eq!(t.spare(), SPARE_LIMIT - 2);
+    assert_eq!(pages[0].as_ref().unwrap().bytes()[1], 0);
+    t.trim();
+    assert_eq!(t.spare(), 0);
+}
+
+#[test]
+fn pages_still_shared_are_not_kept_as_spares() {
+    let mut t = table(1);
+    let pages = t.snapshot_pages().unwrap();
+    t.grow(2, 3).unwrap();
+    let outside = PageRef::zeroed().unwrap();
+    t.install(1, Some(outside.clone()));
+    t.make_writable(2).unwrap();
+    assert!(t.reset_to(&pages));
+    assert_eq!(t.spare(), 1, "only the table's own page is kept");
+    assert!(outside.is_unique(), "the shared page was released");
+    assert_eq!(t.resident(), 0);
+}
