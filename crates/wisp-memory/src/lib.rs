@@ -5,7 +5,8 @@
 //!
 //! - Pages never written cost no RAM and read as zeros without allocating.
 //!   Creating a memory of 65536 pages (4 GiB) allocates only its page table
-//!   (two pointers per page).
+//!   (two pointers per page, plus room to record every page as dirty: about
+//!   20 bytes per page, 1.3 MiB).
 //! - `grow` appends empty table entries; existing pages never move or copy.
 //! - Every page allocation is fallible: a refused page becomes
 //!   [`MemoryError::OutOfMemory`], never an abort.
