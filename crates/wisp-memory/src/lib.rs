@@ -5,8 +5,8 @@
 //!
 //! - Pages never written cost no RAM and read as zeros without allocating.
 //!   Creating a memory of 65536 pages (4 GiB) allocates only its page table
-//!   (two pointers per page, plus room to record every page as dirty: about
-//!   20 bytes per page, 1.3 MiB).
+//!   (two pointers per page, 1 MiB; once snapshots are used, 4 bytes and a
+//!   bit more per page to record dirty pages).
 //! - `grow` appends empty table entries; existing pages never move or copy.
 //! - Every page allocation is fallible: a refused page becomes
 //!   [`MemoryError::OutOfMemory`], never an abort.
@@ -220,9 +220,9 @@ impl Memory {
     }
 
     /// Number of pages written (made writable, zeroed or replaced) since the
-    /// base snapshot, the last one taken or restored; since creation if
-    /// there is none. Each page counts once; a page counts even if an
-    /// operation that made it writable then failed. This is the work a
+    /// base snapshot, the last one taken or restored; zero while there has
+    /// been none. Each page counts once; a page counts even if an operation
+    /// that made it writable then failed. This is the work a
     /// [`Memory::restore`] of the base snapshot does, besides cutting off
     /// pages grown since.
     #[inline]

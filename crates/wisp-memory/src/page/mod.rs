@@ -35,6 +35,9 @@
 //! other entry below the snapshot's length still holds exactly the
 //! snapshot's page, which is what lets [`PageTable::reset_to`] restore a
 //! snapshot by touching only the dirty pages and the pages grown since.
+//! Tracking starts with the first snapshot: until then there is nothing to
+//! restore, and a table that is never snapshotted does not pay for the dirty
+//! list (4 bytes and a bit per page: 264 KiB for 4 GiB).
 //!
 //! # Spare pages
 //! A fuzzing loop dirties the same few pages and restores its base over and
@@ -69,9 +72,9 @@
 //! # Note
 //! Allocation never aborts: pages come from [`PageRef::zeroed`] and
 //! [`PageRef::copy_of`], which report allocator failure, and the table's
-//! arrays grow with `try_reserve_exact`. The dirty list's capacity is
-//! reserved together with the table, so recording a dirty page never
-//! allocates. Growing the table moves entry pointers only, never pages.
+//! arrays grow with `try_reserve_exact`. Once tracking has started, the
+//! dirty list's capacity is reserved together with the table, so recording a
+//! dirty page never allocates. Growing the table moves entry pointers only, never pages.
 
 mod exclusive;
 mod shared;
@@ -133,8 +136,9 @@ pub(crate) struct PageCounters {
 /// - `fast_len <= read.len()`, so an address whose page index is below
 ///   `fast_len` and whose access fits in its page is in bounds.
 /// - `dirty` lists distinct indices below `read.len()`, exactly those whose
-///   bit is set in `dirty_bits`; `dirty_bits` has a bit for every index
-///   below `read.len()` and `dirty.capacity() >= read.len()`.
+///   bit is set in `dirty_bits`. If `tracking`, `dirty_bits` has a bit for
+///   every index below `read.len()` and `dirty.capacity() >= read.len()`;
+///   otherwise `dirty` is empty. (Memory safety does not depend on these.)
 /// - `spare` holds at most [`SPARE_LIMIT`] pages that are in no entry, each
 ///   with this table as its only holder (safe code: `PageRef` keeps that
 ///   sound by itself).
@@ -143,6 +147,7 @@ pub(crate) struct PageTable {
     write: Vec<Option<NonNull<PageBytes>>>,
     fast_len: usize,
     resident: usize,
+    tracking: bool,
     dirty: Vec<u32>,
     dirty_bits: Vec<u64>,
     spare: Vec<PageRef>,
@@ -207,6 +212,7 @@ impl PageTable {
             write: Vec::new(),
             fast_len: 0,
             resident: 0,
+            tracking: false,
             dirty: Vec::new(),
             dirty_bits: Vec::new(),
             spare: Vec::new(),
@@ -315,13 +321,18 @@ impl PageTable {
     /// Ensures every array can describe `len` pages without allocating,
     /// reserving for `goal` pages if an array must grow. On failure only
     /// capacities have changed.
-    fn reserve(&mut self, len: usize, goal: usize) -> Result<(), MemoryError> {
+    /// The dirty list is included if `tracking` (whether or not tracking is
+    /// on yet).
+    fn reserve(&mut self, len: usize, goal: usize, tracking: bool) -> Result<(), MemoryError> {
         if u32::try_from(len).is_err() {
             return Err(MemoryError::OutOfMemory);
         }
         let target = goal.max(len);
         reserve_vec(&mut self.read, len, target)?;
         reserve_vec(&mut self.write, len, target)?;
+        if !tracking {
+            return Ok(());
+        }
         reserve_vec(&mut self.dirty, len, target)?;
         let words = len.div_ceil(64);
         if words > self.dirty_bits.len() {
@@ -337,7 +348,7 @@ impl PageTable {
     pub(crate) fn grow(&mut self, delta: usize, capacity_goal: usize) -> Result<(), MemoryError> {
         let old_len = self.read.len();
         let new_len = old_len.checked_add(delta).ok_or(MemoryError::OutOfMemory)?;
-        self.reserve(new_len, capacity_goal)?;
+        self.reserve(new_len, capacity_goal, self.tracking)?;
         self.read.resize(new_len, zero_page());
         self.write.resize(new_len, None);
         // New pages are never pending a fetch: if the fast path covered every
@@ -492,6 +503,9 @@ impl PageTable {
     /// Records page `index` as dirty, once. Never allocates: the list's
     /// capacity covers every page (see "Validity").
     fn mark_dirty(&mut self, index: usize) {
+        if !self.tracking {
+            return;
+        }
         let bit = 1u64 << (index % 64);
         if let Some(word) = self.dirty_bits.get_mut(index / 64)
             && *word & bit == 0
@@ -660,6 +674,10 @@ impl PageTable {
     /// [`PageTable::make_writable`]) and forgets the dirty pages. On
     /// `OutOfMemory` nothing changed.
     pub(crate) fn snapshot_pages(&mut self) -> Result<Vec<Option<PageRef>>, MemoryError> {
+        // Start (or keep) tracking dirty pages from here on.
+        let len = self.read.len();
+        self.reserve(len, len, true)?;
+        self.tracking = true;
         let mut pages = Vec::new();
         pages
             .try_reserve_exact(self.read.len())
@@ -682,13 +700,13 @@ impl PageTable {
     /// ([`PageTable::snapshot_pages`] or [`PageTable::replace_all`]): puts
     /// `pages[i]` back for every dirty page `i`, and cuts off the pages grown
     /// since. Costs O(dirty pages + grown pages). Returns `false` (nothing
-    /// changed) if the table is shorter than `pages`.
+    /// changed) if the table is shorter than `pages` or was never sealed.
     ///
     /// `pages` must be that snapshot's pages for the result to be the
     /// snapshot; memory safety does not depend on it.
     pub(crate) fn reset_to(&mut self, pages: &[Option<PageRef>]) -> bool {
         let len = pages.len();
-        if len > self.read.len() {
+        if len > self.read.len() || !self.tracking {
             return false;
         }
         for k in 0..self.dirty.len() {
@@ -718,7 +736,8 @@ impl PageTable {
     /// own, with no dirty pages. Reserves first: on `OutOfMemory` nothing
     /// changed.
     pub(crate) fn replace_all(&mut self, pages: &[Option<PageRef>]) -> Result<(), MemoryError> {
-        self.reserve(pages.len(), pages.len())?;
+        self.reserve(pages.len(), pages.len(), true)?;
+        self.tracking = true;
         self.clear_dirty();
         self.release_all();
         self.trim();

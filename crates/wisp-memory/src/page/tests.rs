@@ -304,3 +304,23 @@ fn pages_still_shared_are_not_kept_as_spares() {
     assert!(outside.is_unique(), "the shared page was released");
     assert_eq!(t.resident(), 0);
 }
+
+#[test]
+fn dirty_tracking_starts_with_the_first_snapshot() {
+    let mut t = table(3);
+    t.make_writable(0).unwrap();
+    t.decommit(0);
+    assert_eq!(t.dirty_count(), 0, "nothing to restore yet");
+    assert!(!t.reset_to(&[]), "never sealed");
+    t.make_writable(1).unwrap();
+    let pages = t.snapshot_pages().unwrap();
+    assert!(t.dirty.capacity() >= 3);
+    t.grow(2, 8).unwrap();
+    assert!(t.dirty.capacity() >= 5, "grows reserve the dirty list now");
+    for i in 0..5 {
+        t.make_writable(i).unwrap();
+    }
+    assert_eq!(t.dirty_count(), 5);
+    assert!(t.reset_to(&pages));
+    assert_eq!(t.dirty_count(), 0);
+}
