@@ -19,7 +19,8 @@
 //! copy if the snapshot has let go of it), or sealed by the last snapshot.
 //! That cold path ([`PageTable::make_writable`]) is also where a page is
 //! recorded as *dirty* (see below), so dirty tracking costs the fast path
-//! nothing: a page is writable only if it is in the dirty list.
+//! nothing: once tracking has started, a page is writable only if it is in
+//! the dirty list.
 //!
 //! Why two arrays rather than one tagged pointer: a tag bit would have to be
 //! masked off on every load (one more instruction on the hottest path), and a
@@ -73,8 +74,9 @@
 //! Allocation never aborts: pages come from [`PageRef::zeroed`] and
 //! [`PageRef::copy_of`], which report allocator failure, and the table's
 //! arrays grow with `try_reserve_exact`. Once tracking has started, the
-//! dirty list's capacity is reserved together with the table, so recording a
-//! dirty page never allocates. Growing the table moves entry pointers only, never pages.
+//! dirty list's capacity is reserved together with the table, so recording
+//! a dirty page never allocates. Growing the table moves entry pointers
+//! only, never pages.
 
 mod exclusive;
 mod shared;
