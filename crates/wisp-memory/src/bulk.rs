@@ -4,9 +4,12 @@
 //!
 //! Every operation runs in two phases:
 //!
-//! 1. Check the whole range, then allocate every page the operation will have
-//!    to write. An allocation failure therefore leaves memory unchanged (the
-//!    pages allocated so far are zero, which nobody can tell from untouched).
+//! 1. Check the whole range, fetch the pending pages it touches (a lazy
+//!    memory), then make writable every page the operation will have to
+//!    write: allocate it, or copy it if a snapshot shares it. A failure
+//!    therefore leaves memory unchanged as Wasm sees it (pages fetched,
+//!    allocated or copied so far hold what they held before; the copies and
+//!    allocations only count as dirty pages).
 //! 2. Copy page by page. Untouched pages that would only receive zeros stay
 //!    untouched, so zero data, `fill(.., 0, ..)` and copies from untouched
 //!    regions cost no RAM. A zero `fill` covering a whole page frees it.
@@ -57,9 +60,24 @@ fn split(addr: u64) -> (usize, usize) {
 impl Memory {
     /// Reads `buf.len()` bytes starting at `addr` into `buf`.
     ///
-    /// Untouched pages read as zeros and stay unallocated.
-    pub fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), MemoryError> {
+    /// Untouched pages read as zeros and stay unallocated. Takes `&mut self`
+    /// only to fetch pending pages of a lazy memory.
+    pub fn read(&mut self, addr: u64, buf: &mut [u8]) -> Result<(), MemoryError> {
         self.check_range(addr, buf.len() as u64)?;
+        self.materialize(addr, buf.len() as u64)?;
+        self.read_in_bounds(addr, buf);
+        Ok(())
+    }
+
+    /// Reads like [`Memory::read`] but through `&self`, so without fetching:
+    /// fails with [`MemoryError::PagePending`] (nothing read) if the range
+    /// touches a pending page of a lazy memory. For embedders that hold only
+    /// a shared reference; after [`Memory::fetch_all`] it never fails that way.
+    pub fn read_without_fetch(&self, addr: u64, buf: &mut [u8]) -> Result<(), MemoryError> {
+        self.check_range(addr, buf.len() as u64)?;
+        if let Some(page) = self.first_pending_in(addr, buf.len() as u64) {
+            return Err(MemoryError::PagePending { page });
+        }
         self.read_in_bounds(addr, buf);
         Ok(())
     }
@@ -68,6 +86,7 @@ impl Memory {
     /// error, no byte is written.
     pub fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), MemoryError> {
         self.check_range(addr, data.len() as u64)?;
+        self.materialize(addr, data.len() as u64)?;
         self.write_in_bounds(addr, data)
     }
 
@@ -77,8 +96,9 @@ impl Memory {
     /// with zero allocates nothing and frees pages it covers completely.
     pub fn fill(&mut self, addr: u64, byte: u8, len: u64) -> Result<(), MemoryError> {
         self.check_range(addr, len)?;
-        // Phase 1: allocate the pages that will hold non-zero bytes, or that
-        // are resident and only partly zeroed.
+        self.materialize(addr, len)?;
+        // Phase 1: make writable the pages that will hold non-zero bytes, or
+        // that are resident and only partly zeroed.
         for (page, _, n) in chunks(addr, len) {
             let needs_page = byte != 0 || (n < PAGE && self.pages.is_resident(page));
             if needs_page && !self.pages.is_writable(page) {
@@ -106,6 +126,8 @@ impl Memory {
         if len == 0 || src == dst {
             return Ok(());
         }
+        self.materialize(src, len)?;
+        self.materialize(dst, len)?;
         // Phase 1: a destination page must be writable if it is resident or
         // if any source byte that lands in it comes from a resident page.
         // A destination page left untouched then only ever receives zeros:
@@ -173,7 +195,7 @@ impl Memory {
         }
     }
 
-    /// Reads an already bounds-checked range.
+    /// Reads an already bounds-checked range whose pages are not pending.
     pub(crate) fn read_in_bounds(&self, addr: u64, buf: &mut [u8]) {
         let mut pos = 0;
         for (page, offset, n) in chunks(addr, buf.len() as u64) {
@@ -186,9 +208,10 @@ impl Memory {
         }
     }
 
-    /// Writes an already bounds-checked range; on error nothing is written.
+    /// Writes an already bounds-checked range whose pages are not pending;
+    /// on error nothing is written.
     pub(crate) fn write_in_bounds(&mut self, addr: u64, data: &[u8]) -> Result<(), MemoryError> {
-        // Phase 1: allocate the pages that must change.
+        // Phase 1: make writable the pages that must change.
         let mut pos = 0;
         for (page, _, n) in chunks(addr, data.len() as u64) {
             if !self.pages.is_writable(page)

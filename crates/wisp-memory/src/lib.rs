@@ -1,31 +1,62 @@
-//! Paged WebAssembly linear memory.
+//! Paged WebAssembly linear memory with copy-on-write snapshots, dirty-page
+//! tracking and lazily fetched pages.
 //!
 //! A [`Memory`] is a table of 64 KiB pages that are allocated on first write:
 //!
 //! - Pages never written cost no RAM and read as zeros without allocating.
 //!   Creating a memory of 65536 pages (4 GiB) allocates only its page table
-//!   (one pointer per page).
+//!   (two pointers per page, 1 MiB; once snapshots are used, 4 bytes and a
+//!   bit more per page to record dirty pages).
 //! - `grow` appends empty table entries; existing pages never move or copy.
-//! - Every allocation is fallible: a refused page becomes
+//! - Every page allocation is fallible: a refused page becomes
 //!   [`MemoryError::OutOfMemory`], never an abort.
 //! - Every operation checks its whole range (with overflow-free `u64`
 //!   arithmetic) before it writes a byte, so a failed bulk operation leaves
 //!   memory unchanged, as Wasm 2.0 requires.
 //!
+//! # Snapshots and dirty pages
+//! [`Memory::snapshot`] shares every resident page with a [`MemorySnapshot`]
+//! (pages are reference counted) in O(pages) and *seals* the memory: each
+//! page is read-only until its first write, which copies it on the cold path
+//! (or takes it back without a copy if no snapshot holds it any more) and
+//! records it as dirty. [`Memory::restore`] of the memory's *base* snapshot
+//! (the last one taken or restored) then only puts back the dirty pages and
+//! cuts off the pages grown since: a fuzzing loop that dirties a few pages
+//! resets in time proportional to those pages, whatever the memory's size.
+//! The pages such a restore removes are kept as spares (up to 64) for the
+//! next round's copies, so a steady loop does not go through the allocator.
+//! Any other snapshot (of this memory or of another one with the same limit)
+//! is restored in O(pages) and becomes the base. Snapshots are `Send + Sync`,
+//! cheap to clone, readable page by page from any thread (to write a
+//! checkpoint in the background), and may outlive the memory.
+//!
+//! # Lazy pages
+//! [`Memory::new_lazy`] creates a memory whose listed pages are *pending*:
+//! they are fetched from a [`PageSource`] on first touch by any operation
+//! (load, store, bulk operations, [`Memory::page`], [`Memory::snapshot`]),
+//! so a checkpoint can be resumed before its memory has been read. A failed
+//! fetch is [`MemoryError::PageFetch`] and leaves the page pending.
+//!
 //! # Fast path
 //! A load of `N` bytes that stays within one page costs a shift and a compare
-//! (page index below the table length), a mask and a compare (the access fits
-//! in its page; together these imply it is in bounds), one table load and the
-//! read. Untouched pages point at a shared zero page, so reads need no
-//! "is it allocated" test; a store additionally compares the entry with the
-//! zero page. Accesses that straddle two pages, are out of bounds, or write an
-//! untouched page go to a `#[cold]` path.
+//! (page index below the number of fast pages), a mask and a compare (the
+//! access fits in its page; together these imply it is in bounds), one table
+//! load and the read. Untouched pages point at a shared zero page, so reads
+//! need no "is it allocated" test; a store instead loads the page's *write*
+//! entry and tests it for null (untouched, shared or sealed). The number of
+//! fast pages is the table length, except while pages are pending: then it
+//! is the index of the first pending page. Accesses that straddle two pages,
+//! are out of bounds, write a page that is not writable yet or touch a page
+//! past the fast prefix go to a `#[cold]` path. Loads and reads take
+//! `&mut self` because that cold path may have to fetch a pending page.
 //!
-//! The page-entry representation and the fast path live in the private
-//! `page` module alone, the crate's only `unsafe` code (see its docs for the
-//! invariants and the `extra-checks` twin), so entries can become
-//! copy-on-write (snapshots) with dirty tracking later. Bulk operations
-//! (`read`, `write`, `fill`, `copy_within`) are in `bulk`.
+//! # Modules
+//! The page-entry representation, the reference-counted pages and the fast
+//! path live in the private `page` module alone, the crate's only `unsafe`
+//! code (see its docs for the invariants and the `extra-checks` twin). Bulk
+//! operations (`read`, `write`, `fill`, `copy_within`) are in `bulk`,
+//! snapshots in `snapshot`, lazy pages in `lazy` and page-level access for
+//! checkpoint writers in `checkpoint`.
 #![no_std]
 #![deny(unsafe_code)]
 // Nothing outside tests may panic on untrusted modules or guest behaviour.
@@ -50,12 +81,23 @@ extern crate alloc;
 extern crate std;
 
 mod bulk;
+mod checkpoint;
 mod error;
-#[expect(unsafe_code, reason = "the page table and the load/store fast path")]
+mod lazy;
+#[expect(
+    unsafe_code,
+    reason = "the page table, shared pages and the load/store fast path"
+)]
 mod page;
+mod snapshot;
 
-pub use error::MemoryError;
+pub use checkpoint::is_zero_page;
+pub use error::{MemoryError, PageSourceError};
+pub use lazy::PageSource;
+pub use page::PageBytes;
+pub use snapshot::MemorySnapshot;
 
+use alloc::sync::Weak;
 use page::{PAGE, PageTable};
 use wisp_core::limits::MAX_MEMORY32_PAGES;
 
@@ -70,13 +112,42 @@ const OFFSET_MASK: u64 = PAGE_SIZE - 1;
 /// Shift from an address to its page index.
 const PAGE_SHIFT: u32 = PAGE_SIZE.trailing_zeros();
 
-/// A 32-bit linear memory made of lazily allocated 64 KiB pages.
+/// A 32-bit linear memory made of lazily allocated, copy-on-write 64 KiB
+/// pages (see the crate docs).
 #[derive(Debug)]
 pub struct Memory {
     /// The pages; the size in bytes is `pages.len() * PAGE_SIZE` (at most 4 GiB).
     pages: PageTable,
     /// The declared maximum in pages, if any.
     max_pages: Option<u64>,
+    /// The snapshot the dirty pages are counted from: the last one taken or
+    /// restored. A weak reference, so the memory never keeps a snapshot's
+    /// pages alive (dropping every handle lets writes reclaim them without
+    /// copying); it also keeps the snapshot's address, its identity, from
+    /// being reused.
+    base: Option<Weak<snapshot::SnapshotInner>>,
+    /// Pages still to fetch, and their source; `None` once all are fetched.
+    lazy: Option<lazy::Lazy>,
+    /// Pages fetched from page sources so far.
+    fetched: u64,
+    /// The last page source failure, for the embedder.
+    fetch_error: Option<PageSourceError>,
+}
+
+/// Counts of the page events of a memory since its creation, for tests and
+/// metrics (see [`Memory::stats`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MemoryStats {
+    /// Zeroed pages allocated for a first write.
+    pub pages_zeroed: u64,
+    /// Pages copied because a snapshot shared them (copy-on-write), or
+    /// replaced by [`Memory::write_page`] while shared.
+    pub pages_copied: u64,
+    /// Pages made writable again without a copy because no snapshot held
+    /// them any more.
+    pub pages_reclaimed: u64,
+    /// Pages fetched from a [`PageSource`].
+    pub pages_fetched: u64,
 }
 
 impl Memory {
@@ -106,6 +177,10 @@ impl Memory {
         let mut memory = Memory {
             pages: PageTable::new(),
             max_pages,
+            base: None,
+            lazy: None,
+            fetched: 0,
+            fetch_error: None,
         };
         // `initial_pages <= 65536`, so it fits in `usize` on every target with
         // at least 32-bit pointers; on smaller ones the table cannot exist.
@@ -137,17 +212,63 @@ impl Memory {
         self.max_pages.unwrap_or(MAX_MEMORY32_PAGES)
     }
 
-    /// Number of pages whose bytes are actually allocated.
+    /// Number of pages whose bytes are actually allocated (pending pages are
+    /// not, until fetched).
     #[inline]
     pub fn resident_pages(&self) -> usize {
         self.pages.resident()
+    }
+
+    /// Number of pages written (made writable, zeroed or replaced) since the
+    /// base snapshot, the last one taken or restored; zero while there has
+    /// been none. Each page counts once; a page counts even if an operation
+    /// that made it writable then failed. This is the work a
+    /// [`Memory::restore`] of the base snapshot does, besides cutting off
+    /// pages grown since.
+    #[inline]
+    pub fn dirty_pages(&self) -> usize {
+        self.pages.dirty_count()
+    }
+
+    /// Number of leading pages that loads and stores may access on the fast
+    /// path: the size in pages, or while pages are pending, the index of the
+    /// first pending page. A diagnostic, for tests and metrics.
+    #[inline]
+    pub fn fast_pages(&self) -> u64 {
+        self.pages.fast_len() as u64
+    }
+
+    /// Number of spare pages: pages a restore of the base snapshot removed
+    /// and kept (at most 64, 4 MiB) so that the next writes reuse them
+    /// instead of allocating. They are not resident and hold no contents.
+    #[inline]
+    pub fn spare_pages(&self) -> usize {
+        self.pages.spare()
+    }
+
+    /// Frees the spare pages (see [`Memory::spare_pages`]), e.g. when a
+    /// fuzzing loop ends. A full restore frees them too.
+    pub fn trim(&mut self) {
+        self.pages.trim();
+    }
+
+    /// Counts of page events since creation.
+    pub fn stats(&self) -> MemoryStats {
+        let counters = self.pages.counters();
+        MemoryStats {
+            pages_zeroed: counters.zeroed,
+            pages_copied: counters.copied,
+            pages_reclaimed: counters.reclaimed,
+            pages_fetched: self.fetched,
+        }
     }
 
     /// Grows the memory by `delta_pages` zero pages, as `memory.grow` does.
     ///
     /// Returns the old size in pages, or `None` (Wasm's `-1`) if the new size
     /// would exceed the maximum or the page table cannot be grown. New pages
-    /// are not allocated until written. `grow(0)` returns the current size.
+    /// are not allocated until written, and are never pending. `grow(0)`
+    /// returns the current size.
     pub fn grow(&mut self, delta_pages: u64) -> Option<u64> {
         let old = self.size_pages();
         let new = old.checked_add(delta_pages)?;
@@ -178,20 +299,24 @@ impl Memory {
 
     /// Loads `N` bytes at `addr` (little-endian order is the caller's).
     ///
-    /// Fails with [`MemoryError::OutOfBounds`] unless `addr + N <= size_bytes()`.
+    /// Fails with [`MemoryError::OutOfBounds`] unless `addr + N <= size_bytes()`,
+    /// or with [`MemoryError::PageFetch`] if a pending page cannot be
+    /// fetched. Takes `&mut self` only for that fetch: the fast path reads.
     #[inline(always)]
-    pub fn load<const N: usize>(&self, addr: u64) -> Result<[u8; N], MemoryError> {
+    pub fn load<const N: usize>(&mut self, addr: u64) -> Result<[u8; N], MemoryError> {
         match self.pages.load::<N>(addr) {
             Some(bytes) => Ok(bytes),
             None => self.load_slow(addr),
         }
     }
 
-    /// Loads across a page boundary, or fails out of bounds.
+    /// Loads across a page boundary or from a page past the fast prefix
+    /// (fetching it if pending), or fails out of bounds.
     #[cold]
     #[inline(never)]
-    fn load_slow<const N: usize>(&self, addr: u64) -> Result<[u8; N], MemoryError> {
+    fn load_slow<const N: usize>(&mut self, addr: u64) -> Result<[u8; N], MemoryError> {
         self.check_range(addr, N as u64)?;
+        self.materialize(addr, N as u64)?;
         let mut out = [0u8; N];
         self.read_in_bounds(addr, &mut out);
         Ok(out)
@@ -200,8 +325,9 @@ impl Memory {
     /// Stores `bytes` at `addr`.
     ///
     /// Fails with [`MemoryError::OutOfBounds`] unless `addr + N <= size_bytes()`,
-    /// or with [`MemoryError::OutOfMemory`] if a page cannot be allocated; in
-    /// both cases memory is unchanged.
+    /// with [`MemoryError::OutOfMemory`] if a page cannot be allocated or
+    /// copied, or with [`MemoryError::PageFetch`] if a pending page cannot be
+    /// fetched; in every case memory is unchanged.
     #[inline(always)]
     pub fn store<const N: usize>(&mut self, addr: u64, bytes: [u8; N]) -> Result<(), MemoryError> {
         if self.pages.store::<N>(addr, bytes) {
@@ -210,13 +336,32 @@ impl Memory {
         self.store_slow(addr, bytes)
     }
 
-    /// Stores across a page boundary or into a page that must be allocated
-    /// first, or fails out of bounds. Takes the bytes by value so that the
-    /// fast path never spills them to memory for this call.
+    /// Stores across a page boundary, into a page that must be allocated,
+    /// copied or fetched first, or fails out of bounds. Takes the bytes by
+    /// value so that the fast path never spills them to memory for this call.
     #[cold]
     #[inline(never)]
     fn store_slow<const N: usize>(&mut self, addr: u64, bytes: [u8; N]) -> Result<(), MemoryError> {
         self.check_range(addr, N as u64)?;
+        self.materialize(addr, N as u64)?;
         self.write_in_bounds(addr, &bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_stays_small() {
+        // Loads return `Result<[u8; N], MemoryError>`; keep it a few words.
+        assert!(core::mem::size_of::<MemoryError>() <= 24);
+    }
+
+    #[test]
+    fn memory_and_snapshots_are_thread_safe() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Memory>();
+        send_sync::<MemorySnapshot>();
     }
 }
