@@ -10,16 +10,21 @@
 
 use std::path::{Path, PathBuf};
 
-use wisp_interp::checkpoint::{Checkpoint, Image};
+use std::sync::Arc;
+
+use wisp_interp::checkpoint::{Checkpoint, Image, PageStore, read_control};
 use wisp_interp::{CallOutcome, Engine, Linker, Module, ResumableCall, Store, Val};
 
 use crate::load::read_module_bytes;
+use crate::migrate::FilePages;
 use crate::run::{Failure, classify};
 
 /// The CLI's run parameters.
 const RUN_SECTION: &str = "CLIRUN";
 /// The bytes of every module.
 const MODULES_SECTION: &str = "MODULES";
+/// Bytes of a section header (tag, flags, length, sha256).
+const PAGES_HEADER_LEN: u64 = 52;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ResumeArgs {
@@ -30,6 +35,11 @@ pub(crate) struct ResumeArgs {
     /// A module the checkpoint needs, when it does not carry its modules.
     #[arg(long = "module", value_name = "FILE")]
     pub(crate) modules: Vec<PathBuf>,
+
+    /// Read memory pages from the file when the run first touches them,
+    /// instead of all before it resumes.
+    #[arg(long)]
+    pub(crate) lazy: bool,
 
     /// The checkpoint file written by `wisp run --checkpoint-out`.
     #[arg(value_name = "CHECKPOINT")]
@@ -80,7 +90,7 @@ fn decode_modules(mut bytes: &[u8]) -> Option<Vec<&[u8]>> {
 
 /// The bytes of a checkpoint of `store` and `call`, with the CLI's sections.
 pub(crate) fn checkpoint_bytes(
-    store: &Store<()>,
+    store: &mut Store<()>,
     call: &ResumableCall,
     info: &RunInfo,
     module_bytes: &[u8],
@@ -111,20 +121,42 @@ pub(crate) fn execute(args: ResumeArgs) -> u8 {
 
 fn resume_file(args: &ResumeArgs) -> Result<Vec<Val>, Failure> {
     let path = &args.checkpoint;
-    let bytes = std::fs::read(path)
-        .map_err(|e| Failure::Setup(format!("cannot read {}: {e}", path.display())))?;
+    let cannot_read =
+        |e: std::io::Error| Failure::Setup(format!("cannot read {}: {e}", path.display()));
     let extra = args
         .modules
         .iter()
         .map(|p| read_module_bytes(p))
         .collect::<Result<Vec<_>, _>>()
         .map_err(Failure::Setup)?;
-    resume_bytes(&bytes, &extra, args.fuel).map_err(|f| f.context(&format!("{}", path.display())))
+    let outcome = if args.lazy {
+        // Read up to the pages; they are read from the file when touched.
+        let mut file = std::fs::File::open(path).map_err(cannot_read)?;
+        let (control, _) = read_control(&mut std::io::BufReader::new(&mut file))
+            .map_err(|e| Failure::Setup(e.to_string()))?;
+        let base = control.len() as u64 + PAGES_HEADER_LEN;
+        let pages = Arc::new(FilePages::new(file, base));
+        resume_control(&control, Pages::Lazy(pages), &extra, args.fuel)
+    } else {
+        let bytes = std::fs::read(path).map_err(cannot_read)?;
+        resume_control(&bytes, Pages::Eager, &extra, args.fuel)
+    };
+    outcome.map_err(|f| f.context(&format!("{}", path.display())))
 }
 
-/// Restores a CLI checkpoint and runs it to the end.
-pub(crate) fn resume_bytes(
+/// Where a restore gets memory pages.
+pub(crate) enum Pages {
+    /// From the image's `PAGES` section, all at once.
+    Eager,
+    /// From a page store, each when the guest first touches it.
+    Lazy(Arc<dyn PageStore>),
+}
+
+/// Restores a CLI checkpoint (for lazy pages, its control part) and runs it
+/// to the end.
+pub(crate) fn resume_control(
     bytes: &[u8],
+    pages: Pages,
     extra_modules: &[Vec<u8>],
     fuel: Option<u64>,
 ) -> Result<Vec<Val>, Failure> {
@@ -146,15 +178,15 @@ pub(crate) fn resume_bytes(
         .map(|m| Module::new(&engine, m))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| setup(&format!("cannot compile a module of the checkpoint: {e}")))?;
-    let restored = image
-        .restore(
-            &engine,
-            &modules,
-            &Linker::new(&engine),
-            (),
-            &[RUN_SECTION, MODULES_SECTION],
-        )
-        .map_err(|e| setup(&e))?;
+    let linker = Linker::new(&engine);
+    let understood = [RUN_SECTION, MODULES_SECTION];
+    let restored = match pages {
+        Pages::Eager => image.restore(&engine, &modules, &linker, (), &understood),
+        Pages::Lazy(pages) => {
+            image.restore_lazy(&engine, &modules, &linker, (), &understood, pages)
+        }
+    }
+    .map_err(|e| setup(&e))?;
     let mut store = restored.store;
     let call = restored
         .call

@@ -8,6 +8,7 @@
 
 mod checkpoint;
 mod load;
+mod migrate;
 mod run;
 mod validate;
 mod wast;
@@ -31,6 +32,10 @@ enum Command {
     Run(run::RunArgs),
     /// Resume a run saved by `wisp run --checkpoint-at-fuel N --checkpoint-out FILE`.
     Resume(checkpoint::ResumeArgs),
+    /// Accept checkpoints from `wisp migrate` over TCP and resume them.
+    Serve(migrate::ServeArgs),
+    /// Send a checkpoint to a `wisp serve` and print the run's output there.
+    Migrate(migrate::MigrateArgs),
     /// Check that a module decodes and validates; prints nothing when it does.
     Validate(validate::ValidateArgs),
     /// Run WebAssembly spec scripts (`.wast`).
@@ -49,6 +54,8 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Run(args) => run::execute(args),
         Command::Resume(args) => checkpoint::execute(args),
+        Command::Serve(args) => migrate::serve(args),
+        Command::Migrate(args) => migrate::migrate(args),
         Command::Validate(args) => validate::execute(&args),
         Command::Wast(args) => wast::execute(&args),
     };

@@ -70,21 +70,25 @@ pub(crate) fn execute(args: RunArgs) -> u8 {
 
 /// Prints a run's results or its failure, returning the exit code.
 pub(crate) fn report(outcome: Result<Vec<Val>, Failure>) -> u8 {
+    let (code, stdout, stderr) = render(outcome);
+    print!("{stdout}");
+    eprint!("{stderr}");
+    code
+}
+
+/// A run's exit code, stdout and stderr (`wisp serve` sends them back to
+/// `wisp migrate`).
+pub(crate) fn render(outcome: Result<Vec<Val>, Failure>) -> (u8, String, String) {
     match outcome {
         Ok(results) => {
-            for r in &results {
-                println!("{}", format_val(r));
-            }
-            0
+            let stdout = results
+                .iter()
+                .map(|r| format!("{}\n", format_val(r)))
+                .collect();
+            (0, stdout, String::new())
         }
-        Err(Failure::Setup(m)) => {
-            eprintln!("error: {m}");
-            EXIT_ERROR
-        }
-        Err(Failure::Guest(m)) => {
-            eprintln!("error: {m}");
-            EXIT_TRAP
-        }
+        Err(Failure::Setup(m)) => (EXIT_ERROR, String::new(), format!("error: {m}\n")),
+        Err(Failure::Guest(m)) => (EXIT_TRAP, String::new(), format!("error: {m}\n")),
     }
 }
 
@@ -158,7 +162,7 @@ fn run(args: RunArgs) -> Result<Vec<Val>, Failure> {
         },
         invoke: name.to_string(),
     };
-    let image = checkpoint_bytes(&store, &call, &info, &bytes)?;
+    let image = checkpoint_bytes(&mut store, &call, &info, &bytes)?;
     write_checkpoint(path, &image)?;
     eprintln!(
         "wisp: checkpoint after {at} units of fuel written to {} ({} bytes); \

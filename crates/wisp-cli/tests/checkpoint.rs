@@ -159,3 +159,73 @@ fn damaged_checkpoints_are_refused_with_a_message() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("truncated"), "{}", text(&o.stderr));
 }
+
+/// Writes a checkpoint of `sum(n)` taken after `at` units of fuel.
+fn checkpoint_of_sum(name: &str, at: &str, n: &str) -> String {
+    let m = sum_module();
+    let ckpt = temp_path(name).display().to_string();
+    let first = wisp(&[
+        "run",
+        "--checkpoint-at-fuel",
+        at,
+        "--checkpoint-out",
+        &ckpt,
+        "--invoke",
+        "sum",
+        &m,
+        n,
+    ]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    ckpt
+}
+
+#[test]
+fn a_lazy_resume_prints_the_same() {
+    let m = sum_module();
+    let straight = wisp(&["run", "--invoke", "sum", &m, "300000"]);
+    let ckpt = checkpoint_of_sum("lazy.ckpt", "100000", "300000");
+    let resumed = wisp(&["resume", "--lazy", &ckpt]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+    assert_eq!(text(&resumed.stdout), text(&straight.stdout));
+}
+
+#[test]
+fn a_checkpoint_migrates_over_loopback_tcp() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let m = sum_module();
+    let straight = wisp(&["run", "--invoke", "sum", &m, "300000"]);
+    let ckpt = checkpoint_of_sum("migrate.ckpt", "100000", "300000");
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_wisp"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--once"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("wisp serve starts");
+    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
+    let first = lines.next().expect("serve says where it listens").unwrap();
+    let addr = first
+        .strip_prefix("wisp: listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {first}"))
+        .to_string();
+
+    let migrated = wisp(&["migrate", "--to", &addr, &ckpt]);
+    assert_eq!(
+        migrated.status.code(),
+        Some(0),
+        "{}",
+        text(&migrated.stderr)
+    );
+    assert_eq!(text(&migrated.stdout), text(&straight.stdout));
+    assert_eq!(server.wait().unwrap().code(), Some(0));
+
+    // Nobody listening: a clear error.
+    let refused = wisp(&["migrate", "--to", &addr, &ckpt]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains("cannot connect"),
+        "{}",
+        text(&refused.stderr)
+    );
+}

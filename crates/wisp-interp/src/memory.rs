@@ -55,9 +55,10 @@ impl Memory {
             .ok_or_else(|| Error::Api(alloc::format!("failed to grow memory by {delta} pages")))
     }
 
-    /// Reads `buf.len()` bytes at `addr`.
-    pub fn read<T>(&self, store: &Store<T>, addr: u64, buf: &mut [u8]) -> Result<(), Error> {
-        self.entity(store)
+    /// Reads `buf.len()` bytes at `addr`. Takes the store mutably because a
+    /// memory restored lazily from a checkpoint fetches pages on first touch.
+    pub fn read<T>(&self, store: &mut Store<T>, addr: u64, buf: &mut [u8]) -> Result<(), Error> {
+        self.entity_mut(store)
             .read(addr, buf)
             .map_err(|e| Error::Api(alloc::format!("memory read at {addr}: {e}")))
     }

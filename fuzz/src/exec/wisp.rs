@@ -101,7 +101,7 @@ impl Oracle for Wisp {
             memories: Vec::new(),
             tables: Vec::new(),
         };
-        record_exports(&store, instance, &mut execution);
+        record_exports(&mut store, instance, &mut execution);
         execution
     }
 }
@@ -197,12 +197,16 @@ fn sliced_call(
 }
 
 /// Records the instance's exported globals, memories and tables.
-fn record_exports(store: &Store<()>, instance: Instance, execution: &mut Execution) {
-    for (name, export) in instance.exports(store) {
+fn record_exports(store: &mut Store<()>, instance: Instance, execution: &mut Execution) {
+    let exports: Vec<(String, Extern)> = instance
+        .exports(store)
+        .map(|(name, export)| (name.to_string(), export))
+        .collect();
+    for (name, export) in exports {
         match export {
             Extern::Global(g) => execution
                 .globals
-                .push((name.to_string(), from_wisp(store, &g.get(store)))),
+                .push((name, from_wisp(store, &g.get(store)))),
             Extern::Memory(m) => {
                 let digest = MemoryDigest::of_pages(m.size(store), |offset, page| {
                     // In bounds by construction; a failed read leaves zeros
@@ -210,7 +214,7 @@ fn record_exports(store: &Store<()>, instance: Instance, execution: &mut Executi
                     page.fill(0);
                     let _ = m.read(store, offset, page);
                 });
-                execution.memories.push((name.to_string(), digest));
+                execution.memories.push((name, digest));
             }
             Extern::Table(t) => {
                 let elements = (0..t.size(store))
@@ -219,7 +223,7 @@ fn record_exports(store: &Store<()>, instance: Instance, execution: &mut Executi
                             .map_or(Value::ExternRef(true), |v| from_wisp(store, &v))
                     })
                     .collect();
-                execution.tables.push((name.to_string(), elements));
+                execution.tables.push((name, elements));
             }
             Extern::Func(_) => {}
         }

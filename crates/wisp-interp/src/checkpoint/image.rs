@@ -172,3 +172,82 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<ParsedSection<'_>>, RestoreError
     }
     Ok(sections)
 }
+
+/// The checkpoint `bytes` without its `PAGES` section (a valid image for
+/// [`Image::restore_lazy`](super::Image::restore_lazy)), and that section's
+/// payload. `PAGES` is always the last section.
+pub fn split_pages(bytes: &[u8]) -> Result<(Vec<u8>, &[u8]), RestoreError> {
+    let sections = parse(bytes)?;
+    let pages_tag = encode_tag(tags::PAGES);
+    let Some((last, rest)) = sections.split_last() else {
+        return Err(RestoreError::MissingSection(tags::PAGES));
+    };
+    if Some(last.tag) != pages_tag {
+        return Err(RestoreError::MissingSection(tags::PAGES));
+    }
+    // The control part is every byte before the `PAGES` header, with the
+    // section count one lower.
+    let pages_start = bytes.len() - last.payload.len();
+    let mut control = bytes[..pages_start - SECTION_HEADER_LEN].to_vec();
+    control[12..16].copy_from_slice(&(rest.len() as u32).to_le_bytes());
+    Ok((control, last.payload))
+}
+
+/// Reads a checkpoint from `reader` up to the `PAGES` section: returns the
+/// image without it (see [`split_pages`]) and the length of the `PAGES`
+/// payload, which is what `reader` delivers next. Memory grows with the
+/// bytes that arrive; a section over 1 GiB in the control part is refused.
+#[cfg(feature = "std")]
+pub fn read_control(reader: &mut impl std::io::Read) -> Result<(Vec<u8>, u64), RestoreError> {
+    use std::io::Read;
+    const MAX_CONTROL_SECTION: u64 = 1 << 30;
+    let io = |what: &str, e: std::io::Error| RestoreError::Malformed {
+        section: "header",
+        what: alloc::format!("{what}: {e}"),
+    };
+    let mut header = [0u8; HEADER_LEN];
+    reader
+        .read_exact(&mut header)
+        .map_err(|_| RestoreError::NotACheckpoint)?;
+    let count = u32::from_le_bytes([header[12], header[13], header[14], header[15]]);
+    let mut control = header.to_vec();
+    let pages_tag = encode_tag(tags::PAGES);
+    for n in 0..count {
+        let mut head = [0u8; SECTION_HEADER_LEN];
+        reader
+            .read_exact(&mut head)
+            .map_err(|e| io("reading a section header", e))?;
+        let mut len = [0; 8];
+        len.copy_from_slice(&head[12..20]);
+        let len = u64::from_le_bytes(len);
+        if Some(&head[..8]) == pages_tag.as_ref().map(|t| &t[..]) {
+            if n + 1 != count {
+                return Err(RestoreError::Malformed {
+                    section: tags::PAGES,
+                    what: "the PAGES section is not the last one".into(),
+                });
+            }
+            control[12..16].copy_from_slice(&n.to_le_bytes());
+            return Ok((control, len));
+        }
+        if len > MAX_CONTROL_SECTION {
+            return Err(RestoreError::Malformed {
+                section: "header",
+                what: alloc::format!("a section of {len} bytes"),
+            });
+        }
+        control.extend_from_slice(&head);
+        // Grows with the bytes that actually arrive, not with the claimed length.
+        let got = (&mut *reader)
+            .take(len)
+            .read_to_end(&mut control)
+            .map_err(|e| io("reading a section", e))?;
+        if got as u64 != len {
+            return Err(RestoreError::Malformed {
+                section: "header",
+                what: alloc::format!("section {n} is truncated"),
+            });
+        }
+    }
+    Err(RestoreError::MissingSection(tags::PAGES))
+}

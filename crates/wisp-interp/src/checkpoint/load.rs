@@ -3,14 +3,17 @@
 //! call after checking every frame against the re-derived code.
 
 use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use wisp_core::{FuncType, GlobalType, MemoryType, Mutability, RefType, TableType, ValType};
 
 use super::codec::Reader;
 use super::image::{sha256, tags};
+use super::lazy::{IndexedPages, PageStore};
 use super::save::{
     PAGE, REASON_FUEL, REASON_HOST, code, features_bits, features_from_bits, val_type_code,
 };
@@ -356,34 +359,107 @@ fn apply_state(r: &mut Reader<'_>, s: &mut StoreInner) -> Result<(), RestoreErro
     Ok(())
 }
 
-/// Writes the stored pages into the store's memories, checking each
-/// page's sha256.
-fn apply_pages(image: &Image<'_>, s: &mut StoreInner) -> Result<(), RestoreError> {
+/// One `PGIDX` entry.
+struct StoredPage {
+    memory: u32,
+    page: u32,
+    offset: u64,
+    hash: [u8; 32],
+}
+
+/// Reads `PGIDX`, checking each entry names an existing page.
+fn page_index(image: &Image<'_>, s: &StoreInner) -> Result<Vec<StoredPage>, RestoreError> {
     let mut r = Reader::new(required(image, tags::PAGE_INDEX)?, tags::PAGE_INDEX);
-    let pages = required(image, tags::PAGES)?;
     let count = r.count(48)?;
+    let mut entries = Vec::with_capacity(count);
     for _ in 0..count {
-        let (memory, page, offset, hash) = (r.u32()?, r.u32()?, r.u64()?, r.array::<32>()?);
-        let bytes = usize::try_from(offset)
-            .ok()
-            .and_then(|o| pages.get(o..o.checked_add(PAGE)?))
-            .ok_or_else(|| r.malformed(format!("page at offset {offset} is outside PAGES")))?;
-        if sha256(bytes) != hash {
-            return Err(RestoreError::Corrupt(format!(
-                "{} (page {page})",
-                tags::PAGES
+        let entry = StoredPage {
+            memory: r.u32()?,
+            page: r.u32()?,
+            offset: r.u64()?,
+            hash: r.array::<32>()?,
+        };
+        let exists = s
+            .memories
+            .get(entry.memory as usize)
+            .is_some_and(|m| u64::from(entry.page) < m.size_pages());
+        if !exists {
+            return Err(r.malformed(format!(
+                "page {} of memory {} does not exist",
+                entry.page, entry.memory
             )));
         }
-        let target = s
-            .memories
-            .get_mut(memory as usize)
-            .filter(|m| u64::from(page) < m.size_pages())
-            .ok_or_else(|| r.malformed(format!("page {page} of memory {memory} does not exist")))?;
-        target
-            .write(u64::from(page) * PAGE as u64, bytes)
-            .map_err(|e| RestoreError::Rebuild(format!("memory {memory}: {e}")))?;
+        entries.push(entry);
     }
-    r.finish()
+    r.finish()?;
+    Ok(entries)
+}
+
+/// Writes the stored pages into the store's memories, checking each
+/// page's sha256.
+fn apply_pages(
+    image: &Image<'_>,
+    s: &mut StoreInner,
+    entries: &[StoredPage],
+) -> Result<(), RestoreError> {
+    let pages = required(image, tags::PAGES)?;
+    for entry in entries {
+        let bytes: &wisp_memory::PageBytes = usize::try_from(entry.offset)
+            .ok()
+            .and_then(|o| pages.get(o..o.checked_add(PAGE)?))
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| RestoreError::Malformed {
+                section: tags::PAGES,
+                what: format!("no page at offset {}", entry.offset),
+            })?;
+        if sha256(bytes) != entry.hash {
+            return Err(RestoreError::Corrupt(format!(
+                "{} (page {})",
+                tags::PAGES,
+                entry.page
+            )));
+        }
+        if let Some(memory) = s.memories.get_mut(entry.memory as usize) {
+            memory
+                .write_page(u64::from(entry.page), bytes)
+                .map_err(|e| RestoreError::Rebuild(format!("memory {}: {e}", entry.memory)))?;
+        }
+    }
+    Ok(())
+}
+
+/// Makes every memory with stored pages lazy: its pages come from `store`
+/// on first touch.
+fn install_lazy_pages(
+    s: &mut StoreInner,
+    entries: &[StoredPage],
+    store: &Arc<dyn PageStore>,
+) -> Result<(), RestoreError> {
+    let mut by_memory: BTreeMap<u32, BTreeMap<u64, (u64, [u8; 32])>> = BTreeMap::new();
+    for e in entries {
+        by_memory
+            .entry(e.memory)
+            .or_default()
+            .insert(u64::from(e.page), (e.offset, e.hash));
+    }
+    for (addr, pages) in by_memory {
+        let Some(memory) = s.memories.get_mut(addr as usize) else {
+            continue;
+        };
+        let pending: Vec<u64> = pages.keys().copied().collect();
+        let source = IndexedPages {
+            store: Arc::clone(store),
+            entries: pages,
+        };
+        *memory = wisp_memory::Memory::new_lazy(
+            memory.size_pages(),
+            memory.max_pages(),
+            pending,
+            Box::new(source),
+        )
+        .map_err(|e| RestoreError::Rebuild(format!("memory {addr}: {e}")))?;
+    }
+    Ok(())
 }
 
 /// Rebuilds the suspended call of `EXECS`, checking it against the store.
@@ -449,6 +525,7 @@ pub(super) fn restore<T>(
     supplied: &[Module],
     linker: &Linker<T>,
     data: T,
+    pages: Option<Arc<dyn PageStore>>,
 ) -> Result<Restored<T>, RestoreError> {
     let header = header(image)?;
     let modules = check_engine(&header, engine, supplied)?;
@@ -466,7 +543,11 @@ pub(super) fn restore<T>(
     }
     apply_state(&mut r, &mut store.inner)?;
     r.finish()?;
-    apply_pages(image, &mut store.inner)?;
+    let entries = page_index(image, &store.inner)?;
+    match &pages {
+        None => apply_pages(image, &mut store.inner, &entries)?,
+        Some(source) => install_lazy_pages(&mut store.inner, &entries, source)?,
+    }
     store.inner.limits = limits;
     store.inner.fuel = fuel;
     store.inner.fuel_total = fuel_total;

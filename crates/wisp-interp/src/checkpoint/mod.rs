@@ -32,13 +32,19 @@
 
 mod codec;
 mod image;
+mod lazy;
 mod load;
 mod save;
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
-pub use image::{FLAG_HASHED_PER_PAGE, FLAG_OPTIONAL, FORMAT_MAJOR, FORMAT_MINOR, MAGIC, sha256};
+#[cfg(feature = "std")]
+pub use image::read_control;
+pub use image::{
+    FLAG_HASHED_PER_PAGE, FLAG_OPTIONAL, FORMAT_MAJOR, FORMAT_MINOR, MAGIC, sha256, split_pages,
+};
+pub use lazy::PageStore;
 
 use crate::Engine;
 use crate::func::ResumableCall;
@@ -131,12 +137,15 @@ impl Checkpoint {
     /// holds a non-null `externref` (an embedder handle that means nothing
     /// in another process), or when a host function was not defined through
     /// a [`Linker`] (restore finds host functions by their linker name).
+    ///
+    /// Takes the store mutably only to fetch the pages of a memory that was
+    /// itself restored lazily and has pages still at its source.
     pub fn capture<T>(
-        store: &Store<T>,
+        store: &mut Store<T>,
         call: Option<&ResumableCall>,
     ) -> Result<Checkpoint, CheckpointError> {
         Ok(Checkpoint {
-            sections: save::capture(&store.inner, call)?,
+            sections: save::capture(&mut store.inner, call)?,
         })
     }
 
@@ -152,11 +161,16 @@ impl Checkpoint {
         let encoded = image::encode_tag(tag)
             .filter(|t| !self.sections.iter().any(|s| s.tag == *t))
             .ok_or_else(|| CheckpointError::BadTag(tag.into()))?;
-        self.sections.push(image::Section {
-            tag: encoded,
-            flags: if optional { FLAG_OPTIONAL } else { 0 },
-            payload,
-        });
+        // Embedder sections go before the pages, which always come last.
+        let at = self.sections.len().saturating_sub(2);
+        self.sections.insert(
+            at,
+            image::Section {
+                tag: encoded,
+                flags: if optional { FLAG_OPTIONAL } else { 0 },
+                payload,
+            },
+        );
         Ok(())
     }
 
@@ -236,6 +250,37 @@ impl<'a> Image<'a> {
         data: T,
         understood: &[&str],
     ) -> Result<Restored<T>, RestoreError> {
+        self.check_sections(understood)?;
+        load::restore(self, engine, modules, linker, data, None)
+    }
+
+    /// Like [`restore`](Self::restore), but memory pages are read from
+    /// `pages` (the bytes of the `PAGES` section, by offset) when the guest
+    /// first touches them, each checked against its sha256 in `PGIDX`: the
+    /// call can resume before its memory has been read. The image may lack
+    /// the `PAGES` section (see [`split_pages`], and `read_control` with the
+    /// `std` feature).
+    ///
+    /// A page that cannot be read or fails its hash when touched makes the
+    /// instruction that touched it trap with "out of memory"; the store's
+    /// memories report the cause (`Memory::take_fetch_error` in
+    /// `wisp-memory`).
+    pub fn restore_lazy<T>(
+        &self,
+        engine: &Engine,
+        modules: &[Module],
+        linker: &Linker<T>,
+        data: T,
+        understood: &[&str],
+        pages: alloc::sync::Arc<dyn PageStore>,
+    ) -> Result<Restored<T>, RestoreError> {
+        self.check_sections(understood)?;
+        load::restore(self, engine, modules, linker, data, Some(pages))
+    }
+
+    /// Refuses required sections that neither the interpreter nor the
+    /// caller understands.
+    fn check_sections(&self, understood: &[&str]) -> Result<(), RestoreError> {
         for section in &self.sections {
             let name = image::decode_tag(&section.tag);
             let known =
@@ -244,6 +289,6 @@ impl<'a> Image<'a> {
                 return Err(RestoreError::UnknownSection(name));
             }
         }
-        load::restore(self, engine, modules, linker, data)
+        Ok(())
     }
 }

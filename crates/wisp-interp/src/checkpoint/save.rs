@@ -21,9 +21,18 @@ pub(super) const PAGE: usize = 65536;
 
 /// The sections of a checkpoint of `store` and `call`.
 pub(super) fn capture(
-    store: &StoreInner,
+    store: &mut StoreInner,
     call: Option<&ResumableCall>,
 ) -> Result<Vec<Section>, CheckpointError> {
+    // A memory restored lazily still has pages at its source: fetch them.
+    for (addr, memory) in store.memories.iter_mut().enumerate() {
+        memory.fetch_all().map_err(|e| {
+            CheckpointError::Unserializable(format!(
+                "memory {addr} has pages not yet restored that cannot be fetched: {e}"
+            ))
+        })?;
+    }
+    let store = &*store;
     check_no_externrefs(store)?;
     let modules = modules_of(store);
     let mut sections = Vec::new();
@@ -318,14 +327,16 @@ fn memory_pages(store: &StoreInner) -> (Vec<u8>, Vec<u8>) {
     let mut index = Writer::default();
     let mut pages = Vec::new();
     let mut entries = Vec::new();
-    let mut buf = alloc::vec![0u8; PAGE];
     for (addr, memory) in store.memories.iter().enumerate() {
-        for page in 0..memory.size_pages() {
-            if memory.read(page * PAGE as u64, &mut buf).is_err() || buf.iter().all(|&b| b == 0) {
+        for page in memory.resident_page_indices() {
+            let Some(bytes) = memory.resident_page(page) else {
+                continue;
+            };
+            if wisp_memory::is_zero_page(bytes) {
                 continue;
             }
-            entries.push((addr as u32, page as u32, pages.len() as u64, sha256(&buf)));
-            pages.extend_from_slice(&buf);
+            entries.push((addr as u32, page as u32, pages.len() as u64, sha256(bytes)));
+            pages.extend_from_slice(bytes);
         }
     }
     index.len(entries.len());

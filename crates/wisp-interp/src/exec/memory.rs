@@ -22,7 +22,7 @@ fn effective(regs: &Regs<'_>, addr: Slot, offset: u32) -> u64 {
 /// Loads `N` bytes and writes `convert(bytes)` to the destination slot.
 #[inline(always)]
 pub(super) fn load<const N: usize>(
-    mem: &Memory,
+    mem: &mut Memory,
     regs: &mut Regs<'_>,
     op: Load,
     convert: impl FnOnce([u8; N]) -> u64,
@@ -35,7 +35,7 @@ pub(super) fn load<const N: usize>(
 /// `I32Add { dst: t, a, b }` then a load of `N` bytes from `t + offset`.
 #[inline(always)]
 pub(super) fn add_load<const N: usize>(
-    mem: &Memory,
+    mem: &mut Memory,
     regs: &mut Regs<'_>,
     op: AddLoad,
     convert: impl FnOnce([u8; N]) -> u64,
@@ -51,7 +51,7 @@ pub(super) fn add_load<const N: usize>(
 /// `I32AddImm { dst: t, a, imm }` then a load of `N` bytes from `t + offset`.
 #[inline(always)]
 pub(super) fn add_imm_load<const N: usize>(
-    mem: &Memory,
+    mem: &mut Memory,
     regs: &mut Regs<'_>,
     op: AddImmLoad,
     convert: impl FnOnce([u8; N]) -> u64,
@@ -66,7 +66,7 @@ pub(super) fn add_imm_load<const N: usize>(
 /// Loads `N` bytes at `(a + imm) mod 2^32` and writes `convert(bytes)` to the destination slot.
 #[inline(always)]
 pub(super) fn load_add<const N: usize>(
-    mem: &Memory,
+    mem: &mut Memory,
     regs: &mut Regs<'_>,
     op: BinImm,
     convert: impl FnOnce([u8; N]) -> u64,
@@ -81,7 +81,7 @@ pub(super) fn load_add<const N: usize>(
 /// array at `imm`) and writes `convert(bytes)` to the destination slot.
 #[inline(always)]
 pub(super) fn load_idx<const N: usize, const SHIFT: u32>(
-    mem: &Memory,
+    mem: &mut Memory,
     regs: &mut Regs<'_>,
     op: BinImm,
     convert: impl FnOnce([u8; N]) -> u64,

@@ -71,8 +71,9 @@ fn a_memory_of_65536_pages_costs_only_its_page_table() {
     let bytes = memory_module("65536");
     let module = compile(&bytes).expect("4 GiB is the largest valid memory");
     let rss_before = resident_bytes();
-    // One slot per page: 512 KiB of page table, never 4 GiB.
-    let (mut store, instance) = bounded("instantiate 4 GiB", MIB, || instantiate(&module))
+    // Two 8-byte entries per page (read and write pointers): 1 MiB of page
+    // table, never 4 GiB.
+    let (mut store, instance) = bounded("instantiate 4 GiB", 2 * MIB, || instantiate(&module))
         .expect("a 4 GiB memory instantiates without allocating it");
     if let (Some(before), Some(after)) = (rss_before, resident_bytes()) {
         assert!(
@@ -147,8 +148,9 @@ fn memory_grow_by_huge_deltas() {
         assert_eq!(value(s, instance, "grow", &[0x8000_0000]), Val::I32(-1));
         assert_eq!(value(s, instance, "grow", &[65536]), Val::I32(-1));
     });
-    // Growing to exactly 4 GiB succeeds and only extends the page table.
-    bounded("grow to 4 GiB", MIB, || {
+    // Growing to exactly 4 GiB succeeds and only extends the page table
+    // (1 MiB: two pointers per page).
+    bounded("grow to 4 GiB", 2 * MIB, || {
         assert_eq!(value(s, instance, "grow", &[65535]), Val::I32(1));
     });
     assert_eq!(value(s, instance, "size", &[]), Val::I32(65536));

@@ -122,7 +122,7 @@ fn uninterrupted(engine: &Engine, fuel: u64) -> Outcome {
 /// Saves and restores the call, returning the restored store and call.
 fn round_trip(
     engine: &Engine,
-    store: &Store<()>,
+    store: &mut Store<()>,
     call: &ResumableCall,
     suspend: bool,
 ) -> (Store<()>, Instance, ResumableCall) {
@@ -161,7 +161,8 @@ fn a_call_suspended_by_fuel_resumes_from_a_checkpoint_with_the_same_result() {
         match outcome_now {
             CallOutcome::Complete(results) => break results,
             CallOutcome::Suspended(call) => {
-                let (restored, restored_instance, call) = round_trip(&engine, &store, &call, false);
+                let (restored, restored_instance, call) =
+                    round_trip(&engine, &mut store, &call, false);
                 (store, instance) = (restored, restored_instance);
                 checkpoints += 1;
                 store.add_fuel(SLICE).unwrap();
@@ -198,7 +199,8 @@ fn a_call_suspended_by_a_host_function_resumes_with_its_results() {
         match now {
             CallOutcome::Complete(results) => break results,
             CallOutcome::Suspended(call) => {
-                let (restored, restored_instance, call) = round_trip(&engine, &store, &call, true);
+                let (restored, restored_instance, call) =
+                    round_trip(&engine, &mut store, &call, true);
                 (store, instance) = (restored, restored_instance);
                 suspensions += 1;
                 now = call.resume(&mut store, &[Val::I32(1)]).unwrap();
@@ -225,7 +227,9 @@ fn small_image() -> (Engine, Vec<u8>) {
     else {
         panic!("5,000 fuel is not enough for 100 steps")
     };
-    let bytes = Checkpoint::capture(&store, Some(&call)).unwrap().to_bytes();
+    let bytes = Checkpoint::capture(&mut store, Some(&call))
+        .unwrap()
+        .to_bytes();
     (engine, bytes)
 }
 
@@ -358,7 +362,7 @@ fn externrefs_and_unnamed_host_functions_cannot_be_checkpointed() {
     let mut store = Store::new(&engine, ());
     let i = Instance::new(&mut store, &m, &[]).unwrap();
     assert!(
-        Checkpoint::capture(&store, None).is_ok(),
+        Checkpoint::capture(&mut store, None).is_ok(),
         "null externrefs are fine"
     );
     let t = i.get_table(&store, "t").unwrap();
@@ -368,12 +372,12 @@ fn externrefs_and_unnamed_host_functions_cannot_be_checkpointed() {
         Val::ExternRef(Some(wisp_interp::ExternRef(7))),
     )
     .unwrap();
-    let e = Checkpoint::capture(&store, None).unwrap_err();
+    let e = Checkpoint::capture(&mut store, None).unwrap_err();
     assert_eq!(e.to_string(), "cannot checkpoint: externref in table 0");
 
     let mut store = Store::new(&engine, ());
     wisp_interp::Func::new(&mut store, FuncType::new([], []), |_, _, _| Ok(()));
-    let e = Checkpoint::capture(&store, None).unwrap_err();
+    let e = Checkpoint::capture(&mut store, None).unwrap_err();
     assert!(e.to_string().contains("Linker"), "{e}");
 }
 
@@ -386,7 +390,7 @@ fn unknown_required_sections_are_refused_and_optional_ones_skipped() {
         .instantiate(&mut store, &module)
         .unwrap();
     for (optional, ok) in [(true, true), (false, false)] {
-        let mut checkpoint = Checkpoint::capture(&store, None).unwrap();
+        let mut checkpoint = Checkpoint::capture(&mut store, None).unwrap();
         checkpoint
             .add_section("WASIS", optional, vec![1, 2, 3])
             .unwrap();
@@ -412,7 +416,7 @@ fn unknown_required_sections_are_refused_and_optional_ones_skipped() {
             )
             .unwrap();
     }
-    let mut checkpoint = Checkpoint::capture(&store, None).unwrap();
+    let mut checkpoint = Checkpoint::capture(&mut store, None).unwrap();
     assert!(
         checkpoint.add_section("STORE", true, vec![]).is_err(),
         "taken"
@@ -475,4 +479,161 @@ fn hostile_images_with_valid_hashes_never_panic() {
         refused > 0 && resumed > 0,
         "refused {refused}, resumed {resumed}"
     );
+}
+
+// ----- Lazy restore ----------------------------------------------------------
+
+/// Counts the pages a lazy restore reads.
+struct CountingPages {
+    pages: Vec<u8>,
+    reads: std::sync::atomic::AtomicUsize,
+}
+
+impl wisp_interp::checkpoint::PageStore for CountingPages {
+    fn read_page(&self, offset: u64, out: &mut [u8; 65536]) -> Result<(), String> {
+        self.reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.pages.read_page(offset, out)
+    }
+}
+
+/// Fills 1024 pages (64 MiB) with data, then suspends; resumed, it reads
+/// three of them and returns their sum.
+const BIG: &str = r#"
+  (module
+    (import "env" "pause" (func $pause))
+    (memory (export "mem") 1024)
+    (func (export "run") (result i64)
+      (local $p i32)
+      (loop $fill
+        (i64.store (local.get $p) (i64.extend_i32_u (local.get $p)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4096)))
+        (br_if $fill (i32.lt_u (local.get $p) (i32.const 0x4000000))))
+      ;; A host call to suspend at.
+      (call $pause)
+      (i64.add (i64.add (i64.load (i32.const 0x10000)) (i64.load (i32.const 0x2000000)))
+               (i64.load (i32.const 0x3fff000)))))
+"#;
+
+fn pause_linker(engine: &Engine) -> Linker<()> {
+    let mut linker = Linker::new(engine);
+    linker
+        .func_new("env", "pause", FuncType::new([], []), |_, _, _| {
+            Err(HostError::Suspend(Box::new(())))
+        })
+        .unwrap();
+    linker
+}
+
+#[test]
+fn a_lazy_restore_reads_only_the_pages_the_guest_touches() {
+    let engine = Engine::default();
+    let module = Module::new(&engine, &wat::parse_str(BIG).unwrap()).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = pause_linker(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let run = instance.get_func(&store, "run").unwrap();
+    let CallOutcome::Suspended(call) = run.call_resumable(&mut store, &[]).unwrap() else {
+        panic!("run pauses")
+    };
+    let bytes = Checkpoint::capture(&mut store, Some(&call))
+        .unwrap()
+        .to_bytes();
+    let expected = Val::I64(0x10000 + 0x2000000 + 0x3fff000);
+
+    // Eager.
+    let image = Image::parse(&bytes).unwrap();
+    let restored = image
+        .restore(
+            &engine,
+            std::slice::from_ref(&module),
+            &pause_linker(&engine),
+            (),
+            &[],
+        )
+        .unwrap();
+    let (mut eager, call) = (restored.store, restored.call.unwrap());
+    let CallOutcome::Complete(results) = call.resume(&mut eager, &[]).unwrap() else {
+        panic!("completes")
+    };
+    assert_eq!(results, [expected]);
+
+    // Lazy, from the control part alone plus a page store.
+    let (control, pages) = wisp_interp::checkpoint::split_pages(&bytes).unwrap();
+    let mut streamed = std::io::Cursor::new(&bytes);
+    let (read, pages_len) = wisp_interp::checkpoint::read_control(&mut streamed).unwrap();
+    assert_eq!(read, control);
+    assert_eq!(pages_len, pages.len() as u64);
+    let stored = pages.len() / 65536;
+    assert_eq!(stored, 1024, "every page holds data");
+    let source = std::sync::Arc::new(CountingPages {
+        pages: pages.to_vec(),
+        reads: 0.into(),
+    });
+    let image = Image::parse(&control).unwrap();
+    let restored = image
+        .restore_lazy(
+            &engine,
+            std::slice::from_ref(&module),
+            &pause_linker(&engine),
+            (),
+            &[],
+            source.clone(),
+        )
+        .unwrap();
+    let (mut lazy, call) = (restored.store, restored.call.unwrap());
+    assert_eq!(source.reads.load(std::sync::atomic::Ordering::Relaxed), 0);
+    let CallOutcome::Complete(results) = call.resume(&mut lazy, &[]).unwrap() else {
+        panic!("completes")
+    };
+    assert_eq!(results, [expected]);
+    let reads = source.reads.load(std::sync::atomic::Ordering::Relaxed);
+    assert!((3..stored).contains(&reads), "{reads} pages read");
+    assert_eq!(reads, 3, "exactly the three pages the guest loads");
+
+    // A checkpoint of the lazily restored store fetches the rest first and
+    // equals one of the eagerly restored store.
+    let mem = restored.instances[0].get_memory(&lazy, "mem").unwrap();
+    let mut probe = [0u8; 8];
+    mem.read(&mut lazy, 0x1000, &mut probe).unwrap();
+    assert_eq!(u64::from_le_bytes(probe), 0x1000);
+    let again = Checkpoint::capture(&mut lazy, None).unwrap().to_bytes();
+    let eager_again = Checkpoint::capture(&mut eager, None).unwrap().to_bytes();
+    assert_eq!(again, eager_again);
+}
+
+#[test]
+fn a_lazily_restored_page_that_fails_its_hash_traps_when_touched() {
+    let engine = Engine::default();
+    let module = Module::new(&engine, &wat::parse_str(BIG).unwrap()).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = pause_linker(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let run = instance.get_func(&store, "run").unwrap();
+    let CallOutcome::Suspended(call) = run.call_resumable(&mut store, &[]).unwrap() else {
+        panic!("run pauses")
+    };
+    let bytes = Checkpoint::capture(&mut store, Some(&call))
+        .unwrap()
+        .to_bytes();
+    let (control, pages) = wisp_interp::checkpoint::split_pages(&bytes).unwrap();
+    let mut pages = pages.to_vec();
+    // Page 512 (0x2000000) is the 513th stored page.
+    pages[512 * 65536 + 5] ^= 1;
+    let image = Image::parse(&control).unwrap();
+    let restored = image
+        .restore_lazy(
+            &engine,
+            std::slice::from_ref(&module),
+            &pause_linker(&engine),
+            (),
+            &[],
+            std::sync::Arc::new(pages),
+        )
+        .unwrap();
+    let (mut lazy, call) = (restored.store, restored.call.unwrap());
+    let e = call.resume(&mut lazy, &[]).unwrap_err();
+    assert!(e.to_string().contains("out of memory"), "{e}");
 }
