@@ -7,6 +7,7 @@
 //! - [`measure`]: the timing loop, medians, and the checksum cross-checks.
 //! - [`report`]: machine information and the markdown report written to
 //!   `docs/benchmarks.md`.
+//! - [`state`]: snapshot, reset and checkpoint costs on a 256 MiB memory.
 //!
 //! The binary (`src/main.rs`) is only argument parsing around these.
 #![forbid(unsafe_code)]
@@ -14,4 +15,5 @@
 pub mod engines;
 pub mod measure;
 pub mod report;
+pub mod state;
 pub mod workloads;

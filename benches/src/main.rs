@@ -3,7 +3,7 @@
 //! writes it to `docs/benchmarks.md`.
 //!
 //! ```text
-//! cargo run -p wisp-bench --profile release-bench -- [all | <workload>...]
+//! cargo run -p wisp-bench --profile release-bench -- [all | state | <workload>...]
 //!     [--runs N] [--engines wisp,wisp-fuel,wasmi] [--write | --no-write] [--strict] [--list]
 //! ```
 //!
@@ -19,7 +19,10 @@ use wisp_bench::report::{self, MachineInfo};
 use wisp_bench::workloads::{self, WORKLOADS, Workload};
 
 const USAGE: &str = "\
-usage: wisp-bench [all | <workload>...] [options]
+usage: wisp-bench [all | state | <workload>...] [options]
+
+  all               every workload, plus the state benchmark; writes docs/benchmarks.md
+  state             snapshot/reset/checkpoint costs on a 256 MiB memory (prints only)
 
 options:
   --runs N          calls of `run` per engine and workload (default 5)
@@ -35,6 +38,8 @@ options:
 struct Options {
     workloads: Vec<&'static Workload>,
     all: bool,
+    /// Measure snapshots, resets and checkpoints.
+    state: bool,
     runs: usize,
     engines: Vec<EngineKind>,
     write: Option<bool>,
@@ -46,6 +51,7 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
     let mut opts = Options {
         workloads: Vec::new(),
         all: false,
+        state: false,
         runs: 5,
         engines: EngineKind::ALL.to_vec(),
         write: None,
@@ -81,6 +87,7 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
             "--strict" => opts.strict = true,
             "--list" => opts.list = true,
             "all" => opts.all = true,
+            "state" => opts.state = true,
             "-h" | "--help" => return Err(String::new()),
             flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
             name => {
@@ -92,8 +99,9 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
             }
         }
     }
-    if opts.all || opts.workloads.is_empty() {
+    if opts.all || (opts.workloads.is_empty() && !opts.state) {
         opts.all = true;
+        opts.state = true;
         opts.workloads = WORKLOADS.iter().collect();
     }
     Ok(opts)
@@ -161,6 +169,25 @@ fn main() -> ExitCode {
         ));
     }
 
+    let state = if opts.state {
+        eprintln!("measuring snapshots, resets and checkpoints ...");
+        match wisp_bench::state::measure(1000) {
+            Ok(figures) => Some(wisp_bench::state::render(&figures, 1000)),
+            Err(err) => {
+                eprintln!("error: state benchmark: {err}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
+    if let Some(section) = &state {
+        println!("\n{section}");
+    }
+    if opts.workloads.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+
     let command = info.command(&args);
     println!("\n## Results (median of {} runs)\n", opts.runs);
     println!("{}", report::render_table(&results));
@@ -172,7 +199,7 @@ fn main() -> ExitCode {
 
     if opts.write.unwrap_or(opts.all) {
         let path = docs_path();
-        let doc = report::render_document(&results, &info, opts.runs, &command);
+        let doc = report::render_document(&results, state.as_deref(), &info, opts.runs, &command);
         match std::fs::write(&path, doc) {
             Ok(()) => eprintln!("wrote {}", path.display()),
             Err(err) => {

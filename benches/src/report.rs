@@ -315,6 +315,7 @@ Reproduce:
 /// The whole `docs/benchmarks.md` page.
 pub fn render_document(
     results: &[WorkloadResult],
+    state: Option<&str>,
     info: &MachineInfo,
     runs: usize,
     command: &str,
@@ -342,6 +343,10 @@ pub fn render_document(
     }
     out.push_str("\n### Compile + instantiate, ms (one sample)\n\n");
     out.push_str(&render_setup_table(results));
+    if let Some(section) = state {
+        out.push('\n');
+        out.push_str(section);
+    }
     out.push_str("\n## Machine\n\n");
     out.push_str(&render_machine(info, command));
     out
@@ -461,7 +466,7 @@ mod tests {
             failures,
             "- `n/a` for wisp (nbody): compile panicked: not yet implemented\n"
         );
-        let doc = render_document(&results, &MachineInfo::collect(), 5, "cargo run");
+        let doc = render_document(&results, None, &MachineInfo::collect(), 5, "cargo run");
         assert!(doc.contains("## Results (median of 5 runs)"));
         assert!(doc.contains("[parse](../benches/workloads/parse.c)"));
     }

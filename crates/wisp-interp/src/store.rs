@@ -45,6 +45,8 @@ impl<T> core::fmt::Debug for Store<T> {
 /// The part of the store the executor works on; not generic over `T`.
 #[derive(Debug)]
 pub(crate) struct StoreInner {
+    /// Unique among the stores of this process (snapshots check it).
+    pub id: u64,
     pub engine: Engine,
     /// Interned function types; `FuncEntity::type_id` indexes here.
     pub types: Vec<FuncType>,
@@ -240,11 +242,18 @@ pub(crate) fn grow_memory(
     Some(old)
 }
 
+/// A new store id (pointer-sized atomics exist wherever `Arc` does).
+fn next_store_id() -> u64 {
+    static NEXT: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+    NEXT.fetch_add(1, core::sync::atomic::Ordering::Relaxed) as u64
+}
+
 impl<T> Store<T> {
     /// Creates an empty store holding `data`.
     pub fn new(engine: &Engine, data: T) -> Self {
         Self {
             inner: StoreInner {
+                id: next_store_id(),
                 engine: engine.clone(),
                 types: Vec::new(),
                 type_ids: BTreeMap::new(),

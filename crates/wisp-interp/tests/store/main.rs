@@ -3,6 +3,7 @@
 
 mod checkpoint;
 mod limits;
+mod snapshot;
 
 use wisp_interp::{Config, Engine, Error, Instance, Module, Store, StoreLimits, Val};
 
