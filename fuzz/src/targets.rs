@@ -256,27 +256,36 @@ fn exec_module_from(
 pub const MAX_SLICE: u64 = 64;
 
 /// `suspend_resume`: a terminating wasm-smith module (NaNs left alone), every
-/// exported function called with generated arguments, run three ways on
-/// wisp: unmetered, metered with one budget per call, and with fuel given in
+/// exported function called with generated arguments, run four ways on
+/// wisp: unmetered, metered with one budget per call, with fuel given in
 /// slices of a random size in `1..=MAX_SLICE` (so each call suspends and
-/// resumes many times). All three must agree bit for bit, and the metered
-/// and sliced runs must consume the same fuel per call.
+/// resumes many times), and sliced with the store and call moved through a
+/// checkpoint (capture, bytes, restore into a new store) at every n-th
+/// suspension. All four must agree bit for bit, and the metered, sliced and
+/// migrated runs must consume the same fuel per call.
 pub fn suspend_resume(data: &[u8]) -> Result<Stats, Mismatch> {
     let mut u = Unstructured::new(data);
     let Some(module) = exec_module_from(&mut u, false) else {
         return Ok(Stats::SKIPPED);
     };
     let slice = u.int_in_range(1..=MAX_SLICE).unwrap_or(1);
+    let every = u.int_in_range(1..=16).unwrap_or(1);
     let plan = Plan::for_terminating(&module, &mut u);
     let wasm = &module.wasm;
     let budget = SAFETY_NET_FUEL;
     let unmetered = Wisp::new(WispMode::Unmetered);
     let metered = Wisp::new(WispMode::Metered { budget });
     let sliced = Wisp::new(WispMode::Sliced { slice, budget });
-    let (a, b, c) = (
+    let migrated = Wisp::new(WispMode::Migrated {
+        slice,
+        budget,
+        every,
+    });
+    let (a, b, c, d) = (
         unmetered.execute(wasm, &plan),
         metered.execute(wasm, &plan),
         sliced.execute(wasm, &plan),
+        migrated.execute(wasm, &plan),
     );
     let mismatch = |x: Wisp, y: Wisp| {
         move |difference| Mismatch::Execution {
@@ -287,5 +296,6 @@ pub fn suspend_resume(data: &[u8]) -> Result<Stats, Mismatch> {
     };
     compare(&a, &b, &plan, Compare::exact(false)).map_err(mismatch(unmetered, metered))?;
     let calls = compare(&b, &c, &plan, Compare::exact(true)).map_err(mismatch(metered, sliced))?;
+    compare(&c, &d, &plan, Compare::exact(true)).map_err(mismatch(sliced, migrated))?;
     Ok(Stats::compared(calls))
 }

@@ -8,13 +8,19 @@
 //! - Minimal reproducers: one `#[test]` per bug, with input, expected,
 //!   actual and diagnosis; `#[ignore = "bug: …, fix pending"]` until fixed.
 //!
-//! Saved so far (all three are bugs of the reference, wasmi 2.0.0, that the
-//! oracle must keep sidestepping; see `tests/reference_quirks.rs`):
+//! Saved so far: three bugs of the reference, wasmi 2.0.0, that the oracle
+//! must keep sidestepping (see `tests/reference_quirks.rs`):
 //! `exec_diff/wasmi-select-fusion-seed-45` (wasmi returned other values than
 //! wisp before the select rewrite), `exec_diff/wasmi-store-panic-seed-296`
 //! (wasmi's translator panics), `exec_diff/wasmi-stale-operand-seed-1049861`
-//! (wasmi leaves garbage in a global; wasmi 1.1 agrees with wisp). No wisp
-//! bug has been found so far, so there are no minimal reproducers below.
+//! (wasmi leaves garbage in a global; wasmi 1.1 agrees with wisp). And one
+//! wisp bug: `exec_diff/translate-local-chain-loop.bin` (libFuzzer timeout:
+//! the translator's lazy-local chains, `translate/local_refs.rs`, indexed
+//! their links by push order instead of stack height, which could form a
+//! cycle, looping forever at block entry, or miss a lazy `local.get` before
+//! `local.set`, reading the new value). Its minimal reproducer is
+//! `wisp-interp/tests/exec/control.rs`
+//! `every_lazy_local_below_temporaries_keeps_its_old_value`.
 
 use std::path::Path;
 

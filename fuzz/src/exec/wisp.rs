@@ -1,10 +1,14 @@
-//! wisp as an [`Oracle`], in three fuel modes: unmetered (code compiled
+//! wisp as an [`Oracle`], in four fuel modes: unmetered (code compiled
 //! without fuel checks), metered with a budget (one uninterrupted run per
-//! call), and sliced (every call starts with no fuel and is resumed with a
-//! small slice each time it runs out, so it suspends at many points).
+//! call), sliced (every call starts with no fuel and is resumed with a
+//! small slice each time it runs out, so it suspends at many points), and
+//! migrated (sliced, and at some suspensions the store and the call are
+//! checkpointed to bytes and restored into a fresh store that continues).
 
+use wisp_interp::checkpoint::{Checkpoint, Image};
 use wisp_interp::{
-    CallOutcome, Config, Engine, Error, Extern, Func, Instance, Module, Store, SuspendReason, Val,
+    CallOutcome, Config, Engine, Error, Extern, Func, Instance, Linker, Module, ResumableCall,
+    Store, SuspendReason, Val,
 };
 
 use super::Oracle;
@@ -25,6 +29,11 @@ pub enum WispMode {
     /// instantiation gets `budget` in one go (a start function cannot be
     /// resumed).
     Sliced { slice: u64, budget: u64 },
+    /// As `Sliced`, and at every `every`-th suspension (at most
+    /// `MAX_MIGRATIONS_PER_CALL` times per call) the store and the call go
+    /// through `Checkpoint::capture` → bytes → `Image::restore` into a new
+    /// store, which continues the run.
+    Migrated { slice: u64, budget: u64, every: u32 },
 }
 
 /// The wisp interpreter in one [`WispMode`].
@@ -45,6 +54,9 @@ impl Oracle for Wisp {
             WispMode::Unmetered => "wisp (unmetered)".into(),
             WispMode::Metered { budget } => format!("wisp (metered, {budget} fuel)"),
             WispMode::Sliced { slice, .. } => format!("wisp (fuel slices of {slice})"),
+            WispMode::Migrated { slice, every, .. } => format!(
+                "wisp (fuel slices of {slice}, checkpointed and restored every {every} slices)"
+            ),
         }
     }
 
@@ -57,7 +69,9 @@ impl Oracle for Wisp {
             Err(e) => return Execution::failed(outcome_of(e)),
         };
         let mut store = Store::new(&engine, ());
-        if let WispMode::Metered { budget } | WispMode::Sliced { budget, .. } = self.mode
+        if let WispMode::Metered { budget }
+        | WispMode::Sliced { budget, .. }
+        | WispMode::Migrated { budget, .. } = self.mode
             && let Err(e) = store.set_fuel(budget)
         {
             return Execution::failed(outcome_of(e));
@@ -84,7 +98,7 @@ impl Oracle for Wisp {
             let record = match instance.get_func(&store, &call.export) {
                 Some(func) => {
                     let args: Vec<Val> = call.args.iter().map(to_wisp).collect();
-                    self.call(&mut store, func, &args)
+                    self.call(&mut store, &module, func, &args)
                 }
                 None => CallRecord {
                     outcome: Outcome::Failed(format!("no exported function `{}`", call.export)),
@@ -108,7 +122,7 @@ impl Oracle for Wisp {
 
 impl Wisp {
     /// Makes one call in this oracle's mode.
-    fn call(&self, store: &mut Store<()>, func: Func, args: &[Val]) -> CallRecord {
+    fn call(&self, store: &mut Store<()>, module: &Module, func: Func, args: &[Val]) -> CallRecord {
         let n_results = func.ty(store).results().len();
         match self.mode {
             WispMode::Unmetered => {
@@ -144,19 +158,32 @@ impl Wisp {
                     fuel: Some(budget.saturating_sub(left)),
                 }
             }
-            WispMode::Sliced { slice, budget } => sliced_call(store, func, args, slice, budget),
+            WispMode::Sliced { slice, budget } => {
+                sliced_call(store, func, args, (slice, budget), None)
+            }
+            WispMode::Migrated {
+                slice,
+                budget,
+                every,
+            } => sliced_call(store, func, args, (slice, budget), Some((module, every))),
         }
     }
 }
 
+/// Most checkpoint round trips of one call in [`WispMode::Migrated`] (each
+/// hashes and copies the whole store, so they are kept few per call; which
+/// suspensions they happen at still varies with `every`).
+const MAX_MIGRATIONS_PER_CALL: u32 = 4;
+
 /// A call that starts with no fuel and is resumed with `slice` more each time
-/// it suspends for fuel.
+/// it suspends for fuel; with `migrate`, every `every`-th suspension also
+/// moves the store and the call through a checkpoint into a new store.
 fn sliced_call(
     store: &mut Store<()>,
     func: Func,
     args: &[Val],
-    slice: u64,
-    budget: u64,
+    (slice, budget): (u64, u64),
+    migrate: Option<(&Module, u32)>,
 ) -> CallRecord {
     if let Err(e) = store.set_fuel(0) {
         return CallRecord {
@@ -165,6 +192,7 @@ fn sliced_call(
         };
     }
     let mut given: u64 = 0;
+    let mut suspensions: u32 = 0;
     let mut step = func.call_resumable(store, args);
     let outcome = loop {
         match step {
@@ -180,6 +208,19 @@ fn sliced_call(
                 if given >= budget {
                     break Outcome::OutOfFuel;
                 }
+                suspensions = suspensions.wrapping_add(1);
+                let call = match migrate {
+                    Some((module, every))
+                        if suspensions % every.max(1) == 0
+                            && suspensions / every.max(1) <= MAX_MIGRATIONS_PER_CALL =>
+                    {
+                        match migrated(store, module, &call) {
+                            Ok(call) => call,
+                            Err(e) => break Outcome::Failed(e),
+                        }
+                    }
+                    _ => call,
+                };
                 if let Err(e) = store.add_fuel(slice) {
                     break outcome_of(e);
                 }
@@ -194,6 +235,33 @@ fn sliced_call(
         outcome,
         fuel: Some(given.saturating_sub(left)),
     }
+}
+
+/// Checkpoints `store` and `call` to bytes and restores them into a new
+/// store, which replaces `store`; returns the restored call.
+fn migrated(
+    store: &mut Store<()>,
+    module: &Module,
+    call: &ResumableCall,
+) -> Result<ResumableCall, String> {
+    let bytes = Checkpoint::capture(store, Some(call))
+        .map_err(|e| format!("checkpoint refused: {e}"))?
+        .to_bytes();
+    let image = Image::parse(&bytes).map_err(|e| format!("checkpoint unreadable: {e}"))?;
+    let engine = store.engine().clone();
+    let restored = image
+        .restore(
+            &engine,
+            std::slice::from_ref(module),
+            &Linker::new(&engine),
+            (),
+            &[],
+        )
+        .map_err(|e| format!("restore failed: {e}"))?;
+    *store = restored.store;
+    restored
+        .call
+        .ok_or_else(|| "the restored checkpoint has no call".to_string())
 }
 
 /// Records the instance's exported globals, memories and tables.

@@ -78,12 +78,17 @@ impl LocalRefs {
             older_any: self.newest_any,
         };
         let h_index = h as usize;
-        if h_index < self.links.len() {
-            self.links[h_index] = link;
-        } else {
-            // Heights are pushed one at a time, so `h == links.len()` here.
-            self.links.push(link);
+        if h_index >= self.links.len() {
+            // Heights below `h` pushed as other operands have no links yet.
+            // Filler entries are never on a chain (no `newest` names them).
+            let filler = Link {
+                local: 0,
+                older_same: NONE,
+                older_any: NONE,
+            };
+            self.links.resize(h_index + 1, filler);
         }
+        self.links[h_index] = link;
         self.newest[x as usize] = h;
         self.newest_any = h;
         self.count[x as usize] += 1;

@@ -353,3 +353,40 @@ fn unreachable_traps_and_dead_code_is_skipped() {
     assert_trap(&mut s, i, "trap", &[i32(1)], TrapCode::Unreachable);
     assert_call(&mut s, i, "dead", &[], &[i32(3)]);
 }
+
+/// Lazy `local.get` operands at several heights, with temporaries below and
+/// between them, must all be materialised before `local.set` overwrites the
+/// local (a regression: the translator's per-height links were indexed by
+/// push order instead of height, so the deeper operand was missed and read
+/// the new value; the fuzzer found a variant that looped forever).
+#[test]
+fn every_lazy_local_below_temporaries_keeps_its_old_value() {
+    let (mut store, instance) = instantiate(
+        r#"(module (func (export "f") (param i32) (result i32)
+             ;; Temporaries at heights 0 and 2 that never held a `Local`.
+             (i32.add (i32.const 2) (i32.const 4))
+             (local.get 0)
+             (i32.add (i32.const 3) (i32.const 4))
+             (local.get 0)
+             (local.set 0 (i32.const 9))
+             ;; [h0 h1 h2 h3] -> h0 + 10 h1 + 1000 h2 + 1000000 h3
+             (i32.mul (i32.const 1000)) (i32.add)
+             (i32.mul (i32.const 100)) (i32.add)
+             (i32.mul (i32.const 10)) (i32.add)
+             (block (drop (local.get 0)))))"#,
+    );
+    assert_call(
+        &mut store,
+        instance,
+        "f",
+        &[Val::I32(5)],
+        &[Val::I32(6 + 50 + 7000 + 5_000_000)],
+    );
+    assert_call(
+        &mut store,
+        instance,
+        "f",
+        &[Val::I32(1)],
+        &[Val::I32(6 + 10 + 7000 + 1_000_000)],
+    );
+}
