@@ -211,7 +211,7 @@ fn sliced_call(
                 suspensions = suspensions.wrapping_add(1);
                 let call = match migrate {
                     Some((module, every))
-                        if suspensions % every.max(1) == 0
+                        if suspensions.is_multiple_of(every.max(1))
                             && suspensions / every.max(1) <= MAX_MIGRATIONS_PER_CALL =>
                     {
                         match migrated(store, module, &call) {
