@@ -1,0 +1,429 @@
+//! `WasiCtx`: the per-instance WASI state, and `WasiCtxBuilder`, which makes it.
+//!
+//! The context owns what the guest can observe through preview1: its argv
+//! and environment (stored already NUL-terminated, as the guest receives
+//! them), the three stdio descriptors, a clock source, a random source and
+//! the exit-status slot that `proc_exit` fills.
+//!
+//! Deterministic mode ([`ClockSource::Deterministic`] +
+//! [`RandomSource::Seeded`]) makes every observable value a function of the
+//! builder's inputs, so two runs of the same module print the same bytes.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::errno::Errno;
+
+/// Where fd 0 reads from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StdinSource {
+    /// End of file at once.
+    Empty,
+    /// These bytes, then end of file.
+    Bytes(Vec<u8>),
+    /// The host process's stdin.
+    #[cfg(feature = "std")]
+    Inherit,
+}
+
+/// Where fd 1 or fd 2 writes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputSink {
+    /// Append to an in-memory buffer the embedder reads
+    /// ([`WasiCtx::stdout`], [`WasiCtx::take_stdout`]). At most `limit`
+    /// bytes are kept: a write that does not fit is partial, and a write
+    /// when the buffer is full fails with `NOSPC`.
+    Capture { limit: usize },
+    /// The host process's stdout (for fd 1) or stderr (for fd 2).
+    #[cfg(feature = "std")]
+    Inherit,
+}
+
+impl OutputSink {
+    /// Capture without a limit.
+    pub const CAPTURE: OutputSink = OutputSink::Capture { limit: usize::MAX };
+}
+
+/// How `clock_time_get` / `clock_res_get` answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockSource {
+    /// The host's clocks: `SystemTime` for realtime, `Instant` (measured
+    /// from context creation) for monotonic.
+    #[cfg(feature = "std")]
+    Real,
+    /// Every `clock_time_get` call advances a shared tick counter by one.
+    /// Realtime reads `realtime_start_ns + ticks * step_ns`, monotonic reads
+    /// `ticks * step_ns`; both report `max(step_ns, 1)` as their resolution.
+    Deterministic {
+        realtime_start_ns: u64,
+        step_ns: u64,
+    },
+}
+
+/// Where `random_get` gets its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RandomSource {
+    /// The OS generator, read from `/dev/urandom` (`IO` if it cannot be read).
+    #[cfg(feature = "std")]
+    Os,
+    /// A SplitMix64 stream from this seed: reproducible, not cryptographic.
+    Seeded(u64),
+}
+
+/// A context the builder refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    #[error("argument {index} contains a NUL byte")]
+    NulInArg { index: usize },
+    #[error("environment variable `{name}`: the name is empty or contains `=` or NUL")]
+    BadEnvName { name: String },
+    #[error("environment variable `{name}`: the value contains a NUL byte")]
+    NulInEnvValue { name: String },
+    #[error("{what} do not fit in the guest's 32-bit size")]
+    TooLarge { what: &'static str },
+}
+
+/// Builds a [`WasiCtx`]. Defaults: no args, no env, empty stdin, captured
+/// stdout/stderr, deterministic clock starting at 0 with step 1 ns, random
+/// seeded with 0 — i.e. fully deterministic unless asked otherwise.
+#[derive(Debug, Clone)]
+pub struct WasiCtxBuilder {
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    stdin: StdinSource,
+    stdout: OutputSink,
+    stderr: OutputSink,
+    clock: ClockSource,
+    random: RandomSource,
+}
+
+impl Default for WasiCtxBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl WasiCtxBuilder {
+    pub fn new() -> Self {
+        Self {
+            args: Vec::new(),
+            env: Vec::new(),
+            stdin: StdinSource::Empty,
+            stdout: OutputSink::CAPTURE,
+            stderr: OutputSink::CAPTURE,
+            clock: ClockSource::Deterministic {
+                realtime_start_ns: 0,
+                step_ns: 1,
+            },
+            random: RandomSource::Seeded(0),
+        }
+    }
+
+    /// Appends one argument (the first is conventionally the program name).
+    pub fn arg(mut self, arg: impl Into<String>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Appends arguments.
+    pub fn args<S: Into<String>>(mut self, args: impl IntoIterator<Item = S>) -> Self {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Appends an environment variable `name=value` (order is kept).
+    pub fn env(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((name.into(), value.into()));
+        self
+    }
+
+    pub fn stdin(mut self, stdin: StdinSource) -> Self {
+        self.stdin = stdin;
+        self
+    }
+
+    pub fn stdout(mut self, sink: OutputSink) -> Self {
+        self.stdout = sink;
+        self
+    }
+
+    pub fn stderr(mut self, sink: OutputSink) -> Self {
+        self.stderr = sink;
+        self
+    }
+
+    pub fn clock(mut self, clock: ClockSource) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn random(mut self, random: RandomSource) -> Self {
+        self.random = random;
+        self
+    }
+
+    /// Inherited stdio, real clocks and OS randomness, as `wasmtime run` gives.
+    #[cfg(feature = "std")]
+    pub fn inherit_host(self) -> Self {
+        self.stdin(StdinSource::Inherit)
+            .stdout(OutputSink::Inherit)
+            .stderr(OutputSink::Inherit)
+            .clock(ClockSource::Real)
+            .random(RandomSource::Os)
+    }
+
+    /// Checks the strings and builds the context.
+    pub fn build(self) -> Result<WasiCtx, BuildError> {
+        let mut args = Vec::with_capacity(self.args.len());
+        for (index, a) in self.args.into_iter().enumerate() {
+            if a.as_bytes().contains(&0) {
+                return Err(BuildError::NulInArg { index });
+            }
+            let mut bytes = a.into_bytes();
+            bytes.push(0);
+            args.push(bytes);
+        }
+        let mut env = Vec::with_capacity(self.env.len());
+        for (name, value) in self.env {
+            if name.is_empty() || name.contains('=') || name.contains('\0') {
+                return Err(BuildError::BadEnvName { name });
+            }
+            if value.contains('\0') {
+                return Err(BuildError::NulInEnvValue { name });
+            }
+            let mut bytes = Vec::with_capacity(name.len() + value.len() + 2);
+            bytes.extend_from_slice(name.as_bytes());
+            bytes.push(b'=');
+            bytes.extend_from_slice(value.as_bytes());
+            bytes.push(0);
+            env.push(bytes);
+        }
+        sizes(&args).ok_or(BuildError::TooLarge { what: "arguments" })?;
+        sizes(&env).ok_or(BuildError::TooLarge {
+            what: "environment variables",
+        })?;
+        Ok(WasiCtx {
+            args,
+            env,
+            stdin: Stdin {
+                source: self.stdin,
+                pos: 0,
+                open: true,
+            },
+            stdout: Output::new(self.stdout),
+            stderr: Output::new(self.stderr),
+            clock: Clock::new(self.clock),
+            random: Random::new(self.random),
+            exit_code: None,
+        })
+    }
+}
+
+/// `(count, total bytes)` of NUL-terminated strings, if both fit in a `u32`
+/// and the pointer array (4 bytes each) does too.
+pub(crate) fn sizes(strings: &[Vec<u8>]) -> Option<(u32, u32)> {
+    let count = u32::try_from(strings.len()).ok()?;
+    count.checked_mul(4)?;
+    let mut total: u32 = 0;
+    for s in strings {
+        total = total.checked_add(u32::try_from(s.len()).ok()?)?;
+    }
+    Some((count, total))
+}
+
+/// Fd 0's state.
+#[derive(Debug)]
+pub(crate) struct Stdin {
+    pub(crate) source: StdinSource,
+    pub(crate) pos: usize,
+    /// `false` once the guest closed fd 0.
+    pub(crate) open: bool,
+}
+
+/// Fd 1's or fd 2's state.
+#[derive(Debug)]
+pub(crate) struct Output {
+    pub(crate) sink: OutputSink,
+    pub(crate) captured: Vec<u8>,
+    /// `false` once the guest closed the fd (captured bytes stay readable).
+    pub(crate) open: bool,
+}
+
+impl Output {
+    fn new(sink: OutputSink) -> Self {
+        Self {
+            sink,
+            captured: Vec::new(),
+            open: true,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) enum Clock {
+    #[cfg(feature = "std")]
+    Real { start: std::time::Instant },
+    Deterministic {
+        realtime_start_ns: u64,
+        step_ns: u64,
+        ticks: u64,
+    },
+}
+
+impl Clock {
+    fn new(source: ClockSource) -> Self {
+        match source {
+            #[cfg(feature = "std")]
+            ClockSource::Real => Clock::Real {
+                start: std::time::Instant::now(),
+            },
+            ClockSource::Deterministic {
+                realtime_start_ns,
+                step_ns,
+            } => Clock::Deterministic {
+                realtime_start_ns,
+                step_ns,
+                ticks: 0,
+            },
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) enum Random {
+    #[cfg(feature = "std")]
+    Os,
+    Seeded {
+        state: u64,
+    },
+}
+
+impl Random {
+    fn new(source: RandomSource) -> Self {
+        match source {
+            #[cfg(feature = "std")]
+            RandomSource::Os => Random::Os,
+            RandomSource::Seeded(seed) => Random::Seeded { state: seed },
+        }
+    }
+
+    /// Fills `buf`.
+    pub(crate) fn fill(&mut self, buf: &mut [u8]) -> Result<(), Errno> {
+        match self {
+            #[cfg(feature = "std")]
+            Random::Os => {
+                use std::io::Read;
+                std::fs::File::open("/dev/urandom")
+                    .and_then(|mut f| f.read_exact(buf))
+                    .map_err(|_| Errno::Io)
+            }
+            Random::Seeded { state } => {
+                for chunk in buf.chunks_mut(8) {
+                    let word = splitmix64(state).to_le_bytes();
+                    chunk.copy_from_slice(&word[..chunk.len()]);
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// SplitMix64 (Steele, Lea, Flood 2014): advances `state` by the golden
+/// gamma and returns the mixed value. Any seed, including 0, is fine.
+fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The WASI state of one guest. Reach it from a store's data through the
+/// accessor given to [`crate::add_to_linker`].
+#[derive(Debug)]
+pub struct WasiCtx {
+    /// NUL-terminated argv strings.
+    pub(crate) args: Vec<Vec<u8>>,
+    /// NUL-terminated `NAME=VALUE` strings.
+    pub(crate) env: Vec<Vec<u8>>,
+    pub(crate) stdin: Stdin,
+    pub(crate) stdout: Output,
+    pub(crate) stderr: Output,
+    pub(crate) clock: Clock,
+    pub(crate) random: Random,
+    pub(crate) exit_code: Option<u32>,
+}
+
+impl WasiCtx {
+    pub fn builder() -> WasiCtxBuilder {
+        WasiCtxBuilder::new()
+    }
+
+    /// The code the guest passed to `proc_exit`, once it has called it.
+    pub fn exit_code(&self) -> Option<u32> {
+        self.exit_code
+    }
+
+    /// Bytes captured from fd 1 so far (empty when fd 1 is inherited); they
+    /// stay readable after the guest closes fd 1.
+    pub fn stdout(&self) -> &[u8] {
+        &self.stdout.captured
+    }
+
+    /// Bytes captured from fd 2 so far.
+    pub fn stderr(&self) -> &[u8] {
+        &self.stderr.captured
+    }
+
+    /// Takes the captured fd 1 bytes, leaving the buffer empty.
+    pub fn take_stdout(&mut self) -> Vec<u8> {
+        core::mem::take(&mut self.stdout.captured)
+    }
+
+    /// Takes the captured fd 2 bytes, leaving the buffer empty.
+    pub fn take_stderr(&mut self) -> Vec<u8> {
+        core::mem::take(&mut self.stderr.captured)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_rejects_bad_strings() {
+        assert_eq!(
+            WasiCtx::builder().arg("a").arg("b\0").build().unwrap_err(),
+            BuildError::NulInArg { index: 1 }
+        );
+        assert!(matches!(
+            WasiCtx::builder().env("A=B", "c").build(),
+            Err(BuildError::BadEnvName { .. })
+        ));
+        assert!(matches!(
+            WasiCtx::builder().env("", "c").build(),
+            Err(BuildError::BadEnvName { .. })
+        ));
+        assert!(matches!(
+            WasiCtx::builder().env("A", "c\0").build(),
+            Err(BuildError::NulInEnvValue { .. })
+        ));
+        let ctx = WasiCtx::builder().arg("x").env("K", "v=w").build().unwrap();
+        assert_eq!(ctx.args, [b"x\0".to_vec()]);
+        assert_eq!(ctx.env, [b"K=v=w\0".to_vec()]);
+    }
+
+    #[test]
+    fn splitmix_is_reproducible_and_nonconstant() {
+        let mut a = Random::new(RandomSource::Seeded(7));
+        let mut b = Random::new(RandomSource::Seeded(7));
+        let (mut x, mut y) = ([0u8; 13], [0u8; 13]);
+        a.fill(&mut x).unwrap();
+        b.fill(&mut y).unwrap();
+        assert_eq!(x, y);
+        assert_ne!(x, [0u8; 13]);
+        let mut c = Random::new(RandomSource::Seeded(8));
+        c.fill(&mut y).unwrap();
+        assert_ne!(x, y);
+    }
+}

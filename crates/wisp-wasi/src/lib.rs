@@ -1,0 +1,51 @@
+//! WASI preview1 (`wasi_snapshot_preview1`) for the wisp interpreter.
+//!
+//! WASI plugs into [`wisp_interp::Linker`] as ordinary host functions;
+//! `wisp-interp` knows nothing about WASI. The embedder keeps a [`WasiCtx`]
+//! inside its store data `T` and gives [`add_to_linker`] a plain
+//! `fn(&mut T) -> &mut WasiCtx` to reach it.
+//!
+//! - [`errno`]: the witx `errno` values.
+//! - [`abi`]: bounds-checked guest-memory helpers (`FAULT` on bad pointers).
+//! - [`ctx`]: [`WasiCtx`] and [`WasiCtxBuilder`] (args, env, stdio, clocks,
+//!   randomness, exit status).
+//! - `preview1` / `stdio`: the functions registered so far; everything else
+//!   in preview1 is left undefined, so linking a module that imports it
+//!   fails with the linker's "unknown import" error (see `docs/wasi.md`).
+//!
+//! # Errno or trap
+//! A function returns an errno to the guest for every condition witx
+//! describes (bad fd, bad pointer, bad argument). It traps only when the
+//! module breaks the ABI itself (no exported `memory`), and in `proc_exit`.
+#![no_std]
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod abi;
+pub mod ctx;
+pub mod errno;
+mod preview1;
+mod stdio;
+
+pub use ctx::{
+    BuildError, ClockSource, OutputSink, RandomSource, StdinSource, WasiCtx, WasiCtxBuilder,
+};
+pub use errno::Errno;
+pub use preview1::{PROC_EXIT_PREFIX, REGISTERED, add_to_linker, proc_exit_status};
+
+/// The import module name of WASI preview1.
+pub const MODULE: &str = "wasi_snapshot_preview1";

@@ -1,0 +1,385 @@
+//! Registration of the preview1 functions in a [`Linker`], the shared call
+//! plumbing (argument decoding, the `memory` export, errno-or-trap), and the
+//! non-fd functions: args, environ, clocks, random, proc, sched.
+//!
+//! Every function is registered with its exact witx core type, so a module
+//! importing it with another type fails to link with a type mismatch.
+
+use alloc::format;
+use alloc::vec::Vec;
+
+use wisp_interp::{
+    Caller, Extern, FuncType, HostError, LinkError, Linker, Memory, Trap, Val, ValType,
+};
+
+use crate::abi::{self, StoreMemory};
+use crate::ctx::{self, Clock, WasiCtx};
+use crate::errno::Errno;
+use crate::stdio;
+
+/// How a host function finds the [`WasiCtx`] in the store data.
+pub(crate) type Get<T> = fn(&mut T) -> &mut WasiCtx;
+
+/// Why a WASI call did not succeed: an errno for the guest, or a trap.
+#[derive(Debug)]
+pub(crate) enum Fail {
+    Errno(Errno),
+    Trap(HostError),
+}
+
+impl From<Errno> for Fail {
+    fn from(e: Errno) -> Self {
+        Fail::Errno(e)
+    }
+}
+
+pub(crate) type CallResult = Result<(), Fail>;
+
+/// The body of an errno-returning function.
+type Body<T> = fn(&mut Caller<'_, T>, Get<T>, &[Val]) -> CallResult;
+
+/// Every function [`add_to_linker`] defines, in registration order.
+pub const REGISTERED: [&str; 14] = [
+    "args_get",
+    "args_sizes_get",
+    "environ_get",
+    "environ_sizes_get",
+    "clock_res_get",
+    "clock_time_get",
+    "random_get",
+    "proc_exit",
+    "proc_raise",
+    "sched_yield",
+    "fd_write",
+    "fd_read",
+    "fd_fdstat_get",
+    "fd_close",
+];
+
+/// The start of the trap message `proc_exit` traps with; the status follows
+/// in decimal. See [`proc_exit_status`].
+pub const PROC_EXIT_PREFIX: &str = "wasi proc_exit: exit status ";
+
+/// The status of a trap raised by `proc_exit`, or `None` for any other trap.
+///
+/// The context's [`WasiCtx::exit_code`] says the same and is the primary way
+/// to tell an exit from a trap; this helper serves embedders that only have
+/// the error.
+pub fn proc_exit_status(trap: &Trap) -> Option<u32> {
+    match &trap.kind {
+        wisp_interp::TrapKind::Host(m) => m.strip_prefix(PROC_EXIT_PREFIX)?.parse().ok(),
+        wisp_interp::TrapKind::Code(_) => None,
+    }
+}
+
+/// Defines the registered preview1 functions ([`REGISTERED`]) under
+/// `wasi_snapshot_preview1` in `linker`. `get` reaches the [`WasiCtx`] in
+/// the store data; it is a plain `fn` so that every closure stays
+/// `Send + Sync + 'static` without bounds on `T` beyond `'static`.
+///
+/// Errors if `linker` already defines one of the names (and does not allow
+/// shadowing).
+pub fn add_to_linker<T: 'static>(linker: &mut Linker<T>, get: Get<T>) -> Result<(), LinkError> {
+    use ValType::{I32, I64};
+    errno_fn(linker, get, "args_get", &[I32, I32], args_get)?;
+    errno_fn(linker, get, "args_sizes_get", &[I32, I32], args_sizes_get)?;
+    errno_fn(linker, get, "environ_get", &[I32, I32], environ_get)?;
+    errno_fn(
+        linker,
+        get,
+        "environ_sizes_get",
+        &[I32, I32],
+        environ_sizes_get,
+    )?;
+    errno_fn(linker, get, "clock_res_get", &[I32, I32], clock_res_get)?;
+    errno_fn(
+        linker,
+        get,
+        "clock_time_get",
+        &[I32, I64, I32],
+        clock_time_get,
+    )?;
+    errno_fn(linker, get, "random_get", &[I32, I32], random_get)?;
+    linker.func_new(
+        crate::MODULE,
+        "proc_exit",
+        FuncType::new([I32], []),
+        move |mut caller, params, _results| {
+            let code = match u32_arg(params, 0) {
+                Ok(c) => c,
+                Err(Fail::Trap(t)) => return Err(t),
+                Err(Fail::Errno(_)) => return Err(bad_args("proc_exit")),
+            };
+            get(caller.data_mut()).exit_code = Some(code);
+            Err(HostError::Trap(Trap::host(format!(
+                "{PROC_EXIT_PREFIX}{code}"
+            ))))
+        },
+    )?;
+    errno_fn(linker, get, "proc_raise", &[I32], proc_raise)?;
+    errno_fn(linker, get, "sched_yield", &[], sched_yield)?;
+    errno_fn(
+        linker,
+        get,
+        "fd_write",
+        &[I32, I32, I32, I32],
+        stdio::fd_write,
+    )?;
+    errno_fn(
+        linker,
+        get,
+        "fd_read",
+        &[I32, I32, I32, I32],
+        stdio::fd_read,
+    )?;
+    errno_fn(
+        linker,
+        get,
+        "fd_fdstat_get",
+        &[I32, I32],
+        stdio::fd_fdstat_get,
+    )?;
+    errno_fn(linker, get, "fd_close", &[I32], stdio::fd_close)?;
+    Ok(())
+}
+
+/// Defines `name` with `params` and one `i32` (errno) result.
+fn errno_fn<T: 'static>(
+    linker: &mut Linker<T>,
+    get: Get<T>,
+    name: &str,
+    params: &[ValType],
+    body: Body<T>,
+) -> Result<(), LinkError> {
+    let ty = FuncType::new(params.iter().copied(), [ValType::I32]);
+    linker.func_new(crate::MODULE, name, ty, move |mut caller, args, results| {
+        let errno = match body(&mut caller, get, args) {
+            Ok(()) => Errno::Success,
+            Err(Fail::Errno(e)) => e,
+            Err(Fail::Trap(t)) => return Err(t),
+        };
+        if let Some(r) = results.first_mut() {
+            *r = Val::I32(i32::from(errno.raw()));
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+fn bad_args(name: &str) -> HostError {
+    HostError::Trap(Trap::host(format!(
+        "wasi {name}: called with arguments of the wrong type"
+    )))
+}
+
+/// Parameter `i` as the `u32` the witx ABI means by an `i32`.
+pub(crate) fn u32_arg(params: &[Val], i: usize) -> Result<u32, Fail> {
+    match params.get(i) {
+        Some(Val::I32(v)) => Ok(*v as u32),
+        _ => Err(Fail::Trap(bad_args("call"))),
+    }
+}
+
+/// Parameter `i` as a `u64`.
+pub(crate) fn u64_arg(params: &[Val], i: usize) -> Result<u64, Fail> {
+    match params.get(i) {
+        Some(Val::I64(v)) => Ok(*v as u64),
+        _ => Err(Fail::Trap(bad_args("call"))),
+    }
+}
+
+/// The caller's exported `memory`. A module that imports WASI functions
+/// taking pointers but exports no memory breaks the ABI: that traps.
+pub(crate) fn memory<T>(caller: &Caller<'_, T>) -> Result<Memory, Fail> {
+    match caller.get_export("memory") {
+        Some(Extern::Memory(m)) => Ok(m),
+        _ => Err(Fail::Trap(HostError::Trap(Trap::host(
+            "wasi: the calling module does not export a memory named `memory`",
+        )))),
+    }
+}
+
+/// The guest memory view for one step of a call.
+pub(crate) fn guest<'a, T>(caller: &'a mut Caller<'_, T>, m: Memory) -> StoreMemory<'a, T> {
+    StoreMemory {
+        store: caller.store_mut(),
+        memory: m,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// args / environ
+
+fn args_sizes_get<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
+    let sizes = ctx::sizes(&get(caller.data_mut()).args);
+    sizes_get(caller, sizes, p)
+}
+
+fn environ_sizes_get<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
+    let sizes = ctx::sizes(&get(caller.data_mut()).env);
+    sizes_get(caller, sizes, p)
+}
+
+/// Writes `(count, buffer size)` to the two result pointers.
+fn sizes_get<T>(caller: &mut Caller<'_, T>, sizes: Option<(u32, u32)>, p: &[Val]) -> CallResult {
+    let (count_ptr, size_ptr) = (u32_arg(p, 0)?, u32_arg(p, 1)?);
+    // The builder guarantees the sizes fit; `Overflow` is never expected.
+    let (count, size) = sizes.ok_or(Errno::Overflow)?;
+    let m = memory(caller)?;
+    let mut mem = guest(caller, m);
+    abi::check_range(&mut mem, count_ptr, 4)?;
+    abi::check_range(&mut mem, size_ptr, 4)?;
+    abi::write_u32(&mut mem, count_ptr, count)?;
+    abi::write_u32(&mut mem, size_ptr, size)?;
+    Ok(())
+}
+
+fn args_get<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
+    let (ptrs, buf) = (u32_arg(p, 0)?, u32_arg(p, 1)?);
+    let m = memory(caller)?;
+    let (ptr_bytes, str_bytes) = string_table(&get(caller.data_mut()).args, buf);
+    write_table(&mut guest(caller, m), ptrs, &ptr_bytes, buf, &str_bytes)
+}
+
+fn environ_get<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
+    let (ptrs, buf) = (u32_arg(p, 0)?, u32_arg(p, 1)?);
+    let m = memory(caller)?;
+    let (ptr_bytes, str_bytes) = string_table(&get(caller.data_mut()).env, buf);
+    write_table(&mut guest(caller, m), ptrs, &ptr_bytes, buf, &str_bytes)
+}
+
+/// The pointer array (little-endian `u32`s; wrapping is harmless because
+/// the string range is checked before anything is written) and the
+/// concatenated NUL-terminated strings.
+fn string_table(strings: &[Vec<u8>], buf: u32) -> (Vec<u8>, Vec<u8>) {
+    let mut ptrs = Vec::with_capacity(strings.len() * 4);
+    let mut bytes = Vec::new();
+    for s in strings {
+        let at = buf.wrapping_add(bytes.len() as u32);
+        ptrs.extend_from_slice(&at.to_le_bytes());
+        bytes.extend_from_slice(s);
+    }
+    (ptrs, bytes)
+}
+
+fn write_table(
+    mem: &mut impl abi::GuestMemory,
+    ptrs: u32,
+    ptr_bytes: &[u8],
+    buf: u32,
+    str_bytes: &[u8],
+) -> CallResult {
+    abi::check_range(mem, ptrs, ptr_bytes.len() as u64)?;
+    abi::check_range(mem, buf, str_bytes.len() as u64)?;
+    abi::write_bytes(mem, ptrs, ptr_bytes)?;
+    abi::write_bytes(mem, buf, str_bytes)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// clocks
+
+/// witx `clockid`.
+const CLOCK_REALTIME: u32 = 0;
+const CLOCK_MONOTONIC: u32 = 1;
+const CLOCK_PROCESS_CPUTIME: u32 = 2;
+const CLOCK_THREAD_CPUTIME: u32 = 3;
+
+/// `BADF` for the CPU-time clocks (what wasmtime returns: it does not
+/// support them), `INVAL` for ids outside the witx enum.
+fn check_clock(id: u32) -> Result<(), Errno> {
+    match id {
+        CLOCK_REALTIME | CLOCK_MONOTONIC => Ok(()),
+        CLOCK_PROCESS_CPUTIME | CLOCK_THREAD_CPUTIME => Err(Errno::Badf),
+        _ => Err(Errno::Inval),
+    }
+}
+
+fn clock_res_get<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
+    let (id, out) = (u32_arg(p, 0)?, u32_arg(p, 1)?);
+    check_clock(id)?;
+    let m = memory(caller)?;
+    abi::check_range(&mut guest(caller, m), out, 8)?;
+    let res = match get(caller.data_mut()).clock {
+        #[cfg(feature = "std")]
+        Clock::Real { .. } => 1,
+        Clock::Deterministic { step_ns, .. } => step_ns.max(1),
+    };
+    abi::write_u64(&mut guest(caller, m), out, res)?;
+    Ok(())
+}
+
+/// `precision` is ignored, as wasmtime ignores it.
+fn clock_time_get<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
+    let (id, _precision, out) = (u32_arg(p, 0)?, u64_arg(p, 1)?, u32_arg(p, 2)?);
+    check_clock(id)?;
+    let m = memory(caller)?;
+    abi::check_range(&mut guest(caller, m), out, 8)?;
+    let now = now(&mut get(caller.data_mut()).clock, id)?;
+    abi::write_u64(&mut guest(caller, m), out, now)?;
+    Ok(())
+}
+
+fn now(clock: &mut Clock, id: u32) -> Result<u64, Errno> {
+    match clock {
+        #[cfg(feature = "std")]
+        Clock::Real { start } => {
+            let d = if id == CLOCK_REALTIME {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_err(|_| Errno::Io)?
+            } else {
+                start.elapsed()
+            };
+            u64::try_from(d.as_nanos()).map_err(|_| Errno::Overflow)
+        }
+        Clock::Deterministic {
+            realtime_start_ns,
+            step_ns,
+            ticks,
+        } => {
+            let elapsed = ticks.wrapping_mul(*step_ns);
+            *ticks = ticks.wrapping_add(1);
+            Ok(if id == CLOCK_REALTIME {
+                realtime_start_ns.wrapping_add(elapsed)
+            } else {
+                elapsed
+            })
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// random, proc, sched
+
+/// Bytes generated and written per step, so a large request never needs a
+/// host buffer of its size.
+const RANDOM_CHUNK: u32 = 4096;
+
+fn random_get<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
+    let (buf, len) = (u32_arg(p, 0)?, u32_arg(p, 1)?);
+    let m = memory(caller)?;
+    abi::check_range(&mut guest(caller, m), buf, u64::from(len))?;
+    let mut chunk = [0u8; RANDOM_CHUNK as usize];
+    let mut done = 0u32;
+    while done < len {
+        let n = (len - done).min(RANDOM_CHUNK);
+        let part = &mut chunk[..n as usize];
+        get(caller.data_mut()).random.fill(part)?;
+        abi::write_bytes(&mut guest(caller, m), buf + done, part)?;
+        done += n;
+    }
+    Ok(())
+}
+
+/// Signals are not supported: `NOTSUP` (see `docs/wasi.md` for why an errno
+/// and not wasmtime's trap).
+fn proc_raise<T>(_caller: &mut Caller<'_, T>, _get: Get<T>, p: &[Val]) -> CallResult {
+    u32_arg(p, 0)?;
+    Err(Errno::Notsup.into())
+}
+
+/// A no-op: a wisp guest is single-threaded, and the scheduler preempts by fuel.
+fn sched_yield<T>(_caller: &mut Caller<'_, T>, _get: Get<T>, _p: &[Val]) -> CallResult {
+    Ok(())
+}
