@@ -94,3 +94,10 @@ fn registering_twice_is_a_duplicate() {
         );
     }
 }
+
+#[test]
+fn a_non_capturing_closure_is_an_accessor() {
+    let engine = Engine::new(&Config::default());
+    let mut linker: Linker<Host> = Linker::new(&engine);
+    add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi).unwrap();
+}
