@@ -13,11 +13,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use wisp_interp::checkpoint::{Checkpoint, Image, PageStore, read_control};
-use wisp_interp::{CallOutcome, Engine, Linker, Module, ResumableCall, Store, Val};
+use wisp_interp::{CallOutcome, Engine, Module, ResumableCall, Store};
+use wisp_wasi::WasiCtx;
 
 use crate::load::read_module_bytes;
 use crate::migrate::FilePages;
-use crate::run::{Failure, classify};
+use crate::run::{Ended, Failure, finish};
+use crate::wasi::{Guest, Stdio, linker};
 
 /// The CLI's run parameters.
 const RUN_SECTION: &str = "CLIRUN";
@@ -51,19 +53,59 @@ pub(crate) struct RunInfo {
     /// Fuel left after the checkpoint (`u64::MAX`: no limit was given).
     pub(crate) budget: u64,
     pub(crate) invoke: String,
+    /// The guest's argv and environment (its WASI context is rebuilt from
+    /// them on the host's stdio when it resumes).
+    pub(crate) guest: Guest,
 }
 
+/// `CLIRUN`: budget u64, then strings (u32 length + UTF-8): the invoked
+/// name, the argument count (u32) and arguments, the variable count (u32)
+/// and name/value pairs.
 fn encode_run(info: &RunInfo) -> Vec<u8> {
+    fn text(out: &mut Vec<u8>, s: &str) {
+        out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+        out.extend_from_slice(s.as_bytes());
+    }
     let mut out = info.budget.to_le_bytes().to_vec();
-    out.extend_from_slice(info.invoke.as_bytes());
+    text(&mut out, &info.invoke);
+    out.extend_from_slice(&(info.guest.args.len() as u32).to_le_bytes());
+    for arg in &info.guest.args {
+        text(&mut out, arg);
+    }
+    out.extend_from_slice(&(info.guest.env.len() as u32).to_le_bytes());
+    for (name, value) in &info.guest.env {
+        text(&mut out, name);
+        text(&mut out, value);
+    }
     out
 }
 
-fn decode_run(bytes: &[u8]) -> Option<RunInfo> {
-    let (budget, name) = bytes.split_at_checked(8)?;
-    Some(RunInfo {
-        budget: u64::from_le_bytes(budget.try_into().ok()?),
-        invoke: String::from_utf8(name.to_vec()).ok()?,
+fn decode_run(mut bytes: &[u8]) -> Option<RunInfo> {
+    fn take<'a>(bytes: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+        let (head, tail) = bytes.split_at_checked(n)?;
+        *bytes = tail;
+        Some(head)
+    }
+    fn u32_of(bytes: &mut &[u8]) -> Option<u32> {
+        Some(u32::from_le_bytes(take(bytes, 4)?.try_into().ok()?))
+    }
+    fn text(bytes: &mut &[u8]) -> Option<String> {
+        let n = u32_of(bytes)? as usize;
+        String::from_utf8(take(bytes, n)?.to_vec()).ok()
+    }
+    let budget = u64::from_le_bytes(take(&mut bytes, 8)?.try_into().ok()?);
+    let invoke = text(&mut bytes)?;
+    let mut guest = Guest::default();
+    for _ in 0..u32_of(&mut bytes)? {
+        guest.args.push(text(&mut bytes)?);
+    }
+    for _ in 0..u32_of(&mut bytes)? {
+        guest.env.push((text(&mut bytes)?, text(&mut bytes)?));
+    }
+    bytes.is_empty().then_some(RunInfo {
+        budget,
+        invoke,
+        guest,
     })
 }
 
@@ -90,7 +132,7 @@ fn decode_modules(mut bytes: &[u8]) -> Option<Vec<&[u8]>> {
 
 /// The bytes of a checkpoint of `store` and `call`, with the CLI's sections.
 pub(crate) fn checkpoint_bytes(
-    store: &mut Store<()>,
+    store: &mut Store<WasiCtx>,
     call: &ResumableCall,
     info: &RunInfo,
     module_bytes: &[u8],
@@ -119,7 +161,7 @@ pub(crate) fn execute(args: ResumeArgs) -> u8 {
     crate::run::report(resume_file(&args))
 }
 
-fn resume_file(args: &ResumeArgs) -> Result<Vec<Val>, Failure> {
+fn resume_file(args: &ResumeArgs) -> Result<Ended, Failure> {
     let path = &args.checkpoint;
     let cannot_read =
         |e: std::io::Error| Failure::Setup(format!("cannot read {}: {e}", path.display()));
@@ -136,10 +178,17 @@ fn resume_file(args: &ResumeArgs) -> Result<Vec<Val>, Failure> {
             .map_err(|e| Failure::Setup(e.to_string()))?;
         let base = control.len() as u64 + PAGES_HEADER_LEN;
         let pages = Arc::new(FilePages::new(file, base));
-        resume_control(&control, Pages::Lazy(pages), &extra, args.fuel)
+        resume_control(
+            &control,
+            Pages::Lazy(pages),
+            &extra,
+            args.fuel,
+            Stdio::Inherit,
+        )
+        .0
     } else {
         let bytes = std::fs::read(path).map_err(cannot_read)?;
-        resume_control(&bytes, Pages::Eager, &extra, args.fuel)
+        resume_control(&bytes, Pages::Eager, &extra, args.fuel, Stdio::Inherit).0
     };
     outcome.map_err(|f| f.context(&format!("{}", path.display())))
 }
@@ -159,7 +208,28 @@ pub(crate) fn resume_control(
     pages: Pages,
     extra_modules: &[Vec<u8>],
     fuel: Option<u64>,
-) -> Result<Vec<Val>, Failure> {
+    stdio: Stdio,
+) -> (Result<Ended, Failure>, Captured) {
+    let mut captured = Captured::default();
+    let outcome = resume_in(bytes, pages, extra_modules, fuel, stdio, &mut captured);
+    (outcome, captured)
+}
+
+/// What a guest wrote with [`Stdio::Capture`].
+#[derive(Debug, Default)]
+pub(crate) struct Captured {
+    pub(crate) stdout: Vec<u8>,
+    pub(crate) stderr: Vec<u8>,
+}
+
+fn resume_in(
+    bytes: &[u8],
+    pages: Pages,
+    extra_modules: &[Vec<u8>],
+    fuel: Option<u64>,
+    stdio: Stdio,
+    captured: &mut Captured,
+) -> Result<Ended, Failure> {
     let setup = |e: &dyn std::fmt::Display| Failure::Setup(e.to_string());
     let image = Image::parse(bytes).map_err(|e| setup(&e))?;
     let info = image
@@ -178,12 +248,13 @@ pub(crate) fn resume_control(
         .map(|m| Module::new(&engine, m))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| setup(&format!("cannot compile a module of the checkpoint: {e}")))?;
-    let linker = Linker::new(&engine);
+    let linker = linker(&engine).map_err(Failure::Setup)?;
+    let ctx = info.guest.context(stdio).map_err(Failure::Setup)?;
     let understood = [RUN_SECTION, MODULES_SECTION];
     let restored = match pages {
-        Pages::Eager => image.restore(&engine, &modules, &linker, (), &understood),
+        Pages::Eager => image.restore(&engine, &modules, &linker, ctx, &understood),
         Pages::Lazy(pages) => {
-            image.restore_lazy(&engine, &modules, &linker, (), &understood, pages)
+            image.restore_lazy(&engine, &modules, &linker, ctx, &understood, pages)
         }
     }
     .map_err(|e| setup(&e))?;
@@ -193,11 +264,15 @@ pub(crate) fn resume_control(
         .ok_or_else(|| Failure::Setup("the checkpoint holds no suspended call".into()))?;
     let budget = fuel.unwrap_or(info.budget);
     store.set_fuel(budget).map_err(|e| setup(&e))?;
-    match call.resume(&mut store, &[]) {
-        Ok(CallOutcome::Complete(results)) => Ok(results),
+    let context = format!("cannot resume `{}`", info.invoke);
+    let outcome = match call.resume(&mut store, &[]) {
+        Ok(CallOutcome::Complete(results)) => finish(&store, Ok(results), &context),
         Ok(CallOutcome::Suspended(_)) => Err(Failure::Guest(format!(
             "out of fuel ({budget} more units after the checkpoint were not enough)"
         ))),
-        Err(e) => Err(classify(&format!("cannot resume `{}`", info.invoke), e)),
-    }
+        Err(e) => finish(&store, Err(e), &context),
+    };
+    captured.stdout = store.data_mut().take_stdout();
+    captured.stderr = store.data_mut().take_stderr();
+    outcome
 }

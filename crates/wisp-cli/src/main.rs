@@ -11,6 +11,7 @@ mod load;
 mod migrate;
 mod run;
 mod validate;
+mod wasi;
 mod wast;
 
 use std::process::ExitCode;

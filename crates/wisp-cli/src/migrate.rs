@@ -29,8 +29,9 @@ use std::sync::{Arc, Mutex};
 use wisp_interp::checkpoint::{PageStore, read_control};
 
 use crate::EXIT_ERROR;
-use crate::checkpoint::{Pages, resume_control};
-use crate::run::{Failure, render};
+use crate::checkpoint::{Captured, Pages, resume_control};
+use crate::run::{Ended, Failure, render};
+use crate::wasi::Stdio;
 
 /// What a migration connection starts with.
 const MAGIC: &[u8; 8] = b"WISPMIG1";
@@ -196,8 +197,12 @@ fn receive(stream: TcpStream) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let outcome = run_received(stream);
+    let mut captured = Captured::default();
+    let outcome = run_received(stream, &mut captured);
     let (code, stdout, stderr) = render(outcome);
+    // The guest's own output comes before wisp's lines about the run.
+    let stdout = String::from_utf8_lossy(&captured.stdout).into_owned() + &stdout;
+    let stderr = String::from_utf8_lossy(&captured.stderr).into_owned() + &stderr;
     eprintln!("wisp: migration from {peer} finished with exit code {code}");
     let mut w = BufWriter::new(reply);
     let sent = w
@@ -213,7 +218,7 @@ fn receive(stream: TcpStream) -> u8 {
     code
 }
 
-fn run_received(stream: TcpStream) -> Result<Vec<wisp_interp::Val>, Failure> {
+fn run_received(stream: TcpStream, captured: &mut Captured) -> Result<Ended, Failure> {
     let mut reader = BufReader::new(stream);
     let mut magic = [0u8; 8];
     reader
@@ -225,7 +230,14 @@ fn run_received(stream: TcpStream) -> Result<Vec<wisp_interp::Val>, Failure> {
     let (control, pages_len) =
         read_control(&mut reader).map_err(|e| Failure::Setup(e.to_string()))?;
     let pages = Arc::new(StreamPages::new(Box::new(reader), pages_len));
-    let outcome = resume_control(&control, Pages::Lazy(pages.clone()), &[], None);
+    let (outcome, output) = resume_control(
+        &control,
+        Pages::Lazy(pages.clone()),
+        &[],
+        None,
+        Stdio::Capture,
+    );
+    *captured = output;
     pages
         .drain()
         .map_err(|e| Failure::Setup(format!("receiving the remaining pages: {e}")))?;

@@ -1,19 +1,24 @@
-//! `wisp run [--invoke NAME] [--fuel N] FILE [ARG...]`: instantiate a module
-//! with no imports, call one export with arguments parsed by its parameter
-//! types, and print each result on its own line as wasmtime does. With
-//! `--checkpoint-at-fuel N --checkpoint-out FILE` the run stops after N
-//! units of fuel and is saved to FILE for `wisp resume` (`checkpoint.rs`).
+//! `wisp run [OPTIONS] FILE [ARG...]`: instantiate a module with WASI
+//! preview1 available (`wasi.rs`) and either run it as a WASI command
+//! (`_start`, the words after the file as argv[1..], `proc_exit(n)` as the
+//! exit code) or, with `--invoke NAME`, call one export with the words parsed
+//! by its parameter types and print each result on its own line as wasmtime
+//! does. With `--checkpoint-at-fuel N --checkpoint-out FILE` the run stops
+//! after N units of fuel and is saved to FILE for `wisp resume`
+//! (`checkpoint.rs`).
 //!
 //! Options come before the file, as in wasmtime; every word after the file
-//! is an argument of the invoked function, even one starting with `-`.
+//! belongs to the guest, even one starting with `-`.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use wisp_interp::{CallOutcome, Config, Engine, Error, Func, Linker, Module, Store, Val, ValType};
+use wisp_interp::{CallOutcome, Config, Engine, Error, Func, Module, Store, Val, ValType};
+use wisp_wasi::WasiCtx;
 
 use crate::checkpoint::{RunInfo, checkpoint_bytes, write_checkpoint};
 use crate::load::read_module_bytes;
+use crate::wasi::{Guest, Stdio, exit_status, linker, parse_env};
 use crate::{EXIT_ERROR, EXIT_TRAP};
 
 #[derive(Debug, clap::Args)]
@@ -35,7 +40,13 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "FILE", requires = "checkpoint_at_fuel")]
     pub(crate) checkpoint_out: Option<PathBuf>,
 
-    /// The module (binary `.wasm`, or text `.wat`), then the function's arguments.
+    /// Set an environment variable of the guest: NAME=VALUE, or NAME to pass
+    /// the host's value (repeatable).
+    #[arg(long = "env", value_name = "NAME[=VALUE]")]
+    pub(crate) env: Vec<String>,
+
+    /// The module (binary `.wasm`, or text `.wat`), then the guest's
+    /// arguments (argv[1..] of a WASI command, or the invoked function's).
     #[arg(
         value_name = "FILE",
         required = true,
@@ -44,6 +55,17 @@ pub(crate) struct RunArgs {
         allow_hyphen_values = true
     )]
     pub(crate) module_and_args: Vec<OsString>,
+}
+
+/// How a run ended without failing.
+#[derive(Debug)]
+pub(crate) enum Ended {
+    /// The called function returned these results (printed one per line).
+    Returned(Vec<Val>),
+    /// The guest called `proc_exit` with this status.
+    Exited(u32),
+    /// The run was saved to a checkpoint (nothing is printed).
+    Checkpointed,
 }
 
 /// Why a run stopped, mapped to an exit code by [`report`].
@@ -69,7 +91,7 @@ pub(crate) fn execute(args: RunArgs) -> u8 {
 }
 
 /// Prints a run's results or its failure, returning the exit code.
-pub(crate) fn report(outcome: Result<Vec<Val>, Failure>) -> u8 {
+pub(crate) fn report(outcome: Result<Ended, Failure>) -> u8 {
     let (code, stdout, stderr) = render(outcome);
     print!("{stdout}");
     eprint!("{stderr}");
@@ -78,9 +100,11 @@ pub(crate) fn report(outcome: Result<Vec<Val>, Failure>) -> u8 {
 
 /// A run's exit code, stdout and stderr (`wisp serve` sends them back to
 /// `wisp migrate`).
-pub(crate) fn render(outcome: Result<Vec<Val>, Failure>) -> (u8, String, String) {
+pub(crate) fn render(outcome: Result<Ended, Failure>) -> (u8, String, String) {
     match outcome {
-        Ok(results) => {
+        Ok(Ended::Exited(status)) => ((status & 0xff) as u8, String::new(), String::new()),
+        Ok(Ended::Checkpointed) => (0, String::new(), String::new()),
+        Ok(Ended::Returned(results)) => {
             let stdout = results
                 .iter()
                 .map(|r| format!("{}\n", format_val(r)))
@@ -101,10 +125,39 @@ pub(crate) fn classify(context: &str, e: Error) -> Failure {
     }
 }
 
-fn run(args: RunArgs) -> Result<Vec<Val>, Failure> {
+/// How a call ended: results, `proc_exit`, or a failure.
+pub(crate) fn finish(
+    store: &Store<WasiCtx>,
+    outcome: Result<Vec<Val>, Error>,
+    context: &str,
+) -> Result<Ended, Failure> {
+    match outcome {
+        Ok(results) => Ok(Ended::Returned(results)),
+        Err(e) => match exit_status(store) {
+            Some(status) => Ok(Ended::Exited(status)),
+            None => Err(classify(context, e)),
+        },
+    }
+}
+
+fn run(args: RunArgs) -> Result<Ended, Failure> {
     let mut words = args.module_and_args.into_iter();
     let file = PathBuf::from(words.next().unwrap_or_default());
     let fn_args: Vec<OsString> = words.collect();
+    // A WASI command sees the file name and the words as its argv.
+    let command = args.invoke.is_none();
+    let mut guest = Guest {
+        args: vec![file.display().to_string()],
+        env: parse_env(&args.env).map_err(Failure::Setup)?,
+    };
+    if command {
+        for (i, word) in fn_args.iter().enumerate() {
+            let word = word.to_str().ok_or_else(|| {
+                Failure::Setup(format!("argument {} is not valid UTF-8: {word:?}", i + 1))
+            })?;
+            guest.args.push(word.to_string());
+        }
+    }
 
     let bytes = read_module_bytes(&file).map_err(Failure::Setup)?;
     let mut config = Config::default();
@@ -113,7 +166,8 @@ fn run(args: RunArgs) -> Result<Vec<Val>, Failure> {
     let module = Module::new(&engine, &bytes)
         .map_err(|e| Failure::Setup(format!("{}: {e}", file.display())))?;
 
-    let mut store = Store::new(&engine, ());
+    let ctx = guest.context(Stdio::Inherit).map_err(Failure::Setup)?;
+    let mut store = Store::new(&engine, ctx);
     // With a checkpoint, the first stretch ends at the checkpoint (or the
     // whole budget, if that is smaller).
     let budget = args.fuel.unwrap_or(u64::MAX);
@@ -123,11 +177,16 @@ fn run(args: RunArgs) -> Result<Vec<Val>, Failure> {
             .set_fuel(first)
             .map_err(|e| Failure::Setup(e.to_string()))?;
     }
-    // No host functions are provided: a module with imports fails to link here.
-    let linker = Linker::new(&engine);
-    let instance = linker
-        .instantiate(&mut store, &module)
-        .map_err(|e| classify(&format!("cannot instantiate {}", file.display()), e))?;
+    // WASI preview1 is the only import source: anything else fails to link.
+    let linker = linker(&engine).map_err(Failure::Setup)?;
+    let instance = match linker.instantiate(&mut store, &module) {
+        Ok(instance) => instance,
+        Err(e) => {
+            // A start function may `proc_exit`.
+            let context = format!("cannot instantiate {}", file.display());
+            return finish(&store, Err(e), &context);
+        }
+    };
 
     let func = match &args.invoke {
         Some(name) => instance
@@ -140,13 +199,13 @@ fn run(args: RunArgs) -> Result<Vec<Val>, Failure> {
         })?,
     };
     let name = args.invoke.as_deref().unwrap_or("_start");
-    let params = parse_args(&store, func, name, &fn_args).map_err(Failure::Setup)?;
-    let outcome = func
-        .call_resumable(&mut store, &params)
-        .map_err(|e| classify(&format!("cannot call `{name}`"), e))?;
-    let call = match outcome {
-        CallOutcome::Complete(results) => return Ok(results),
-        CallOutcome::Suspended(call) => call,
+    let words: &[OsString] = if command { &[] } else { &fn_args };
+    let params = parse_args(&store, func, name, words).map_err(Failure::Setup)?;
+    let context = format!("cannot call `{name}`");
+    let call = match func.call_resumable(&mut store, &params) {
+        Ok(CallOutcome::Complete(results)) => return finish(&store, Ok(results), &context),
+        Ok(CallOutcome::Suspended(call)) => call,
+        Err(e) => return finish(&store, Err(e), &context),
     };
     let (Some(at), Some(path)) = (args.checkpoint_at_fuel, &args.checkpoint_out) else {
         return Err(Failure::Guest(format!("out of fuel ({first}/{first})")));
@@ -161,6 +220,7 @@ fn run(args: RunArgs) -> Result<Vec<Val>, Failure> {
             u64::MAX
         },
         invoke: name.to_string(),
+        guest,
     };
     let image = checkpoint_bytes(&mut store, &call, &info, &bytes)?;
     write_checkpoint(path, &image)?;
@@ -171,12 +231,12 @@ fn run(args: RunArgs) -> Result<Vec<Val>, Failure> {
         image.len(),
         path.display()
     );
-    Ok(Vec::new())
+    Ok(Ended::Checkpointed)
 }
 
 /// Parses the words after the file by `func`'s parameter types.
 fn parse_args(
-    store: &Store<()>,
+    store: &Store<WasiCtx>,
     func: Func,
     name: &str,
     words: &[OsString],

@@ -42,8 +42,12 @@ const SUM: &str = r#"(module
       (br_if $c (i32.lt_u (local.get $p) (i32.const 0x20000))))
     (i64.add (i64.mul (global.get $total) (i64.const 31)) (local.get $h))))"#;
 
+/// Writes the module to a file of its own for each caller (tests run in
+/// parallel, and a file being rewritten must not be read).
 fn sum_module() -> String {
-    let path = temp_path("sum.wasm");
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = temp_path(&format!("sum-{n}.wasm"));
     std::fs::write(&path, wat::parse_str(SUM).unwrap()).unwrap();
     path.display().to_string()
 }

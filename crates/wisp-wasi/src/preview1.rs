@@ -39,7 +39,7 @@ pub(crate) type CallResult = Result<(), Fail>;
 type Body<T> = fn(&mut Caller<'_, T>, Get<T>, &[Val]) -> CallResult;
 
 /// Every function [`add_to_linker`] defines, in registration order.
-pub const REGISTERED: [&str; 14] = [
+pub const REGISTERED: [&str; 16] = [
     "args_get",
     "args_sizes_get",
     "environ_get",
@@ -54,6 +54,8 @@ pub const REGISTERED: [&str; 14] = [
     "fd_read",
     "fd_fdstat_get",
     "fd_close",
+    "fd_seek",
+    "fd_tell",
 ];
 
 /// The start of the trap message `proc_exit` traps with; the status follows
@@ -140,6 +142,14 @@ pub fn add_to_linker<T: 'static>(linker: &mut Linker<T>, get: Get<T>) -> Result<
         stdio::fd_fdstat_get,
     )?;
     errno_fn(linker, get, "fd_close", &[I32], stdio::fd_close)?;
+    errno_fn(
+        linker,
+        get,
+        "fd_seek",
+        &[I32, I64, I32, I32],
+        stdio::fd_seek,
+    )?;
+    errno_fn(linker, get, "fd_tell", &[I32, I32], stdio::fd_tell)?;
     Ok(())
 }
 

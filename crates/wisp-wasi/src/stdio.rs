@@ -1,5 +1,5 @@
 //! The fd functions, for fds 0, 1 and 2 only: `fd_write`, `fd_read`,
-//! `fd_fdstat_get`, `fd_close`.
+//! `fd_fdstat_get`, `fd_close`, `fd_seek`, `fd_tell`.
 //!
 //! Semantics follow witx and wasmtime: any other fd, a closed fd, reading
 //! fd 1/2 or writing fd 0 is `BADF`; the iovec array and every buffer it
@@ -238,4 +238,36 @@ pub(crate) fn fd_close<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) ->
     }
     *open = false;
     Ok(())
+}
+
+/// Whether stdio fd `fd` is open (`None`: not a stdio fd).
+fn stdio_open(ctx: &crate::WasiCtx, fd: u32) -> Option<bool> {
+    match fd {
+        0 => Some(ctx.stdin.open),
+        1 => Some(ctx.stdout.open),
+        2 => Some(ctx.stderr.open),
+        _ => None,
+    }
+}
+
+/// `fd_seek(fd, offset, whence, newoffset_ptr)`: stdin, stdout and stderr
+/// are streams (a terminal or a pipe), which cannot seek: `SPIPE`, as the
+/// host's `lseek` and wasmtime say; an invalid `whence` is `INVAL` first.
+pub(crate) fn fd_seek<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
+    let fd = u32_arg(p, 0)?;
+    let whence = u32_arg(p, 2)?;
+    match stdio_open(get(caller.data_mut()), fd) {
+        Some(true) if whence > 2 => Err(Errno::Inval.into()),
+        Some(true) => Err(Errno::Spipe.into()),
+        _ => Err(Errno::Badf.into()),
+    }
+}
+
+/// `fd_tell(fd, offset_ptr)`: a stream has no position: `SPIPE`.
+pub(crate) fn fd_tell<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
+    let fd = u32_arg(p, 0)?;
+    match stdio_open(get(caller.data_mut()), fd) {
+        Some(true) => Err(Errno::Spipe.into()),
+        _ => Err(Errno::Badf.into()),
+    }
 }

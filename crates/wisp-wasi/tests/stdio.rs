@@ -1,12 +1,24 @@
-//! `fd_write`, `fd_read`, `fd_fdstat_get` and `fd_close` on fds 0–2:
-//! captured output, iovec handling, partial writes, `BADF`, `FAULT`, `INVAL`.
+//! `fd_write`, `fd_read`, `fd_fdstat_get`, `fd_close`, `fd_seek` and
+//! `fd_tell` on fds 0–2: captured output, iovec handling, partial writes,
+//! streams that cannot seek, `BADF`, `FAULT`, `INVAL`, `SPIPE`.
 
 mod common;
 
 use common::*;
+use wisp_interp::Val;
 use wisp_wasi::{OutputSink, StdinSource, WasiCtx};
 
-const NAMES: [&str; 4] = ["fd_write", "fd_read", "fd_fdstat_get", "fd_close"];
+const NAMES: [&str; 6] = [
+    "fd_write",
+    "fd_read",
+    "fd_fdstat_get",
+    "fd_close",
+    "fd_seek",
+    "fd_tell",
+];
+
+/// `ESPIPE`: the fd is a stream.
+const SPIPE: i32 = 70;
 
 fn run(ctx: WasiCtx) -> Run {
     Run::with(&NAMES, ctx)
@@ -167,4 +179,33 @@ fn close_makes_the_fd_badf() {
     assert_eq!(r.errno32("fd_close", &[3]), BADF);
     // What was captured before the close is still there.
     assert_eq!(r.ctx().stdout(), b"hello");
+}
+
+#[test]
+fn stdio_streams_cannot_seek() {
+    let mut r = run(captured());
+    let seek = |r: &mut Run, fd: i32, offset: i64, whence: i32| {
+        r.errno(
+            "fd_seek",
+            &[
+                Val::I32(fd),
+                Val::I64(offset),
+                Val::I32(whence),
+                Val::I32(40),
+            ],
+        )
+    };
+    for fd in 0..3 {
+        assert_eq!(seek(&mut r, fd, 0, 0), SPIPE, "fd {fd}");
+        assert_eq!(seek(&mut r, fd, 5, 1), SPIPE, "fd {fd}");
+        assert_eq!(seek(&mut r, fd, 0, 3), INVAL, "fd {fd}: bad whence");
+        assert_eq!(r.errno32("fd_tell", &[fd, 40]), SPIPE, "fd {fd}");
+    }
+    assert_eq!(seek(&mut r, 3, 0, 0), BADF);
+    assert_eq!(r.errno32("fd_tell", &[3, 40]), BADF);
+    assert_eq!(r.errno32("fd_close", &[1]), SUCCESS);
+    assert_eq!(seek(&mut r, 1, 0, 0), BADF);
+    assert_eq!(r.errno32("fd_tell", &[1, 40]), BADF);
+    // Nothing was written to the result pointer.
+    assert_eq!(r.read_u64(40), 0);
 }

@@ -25,6 +25,8 @@ fn signature(name: &str) -> (&'static str, bool) {
         "proc_raise" | "fd_close" => ("i32", true),
         "sched_yield" => ("", true),
         "fd_write" | "fd_read" => ("i32 i32 i32 i32", true),
+        "fd_seek" => ("i32 i64 i32 i32", true),
+        "fd_tell" => ("i32 i32", true),
         other => panic!("no signature for {other}"),
     }
 }
