@@ -258,6 +258,27 @@ fn escapes(mut w: World, mem: bool) {
     fs.symlink("../../secret.txt", &j, "a/out2").unwrap();
     assert_eq!(err(fs.open(&j, "a/out2", ro())), Errno::Perm);
 
+    // A directory handle is re-checked on every use: renaming the directory
+    // away and planting a `..` symlink under its old name gives NOENT, not
+    // the parent of the jail.
+    fs.create_directory(&j, "h").unwrap();
+    let h = dir(fs.open(&j, "h", ro()));
+    fs.rename(&j, "h", &j, "h2").unwrap();
+    fs.symlink("..", &j, "h").unwrap();
+    assert_eq!(err(fs.open(&h, "secret.txt", ro())), Errno::Noent);
+    assert_eq!(err(fs.open(&h, "secret.txt", rw_create())), Errno::Noent);
+    assert_eq!(err(fs.open(&h, "planted.txt", rw_create())), Errno::Noent);
+    assert_eq!(err(fs.create_directory(&h, "planted")), Errno::Noent);
+    assert_eq!(err(fs.readdir(&h, 0, 10)), Errno::Noent);
+    assert_eq!(err(fs.dir_stat(&h)), Errno::Noent);
+    assert_eq!(err(fs.path_stat(&h, false, "secret.txt")), Errno::Noent);
+    fs.unlink_file(&j, "h").unwrap();
+    fs.create_directory(&j, "h/").unwrap();
+    assert!(
+        fs.readdir(&h, 0, 10).is_ok(),
+        "a directory at the path again"
+    );
+
     let after = outside(&mut w, mem);
     assert_eq!(before, after, "the outside changed");
 }

@@ -83,7 +83,30 @@ fn split(path: &str) -> Result<(Vec<String>, bool), Errno> {
     Ok((comps, path.ends_with('/') || path.ends_with("/.")))
 }
 
-/// Resolves `path` beneath the checked directory `base`.
+/// Re-checks a directory handle's path: every prefix must still be a real
+/// directory. A handle is a path, so without this a guest could rename the
+/// directory away and put a symlink (say to `..`) in its place, and a host
+/// backend would follow it. A handle whose path no longer names a
+/// directory is `NOENT`.
+pub fn check_dir<B: Backend + ?Sized>(backend: &mut B, base: &[String]) -> Result<Filestat, Errno> {
+    let mut stat = backend.lstat(&[])?;
+    for i in 1..=base.len() {
+        if stat.filetype != FileType::Directory {
+            return Err(Errno::Noent);
+        }
+        stat = match backend.lstat(&base[..i]) {
+            Err(Errno::Notdir) => return Err(Errno::Noent),
+            other => other?,
+        };
+    }
+    if stat.filetype != FileType::Directory {
+        return Err(Errno::Noent);
+    }
+    Ok(stat)
+}
+
+/// Resolves `path` beneath the directory handle path `base` (re-checked
+/// with [`check_dir`] first).
 pub fn resolve<B: Backend + ?Sized>(
     backend: &mut B,
     base: &[String],
@@ -91,6 +114,7 @@ pub fn resolve<B: Backend + ?Sized>(
     follow_last: bool,
 ) -> Result<Resolved, Errno> {
     let (comps, trailing_slash) = split(path)?;
+    check_dir(backend, base)?;
     let mut queue: VecDeque<String> = comps.into();
     // Directories entered beneath `base`.
     let mut rel: Vec<String> = Vec::new();

@@ -6,7 +6,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::path::{Resolved, resolve};
+use super::path::{Resolved, check_dir, resolve};
 use super::{
     Backend, Dir, Dirent, FileHandle, FileOpen, FileType, Filestat, Filesystem, OpenOptions,
     Opened, SeekFrom, SetTime,
@@ -86,7 +86,7 @@ impl<B: Backend> Filesystem for Sandbox<B> {
                 }
                 match st.filetype {
                     FileType::Directory => {
-                        if how.write || how.trunc || how.append {
+                        if how.write || how.trunc || how.append || how.create {
                             return Err(Errno::Isdir);
                         }
                         Ok(Opened::Dir(Dir { path: r.full() }))
@@ -164,14 +164,11 @@ impl<B: Backend> Filesystem for Sandbox<B> {
     }
 
     fn dir_stat(&mut self, dir: &Dir) -> Result<Filestat, Errno> {
-        self.backend.lstat(&dir.path)
+        check_dir(&mut self.backend, &dir.path)
     }
 
     fn readdir(&mut self, dir: &Dir, cookie: u64, max: usize) -> Result<Vec<Dirent>, Errno> {
-        let me = self.backend.lstat(&dir.path)?;
-        if me.filetype != FileType::Directory {
-            return Err(Errno::Notdir);
-        }
+        let me = check_dir(&mut self.backend, &dir.path)?;
         // `..` of the preopen root is reported as the root itself: the
         // guest learns nothing about what lies outside.
         let parent_ino = match dir.path.split_last() {
