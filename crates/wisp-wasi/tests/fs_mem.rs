@@ -270,3 +270,32 @@ fn read_only_view_refuses_every_mutation() {
     assert!(before.iter().any(|l| l == "content"), "{before:?}");
     assert_eq!(before.len(), 5, "{before:?}");
 }
+
+#[test]
+fn open_options_decode_the_wasi_words() {
+    use wisp_wasi::fs::{LOOKUP_SYMLINK_FOLLOW, fdflags, oflags};
+    let o = OpenOptions::from_wasi(
+        LOOKUP_SYMLINK_FOLLOW,
+        oflags::CREAT | oflags::EXCL,
+        fdflags::APPEND | fdflags::SYNC,
+        false,
+        true,
+    );
+    let want = OpenOptions {
+        follow: true,
+        create: true,
+        excl: true,
+        append: true,
+        write: true,
+        ..Default::default()
+    };
+    assert_eq!(o, want);
+    let o = OpenOptions::from_wasi(0, oflags::DIRECTORY | oflags::TRUNC, 0, true, false);
+    let want = OpenOptions {
+        directory: true,
+        trunc: true,
+        read: true,
+        ..Default::default()
+    };
+    assert_eq!(o, want);
+}
