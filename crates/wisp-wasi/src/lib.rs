@@ -38,6 +38,7 @@ extern crate std;
 pub mod abi;
 pub mod ctx;
 pub mod errno;
+pub mod fs;
 mod preview1;
 mod stdio;
 
