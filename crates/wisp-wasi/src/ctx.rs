@@ -9,10 +9,13 @@
 //! [`RandomSource::Seeded`]) makes every observable value a function of the
 //! builder's inputs, so two runs of the same module print the same bytes.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::errno::Errno;
+use crate::fdtable::{FdTable, Preopen};
+use crate::fs::Filesystem;
 
 /// Where fd 0 reads from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,12 +84,16 @@ pub enum BuildError {
     NulInEnvValue { name: String },
     #[error("{what} do not fit in the guest's 32-bit size")]
     TooLarge { what: &'static str },
+    #[error("preopen `{guest_path}`: {errno}")]
+    Preopen { guest_path: String, errno: Errno },
+    #[error("too many preopens")]
+    TooManyPreopens,
 }
 
 /// Builds a [`WasiCtx`]. Defaults: no args, no env, empty stdin, captured
 /// stdout/stderr, deterministic clock starting at 0 with step 1 ns, random
 /// seeded with 0 — i.e. fully deterministic unless asked otherwise.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct WasiCtxBuilder {
     args: Vec<String>,
     env: Vec<(String, String)>,
@@ -95,6 +102,7 @@ pub struct WasiCtxBuilder {
     stderr: OutputSink,
     clock: ClockSource,
     random: RandomSource,
+    preopens: Vec<Preopen>,
 }
 
 impl Default for WasiCtxBuilder {
@@ -116,6 +124,49 @@ impl WasiCtxBuilder {
                 step_ns: 1,
             },
             random: RandomSource::Seeded(0),
+            preopens: Vec::new(),
+        }
+    }
+
+    /// Preopens `fs` as directory `guest_path`: the guest sees it as fd 3
+    /// for the first preopen, 4 for the second, and so on.
+    pub fn preopen(mut self, guest_path: impl Into<String>, fs: Box<dyn Filesystem>) -> Self {
+        self.preopens.push(Preopen {
+            guest_path: guest_path.into(),
+            fs,
+        });
+        self
+    }
+
+    /// Preopens the host directory `host` (read-write) as `guest_path`.
+    #[cfg(feature = "std")]
+    pub fn preopen_host_dir(
+        self,
+        host: impl Into<std::path::PathBuf>,
+        guest_path: impl Into<String>,
+    ) -> Result<Self, BuildError> {
+        let guest_path = guest_path.into();
+        match crate::fs::host::HostFs::new(host) {
+            Ok(h) => Ok(self.preopen(guest_path, Box::new(crate::fs::Sandbox::new(h)))),
+            Err(errno) => Err(BuildError::Preopen { guest_path, errno }),
+        }
+    }
+
+    /// Preopens the host directory `host` read-only as `guest_path`: every
+    /// mutation is `PERM`.
+    #[cfg(feature = "std")]
+    pub fn preopen_host_dir_readonly(
+        self,
+        host: impl Into<std::path::PathBuf>,
+        guest_path: impl Into<String>,
+    ) -> Result<Self, BuildError> {
+        let guest_path = guest_path.into();
+        match crate::fs::host::HostFs::new(host) {
+            Ok(h) => {
+                let ro = crate::fs::readonly::ReadOnly::new(h);
+                Ok(self.preopen(guest_path, Box::new(crate::fs::Sandbox::new(ro))))
+            }
+            Err(errno) => Err(BuildError::Preopen { guest_path, errno }),
         }
     }
 
@@ -202,7 +253,19 @@ impl WasiCtxBuilder {
         sizes(&env).ok_or(BuildError::TooLarge {
             what: "environment variables",
         })?;
+        for p in &self.preopens {
+            if p.guest_path.contains('\0') {
+                return Err(BuildError::Preopen {
+                    guest_path: p.guest_path.clone(),
+                    errno: Errno::Inval,
+                });
+            }
+        }
+        if self.preopens.len() > crate::fdtable::MAX_FDS {
+            return Err(BuildError::TooManyPreopens);
+        }
         Ok(WasiCtx {
+            fds: FdTable::new(self.preopens),
             args,
             env,
             stdin: Stdin {
@@ -352,6 +415,8 @@ pub struct WasiCtx {
     pub(crate) clock: Clock,
     pub(crate) random: Random,
     pub(crate) exit_code: Option<u32>,
+    /// Fds 3 and up.
+    pub(crate) fds: FdTable,
 }
 
 impl WasiCtx {

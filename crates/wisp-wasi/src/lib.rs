@@ -38,7 +38,10 @@ extern crate std;
 pub mod abi;
 pub mod ctx;
 pub mod errno;
+pub mod fdtable;
+mod files;
 pub mod fs;
+mod paths;
 mod preview1;
 mod stdio;
 

@@ -15,7 +15,6 @@ use wisp_interp::{
 use crate::abi::{self, StoreMemory};
 use crate::ctx::{self, Clock, WasiCtx};
 use crate::errno::Errno;
-use crate::stdio;
 
 /// How a host function finds the [`WasiCtx`] in the store data.
 pub(crate) type Get<T> = fn(&mut T) -> &mut WasiCtx;
@@ -39,7 +38,7 @@ pub(crate) type CallResult = Result<(), Fail>;
 type Body<T> = fn(&mut Caller<'_, T>, Get<T>, &[Val]) -> CallResult;
 
 /// Every function [`add_to_linker`] defines, in registration order.
-pub const REGISTERED: [&str; 16] = [
+pub const REGISTERED: [&str; 34] = [
     "args_get",
     "args_sizes_get",
     "environ_get",
@@ -56,6 +55,24 @@ pub const REGISTERED: [&str; 16] = [
     "fd_close",
     "fd_seek",
     "fd_tell",
+    "fd_prestat_get",
+    "fd_prestat_dir_name",
+    "fd_pread",
+    "fd_pwrite",
+    "fd_filestat_get",
+    "fd_sync",
+    "fd_datasync",
+    "fd_filestat_set_size",
+    "fd_renumber",
+    "fd_readdir",
+    "path_open",
+    "path_filestat_get",
+    "path_create_directory",
+    "path_remove_directory",
+    "path_unlink_file",
+    "path_rename",
+    "path_symlink",
+    "path_readlink",
 ];
 
 /// The start of the trap message `proc_exit` traps with; the status follows
@@ -120,36 +137,45 @@ pub fn add_to_linker<T: 'static>(linker: &mut Linker<T>, get: Get<T>) -> Result<
     )?;
     errno_fn(linker, get, "proc_raise", &[I32], proc_raise)?;
     errno_fn(linker, get, "sched_yield", &[], sched_yield)?;
-    errno_fn(
-        linker,
-        get,
-        "fd_write",
-        &[I32, I32, I32, I32],
-        stdio::fd_write,
-    )?;
-    errno_fn(
-        linker,
-        get,
-        "fd_read",
-        &[I32, I32, I32, I32],
-        stdio::fd_read,
-    )?;
-    errno_fn(
-        linker,
-        get,
-        "fd_fdstat_get",
-        &[I32, I32],
-        stdio::fd_fdstat_get,
-    )?;
-    errno_fn(linker, get, "fd_close", &[I32], stdio::fd_close)?;
-    errno_fn(
-        linker,
-        get,
-        "fd_seek",
-        &[I32, I64, I32, I32],
-        stdio::fd_seek,
-    )?;
-    errno_fn(linker, get, "fd_tell", &[I32, I32], stdio::fd_tell)?;
+    use crate::{files as f, paths as pa};
+    let i = I32;
+    let table: [(&str, &[ValType], Body<T>); 24] = [
+        ("fd_write", &[i, i, i, i], f::fd_write),
+        ("fd_read", &[i, i, i, i], f::fd_read),
+        ("fd_fdstat_get", &[i, i], f::fd_fdstat_get),
+        ("fd_close", &[i], f::fd_close),
+        ("fd_seek", &[i, I64, i, i], f::fd_seek),
+        ("fd_tell", &[i, i], f::fd_tell),
+        ("fd_prestat_get", &[i, i], f::fd_prestat_get),
+        ("fd_prestat_dir_name", &[i, i, i], f::fd_prestat_dir_name),
+        ("fd_pread", &[i, i, i, I64, i], f::fd_pread),
+        ("fd_pwrite", &[i, i, i, I64, i], f::fd_pwrite),
+        ("fd_filestat_get", &[i, i], f::fd_filestat_get),
+        ("fd_sync", &[i], f::fd_sync),
+        ("fd_datasync", &[i], f::fd_datasync),
+        ("fd_filestat_set_size", &[i, I64], f::fd_filestat_set_size),
+        ("fd_renumber", &[i, i], f::fd_renumber),
+        ("fd_readdir", &[i, i, i, I64, i], f::fd_readdir),
+        ("path_open", &[i, i, i, i, i, I64, I64, i, i], pa::path_open),
+        ("path_filestat_get", &[i, i, i, i, i], pa::path_filestat_get),
+        (
+            "path_create_directory",
+            &[i, i, i],
+            pa::path_create_directory,
+        ),
+        (
+            "path_remove_directory",
+            &[i, i, i],
+            pa::path_remove_directory,
+        ),
+        ("path_unlink_file", &[i, i, i], pa::path_unlink_file),
+        ("path_rename", &[i, i, i, i, i, i], pa::path_rename),
+        ("path_symlink", &[i, i, i, i, i], pa::path_symlink),
+        ("path_readlink", &[i, i, i, i, i, i], pa::path_readlink),
+    ];
+    for (name, params, body) in table {
+        errno_fn(linker, get, name, params, body)?;
+    }
     Ok(())
 }
 

@@ -186,6 +186,21 @@ pub(crate) fn fd_fdstat_get<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val
     Ok(())
 }
 
+/// The filetype of open stdio fd `fd` (`BADF` if closed or not stdio).
+pub(crate) fn filetype(ctx: &mut WasiCtx, fd: u32) -> Result<crate::fs::FileType, Errno> {
+    use crate::fs::FileType;
+    let raw = match fd {
+        0 if ctx.stdin.open => stdin_filetype(&ctx.stdin.source),
+        1 | 2 => output_filetype(output(ctx, fd)?.sink, fd),
+        _ => return Err(Errno::Badf),
+    };
+    Ok(if raw == FILETYPE_UNKNOWN {
+        FileType::Unknown
+    } else {
+        FileType::CharacterDevice
+    })
+}
+
 /// A terminal is a character device; anything else (pipes, captures) is
 /// `unknown`, as wasmtime reports.
 fn stdin_filetype(source: &StdinSource) -> u8 {

@@ -19,7 +19,19 @@ pub fn get(h: &mut Host) -> &mut WasiCtx {
 fn signature(name: &str) -> (&'static str, bool) {
     match name {
         "args_get" | "args_sizes_get" | "environ_get" | "environ_sizes_get" | "clock_res_get"
-        | "random_get" | "fd_fdstat_get" => ("i32 i32", true),
+        | "random_get" | "fd_fdstat_get" | "fd_prestat_get" | "fd_filestat_get" | "fd_renumber" => {
+            ("i32 i32", true)
+        }
+        "fd_prestat_dir_name"
+        | "path_create_directory"
+        | "path_remove_directory"
+        | "path_unlink_file" => ("i32 i32 i32", true),
+        "fd_pread" | "fd_pwrite" | "fd_readdir" => ("i32 i32 i32 i64 i32", true),
+        "fd_sync" | "fd_datasync" => ("i32", true),
+        "fd_filestat_set_size" => ("i32 i64", true),
+        "path_open" => ("i32 i32 i32 i32 i32 i64 i64 i32 i32", true),
+        "path_filestat_get" | "path_symlink" => ("i32 i32 i32 i32 i32", true),
+        "path_rename" | "path_readlink" => ("i32 i32 i32 i32 i32 i32", true),
         "clock_time_get" => ("i32 i64 i32", true),
         "proc_exit" => ("i32", false),
         "proc_raise" | "fd_close" => ("i32", true),
@@ -147,5 +159,15 @@ pub const SUCCESS: i32 = 0;
 pub const BADF: i32 = 8;
 pub const FAULT: i32 = 21;
 pub const INVAL: i32 = 28;
+pub const EXIST: i32 = 20;
+pub const ILSEQ: i32 = 25;
+pub const ISDIR: i32 = 31;
+pub const NAMETOOLONG: i32 = 37;
+pub const NOENT: i32 = 44;
+pub const NOTDIR: i32 = 54;
+pub const NOTEMPTY: i32 = 55;
+pub const PERM: i32 = 63;
+pub const XDEV: i32 = 75;
+pub const NOTCAPABLE: i32 = 76;
 pub const NOSPC: i32 = 51;
 pub const NOTSUP: i32 = 58;
