@@ -248,3 +248,44 @@ impl FdTable {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(n: u64) -> Entry {
+        Entry {
+            mount: 0,
+            kind: Kind::File(FileHandle(n)),
+            preopen: None,
+            base: rights::FILE,
+            inheriting: 0,
+            fdflags: 0,
+        }
+    }
+
+    #[test]
+    fn lowest_free_fd_and_bound() {
+        let mut t = FdTable::default();
+        assert_eq!(t.insert(entry(0)), Ok(3));
+        assert_eq!(t.insert(entry(1)), Ok(4));
+        assert_eq!(t.insert(entry(2)), Ok(5));
+        assert_eq!(t.remove(4).map(|e| e.kind), Ok(Kind::File(FileHandle(1))));
+        assert_eq!(t.remove(4).map(|e| e.kind), Err(Errno::Badf));
+        assert_eq!(t.insert(entry(3)), Ok(4));
+        assert_eq!(t.get(2).map(|e| e.mount), Err(Errno::Badf));
+        assert_eq!(t.get(u32::MAX).map(|e| e.mount), Err(Errno::Badf));
+        for _ in 3..MAX_FDS {
+            t.insert(entry(9)).unwrap();
+        }
+        assert_eq!(t.insert(entry(9)), Err(Errno::Nfile));
+        assert_eq!(t.entries.len(), MAX_FDS);
+    }
+
+    #[test]
+    fn rights_are_checked() {
+        let e = entry(0);
+        assert_eq!(e.require(rights::FD_READ | rights::FD_WRITE), Ok(()));
+        assert_eq!(e.require(rights::PATH_OPEN), Err(Errno::Notcapable));
+    }
+}
