@@ -288,6 +288,25 @@ pub(crate) fn fd_filestat_get<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[V
     Ok(())
 }
 
+/// `fd_filestat_set_times(fd, atim, mtim, fst_flags)`: files and
+/// directories (the directory itself, as `"."` beneath it).
+pub(crate) fn fd_filestat_set_times<T>(
+    caller: &mut Caller<'_, T>,
+    get: Get<T>,
+    p: &[Val],
+) -> CallResult {
+    let fd = u32_arg(p, 0)?;
+    let (atim, mtim, fst) = (u64_arg(p, 1)?, u64_arg(p, 2)?, u32_arg(p, 3)?);
+    let (a, m) = crate::paths::set_times(atim, mtim, fst)?;
+    let (e, fs) = get(caller.data_mut()).fds.get_fs(fd)?;
+    e.require(rights::FD_FILESTAT_SET_TIMES)?;
+    match &e.kind {
+        Kind::File(fh) => fs.file_set_times(*fh, a, m)?,
+        Kind::Dir(d) => fs.path_set_times(d, true, ".", a, m)?,
+    }
+    Ok(())
+}
+
 fn sync<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val], right: u64) -> CallResult {
     let fd = u32_arg(p, 0)?;
     let (e, fs) = get(caller.data_mut()).fds.get_fs(fd)?;

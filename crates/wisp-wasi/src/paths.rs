@@ -16,7 +16,7 @@ use crate::abi;
 use crate::errno::Errno;
 use crate::fdtable::{Entry, Kind, rights};
 use crate::files::filestat_bytes;
-use crate::fs::{Dir, OpenOptions, Opened, oflags};
+use crate::fs::{Dir, OpenOptions, Opened, SetTime, oflags};
 use crate::preview1::{CallResult, Fail, Get, guest, memory, u32_arg, u64_arg};
 
 /// The mount and directory of dir fd `fd`, checking `right`.
@@ -237,5 +237,73 @@ pub(crate) fn path_readlink<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val
     let mut mem = guest(caller, m);
     abi::write_bytes(&mut mem, buf, &bytes[..n])?;
     abi::write_u32(&mut mem, used, n as u32)?;
+    Ok(())
+}
+
+/// witx `fstflags` → (atim, mtim). Both `X` and `X_NOW`, or unknown bits,
+/// are `INVAL`.
+pub(crate) fn set_times(atim: u64, mtim: u64, flags: u32) -> Result<(SetTime, SetTime), Errno> {
+    const ATIM: u32 = 1;
+    const ATIM_NOW: u32 = 2;
+    const MTIM: u32 = 4;
+    const MTIM_NOW: u32 = 8;
+    if flags & !0xf != 0 {
+        return Err(Errno::Inval);
+    }
+    let one = |at: u32, now: u32, t: u64| match (flags & at != 0, flags & now != 0) {
+        (true, true) => Err(Errno::Inval),
+        (true, false) => Ok(SetTime::At(t)),
+        (false, true) => Ok(SetTime::Now),
+        (false, false) => Ok(SetTime::Omit),
+    };
+    Ok((one(ATIM, ATIM_NOW, atim)?, one(MTIM, MTIM_NOW, mtim)?))
+}
+
+/// `path_filestat_set_times(fd, flags, path, path_len, atim, mtim, fst_flags)`.
+pub(crate) fn path_filestat_set_times<T>(
+    caller: &mut Caller<'_, T>,
+    get: Get<T>,
+    p: &[Val],
+) -> CallResult {
+    let (fd, flags, ptr, len) = (
+        u32_arg(p, 0)?,
+        u32_arg(p, 1)?,
+        u32_arg(p, 2)?,
+        u32_arg(p, 3)?,
+    );
+    let (atim, mtim, fst) = (u64_arg(p, 4)?, u64_arg(p, 5)?, u32_arg(p, 6)?);
+    let (a, m) = set_times(atim, mtim, fst)?;
+    let (e, d) = dir(caller, get, fd, rights::PATH_FILESTAT_SET_TIMES)?;
+    let path = path_arg(caller, ptr, len)?;
+    let follow = flags & crate::fs::LOOKUP_SYMLINK_FOLLOW != 0;
+    get(caller.data_mut())
+        .fds
+        .mount(e.mount)?
+        .path_set_times(&d, follow, &path, a, m)?;
+    Ok(())
+}
+
+/// `path_link(old_fd, old_flags, old_path, old_len, new_fd, new_path,
+/// new_len)`: both directories of one preopen (`XDEV` otherwise).
+pub(crate) fn path_link<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
+    let (fd, flags, optr, olen) = (
+        u32_arg(p, 0)?,
+        u32_arg(p, 1)?,
+        u32_arg(p, 2)?,
+        u32_arg(p, 3)?,
+    );
+    let (nfd, nptr, nlen) = (u32_arg(p, 4)?, u32_arg(p, 5)?, u32_arg(p, 6)?);
+    let (e, from_dir) = dir(caller, get, fd, rights::PATH_LINK_SOURCE)?;
+    let (ne, to_dir) = dir(caller, get, nfd, rights::PATH_LINK_TARGET)?;
+    let from = path_arg(caller, optr, olen)?;
+    let to = path_arg(caller, nptr, nlen)?;
+    if e.mount != ne.mount {
+        return Err(Errno::Xdev.into());
+    }
+    let follow = flags & crate::fs::LOOKUP_SYMLINK_FOLLOW != 0;
+    get(caller.data_mut())
+        .fds
+        .mount(e.mount)?
+        .link(&from_dir, follow, &from, &to_dir, &to)?;
     Ok(())
 }

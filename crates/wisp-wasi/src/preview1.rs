@@ -38,7 +38,7 @@ pub(crate) type CallResult = Result<(), Fail>;
 type Body<T> = fn(&mut Caller<'_, T>, Get<T>, &[Val]) -> CallResult;
 
 /// Every function [`add_to_linker`] defines, in registration order.
-pub const REGISTERED: [&str; 34] = [
+pub const REGISTERED: [&str; 37] = [
     "args_get",
     "args_sizes_get",
     "environ_get",
@@ -73,6 +73,9 @@ pub const REGISTERED: [&str; 34] = [
     "path_rename",
     "path_symlink",
     "path_readlink",
+    "fd_filestat_set_times",
+    "path_filestat_set_times",
+    "path_link",
 ];
 
 /// The start of the trap message `proc_exit` traps with; the status follows
@@ -139,7 +142,7 @@ pub fn add_to_linker<T: 'static>(linker: &mut Linker<T>, get: Get<T>) -> Result<
     errno_fn(linker, get, "sched_yield", &[], sched_yield)?;
     use crate::{files as f, paths as pa};
     let i = I32;
-    let table: [(&str, &[ValType], Body<T>); 24] = [
+    let table: [(&str, &[ValType], Body<T>); 27] = [
         ("fd_write", &[i, i, i, i], f::fd_write),
         ("fd_read", &[i, i, i, i], f::fd_read),
         ("fd_fdstat_get", &[i, i], f::fd_fdstat_get),
@@ -172,6 +175,17 @@ pub fn add_to_linker<T: 'static>(linker: &mut Linker<T>, get: Get<T>) -> Result<
         ("path_rename", &[i, i, i, i, i, i], pa::path_rename),
         ("path_symlink", &[i, i, i, i, i], pa::path_symlink),
         ("path_readlink", &[i, i, i, i, i, i], pa::path_readlink),
+        (
+            "fd_filestat_set_times",
+            &[i, I64, I64, i],
+            f::fd_filestat_set_times,
+        ),
+        (
+            "path_filestat_set_times",
+            &[i, i, i, i, I64, I64, i],
+            pa::path_filestat_set_times,
+        ),
+        ("path_link", &[i, i, i, i, i, i, i], pa::path_link),
     ];
     for (name, params, body) in table {
         errno_fn(linker, get, name, params, body)?;

@@ -37,6 +37,9 @@ const ALL: &[&str] = &[
     "fd_datasync",
     "fd_filestat_set_size",
     "fd_renumber",
+    "fd_filestat_set_times",
+    "path_filestat_set_times",
+    "path_link",
 ];
 
 const CREAT: i32 = 1;
@@ -465,4 +468,70 @@ fn missing_host_dir_is_a_build_error() {
         WasiCtx::builder().preopen_host_dir(base.join("nope"), "/x"),
         Err(wisp_wasi::BuildError::Preopen { .. })
     ));
+}
+
+#[test]
+fn times_and_links() {
+    both("times", |r| {
+        assert_eq!(open(r, 3, "t", CREAT, RIGHTS_ALL, 0), (SUCCESS, 4));
+        let set = |r: &mut Run, fd: i32, a: i64, m: i64, flags: i32| {
+            r.errno(
+                "fd_filestat_set_times",
+                &[Val::I32(fd), Val::I64(a), Val::I64(m), Val::I32(flags)],
+            )
+        };
+        // ATIM | MTIM explicit.
+        assert_eq!(set(r, 4, 5_000, 7_000, 1 | 4), SUCCESS);
+        assert_eq!(path_stat(r, 3, "t").0, SUCCESS);
+        assert_eq!((r.read_u64(OUT + 40), r.read_u64(OUT + 48)), (5_000, 7_000));
+        // Only MTIM: atim stays.
+        assert_eq!(set(r, 4, 1, 9_000, 4), SUCCESS);
+        path_stat(r, 3, "t");
+        assert_eq!((r.read_u64(OUT + 40), r.read_u64(OUT + 48)), (5_000, 9_000));
+        assert_eq!(set(r, 4, 0, 0, 1 | 2), INVAL);
+        assert_eq!(set(r, 4, 0, 0, 16), INVAL);
+        assert_eq!(set(r, 99, 0, 0, 1), BADF);
+        // By path, and on the directory fd itself.
+        let l = put_path(r, PATH, b"t");
+        let e = r.errno(
+            "path_filestat_set_times",
+            &[
+                Val::I32(3),
+                Val::I32(1),
+                Val::I32(PATH as i32),
+                Val::I32(l),
+                Val::I64(11_000),
+                Val::I64(12_000),
+                Val::I32(1 | 4),
+            ],
+        );
+        assert_eq!(e, SUCCESS);
+        path_stat(r, 3, "t");
+        assert_eq!(
+            (r.read_u64(OUT + 40), r.read_u64(OUT + 48)),
+            (11_000, 12_000)
+        );
+        assert_eq!(set(r, 3, 0, 13_000, 4), SUCCESS);
+        assert_eq!(r.errno32("fd_filestat_get", &[3, OUT as i32]), SUCCESS);
+        assert_eq!(r.read_u64(OUT + 48), 13_000);
+
+        // Hard link: both names, nlink 2, same data.
+        let l1 = put_path(r, PATH, b"t");
+        let l2 = put_path(r, PATH2, b"t2");
+        let link =
+            |r: &mut Run| r.errno32("path_link", &[3, 0, PATH as i32, l1, 3, PATH2 as i32, l2]);
+        assert_eq!(link(r), SUCCESS);
+        assert_eq!(link(r), EXIST);
+        assert_eq!(path_stat(r, 3, "t2"), (SUCCESS, 4, 0));
+        assert_eq!(r.read_u64(OUT + 24), 2);
+        assert_eq!(write(r, 4, b"shared"), (SUCCESS, 6));
+        let (e, fd2) = open(r, 3, "t2", 0, RIGHTS_ALL, 0);
+        assert_eq!(e, SUCCESS);
+        assert_eq!(read(r, fd2, 16), (SUCCESS, b"shared".to_vec()));
+        let l3 = put_path(r, PATH2, b"../t3");
+        assert_eq!(
+            r.errno32("path_link", &[3, 0, PATH as i32, l1, 3, PATH2 as i32, l3]),
+            PERM
+        );
+    });
 }
