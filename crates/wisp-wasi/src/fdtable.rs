@@ -193,6 +193,16 @@ impl FdTable {
         Ok(self.mounts.get_mut(mount).ok_or(Errno::Badf)?.as_mut())
     }
 
+    /// Replaces the fdflags of `fd` (`BADF` if not open).
+    pub(crate) fn set_fdflags(&mut self, fd: u32, flags: u16) -> Result<(), Errno> {
+        let e = Self::slot(fd)
+            .and_then(|i| self.entries.get_mut(i))
+            .and_then(Option::as_mut)
+            .ok_or(Errno::Badf)?;
+        e.fdflags = flags;
+        Ok(())
+    }
+
     /// Puts `entry` at the lowest free fd (`NFILE` when full).
     pub(crate) fn insert(&mut self, entry: Entry) -> Result<u32, Errno> {
         let i = match self.entries.iter().position(Option::is_none) {

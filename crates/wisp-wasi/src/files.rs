@@ -16,7 +16,7 @@ use wisp_interp::{Caller, Val};
 use crate::abi;
 use crate::errno::Errno;
 use crate::fdtable::{FIRST_FD, Kind, rights};
-use crate::fs::{FileHandle, FileType, Filestat, Filesystem, SeekFrom};
+use crate::fs::{FileHandle, FileType, Filestat, Filesystem, SeekFrom, fdflags};
 use crate::preview1::{CallResult, Get, guest, memory, u32_arg, u64_arg};
 use crate::stdio;
 
@@ -134,8 +134,14 @@ fn write_file<T>(
 ) -> CallResult {
     let fd = u32_arg(p, 0)?;
     let (mount, fh) = file(caller, get, fd, rights::FD_WRITE)?;
+    let append = get(caller.data_mut()).fds.get(fd)?.fdflags & fdflags::APPEND != 0;
     let (iovs, out) = iovecs(caller, p, out_arg)?;
     let m = memory(caller)?;
+    if append && matches!(at, At::Pos) {
+        // The guest is single-threaded, so nothing writes between the seek
+        // and the writes below: this is `O_APPEND`.
+        fs_of(caller, get, mount)?.seek(fh, SeekFrom::End(0))?;
+    }
     let mut done: u32 = 0;
     'outer: for iov in iovs {
         let mut off = 0u32;
@@ -256,6 +262,24 @@ pub(crate) fn fd_fdstat_get<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val
     b[16..24].copy_from_slice(&e.inheriting.to_le_bytes());
     let m = memory(caller)?;
     abi::write_bytes(&mut guest(caller, m), out, &b)?;
+    Ok(())
+}
+
+/// `fd_fdstat_set_flags(fd, flags)`, as wasmtime: files only (`BADF` for
+/// directories and stdio); `APPEND` and `NONBLOCK` may change, `DSYNC`,
+/// `RSYNC`, `SYNC` or unknown bits are `INVAL`.
+pub(crate) fn fd_fdstat_set_flags<T>(
+    caller: &mut Caller<'_, T>,
+    get: Get<T>,
+    p: &[Val],
+) -> CallResult {
+    let (fd, raw) = (u32_arg(p, 0)?, u32_arg(p, 1)?);
+    file(caller, get, fd, rights::FD_FDSTAT_SET_FLAGS)?;
+    let allowed = u32::from(fdflags::APPEND | fdflags::NONBLOCK);
+    if raw & !allowed != 0 {
+        return Err(Errno::Inval.into());
+    }
+    get(caller.data_mut()).fds.set_fdflags(fd, raw as u16)?;
     Ok(())
 }
 

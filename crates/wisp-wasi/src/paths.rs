@@ -69,13 +69,16 @@ pub(crate) fn path_open<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -
     let path = path_arg(caller, ptr, len)?;
     let m = memory(caller)?;
     abi::check_range(&mut guest(caller, m), out, 4)?;
-    let how = OpenOptions::from_wasi(
+    let mut how = OpenOptions::from_wasi(
         dirflags,
         oflags,
         fdflags,
         base & rights::FD_READ != 0,
         base & rights::FD_WRITE != 0,
     );
+    // `APPEND` lives in the fd's flags, not in the backend handle, so that
+    // `fd_fdstat_set_flags` can change it: `fd_write` seeks to the end first.
+    how.append = false;
     let table = &mut get(caller.data_mut()).fds;
     let opened = table.mount(e.mount)?.open(&d, &path, how)?;
     let (kind, applicable) = match opened {

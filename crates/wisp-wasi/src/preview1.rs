@@ -38,7 +38,7 @@ pub(crate) type CallResult = Result<(), Fail>;
 type Body<T> = fn(&mut Caller<'_, T>, Get<T>, &[Val]) -> CallResult;
 
 /// Every function [`add_to_linker`] defines, in registration order.
-pub const REGISTERED: [&str; 37] = [
+pub const REGISTERED: [&str; 38] = [
     "args_get",
     "args_sizes_get",
     "environ_get",
@@ -76,6 +76,7 @@ pub const REGISTERED: [&str; 37] = [
     "fd_filestat_set_times",
     "path_filestat_set_times",
     "path_link",
+    "fd_fdstat_set_flags",
 ];
 
 /// The start of the trap message `proc_exit` traps with; the status follows
@@ -142,7 +143,7 @@ pub fn add_to_linker<T: 'static>(linker: &mut Linker<T>, get: Get<T>) -> Result<
     errno_fn(linker, get, "sched_yield", &[], sched_yield)?;
     use crate::{files as f, paths as pa};
     let i = I32;
-    let table: [(&str, &[ValType], Body<T>); 27] = [
+    let table: [(&str, &[ValType], Body<T>); 28] = [
         ("fd_write", &[i, i, i, i], f::fd_write),
         ("fd_read", &[i, i, i, i], f::fd_read),
         ("fd_fdstat_get", &[i, i], f::fd_fdstat_get),
@@ -186,6 +187,7 @@ pub fn add_to_linker<T: 'static>(linker: &mut Linker<T>, get: Get<T>) -> Result<
             pa::path_filestat_set_times,
         ),
         ("path_link", &[i, i, i, i, i, i, i], pa::path_link),
+        ("fd_fdstat_set_flags", &[i, i], f::fd_fdstat_set_flags),
     ];
     for (name, params, body) in table {
         errno_fn(linker, get, name, params, body)?;

@@ -40,6 +40,7 @@ const ALL: &[&str] = &[
     "fd_filestat_set_times",
     "path_filestat_set_times",
     "path_link",
+    "fd_fdstat_set_flags",
 ];
 
 const CREAT: i32 = 1;
@@ -533,5 +534,34 @@ fn times_and_links() {
             r.errno32("path_link", &[3, 0, PATH as i32, l1, 3, PATH2 as i32, l3]),
             PERM
         );
+    });
+}
+
+#[test]
+fn append_flag_and_set_flags() {
+    both("append", |r| {
+        const APPEND: i32 = 1;
+        assert_eq!(open(r, 3, "log", CREAT, RIGHTS_ALL, APPEND), (SUCCESS, 4));
+        assert_eq!(write(r, 4, b"abc"), (SUCCESS, 3));
+        assert_eq!(seek(r, 4, 0, 0), (SUCCESS, 0));
+        assert_eq!(write(r, 4, b"de"), (SUCCESS, 2));
+        assert_eq!(r.errno32("fd_fdstat_get", &[4, OUT as i32]), SUCCESS);
+        assert_eq!(r.read(OUT + 2, 2), [1, 0]);
+        // Clearing APPEND makes writes positional again.
+        assert_eq!(r.errno32("fd_fdstat_set_flags", &[4, 0]), SUCCESS);
+        assert_eq!(seek(r, 4, 0, 0), (SUCCESS, 0));
+        assert_eq!(write(r, 4, b"X"), (SUCCESS, 1));
+        assert_eq!(seek(r, 4, 0, 0), (SUCCESS, 0));
+        assert_eq!(read(r, 4, 16), (SUCCESS, b"Xbcde".to_vec()));
+        // And setting it again appends.
+        assert_eq!(r.errno32("fd_fdstat_set_flags", &[4, APPEND]), SUCCESS);
+        assert_eq!(seek(r, 4, 0, 0), (SUCCESS, 0));
+        assert_eq!(write(r, 4, b"!"), (SUCCESS, 1));
+        assert_eq!(path_stat(r, 3, "log"), (SUCCESS, 4, 6));
+        assert_eq!(r.errno32("fd_fdstat_set_flags", &[4, 16]), INVAL);
+        assert_eq!(r.errno32("fd_fdstat_set_flags", &[4, 64]), INVAL);
+        assert_eq!(r.errno32("fd_fdstat_set_flags", &[3, 0]), BADF);
+        assert_eq!(r.errno32("fd_fdstat_set_flags", &[1, 0]), BADF);
+        assert_eq!(r.errno32("fd_fdstat_set_flags", &[42, 0]), BADF);
     });
 }

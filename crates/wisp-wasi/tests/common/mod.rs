@@ -18,10 +18,17 @@ pub fn get(h: &mut Host) -> &mut WasiCtx {
 /// The core signature of each registered function: params, has an errno result.
 fn signature(name: &str) -> (&'static str, bool) {
     match name {
-        "args_get" | "args_sizes_get" | "environ_get" | "environ_sizes_get" | "clock_res_get"
-        | "random_get" | "fd_fdstat_get" | "fd_prestat_get" | "fd_filestat_get" | "fd_renumber" => {
-            ("i32 i32", true)
-        }
+        "args_get"
+        | "args_sizes_get"
+        | "environ_get"
+        | "environ_sizes_get"
+        | "clock_res_get"
+        | "random_get"
+        | "fd_fdstat_get"
+        | "fd_prestat_get"
+        | "fd_filestat_get"
+        | "fd_renumber"
+        | "fd_fdstat_set_flags" => ("i32 i32", true),
         "fd_prestat_dir_name"
         | "path_create_directory"
         | "path_remove_directory"
