@@ -9,7 +9,9 @@
 //! - [`abi`]: bounds-checked guest-memory helpers (`FAULT` on bad pointers).
 //! - [`ctx`]: [`WasiCtx`] and [`WasiCtxBuilder`] (args, env, stdio, clocks,
 //!   randomness, exit status).
-//! - `preview1` / `stdio`: the functions registered so far; everything else
+//! - [`fdtable`]: fds 3 and up (preopens and what `path_open` opened).
+//! - [`fs`]: the sandboxed filesystem layer and its backends.
+//! - `preview1` / `stdio` / `files` / `paths`: the functions registered so far; everything else
 //!   in preview1 is left undefined, so linking a module that imports it
 //!   fails with the linker's "unknown import" error (see `docs/wasi.md`).
 //!
