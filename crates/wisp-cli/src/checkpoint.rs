@@ -60,7 +60,9 @@ pub(crate) struct RunInfo {
 
 /// `CLIRUN`: budget u64, then strings (u32 length + UTF-8): the invoked
 /// name, the argument count (u32) and arguments, the variable count (u32)
-/// and name/value pairs.
+/// and name/value pairs, the preopen count (u32) and host path, guest path,
+/// read-only byte. (Open files are not saved yet: a resumed run gets its
+/// preopens again, not the files it had open.)
 fn encode_run(info: &RunInfo) -> Vec<u8> {
     fn text(out: &mut Vec<u8>, s: &str) {
         out.extend_from_slice(&(s.len() as u32).to_le_bytes());
@@ -76,6 +78,12 @@ fn encode_run(info: &RunInfo) -> Vec<u8> {
     for (name, value) in &info.guest.env {
         text(&mut out, name);
         text(&mut out, value);
+    }
+    out.extend_from_slice(&(info.guest.dirs.len() as u32).to_le_bytes());
+    for m in &info.guest.dirs {
+        text(&mut out, &m.host);
+        text(&mut out, &m.guest);
+        out.push(u8::from(m.read_only));
     }
     out
 }
@@ -101,6 +109,15 @@ fn decode_run(mut bytes: &[u8]) -> Option<RunInfo> {
     }
     for _ in 0..u32_of(&mut bytes)? {
         guest.env.push((text(&mut bytes)?, text(&mut bytes)?));
+    }
+    for _ in 0..u32_of(&mut bytes)? {
+        let (host, guest_path) = (text(&mut bytes)?, text(&mut bytes)?);
+        let read_only = *take(&mut bytes, 1)?.first()? != 0;
+        guest.dirs.push(crate::wasi::Mount {
+            host,
+            guest: guest_path,
+            read_only,
+        });
     }
     bytes.is_empty().then_some(RunInfo {
         budget,

@@ -18,7 +18,7 @@ use wisp_wasi::WasiCtx;
 
 use crate::checkpoint::{RunInfo, checkpoint_bytes, write_checkpoint};
 use crate::load::read_module_bytes;
-use crate::wasi::{Guest, Stdio, exit_status, linker, parse_env};
+use crate::wasi::{Guest, Stdio, exit_status, linker, parse_env, parse_mount};
 use crate::{EXIT_ERROR, EXIT_TRAP};
 
 #[derive(Debug, clap::Args)]
@@ -44,6 +44,15 @@ pub(crate) struct RunArgs {
     /// the host's value (repeatable).
     #[arg(long = "env", value_name = "NAME[=VALUE]")]
     pub(crate) env: Vec<String>,
+
+    /// Preopen the host directory HOST for the guest as GUEST (default: the
+    /// same path), read-write (repeatable).
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    pub(crate) dirs: Vec<String>,
+
+    /// Like --dir, read-only: every change is refused (repeatable).
+    #[arg(long = "dir-ro", value_name = "HOST[::GUEST]")]
+    pub(crate) dirs_ro: Vec<String>,
 
     /// The module (binary `.wasm`, or text `.wat`), then the guest's
     /// arguments (argv[1..] of a WASI command, or the invoked function's).
@@ -149,6 +158,9 @@ fn run(args: RunArgs) -> Result<Ended, Failure> {
     let mut guest = Guest {
         args: vec![file.display().to_string()],
         env: parse_env(&args.env).map_err(Failure::Setup)?,
+        dirs: (args.dirs.iter().map(|d| parse_mount(d, false)))
+            .chain(args.dirs_ro.iter().map(|d| parse_mount(d, true)))
+            .collect(),
     };
     if command {
         for (i, word) in fn_args.iter().enumerate() {

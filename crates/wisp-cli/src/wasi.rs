@@ -8,11 +8,31 @@
 use wisp_interp::{Engine, Linker, Store};
 use wisp_wasi::WasiCtx;
 
-/// argv and environment of a guest.
+/// argv, environment and preopened directories of a guest.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Guest {
     pub(crate) args: Vec<String>,
     pub(crate) env: Vec<(String, String)>,
+    pub(crate) dirs: Vec<Mount>,
+}
+
+/// A host directory preopened for the guest (`--dir`, `--dir-ro`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Mount {
+    pub(crate) host: String,
+    pub(crate) guest: String,
+    pub(crate) read_only: bool,
+}
+
+/// Parses `HOST[::GUEST]` (the guest path defaults to the host path, as in
+/// wasmtime).
+pub(crate) fn parse_mount(flag: &str, read_only: bool) -> Mount {
+    let (host, guest) = flag.split_once("::").unwrap_or((flag, flag));
+    Mount {
+        host: host.to_string(),
+        guest: guest.to_string(),
+        read_only,
+    }
 }
 
 /// Where a guest's stdout and stderr go.
@@ -37,9 +57,18 @@ impl Guest {
                 .stdout(wisp_wasi::OutputSink::CAPTURE)
                 .stderr(wisp_wasi::OutputSink::CAPTURE),
         };
+        let mut builder = builder.args(self.args.iter().cloned()).env_all(&self.env);
+        for m in &self.dirs {
+            let cannot =
+                |e: wisp_wasi::BuildError| format!("cannot preopen {} as {}: {e}", m.host, m.guest);
+            builder = if m.read_only {
+                builder.preopen_host_dir_readonly(&m.host, &m.guest)
+            } else {
+                builder.preopen_host_dir(&m.host, &m.guest)
+            }
+            .map_err(cannot)?;
+        }
         builder
-            .args(self.args.iter().cloned())
-            .env_all(&self.env)
             .build()
             .map_err(|e| format!("cannot set up WASI: {e}"))
     }

@@ -149,3 +149,49 @@ fn a_c_program_built_with_wasi_libc_runs() {
         text(&o.stdout)
     );
 }
+
+/// `wisp-wasi/tests/programs/files.c` (wasi-libc stdio and POSIX file calls
+/// under `/data`) over `--dir HOST::/data`, and refused by `--dir-ro`.
+#[test]
+fn dir_preopens_a_host_directory() {
+    let program = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../wisp-wasi/tests/programs/files.wasm"
+    );
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("wisp-cli-dir");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    let mount = format!("{}::/data", root.display());
+    let o = wisp(&["run", "--dir", &mount, program]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    assert!(
+        text(&o.stdout).starts_with("read: line 42\n"),
+        "{}",
+        text(&o.stdout)
+    );
+
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    let o = wisp(&["run", "--dir-ro", &mount, program]);
+    assert_eq!(o.status.code(), Some(1), "fopen for writing fails: exit 1");
+    assert!(text(&o.stderr).contains("fopen w"), "{}", text(&o.stderr));
+    assert_eq!(
+        std::fs::read_dir(&root).unwrap().count(),
+        0,
+        "nothing was created"
+    );
+
+    let o = wisp(&["run", "--dir", "/surely/not/a/dir::/data", program]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("/surely/not/a/dir"),
+        "{}",
+        text(&o.stderr)
+    );
+}
