@@ -203,6 +203,21 @@ impl FdTable {
         Ok(())
     }
 
+    /// `fd_fdstat_set_rights`: replaces the rights of `fd` with a subset
+    /// of them (`NOTCAPABLE` if either set adds a right, `BADF` if not open).
+    pub(crate) fn set_rights(&mut self, fd: u32, base: u64, inheriting: u64) -> Result<(), Errno> {
+        let e = Self::slot(fd)
+            .and_then(|i| self.entries.get_mut(i))
+            .and_then(Option::as_mut)
+            .ok_or(Errno::Badf)?;
+        if base & !e.base != 0 || inheriting & !e.inheriting != 0 {
+            return Err(Errno::Notcapable);
+        }
+        e.base = base;
+        e.inheriting = inheriting;
+        Ok(())
+    }
+
     /// Puts `entry` at the lowest free fd (`NFILE` when full).
     pub(crate) fn insert(&mut self, entry: Entry) -> Result<u32, Errno> {
         let i = match self.entries.iter().position(Option::is_none) {

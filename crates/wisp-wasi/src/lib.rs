@@ -40,10 +40,12 @@ extern crate std;
 pub mod abi;
 pub mod ctx;
 pub mod errno;
+mod fdextra;
 pub mod fdtable;
 mod files;
 pub mod fs;
 mod paths;
+mod poll;
 mod preview1;
 mod stdio;
 

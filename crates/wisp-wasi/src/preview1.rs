@@ -38,7 +38,7 @@ pub(crate) type CallResult = Result<(), Fail>;
 type Body<T> = fn(&mut Caller<'_, T>, Get<T>, &[Val]) -> CallResult;
 
 /// Every function [`add_to_linker`] defines, in registration order.
-pub const REGISTERED: [&str; 38] = [
+pub const REGISTERED: [&str; 46] = [
     "args_get",
     "args_sizes_get",
     "environ_get",
@@ -77,6 +77,14 @@ pub const REGISTERED: [&str; 38] = [
     "path_filestat_set_times",
     "path_link",
     "fd_fdstat_set_flags",
+    "fd_advise",
+    "fd_allocate",
+    "fd_fdstat_set_rights",
+    "sock_accept",
+    "sock_recv",
+    "sock_send",
+    "sock_shutdown",
+    "poll_oneoff",
 ];
 
 /// The start of the trap message `proc_exit` traps with; the status follows
@@ -141,9 +149,9 @@ pub fn add_to_linker<T: 'static>(linker: &mut Linker<T>, get: Get<T>) -> Result<
     )?;
     errno_fn(linker, get, "proc_raise", &[I32], proc_raise)?;
     errno_fn(linker, get, "sched_yield", &[], sched_yield)?;
-    use crate::{files as f, paths as pa};
+    use crate::{fdextra as x, files as f, paths as pa};
     let i = I32;
-    let table: [(&str, &[ValType], Body<T>); 28] = [
+    let table: [(&str, &[ValType], Body<T>); 36] = [
         ("fd_write", &[i, i, i, i], f::fd_write),
         ("fd_read", &[i, i, i, i], f::fd_read),
         ("fd_fdstat_get", &[i, i], f::fd_fdstat_get),
@@ -188,6 +196,18 @@ pub fn add_to_linker<T: 'static>(linker: &mut Linker<T>, get: Get<T>) -> Result<
         ),
         ("path_link", &[i, i, i, i, i, i, i], pa::path_link),
         ("fd_fdstat_set_flags", &[i, i], f::fd_fdstat_set_flags),
+        ("fd_advise", &[i, I64, I64, i], x::fd_advise),
+        ("fd_allocate", &[i, I64, I64], x::fd_allocate),
+        (
+            "fd_fdstat_set_rights",
+            &[i, I64, I64],
+            x::fd_fdstat_set_rights,
+        ),
+        ("sock_accept", &[i, i, i], x::sock_accept),
+        ("sock_recv", &[i, i, i, i, i, i], x::sock_recv),
+        ("sock_send", &[i, i, i, i, i], x::sock_send),
+        ("sock_shutdown", &[i, i], x::sock_shutdown),
+        ("poll_oneoff", &[i, i, i, i], crate::poll::poll_oneoff),
     ];
     for (name, params, body) in table {
         errno_fn(linker, get, name, params, body)?;

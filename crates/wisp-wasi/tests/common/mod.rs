@@ -28,7 +28,14 @@ fn signature(name: &str) -> (&'static str, bool) {
         | "fd_prestat_get"
         | "fd_filestat_get"
         | "fd_renumber"
-        | "fd_fdstat_set_flags" => ("i32 i32", true),
+        | "fd_fdstat_set_flags"
+        | "sock_shutdown" => ("i32 i32", true),
+        "fd_advise" => ("i32 i64 i64 i32", true),
+        "fd_allocate" | "fd_fdstat_set_rights" => ("i32 i64 i64", true),
+        "sock_accept" => ("i32 i32 i32", true),
+        "sock_recv" => ("i32 i32 i32 i32 i32 i32", true),
+        "sock_send" => ("i32 i32 i32 i32 i32", true),
+        "poll_oneoff" => ("i32 i32 i32 i32", true),
         "fd_prestat_dir_name"
         | "path_create_directory"
         | "path_remove_directory"
@@ -181,3 +188,4 @@ pub const XDEV: i32 = 75;
 pub const NOTCAPABLE: i32 = 76;
 pub const NOSPC: i32 = 51;
 pub const NOTSUP: i32 = 58;
+pub const NOTSOCK: i32 = 57;
