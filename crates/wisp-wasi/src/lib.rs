@@ -11,9 +11,8 @@
 //!   randomness, exit status).
 //! - [`fdtable`]: fds 3 and up (preopens and what `path_open` opened).
 //! - [`fs`]: the sandboxed filesystem layer and its backends.
-//! - `preview1` / `stdio` / `files` / `paths`: the functions registered so far; everything else
-//!   in preview1 is left undefined, so linking a module that imports it
-//!   fails with the linker's "unknown import" error (see `docs/wasi.md`).
+//! - `preview1` / `stdio` / `files` / `paths` / `fdextra` / `poll`: all 46
+//!   preview1 functions (see [`REGISTERED`] and `docs/wasi.md`).
 //!
 //! # Errno or trap
 //! A function returns an errno to the guest for every condition witx

@@ -436,3 +436,26 @@ fn poll_errors_write_nothing() {
     assert_eq!(call(&mut r, SUBS as i32, 65536 - 32, 1, 65536 - 4), SUCCESS);
     assert_eq!(r.read_u32(65536 - 4), 1);
 }
+
+#[test]
+fn poll_sleeps_with_the_real_clock() {
+    let ctx = WasiCtx::builder().clock(ClockSource::Real).build().unwrap();
+    let mut r = Run::with(ALL, ctx);
+    let start = std::time::Instant::now();
+    // 20 ms relative on monotonic, and a 10 s one that must not fire.
+    let (e, ev) = poll(
+        &mut r,
+        &[
+            clock_sub(1, 1, 10_000_000_000, false),
+            clock_sub(2, 1, 20_000_000, false),
+        ],
+    );
+    assert_eq!(e, SUCCESS);
+    assert_eq!(ev, event(2, 0, 0, 0));
+    let took = start.elapsed();
+    assert!(took >= std::time::Duration::from_millis(20), "{took:?}");
+    assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+    // An absolute realtime deadline in the past fires at once.
+    let (_, ev) = poll(&mut r, &[clock_sub(3, 0, 1, true)]);
+    assert_eq!(ev, event(3, 0, 0, 0));
+}
