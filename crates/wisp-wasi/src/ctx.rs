@@ -350,7 +350,53 @@ impl Clock {
             },
         }
     }
+
+    /// The time of clock `id` (realtime or monotonic, checked by the
+    /// caller) without advancing a deterministic clock.
+    pub(crate) fn peek(&self, id: u32) -> Result<u64, crate::errno::Errno> {
+        match self {
+            #[cfg(feature = "std")]
+            Clock::Real { start } => {
+                let d = if id == CLOCK_REALTIME {
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_err(|_| crate::errno::Errno::Io)?
+                } else {
+                    start.elapsed()
+                };
+                u64::try_from(d.as_nanos()).map_err(|_| crate::errno::Errno::Overflow)
+            }
+            Clock::Deterministic {
+                realtime_start_ns,
+                step_ns,
+                ticks,
+            } => {
+                let elapsed = ticks.wrapping_mul(*step_ns);
+                Ok(if id == CLOCK_REALTIME {
+                    realtime_start_ns.wrapping_add(elapsed)
+                } else {
+                    elapsed
+                })
+            }
+        }
+    }
+
+    /// The time of clock `id`, as `clock_time_get` reads it: a
+    /// deterministic clock advances by one step after every read.
+    pub(crate) fn now(&mut self, id: u32) -> Result<u64, crate::errno::Errno> {
+        let time = self.peek(id)?;
+        match self {
+            #[cfg(feature = "std")]
+            Clock::Real { .. } => {}
+            Clock::Deterministic { ticks, .. } => *ticks = ticks.wrapping_add(1),
+        }
+        Ok(time)
+    }
 }
+
+/// witx `clockid` values.
+pub(crate) const CLOCK_REALTIME: u32 = 0;
+pub(crate) const CLOCK_MONOTONIC: u32 = 1;
 
 #[derive(Debug)]
 pub(crate) enum Random {

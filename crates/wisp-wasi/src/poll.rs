@@ -26,7 +26,7 @@ use alloc::vec::Vec;
 use wisp_interp::{Caller, Val};
 
 use crate::abi;
-use crate::ctx::{Clock, WasiCtx};
+use crate::ctx::{CLOCK_MONOTONIC, CLOCK_REALTIME, Clock, WasiCtx};
 use crate::errno::Errno;
 use crate::fdtable::{FIRST_FD, Kind, rights};
 use crate::preview1::{CallResult, Get, guest, memory, u32_arg};
@@ -37,8 +37,6 @@ const EVENT_CLOCK: u8 = 0;
 const EVENT_FD_READ: u8 = 1;
 const EVENT_FD_WRITE: u8 = 2;
 const ABSTIME: u16 = 1;
-const CLOCK_REALTIME: u32 = 0;
-const CLOCK_MONOTONIC: u32 = 1;
 
 /// One decoded subscription.
 enum Sub {
@@ -99,35 +97,6 @@ fn decode(raw: &[u8]) -> Result<Vec<(u64, Sub)>, Errno> {
         subs.push((u64_at(s, 0), sub));
     }
     Ok(subs)
-}
-
-/// The current time of clock `id` without advancing a deterministic clock.
-fn peek(clock: &Clock, id: u32) -> Result<u64, Errno> {
-    match clock {
-        #[cfg(feature = "std")]
-        Clock::Real { start } => {
-            let d = if id == CLOCK_REALTIME {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_err(|_| Errno::Io)?
-            } else {
-                start.elapsed()
-            };
-            u64::try_from(d.as_nanos()).map_err(|_| Errno::Overflow)
-        }
-        Clock::Deterministic {
-            realtime_start_ns,
-            step_ns,
-            ticks,
-        } => {
-            let elapsed = ticks.wrapping_mul(*step_ns);
-            Ok(if id == CLOCK_REALTIME {
-                realtime_start_ns.wrapping_add(elapsed)
-            } else {
-                elapsed
-            })
-        }
-    }
 }
 
 /// Lets `ns` nanoseconds pass: sleeps, or advances the tick counter by
@@ -225,7 +194,7 @@ pub(crate) fn poll_oneoff<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val])
                     continue;
                 }
                 let left = if abstime {
-                    timeout.saturating_sub(peek(&ctx.clock, id)?)
+                    timeout.saturating_sub(ctx.clock.peek(id)?)
                 } else {
                     timeout
                 };

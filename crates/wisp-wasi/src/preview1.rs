@@ -13,7 +13,7 @@ use wisp_interp::{
 };
 
 use crate::abi::{self, StoreMemory};
-use crate::ctx::{self, Clock, WasiCtx};
+use crate::ctx::{self, CLOCK_MONOTONIC, CLOCK_REALTIME, Clock, WasiCtx};
 use crate::errno::Errno;
 
 /// How a host function finds the [`WasiCtx`] in the store data.
@@ -351,9 +351,7 @@ fn write_table(
 // ---------------------------------------------------------------------------
 // clocks
 
-/// witx `clockid`.
-const CLOCK_REALTIME: u32 = 0;
-const CLOCK_MONOTONIC: u32 = 1;
+/// witx `clockid` (realtime and monotonic are in `ctx`).
 const CLOCK_PROCESS_CPUTIME: u32 = 2;
 const CLOCK_THREAD_CPUTIME: u32 = 3;
 
@@ -387,38 +385,9 @@ fn clock_time_get<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> Call
     check_clock(id)?;
     let m = memory(caller)?;
     abi::check_range(&mut guest(caller, m), out, 8)?;
-    let now = now(&mut get(caller.data_mut()).clock, id)?;
+    let now = get(caller.data_mut()).clock.now(id)?;
     abi::write_u64(&mut guest(caller, m), out, now)?;
     Ok(())
-}
-
-fn now(clock: &mut Clock, id: u32) -> Result<u64, Errno> {
-    match clock {
-        #[cfg(feature = "std")]
-        Clock::Real { start } => {
-            let d = if id == CLOCK_REALTIME {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_err(|_| Errno::Io)?
-            } else {
-                start.elapsed()
-            };
-            u64::try_from(d.as_nanos()).map_err(|_| Errno::Overflow)
-        }
-        Clock::Deterministic {
-            realtime_start_ns,
-            step_ns,
-            ticks,
-        } => {
-            let elapsed = ticks.wrapping_mul(*step_ns);
-            *ticks = ticks.wrapping_add(1);
-            Ok(if id == CLOCK_REALTIME {
-                realtime_start_ns.wrapping_add(elapsed)
-            } else {
-                elapsed
-            })
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------
