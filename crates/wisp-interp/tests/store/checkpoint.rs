@@ -525,8 +525,8 @@ fn pause_linker(engine: &Engine) -> Linker<()> {
     linker
 }
 
-#[test]
-fn a_lazy_restore_reads_only_the_pages_the_guest_touches() {
+/// `BIG` run until it pauses, and a checkpoint of it.
+fn paused_big() -> (Engine, Module, Vec<u8>) {
     let engine = Engine::default();
     let module = Module::new(&engine, &wat::parse_str(BIG).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
@@ -540,6 +540,12 @@ fn a_lazy_restore_reads_only_the_pages_the_guest_touches() {
     let bytes = Checkpoint::capture(&mut store, Some(&call))
         .unwrap()
         .to_bytes();
+    (engine, module, bytes)
+}
+
+#[test]
+fn a_lazy_restore_reads_only_the_pages_the_guest_touches() {
+    let (engine, module, bytes) = paused_big();
     let expected = Val::I64(0x10000 + 0x2000000 + 0x3fff000);
 
     // Eager.
@@ -605,19 +611,7 @@ fn a_lazy_restore_reads_only_the_pages_the_guest_touches() {
 
 #[test]
 fn a_lazily_restored_page_that_fails_its_hash_traps_when_touched() {
-    let engine = Engine::default();
-    let module = Module::new(&engine, &wat::parse_str(BIG).unwrap()).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = pause_linker(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
-    let run = instance.get_func(&store, "run").unwrap();
-    let CallOutcome::Suspended(call) = run.call_resumable(&mut store, &[]).unwrap() else {
-        panic!("run pauses")
-    };
-    let bytes = Checkpoint::capture(&mut store, Some(&call))
-        .unwrap()
-        .to_bytes();
+    let (engine, module, bytes) = paused_big();
     let (control, pages) = wisp_interp::checkpoint::split_pages(&bytes).unwrap();
     let mut pages = pages.to_vec();
     // Page 512 (0x2000000) is the 513th stored page.
