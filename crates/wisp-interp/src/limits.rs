@@ -121,39 +121,33 @@ impl Default for StoreLimits {
 
 impl StoreLimits {
     /// Most pages (64 KiB) one memory may have.
-    pub fn memory_pages(mut self, pages: u64) -> Self {
-        self.memory_pages = pages;
-        self
+    pub fn memory_pages(self, pages: u64) -> Self {
+        self.with(Resource::MemoryPages, pages)
     }
 
     /// Most pages all memories of the store may have together.
-    pub fn total_memory_pages(mut self, pages: u64) -> Self {
-        self.total_memory_pages = pages;
-        self
+    pub fn total_memory_pages(self, pages: u64) -> Self {
+        self.with(Resource::TotalMemoryPages, pages)
     }
 
     /// Most elements one table may have.
-    pub fn table_elements(mut self, elements: u64) -> Self {
-        self.table_elements = elements;
-        self
+    pub fn table_elements(self, elements: u64) -> Self {
+        self.with(Resource::TableElements, elements)
     }
 
     /// Most module instances the store may hold.
-    pub fn instances(mut self, count: u64) -> Self {
-        self.instances = count;
-        self
+    pub fn instances(self, count: u64) -> Self {
+        self.with(Resource::Instances, count)
     }
 
     /// Most tables the store may hold.
-    pub fn tables(mut self, count: u64) -> Self {
-        self.tables = count;
-        self
+    pub fn tables(self, count: u64) -> Self {
+        self.with(Resource::Tables, count)
     }
 
     /// Most memories the store may hold.
-    pub fn memories(mut self, count: u64) -> Self {
-        self.memories = count;
-        self
+    pub fn memories(self, count: u64) -> Self {
+        self.with(Resource::Memories, count)
     }
 
     /// Sets the limit on `resource`.
