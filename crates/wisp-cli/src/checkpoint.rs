@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
 
-use wisp_interp::checkpoint::{Checkpoint, Image, PageStore, read_control};
+use wisp_interp::checkpoint::{Checkpoint, Image, PageStore, SECTION_HEADER_LEN, read_control};
 use wisp_interp::{CallOutcome, Engine, Module, ResumableCall, Store};
 use wisp_wasi::WasiCtx;
 
@@ -25,8 +25,6 @@ use crate::wasi::{Guest, Stdio, linker};
 const RUN_SECTION: &str = "CLIRUN";
 /// The bytes of every module.
 const MODULES_SECTION: &str = "MODULES";
-/// Bytes of a section header (tag, flags, length, sha256).
-const PAGES_HEADER_LEN: u64 = 52;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ResumeArgs {
@@ -193,7 +191,7 @@ fn resume_file(args: &ResumeArgs) -> Result<Ended, Failure> {
         let mut file = std::fs::File::open(path).map_err(cannot_read)?;
         let (control, _) = read_control(&mut std::io::BufReader::new(&mut file))
             .map_err(|e| Failure::Setup(e.to_string()))?;
-        let base = control.len() as u64 + PAGES_HEADER_LEN;
+        let base = (control.len() + SECTION_HEADER_LEN) as u64;
         let pages = Arc::new(FilePages::new(file, base));
         resume_control(
             &control,

@@ -33,8 +33,10 @@ pub const FLAG_HASHED_PER_PAGE: u32 = 2;
 
 /// Bytes of the file header.
 const HEADER_LEN: usize = 16;
-/// Bytes of a section header.
-const SECTION_HEADER_LEN: usize = 52;
+/// Bytes of a section header (tag, flags, length, sha256): the `PAGES`
+/// payload of a file starts this far after the control part that
+/// `read_control` (with `std`) returns.
+pub const SECTION_HEADER_LEN: usize = 52;
 
 /// The tags of the interpreter's own sections.
 pub(crate) mod tags {

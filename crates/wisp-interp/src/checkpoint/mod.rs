@@ -2,8 +2,7 @@
 //! restored in another store, process or host with the same result.
 //!
 //! Everything wisp executes lives in the store and in the call's
-//! [`ExecState`](crate::exec::ExecState) (value stack and frames on the
-//! heap), so a call suspended by fuel or by a host function can be written
+//! execution state (value stack and frames on the heap), so a call suspended by fuel or by a host function can be written
 //! out between two instructions and resumed anywhere. What is saved
 //! (`docs/checkpoint-format.md` has the byte layout):
 //!
@@ -42,7 +41,8 @@ use alloc::vec::Vec;
 #[cfg(feature = "std")]
 pub use image::read_control;
 pub use image::{
-    FLAG_HASHED_PER_PAGE, FLAG_OPTIONAL, FORMAT_MAJOR, FORMAT_MINOR, MAGIC, sha256, split_pages,
+    FLAG_HASHED_PER_PAGE, FLAG_OPTIONAL, FORMAT_MAJOR, FORMAT_MINOR, MAGIC, SECTION_HEADER_LEN,
+    sha256, split_pages,
 };
 pub use lazy::PageStore;
 
