@@ -16,6 +16,7 @@ use alloc::vec::Vec;
 use crate::errno::Errno;
 use crate::fdtable::{FdTable, Preopen};
 use crate::fs::Filesystem;
+use crate::wait::{Blocking, Parked};
 
 /// Where fd 0 reads from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,10 +28,15 @@ pub enum StdinSource {
     /// The host process's stdin.
     #[cfg(feature = "std")]
     Inherit,
+    /// The reading end of a [`crate::pipe`] the host writes into. An empty
+    /// pipe makes `fd_read` wait (see [`crate::Blocking`]); end of file
+    /// once every writer is gone.
+    #[cfg(feature = "std")]
+    Pipe(crate::pipe::PipeReader),
 }
 
 /// Where fd 1 or fd 2 writes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutputSink {
     /// Append to an in-memory buffer the embedder reads
     /// ([`WasiCtx::stdout`], [`WasiCtx::take_stdout`]). At most `limit`
@@ -40,6 +46,11 @@ pub enum OutputSink {
     /// The host process's stdout (for fd 1) or stderr (for fd 2).
     #[cfg(feature = "std")]
     Inherit,
+    /// The writing end of a [`crate::pipe`] the host reads from. A full
+    /// pipe makes `fd_write` wait (see [`crate::Blocking`]); `PIPE` once
+    /// the reader is gone.
+    #[cfg(feature = "std")]
+    Pipe(crate::pipe::PipeWriter),
 }
 
 impl OutputSink {
@@ -102,6 +113,7 @@ pub struct WasiCtxBuilder {
     stderr: OutputSink,
     clock: ClockSource,
     random: RandomSource,
+    blocking: Blocking,
     preopens: Vec<Preopen>,
 }
 
@@ -124,8 +136,16 @@ impl WasiCtxBuilder {
                 step_ns: 1,
             },
             random: RandomSource::Seeded(0),
+            blocking: Blocking::Block,
             preopens: Vec::new(),
         }
+    }
+
+    /// Whether calls that wait block the thread (the default) or suspend
+    /// the guest for the embedder to retry (see [`crate::wait`]).
+    pub fn blocking(mut self, blocking: Blocking) -> Self {
+        self.blocking = blocking;
+        self
     }
 
     /// Preopens `fs` as directory `guest_path`: the guest sees it as fd 3
@@ -278,6 +298,8 @@ impl WasiCtxBuilder {
             clock: Clock::new(self.clock),
             random: Random::new(self.random),
             exit_code: None,
+            blocking: self.blocking,
+            parked: None,
         })
     }
 }
@@ -463,6 +485,9 @@ pub struct WasiCtx {
     pub(crate) exit_code: Option<u32>,
     /// Fds 3 and up.
     pub(crate) fds: FdTable,
+    pub(crate) blocking: Blocking,
+    /// The waiting call a retry will complete, if one is suspended.
+    pub(crate) parked: Option<Parked>,
 }
 
 impl WasiCtx {
@@ -494,6 +519,17 @@ impl WasiCtx {
     /// Takes the captured fd 2 bytes, leaving the buffer empty.
     pub fn take_stderr(&mut self) -> Vec<u8> {
         core::mem::take(&mut self.stderr.captured)
+    }
+
+    /// How calls that wait behave (set by [`WasiCtxBuilder::blocking`]).
+    pub fn blocking_mode(&self) -> Blocking {
+        self.blocking
+    }
+
+    /// Forgets a suspended call's progress, for an embedder that abandons
+    /// the suspended call instead of retrying it.
+    pub fn abandon_wait(&mut self) {
+        self.parked = None;
     }
 }
 

@@ -11,6 +11,8 @@
 //!   randomness, exit status).
 //! - [`fdtable`]: fds 3 and up (preopens and what `path_open` opened).
 //! - [`fs`]: the sandboxed filesystem layer and its backends.
+//! - [`wait`]: calls that wait block the thread or suspend the guest;
+//!   [`pipe`] (std): byte pipes between the host and the guest's stdio.
 //! - `preview1` / `stdio` / `files` / `paths` / `fdextra` / `poll`: all 46
 //!   preview1 functions (see [`REGISTERED`] and `docs/wasi.md`).
 //!
@@ -44,15 +46,19 @@ pub mod fdtable;
 mod files;
 pub mod fs;
 mod paths;
+#[cfg(feature = "std")]
+pub mod pipe;
 mod poll;
 mod preview1;
 mod stdio;
+pub mod wait;
 
 pub use ctx::{
     BuildError, ClockSource, OutputSink, RandomSource, StdinSource, WasiCtx, WasiCtxBuilder,
 };
 pub use errno::Errno;
 pub use preview1::{PROC_EXIT_PREFIX, REGISTERED, add_to_linker, proc_exit_status};
+pub use wait::{Blocking, Wait};
 
 /// The import module name of WASI preview1.
 pub const MODULE: &str = "wasi_snapshot_preview1";
