@@ -14,6 +14,7 @@ use crate::abi;
 use crate::ctx::{Output, OutputSink, StdinSource, WasiCtx};
 use crate::errno::Errno;
 use crate::preview1::{CallResult, Fail, Get, guest, memory, u32_arg};
+#[cfg(feature = "std")]
 use crate::wait::Blocking;
 
 /// The most bytes one `fd_read` of the host's stdin asks for, so a guest

@@ -300,7 +300,9 @@ fn retry_calls_a_waiting_host_function_again_with_its_arguments() {
             "wait_for",
             FuncType::new([ValType::I32], [ValType::I32]),
             move |_, args, results| {
-                let Val::I32(want) = args[0] else { panic!("i32 argument") };
+                let Val::I32(want) = args[0] else {
+                    panic!("i32 argument")
+                };
                 s.lock().unwrap().push(want);
                 if c.load(Ordering::SeqCst) < want {
                     return Err(HostError::Suspend(Box::new(want)));
@@ -344,10 +346,8 @@ fn retry_calls_a_waiting_host_function_again_with_its_arguments() {
     // Only host suspensions can be retried.
     let mut config = Config::default();
     config.consume_fuel(true);
-    let (mut fueled, inst) = instantiate_with(
-        &config,
-        r#"(module (func (export "spin") (loop (br 0))))"#,
-    );
+    let (mut fueled, inst) =
+        instantiate_with(&config, r#"(module (func (export "spin") (loop (br 0))))"#);
     fueled.set_fuel(10).unwrap();
     let spin = inst.get_func(&fueled, "spin").unwrap();
     let CallOutcome::Suspended(call) = spin.call_resumable(&mut fueled, &[]).unwrap() else {
@@ -356,11 +356,7 @@ fn retry_calls_a_waiting_host_function_again_with_its_arguments() {
     assert!(matches!(call.retry(&mut fueled), Err(Error::Api(_))));
 }
 
-fn instance_import(
-    store: &mut Store<()>,
-    linker: &Linker<()>,
-    name: &str,
-) -> wisp_interp::Func {
+fn instance_import(store: &mut Store<()>, linker: &Linker<()>, name: &str) -> wisp_interp::Func {
     match linker.get(store, "env", name) {
         Some(Extern::Func(f)) => f,
         other => panic!("no host function {name}: {other:?}"),
