@@ -346,8 +346,14 @@ impl Output {
 
 #[derive(Debug)]
 pub(crate) enum Clock {
+    /// Monotonic time is `offset_ns` plus the time since `start` (the
+    /// offset carries a checkpointed guest's time over, so that it never
+    /// goes backwards after a restore).
     #[cfg(feature = "std")]
-    Real { start: std::time::Instant },
+    Real {
+        start: std::time::Instant,
+        offset_ns: u64,
+    },
     Deterministic {
         realtime_start_ns: u64,
         step_ns: u64,
@@ -361,6 +367,7 @@ impl Clock {
             #[cfg(feature = "std")]
             ClockSource::Real => Clock::Real {
                 start: std::time::Instant::now(),
+                offset_ns: 0,
             },
             ClockSource::Deterministic {
                 realtime_start_ns,
@@ -378,7 +385,7 @@ impl Clock {
     pub(crate) fn peek(&self, id: u32) -> Result<u64, crate::errno::Errno> {
         match self {
             #[cfg(feature = "std")]
-            Clock::Real { start } => {
+            Clock::Real { start, offset_ns } => {
                 let d = if id == CLOCK_REALTIME {
                     std::time::SystemTime::now()
                         .duration_since(std::time::UNIX_EPOCH)
@@ -386,7 +393,14 @@ impl Clock {
                 } else {
                     start.elapsed()
                 };
-                u64::try_from(d.as_nanos()).map_err(|_| crate::errno::Errno::Overflow)
+                let ns = u64::try_from(d.as_nanos()).map_err(|_| crate::errno::Errno::Overflow)?;
+                if id == CLOCK_REALTIME {
+                    Ok(ns)
+                } else {
+                    offset_ns
+                        .checked_add(ns)
+                        .ok_or(crate::errno::Errno::Overflow)
+                }
             }
             Clock::Deterministic {
                 realtime_start_ns,

@@ -11,6 +11,8 @@
 //!   randomness, exit status).
 //! - [`fdtable`]: fds 3 and up (preopens and what `path_open` opened).
 //! - [`fs`]: the sandboxed filesystem layer and its backends.
+//! - [`state`]: the context's part of a checkpoint (fd table, stdio,
+//!   clocks, random state), saved and reopened beneath the same preopens.
 //! - [`wait`]: calls that wait block the thread or suspend the guest;
 //!   [`pipe`] (std): byte pipes between the host and the guest's stdio.
 //! - `preview1` / `stdio` / `files` / `paths` / `fdextra` / `poll`: all 46
@@ -50,6 +52,7 @@ mod paths;
 pub mod pipe;
 mod poll;
 mod preview1;
+pub mod state;
 mod stdio;
 pub mod wait;
 
@@ -58,6 +61,7 @@ pub use ctx::{
 };
 pub use errno::Errno;
 pub use preview1::{PROC_EXIT_PREFIX, REGISTERED, add_to_linker, proc_exit_status};
+pub use state::StateError;
 pub use wait::{Blocking, Wait};
 
 /// The import module name of WASI preview1.
