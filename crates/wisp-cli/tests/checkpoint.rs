@@ -2,7 +2,7 @@
 //! `wisp resume FILE`, each in its own process: the output and exit code
 //! equal an uninterrupted run's, including when the fuel budget runs out.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn wisp(args: &[&str]) -> Output {
@@ -259,7 +259,7 @@ fn digest_dirs(name: &str) -> (PathBuf, PathBuf) {
     (input, output)
 }
 
-fn digest_run(input: &PathBuf, output: &PathBuf, extra: &[&str]) -> Output {
+fn digest_run(input: &Path, output: &Path, extra: &[&str]) -> Output {
     let (i, o) = (
         format!("{}::/in", input.display()),
         format!("{}::/out", output.display()),
@@ -270,7 +270,7 @@ fn digest_run(input: &PathBuf, output: &PathBuf, extra: &[&str]) -> Output {
     wisp(&args)
 }
 
-fn read_dir_sorted(dir: &PathBuf) -> Vec<(String, Vec<u8>)> {
+fn read_dir_sorted(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| {
