@@ -13,6 +13,8 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+pub use crate::clock::ClockSource;
+pub(crate) use crate::clock::{CLOCK_MONOTONIC, CLOCK_REALTIME, Clock};
 use crate::errno::Errno;
 use crate::fdtable::{FdTable, Preopen};
 use crate::fs::Filesystem;
@@ -35,8 +37,16 @@ pub enum StdinSource {
     Pipe(crate::pipe::PipeReader),
 }
 
+/// A destination for fd 1 or fd 2 that the embedder implements (the
+/// process host's log streams).
+pub trait OutputStream: Send + Sync + core::fmt::Debug {
+    /// Takes `data` (one `fd_write` iovec); returns how many bytes it took
+    /// (fewer than offered is a short write), or the errno to report.
+    fn write(&self, data: &[u8]) -> Result<usize, Errno>;
+}
+
 /// Where fd 1 or fd 2 writes to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum OutputSink {
     /// Append to an in-memory buffer the embedder reads
     /// ([`WasiCtx::stdout`], [`WasiCtx::take_stdout`]). At most `limit`
@@ -51,27 +61,13 @@ pub enum OutputSink {
     /// the reader is gone.
     #[cfg(feature = "std")]
     Pipe(crate::pipe::PipeWriter),
+    /// An embedder's stream.
+    Stream(alloc::sync::Arc<dyn OutputStream>),
 }
 
 impl OutputSink {
     /// Capture without a limit.
     pub const CAPTURE: OutputSink = OutputSink::Capture { limit: usize::MAX };
-}
-
-/// How `clock_time_get` / `clock_res_get` answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClockSource {
-    /// The host's clocks: `SystemTime` for realtime, `Instant` (measured
-    /// from context creation) for monotonic.
-    #[cfg(feature = "std")]
-    Real,
-    /// Every `clock_time_get` call advances a shared tick counter by one.
-    /// Realtime reads `realtime_start_ns + ticks * step_ns`, monotonic reads
-    /// `ticks * step_ns`; both report `max(step_ns, 1)` as their resolution.
-    Deterministic {
-        realtime_start_ns: u64,
-        step_ns: u64,
-    },
 }
 
 /// Where `random_get` gets its bytes.
@@ -343,96 +339,6 @@ impl Output {
         }
     }
 }
-
-#[derive(Debug)]
-pub(crate) enum Clock {
-    /// Monotonic time is `offset_ns` plus the time since `start` (the
-    /// offset carries a checkpointed guest's time over, so that it never
-    /// goes backwards after a restore).
-    #[cfg(feature = "std")]
-    Real {
-        start: std::time::Instant,
-        offset_ns: u64,
-    },
-    Deterministic {
-        realtime_start_ns: u64,
-        step_ns: u64,
-        ticks: u64,
-    },
-}
-
-impl Clock {
-    fn new(source: ClockSource) -> Self {
-        match source {
-            #[cfg(feature = "std")]
-            ClockSource::Real => Clock::Real {
-                start: std::time::Instant::now(),
-                offset_ns: 0,
-            },
-            ClockSource::Deterministic {
-                realtime_start_ns,
-                step_ns,
-            } => Clock::Deterministic {
-                realtime_start_ns,
-                step_ns,
-                ticks: 0,
-            },
-        }
-    }
-
-    /// The time of clock `id` (realtime or monotonic, checked by the
-    /// caller) without advancing a deterministic clock.
-    pub(crate) fn peek(&self, id: u32) -> Result<u64, crate::errno::Errno> {
-        match self {
-            #[cfg(feature = "std")]
-            Clock::Real { start, offset_ns } => {
-                let d = if id == CLOCK_REALTIME {
-                    std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map_err(|_| crate::errno::Errno::Io)?
-                } else {
-                    start.elapsed()
-                };
-                let ns = u64::try_from(d.as_nanos()).map_err(|_| crate::errno::Errno::Overflow)?;
-                if id == CLOCK_REALTIME {
-                    Ok(ns)
-                } else {
-                    offset_ns
-                        .checked_add(ns)
-                        .ok_or(crate::errno::Errno::Overflow)
-                }
-            }
-            Clock::Deterministic {
-                realtime_start_ns,
-                step_ns,
-                ticks,
-            } => {
-                let elapsed = ticks.wrapping_mul(*step_ns);
-                Ok(if id == CLOCK_REALTIME {
-                    realtime_start_ns.wrapping_add(elapsed)
-                } else {
-                    elapsed
-                })
-            }
-        }
-    }
-
-    /// The time of clock `id`, as `clock_time_get` reads it: a
-    /// deterministic clock advances by one step after every read.
-    pub(crate) fn now(&mut self, id: u32) -> Result<u64, crate::errno::Errno> {
-        let time = self.peek(id)?;
-        match self {
-            #[cfg(feature = "std")]
-            Clock::Real { .. } => {}
-            Clock::Deterministic { ticks, .. } => *ticks = ticks.wrapping_add(1),
-        }
-        Ok(time)
-    }
-}
-
-/// witx `clockid` values.
-pub(crate) const CLOCK_REALTIME: u32 = 0;
-pub(crate) const CLOCK_MONOTONIC: u32 = 1;
 
 #[derive(Debug)]
 pub(crate) enum Random {

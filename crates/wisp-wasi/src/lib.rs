@@ -41,6 +41,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod abi;
+pub mod clock;
 pub mod ctx;
 pub mod errno;
 mod fdextra;
@@ -56,8 +57,10 @@ pub mod state;
 mod stdio;
 pub mod wait;
 
+pub use clock::VirtualClock;
 pub use ctx::{
-    BuildError, ClockSource, OutputSink, RandomSource, StdinSource, WasiCtx, WasiCtxBuilder,
+    BuildError, ClockSource, OutputSink, OutputStream, RandomSource, StdinSource, WasiCtx,
+    WasiCtxBuilder,
 };
 pub use errno::Errno;
 pub use preview1::{PROC_EXIT_PREFIX, REGISTERED, add_to_linker, proc_exit_status};

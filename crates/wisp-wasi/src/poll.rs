@@ -271,13 +271,22 @@ pub(crate) fn poll_oneoff<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val])
         } else {
             Wait::Any(waits)
         };
-        // A deterministic clock does not wait: it jumps to the deadline.
-        if matches!(ctx.clock, Clock::Deterministic { .. })
-            && !wait.ready_without_sleep()
+        // A deterministic clock does not wait: it jumps to the deadline. So
+        // does a virtual one when blocking (nothing else would move it).
+        if !wait.ready_without_sleep()
             && let Some(ns) = wait.earliest_sleep_ns()
         {
-            advance(&mut ctx.clock, ns);
-            continue;
+            match &mut ctx.clock {
+                Clock::Deterministic { .. } => {
+                    advance(&mut ctx.clock, ns);
+                    continue;
+                }
+                Clock::Virtual { clock, .. } if ctx.blocking == Blocking::Block => {
+                    clock.advance_to(clock.now_ns().saturating_add(ns));
+                    continue;
+                }
+                _ => {}
+            }
         }
         match ctx.blocking {
             Blocking::Suspend => {

@@ -376,10 +376,11 @@ fn clock_res_get<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallR
     check_clock(id)?;
     let m = memory(caller)?;
     abi::check_range(&mut guest(caller, m), out, 8)?;
-    let res = match get(caller.data_mut()).clock {
+    let res = match &get(caller.data_mut()).clock {
         #[cfg(feature = "std")]
         Clock::Real { .. } => 1,
-        Clock::Deterministic { step_ns, .. } => step_ns.max(1),
+        Clock::Virtual { .. } => 1,
+        Clock::Deterministic { step_ns, .. } => (*step_ns).max(1),
     };
     abi::write_u64(&mut guest(caller, m), out, res)?;
     Ok(())

@@ -73,6 +73,7 @@ const KIND_FILE: u8 = 1;
 #[cfg(feature = "std")]
 const CLOCK_REAL: u8 = 0;
 const CLOCK_DETERMINISTIC: u8 = 1;
+const CLOCK_VIRTUAL: u8 = 2;
 #[cfg(feature = "std")]
 const RANDOM_OS: u8 = 0;
 const RANDOM_SEEDED: u8 = 1;
@@ -104,6 +105,10 @@ impl WasiCtx {
             Clock::Deterministic { ticks, .. } => {
                 w.u8(CLOCK_DETERMINISTIC);
                 w.u64(*ticks);
+            }
+            Clock::Virtual { .. } => {
+                w.u8(CLOCK_VIRTUAL);
+                w.u64(self.clock.peek(crate::ctx::CLOCK_MONOTONIC).unwrap_or(0));
             }
         }
         match &self.random {
@@ -154,6 +159,12 @@ impl WasiCtx {
                 *offset_ns = clock_value;
             }
             (Clock::Deterministic { ticks, .. }, CLOCK_DETERMINISTIC) => *ticks = clock_value,
+            (
+                Clock::Virtual {
+                    clock, offset_ns, ..
+                },
+                CLOCK_VIRTUAL,
+            ) => *offset_ns = clock_value.wrapping_sub(clock.now_ns()),
             _ => return Err(StateError::Mismatch { what: "clock" }),
         }
         match (&mut self.random, r.u8()?) {

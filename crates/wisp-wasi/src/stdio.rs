@@ -72,6 +72,7 @@ fn write_sink(out: &mut Output, fd: u32, data: &[u8]) -> Result<usize, Errno> {
             };
             r.map_err(|_| Errno::Io)
         }
+        OutputSink::Stream(stream) => stream.write(data),
         // A full pipe is `AGAIN` here; `fd_write` decides how to wait.
         #[cfg(feature = "std")]
         OutputSink::Pipe(w) => match w.try_write(data)? {

@@ -266,3 +266,42 @@ fn poll_waits_on_a_stdin_pipe_or_a_clock_whichever_is_first() {
     assert_eq!(run.read(210, 1), [1]);
     assert_eq!(run.read_u64(216), 3);
 }
+
+#[test]
+fn a_virtual_clock_sleep_waits_for_the_embedder_to_move_the_clock() {
+    let clock = wisp_wasi::VirtualClock::new();
+    let ctx = suspending()
+        .clock(ClockSource::Virtual {
+            clock: clock.clone(),
+            realtime_start_ns: 0,
+        })
+        .build()
+        .unwrap();
+    let mut run = Run::with(&["poll_oneoff"], ctx);
+    sleep_subscription(&mut run, 1_000_000_000);
+    let args = [0, 100, 1, 200].map(Val::I32);
+    let (call, wait) = suspended(start(&mut run, "call_poll_oneoff", &args));
+    assert!(wait.contains("remaining_ns: 1000000000"), "{wait}");
+    clock.advance_to(300_000_000);
+    let (call, wait) = suspended(call.retry(&mut run.store).unwrap());
+    assert!(wait.contains("remaining_ns: 700000000"), "{wait}");
+    clock.advance_to(1_000_000_000);
+    assert_eq!(
+        complete(call.retry(&mut run.store).unwrap()),
+        vec![Val::I32(SUCCESS)]
+    );
+
+    // Blocking on a virtual clock moves it to the deadline itself.
+    let clock = wisp_wasi::VirtualClock::new();
+    let ctx = WasiCtx::builder()
+        .clock(ClockSource::Virtual {
+            clock: clock.clone(),
+            realtime_start_ns: 0,
+        })
+        .build()
+        .unwrap();
+    let mut run = Run::with(&["poll_oneoff"], ctx);
+    sleep_subscription(&mut run, 5_000);
+    assert_eq!(run.errno32("poll_oneoff", &[0, 100, 1, 200]), SUCCESS);
+    assert_eq!(clock.now_ns(), 5_000);
+}
