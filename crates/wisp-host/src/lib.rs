@@ -1,0 +1,2 @@
+//! The wisp process host.
+pub mod registry;
