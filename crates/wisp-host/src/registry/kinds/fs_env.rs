@@ -57,11 +57,12 @@ pub(super) fn fs_directory(k: &mut KindCx<'_, '_, '_>) -> Option<FsDirectory> {
             }
         },
     };
-    if !joined.exists() && auto_init {
-        if let Err(e) = create_dir(&joined, mode) {
-            k.cx.err(node.pos, "directory", ErrorCode::Io, format!("cannot create {}: {e}", joined.display()));
-            return None;
-        }
+    if !joined.exists()
+        && auto_init
+        && let Err(e) = create_dir(&joined, mode)
+    {
+        k.cx.err(node.pos, "directory", ErrorCode::Io, format!("cannot create {}: {e}", joined.display()));
+        return None;
     }
     let root = match joined.canonicalize() {
         Ok(p) if p.is_dir() => p,
