@@ -7,11 +7,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::Registry;
 use super::bounds;
 use super::id::EntryId;
 use super::load::{ReadError, read_bounded};
 use super::model::{Spec, WasmEntry};
-use super::Registry;
 
 /// Why a process's env could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,16 +49,27 @@ impl OsEnv for BTreeMap<String, String> {
 impl Registry {
     /// The guest environment of wasm entry `id`: `(NAME, value)` pairs in
     /// `wasi.env` order, unset optional variables left out.
-    pub fn resolve_env(&self, id: &EntryId, os: &dyn OsEnv) -> Result<Vec<(String, String)>, EnvError> {
-        let w: &WasmEntry =
-            self.get(id).and_then(|e| e.spec.wasm()).ok_or_else(|| EnvError::NotWasm(id.clone()))?;
+    pub fn resolve_env(
+        &self,
+        id: &EntryId,
+        os: &dyn OsEnv,
+    ) -> Result<Vec<(String, String)>, EnvError> {
+        let w: &WasmEntry = self
+            .get(id)
+            .and_then(|e| e.spec.wasm())
+            .ok_or_else(|| EnvError::NotWasm(id.clone()))?;
         let mut files: BTreeMap<&Path, BTreeMap<String, String>> = BTreeMap::new();
         let mut out = Vec::with_capacity(w.wasi.env.len());
         for b in &w.wasi.env {
             let value = self.variable_value(&b.id, os, &mut files)?;
             match value {
                 Some(v) => out.push((b.name.clone(), v)),
-                None if b.required => return Err(EnvError::Missing { id: b.id.clone(), name: b.name.clone() }),
+                None if b.required => {
+                    return Err(EnvError::Missing {
+                        id: b.id.clone(),
+                        name: b.name.clone(),
+                    });
+                }
                 None => {}
             }
         }
@@ -72,7 +83,9 @@ impl Registry {
         files: &mut BTreeMap<&'r Path, BTreeMap<String, String>>,
     ) -> Result<Option<String>, EnvError> {
         // Load checked that the id is an env.variable and its storage exists.
-        let Some(Spec::EnvVariable(var)) = self.get(id).map(|e| &e.spec) else { return Ok(None) };
+        let Some(Spec::EnvVariable(var)) = self.get(id).map(|e| &e.spec) else {
+            return Ok(None);
+        };
         let stored = match self.get(&var.storage).map(|e| &e.spec) {
             Some(Spec::EnvStorageOs) => os.var(&var.variable),
             Some(Spec::EnvStorageStatic(s)) => s.values.get(&var.variable).cloned(),
@@ -80,7 +93,9 @@ impl Registry {
                 if !files.contains_key(f.path.as_path()) {
                     files.insert(&f.path, read_env_file(&f.path, f.auto_create)?);
                 }
-                files.get(f.path.as_path()).and_then(|m| m.get(&var.variable).cloned())
+                files
+                    .get(f.path.as_path())
+                    .and_then(|m| m.get(&var.variable).cloned())
             }
             _ => None,
         };
@@ -90,14 +105,22 @@ impl Registry {
 
 /// Reads `KEY=VALUE` lines (`#` comments, blank lines ignored).
 fn read_env_file(path: &Path, auto_create: bool) -> Result<BTreeMap<String, String>, EnvError> {
-    let fail = |message: String| EnvError::File { path: path.to_path_buf(), message };
+    let fail = |message: String| EnvError::File {
+        path: path.to_path_buf(),
+        message,
+    };
     let bytes = match read_bounded(path, bounds::MAX_ENV_FILE_BYTES) {
         Ok(b) => b,
         Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound && auto_create => {
             return Ok(BTreeMap::new());
         }
         Err(ReadError::Io(e)) => return Err(fail(e.to_string())),
-        Err(ReadError::TooLarge) => return Err(fail(format!("larger than {} bytes", bounds::MAX_ENV_FILE_BYTES))),
+        Err(ReadError::TooLarge) => {
+            return Err(fail(format!(
+                "larger than {} bytes",
+                bounds::MAX_ENV_FILE_BYTES
+            )));
+        }
     };
     let text = String::from_utf8(bytes).map_err(|_| fail("not valid UTF-8".into()))?;
     Ok(parse_env_file(&text))

@@ -308,7 +308,9 @@ mod tests {
         let mut b = sample();
         b.pos = None;
         b.entry = None;
-        let errs = ConfigErrors { errors: vec![sample(), b] };
+        let errs = ConfigErrors {
+            errors: vec![sample(), b],
+        };
         let json = errs.to_json();
         assert!(json.starts_with("[{\"file\":\"src/_index.yaml\",\"line\":3,\"column\":7,"));
         assert!(json.contains("\"message\":\"hash must be \\\"sha256:<64 hex digits>\\\"\\n\""));

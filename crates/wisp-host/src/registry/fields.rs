@@ -62,13 +62,25 @@ impl Cx<'_> {
     pub fn fields<'n>(&mut self, node: &'n Node, path: &str, known: &[&str]) -> Option<Fields<'n>> {
         let Value::Map(pairs) = &node.value else {
             let what = if path.is_empty() { "an entry" } else { path };
-            self.invalid(node.pos, path, format!("{what} must be a mapping, found {}", node.value.describe()));
+            self.invalid(
+                node.pos,
+                path,
+                format!("{what} must be a mapping, found {}", node.value.describe()),
+            );
             return None;
         };
-        let mut fields = Fields { pos: node.pos, path: path.to_string(), pairs: Vec::with_capacity(pairs.len()) };
+        let mut fields = Fields {
+            pos: node.pos,
+            path: path.to_string(),
+            pairs: Vec::with_capacity(pairs.len()),
+        };
         for (k, v) in pairs {
             let Value::Str(key) = &k.value else {
-                self.invalid(k.pos, path, format!("keys must be strings, found {}", k.value.describe()));
+                self.invalid(
+                    k.pos,
+                    path,
+                    format!("keys must be strings, found {}", k.value.describe()),
+                );
                 continue;
             };
             if known.contains(&key.as_str()) {
@@ -78,7 +90,10 @@ impl Cx<'_> {
                     k.pos,
                     &fields.sub(key),
                     ErrorCode::UnknownField,
-                    format!("unknown field \"{key}\" (expected one of: {})", known.join(", ")),
+                    format!(
+                        "unknown field \"{key}\" (expected one of: {})",
+                        known.join(", ")
+                    ),
                 );
             }
         }
@@ -92,7 +107,11 @@ impl Cx<'_> {
             Value::Str(s) => Some(s.clone()),
             Value::Int(_, t) | Value::Float(_, t) | Value::Bool(_, t) => Some(t.clone()),
             other => {
-                self.invalid(node.pos, path, format!("{path} must be a string, found {}", other.describe()));
+                self.invalid(
+                    node.pos,
+                    path,
+                    format!("{path} must be a string, found {}", other.describe()),
+                );
                 None
             }
         }
@@ -103,7 +122,11 @@ impl Cx<'_> {
         match node.value {
             Value::Bool(b, _) => Some(b),
             ref other => {
-                self.invalid(node.pos, path, format!("{path} must be true or false, found {}", other.describe()));
+                self.invalid(
+                    node.pos,
+                    path,
+                    format!("{path} must be true or false, found {}", other.describe()),
+                );
                 None
             }
         }
@@ -114,7 +137,11 @@ impl Cx<'_> {
         match &node.value {
             Value::Int(i, _) => Some(*i),
             other => {
-                self.invalid(node.pos, path, format!("{path} must be an integer, found {}", other.describe()));
+                self.invalid(
+                    node.pos,
+                    path,
+                    format!("{path} must be an integer, found {}", other.describe()),
+                );
                 None
             }
         }
@@ -160,7 +187,11 @@ impl Cx<'_> {
             #[expect(clippy::cast_precision_loss, reason = "config numbers are small")]
             Value::Int(i, _) => Some(i as f64),
             ref other => {
-                self.invalid(node.pos, path, format!("{path} must be a number, found {}", other.describe()));
+                self.invalid(
+                    node.pos,
+                    path,
+                    format!("{path} must be a number, found {}", other.describe()),
+                );
                 None
             }
         }
@@ -170,7 +201,9 @@ impl Cx<'_> {
     /// milliseconds (for `*_ms` fields).
     pub fn duration(&mut self, node: &Node, path: &str, int_unit_ms: bool) -> Option<Duration> {
         if int_unit_ms && let Value::Int(..) = node.value {
-            return self.positive(node, path, u64::MAX).map(Duration::from_millis);
+            return self
+                .positive(node, path, u64::MAX)
+                .map(Duration::from_millis);
         }
         let text = self.string(node, path)?;
         match units::parse_duration(&text) {
@@ -206,7 +239,11 @@ impl Cx<'_> {
         match &node.value {
             Value::Seq(items) => Some(items),
             other => {
-                self.invalid(node.pos, path, format!("{path} must be a list, found {}", other.describe()));
+                self.invalid(
+                    node.pos,
+                    path,
+                    format!("{path} must be a list, found {}", other.describe()),
+                );
                 None
             }
         }
@@ -227,12 +264,18 @@ impl Cx<'_> {
     /// A mapping from string keys to strings, in file order.
     pub fn string_map(&mut self, node: &Node, path: &str) -> Option<Vec<(String, String, Pos)>> {
         let Value::Map(pairs) = &node.value else {
-            self.invalid(node.pos, path, format!("{path} must be a mapping, found {}", node.value.describe()));
+            self.invalid(
+                node.pos,
+                path,
+                format!("{path} must be a mapping, found {}", node.value.describe()),
+            );
             return None;
         };
         let mut out = Vec::with_capacity(pairs.len());
         for (k, v) in pairs {
-            let Some(key) = self.string(k, path) else { continue };
+            let Some(key) = self.string(k, path) else {
+                continue;
+            };
             if let Some(value) = self.string(v, &format!("{path}.{key}")) {
                 out.push((key, value, k.pos));
             }
@@ -253,12 +296,22 @@ impl Cx<'_> {
     }
 
     /// One of `choices` (the first is usually the default).
-    pub fn choice(&mut self, node: &Node, path: &str, what: &str, choices: &[&'static str]) -> Option<&'static str> {
+    pub fn choice(
+        &mut self,
+        node: &Node,
+        path: &str,
+        what: &str,
+        choices: &[&'static str],
+    ) -> Option<&'static str> {
         let text = self.string(node, path)?;
         match choices.iter().find(|c| **c == text) {
             Some(c) => Some(c),
             None => {
-                self.invalid(node.pos, path, format!("invalid {what} \"{text}\" (expected {})", choices.join("|")));
+                self.invalid(
+                    node.pos,
+                    path,
+                    format!("invalid {what} \"{text}\" (expected {})", choices.join("|")),
+                );
                 None
             }
         }
@@ -275,7 +328,10 @@ pub(crate) struct Fields<'n> {
 impl<'n> Fields<'n> {
     /// The value of `key`; an explicit `null` counts as absent.
     pub fn get(&self, key: &str) -> Option<&'n Node> {
-        self.pairs.iter().find(|(k, v)| *k == key && v.value != Value::Null).map(|(_, v)| *v)
+        self.pairs
+            .iter()
+            .find(|(k, v)| *k == key && v.value != Value::Null)
+            .map(|(_, v)| *v)
     }
 
     /// Whether `key` is present with a non-null value.
@@ -285,7 +341,11 @@ impl<'n> Fields<'n> {
 
     /// The path of `key` below this mapping (`wasi.cwd`).
     pub fn sub(&self, key: &str) -> String {
-        if self.path.is_empty() { key.to_string() } else { format!("{}.{key}", self.path) }
+        if self.path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.path)
+        }
     }
 
     /// `key`'s value, or an `<path> is required` error at the mapping.
@@ -325,7 +385,10 @@ mod tests {
         let (f, errs) = with_cx(|cx| cx.fields(&node, "", &["a", "hash"]).map(|f| f.has("a")));
         assert_eq!(f, Some(true));
         assert_eq!(errs.len(), 2);
-        assert_eq!(errs[0].message, "unknown field \"hashh\" (expected one of: a, hash)");
+        assert_eq!(
+            errs[0].message,
+            "unknown field \"hashh\" (expected one of: a, hash)"
+        );
         assert_eq!(errs[0].field.as_deref(), Some("hashh"));
         assert_eq!(errs[0].pos, Some(Pos { line: 2, column: 1 }));
         assert_eq!(errs[1].code, ErrorCode::UnknownField);
@@ -335,7 +398,9 @@ mod tests {
     fn required_and_typed_getters() {
         let node = parse("n: -1\nd: 5s\nb: 64MiB\ns: 8080\nl: [a, 1]\nnul: null\n").unwrap();
         let (r, errs) = with_cx(|cx| {
-            let f = cx.fields(&node, "limits", &["n", "d", "b", "s", "l", "x", "nul"]).unwrap();
+            let f = cx
+                .fields(&node, "limits", &["n", "d", "b", "s", "l", "x", "nul"])
+                .unwrap();
             let n = cx.positive(f.get("n").unwrap(), "limits.n", 10);
             let d = cx.duration(f.get("d").unwrap(), "limits.d", false);
             let b = cx.bytes(f.get("b").unwrap(), "limits.b");
@@ -345,9 +410,27 @@ mod tests {
             let nul = f.require(cx, "nul");
             (n, d, b, s, l.map(|v| v.len()), x.is_none(), nul.is_none())
         });
-        assert_eq!(r, (None, Some(Duration::from_secs(5)), Some(64 << 20), Some("8080".into()), Some(2), true, true));
+        assert_eq!(
+            r,
+            (
+                None,
+                Some(Duration::from_secs(5)),
+                Some(64 << 20),
+                Some("8080".into()),
+                Some(2),
+                true,
+                true
+            )
+        );
         let msgs: Vec<_> = errs.iter().map(|e| e.message.as_str()).collect();
-        assert_eq!(msgs, ["limits.n must be > 0", "limits.x is required", "limits.nul is required"]);
+        assert_eq!(
+            msgs,
+            [
+                "limits.n must be > 0",
+                "limits.x is required",
+                "limits.nul is required"
+            ]
+        );
     }
 
     #[test]

@@ -16,7 +16,9 @@ pub struct EntryId {
 /// Why a string is not an entry id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
-    #[error("invalid namespace \"{0}\" (expected lowercase words separated by dots, e.g. app.jobs)")]
+    #[error(
+        "invalid namespace \"{0}\" (expected lowercase words separated by dots, e.g. app.jobs)"
+    )]
     Namespace(String),
     #[error("invalid entry name \"{0}\" (expected a letter or _ then letters, digits, _ . -)")]
     Name(String),
@@ -31,7 +33,10 @@ impl EntryId {
         if !valid_name(name) {
             return Err(IdError::Name(name.to_string()));
         }
-        Ok(EntryId { namespace: namespace.to_string(), name: name.to_string() })
+        Ok(EntryId {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        })
     }
 
     /// Resolves a reference field's value: a full id `ns:name`, or a bare
@@ -83,7 +88,9 @@ pub fn valid_namespace(s: &str) -> bool {
 /// `^[A-Za-z_][A-Za-z0-9_.-]*$`
 pub fn valid_name(s: &str) -> bool {
     let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
@@ -117,7 +124,10 @@ mod tests {
         assert_eq!(id.to_string(), "myns:wasm_bins");
         let id = EntryId::resolve("other.ns:x", "myns").unwrap();
         assert_eq!((id.namespace(), id.name()), ("other.ns", "x"));
-        assert_eq!(EntryId::resolve("Bad:x", "myns"), Err(IdError::Namespace("Bad".into())));
+        assert_eq!(
+            EntryId::resolve("Bad:x", "myns"),
+            Err(IdError::Namespace("Bad".into()))
+        );
         assert!("myns:a".parse::<EntryId>().is_ok());
         assert!("a".parse::<EntryId>().is_err());
     }

@@ -186,10 +186,15 @@ pub fn profile(name: &str) -> Result<&'static Profile, ImportRefusal> {
     let canonical = match (package, interface) {
         ("wasi1" | "wasi_snapshot_preview1" | "preview1", None) => "wasi1",
         ("wasi:io", Some("poll")) => "wasi:poll",
-        ("wasi:http" | "wasi:sockets", _) => return Err(ImportRefusal::NotInV1(package.to_string())),
+        ("wasi:http" | "wasi:sockets", _) => {
+            return Err(ImportRefusal::NotInV1(package.to_string()));
+        }
         (p, _) => p,
     };
-    PROFILES.iter().find(|p| p.name == canonical).ok_or_else(|| ImportRefusal::Unknown(name.to_string()))
+    PROFILES
+        .iter()
+        .find(|p| p.name == canonical)
+        .ok_or_else(|| ImportRefusal::Unknown(name.to_string()))
 }
 
 /// The functions a profile name enables (any accepted spelling), or `None`
@@ -201,7 +206,10 @@ pub fn profile_functions(name: &str) -> Option<&'static [&'static str]> {
 /// The profile to suggest for an uncovered function (the first in
 /// [`PROFILES`] order that has it).
 pub fn suggested_profile(module: &str, function: &str) -> Option<&'static str> {
-    PROFILES.iter().find(|p| p.module == module && p.functions.contains(&function)).map(|p| p.name)
+    PROFILES
+        .iter()
+        .find(|p| p.module == module && p.functions.contains(&function))
+        .map(|p| p.name)
 }
 
 /// The 46 WASI preview 1 functions with their parameter types, written
@@ -259,9 +267,15 @@ pub const PREVIEW1: [(&str, &str); 46] = [
 /// The exact type of a preview1 function, or `None` if `name` is not one.
 pub fn preview1_type(name: &str) -> Option<FuncType> {
     let (_, params) = PREVIEW1.iter().find(|(n, _)| *n == name)?;
-    let params: Vec<ValType> =
-        params.chars().map(|c| if c == 'I' { ValType::I64 } else { ValType::I32 }).collect();
-    let results: &[ValType] = if name == "proc_exit" { &[] } else { &[ValType::I32] };
+    let params: Vec<ValType> = params
+        .chars()
+        .map(|c| if c == 'I' { ValType::I64 } else { ValType::I32 })
+        .collect();
+    let results: &[ValType] = if name == "proc_exit" {
+        &[]
+    } else {
+        &[ValType::I32]
+    };
     Some(FuncType::new(params, results.iter().copied()))
 }
 
@@ -272,7 +286,10 @@ mod tests {
     #[test]
     fn every_preview1_function_is_in_a_profile() {
         for (name, _) in PREVIEW1 {
-            assert!(suggested_profile(PREVIEW1_MODULE, name).is_some(), "{name} has no profile");
+            assert!(
+                suggested_profile(PREVIEW1_MODULE, name).is_some(),
+                "{name} has no profile"
+            );
         }
         for p in PROFILES.iter().filter(|p| p.module == PREVIEW1_MODULE) {
             for f in p.functions {
@@ -289,30 +306,49 @@ mod tests {
         assert_eq!(profile("wasi:io/poll@0.2.3").unwrap().name, "wasi:poll");
         assert_eq!(profile("wasi:io/streams@0.2.0").unwrap().name, "wasi:io");
         assert_eq!(profile("wasi:cli/environment").unwrap().name, "wasi:cli");
-        assert_eq!(profile("wasi:clocks/monotonic-clock@0.2.1").unwrap().name, "wasi:clocks");
+        assert_eq!(
+            profile("wasi:clocks/monotonic-clock@0.2.1").unwrap().name,
+            "wasi:clocks"
+        );
         assert_eq!(profile("wisp:process").unwrap().module, PROCESS_MODULE);
-        assert!(profile_functions("wasi:filesystem").unwrap().contains(&"path_open"));
+        assert!(
+            profile_functions("wasi:filesystem")
+                .unwrap()
+                .contains(&"path_open")
+        );
         assert_eq!(profile_functions("wasi:random"), Some(&["random_get"][..]));
     }
 
     #[test]
     fn http_and_sockets_are_refused_clearly() {
         let e = profile("wasi:http").unwrap_err();
-        assert_eq!(e.to_string(), "unsupported wasm host import: wasi:http (not available in v1)");
+        assert_eq!(
+            e.to_string(),
+            "unsupported wasm host import: wasi:http (not available in v1)"
+        );
         let e = profile("wasi:sockets/tcp@0.2.0").unwrap_err();
         assert_eq!(e, ImportRefusal::NotInV1("wasi:sockets".into()));
-        assert!(matches!(profile("wasi:nope"), Err(ImportRefusal::Unknown(_))));
+        assert!(matches!(
+            profile("wasi:nope"),
+            Err(ImportRefusal::Unknown(_))
+        ));
         assert_eq!(profile_functions("wasi:http"), None);
     }
 
     #[test]
     fn types() {
         let t = preview1_type("fd_seek").unwrap();
-        assert_eq!(t.params(), [ValType::I32, ValType::I64, ValType::I32, ValType::I32]);
+        assert_eq!(
+            t.params(),
+            [ValType::I32, ValType::I64, ValType::I32, ValType::I32]
+        );
         assert_eq!(t.results(), [ValType::I32]);
         assert!(preview1_type("proc_exit").unwrap().results().is_empty());
         assert!(preview1_type("fd_nope").is_none());
-        assert_eq!(suggested_profile(PREVIEW1_MODULE, "path_open"), Some("wasi:filesystem"));
+        assert_eq!(
+            suggested_profile(PREVIEW1_MODULE, "path_open"),
+            Some("wasi:filesystem")
+        );
     }
 
     /// The table names exactly the functions wisp-wasi implements.

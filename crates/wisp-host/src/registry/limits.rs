@@ -107,7 +107,11 @@ const KNOWN: &[&str] = &[
 ];
 
 /// Wippy fields accepted for compatibility and ignored with a warning.
-const IGNORED: &[&str] = &["max_retained_memory_bytes", "max_open_sockets", "socket_timeout_ms"];
+const IGNORED: &[&str] = &[
+    "max_retained_memory_bytes",
+    "max_open_sockets",
+    "socket_timeout_ms",
+];
 
 impl Limits {
     /// `self`'s values where set, `lower`'s otherwise.
@@ -152,7 +156,9 @@ impl Limits {
 /// Reads a `limits` mapping at `path`; every bad field is reported.
 pub(crate) fn read(cx: &mut Cx<'_>, node: &Node, path: &str) -> Limits {
     let mut l = Limits::default();
-    let Some(f) = cx.fields(node, path, KNOWN) else { return l };
+    let Some(f) = cx.fields(node, path, KNOWN) else {
+        return l;
+    };
     let u32max = u64::from(u32::MAX);
     let narrow = |v: u64| u32::try_from(v).ok();
     if let Some(n) = f.get("max_fuel") {
@@ -165,7 +171,11 @@ pub(crate) fn read(cx: &mut Cx<'_>, node: &Node, path: &str) -> Limits {
         let p = f.sub("max_memory_pages");
         if let Some(v) = cx.positive(n, &p, u64::MAX) {
             if v > u64::from(MAX_MEMORY_PAGES) {
-                cx.invalid(n.pos, &p, format!("{p} exceeds the 32-bit maximum {MAX_MEMORY_PAGES}"));
+                cx.invalid(
+                    n.pos,
+                    &p,
+                    format!("{p} exceeds the 32-bit maximum {MAX_MEMORY_PAGES}"),
+                );
             } else {
                 l.max_memory_pages = narrow(v);
             }
@@ -174,11 +184,19 @@ pub(crate) fn read(cx: &mut Cx<'_>, node: &Node, path: &str) -> Limits {
     if let Some(n) = f.get("max_memory") {
         let p = f.sub("max_memory");
         if f.has("max_memory_pages") {
-            cx.invalid(n.pos, &p, "use either max_memory or max_memory_pages, not both");
+            cx.invalid(
+                n.pos,
+                &p,
+                "use either max_memory or max_memory_pages, not both",
+            );
         } else if let Some(bytes) = cx.bytes(n, &p) {
             let page = wisp_core::limits::WASM_PAGE_SIZE;
             if bytes % page != 0 {
-                cx.invalid(n.pos, &p, format!("{p} must be a whole number of 64KiB pages"));
+                cx.invalid(
+                    n.pos,
+                    &p,
+                    format!("{p} must be a whole number of 64KiB pages"),
+                );
             } else if bytes / page > u64::from(MAX_MEMORY_PAGES) {
                 cx.invalid(n.pos, &p, format!("{p} exceeds the 32-bit maximum 4GiB"));
             } else {
@@ -188,28 +206,58 @@ pub(crate) fn read(cx: &mut Cx<'_>, node: &Node, path: &str) -> Limits {
     }
     if let Some(n) = f.get("on_memory_limit") {
         l.on_memory_limit = cx
-            .choice(n, &f.sub("on_memory_limit"), "on_memory_limit", &["fail_grow", "trap"])
-            .map(|c| if c == "trap" { OnMemoryLimit::Trap } else { OnMemoryLimit::FailGrow });
+            .choice(
+                n,
+                &f.sub("on_memory_limit"),
+                "on_memory_limit",
+                &["fail_grow", "trap"],
+            )
+            .map(|c| {
+                if c == "trap" {
+                    OnMemoryLimit::Trap
+                } else {
+                    OnMemoryLimit::FailGrow
+                }
+            });
     }
     if let Some(n) = f.get("max_table_elements") {
-        l.max_table_elements = cx.positive(n, &f.sub("max_table_elements"), u32max).and_then(narrow);
+        l.max_table_elements = cx
+            .positive(n, &f.sub("max_table_elements"), u32max)
+            .and_then(narrow);
     }
     if let Some(n) = f.get("max_call_depth") {
-        l.max_call_depth = cx.positive(n, &f.sub("max_call_depth"), u32max).and_then(narrow);
+        l.max_call_depth = cx
+            .positive(n, &f.sub("max_call_depth"), u32max)
+            .and_then(narrow);
     }
     if let Some(n) = f.get("max_output_bytes") {
         l.max_output_bytes = cx.bytes(n, &f.sub("max_output_bytes"));
     }
     if let Some(n) = f.get("on_output_limit") {
         l.on_output_limit = cx
-            .choice(n, &f.sub("on_output_limit"), "on_output_limit", &["truncate", "fail"])
-            .map(|c| if c == "fail" { OnOutputLimit::Fail } else { OnOutputLimit::Truncate });
+            .choice(
+                n,
+                &f.sub("on_output_limit"),
+                "on_output_limit",
+                &["truncate", "fail"],
+            )
+            .map(|c| {
+                if c == "fail" {
+                    OnOutputLimit::Fail
+                } else {
+                    OnOutputLimit::Truncate
+                }
+            });
     }
     if let Some(n) = f.get("max_open_files") {
-        l.max_open_files = cx.positive(n, &f.sub("max_open_files"), u32max).and_then(narrow);
+        l.max_open_files = cx
+            .positive(n, &f.sub("max_open_files"), u32max)
+            .and_then(narrow);
     }
     if let Some(n) = f.get("max_mailbox_len") {
-        l.max_mailbox_len = cx.positive(n, &f.sub("max_mailbox_len"), u32max).and_then(narrow);
+        l.max_mailbox_len = cx
+            .positive(n, &f.sub("max_mailbox_len"), u32max)
+            .and_then(narrow);
     }
     if let Some(n) = f.get("max_message_bytes") {
         l.max_message_bytes = cx.bytes(n, &f.sub("max_message_bytes"));
@@ -220,7 +268,11 @@ pub(crate) fn read(cx: &mut Cx<'_>, node: &Node, path: &str) -> Limits {
     for key in IGNORED {
         if let Some(n) = f.get(key) {
             let p = f.sub(key);
-            cx.warn(n.pos, &p, format!("{p} is accepted for compatibility and ignored"));
+            cx.warn(
+                n.pos,
+                &p,
+                format!("{p} is accepted for compatibility and ignored"),
+            );
         }
     }
     l
@@ -270,8 +322,15 @@ mod tests {
 
     #[test]
     fn layering() {
-        let entry = Limits { max_fuel: Some(5), ..Limits::default() };
-        let host = Limits { max_fuel: Some(9), max_call_depth: Some(7), ..Limits::default() };
+        let entry = Limits {
+            max_fuel: Some(5),
+            ..Limits::default()
+        };
+        let host = Limits {
+            max_fuel: Some(9),
+            max_call_depth: Some(7),
+            ..Limits::default()
+        };
         let l = entry.or(&host);
         assert_eq!((l.max_fuel, l.max_call_depth), (Some(5), Some(7)));
     }

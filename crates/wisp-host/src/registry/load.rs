@@ -29,14 +29,22 @@ pub(crate) fn find_index_files(root: &Path, errors: &mut Vec<ConfigError>) -> Ve
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,
             Err(e) => {
-                errors.push(ConfigError::file(&dir, None, ErrorCode::Io, format!("cannot read directory: {e}")));
+                errors.push(ConfigError::file(
+                    &dir,
+                    None,
+                    ErrorCode::Io,
+                    format!("cannot read directory: {e}"),
+                ));
                 continue;
             }
         };
         for entry in entries.flatten() {
             seen += 1;
             if seen > bounds::MAX_DIR_ENTRIES {
-                let msg = format!("more than {} files and folders under the root", bounds::MAX_DIR_ENTRIES);
+                let msg = format!(
+                    "more than {} files and folders under the root",
+                    bounds::MAX_DIR_ENTRIES
+                );
                 errors.push(ConfigError::file(root, None, ErrorCode::Io, msg));
                 return sorted(found);
             }
@@ -50,7 +58,10 @@ pub(crate) fn find_index_files(root: &Path, errors: &mut Vec<ConfigError>) -> Ve
                 }
             } else if ty.is_file() && entry.file_name() == INDEX_FILE {
                 if found.len() >= bounds::MAX_INDEX_FILES {
-                    let msg = format!("more than {} {INDEX_FILE} files under the root", bounds::MAX_INDEX_FILES);
+                    let msg = format!(
+                        "more than {} {INDEX_FILE} files under the root",
+                        bounds::MAX_INDEX_FILES
+                    );
                     errors.push(ConfigError::file(root, None, ErrorCode::Io, msg));
                     return sorted(found);
                 }
@@ -70,7 +81,9 @@ fn sorted(mut v: Vec<PathBuf>) -> Vec<PathBuf> {
 pub(crate) fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
     let file = std::fs::File::open(path).map_err(ReadError::Io)?;
     let mut bytes = Vec::new();
-    file.take(max.saturating_add(1)).read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    file.take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
     if bytes.len() as u64 > max {
         return Err(ReadError::TooLarge);
     }
@@ -92,27 +105,47 @@ pub(crate) struct Loaded {
 }
 
 /// Reads one index file into `out`.
-pub(crate) fn read_index(file: &Path, out: &mut Loaded, first_seen: &mut BTreeMap<EntryId, PathBuf>) {
+pub(crate) fn read_index(
+    file: &Path,
+    out: &mut Loaded,
+    first_seen: &mut BTreeMap<EntryId, PathBuf>,
+) {
     let bytes = match read_bounded(file, bounds::MAX_INDEX_FILE_BYTES) {
         Ok(b) => b,
         Err(ReadError::TooLarge) => {
             let msg = format!("file is larger than {} bytes", bounds::MAX_INDEX_FILE_BYTES);
-            out.errors.push(ConfigError::file(file, None, ErrorCode::FileTooLarge, msg));
+            out.errors
+                .push(ConfigError::file(file, None, ErrorCode::FileTooLarge, msg));
             return;
         }
         Err(ReadError::Io(e)) => {
-            out.errors.push(ConfigError::file(file, None, ErrorCode::Io, format!("cannot read file: {e}")));
+            out.errors.push(ConfigError::file(
+                file,
+                None,
+                ErrorCode::Io,
+                format!("cannot read file: {e}"),
+            ));
             return;
         }
     };
     let Ok(src) = std::str::from_utf8(&bytes) else {
-        out.errors.push(ConfigError::file(file, None, ErrorCode::Io, "file is not valid UTF-8".into()));
+        out.errors.push(ConfigError::file(
+            file,
+            None,
+            ErrorCode::Io,
+            "file is not valid UTF-8".into(),
+        ));
         return;
     };
     let root = match yaml::parse(src) {
         Ok(n) => n,
         Err(e) => {
-            out.errors.push(ConfigError::file(file, e.pos, ErrorCode::YamlSyntax, e.message));
+            out.errors.push(ConfigError::file(
+                file,
+                e.pos,
+                ErrorCode::YamlSyntax,
+                e.message,
+            ));
             return;
         }
     };
@@ -125,23 +158,40 @@ pub(crate) fn read_index(file: &Path, out: &mut Loaded, first_seen: &mut BTreeMa
         errors: &mut out.errors,
         warnings: &mut out.warnings,
     };
-    let Some(top) = cx.fields(&root, "", &["version", "namespace", "entries"]) else { return };
+    let Some(top) = cx.fields(&root, "", &["version", "namespace", "entries"]) else {
+        return;
+    };
     let index_err = |cx: &mut Cx<'_>, pos: Pos, field: &str, msg: String| {
         cx.err(pos, field, ErrorCode::IndexFormat, msg);
     };
     match top.get("version") {
-        None => index_err(&mut cx, top.pos, "version", format!("version is required (version: \"{INDEX_VERSION}\")")),
+        None => index_err(
+            &mut cx,
+            top.pos,
+            "version",
+            format!("version is required (version: \"{INDEX_VERSION}\")"),
+        ),
         Some(n) => {
             if let Some(v) = cx.string(n, "version")
                 && v != INDEX_VERSION
             {
-                index_err(&mut cx, n.pos, "version", format!("unsupported index version \"{v}\" (expected \"{INDEX_VERSION}\")"));
+                index_err(
+                    &mut cx,
+                    n.pos,
+                    "version",
+                    format!("unsupported index version \"{v}\" (expected \"{INDEX_VERSION}\")"),
+                );
             }
         }
     }
     let namespace = match top.get("namespace") {
         None => {
-            index_err(&mut cx, top.pos, "namespace", "namespace is required".into());
+            index_err(
+                &mut cx,
+                top.pos,
+                "namespace",
+                "namespace is required".into(),
+            );
             None
         }
         Some(n) => match cx.string(n, "namespace") {
@@ -151,7 +201,9 @@ pub(crate) fn read_index(file: &Path, out: &mut Loaded, first_seen: &mut BTreeMa
                     &mut cx,
                     n.pos,
                     "namespace",
-                    format!("invalid namespace \"{ns}\" (expected lowercase words separated by dots, e.g. app.jobs)"),
+                    format!(
+                        "invalid namespace \"{ns}\" (expected lowercase words separated by dots, e.g. app.jobs)"
+                    ),
                 );
                 None
             }
@@ -162,8 +214,14 @@ pub(crate) fn read_index(file: &Path, out: &mut Loaded, first_seen: &mut BTreeMa
         None => {
             // An explicit `entries:` (null) is "present but empty" in YAML
             // terms; only a missing key is an error.
-            if !matches!(&root.value, Value::Map(m) if m.iter().any(|(k, _)| k.value == Value::Str("entries".into()))) {
-                index_err(&mut cx, top.pos, "entries", "entries is required (use entries: [] for none)".into());
+            if !matches!(&root.value, Value::Map(m) if m.iter().any(|(k, _)| k.value == Value::Str("entries".into())))
+            {
+                index_err(
+                    &mut cx,
+                    top.pos,
+                    "entries",
+                    "entries is required (use entries: [] for none)".into(),
+                );
             }
             &[][..]
         }
@@ -179,14 +237,19 @@ pub(crate) fn read_index(file: &Path, out: &mut Loaded, first_seen: &mut BTreeMa
             errors: &mut out.errors,
             warnings: &mut out.warnings,
         };
-        let Some(parsed) = parse_entry(&mut cx, item, i, dir) else { continue };
+        let Some(parsed) = parse_entry(&mut cx, item, i, dir) else {
+            continue;
+        };
         let id = parsed.entry.id.clone();
         if let Some(first) = first_seen.get(&id) {
             cx.err(
                 parsed.pos,
                 "name",
                 ErrorCode::DuplicateEntry,
-                format!("duplicate entry id {id} (first defined in {})", first.display()),
+                format!(
+                    "duplicate entry id {id} (first defined in {})",
+                    first.display()
+                ),
             );
             continue;
         }
@@ -205,14 +268,29 @@ mod tests {
         let r = root.path();
         std::fs::create_dir_all(r.join("b/c")).unwrap();
         std::fs::create_dir_all(r.join("a")).unwrap();
-        for p in ["_index.yaml", "b/c/_index.yaml", "a/_index.yaml", "a/other.yaml"] {
+        for p in [
+            "_index.yaml",
+            "b/c/_index.yaml",
+            "a/_index.yaml",
+            "a/other.yaml",
+        ] {
             std::fs::write(r.join(p), "").unwrap();
         }
         let mut errors = Vec::new();
         let files = find_index_files(r, &mut errors);
         assert!(errors.is_empty());
-        let rel: Vec<_> = files.iter().map(|f| f.strip_prefix(r).unwrap().to_path_buf()).collect();
-        assert_eq!(rel, [PathBuf::from("_index.yaml"), "a/_index.yaml".into(), "b/c/_index.yaml".into()]);
+        let rel: Vec<_> = files
+            .iter()
+            .map(|f| f.strip_prefix(r).unwrap().to_path_buf())
+            .collect();
+        assert_eq!(
+            rel,
+            [
+                PathBuf::from("_index.yaml"),
+                "a/_index.yaml".into(),
+                "b/c/_index.yaml".into()
+            ]
+        );
     }
 
     #[cfg(unix)]

@@ -60,7 +60,10 @@ impl Default for LoadOptions {
     fn default() -> Self {
         let mut config = Config::default();
         config.consume_fuel(true);
-        LoadOptions { engine: Engine::new(&config), check_modules: true }
+        LoadOptions {
+            engine: Engine::new(&config),
+            check_modules: true,
+        }
     }
 }
 
@@ -101,12 +104,17 @@ impl Registry {
     }
 
     /// Loads every `_index.yaml` under `root`.
-    pub fn load_with(root: impl AsRef<Path>, options: &LoadOptions) -> Result<Registry, ConfigErrors> {
+    pub fn load_with(
+        root: impl AsRef<Path>,
+        options: &LoadOptions,
+    ) -> Result<Registry, ConfigErrors> {
         let root = root.as_ref();
         let mut loaded = load::Loaded::default();
         if !root.is_dir() {
             let msg = "registry root is not a directory (pass --root DIR)".to_string();
-            loaded.errors.push(ConfigError::file(root, None, ErrorCode::Io, msg));
+            loaded
+                .errors
+                .push(ConfigError::file(root, None, ErrorCode::Io, msg));
             return Err(finish(loaded.errors));
         }
         let files = load::find_index_files(root, &mut loaded.errors);
@@ -114,8 +122,11 @@ impl Registry {
         for file in &files {
             load::read_index(file, &mut loaded, &mut first_seen);
         }
-        let kinds: BTreeMap<EntryId, Kind> =
-            loaded.entries.iter().map(|p| (p.entry.id.clone(), p.entry.kind())).collect();
+        let kinds: BTreeMap<EntryId, Kind> = loaded
+            .entries
+            .iter()
+            .map(|p| (p.entry.id.clone(), p.entry.kind()))
+            .collect();
         resolve::check_references(&loaded.entries, &kinds, &mut loaded.errors);
         resolve::check_commands(&loaded.entries, &mut loaded.errors);
         resolve::check_cycles(&loaded.entries, &mut loaded.errors);
@@ -129,7 +140,12 @@ impl Registry {
                     _ => None,
                 })
                 .collect();
-            let compiled = modules::check_modules(&loaded.entries, &roots, &options.engine, &mut loaded.errors);
+            let compiled = modules::check_modules(
+                &loaded.entries,
+                &roots,
+                &options.engine,
+                &mut loaded.errors,
+            );
             modules = compiled.into_iter().map(|(h, c)| (h, c.module)).collect();
         }
         if !loaded.errors.is_empty() {
@@ -139,7 +155,11 @@ impl Registry {
         sort(&mut warnings);
         Ok(Registry {
             root: root.to_path_buf(),
-            entries: loaded.entries.into_iter().map(|p| (p.entry.id.clone(), p.entry)).collect(),
+            entries: loaded
+                .entries
+                .into_iter()
+                .map(|p| (p.entry.id.clone(), p.entry))
+                .collect(),
             modules,
             warnings,
             engine: options.engine.clone(),
@@ -198,7 +218,11 @@ impl Registry {
             .values()
             .filter_map(|e| {
                 let c = e.command.as_ref()?;
-                Some(CommandRow { name: c.name.clone(), entry: e.id.clone(), description: c.short.clone() })
+                Some(CommandRow {
+                    name: c.name.clone(),
+                    entry: e.id.clone(),
+                    description: c.short.clone(),
+                })
             })
             .collect();
         rows.sort_by(|a, b| a.name.cmp(&b.name));
@@ -207,7 +231,9 @@ impl Registry {
 
     /// The entry behind `wisp run <name>`.
     pub fn command(&self, name: &str) -> Option<&Entry> {
-        self.entries.values().find(|e| e.command.as_ref().is_some_and(|c| c.name == name))
+        self.entries
+            .values()
+            .find(|e| e.command.as_ref().is_some_and(|c| c.name == name))
     }
 
     /// Entries of one kind, sorted by id.
@@ -225,8 +251,10 @@ impl Registry {
         }
         match host {
             Some(h) => {
-                let found: Vec<&EntryId> =
-                    hosts.into_iter().filter(|id| id.to_string() == h || id.name() == h).collect();
+                let found: Vec<&EntryId> = hosts
+                    .into_iter()
+                    .filter(|id| id.to_string() == h || id.name() == h)
+                    .collect();
                 match found.as_slice() {
                     [one] => Ok(one),
                     [] => Err(CliHostError::NotFound(h.to_string())),

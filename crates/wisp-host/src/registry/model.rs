@@ -67,7 +67,10 @@ impl Kind {
 
     /// Whether this is one of the env storage kinds.
     pub fn is_env_storage(self) -> bool {
-        matches!(self, Kind::EnvStorageOs | Kind::EnvStorageStatic | Kind::EnvStorageFile)
+        matches!(
+            self,
+            Kind::EnvStorageOs | Kind::EnvStorageStatic | Kind::EnvStorageFile
+        )
     }
 }
 

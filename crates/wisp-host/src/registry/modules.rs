@@ -52,7 +52,12 @@ pub fn sha256(bytes: &[u8]) -> [u8; 32] {
 
 /// `(i32,i64)->i32`, the signature shape used in messages.
 pub fn signature(t: &FuncType) -> String {
-    let list = |v: &[ValType]| v.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
+    let list = |v: &[ValType]| {
+        v.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     let results = match t.results() {
         [] => "()".to_string(),
         [one] => one.to_string(),
@@ -100,22 +105,40 @@ impl Checker<'_> {
                 return self.err(p, "path", ErrorCode::PathEscape, msg);
             }
             Err(Locate::Io(host, e)) => {
-                return self.err(p, "path", ErrorCode::Io, format!("cannot read {}: {e}", host.display()));
+                return self.err(
+                    p,
+                    "path",
+                    ErrorCode::Io,
+                    format!("cannot read {}: {e}", host.display()),
+                );
             }
         };
         let bytes = match read_bounded(&file, bounds::MAX_MODULE_FILE_BYTES) {
             Ok(b) => b,
             Err(ReadError::TooLarge) => {
-                let msg = format!("{} is larger than {} bytes", file.display(), bounds::MAX_MODULE_FILE_BYTES);
+                let msg = format!(
+                    "{} is larger than {} bytes",
+                    file.display(),
+                    bounds::MAX_MODULE_FILE_BYTES
+                );
                 return self.err(p, "path", ErrorCode::FileTooLarge, msg);
             }
             Err(ReadError::Io(e)) => {
-                return self.err(p, "path", ErrorCode::ModuleNotFound, format!("cannot read {}: {e}", file.display()));
+                return self.err(
+                    p,
+                    "path",
+                    ErrorCode::ModuleNotFound,
+                    format!("cannot read {}: {e}", file.display()),
+                );
             }
         };
         let actual = sha256(&bytes);
         if actual != w.sha256 {
-            let msg = format!("{id}: expected {}, got {}", format_sha256(&w.sha256), format_sha256(&actual));
+            let msg = format!(
+                "{id}: expected {}, got {}",
+                format_sha256(&w.sha256),
+                format_sha256(&actual)
+            );
             return self.err(p, "hash", ErrorCode::HashMismatch, msg);
         }
         if !self.compiled.contains_key(&actual) {
@@ -131,33 +154,60 @@ impl Checker<'_> {
 
     /// Steps 4–6 for a loaded entry.
     fn check(&mut self, p: &Parsed, w: &WasmEntry) {
-        let Some(c) = self.loaded.get(&p.entry.id).and_then(|h| self.compiled.get(h)).cloned() else { return };
+        let Some(c) = self
+            .loaded
+            .get(&p.entry.id)
+            .and_then(|h| self.compiled.get(h))
+            .cloned()
+        else {
+            return;
+        };
         self.check_imports(p, w, &c);
         self.check_method(p, w, &c);
         let limit = w.limits.effective().max_memory_pages;
         if c.initial_pages > u64::from(limit) {
-            let msg = format!("module declares {} initial pages, limit is {limit}", c.initial_pages);
-            self.err(p, "limits.max_memory_pages", ErrorCode::MemoryLimitError, msg);
+            let msg = format!(
+                "module declares {} initial pages, limit is {limit}",
+                c.initial_pages
+            );
+            self.err(
+                p,
+                "limits.max_memory_pages",
+                ErrorCode::MemoryLimitError,
+                msg,
+            );
         }
     }
 
     fn check_imports(&mut self, p: &Parsed, w: &WasmEntry, c: &Compiled) {
         let strict = w.limits.effective().strict_imports;
-        let wasi_profiles = w.imports.iter().any(|name| {
-            imports::profile(name).is_ok_and(|pr| pr.module == PREVIEW1_MODULE)
-        });
+        let wasi_profiles = w
+            .imports
+            .iter()
+            .any(|name| imports::profile(name).is_ok_and(|pr| pr.module == PREVIEW1_MODULE));
         let mut reported_no_profile = false;
         for (module, name, kind, ty) in &c.imports {
             let what = format!("{module}::{name}");
             if module == PREVIEW1_MODULE {
-                let Some(expected) = imports::preview1_type(name).filter(|_| *kind == ExternKind::Func) else {
-                    self.err(p, "imports", ErrorCode::UnknownImport, format!("{what} is not a WASI preview1 function"));
+                let Some(expected) =
+                    imports::preview1_type(name).filter(|_| *kind == ExternKind::Func)
+                else {
+                    self.err(
+                        p,
+                        "imports",
+                        ErrorCode::UnknownImport,
+                        format!("{what} is not a WASI preview1 function"),
+                    );
                     continue;
                 };
                 if let Some(ty) = ty
                     && *ty != expected
                 {
-                    let msg = format!("{what} expects {}, module declares {}", signature(&expected), signature(ty));
+                    let msg = format!(
+                        "{what} expects {}, module declares {}",
+                        signature(&expected),
+                        signature(ty)
+                    );
                     self.err(p, "imports", ErrorCode::ImportTypeMismatch, msg);
                 }
                 if !wasi_profiles {
@@ -174,17 +224,24 @@ impl Checker<'_> {
                     self.err(p, "imports", ErrorCode::ImportNotEnabled, msg);
                 }
             } else if module == PROCESS_MODULE {
-                let known = imports::profile_functions("wisp:process").is_some_and(|f| f.contains(&name.as_str()));
+                let known = imports::profile_functions("wisp:process")
+                    .is_some_and(|f| f.contains(&name.as_str()));
                 if !known || *kind != ExternKind::Func {
                     let msg = format!("{what} is not a wisp:process function");
                     self.err(p, "imports", ErrorCode::UnknownImport, msg);
                 } else if !w.has_profile("wisp:process") {
-                    self.err(p, "imports", ErrorCode::ImportNotEnabled, format!("{what} needs imports: wisp:process"));
+                    self.err(
+                        p,
+                        "imports",
+                        ErrorCode::ImportNotEnabled,
+                        format!("{what} needs imports: wisp:process"),
+                    );
                 }
             } else if let Some(target) = w.link.get(module) {
                 self.check_linked(p, &what, target, name, *kind, ty.as_ref());
             } else {
-                let msg = format!("{what} (module \"{module}\" is not a host import or a linked module)");
+                let msg =
+                    format!("{what} (module \"{module}\" is not a host import or a linked module)");
                 self.err(p, "imports", ErrorCode::UnknownImport, msg);
             }
         }
@@ -200,33 +257,59 @@ impl Checker<'_> {
         ty: Option<&FuncType>,
     ) {
         // A target that failed to load has its own errors.
-        let Some(t) = self.loaded.get(target).and_then(|h| self.compiled.get(h)) else { return };
+        let Some(t) = self.loaded.get(target).and_then(|h| self.compiled.get(h)) else {
+            return;
+        };
         let export = t.exports.iter().find(|(n, _, _)| n == name);
         let msg = match export {
-            None => Some((ErrorCode::UnknownImport, format!("{what} ({target} does not export \"{name}\")"))),
+            None => Some((
+                ErrorCode::UnknownImport,
+                format!("{what} ({target} does not export \"{name}\")"),
+            )),
             Some((_, k, _)) if *k != kind => Some((
                 ErrorCode::ImportTypeMismatch,
-                format!("{what}: {target} exports \"{name}\" as a {}, the module imports a {}", kind_name(*k), kind_name(kind)),
+                format!(
+                    "{what}: {target} exports \"{name}\" as a {}, the module imports a {}",
+                    kind_name(*k),
+                    kind_name(kind)
+                ),
             )),
             Some((_, _, Some(et))) if ty.is_some_and(|t| t != et) => Some((
                 ErrorCode::ImportTypeMismatch,
-                format!("{what} expects {}, module declares {}", signature(et), ty.map(signature).unwrap_or_default()),
+                format!(
+                    "{what} expects {}, module declares {}",
+                    signature(et),
+                    ty.map(signature).unwrap_or_default()
+                ),
             )),
             Some(_) => None,
         };
         if let Some((code, msg)) = msg {
-            self.err(p, &format!("link.{}", what.split("::").next().unwrap_or_default()), code, msg);
+            self.err(
+                p,
+                &format!("link.{}", what.split("::").next().unwrap_or_default()),
+                code,
+                msg,
+            );
         }
     }
 
     fn check_method(&mut self, p: &Parsed, w: &WasmEntry, c: &Compiled) {
-        let func = c.exports.iter().find(|(n, k, _)| *n == w.method && *k == ExternKind::Func);
+        let func = c
+            .exports
+            .iter()
+            .find(|(n, k, _)| *n == w.method && *k == ExternKind::Func);
         let Some((_, _, Some(ty))) = func else {
             let names: Vec<&str> = c.exports.iter().map(|(n, _, _)| n.as_str()).collect();
-            let msg = format!("export \"{}\" not found (exports: {})", w.method, names.join(", "));
+            let msg = format!(
+                "export \"{}\" not found (exports: {})",
+                w.method,
+                names.join(", ")
+            );
             return self.err(p, "method", ErrorCode::EntrypointError, msg);
         };
-        let numeric = |v: &ValType| matches!(v, ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64);
+        let numeric =
+            |v: &ValType| matches!(v, ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64);
         let bad = ty
             .params()
             .iter()
@@ -234,7 +317,10 @@ impl Checker<'_> {
             .chain(ty.results().iter().map(|t| ("result", t)))
             .find(|(_, t)| !numeric(t));
         if let Some((which, t)) = bad {
-            let msg = format!("{} has {t} {which}; only i32/i64/f32/f64 are supported", w.method);
+            let msg = format!(
+                "{} has {t} {which}; only i32/i64/f32/f64 are supported",
+                w.method
+            );
             self.err(p, "method", ErrorCode::EntrypointError, msg);
         }
     }
@@ -262,7 +348,8 @@ fn compile(engine: &Engine, bytes: &[u8]) -> Result<Compiled, String> {
     let module = Module::new(engine, bytes).map_err(|e| e.to_string())?;
     // The interpreter's Module does not expose export types; decode again
     // (cheap next to translation) to read them.
-    let d = wisp_decode::decode(bytes, engine.config().get_features()).map_err(|e| e.to_string())?;
+    let d =
+        wisp_decode::decode(bytes, engine.config().get_features()).map_err(|e| e.to_string())?;
     let func_type = |type_index: u32| d.types.get(type_index as usize).cloned();
     let mut funcs: Vec<Option<FuncType>> = Vec::new();
     let mut imports = Vec::with_capacity(d.imports.len());
@@ -290,11 +377,18 @@ fn compile(engine: &Engine, bytes: &[u8]) -> Result<Compiled, String> {
         .exports
         .iter()
         .map(|e| {
-            let ty = (e.kind == ExternKind::Func).then(|| funcs.get(e.index as usize).cloned().flatten()).flatten();
+            let ty = (e.kind == ExternKind::Func)
+                .then(|| funcs.get(e.index as usize).cloned().flatten())
+                .flatten();
             (e.name.clone(), e.kind, ty)
         })
         .collect();
-    Ok(Compiled { module, exports, imports, initial_pages })
+    Ok(Compiled {
+        module,
+        exports,
+        imports,
+        initial_pages,
+    })
 }
 
 /// Runs the module checks for every wasm entry. `roots` maps each loaded
@@ -306,7 +400,13 @@ pub(crate) fn check_modules(
     engine: &Engine,
     errors: &mut Vec<ConfigError>,
 ) -> BTreeMap<[u8; 32], Compiled> {
-    let mut c = Checker { entries, engine, errors, compiled: BTreeMap::new(), loaded: BTreeMap::new() };
+    let mut c = Checker {
+        entries,
+        engine,
+        errors,
+        compiled: BTreeMap::new(),
+        loaded: BTreeMap::new(),
+    };
     for p in c.entries {
         if let Some(w) = p.entry.spec.wasm() {
             c.load(p, w, roots);
@@ -334,6 +434,9 @@ mod tests {
         let t = FuncType::new([ValType::I32, ValType::I64], [ValType::I32]);
         assert_eq!(signature(&t), "(i32,i64)->i32");
         assert_eq!(signature(&FuncType::new([], [])), "()->()");
-        assert_eq!(signature(&FuncType::new([], [ValType::I32, ValType::F64])), "()->(i32,f64)");
+        assert_eq!(
+            signature(&FuncType::new([], [ValType::I32, ValType::F64])),
+            "()->(i32,f64)"
+        );
     }
 }

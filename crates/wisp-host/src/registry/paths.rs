@@ -55,7 +55,10 @@ mod tests {
     #[test]
     fn cleaning() {
         assert_eq!(clean_absolute("/data/").as_deref(), Some("/data"));
-        assert_eq!(clean_absolute("//data/./x/../y").as_deref(), Some("/data/y"));
+        assert_eq!(
+            clean_absolute("//data/./x/../y").as_deref(),
+            Some("/data/y")
+        );
         assert_eq!(clean_absolute("/").as_deref(), Some("/"));
         assert_eq!(clean_absolute("/a/.."), Some("/".into()));
         assert_eq!(clean_absolute("/../etc/passwd"), None);
@@ -70,10 +73,13 @@ mod tests {
         std::fs::write(outside.path().join("secret"), b"x").unwrap();
         let root = tempfile::tempdir().unwrap();
         std::fs::write(root.path().join("ok.wasm"), b"x").unwrap();
-        std::os::unix::fs::symlink(outside.path().join("secret"), root.path().join("link")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret"), root.path().join("link"))
+            .unwrap();
         let root = root.path().canonicalize().unwrap();
         assert!(locate(&root, "/ok.wasm").is_ok());
         assert!(matches!(locate(&root, "/link"), Err(Locate::Escapes)));
-        assert!(matches!(locate(&root, "/missing.wasm"), Err(Locate::NotFound(p)) if p.ends_with("missing.wasm")));
+        assert!(
+            matches!(locate(&root, "/missing.wasm"), Err(Locate::NotFound(p)) if p.ends_with("missing.wasm"))
+        );
     }
 }

@@ -25,7 +25,11 @@ fn error_at(p: &Parsed, pos: Pos, field: &str, code: ErrorCode, message: String)
 }
 
 /// Reports dangling and wrong-kind references.
-pub(crate) fn check_references(entries: &[Parsed], kinds: &BTreeMap<EntryId, Kind>, errors: &mut Vec<ConfigError>) {
+pub(crate) fn check_references(
+    entries: &[Parsed],
+    kinds: &BTreeMap<EntryId, Kind>,
+    errors: &mut Vec<ConfigError>,
+) {
     for p in entries {
         for r in &p.refs {
             let expected: Vec<&str> = r.expected.iter().map(|k| k.as_str()).collect();
@@ -36,7 +40,10 @@ pub(crate) fn check_references(entries: &[Parsed], kinds: &BTreeMap<EntryId, Kin
                     r.pos,
                     &r.field,
                     ErrorCode::DanglingReference,
-                    format!("{}: {}: no such entry (expected {expected})", r.field, r.target),
+                    format!(
+                        "{}: {}: no such entry (expected {expected})",
+                        r.field, r.target
+                    ),
                 )),
                 Some(k) if !r.expected.contains(k) => errors.push(error_at(
                     p,
@@ -51,16 +58,16 @@ pub(crate) fn check_references(entries: &[Parsed], kinds: &BTreeMap<EntryId, Kin
     }
 }
 
-/// Reports reserved and duplicate `meta.command.name`s.
+/// Reports duplicate `meta.command.name`s (reserved names are refused
+/// while reading the entry).
 pub(crate) fn check_commands(entries: &[Parsed], errors: &mut Vec<ConfigError>) {
     let mut taken: BTreeMap<&str, &EntryId> = BTreeMap::new();
     for p in entries {
-        let (Some(cmd), Some(pos)) = (&p.entry.command, p.command_pos) else { continue };
+        let (Some(cmd), Some(pos)) = (&p.entry.command, p.command_pos) else {
+            continue;
+        };
         let field = "meta.command.name";
-        if RESERVED_COMMANDS.contains(&cmd.name.as_str()) {
-            let msg = format!("{field}: \"{}\" is reserved", cmd.name);
-            errors.push(error_at(p, pos, field, ErrorCode::CommandConflict, msg));
-        } else if let Some(first) = taken.get(cmd.name.as_str()) {
+        if let Some(first) = taken.get(cmd.name.as_str()) {
             let msg = format!("{field} \"{}\" already used by {first}", cmd.name);
             errors.push(error_at(p, pos, field, ErrorCode::CommandConflict, msg));
         } else {
@@ -75,15 +82,34 @@ pub(crate) fn check_cycles(entries: &[Parsed], errors: &mut Vec<ConfigError>) {
     let by_id: BTreeMap<&EntryId, &Parsed> = entries.iter().map(|p| (&p.entry.id, p)).collect();
     type Edges = fn(&Spec) -> Vec<EntryId>;
     let graphs: [(&str, ErrorCode, &str, Edges); 3] = [
-        ("lifecycle.requires", ErrorCode::Cycle, "start order cycle", requires_edges),
-        ("children", ErrorCode::Cycle, "supervisor nesting cycle", child_edges),
-        ("link", ErrorCode::ModuleLoadError, "import cycle", link_edges),
+        (
+            "lifecycle.requires",
+            ErrorCode::Cycle,
+            "start order cycle",
+            requires_edges,
+        ),
+        (
+            "children",
+            ErrorCode::Cycle,
+            "supervisor nesting cycle",
+            child_edges,
+        ),
+        (
+            "link",
+            ErrorCode::ModuleLoadError,
+            "import cycle",
+            link_edges,
+        ),
     ];
     for (field, code, what, edges) in graphs {
-        let graph: BTreeMap<&EntryId, Vec<EntryId>> =
-            entries.iter().map(|p| (&p.entry.id, edges(&p.entry.spec))).collect();
+        let graph: BTreeMap<&EntryId, Vec<EntryId>> = entries
+            .iter()
+            .map(|p| (&p.entry.id, edges(&p.entry.spec)))
+            .collect();
         for cycle in find_cycles(&graph) {
-            let Some(p) = cycle.first().and_then(|id| by_id.get(id)) else { continue };
+            let Some(p) = cycle.first().and_then(|id| by_id.get(id)) else {
+                continue;
+            };
             let path: Vec<String> = cycle.iter().map(ToString::to_string).collect();
             let msg = format!("{what} {}", path.join(" -> "));
             errors.push(error_at(p, p.pos, field, code, msg));
@@ -114,7 +140,9 @@ fn child_edges(spec: &Spec) -> Vec<EntryId> {
 }
 
 fn link_edges(spec: &Spec) -> Vec<EntryId> {
-    spec.wasm().map(|w| w.link.values().cloned().collect()).unwrap_or_default()
+    spec.wasm()
+        .map(|w| w.link.values().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// Every elementary cycle reachable by DFS, each reported once, as the
@@ -145,13 +173,16 @@ fn find_cycles(graph: &BTreeMap<&EntryId, Vec<EntryId>>) -> Vec<Vec<EntryId>> {
             *next += 1;
             match color.get(target) {
                 Some(Color::White) => {
-                    let Some((key, _)) = graph.get_key_value(target) else { continue };
+                    let Some((key, _)) = graph.get_key_value(target) else {
+                        continue;
+                    };
                     color.insert(key, Color::Grey);
                     stack.push((key, 0));
                 }
                 Some(Color::Grey) => {
                     let from = stack.iter().position(|(n, _)| *n == target).unwrap_or(0);
-                    let mut cycle: Vec<EntryId> = stack[from..].iter().map(|(n, _)| (*n).clone()).collect();
+                    let mut cycle: Vec<EntryId> =
+                        stack[from..].iter().map(|(n, _)| (*n).clone()).collect();
                     cycle.push(target.clone());
                     cycles.push(cycle);
                 }
@@ -181,8 +212,15 @@ mod tests {
         g.insert(&c, vec![a.clone()]);
         g.insert(&d, vec![d.clone()]);
         let cycles = find_cycles(&g);
-        let shown: Vec<String> =
-            cycles.iter().map(|c| c.iter().map(ToString::to_string).collect::<Vec<_>>().join(" -> ")).collect();
+        let shown: Vec<String> = cycles
+            .iter()
+            .map(|c| {
+                c.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" -> ")
+            })
+            .collect();
         assert_eq!(shown, ["n:a -> n:b -> n:c -> n:a", "n:d -> n:d"]);
     }
 

@@ -6,9 +6,15 @@ use std::time::Duration;
 /// `90s`, `5m`). Fractions are not accepted: write `1500ms`, not `1.5s`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
-    let bad = || format!("invalid duration \"{text}\" (expected a whole number with a unit: 500ms, 5s, 2m, 1h)");
+    let bad = || {
+        format!(
+            "invalid duration \"{text}\" (expected a whole number with a unit: 500ms, 5s, 2m, 1h)"
+        )
+    };
     if digits.is_empty() {
         return Err(bad());
     }
@@ -20,7 +26,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "h" => 3_600_000,
         _ => return Err(bad()),
     };
-    let ms = n.checked_mul(ms_per).ok_or_else(|| format!("duration \"{text}\" is too large"))?;
+    let ms = n
+        .checked_mul(ms_per)
+        .ok_or_else(|| format!("duration \"{text}\" is too large"))?;
     Ok(Duration::from_millis(ms))
 }
 
@@ -29,9 +37,15 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 /// of 1024).
 pub fn parse_bytes(text: &str) -> Result<u64, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
-    let bad = || format!("invalid size \"{text}\" (expected bytes or a number with a unit: 512KiB, 64MiB, 1GB)");
+    let bad = || {
+        format!(
+            "invalid size \"{text}\" (expected bytes or a number with a unit: 512KiB, 64MiB, 1GB)"
+        )
+    };
     if digits.is_empty() {
         return Err(bad());
     }
@@ -46,7 +60,8 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
         "GiB" => 1 << 30,
         _ => return Err(bad()),
     };
-    n.checked_mul(mult).ok_or_else(|| format!("size \"{text}\" is too large"))
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("size \"{text}\" is too large"))
 }
 
 #[cfg(test)]
@@ -60,10 +75,23 @@ mod tests {
         assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
-        for bad in ["", "5", "s", "1.5s", "-1s", "5 sec", "5d", "99999999999999999999s"] {
+        for bad in [
+            "",
+            "5",
+            "s",
+            "1.5s",
+            "-1s",
+            "5 sec",
+            "5d",
+            "99999999999999999999s",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
-        assert!(parse_duration("18446744073709551615h").unwrap_err().contains("too large"));
+        assert!(
+            parse_duration("18446744073709551615h")
+                .unwrap_err()
+                .contains("too large")
+        );
     }
 
     #[test]
@@ -77,6 +105,10 @@ mod tests {
         for bad in ["", "MiB", "1.5MiB", "-1", "1mib", "1TiB"] {
             assert!(parse_bytes(bad).is_err(), "{bad}");
         }
-        assert!(parse_bytes("18446744073709551615GiB").unwrap_err().contains("too large"));
+        assert!(
+            parse_bytes("18446744073709551615GiB")
+                .unwrap_err()
+                .contains("too large")
+        );
     }
 }

@@ -87,7 +87,12 @@ pub(crate) fn parse(src: &str) -> Result<Node, YamlError> {
     };
     let root: Raw = match serde_saphyr::from_str_with_options::<Option<Raw>>(src, options) {
         Ok(Some(root)) => root,
-        Ok(None) => return Ok(Node { value: Value::Map(Vec::new()), pos: Pos { line: 1, column: 1 } }),
+        Ok(None) => {
+            return Ok(Node {
+                value: Value::Map(Vec::new()),
+                pos: Pos { line: 1, column: 1 },
+            });
+        }
         Err(e) => return Err(yaml_error(&e)),
     };
     Ok(root.into_node(src))
@@ -108,7 +113,12 @@ fn yaml_error(e: &serde_saphyr::Error) -> YamlError {
         Some((head, rest)) if head.starts_with("line ") => rest,
         _ => text,
     };
-    let mut message = text.lines().next().unwrap_or("malformed YAML").trim().to_string();
+    let mut message = text
+        .lines()
+        .next()
+        .unwrap_or("malformed YAML")
+        .trim()
+        .to_string();
     if message.contains("budget") || message.contains("alias") || message.contains("limit") {
         message.push_str(" (registry files are parsed with a bounded budget; see docs/host.md)");
     }
@@ -150,12 +160,20 @@ impl Raw {
             RawValue::Int(i) => Value::Int(i, text(i.to_string())),
             RawValue::Float(f) => Value::Float(f, text(f.to_string())),
             RawValue::Str(s) => Value::Str(s),
-            RawValue::Seq(items) => Value::Seq(items.into_iter().map(|n| n.into_node(src)).collect()),
+            RawValue::Seq(items) => {
+                Value::Seq(items.into_iter().map(|n| n.into_node(src)).collect())
+            }
             RawValue::Map(pairs) => Value::Map(
-                pairs.into_iter().map(|(k, v)| (k.into_node(src), v.into_node(src))).collect(),
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| (k.into_node(src), v.into_node(src)))
+                    .collect(),
             ),
         };
-        Node { value, pos: self.pos }
+        Node {
+            value,
+            pos: self.pos,
+        }
     }
 }
 
@@ -169,7 +187,11 @@ impl<'de> Deserialize<'de> for Raw {
             (Some(o), Some(l)) => usize::try_from(o).ok().zip(usize::try_from(l).ok()),
             _ => None,
         };
-        Ok(Raw { value: s.value, pos: Pos { line, column }, span })
+        Ok(Raw {
+            value: s.value,
+            pos: Pos { line, column },
+            span,
+        })
     }
 }
 
@@ -194,7 +216,9 @@ impl<'de> Visitor<'de> for RawVisitor {
         Ok(RawValue::Int(v))
     }
     fn visit_u128<E: de::Error>(self, v: u128) -> Result<RawValue, E> {
-        i128::try_from(v).map(RawValue::Int).map_err(|_| E::custom("integer too large"))
+        i128::try_from(v)
+            .map(RawValue::Int)
+            .map_err(|_| E::custom("integer too large"))
     }
     fn visit_f64<E>(self, v: f64) -> Result<RawValue, E> {
         Ok(RawValue::Float(v))
@@ -274,7 +298,10 @@ mod tests {
     #[test]
     fn empty_document_is_an_empty_map() {
         assert_eq!(parse("").unwrap().value, Value::Map(Vec::new()));
-        assert_eq!(parse("# only a comment\n").unwrap().value, Value::Map(Vec::new()));
+        assert_eq!(
+            parse("# only a comment\n").unwrap().value,
+            Value::Map(Vec::new())
+        );
     }
 
     #[test]

@@ -24,7 +24,11 @@ pub(super) fn fs_directory(k: &mut KindCx<'_, '_, '_>) -> Option<FsDirectory> {
             match u32::from_str_radix(&text, 8) {
                 Ok(m) if m <= 0o7777 => m,
                 _ => {
-                    k.cx.invalid(n.pos, "mode", format!("invalid mode \"{text}\" (expected an octal string like \"0755\")"));
+                    k.cx.invalid(
+                        n.pos,
+                        "mode",
+                        format!("invalid mode \"{text}\" (expected an octal string like \"0755\")"),
+                    );
                     return None;
                 }
             }
@@ -38,7 +42,11 @@ pub(super) fn fs_directory(k: &mut KindCx<'_, '_, '_>) -> Option<FsDirectory> {
                 "module" => DirBase::Module,
                 "project" => DirBase::Project,
                 _ => {
-                    k.cx.invalid(n.pos, "base", format!("invalid directory base \"{text}\" (expected module|project)"));
+                    k.cx.invalid(
+                        n.pos,
+                        "base",
+                        format!("invalid directory base \"{text}\" (expected module|project)"),
+                    );
                     return None;
                 }
             }
@@ -52,7 +60,12 @@ pub(super) fn fs_directory(k: &mut KindCx<'_, '_, '_>) -> Option<FsDirectory> {
         DirBase::Project => match std::env::current_dir() {
             Ok(cwd) => cwd.join(&directory),
             Err(e) => {
-                k.cx.err(node.pos, "directory", ErrorCode::Io, format!("cannot read the current directory: {e}"));
+                k.cx.err(
+                    node.pos,
+                    "directory",
+                    ErrorCode::Io,
+                    format!("cannot read the current directory: {e}"),
+                );
                 return None;
             }
         },
@@ -61,7 +74,12 @@ pub(super) fn fs_directory(k: &mut KindCx<'_, '_, '_>) -> Option<FsDirectory> {
         && auto_init
         && let Err(e) = create_dir(&joined, mode)
     {
-        k.cx.err(node.pos, "directory", ErrorCode::Io, format!("cannot create {}: {e}", joined.display()));
+        k.cx.err(
+            node.pos,
+            "directory",
+            ErrorCode::Io,
+            format!("cannot create {}: {e}", joined.display()),
+        );
         return None;
     }
     let root = match joined.canonicalize() {
@@ -71,7 +89,10 @@ pub(super) fn fs_directory(k: &mut KindCx<'_, '_, '_>) -> Option<FsDirectory> {
                 node.pos,
                 "directory",
                 ErrorCode::DirectoryNotFound,
-                format!("directory {directory} is not a directory (resolved {})", p.display()),
+                format!(
+                    "directory {directory} is not a directory (resolved {})",
+                    p.display()
+                ),
             );
             return None;
         }
@@ -80,12 +101,21 @@ pub(super) fn fs_directory(k: &mut KindCx<'_, '_, '_>) -> Option<FsDirectory> {
                 node.pos,
                 "directory",
                 ErrorCode::DirectoryNotFound,
-                format!("directory {directory} does not exist (resolved {})", absolute(&joined).display()),
+                format!(
+                    "directory {directory} does not exist (resolved {})",
+                    absolute(&joined).display()
+                ),
             );
             return None;
         }
     };
-    Some(FsDirectory { directory, root, auto_init, mode, base })
+    Some(FsDirectory {
+        directory,
+        root,
+        auto_init,
+        mode,
+        base,
+    })
 }
 
 fn absolute(p: &Path) -> PathBuf {
@@ -95,7 +125,10 @@ fn absolute(p: &Path) -> PathBuf {
 #[cfg(unix)]
 fn create_dir(path: &Path, mode: u32) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new().recursive(true).mode(mode).create(path)
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(mode)
+        .create(path)
 }
 
 #[cfg(not(unix))]
@@ -110,7 +143,11 @@ pub(super) fn static_storage(k: &mut KindCx<'_, '_, '_>) -> Option<StaticStorage
             if valid_storage_key(&key) {
                 values.insert(key, value);
             } else {
-                k.cx.invalid(pos, &format!("values.{key}"), format!("\"{key}\" is not a valid variable name ([A-Za-z0-9_]+)"));
+                k.cx.invalid(
+                    pos,
+                    &format!("values.{key}"),
+                    format!("\"{key}\" is not a valid variable name ([A-Za-z0-9_]+)"),
+                );
             }
         }
     }
@@ -129,21 +166,39 @@ pub(super) fn file_storage(k: &mut KindCx<'_, '_, '_>) -> Option<FileStorage> {
         Ok(m) if m.is_file() && m.len() <= bounds::MAX_ENV_FILE_BYTES => {}
         Ok(m) if m.is_file() => {
             let max = bounds::MAX_ENV_FILE_BYTES;
-            k.cx.err(node.pos, "file_path", ErrorCode::EnvStorage, format!("env file {text} is larger than {max} bytes"));
+            k.cx.err(
+                node.pos,
+                "file_path",
+                ErrorCode::EnvStorage,
+                format!("env file {text} is larger than {max} bytes"),
+            );
         }
         Ok(_) => {
-            k.cx.err(node.pos, "file_path", ErrorCode::EnvStorage, format!("env file {text} is not a file"));
+            k.cx.err(
+                node.pos,
+                "file_path",
+                ErrorCode::EnvStorage,
+                format!("env file {text} is not a file"),
+            );
         }
         Err(_) if auto_create => {
             if let Err(e) = std::fs::write(&path, b"") {
-                k.cx.err(node.pos, "file_path", ErrorCode::Io, format!("cannot create {}: {e}", path.display()));
+                k.cx.err(
+                    node.pos,
+                    "file_path",
+                    ErrorCode::Io,
+                    format!("cannot create {}: {e}", path.display()),
+                );
             }
         }
         Err(_) => k.cx.err(
             node.pos,
             "file_path",
             ErrorCode::EnvStorage,
-            format!("env file {text} does not exist (resolved {}); create it or set auto_create: true", path.display()),
+            format!(
+                "env file {text} does not exist (resolved {}); create it or set auto_create: true",
+                path.display()
+            ),
         ),
     }
     Some(FileStorage { path, auto_create })
@@ -156,13 +211,25 @@ pub(super) fn variable(k: &mut KindCx<'_, '_, '_>) -> Option<EnvVariable> {
     };
     let storage = k.required_ref(
         "storage",
-        &[Kind::EnvStorageOs, Kind::EnvStorageStatic, Kind::EnvStorageFile],
+        &[
+            Kind::EnvStorageOs,
+            Kind::EnvStorageStatic,
+            Kind::EnvStorageFile,
+        ],
     );
     let node = k.f.require(k.cx, "variable")?;
     let variable = k.cx.string(node, "variable")?;
     if !valid_storage_key(&variable) {
-        k.cx.invalid(node.pos, "variable", format!("variable \"{variable}\" is not a valid name ([A-Za-z0-9_]+)"));
+        k.cx.invalid(
+            node.pos,
+            "variable",
+            format!("variable \"{variable}\" is not a valid name ([A-Za-z0-9_]+)"),
+        );
         return None;
     }
-    Some(EnvVariable { variable, storage: storage?, default })
+    Some(EnvVariable {
+        variable,
+        storage: storage?,
+        default,
+    })
 }

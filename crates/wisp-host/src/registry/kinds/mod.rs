@@ -14,6 +14,7 @@ use super::error::{ErrorCode, Pos};
 use super::fields::{Cx, Fields};
 use super::id::EntryId;
 use super::model::{Arg, Command, Entry, Kind, MetaValue, Spec};
+use super::resolve::RESERVED_COMMANDS;
 use super::yaml::{Node, Value};
 
 /// A reference from one entry to another, to be checked after loading.
@@ -48,9 +49,19 @@ pub(crate) struct KindCx<'c, 'a, 'n> {
 
 impl KindCx<'_, '_, '_> {
     /// Reads a reference field and records it for checking.
-    pub fn reference(&mut self, node: &Node, path: &str, expected: &'static [Kind]) -> Option<EntryId> {
+    pub fn reference(
+        &mut self,
+        node: &Node,
+        path: &str,
+        expected: &'static [Kind],
+    ) -> Option<EntryId> {
         let id = self.cx.reference(node, path)?;
-        self.refs.push(Ref { target: id.clone(), expected, field: path.to_string(), pos: node.pos });
+        self.refs.push(Ref {
+            target: id.clone(),
+            expected,
+            field: path.to_string(),
+            pos: node.pos,
+        });
         Some(id)
     }
 
@@ -66,14 +77,26 @@ const COMMON: &[&str] = &["name", "kind", "meta"];
 
 /// Reads one item of `entries`. `None` when the entry is too broken to
 /// have an id or a kind (errors recorded).
-pub(crate) fn parse_entry(cx: &mut Cx<'_>, node: &Node, index: usize, dir: &Path) -> Option<Parsed> {
+pub(crate) fn parse_entry(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    index: usize,
+    dir: &Path,
+) -> Option<Parsed> {
     let here = format!("entries[{index}]");
     let Value::Map(pairs) = &node.value else {
-        cx.invalid(node.pos, &here, format!("{here} must be a mapping, found {}", node.value.describe()));
+        cx.invalid(
+            node.pos,
+            &here,
+            format!("{here} must be a mapping, found {}", node.value.describe()),
+        );
         return None;
     };
     let lookup = |key: &str| {
-        pairs.iter().find(|(k, _)| matches!(&k.value, Value::Str(s) if s == key)).map(|(_, v)| v)
+        pairs
+            .iter()
+            .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == key))
+            .map(|(_, v)| v)
     };
     let name = match lookup("name").filter(|n| n.value != Value::Null) {
         Some(n) => cx.string(n, "name"),
@@ -101,7 +124,12 @@ pub(crate) fn parse_entry(cx: &mut Cx<'_>, node: &Node, index: usize, dir: &Path
     cx.entry = Some(id.to_string());
     let (kind_text, kind_pos) = kind_text?;
     let Some(kind) = Kind::parse(&kind_text) else {
-        cx.err(kind_pos, "kind", ErrorCode::UnknownKind, unknown_kind(&kind_text));
+        cx.err(
+            kind_pos,
+            "kind",
+            ErrorCode::UnknownKind,
+            unknown_kind(&kind_text),
+        );
         return None;
     };
     cx.kind = Some(kind.as_str().to_string());
@@ -113,7 +141,12 @@ pub(crate) fn parse_entry(cx: &mut Cx<'_>, node: &Node, index: usize, dir: &Path
         None => (None, BTreeMap::new(), None),
     };
     let mut refs = Vec::new();
-    let mut k = KindCx { cx, f: &f, dir, refs: &mut refs };
+    let mut k = KindCx {
+        cx,
+        f: &f,
+        dir,
+        refs: &mut refs,
+    };
     let spec = match kind {
         Kind::FsDirectory => fs_env::fs_directory(&mut k).map(Spec::FsDirectory),
         Kind::EnvStorageOs => Some(Spec::EnvStorageOs),
@@ -129,12 +162,23 @@ pub(crate) fn parse_entry(cx: &mut Cx<'_>, node: &Node, index: usize, dir: &Path
         Kind::PgScope => Some(Spec::PgScope),
     };
     if let (Some(pos), true) = (command_pos, kind != Kind::ProcessWasm) {
-        cx.invalid(pos, "meta.command", "meta.command is only allowed on process.wasm entries");
+        cx.invalid(
+            pos,
+            "meta.command",
+            "meta.command is only allowed on process.wasm entries",
+        );
     }
     let spec = spec?;
     let file = cx.file.to_path_buf();
     Some(Parsed {
-        entry: Entry { id, file, line: node.pos.line, command, meta, spec },
+        entry: Entry {
+            id,
+            file,
+            line: node.pos.line,
+            command,
+            meta,
+            spec,
+        },
         pos: node.pos,
         refs,
         command_pos,
@@ -152,29 +196,47 @@ fn kind_fields(kind: Kind) -> &'static [&'static str] {
         Kind::ProcessHost => &["host", "default_limits", "lifecycle"],
         Kind::ProcessWasm | Kind::FunctionWasm => wasm::FIELDS,
         Kind::ProcessService => &["process", "host", "input", "lifecycle"],
-        Kind::ProcessSupervisor => {
-            &["host", "strategy", "intensity", "period", "restart_delay", "children", "lifecycle"]
-        }
+        Kind::ProcessSupervisor => &[
+            "host",
+            "strategy",
+            "intensity",
+            "period",
+            "restart_delay",
+            "children",
+            "lifecycle",
+        ],
     }
 }
 
 #[cold]
 fn unknown_kind(text: &str) -> String {
     let known: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
-    format!("unknown entry kind \"{text}\" (expected one of: {})", known.join(", "))
+    format!(
+        "unknown entry kind \"{text}\" (expected one of: {})",
+        known.join(", ")
+    )
 }
 
 /// `meta`: free-form, except `command`.
-fn read_meta(cx: &mut Cx<'_>, node: &Node) -> (Option<Command>, BTreeMap<String, MetaValue>, Option<Pos>) {
+fn read_meta(
+    cx: &mut Cx<'_>,
+    node: &Node,
+) -> (Option<Command>, BTreeMap<String, MetaValue>, Option<Pos>) {
     let mut meta = BTreeMap::new();
     let Value::Map(pairs) = &node.value else {
-        cx.invalid(node.pos, "meta", format!("meta must be a mapping, found {}", node.value.describe()));
+        cx.invalid(
+            node.pos,
+            "meta",
+            format!("meta must be a mapping, found {}", node.value.describe()),
+        );
         return (None, meta, None);
     };
     let mut command = None;
     let mut command_pos = None;
     for (k, v) in pairs {
-        let Some(key) = cx.string(k, "meta") else { continue };
+        let Some(key) = cx.string(k, "meta") else {
+            continue;
+        };
         if key == "command" {
             command_pos = Some(v.pos);
             command = read_command(cx, v);
@@ -201,6 +263,15 @@ fn read_command(cx: &mut Cx<'_>, node: &Node) -> Option<Command> {
             n.pos,
             "meta.command.name",
             format!("meta.command.name \"{name}\" must be lowercase letters, digits and - (starting with a letter)"),
+        );
+        return None;
+    }
+    if RESERVED_COMMANDS.contains(&name.as_str()) {
+        cx.err(
+            n.pos,
+            "meta.command.name",
+            ErrorCode::CommandConflict,
+            format!("meta.command.name: \"{name}\" is reserved"),
         );
         return None;
     }
@@ -233,7 +304,9 @@ fn meta_value(node: &Node) -> MetaValue {
 
 /// `input:` — a list of scalar arguments.
 pub(crate) fn read_input(cx: &mut Cx<'_>, node: &Node, path: &str) -> Vec<Arg> {
-    let Some(items) = cx.list(node, path) else { return Vec::new() };
+    let Some(items) = cx.list(node, path) else {
+        return Vec::new();
+    };
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         match &item.value {
@@ -244,7 +317,10 @@ pub(crate) fn read_input(cx: &mut Cx<'_>, node: &Node, path: &str) -> Vec<Arg> {
             other => cx.invalid(
                 item.pos,
                 &format!("{path}[{i}]"),
-                format!("{path}[{i}] must be a number, string or boolean, found {}", other.describe()),
+                format!(
+                    "{path}[{i}] must be a number, string or boolean, found {}",
+                    other.describe()
+                ),
             ),
         }
     }

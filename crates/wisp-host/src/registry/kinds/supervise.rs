@@ -5,14 +5,18 @@ use std::time::Duration;
 
 use super::super::limits::{self, Limits};
 use super::super::model::{
-    Child, ChildRestart, ChildTarget, Kind, Lifecycle, ProcessHost, RestartPolicy, Service, Shutdown,
-    Strategy, Supervisor,
+    Child, ChildRestart, ChildTarget, Kind, Lifecycle, ProcessHost, RestartPolicy, Service,
+    Shutdown, Strategy, Supervisor,
 };
 use super::super::yaml::Node;
 use super::{KindCx, read_input};
 
 /// What `requires` may name: anything with a start order.
-const STARTABLE: &[Kind] = &[Kind::ProcessService, Kind::ProcessSupervisor, Kind::ProcessHost];
+const STARTABLE: &[Kind] = &[
+    Kind::ProcessService,
+    Kind::ProcessSupervisor,
+    Kind::ProcessHost,
+];
 
 pub(super) fn process_host(k: &mut KindCx<'_, '_, '_>) -> Option<ProcessHost> {
     let mut h = ProcessHost {
@@ -24,21 +28,33 @@ pub(super) fn process_host(k: &mut KindCx<'_, '_, '_>) -> Option<ProcessHost> {
         auto_start: false,
     };
     if let Some(n) = k.f.get("host")
-        && let Some(f) = k.cx.fields(n, "host", &["workers", "slice_fuel", "queue_size", "max_processes"])
+        && let Some(f) = k.cx.fields(
+            n,
+            "host",
+            &["workers", "slice_fuel", "queue_size", "max_processes"],
+        )
     {
         let max32 = u64::from(u32::MAX);
         if let Some(n) = f.get("workers") {
-            h.workers = k.cx.positive(n, "host.workers", 4096).and_then(|v| u32::try_from(v).ok());
+            h.workers =
+                k.cx.positive(n, "host.workers", 4096)
+                    .and_then(|v| u32::try_from(v).ok());
         }
         if let Some(n) = f.get("slice_fuel") {
-            h.slice_fuel = k.cx.positive(n, "host.slice_fuel", u64::MAX).unwrap_or(h.slice_fuel);
+            h.slice_fuel =
+                k.cx.positive(n, "host.slice_fuel", u64::MAX)
+                    .unwrap_or(h.slice_fuel);
         }
         if let Some(n) = f.get("queue_size") {
-            let v = k.cx.positive(n, "host.queue_size", max32).and_then(|v| u32::try_from(v).ok());
+            let v =
+                k.cx.positive(n, "host.queue_size", max32)
+                    .and_then(|v| u32::try_from(v).ok());
             h.queue_size = v.unwrap_or(h.queue_size);
         }
         if let Some(n) = f.get("max_processes") {
-            h.max_processes = k.cx.positive(n, "host.max_processes", u64::MAX).unwrap_or(h.max_processes);
+            h.max_processes =
+                k.cx.positive(n, "host.max_processes", u64::MAX)
+                    .unwrap_or(h.max_processes);
         }
     }
     if let Some(n) = k.f.get("default_limits") {
@@ -53,22 +69,42 @@ pub(super) fn process_host(k: &mut KindCx<'_, '_, '_>) -> Option<ProcessHost> {
 pub(super) fn service(k: &mut KindCx<'_, '_, '_>) -> Option<Service> {
     let process = k.required_ref("process", &[Kind::ProcessWasm]);
     let host = k.required_ref("host", &[Kind::ProcessHost]);
-    let input = k.f.get("input").map(|n| read_input(k.cx, n, "input")).unwrap_or_default();
+    let input =
+        k.f.get("input")
+            .map(|n| read_input(k.cx, n, "input"))
+            .unwrap_or_default();
     let lifecycle = match k.f.get("lifecycle") {
         Some(n) => lifecycle(
             k,
             n,
-            &["auto_start", "start_timeout", "stop_timeout", "stable_threshold", "requires", "restart"],
+            &[
+                "auto_start",
+                "start_timeout",
+                "stop_timeout",
+                "stable_threshold",
+                "requires",
+                "restart",
+            ],
         ),
         None => Lifecycle::default(),
     };
-    Some(Service { process: process?, host: host?, input, lifecycle })
+    Some(Service {
+        process: process?,
+        host: host?,
+        input,
+        lifecycle,
+    })
 }
 
 pub(super) fn supervisor(k: &mut KindCx<'_, '_, '_>) -> Option<Supervisor> {
     let host = k.required_ref("host", &[Kind::ProcessHost]);
     let strategy = match k.f.get("strategy") {
-        Some(n) => match k.cx.choice(n, "strategy", "strategy", &["one_for_one", "one_for_all", "rest_for_one"]) {
+        Some(n) => match k.cx.choice(
+            n,
+            "strategy",
+            "strategy",
+            &["one_for_one", "one_for_all", "rest_for_one"],
+        ) {
             Some("one_for_all") => Strategy::OneForAll,
             Some("rest_for_one") => Strategy::RestForOne,
             _ => Strategy::OneForOne,
@@ -76,7 +112,10 @@ pub(super) fn supervisor(k: &mut KindCx<'_, '_, '_>) -> Option<Supervisor> {
         None => Strategy::OneForOne,
     };
     let intensity = match k.f.get("intensity") {
-        Some(n) => k.cx.natural(n, "intensity", u64::from(u32::MAX)).and_then(|v| u32::try_from(v).ok()),
+        Some(n) => {
+            k.cx.natural(n, "intensity", u64::from(u32::MAX))
+                .and_then(|v| u32::try_from(v).ok())
+        }
         None => Some(1),
     };
     let period = duration_or(k, "period", Duration::from_secs(5));
@@ -86,14 +125,26 @@ pub(super) fn supervisor(k: &mut KindCx<'_, '_, '_>) -> Option<Supervisor> {
         None => Vec::new(),
     };
     let lifecycle = match k.f.get("lifecycle") {
-        Some(n) => lifecycle(k, n, &["auto_start", "start_timeout", "stop_timeout", "requires"]),
+        Some(n) => lifecycle(
+            k,
+            n,
+            &["auto_start", "start_timeout", "stop_timeout", "requires"],
+        ),
         None => Lifecycle::default(),
     };
     if period.is_zero() {
         let pos = k.f.get("period").map_or(k.f.pos, |n| n.pos);
         k.cx.invalid(pos, "period", "period must be > 0");
     }
-    Some(Supervisor { host: host?, strategy, intensity: intensity?, period, restart_delay, children, lifecycle })
+    Some(Supervisor {
+        host: host?,
+        strategy,
+        intensity: intensity?,
+        period,
+        restart_delay,
+        children,
+        lifecycle,
+    })
 }
 
 fn duration_or(k: &mut KindCx<'_, '_, '_>, key: &str, default: Duration) -> Duration {
@@ -105,11 +156,22 @@ fn duration_or(k: &mut KindCx<'_, '_, '_>, key: &str, default: Duration) -> Dura
 
 fn children(k: &mut KindCx<'_, '_, '_>, node: &Node) -> Vec<Child> {
     let mut out: Vec<Child> = Vec::new();
-    let Some(items) = k.cx.list(node, "children") else { return out };
+    let Some(items) = k.cx.list(node, "children") else {
+        return out;
+    };
     for (i, item) in items.iter().enumerate() {
         let here = format!("children[{i}]");
-        let known = ["id", "process", "supervisor", "input", "restart", "shutdown"];
-        let Some(f) = k.cx.fields(item, &here, &known) else { continue };
+        let known = [
+            "id",
+            "process",
+            "supervisor",
+            "input",
+            "restart",
+            "shutdown",
+        ];
+        let Some(f) = k.cx.fields(item, &here, &known) else {
+            continue;
+        };
         let sub = |key: &str| format!("{here}.{key}");
         let id = match f.get("id") {
             Some(n) => k.cx.string(n, &sub("id")).map(|s| (s, n.pos)),
@@ -119,22 +181,40 @@ fn children(k: &mut KindCx<'_, '_, '_>, node: &Node) -> Vec<Child> {
             }
         };
         let target = match (f.get("process"), f.get("supervisor")) {
-            (Some(n), None) => k.reference(n, &sub("process"), &[Kind::ProcessWasm]).map(ChildTarget::Process),
-            (None, Some(n)) => {
-                k.reference(n, &sub("supervisor"), &[Kind::ProcessSupervisor]).map(ChildTarget::Supervisor)
-            }
+            (Some(n), None) => k
+                .reference(n, &sub("process"), &[Kind::ProcessWasm])
+                .map(ChildTarget::Process),
+            (None, Some(n)) => k
+                .reference(n, &sub("supervisor"), &[Kind::ProcessSupervisor])
+                .map(ChildTarget::Supervisor),
             (Some(_), Some(_)) => {
-                k.cx.invalid(f.pos, &here, format!("{here}: set either process or supervisor, not both"));
+                k.cx.invalid(
+                    f.pos,
+                    &here,
+                    format!("{here}: set either process or supervisor, not both"),
+                );
                 None
             }
             (None, None) => {
-                k.cx.invalid(f.pos, &here, format!("{here}: process or supervisor is required"));
+                k.cx.invalid(
+                    f.pos,
+                    &here,
+                    format!("{here}: process or supervisor is required"),
+                );
                 None
             }
         };
-        let input = f.get("input").map(|n| read_input(k.cx, n, &sub("input"))).unwrap_or_default();
+        let input = f
+            .get("input")
+            .map(|n| read_input(k.cx, n, &sub("input")))
+            .unwrap_or_default();
         let restart = match f.get("restart") {
-            Some(n) => match k.cx.choice(n, &sub("restart"), "restart type", &["permanent", "transient", "temporary"]) {
+            Some(n) => match k.cx.choice(
+                n,
+                &sub("restart"),
+                "restart type",
+                &["permanent", "transient", "temporary"],
+            ) {
                 Some("transient") => ChildRestart::Transient,
                 Some("temporary") => ChildRestart::Temporary,
                 _ => ChildRestart::Permanent,
@@ -142,26 +222,49 @@ fn children(k: &mut KindCx<'_, '_, '_>, node: &Node) -> Vec<Child> {
             None => ChildRestart::Permanent,
         };
         let shutdown = match f.get("shutdown") {
-            Some(n) => shutdown(k, n, &sub("shutdown"), matches!(target, Some(ChildTarget::Process(_)))),
+            Some(n) => shutdown(
+                k,
+                n,
+                &sub("shutdown"),
+                matches!(target, Some(ChildTarget::Process(_))),
+            ),
             None => Shutdown::Timeout(Duration::from_secs(5)),
         };
-        let (Some((id, pos)), Some(target)) = (id, target) else { continue };
+        let (Some((id, pos)), Some(target)) = (id, target) else {
+            continue;
+        };
         if out.iter().any(|c| c.id == id) {
-            k.cx.invalid(pos, &sub("id"), format!("child id \"{id}\" is used twice in this supervisor"));
+            k.cx.invalid(
+                pos,
+                &sub("id"),
+                format!("child id \"{id}\" is used twice in this supervisor"),
+            );
             continue;
         }
-        out.push(Child { id, target, input, restart, shutdown });
+        out.push(Child {
+            id,
+            target,
+            input,
+            restart,
+            shutdown,
+        });
     }
     out
 }
 
 fn shutdown(k: &mut KindCx<'_, '_, '_>, node: &Node, path: &str, process_child: bool) -> Shutdown {
     let default = Shutdown::Timeout(Duration::from_secs(5));
-    let Some(text) = k.cx.string(node, path) else { return default };
+    let Some(text) = k.cx.string(node, path) else {
+        return default;
+    };
     match text.as_str() {
         "brutal_kill" => Shutdown::BrutalKill,
         "infinity" if process_child => {
-            k.cx.invalid(node.pos, path, "shutdown: infinity is only allowed for supervisor children");
+            k.cx.invalid(
+                node.pos,
+                path,
+                "shutdown: infinity is only allowed for supervisor children",
+            );
             default
         }
         "infinity" => Shutdown::Infinity,
@@ -174,7 +277,9 @@ fn shutdown(k: &mut KindCx<'_, '_, '_>, node: &Node, path: &str, process_child: 
 
 fn lifecycle(k: &mut KindCx<'_, '_, '_>, node: &Node, known: &[&str]) -> Lifecycle {
     let mut l = Lifecycle::default();
-    let Some(f) = k.cx.fields(node, "lifecycle", known) else { return l };
+    let Some(f) = k.cx.fields(node, "lifecycle", known) else {
+        return l;
+    };
     if let Some(n) = f.get("auto_start") {
         l.auto_start = k.cx.boolean(n, "lifecycle.auto_start").unwrap_or(false);
     }
@@ -206,8 +311,16 @@ fn lifecycle(k: &mut KindCx<'_, '_, '_>, node: &Node, known: &[&str]) -> Lifecyc
 
 fn restart_policy(k: &mut KindCx<'_, '_, '_>, node: &Node) -> RestartPolicy {
     let mut r = RestartPolicy::default();
-    let known = ["initial_delay", "max_delay", "backoff_factor", "jitter", "max_attempts"];
-    let Some(f) = k.cx.fields(node, "lifecycle.restart", &known) else { return r };
+    let known = [
+        "initial_delay",
+        "max_delay",
+        "backoff_factor",
+        "jitter",
+        "max_attempts",
+    ];
+    let Some(f) = k.cx.fields(node, "lifecycle.restart", &known) else {
+        return r;
+    };
     if let Some(n) = f.get("initial_delay")
         && let Some(d) = k.cx.duration(n, "lifecycle.restart.initial_delay", false)
     {
@@ -222,7 +335,11 @@ fn restart_policy(k: &mut KindCx<'_, '_, '_>, node: &Node) -> RestartPolicy {
         && let Some(v) = k.cx.number(n, "lifecycle.restart.backoff_factor")
     {
         if v < 1.0 {
-            k.cx.invalid(n.pos, "lifecycle.restart.backoff_factor", "lifecycle.restart.backoff_factor must be >= 1");
+            k.cx.invalid(
+                n.pos,
+                "lifecycle.restart.backoff_factor",
+                "lifecycle.restart.backoff_factor must be >= 1",
+            );
         } else {
             r.backoff_factor = v;
         }
@@ -233,15 +350,24 @@ fn restart_policy(k: &mut KindCx<'_, '_, '_>, node: &Node) -> RestartPolicy {
         if (0.0..=1.0).contains(&v) {
             r.jitter = v;
         } else {
-            k.cx.invalid(n.pos, "lifecycle.restart.jitter", "lifecycle.restart.jitter must be between 0 and 1");
+            k.cx.invalid(
+                n.pos,
+                "lifecycle.restart.jitter",
+                "lifecycle.restart.jitter must be between 0 and 1",
+            );
         }
     }
     if let Some(n) = f.get("max_attempts") {
-        let v = k.cx.natural(n, "lifecycle.restart.max_attempts", u64::from(u32::MAX));
+        let v =
+            k.cx.natural(n, "lifecycle.restart.max_attempts", u64::from(u32::MAX));
         r.max_attempts = v.and_then(|v| u32::try_from(v).ok()).unwrap_or(0);
     }
     if r.max_delay < r.initial_delay {
-        k.cx.invalid(f.pos, "lifecycle.restart.max_delay", "lifecycle.restart.max_delay must be >= initial_delay");
+        k.cx.invalid(
+            f.pos,
+            "lifecycle.restart.max_delay",
+            "lifecycle.restart.max_delay must be >= initial_delay",
+        );
     }
     r
 }
