@@ -158,6 +158,14 @@ pub(crate) fn read_index(
         errors: &mut out.errors,
         warnings: &mut out.warnings,
     };
+    if !matches!(root.value, Value::Map(_)) {
+        let msg = format!(
+            "an index file must be a mapping with version, namespace and entries, found {}",
+            root.value.describe()
+        );
+        cx.err(root.pos, "", ErrorCode::IndexFormat, msg);
+        return;
+    }
     let Some(top) = cx.fields(&root, "", &["version", "namespace", "entries"]) else {
         return;
     };

@@ -353,4 +353,31 @@ mod tests {
         assert!(e.message.contains("budget"), "{}", e.message);
         eprintln!("{e:?}");
     }
+
+    /// Odd and hostile inputs give errors or trees, never panics.
+    #[test]
+    fn hostile_inputs_do_not_panic() {
+        let long_int = format!("a: {}\n", "9".repeat(500));
+        let inputs = [
+            "*undefined\n",
+            "a: !!binary aGVsbG8=\n",
+            "a: !custom 1\n",
+            "\t- x\n",
+            "a: \"\\uD800\"\n",
+            "? [a, b]\n: c\n",
+            "---\na: 1\n---\nb: 2\n",
+            "&a [*a]\n",
+            "a: 1e999\n",
+            "{",
+            "\u{feff}a: 1\n",
+            long_int.as_str(),
+        ];
+        for src in inputs {
+            let _ = parse(src);
+        }
+        assert!(
+            parse("---\na: 1\n---\nb: 2\n").is_err(),
+            "one document per file"
+        );
+    }
 }

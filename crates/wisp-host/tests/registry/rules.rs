@@ -539,3 +539,23 @@ fn yaml_only_mode_skips_module_files() {
     let reg = Registry::load_with(t.root(), &opts).unwrap_or_else(|e| panic!("{e}"));
     assert!(reg.module(&id("myns:compute_worker")).is_none());
 }
+
+#[test]
+fn wrong_shapes_at_the_top() {
+    let t = Tree::new();
+    t.write("a/_index.yaml", "- just\n- a list\n");
+    t.write(
+        "b/_index.yaml",
+        format!("{HEAD}  - 5\n  - {{ name: ok, kind: pg.scope }}\n"),
+    );
+    let errs = t.errors();
+    let msgs: Vec<&str> = errs.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        msgs,
+        [
+            "an index file must be a mapping with version, namespace and entries, found a list",
+            "entries[0] must be a mapping, found an integer",
+        ],
+        "{errs}"
+    );
+}
