@@ -34,6 +34,7 @@ pub struct HostBuilder {
     slice_fuel: u64,
     deterministic: Option<u64>,
     echo_output: bool,
+    paused: bool,
 }
 
 impl Default for HostBuilder {
@@ -43,6 +44,7 @@ impl Default for HostBuilder {
             slice_fuel: DEFAULT_SLICE_FUEL,
             deterministic: None,
             echo_output: false,
+            paused: false,
         }
     }
 }
@@ -75,6 +77,14 @@ impl HostBuilder {
         self
     }
 
+    /// Starts with the workers paused: processes spawned before
+    /// [`Host::start`] all begin together (exact ordering tests in
+    /// deterministic mode).
+    pub fn paused(mut self, on: bool) -> Self {
+        self.paused = on;
+        self
+    }
+
     pub fn build(self) -> Host {
         let (timers, determinism) = match self.deterministic {
             Some(seed) => {
@@ -92,6 +102,7 @@ impl HostBuilder {
                 slice_fuel: self.slice_fuel,
             },
             timers,
+            self.paused,
         );
         let threads = sched::start_workers(&shared);
         Host {
@@ -317,6 +328,12 @@ impl Host {
             .get(&pid)
             .cloned()
             .ok_or(NotFound(pid))
+    }
+
+    /// Lets the workers of a [`HostBuilder::paused`] host run.
+    pub fn start(&self) {
+        self.inner.shared.paused.store(false, Ordering::SeqCst);
+        self.inner.shared.notify();
     }
 
     /// Blocks until `pid` exits; its exit event.

@@ -1,19 +1,27 @@
-//! The wisp process host: many Wasm processes on a few threads.
+//! The wisp process host: many Wasm processes on a few threads, configured
+//! by a YAML registry (`docs/host.md`).
 //!
-//! Each process is one module instance with its own store, WASI context and
-//! limits. Worker threads step processes in slices of fuel; a process whose
-//! WASI call waits (a sleep, an empty stdin pipe, a full stdout pipe) is
-//! parked without holding a thread and queued again when its wait is over.
-//! Every process ends with exactly one [`ExitEvent`].
-//!
+//! - [`registry`]: the `_index.yaml` tree that declares filesystems, env
+//!   values, hosts, Wasm processes, services and supervisors, loaded
+//!   all-or-nothing with every config error reported at once, and module
+//!   files pinned by sha256 and compiled once per hash. For the CLI:
+//!   [`registry::Registry::load`] (boot and `wisp validate`),
+//!   [`registry::ConfigErrors::to_json`] (`validate --json`),
+//!   [`registry::Registry::commands`] (`wisp run list`),
+//!   [`registry::Registry::cli_host`] (`wisp run <name>`) and
+//!   [`registry::hash_file`] (`wisp hash`).
 //! - [`Host`] / [`HostBuilder`] (`host`): spawn, wait, kill, logs, metrics.
-//! - [`SpawnSpec`] (`spec`), [`Limits`] (`limits`), [`Value`] (`value`).
-//! - [`ExitEvent`] / [`ExitReason`] (`exit`).
+//!   Each process is one module instance with its own store, WASI context
+//!   and limits. Worker threads step processes in slices of fuel; a process
+//!   whose WASI call waits (a sleep, an empty stdin pipe, a full stdout
+//!   pipe) is parked without holding a thread and queued again when its
+//!   wait is over. Every process ends with exactly one [`ExitEvent`].
+//! - [`SpawnSpec`] (`spec`), [`Limits`] (`limits`), [`Value`] (`value`),
+//!   [`ExitEvent`] / [`ExitReason`] (`exit`).
 //! - `process`: one store's Init and Step; `sched`: workers, parking,
 //!   timers; `logs`: output records and streams.
-//!
-//! The specification is `docs/host.md`.
 #![forbid(unsafe_code)]
+// Nothing outside tests may panic on a hostile registry tree or guest.
 #![cfg_attr(
     not(test),
     deny(
@@ -33,6 +41,7 @@ mod limits;
 mod logs;
 mod pid;
 mod process;
+pub mod registry;
 mod sched;
 mod spec;
 mod value;

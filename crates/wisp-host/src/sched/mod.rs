@@ -88,11 +88,13 @@ pub(crate) struct Shared {
     pub(crate) table: Mutex<HashMap<Pid, Arc<Slot>>>,
     pub(crate) timers: Arc<Timers>,
     pub(crate) stopping: AtomicBool,
+    /// Workers take no work while set ([`crate::HostBuilder::paused`]).
+    pub(crate) paused: AtomicBool,
     pub(crate) counters: Counters,
 }
 
 impl Shared {
-    pub(crate) fn new(config: SchedConfig, timers: Arc<Timers>) -> Arc<Shared> {
+    pub(crate) fn new(config: SchedConfig, timers: Arc<Timers>, paused: bool) -> Arc<Shared> {
         Arc::new(Shared {
             config,
             injector: Injector::new(),
@@ -100,6 +102,7 @@ impl Shared {
             table: Mutex::new(HashMap::new()),
             timers,
             stopping: AtomicBool::new(false),
+            paused: AtomicBool::new(paused),
             counters: Counters::default(),
         })
     }

@@ -44,6 +44,10 @@ fn work(shared: &Arc<Shared>, parker: &Parker) {
         {
             return;
         }
+        if shared.paused.load(Ordering::SeqCst) && !shared.stopping.load(Ordering::SeqCst) {
+            parker.park_timeout(Duration::from_millis(50));
+            continue;
+        }
         match shared.injector.steal() {
             Steal::Success(slot) => run(shared, &slot),
             Steal::Retry => {}
