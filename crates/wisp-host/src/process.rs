@@ -107,7 +107,14 @@ impl Process {
         let start_fuel = max_fuel.unwrap_or(UNLIMITED);
         store.set_fuel(start_fuel).map_err(internal)?;
         let mut linker = Linker::new(engine);
-        wisp_wasi::add_to_linker(&mut linker, |d: &mut ProcData| &mut d.wasi).map_err(internal)?;
+        let granted = |name: &str| {
+            spec.wasi
+                .granted
+                .as_ref()
+                .is_none_or(|g| g.iter().any(|n| n == name))
+        };
+        wisp_wasi::add_to_linker_granting(&mut linker, |d: &mut ProcData| &mut d.wasi, &granted)
+            .map_err(internal)?;
         let instance = linker
             .instantiate(&mut store, module)
             .map_err(|e| instantiate_error(e, &spec.limits))?;

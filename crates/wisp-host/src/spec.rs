@@ -50,6 +50,9 @@ pub struct WasiSpec {
     pub env: Vec<(String, String)>,
     pub mounts: Vec<Mount>,
     pub stdin: StdinSpec,
+    /// The preview1 functions that work (from the entry's import
+    /// profiles); every other one returns `NOTCAPABLE`. `None`: all.
+    pub granted: Option<Vec<String>>,
 }
 
 /// Relations a process starts with.
