@@ -318,12 +318,55 @@ pub fn check(name: &str, known: &[Known]) {
         ("files", &got.files, &want.files),
     ] {
         if g != w {
-            let _ = writeln!(report, "--- {part}: wisp\n{}", text(g));
-            let _ = writeln!(report, "--- {part}: wasmtime (recorded)\n{}", text(w));
+            let _ = writeln!(report, "--- {part} (- wasmtime recorded, + wisp)");
+            report += &line_diff(&text(w), &text(g));
         }
     }
     assert!(
         report.is_empty(),
         "{name}: wisp differs from wasmtime\n{report}"
     );
+}
+
+/// A line diff of `a` (`-`) against `b` (`+`), by longest common
+/// subsequence; common lines are shown with two spaces.
+fn line_diff(a: &str, b: &str) -> String {
+    let (a, b): (Vec<&str>, Vec<&str>) = (
+        a.split_inclusive('\n').collect(),
+        b.split_inclusive('\n').collect(),
+    );
+    // lcs[i][j]: the LCS length of a[i..] and b[j..].
+    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let mut out = String::new();
+    let (mut i, mut j) = (0, 0);
+    let line = |out: &mut String, mark: &str, l: &str| {
+        out.push_str(mark);
+        out.push_str(l);
+        if !l.ends_with('\n') {
+            out.push_str("\\ (no newline at end)\n");
+        }
+    };
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            line(&mut out, "  ", a[i]);
+            i += 1;
+            j += 1;
+        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            line(&mut out, "+ ", b[j]);
+            j += 1;
+        } else {
+            line(&mut out, "- ", a[i]);
+            i += 1;
+        }
+    }
+    out
 }
