@@ -23,6 +23,9 @@ use crate::wasi::{Guest, Stdio, linker};
 
 /// The CLI's run parameters.
 const RUN_SECTION: &str = "CLIRUN";
+/// The guest's WASI state: open files and their positions, stdio, clocks
+/// (`wisp_wasi::state`).
+const WASI_SECTION: &str = "WASIS";
 /// The bytes of every module.
 const MODULES_SECTION: &str = "MODULES";
 
@@ -154,8 +157,13 @@ pub(crate) fn checkpoint_bytes(
 ) -> Result<Vec<u8>, Failure> {
     let mut checkpoint =
         Checkpoint::capture(store, Some(call)).map_err(|e| Failure::Setup(e.to_string()))?;
+    let wasi = store
+        .data_mut()
+        .save_state()
+        .map_err(|e| Failure::Setup(format!("cannot checkpoint the guest's WASI state: {e}")))?;
     let sections = [
         (RUN_SECTION, encode_run(info)),
+        (WASI_SECTION, wasi),
         (MODULES_SECTION, encode_modules(&[module_bytes])),
     ];
     for (tag, payload) in sections {
@@ -265,7 +273,7 @@ fn resume_in(
         .map_err(|e| setup(&format!("cannot compile a module of the checkpoint: {e}")))?;
     let linker = linker(&engine).map_err(Failure::Setup)?;
     let ctx = info.guest.context(stdio).map_err(Failure::Setup)?;
-    let understood = [RUN_SECTION, MODULES_SECTION];
+    let understood = [RUN_SECTION, WASI_SECTION, MODULES_SECTION];
     let restored = match pages {
         Pages::Eager => image.restore(&engine, &modules, &linker, ctx, &understood),
         Pages::Lazy(pages) => {
@@ -274,6 +282,12 @@ fn resume_in(
     }
     .map_err(|e| setup(&e))?;
     let mut store = restored.store;
+    if let Some(state) = image.section(WASI_SECTION) {
+        store
+            .data_mut()
+            .restore_state(state)
+            .map_err(|e| setup(&format!("cannot restore the guest's WASI state: {e}")))?;
+    }
     let call = restored
         .call
         .ok_or_else(|| Failure::Setup("the checkpoint holds no suspended call".into()))?;

@@ -2,7 +2,7 @@
 //! `wisp resume FILE`, each in its own process: the output and exit code
 //! equal an uninterrupted run's, including when the fuel budget runs out.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn wisp(args: &[&str]) -> Output {
@@ -231,5 +231,119 @@ fn a_checkpoint_migrates_over_loopback_tcp() {
         text(&refused.stderr).contains("cannot connect"),
         "{}",
         text(&refused.stderr)
+    );
+}
+
+/// `tests/programs/digest.c`: reads `/in/data.txt` with buffered stdio and
+/// `pread`, writes `/out/digests.txt` and appends to `/out/log.txt`.
+const DIGEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/programs/digest.wasm");
+
+/// A fresh `in` (with the input file) and empty `out` directory under `name`.
+fn digest_dirs(name: &str) -> (PathBuf, PathBuf) {
+    let root = temp_path(name);
+    let _ = std::fs::remove_dir_all(&root);
+    let (input, output) = (root.join("in"), root.join("out"));
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::create_dir_all(&output).unwrap();
+    let mut data = String::new();
+    let mut seed: u32 = 7;
+    for i in 0..1000 {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        let len = (seed >> 16) % 61;
+        let word: String = (0..len)
+            .map(|k| (b'a' + ((seed >> (k % 16)) % 10) as u8) as char)
+            .collect();
+        data += &format!("row {i} {word}\n");
+    }
+    std::fs::write(input.join("data.txt"), data).unwrap();
+    (input, output)
+}
+
+fn digest_run(input: &Path, output: &Path, extra: &[&str]) -> Output {
+    let (i, o) = (
+        format!("{}::/in", input.display()),
+        format!("{}::/out", output.display()),
+    );
+    let mut args = vec!["run", "--dir-ro", &i, "--dir", &o];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&[DIGEST, "/in", "/out"]);
+    wisp(&args)
+}
+
+fn read_dir_sorted(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_wasi_program_with_open_files_resumes_in_another_process_with_the_same_output() {
+    let (input, output) = digest_dirs("digest-straight");
+    let straight = digest_run(&input, &output, &[]);
+    assert_eq!(
+        straight.status.code(),
+        Some(0),
+        "{}",
+        text(&straight.stderr)
+    );
+    assert!(text(&straight.stdout).contains("lines 1000 "));
+    let expected_files = read_dir_sorted(&output);
+    assert_eq!(expected_files.len(), 2);
+
+    // The whole run takes between 10 and 20 million units of fuel; every
+    // point below stops it with its input and both outputs open.
+    for at in ["1000000", "4000000", "9000000", "12000000"] {
+        let (input, output) = digest_dirs(&format!("digest-{at}"));
+        let ckpt = temp_path(&format!("digest-{at}.ckpt"))
+            .display()
+            .to_string();
+        let first = digest_run(
+            &input,
+            &output,
+            &["--checkpoint-at-fuel", at, "--checkpoint-out", &ckpt],
+        );
+        assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+        assert!(text(&first.stderr).contains("wisp resume"), "at {at}");
+        let resumed = wisp(&["resume", &ckpt]);
+        assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+        assert_eq!(
+            text(&first.stdout) + &text(&resumed.stdout),
+            text(&straight.stdout),
+            "checkpoint at {at}"
+        );
+        assert_eq!(
+            read_dir_sorted(&output),
+            expected_files,
+            "checkpoint at {at}"
+        );
+    }
+}
+
+#[test]
+fn a_file_that_cannot_be_reopened_refuses_the_resume_by_name() {
+    let (input, output) = digest_dirs("digest-lost");
+    let ckpt = temp_path("digest-lost.ckpt").display().to_string();
+    let first = digest_run(
+        &input,
+        &output,
+        &["--checkpoint-at-fuel", "4000000", "--checkpoint-out", &ckpt],
+    );
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    std::fs::remove_file(input.join("data.txt")).unwrap();
+    let resumed = wisp(&["resume", &ckpt]);
+    assert_eq!(resumed.status.code(), Some(1));
+    let err = text(&resumed.stderr);
+    assert!(
+        err.contains("cannot reopen `data.txt` beneath preopen `/in`"),
+        "{err}"
     );
 }

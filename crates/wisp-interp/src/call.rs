@@ -63,7 +63,12 @@ pub(crate) fn start<T>(
             Ok(()) => Ok(CallOutcome::Complete(results)),
             Err(HostError::Trap(t)) => Err(Error::Trap(t)),
             Err(HostError::Suspend(payload)) => Ok(CallOutcome::Suspended(ResumableCall {
-                state: ExecState::default(),
+                // The arguments stay on the (frameless) stack, where
+                // `retry` finds them again.
+                state: ExecState {
+                    stack: params.iter().map(|v| v.to_raw()).collect(),
+                    ..ExecState::default()
+                },
                 reason: SuspendReason::Host { func, payload },
                 func,
                 host_slot: None,
@@ -114,6 +119,61 @@ pub(crate) fn resume<T>(
         ));
     }
     drive(store, state, func)
+}
+
+/// Calls the host function that suspended `call` again, with the arguments
+/// it was first called with, and goes on from there: its results feed the
+/// suspended code, or it suspends again (a wait that is not over yet).
+pub(crate) fn retry<T>(store: &mut Store<T>, call: ResumableCall) -> Result<CallOutcome, Error> {
+    let ResumableCall {
+        mut state,
+        reason,
+        func,
+        host_slot,
+    } = call;
+    let SuspendReason::Host { func: host, .. } = reason else {
+        return Err(Error::Api(
+            "only a call suspended by a host function can be retried".into(),
+        ));
+    };
+    let ty = store.inner.func_type(host.addr());
+    let args = read_raw(&state, host_slot.unwrap_or(0), ty.params())?;
+    let caller_instance = caller_instance(&store.inner, &state);
+    let mut results = default_results(&store.inner, host.addr());
+    match call_host(store, host.addr(), caller_instance, &args, &mut results) {
+        Ok(()) => {}
+        Err(HostError::Trap(mut trap)) => {
+            trap.backtrace = backtrace(&store.inner, &state);
+            return Err(Error::Trap(trap));
+        }
+        Err(HostError::Suspend(payload)) => {
+            return Ok(CallOutcome::Suspended(ResumableCall {
+                state,
+                reason: SuspendReason::Host {
+                    func: host,
+                    payload,
+                },
+                func,
+                host_slot,
+            }));
+        }
+    }
+    match host_slot {
+        Some(slot) => write_raw(&mut state, slot, &results)?,
+        None => return Ok(CallOutcome::Complete(results)),
+    }
+    drive(store, state, func)
+}
+
+/// The instance whose code is running in `state`'s innermost frame.
+fn caller_instance(s: &StoreInner, state: &ExecState) -> Option<crate::Instance> {
+    state
+        .frames
+        .last()
+        .and_then(|f| match s.funcs.get(f.func as usize)?.kind {
+            FuncKind::Wasm { instance, .. } => Some(crate::Instance(instance)),
+            FuncKind::Host { .. } => None,
+        })
 }
 
 /// Writes a host call's results to `stack[slot..]`, where the executor
@@ -177,12 +237,7 @@ fn drive<T>(store: &mut Store<T>, mut state: ExecState, func: Func) -> Result<Ca
                 }));
             }
             Ok(Exit::HostCall { func: host, slot }) => {
-                let caller_instance = state.frames.last().and_then(|f| {
-                    match store.inner.funcs.get(f.func as usize)?.kind {
-                        FuncKind::Wasm { instance, .. } => Some(crate::Instance(instance)),
-                        FuncKind::Host { .. } => None,
-                    }
-                });
+                let caller_instance = caller_instance(&store.inner, &state);
                 let ty = store.inner.func_type(host);
                 let args = read_raw(&state, slot, ty.params())?;
                 let mut results = default_results(&store.inner, host);

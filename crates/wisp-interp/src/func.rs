@@ -140,6 +140,20 @@ impl ResumableCall {
     ) -> Result<CallOutcome, Error> {
         crate::call::resume(store, self, host_results)
     }
+
+    /// Calls the host function that suspended this call again, with the
+    /// same arguments, and continues from there: its results feed the
+    /// suspended code, or it suspends again.
+    ///
+    /// This is how a host function that *waits* is built: it suspends
+    /// (with a payload saying what it waits for) instead of blocking, the
+    /// embedder waits, then retries it, and it now completes. Such a host
+    /// function must change nothing the guest can see before it completes,
+    /// so that running it again is safe. A call restored from a checkpoint
+    /// can be retried too (its payload is gone, its arguments are not).
+    pub fn retry<T>(self, store: &mut Store<T>) -> Result<CallOutcome, Error> {
+        crate::call::retry(store, self)
+    }
 }
 
 impl Func {

@@ -13,9 +13,12 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+pub use crate::clock::ClockSource;
+pub(crate) use crate::clock::{CLOCK_MONOTONIC, CLOCK_REALTIME, Clock};
 use crate::errno::Errno;
 use crate::fdtable::{FdTable, Preopen};
 use crate::fs::Filesystem;
+use crate::wait::{Blocking, Parked};
 
 /// Where fd 0 reads from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,10 +30,23 @@ pub enum StdinSource {
     /// The host process's stdin.
     #[cfg(feature = "std")]
     Inherit,
+    /// The reading end of a [`crate::pipe`] the host writes into. An empty
+    /// pipe makes `fd_read` wait (see [`crate::Blocking`]); end of file
+    /// once every writer is gone.
+    #[cfg(feature = "std")]
+    Pipe(crate::pipe::PipeReader),
+}
+
+/// A destination for fd 1 or fd 2 that the embedder implements (the
+/// process host's log streams).
+pub trait OutputStream: Send + Sync + core::fmt::Debug {
+    /// Takes `data` (one `fd_write` iovec); returns how many bytes it took
+    /// (fewer than offered is a short write), or the errno to report.
+    fn write(&self, data: &[u8]) -> Result<usize, Errno>;
 }
 
 /// Where fd 1 or fd 2 writes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum OutputSink {
     /// Append to an in-memory buffer the embedder reads
     /// ([`WasiCtx::stdout`], [`WasiCtx::take_stdout`]). At most `limit`
@@ -40,27 +56,18 @@ pub enum OutputSink {
     /// The host process's stdout (for fd 1) or stderr (for fd 2).
     #[cfg(feature = "std")]
     Inherit,
+    /// The writing end of a [`crate::pipe`] the host reads from. A full
+    /// pipe makes `fd_write` wait (see [`crate::Blocking`]); `PIPE` once
+    /// the reader is gone.
+    #[cfg(feature = "std")]
+    Pipe(crate::pipe::PipeWriter),
+    /// An embedder's stream.
+    Stream(alloc::sync::Arc<dyn OutputStream>),
 }
 
 impl OutputSink {
     /// Capture without a limit.
     pub const CAPTURE: OutputSink = OutputSink::Capture { limit: usize::MAX };
-}
-
-/// How `clock_time_get` / `clock_res_get` answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClockSource {
-    /// The host's clocks: `SystemTime` for realtime, `Instant` (measured
-    /// from context creation) for monotonic.
-    #[cfg(feature = "std")]
-    Real,
-    /// Every `clock_time_get` call advances a shared tick counter by one.
-    /// Realtime reads `realtime_start_ns + ticks * step_ns`, monotonic reads
-    /// `ticks * step_ns`; both report `max(step_ns, 1)` as their resolution.
-    Deterministic {
-        realtime_start_ns: u64,
-        step_ns: u64,
-    },
 }
 
 /// Where `random_get` gets its bytes.
@@ -102,6 +109,7 @@ pub struct WasiCtxBuilder {
     stderr: OutputSink,
     clock: ClockSource,
     random: RandomSource,
+    blocking: Blocking,
     preopens: Vec<Preopen>,
 }
 
@@ -124,8 +132,16 @@ impl WasiCtxBuilder {
                 step_ns: 1,
             },
             random: RandomSource::Seeded(0),
+            blocking: Blocking::Block,
             preopens: Vec::new(),
         }
+    }
+
+    /// Whether calls that wait block the thread (the default) or suspend
+    /// the guest for the embedder to retry (see [`crate::wait`]).
+    pub fn blocking(mut self, blocking: Blocking) -> Self {
+        self.blocking = blocking;
+        self
     }
 
     /// Preopens `fs` as directory `guest_path`: the guest sees it as fd 3
@@ -278,6 +294,8 @@ impl WasiCtxBuilder {
             clock: Clock::new(self.clock),
             random: Random::new(self.random),
             exit_code: None,
+            blocking: self.blocking,
+            parked: None,
         })
     }
 }
@@ -321,82 +339,6 @@ impl Output {
         }
     }
 }
-
-#[derive(Debug)]
-pub(crate) enum Clock {
-    #[cfg(feature = "std")]
-    Real { start: std::time::Instant },
-    Deterministic {
-        realtime_start_ns: u64,
-        step_ns: u64,
-        ticks: u64,
-    },
-}
-
-impl Clock {
-    fn new(source: ClockSource) -> Self {
-        match source {
-            #[cfg(feature = "std")]
-            ClockSource::Real => Clock::Real {
-                start: std::time::Instant::now(),
-            },
-            ClockSource::Deterministic {
-                realtime_start_ns,
-                step_ns,
-            } => Clock::Deterministic {
-                realtime_start_ns,
-                step_ns,
-                ticks: 0,
-            },
-        }
-    }
-
-    /// The time of clock `id` (realtime or monotonic, checked by the
-    /// caller) without advancing a deterministic clock.
-    pub(crate) fn peek(&self, id: u32) -> Result<u64, crate::errno::Errno> {
-        match self {
-            #[cfg(feature = "std")]
-            Clock::Real { start } => {
-                let d = if id == CLOCK_REALTIME {
-                    std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map_err(|_| crate::errno::Errno::Io)?
-                } else {
-                    start.elapsed()
-                };
-                u64::try_from(d.as_nanos()).map_err(|_| crate::errno::Errno::Overflow)
-            }
-            Clock::Deterministic {
-                realtime_start_ns,
-                step_ns,
-                ticks,
-            } => {
-                let elapsed = ticks.wrapping_mul(*step_ns);
-                Ok(if id == CLOCK_REALTIME {
-                    realtime_start_ns.wrapping_add(elapsed)
-                } else {
-                    elapsed
-                })
-            }
-        }
-    }
-
-    /// The time of clock `id`, as `clock_time_get` reads it: a
-    /// deterministic clock advances by one step after every read.
-    pub(crate) fn now(&mut self, id: u32) -> Result<u64, crate::errno::Errno> {
-        let time = self.peek(id)?;
-        match self {
-            #[cfg(feature = "std")]
-            Clock::Real { .. } => {}
-            Clock::Deterministic { ticks, .. } => *ticks = ticks.wrapping_add(1),
-        }
-        Ok(time)
-    }
-}
-
-/// witx `clockid` values.
-pub(crate) const CLOCK_REALTIME: u32 = 0;
-pub(crate) const CLOCK_MONOTONIC: u32 = 1;
 
 #[derive(Debug)]
 pub(crate) enum Random {
@@ -463,6 +405,9 @@ pub struct WasiCtx {
     pub(crate) exit_code: Option<u32>,
     /// Fds 3 and up.
     pub(crate) fds: FdTable,
+    pub(crate) blocking: Blocking,
+    /// The waiting call a retry will complete, if one is suspended.
+    pub(crate) parked: Option<Parked>,
 }
 
 impl WasiCtx {
@@ -494,6 +439,17 @@ impl WasiCtx {
     /// Takes the captured fd 2 bytes, leaving the buffer empty.
     pub fn take_stderr(&mut self) -> Vec<u8> {
         core::mem::take(&mut self.stderr.captured)
+    }
+
+    /// How calls that wait behave (set by [`WasiCtxBuilder::blocking`]).
+    pub fn blocking_mode(&self) -> Blocking {
+        self.blocking
+    }
+
+    /// Forgets a suspended call's progress, for an embedder that abandons
+    /// the suspended call instead of retrying it.
+    pub fn abandon_wait(&mut self) {
+        self.parked = None;
     }
 }
 

@@ -135,6 +135,8 @@ impl core::fmt::Debug for Preopen {
 #[derive(Default)]
 pub(crate) struct FdTable {
     mounts: Vec<Box<dyn Filesystem>>,
+    /// The guest path each mount was preopened at.
+    mount_paths: Vec<String>,
     /// `entries[i]` is fd `i + 3`.
     entries: Vec<Option<Entry>>,
 }
@@ -157,6 +159,7 @@ impl FdTable {
         let mut t = FdTable::default();
         for (mount, p) in preopens.into_iter().enumerate() {
             t.mounts.push(p.fs);
+            t.mount_paths.push(p.guest_path.clone());
             t.entries.push(Some(Entry {
                 mount,
                 kind: Kind::Dir(Dir::root()),
@@ -191,6 +194,46 @@ impl FdTable {
     /// The filesystem of mount `mount`.
     pub(crate) fn mount(&mut self, mount: usize) -> Result<&mut dyn Filesystem, Errno> {
         Ok(self.mounts.get_mut(mount).ok_or(Errno::Badf)?.as_mut())
+    }
+
+    /// The guest path of each mount, in mount order.
+    pub(crate) fn mount_paths(&self) -> &[String] {
+        &self.mount_paths
+    }
+
+    /// Every open fd (3 and up) with its entry, in fd order.
+    pub(crate) fn open_fds(&self) -> impl Iterator<Item = (u32, &Entry)> {
+        (FIRST_FD..)
+            .zip(&self.entries)
+            .filter_map(|(fd, e)| Some((fd, e.as_ref()?)))
+    }
+
+    /// Closes every fd, keeping the mounts (before a restore puts the
+    /// checkpointed fds back with [`FdTable::put`]).
+    pub(crate) fn close_all(&mut self) {
+        let fds: Vec<u32> = self.open_fds().map(|(fd, _)| fd).collect();
+        for fd in fds {
+            // A backend close error leaves nothing to undo.
+            let _ = self.close(fd);
+        }
+        self.entries.clear();
+    }
+
+    /// Puts `entry` at exactly `fd` (`BADF` if it is taken or not a table
+    /// fd, `NFILE` past the table's bound).
+    pub(crate) fn put(&mut self, fd: u32, entry: Entry) -> Result<(), Errno> {
+        let i = Self::slot(fd).ok_or(Errno::Badf)?;
+        if i >= MAX_FDS {
+            return Err(Errno::Nfile);
+        }
+        while self.entries.len() <= i {
+            self.entries.push(None);
+        }
+        if self.entries[i].is_some() {
+            return Err(Errno::Badf);
+        }
+        self.entries[i] = Some(entry);
+        Ok(())
     }
 
     /// Replaces the fdflags of `fd` (`BADF` if not open).

@@ -11,6 +11,10 @@
 //!   randomness, exit status).
 //! - [`fdtable`]: fds 3 and up (preopens and what `path_open` opened).
 //! - [`fs`]: the sandboxed filesystem layer and its backends.
+//! - [`state`]: the context's part of a checkpoint (fd table, stdio,
+//!   clocks, random state), saved and reopened beneath the same preopens.
+//! - [`wait`]: calls that wait block the thread or suspend the guest;
+//!   [`pipe`] (std): byte pipes between the host and the guest's stdio.
 //! - `preview1` / `stdio` / `files` / `paths` / `fdextra` / `poll`: all 46
 //!   preview1 functions (see [`REGISTERED`] and `docs/wasi.md`).
 //!
@@ -37,6 +41,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod abi;
+pub mod clock;
 pub mod ctx;
 pub mod errno;
 mod fdextra;
@@ -44,15 +49,23 @@ pub mod fdtable;
 mod files;
 pub mod fs;
 mod paths;
+#[cfg(feature = "std")]
+pub mod pipe;
 mod poll;
 mod preview1;
+pub mod state;
 mod stdio;
+pub mod wait;
 
+pub use clock::VirtualClock;
 pub use ctx::{
-    BuildError, ClockSource, OutputSink, RandomSource, StdinSource, WasiCtx, WasiCtxBuilder,
+    BuildError, ClockSource, OutputSink, OutputStream, RandomSource, StdinSource, WasiCtx,
+    WasiCtxBuilder,
 };
 pub use errno::Errno;
 pub use preview1::{PROC_EXIT_PREFIX, REGISTERED, add_to_linker, proc_exit_status};
+pub use state::StateError;
+pub use wait::{Blocking, Wait};
 
 /// The import module name of WASI preview1.
 pub const MODULE: &str = "wasi_snapshot_preview1";

@@ -8,15 +8,18 @@
 //! - `event`, 32 bytes: `userdata` u64 @0, `error` u16 @8, `type` u8 @10,
 //!   `nbytes` u64 @16, `flags` u16 @24.
 //!
-//! Every fd subscription is ready at once (wisp's stdio and files never
-//! block): stdio reports `nbytes` 1; a file reports the bytes left to read
-//! (`size - position`, saturating) for fd_read and 0 for fd_write, as
-//! wasmtime does for regular files. A subscription on an fd that is not
-//! open (or a directory, or the wrong stdio direction) gives an event with
-//! `BADF` in its error field; an unsupported clock id gives one with
-//! `INVAL`. Clocks: if no event is ready, the call waits for the earliest
-//! deadline (the real clock sleeps; the deterministic clock is advanced to
-//! it instead) and reports every clock whose deadline has then passed.
+//! Fd subscriptions: files are always ready (a file reports the bytes left
+//! to read, `size - position`, saturating, for fd_read and 0 for fd_write,
+//! as wasmtime does for regular files); stdio is ready at once unless it is
+//! a host pipe ([`crate::pipe`]), which is ready when a read or write would
+//! not wait. A subscription on an fd that is not open (or a directory, or
+//! the wrong stdio direction) gives an event with `BADF` in its error
+//! field; an unsupported clock id gives one with `INVAL`. Clocks: relative
+//! timeouts count from the call's start. If no event is ready, the call
+//! waits (see [`crate::wait`]: it blocks, or suspends and is retried — a
+//! retry keeps the start time) until one is, then reports every event ready
+//! at that moment. A deterministic clock never waits: it jumps to the
+//! earliest deadline.
 //! Ranges `in` (`48 * n`), `out` (`32 * n`) and `nevents` are checked
 //! before anything is read or written (`FAULT`); `n == 0` is `INVAL`, and
 //! so is an unknown tag.
@@ -29,7 +32,8 @@ use crate::abi;
 use crate::ctx::{CLOCK_MONOTONIC, CLOCK_REALTIME, Clock, WasiCtx};
 use crate::errno::Errno;
 use crate::fdtable::{FIRST_FD, Kind, rights};
-use crate::preview1::{CallResult, Get, guest, memory, u32_arg};
+use crate::preview1::{CallResult, Fail, Get, guest, memory, u32_arg};
+use crate::wait::{Blocking, Parked, Wait};
 
 const SUB_SIZE: u64 = 48;
 const EVENT_SIZE: u64 = 32;
@@ -99,30 +103,63 @@ fn decode(raw: &[u8]) -> Result<Vec<(u64, Sub)>, Errno> {
     Ok(subs)
 }
 
-/// Lets `ns` nanoseconds pass: sleeps, or advances the tick counter by
-/// enough whole steps (a zero step cannot move and is not advanced).
-fn wait(clock: &mut Clock, ns: u64) {
-    match clock {
-        #[cfg(feature = "std")]
-        Clock::Real { .. } => std::thread::sleep(core::time::Duration::from_nanos(ns)),
-        Clock::Deterministic { step_ns, ticks, .. } => {
-            if *step_ns > 0 {
-                *ticks = ticks.saturating_add(ns.div_ceil(*step_ns));
-            }
-        }
+/// Lets `ns` nanoseconds of a deterministic clock pass, in whole steps
+/// (a zero step cannot move and is not advanced).
+fn advance(clock: &mut Clock, ns: u64) {
+    if let Clock::Deterministic { step_ns, ticks, .. } = clock
+        && *step_ns > 0
+    {
+        *ticks = ticks.saturating_add(ns.div_ceil(*step_ns));
     }
 }
 
-/// The event of an fd subscription, ready now.
-fn fd_event(ctx: &mut WasiCtx, read: bool, fd: u32) -> Result<u64, Errno> {
+/// An fd subscription's readiness: `Ok(Some(nbytes))` ready now,
+/// `Ok(None)` not yet (the pipe is pushed onto `waits`), or the errno of
+/// its event.
+#[cfg_attr(
+    not(feature = "std"),
+    expect(unused_variables, reason = "only pipes, which need std, wait")
+)]
+fn fd_event(
+    ctx: &mut WasiCtx,
+    read: bool,
+    fd: u32,
+    waits: &mut Vec<Wait>,
+) -> Result<Option<u64>, Errno> {
     if fd < FIRST_FD {
+        #[cfg(feature = "std")]
+        {
+            use crate::ctx::{OutputSink, StdinSource};
+            let sink = match fd {
+                1 if ctx.stdout.open => Some(&ctx.stdout.sink),
+                2 if ctx.stderr.open => Some(&ctx.stderr.sink),
+                _ => None,
+            };
+            match (fd, read, &ctx.stdin.source, sink) {
+                (0, true, StdinSource::Pipe(r), _) if ctx.stdin.open => {
+                    if r.is_ready() {
+                        return Ok(Some(r.buffered() as u64));
+                    }
+                    waits.push(Wait::Readable(r.clone()));
+                    return Ok(None);
+                }
+                (1 | 2, false, _, Some(OutputSink::Pipe(w))) => {
+                    if w.is_ready() {
+                        return Ok(Some(1));
+                    }
+                    waits.push(Wait::Writable(w.clone()));
+                    return Ok(None);
+                }
+                _ => {}
+            }
+        }
         let ok = match (fd, read) {
             (0, true) => ctx.stdin.open,
             (1, false) => ctx.stdout.open,
             (2, false) => ctx.stderr.open,
             _ => false,
         };
-        return if ok { Ok(1) } else { Err(Errno::Badf) };
+        return if ok { Ok(Some(1)) } else { Err(Errno::Badf) };
     }
     let (e, fs) = ctx.fds.get_fs(fd)?;
     let Kind::File(fh) = e.kind else {
@@ -130,11 +167,66 @@ fn fd_event(ctx: &mut WasiCtx, read: bool, fd: u32) -> Result<u64, Errno> {
     };
     e.require(rights::POLL_FD_READWRITE)?;
     if !read {
-        return Ok(0);
+        return Ok(Some(0));
     }
     let size = fs.file_stat(fh)?.size;
     let pos = fs.tell(fh)?;
-    Ok(size.saturating_sub(pos))
+    Ok(Some(size.saturating_sub(pos)))
+}
+
+/// The events ready now, or (when none is) what to wait for.
+fn check(
+    ctx: &mut WasiCtx,
+    subs: &[(u64, Sub)],
+    started: [u64; 2],
+) -> Result<(Vec<Event>, Vec<Wait>), Errno> {
+    let mut events = Vec::new();
+    let mut waits = Vec::new();
+    for (idx, &(userdata, ref sub)) in subs.iter().enumerate() {
+        let event = |error, kind, nbytes| Event {
+            idx,
+            userdata,
+            error,
+            kind,
+            nbytes,
+        };
+        match *sub {
+            Sub::Fd { read, fd } => {
+                let kind = if read { EVENT_FD_READ } else { EVENT_FD_WRITE };
+                match fd_event(ctx, read, fd, &mut waits) {
+                    Ok(Some(nbytes)) => events.push(event(Errno::Success, kind, nbytes)),
+                    Ok(None) => {}
+                    Err(e) => events.push(event(e, kind, 0)),
+                }
+            }
+            Sub::Clock {
+                id,
+                timeout,
+                abstime,
+            } => {
+                let Some(&start) = started.get(id as usize) else {
+                    events.push(event(Errno::Inval, EVENT_CLOCK, 0));
+                    continue;
+                };
+                let deadline = if abstime {
+                    timeout
+                } else {
+                    start.saturating_add(timeout)
+                };
+                let now = ctx.clock.peek(id)?;
+                if now >= deadline {
+                    events.push(event(Errno::Success, EVENT_CLOCK, 0));
+                } else {
+                    waits.push(Wait::Sleep {
+                        clock: id,
+                        deadline,
+                        remaining_ns: deadline - now,
+                    });
+                }
+            }
+        }
+    }
+    Ok((events, waits))
 }
 
 pub(crate) fn poll_oneoff<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
@@ -159,68 +251,57 @@ pub(crate) fn poll_oneoff<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val])
     };
     let subs = decode(&raw)?;
     let ctx = get(caller.data_mut());
-    let mut events = Vec::new();
-    // (index into subs, nanoseconds until the deadline)
-    let mut clocks = Vec::new();
-    for (i, (userdata, sub)) in subs.iter().enumerate() {
-        match *sub {
-            Sub::Fd { read, fd } => {
-                let (error, nbytes) = match fd_event(ctx, read, fd) {
-                    Ok(nb) => (Errno::Success, nb),
-                    Err(e) => (e, 0),
-                };
-                let kind = if read { EVENT_FD_READ } else { EVENT_FD_WRITE };
-                events.push(Event {
-                    idx: i,
-                    userdata: *userdata,
-                    error,
-                    kind,
-                    nbytes,
-                });
-            }
-            Sub::Clock {
-                id,
-                timeout,
-                abstime,
-            } => {
-                if id != CLOCK_REALTIME && id != CLOCK_MONOTONIC {
-                    events.push(Event {
-                        idx: i,
-                        userdata: *userdata,
-                        error: Errno::Inval,
-                        kind: EVENT_CLOCK,
-                        nbytes: 0,
-                    });
+    // A retry of a suspended call counts relative timeouts from when the
+    // call first started.
+    let args = [input, out, n, nevents];
+    let started = match ctx.parked {
+        Some(Parked::Poll { args: a, started }) if a == args => started,
+        _ => [
+            ctx.clock.peek(CLOCK_REALTIME)?,
+            ctx.clock.peek(CLOCK_MONOTONIC)?,
+        ],
+    };
+    let mut events = loop {
+        let (events, mut waits) = check(ctx, &subs, started)?;
+        if !events.is_empty() {
+            break events;
+        }
+        let wait = if waits.len() == 1 {
+            waits.remove(0)
+        } else {
+            Wait::Any(waits)
+        };
+        // A deterministic clock does not wait: it jumps to the deadline. So
+        // does a virtual one when blocking (nothing else would move it).
+        if !wait.ready_without_sleep()
+            && let Some(ns) = wait.earliest_sleep_ns()
+        {
+            match &mut ctx.clock {
+                Clock::Deterministic { .. } => {
+                    advance(&mut ctx.clock, ns);
                     continue;
                 }
-                let left = if abstime {
-                    timeout.saturating_sub(ctx.clock.peek(id)?)
-                } else {
-                    timeout
-                };
-                clocks.push((i, left));
+                Clock::Virtual { clock, .. } if ctx.blocking == Blocking::Block => {
+                    clock.advance_to(clock.now_ns().saturating_add(ns));
+                    continue;
+                }
+                _ => {}
             }
         }
-    }
-    let waited = if events.is_empty() {
-        let earliest = clocks.iter().map(|&(_, l)| l).min().unwrap_or(0);
-        wait(&mut ctx.clock, earliest);
-        earliest
-    } else {
-        0
-    };
-    for (i, left) in clocks {
-        if left <= waited {
-            let userdata = subs.get(i).map_or(0, |s| s.0);
-            events.push(Event {
-                idx: i,
-                userdata,
-                error: Errno::Success,
-                kind: EVENT_CLOCK,
-                nbytes: 0,
-            });
+        match ctx.blocking {
+            Blocking::Suspend => {
+                ctx.parked = Some(Parked::Poll { args, started });
+                return Err(Fail::Park(wait));
+            }
+            #[cfg(feature = "std")]
+            Blocking::Block => wait.block(),
+            // Without std nothing can block: only the deterministic clock
+            // exists and it never waits, so this is not reached.
+            #[cfg(not(feature = "std"))]
+            Blocking::Block => return Err(Errno::Notsup.into()),
         }
-    }
+    };
+    ctx.parked = None;
     events.sort_by_key(|e| e.idx);
     let mut bytes = Vec::with_capacity(events.len() * EVENT_SIZE as usize);
     for e in &events {

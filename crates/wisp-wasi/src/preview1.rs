@@ -5,6 +5,7 @@
 //! Every function is registered with its exact witx core type, so a module
 //! importing it with another type fails to link with a type mismatch.
 
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::vec::Vec;
 
@@ -15,6 +16,7 @@ use wisp_interp::{
 use crate::abi::{self, StoreMemory};
 use crate::ctx::{self, CLOCK_MONOTONIC, CLOCK_REALTIME, Clock, WasiCtx};
 use crate::errno::Errno;
+use crate::wait::{Blocking, Parked, Wait};
 
 /// How a host function finds the [`WasiCtx`] in the store data.
 pub(crate) type Get<T> = fn(&mut T) -> &mut WasiCtx;
@@ -24,6 +26,9 @@ pub(crate) type Get<T> = fn(&mut T) -> &mut WasiCtx;
 pub(crate) enum Fail {
     Errno(Errno),
     Trap(HostError),
+    /// The call must wait and the context suspends instead of blocking:
+    /// the guest is suspended with this payload (see [`crate::wait`]).
+    Park(Wait),
 }
 
 impl From<Errno> for Fail {
@@ -139,7 +144,7 @@ pub fn add_to_linker<T: 'static>(linker: &mut Linker<T>, get: Get<T>) -> Result<
             let code = match u32_arg(params, 0) {
                 Ok(c) => c,
                 Err(Fail::Trap(t)) => return Err(t),
-                Err(Fail::Errno(_)) => return Err(bad_args("proc_exit")),
+                Err(Fail::Errno(_) | Fail::Park(_)) => return Err(bad_args("proc_exit")),
             };
             get(caller.data_mut()).exit_code = Some(code);
             Err(HostError::Trap(Trap::host(format!(
@@ -229,6 +234,7 @@ fn errno_fn<T: 'static>(
             Ok(()) => Errno::Success,
             Err(Fail::Errno(e)) => e,
             Err(Fail::Trap(t)) => return Err(t),
+            Err(Fail::Park(wait)) => return Err(HostError::Suspend(Box::new(wait))),
         };
         if let Some(r) = results.first_mut() {
             *r = Val::I32(i32::from(errno.raw()));
@@ -370,10 +376,11 @@ fn clock_res_get<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallR
     check_clock(id)?;
     let m = memory(caller)?;
     abi::check_range(&mut guest(caller, m), out, 8)?;
-    let res = match get(caller.data_mut()).clock {
+    let res = match &get(caller.data_mut()).clock {
         #[cfg(feature = "std")]
         Clock::Real { .. } => 1,
-        Clock::Deterministic { step_ns, .. } => step_ns.max(1),
+        Clock::Virtual { .. } => 1,
+        Clock::Deterministic { step_ns, .. } => (*step_ns).max(1),
     };
     abi::write_u64(&mut guest(caller, m), out, res)?;
     Ok(())
@@ -420,7 +427,23 @@ fn proc_raise<T>(_caller: &mut Caller<'_, T>, _get: Get<T>, p: &[Val]) -> CallRe
     Err(Errno::Notsup.into())
 }
 
-/// A no-op: a wisp guest is single-threaded, and the scheduler preempts by fuel.
-fn sched_yield<T>(_caller: &mut Caller<'_, T>, _get: Get<T>, _p: &[Val]) -> CallResult {
-    Ok(())
+/// Blocking: gives the thread up once (`std`) or does nothing. Suspending:
+/// suspends once with [`Wait::Yield`], and completes when retried.
+fn sched_yield<T>(caller: &mut Caller<'_, T>, get: Get<T>, _p: &[Val]) -> CallResult {
+    let ctx = get(caller.data_mut());
+    match ctx.blocking {
+        Blocking::Block => {
+            #[cfg(feature = "std")]
+            std::thread::yield_now();
+            Ok(())
+        }
+        Blocking::Suspend if ctx.parked == Some(Parked::Yield) => {
+            ctx.parked = None;
+            Ok(())
+        }
+        Blocking::Suspend => {
+            ctx.parked = Some(Parked::Yield);
+            Err(Fail::Park(Wait::Yield))
+        }
+    }
 }

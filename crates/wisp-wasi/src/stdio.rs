@@ -13,12 +13,17 @@ use wisp_interp::{Caller, Val};
 use crate::abi;
 use crate::ctx::{Output, OutputSink, StdinSource, WasiCtx};
 use crate::errno::Errno;
-use crate::preview1::{CallResult, Get, guest, memory, u32_arg};
+use crate::preview1::{CallResult, Fail, Get, guest, memory, u32_arg};
+#[cfg(feature = "std")]
+use crate::wait::Blocking;
 
 /// The most bytes one `fd_read` of the host's stdin asks for, so a guest
 /// with a huge buffer does not make the host allocate one.
 #[cfg(feature = "std")]
 const INHERIT_READ_MAX: u32 = 64 * 1024;
+/// The most bytes one `fd_read` of a stdin pipe moves.
+#[cfg(feature = "std")]
+const PIPE_READ_MAX: u64 = 64 * 1024;
 
 /// witx `filetype`.
 const FILETYPE_UNKNOWN: u8 = 0;
@@ -46,7 +51,7 @@ fn output(ctx: &mut WasiCtx, fd: u32) -> Result<&mut Output, Errno> {
     )
 )]
 fn write_sink(out: &mut Output, fd: u32, data: &[u8]) -> Result<usize, Errno> {
-    match out.sink {
+    match &out.sink {
         OutputSink::Capture { limit } => {
             let room = limit.saturating_sub(out.captured.len());
             if room == 0 && !data.is_empty() {
@@ -67,7 +72,35 @@ fn write_sink(out: &mut Output, fd: u32, data: &[u8]) -> Result<usize, Errno> {
             };
             r.map_err(|_| Errno::Io)
         }
+        OutputSink::Stream(stream) => stream.write(data),
+        // A full pipe is `AGAIN` here; `fd_write` decides how to wait.
+        #[cfg(feature = "std")]
+        OutputSink::Pipe(w) => match w.try_write(data)? {
+            crate::pipe::WriteOutcome::Written(n) => Ok(n),
+            crate::pipe::WriteOutcome::Full => Err(Errno::Again),
+        },
     }
+}
+
+/// How `fd_write` waits for room in a full output pipe.
+#[cfg(feature = "std")]
+fn wait_for_room(ctx: &mut WasiCtx, fd: u32) -> Result<(), Fail> {
+    let blocking = ctx.blocking;
+    let OutputSink::Pipe(w) = &output(ctx, fd)?.sink else {
+        return Err(Errno::Again.into());
+    };
+    match blocking {
+        Blocking::Block => {
+            w.wait_writable(None);
+            Ok(())
+        }
+        Blocking::Suspend => Err(Fail::Park(crate::Wait::Writable(w.clone()))),
+    }
+}
+
+#[cfg(not(feature = "std"))]
+fn wait_for_room(_ctx: &mut WasiCtx, _fd: u32) -> Result<(), Fail> {
+    Err(Errno::Again.into())
 }
 
 pub(crate) fn fd_write<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
@@ -92,7 +125,17 @@ pub(crate) fn fd_write<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) ->
     let mut written: u32 = 0;
     for iov in iovecs.iter().filter(|v| v.len > 0) {
         let data = abi::read_bytes(&mut guest(caller, m), iov.buf, iov.len)?;
-        match write_sink(output(get(caller.data_mut()), fd)?, fd, &data) {
+        let outcome = loop {
+            let ctx = get(caller.data_mut());
+            match write_sink(output(ctx, fd)?, fd, &data) {
+                // A full pipe before anything was written: wait for room
+                // (a suspended call has written nothing, so its retry
+                // starts over safely).
+                Err(Errno::Again) if written == 0 => wait_for_room(ctx, fd)?,
+                other => break other,
+            }
+        };
+        match outcome {
             Ok(n) => {
                 // `n <= iov.len` and the total fits in a u32 (checked above).
                 written += n as u32;
@@ -129,11 +172,27 @@ pub(crate) fn fd_read<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> 
     if total > u64::from(u32::MAX) {
         return Err(Errno::Inval.into());
     }
+    #[cfg(feature = "std")]
+    if let StdinSource::Pipe(reader) = &get(caller.data_mut()).stdin.source {
+        let reader = reader.clone();
+        let data = read_pipe(get(caller.data_mut()), &reader, total)?;
+        let mut mem = guest(caller, m);
+        let mut rest = data.as_slice();
+        for iov in &iovecs {
+            let n = rest.len().min(iov.len as usize);
+            abi::write_bytes(&mut mem, iov.buf, &rest[..n])?;
+            rest = &rest[n..];
+        }
+        abi::write_u32(&mut mem, nread, data.len() as u32)?;
+        return Ok(());
+    }
     let mut read: u32 = 0;
     for iov in iovecs.iter().filter(|v| v.len > 0) {
         let stdin = &mut get(caller.data_mut()).stdin;
         let chunk = match &stdin.source {
             StdinSource::Empty => break,
+            #[cfg(feature = "std")]
+            StdinSource::Pipe(_) => break,
             StdinSource::Bytes(bytes) => {
                 let rest = bytes.get(stdin.pos..).unwrap_or_default();
                 let n = rest.len().min(iov.len as usize);
@@ -166,12 +225,45 @@ pub(crate) fn fd_read<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> 
     Ok(())
 }
 
+/// Reads at most `want` bytes (capped at [`PIPE_READ_MAX`]) from a stdin
+/// pipe: what is buffered, nothing at end of file, or — when empty — waits
+/// as the context's [`Blocking`] says.
+#[cfg(feature = "std")]
+fn read_pipe(
+    ctx: &mut WasiCtx,
+    reader: &crate::pipe::PipeReader,
+    want: u64,
+) -> Result<alloc::vec::Vec<u8>, Fail> {
+    use crate::pipe::ReadOutcome;
+    let mut buf = alloc::vec![0u8; want.min(PIPE_READ_MAX) as usize];
+    if buf.is_empty() {
+        return Ok(buf);
+    }
+    loop {
+        match reader.try_read(&mut buf) {
+            ReadOutcome::Data(n) => {
+                buf.truncate(n);
+                return Ok(buf);
+            }
+            ReadOutcome::Eof => return Ok(alloc::vec::Vec::new()),
+            ReadOutcome::Empty => match ctx.blocking {
+                Blocking::Block => {
+                    reader.wait_readable(None);
+                }
+                Blocking::Suspend => {
+                    return Err(Fail::Park(crate::Wait::Readable(reader.clone())));
+                }
+            },
+        }
+    }
+}
+
 pub(crate) fn fd_fdstat_get<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
     let (fd, out) = (u32_arg(p, 0)?, u32_arg(p, 1)?);
     let ctx = get(caller.data_mut());
     let (filetype, rights) = match fd {
         0 if ctx.stdin.open => (stdin_filetype(&ctx.stdin.source), RIGHT_FD_READ),
-        1 | 2 => (output_filetype(output(ctx, fd)?.sink, fd), RIGHT_FD_WRITE),
+        1 | 2 => (output_filetype(&output(ctx, fd)?.sink, fd), RIGHT_FD_WRITE),
         _ => return Err(Errno::Badf.into()),
     };
     // fdstat: filetype u8 @0, fdflags u16 @2, rights_base u64 @8,
@@ -191,7 +283,7 @@ pub(crate) fn filetype(ctx: &mut WasiCtx, fd: u32) -> Result<crate::fs::FileType
     use crate::fs::FileType;
     let raw = match fd {
         0 if ctx.stdin.open => stdin_filetype(&ctx.stdin.source),
-        1 | 2 => output_filetype(output(ctx, fd)?.sink, fd),
+        1 | 2 => output_filetype(&output(ctx, fd)?.sink, fd),
         _ => return Err(Errno::Badf),
     };
     Ok(if raw == FILETYPE_UNKNOWN {
@@ -218,7 +310,7 @@ fn stdin_filetype(source: &StdinSource) -> u8 {
         reason = "`fd` picks the host stream, which needs std"
     )
 )]
-fn output_filetype(sink: OutputSink, fd: u32) -> u8 {
+fn output_filetype(sink: &OutputSink, fd: u32) -> u8 {
     match sink {
         #[cfg(feature = "std")]
         OutputSink::Inherit if fd == 1 => is_tty(&std::io::stdout()),

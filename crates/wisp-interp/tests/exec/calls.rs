@@ -269,3 +269,96 @@ fn constant_slots_survive_calls() {
         &[i64(10 * (0x1_2345_6789 + 5) + 2)],
     );
 }
+
+/// A host function that waits: it suspends until the shared counter
+/// reaches its argument, and `retry` calls it again with the same argument.
+#[test]
+fn retry_calls_a_waiting_host_function_again_with_its_arguments() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI32, Ordering};
+    use wisp_interp::{CallOutcome, HostError};
+
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        &wat::parse_str(
+            r#"(module
+                 (import "env" "wait_for" (func $wait (param i32) (result i32)))
+                 (func (export "run") (param i32) (result i32)
+                   (i32.add (call $wait (local.get 0)) (i32.const 1000))))"#,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let counter = Arc::new(AtomicI32::new(0));
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut linker = Linker::new(&engine);
+    let (c, s) = (counter.clone(), seen.clone());
+    linker
+        .func_new(
+            "env",
+            "wait_for",
+            FuncType::new([ValType::I32], [ValType::I32]),
+            move |_, args, results| {
+                let Val::I32(want) = args[0] else {
+                    panic!("i32 argument")
+                };
+                s.lock().unwrap().push(want);
+                if c.load(Ordering::SeqCst) < want {
+                    return Err(HostError::Suspend(Box::new(want)));
+                }
+                results[0] = Val::I32(c.load(Ordering::SeqCst) * 2);
+                Ok(())
+            },
+        )
+        .unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let run = instance.get_func(&store, "run").unwrap();
+    let mut outcome = run.call_resumable(&mut store, &[i32(3)]).unwrap();
+    let mut retries = 0;
+    let results = loop {
+        match outcome {
+            CallOutcome::Complete(r) => break r,
+            CallOutcome::Suspended(call) => {
+                counter.fetch_add(1, Ordering::SeqCst);
+                retries += 1;
+                outcome = call.retry(&mut store).unwrap();
+            }
+        }
+    };
+    assert_eq!(retries, 3);
+    assert_eq!(*seen.lock().unwrap(), vec![3, 3, 3, 3]);
+    assert_eq!(results, vec![Val::I32(1006)]);
+
+    // A host function called directly by the embedder keeps its arguments too.
+    let wait = instance_import(&mut store, &linker, "wait_for");
+    counter.store(0, Ordering::SeqCst);
+    let CallOutcome::Suspended(call) = wait.call_resumable(&mut store, &[i32(1)]).unwrap() else {
+        panic!("expected a suspension");
+    };
+    counter.store(1, Ordering::SeqCst);
+    match call.retry(&mut store).unwrap() {
+        CallOutcome::Complete(r) => assert_eq!(r, vec![Val::I32(2)]),
+        CallOutcome::Suspended(_) => panic!("expected completion"),
+    }
+
+    // Only host suspensions can be retried.
+    let mut config = Config::default();
+    config.consume_fuel(true);
+    let (mut fueled, inst) =
+        instantiate_with(&config, r#"(module (func (export "spin") (loop (br 0))))"#);
+    fueled.set_fuel(10).unwrap();
+    let spin = inst.get_func(&fueled, "spin").unwrap();
+    let CallOutcome::Suspended(call) = spin.call_resumable(&mut fueled, &[]).unwrap() else {
+        panic!("expected a fuel suspension");
+    };
+    assert!(matches!(call.retry(&mut fueled), Err(Error::Api(_))));
+}
+
+fn instance_import(store: &mut Store<()>, linker: &Linker<()>, name: &str) -> wisp_interp::Func {
+    match linker.get(store, "env", name) {
+        Some(Extern::Func(f)) => f,
+        other => panic!("no host function {name}: {other:?}"),
+    }
+}

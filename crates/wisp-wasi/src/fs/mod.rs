@@ -216,6 +216,22 @@ impl Dir {
     pub fn components(&self) -> &[String] {
         &self.path
     }
+    /// A directory handle for `components`, if each one is a normal name
+    /// (not empty, `.` or `..`, without `/` or NUL). The caller still has
+    /// to check that the path names a directory ([`Filesystem::dir_stat`]
+    /// does: every component is looked at and must be a real directory).
+    pub fn from_components(components: Vec<String>) -> Option<Self> {
+        components
+            .iter()
+            .all(|c| is_normal_name(c))
+            .then_some(Dir { path: components })
+    }
+}
+
+/// A path component a backend may see: not empty, `.` or `..`, and
+/// without `/` or NUL.
+pub fn is_normal_name(c: &str) -> bool {
+    !c.is_empty() && c != "." && c != ".." && !c.contains(['/', '\0'])
 }
 
 /// An open regular file of a backend.
@@ -316,6 +332,9 @@ pub trait Filesystem: Send {
     -> Result<(), Errno>;
     /// `fd_close` on a file.
     fn close(&mut self, fh: FileHandle) -> Result<(), Errno>;
+    /// The checked path `fh` was opened at (a file renamed since keeps its
+    /// old path here; a checkpoint then cannot reopen it).
+    fn file_path(&self, fh: FileHandle) -> Option<&[String]>;
     /// `fd_filestat_get` on a directory.
     fn dir_stat(&mut self, dir: &Dir) -> Result<Filestat, Errno>;
     /// `fd_readdir`: at most `max` entries from `cookie` on, `.` and `..`

@@ -3,6 +3,7 @@
 //! preview1 rules for the kind of the target (the errno Linux / wasmtime
 //! give), and only then calls a [`Backend`] primitive with a checked path.
 
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -17,12 +18,17 @@ use crate::errno::Errno;
 #[derive(Debug)]
 pub struct Sandbox<B> {
     backend: B,
+    /// The checked path each open file was opened at (for checkpoints).
+    paths: BTreeMap<FileHandle, Vec<String>>,
 }
 
 impl<B: Backend> Sandbox<B> {
     /// Puts `backend` behind the sandbox; its root is [`Dir::root`].
     pub fn new(backend: B) -> Self {
-        Sandbox { backend }
+        Sandbox {
+            backend,
+            paths: BTreeMap::new(),
+        }
     }
     /// The backend.
     pub fn backend(&self) -> &B {
@@ -57,6 +63,13 @@ impl<B: Backend> Sandbox<B> {
             Some(st) => Ok((r.full(), st)),
             None => Err(Errno::Noent),
         }
+    }
+
+    /// Opens the file at checked `path` and remembers where it was.
+    fn open_file_at(&mut self, path: Vec<String>, how: FileOpen) -> Result<Opened, Errno> {
+        let fh = self.backend.open_file(&path, how)?;
+        self.paths.insert(fh, path);
+        Ok(Opened::File(fh))
     }
 
     /// `to` is `from` or lies beneath it.
@@ -104,7 +117,7 @@ impl<B: Backend> Filesystem for Sandbox<B> {
                             excl: false,
                             ..file
                         };
-                        Ok(Opened::File(self.backend.open_file(&r.full(), file)?))
+                        self.open_file_at(r.full(), file)
                     }
                 }
             }
@@ -118,7 +131,7 @@ impl<B: Backend> Filesystem for Sandbox<B> {
                 if r.trailing_slash {
                     return Err(Errno::Isdir);
                 }
-                Ok(Opened::File(self.backend.open_file(&r.full(), file)?))
+                self.open_file_at(r.full(), file)
             }
             (false, None) => Err(Errno::Noent),
         }
@@ -165,7 +178,12 @@ impl<B: Backend> Filesystem for Sandbox<B> {
         self.backend.fset_times(fh, atim, mtim)
     }
     fn close(&mut self, fh: FileHandle) -> Result<(), Errno> {
+        self.paths.remove(&fh);
         self.backend.close(fh)
+    }
+
+    fn file_path(&self, fh: FileHandle) -> Option<&[String]> {
+        self.paths.get(&fh).map(Vec::as_slice)
     }
 
     fn dir_stat(&mut self, dir: &Dir) -> Result<Filestat, Errno> {
