@@ -261,12 +261,36 @@ pub(crate) fn fd_write<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) ->
 /// `fd_pread(fd, iovs, iovs_len, offset, nread)`.
 pub(crate) fn fd_pread<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
     let off = u64_arg(p, 3)?;
+    positional_on_stdio(caller, get, p, 0)?;
     read_file(caller, get, p, At::Offset(off), 4)
+}
+
+/// `fd_pread` / `fd_pwrite` on fds 0–2, as wasmtime: a stream in the
+/// direction of the call cannot be positioned (`SPIPE`: stdin for pread,
+/// stdout and stderr for pwrite); the wrong direction or a closed fd is
+/// `BADF`. `Ok` for fds 3 and up.
+fn positional_on_stdio<T>(
+    caller: &mut Caller<'_, T>,
+    get: Get<T>,
+    p: &[Val],
+    readable_fd: u32,
+) -> Result<(), Errno> {
+    let fd = u32_arg(p, 0).map_err(|_| Errno::Badf)?;
+    if fd >= FIRST_FD {
+        return Ok(());
+    }
+    let same_direction = (fd == 0) == (readable_fd == 0);
+    if same_direction && crate::fdextra::is_open(get(caller.data_mut()), fd) {
+        Err(Errno::Spipe)
+    } else {
+        Err(Errno::Badf)
+    }
 }
 
 /// `fd_pwrite(fd, iovs, iovs_len, offset, nwritten)`.
 pub(crate) fn fd_pwrite<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
     let off = u64_arg(p, 3)?;
+    positional_on_stdio(caller, get, p, 1)?;
     write_file(caller, get, p, At::Offset(off), 4)
 }
 

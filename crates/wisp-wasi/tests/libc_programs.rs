@@ -272,3 +272,96 @@ fn probe_path_oob() {
 fn probe_filestat_oob() {
     fault_instead_of_trap("probe_filestat_oob");
 }
+
+#[test]
+fn proc_exit_7() {
+    check("proc_exit_7", &[]);
+}
+
+#[test]
+fn proc_exit_0() {
+    check("proc_exit_0", &[]);
+}
+
+#[test]
+fn proc_exit_125() {
+    check("proc_exit_125", &[]);
+}
+
+/// proc_exit with a status of 126 or more (`preview1.rs`, the lead's):
+/// wasmtime traps ("exit with invalid exit status outside of [0..126)");
+/// wisp records the status and exits with it.
+fn exit_status_not_refused(name: &str, status: &'static str) {
+    check(
+        name,
+        &[Known {
+            part: Part::Exit,
+            wasmtime: "trap\n",
+            wisp: status,
+        }],
+    );
+}
+
+#[test]
+fn proc_exit_126() {
+    exit_status_not_refused("proc_exit_126", "126\n");
+}
+
+#[test]
+fn proc_exit_1000() {
+    exit_status_not_refused("proc_exit_1000", "1000\n");
+}
+
+#[test]
+fn proc_return_3() {
+    check("proc_return_3", &[]);
+}
+
+#[test]
+fn proc_raise() {
+    check("proc_raise", &[]);
+}
+
+#[test]
+fn sockets() {
+    check("sockets", &[]);
+}
+
+#[test]
+fn stdio() {
+    check(
+        "stdio",
+        &[
+            // fd_write to stdout with iovecs 0+4+4 bytes (`stdio.rs`, the
+            // lead's): wasmtime writes the first non-empty iovec only (4),
+            // wisp all of them (8). (wisp's files follow wasmtime.)
+            Known {
+                part: Part::Stdout,
+                wasmtime: "one \nfd_write(1, 3 iovecs 0+4+4): success 4\n",
+                wisp: "one two\n\nfd_write(1, 3 iovecs 0+4+4): success 8\n",
+            },
+            // fd_renumber(file, 1) (`fdtable.rs`/`files.rs` dispatch, the
+            // lead's): wasmtime moves the file onto fd 1, so the rest of the
+            // output lands in out.txt; wisp answers NOTSUP for stdio fds.
+            // Then fd_renumber(1, 2) and (1, 0) with 0 and 2 closed: BADF
+            // under wasmtime, NOTSUP under wisp.
+            Known {
+                part: Part::Stdout,
+                wasmtime: "path_open(out.txt): success\n",
+                wisp: "path_open(out.txt): success\nfd_renumber(file, 1): notsup\n\
+                       fd_fdstat_get(1): success type unknown flags 0 base 0x40 inheriting 0x40\n\
+                       after renumber\nfd_renumber(1, 2): notsup\nfd_renumber(1, 0): notsup\n\
+                       fd_fdstat_get(0): badf\nthe end\n",
+            },
+            Known {
+                part: Part::Files,
+                wasmtime: "file /work/out.txt 214\nfd_renumber(file, 1): success\n\
+                           fd_fdstat_get(1): success type regular_file flags 0 \
+                           base 0x3fffbffd inheriting 0x3fffbffd\n\
+                           after renumber\nfd_renumber(1, 2): badf\nfd_renumber(1, 0): badf\n\
+                           fd_fdstat_get(0): badf\nthe end\n\n",
+                wisp: "file /work/out.txt 0\n\n",
+            },
+        ],
+    );
+}
