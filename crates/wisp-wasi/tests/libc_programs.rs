@@ -10,7 +10,17 @@
 
 mod common;
 
-use common::programs::{Known, Part, check};
+use std::collections::BTreeSet;
+
+use common::programs::{Known, Part, all_runs, check, programs_dir};
+
+/// The end-to-end case: a directory tree read from a read-only
+/// mount, results written to a second mount, a summary printed; stdout and
+/// every produced file byte-identical to wasmtime's.
+#[test]
+fn tree() {
+    check("tree", &[]);
+}
 
 #[test]
 fn files() {
@@ -364,4 +374,76 @@ fn stdio() {
             },
         ],
     );
+}
+
+/// The `wasi_snapshot_preview1` functions `wasm` imports.
+fn preview1_imports(wasm: &[u8]) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let wasmparser::Payload::ImportSection(reader) = payload.unwrap() {
+            for import in reader.into_imports() {
+                let import = import.unwrap();
+                if import.module == wisp_wasi::MODULE {
+                    names.insert(import.name.to_string());
+                }
+            }
+        }
+    }
+    names
+}
+
+/// Together the programs import every preview1 function wisp registers
+/// (each one calls what it imports), so a missing family fails here.
+#[test]
+fn programs_cover_every_preview1_function() {
+    let mut covered = BTreeSet::new();
+    let mut programs = BTreeSet::new();
+    for run in all_runs() {
+        if programs.insert(run.wasm.clone()) {
+            let wasm = std::fs::read(programs_dir().join(format!("{}.wasm", run.wasm))).unwrap();
+            covered.extend(preview1_imports(&wasm));
+        }
+    }
+    let registered: BTreeSet<String> = wisp_wasi::REGISTERED
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let missing: Vec<_> = registered.difference(&covered).collect();
+    let unknown: Vec<_> = covered.difference(&registered).collect();
+    assert!(
+        missing.is_empty() && unknown.is_empty(),
+        "not imported by any program: {missing:?}; imported but not registered: {unknown:?}"
+    );
+    assert_eq!(covered.len(), 46);
+}
+
+/// Every C program has its `.wasm` and is run, every run has recorded
+/// expectations and a test in this file (its name appears quoted here).
+#[test]
+fn every_program_and_run_is_checked() {
+    let runs = all_runs();
+    let used: BTreeSet<String> = runs.iter().map(|r| r.wasm.clone()).collect();
+    for entry in std::fs::read_dir(programs_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "c") {
+            let stem = path.file_stem().unwrap().to_str().unwrap().to_string();
+            assert!(
+                path.with_extension("wasm").exists(),
+                "{stem}.wasm missing (build.sh)"
+            );
+            assert!(used.contains(&stem), "{stem}.c is not run by runs.txt");
+        }
+    }
+    let this = include_str!("libc_programs.rs");
+    for run in &runs {
+        for ext in ["stdout", "stderr", "exit", "files"] {
+            let f = programs_dir().join(format!("expected/{}.{ext}", run.name));
+            assert!(f.exists(), "{} (run reference.py)", f.display());
+        }
+        assert!(
+            this.contains(&format!("\"{}\"", run.name)),
+            "run {} has no test in libc_programs.rs",
+            run.name
+        );
+    }
 }

@@ -23,7 +23,7 @@ static const char *const ERRNO_NAMES[] = {
 };
 
 /* The witx name of errno `e` ("errno N" when out of range). */
-static const char *errname(unsigned e) {
+static inline const char *errname(unsigned e) {
     static char buf[32];
     if (e < sizeof ERRNO_NAMES / sizeof ERRNO_NAMES[0]) return ERRNO_NAMES[e];
     snprintf(buf, sizeof buf, "errno %u", e);
@@ -32,7 +32,7 @@ static const char *errname(unsigned e) {
 
 /* Prints "label: errno-name" and evaluates to the errno. */
 #define SHOW(label, call) show((label), (call))
-static unsigned show(const char *label, unsigned e) {
+static inline unsigned show(const char *label, unsigned e) {
     printf("%s: %s\n", label, errname(e));
     return e;
 }
@@ -42,13 +42,13 @@ static const char *const FILETYPE_NAMES[] = {
     "regular_file", "socket_dgram", "socket_stream", "symbolic_link",
 };
 
-static const char *ftname(unsigned t) {
+static inline const char *ftname(unsigned t) {
     return t < 8 ? FILETYPE_NAMES[t] : "filetype?";
 }
 
 /* The fd of the preopen named `name` (the libc keeps its own table; this
  * asks the runtime directly), or -1. */
-static int preopen_fd(const char *name) {
+static inline int preopen_fd(const char *name) {
     for (int fd = 3; fd < 64; fd++) {
         __wasi_prestat_t ps;
         if (__wasi_fd_prestat_get(fd, &ps) != 0) continue;
