@@ -80,6 +80,12 @@ pub(crate) fn path_open<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -
         Err(err) => return Err(err.into()),
     };
     let path = path_arg(caller, ptr, len)?;
+    // wasmtime's filesystem layer offers no synchronised I/O: `NOTSUP`
+    // before the path is looked at.
+    use crate::fs::fdflags::{DSYNC, RSYNC, SYNC};
+    if fdflags & (DSYNC | RSYNC | SYNC) != 0 {
+        return Err(Errno::Notsup.into());
+    }
     let m = memory(caller)?;
     abi::check_range(&mut guest(caller, m), out, 4)?;
     // The access mode comes from `FD_READ` / `FD_WRITE` in the requested

@@ -169,6 +169,7 @@ static void file_io(void) {
     rd(f, 64, "file at EOF");
     seek(f, -1, __WASI_WHENCE_SET, "file");
     seek(f, -100, __WASI_WHENCE_CUR, "file");
+    seek(f, -100, __WASI_WHENCE_END, "file");
     seek(f, 100, __WASI_WHENCE_SET, "file");
     rd(f, 8, "file past EOF");
     seek(f, 7, __WASI_WHENCE_SET, "file");
@@ -298,6 +299,22 @@ static void modes(void) {
     pread_(t, 40, 0, "file");
     __wasi_fd_close(t);
 
+    const int flags[] = {__WASI_FDFLAGS_NONBLOCK, __WASI_FDFLAGS_SYNC, __WASI_FDFLAGS_DSYNC,
+                         __WASI_FDFLAGS_RSYNC};
+    const char *fnames[] = {"nonblock", "sync", "dsync", "rsync"};
+    for (int i = 0; i < 4; i++) {
+        char label[64];
+        snprintf(label, sizeof label, "path_open(hello.txt, fdflags %s)", fnames[i]);
+        int s = open_at(work, "hello.txt", 0, __WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_WRITE, flags[i], label);
+        if (s >= 0) {
+            fdstat(s, fnames[i]);
+            __wasi_fd_close(s);
+        }
+        snprintf(label, sizeof label, "path_open(hello.txt, read only, fdflags %s)", fnames[i]);
+        s = open_at(work, "hello.txt", 0, __WASI_RIGHTS_FD_READ, flags[i], label);
+        if (s >= 0) __wasi_fd_close(s);
+    }
+
     printf("-- read-only preopen\n");
     int q = open_at(ro, "hello.txt", 0, ALL_RIGHTS, 0, "path_open(/ro hello.txt, all rights)");
     if (q >= 0) __wasi_fd_close(q);
@@ -352,6 +369,8 @@ static void on_dirs(void) {
     fdstat(d, "sub");
 
     printf("-- readdir\n");
+    SHOW("path_symlink(sub/link -> a.txt)", __wasi_path_symlink("a.txt", work, "sub/link"));
+    SHOW("path_create_directory(sub/inner)", __wasi_path_create_directory(work, "sub/inner"));
     /* Whole listing, names sorted. */
     char buf[4096];
     size_t used = 0;

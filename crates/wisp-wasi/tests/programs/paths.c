@@ -12,6 +12,10 @@
 
 static int work, work2, ro;
 
+/* The raw import: the libc wrapper would stop the path at a NUL. */
+int32_t raw_path_create_directory(int32_t fd, int32_t path, int32_t len)
+    __attribute__((import_module("wasi_snapshot_preview1"), import_name("path_create_directory")));
+
 static unsigned mkdir_(int dir, const char *p) {
     char label[128];
     snprintf(label, sizeof label, "path_create_directory(%s)", p);
@@ -311,6 +315,34 @@ static void opens(void) {
     __wasi_fd_close(fd);
 }
 
+static void names(void) {
+    printf("-- odd names\n");
+    printf("path_create_directory(a<NUL>b): %s\n",
+           errname((unsigned)raw_path_create_directory(work, (int32_t)(uintptr_t)"a\0b", 3)));
+    char longc[301];
+    memset(longc, 'x', 300);
+    longc[300] = 0;
+    printf("path_create_directory(300-byte name): %s\n", errname(__wasi_path_create_directory(work, longc)));
+    char *lp = malloc(5001);
+    for (int i = 0; i < 5000; i++) lp[i] = (i % 2) ? '/' : 'a';
+    lp[5000] = 0;
+    printf("path_create_directory(5000-byte path): %s\n", errname(__wasi_path_create_directory(work, lp)));
+    free(lp);
+    mkdir_(work, "x/..");
+    mkdir_(work, "..");
+    rmdir_(work, "..");
+    unlink_(work, "");
+    symlink_(".", work, "self");
+    stat_(work, 1, "self");
+    stat_(work, 0, "self/");
+    stat_(work, 1, "self/self/self/file.txt");
+    symlink_("..", work, "up");
+    stat_(work, 1, "up");
+    stat_(work, 0, "up");
+    unlink_(work, "self");
+    unlink_(work, "up");
+}
+
 static void readonly(void) {
     printf("-- read-only mount\n");
     mkdir_(ro, "made");
@@ -343,6 +375,7 @@ int main(void) {
     links();
     timestamps();
     opens();
+    names();
     readonly();
     return 0;
 }
