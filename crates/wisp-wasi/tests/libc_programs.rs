@@ -111,7 +111,7 @@ fn fd_ops() {
             // wasmtime reuses the highest freed number first, and otherwise
             // takes one above the highest open fd; wisp takes the lowest
             // free number (POSIX).
-            // With fds 3–4 preopened and 5–6 freed earlier, three opens get
+            // With fds 3–4 preopened and 5–7 freed earlier, three opens get
             // 7, 6, 5 under wasmtime and 5, 6, 7 under wisp; after closing
             // the first two, wasmtime reopens 7 and wisp 5.
             Known {
