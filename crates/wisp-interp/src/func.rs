@@ -131,6 +131,16 @@ impl ResumableCall {
         &self.reason
     }
 
+    /// Takes the payload of a host suspension (what the host function
+    /// passed to [`HostError::Suspend`]), leaving `()` in its place; `None`
+    /// for a fuel suspension.
+    pub fn take_host_payload(&mut self) -> Option<Box<dyn Any + Send>> {
+        match &mut self.reason {
+            SuspendReason::Host { payload, .. } => Some(core::mem::replace(payload, Box::new(()))),
+            SuspendReason::OutOfFuel { .. } => None,
+        }
+    }
+
     /// Resumes the call. `host_results` are the results of the host function
     /// that suspended it (empty when it was suspended by fuel).
     pub fn resume<T>(

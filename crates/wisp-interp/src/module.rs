@@ -145,6 +145,17 @@ impl Module {
         })
     }
 
+    /// The type of exported function `name` (`None` if there is no such
+    /// export, or it is not a function).
+    pub fn export_func_type(&self, name: &str) -> Option<FuncType> {
+        let e = self.inner.decoded.exports.iter().find(|e| e.name == name)?;
+        if e.kind != ExternKind::Func {
+            return None;
+        }
+        let ty = self.inner.decoded.func_type_index(e.index)?;
+        self.inner.decoded.types.get(ty as usize).cloned()
+    }
+
     /// The module's exports, in order.
     pub fn exports(&self) -> impl Iterator<Item = ExportType> + '_ {
         self.inner.decoded.exports.iter().map(|e| ExportType {

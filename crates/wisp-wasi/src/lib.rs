@@ -63,7 +63,9 @@ pub use ctx::{
     WasiCtxBuilder,
 };
 pub use errno::Errno;
-pub use preview1::{PROC_EXIT_PREFIX, REGISTERED, add_to_linker, proc_exit_status};
+pub use preview1::{
+    PROC_EXIT_PREFIX, REGISTERED, add_to_linker, add_to_linker_granting, proc_exit_status,
+};
 pub use state::StateError;
 pub use wait::{Blocking, Wait};
 

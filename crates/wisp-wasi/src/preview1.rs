@@ -116,31 +116,72 @@ pub fn proc_exit_status(trap: &Trap) -> Option<u32> {
 /// Errors if `linker` already defines one of the names (and does not allow
 /// shadowing).
 pub fn add_to_linker<T: 'static>(linker: &mut Linker<T>, get: Get<T>) -> Result<(), LinkError> {
+    add_to_linker_granting(linker, get, &|_| true)
+}
+
+/// [`add_to_linker`], where only the functions `granted` accepts do their
+/// work: every other one is still defined (so a module importing it links)
+/// but only returns `NOTCAPABLE` (76) — `proc_exit` traps instead, as it
+/// has no errno. The process host grants functions by import profile.
+pub fn add_to_linker_granting<T: 'static>(
+    linker: &mut Linker<T>,
+    get: Get<T>,
+    granted: &dyn Fn(&str) -> bool,
+) -> Result<(), LinkError> {
     use ValType::{I32, I64};
-    errno_fn(linker, get, "args_get", &[I32, I32], args_get)?;
-    errno_fn(linker, get, "args_sizes_get", &[I32, I32], args_sizes_get)?;
-    errno_fn(linker, get, "environ_get", &[I32, I32], environ_get)?;
+    let exit_granted = granted("proc_exit");
+    errno_fn(linker, get, granted, "args_get", &[I32, I32], args_get)?;
     errno_fn(
         linker,
         get,
+        granted,
+        "args_sizes_get",
+        &[I32, I32],
+        args_sizes_get,
+    )?;
+    errno_fn(
+        linker,
+        get,
+        granted,
+        "environ_get",
+        &[I32, I32],
+        environ_get,
+    )?;
+    errno_fn(
+        linker,
+        get,
+        granted,
         "environ_sizes_get",
         &[I32, I32],
         environ_sizes_get,
     )?;
-    errno_fn(linker, get, "clock_res_get", &[I32, I32], clock_res_get)?;
     errno_fn(
         linker,
         get,
+        granted,
+        "clock_res_get",
+        &[I32, I32],
+        clock_res_get,
+    )?;
+    errno_fn(
+        linker,
+        get,
+        granted,
         "clock_time_get",
         &[I32, I64, I32],
         clock_time_get,
     )?;
-    errno_fn(linker, get, "random_get", &[I32, I32], random_get)?;
+    errno_fn(linker, get, granted, "random_get", &[I32, I32], random_get)?;
     linker.func_new(
         crate::MODULE,
         "proc_exit",
         FuncType::new([I32], []),
         move |mut caller, params, _results| {
+            if !exit_granted {
+                return Err(HostError::Trap(Trap::host(
+                    "wasi proc_exit: not granted to this process (needs imports: wasi:cli)",
+                )));
+            }
             let code = match u32_arg(params, 0) {
                 Ok(c) => c,
                 Err(Fail::Trap(t)) => return Err(t),
@@ -152,8 +193,8 @@ pub fn add_to_linker<T: 'static>(linker: &mut Linker<T>, get: Get<T>) -> Result<
             ))))
         },
     )?;
-    errno_fn(linker, get, "proc_raise", &[I32], proc_raise)?;
-    errno_fn(linker, get, "sched_yield", &[], sched_yield)?;
+    errno_fn(linker, get, granted, "proc_raise", &[I32], proc_raise)?;
+    errno_fn(linker, get, granted, "sched_yield", &[], sched_yield)?;
     use crate::{fdextra as x, files as f, paths as pa};
     let i = I32;
     let table: [(&str, &[ValType], Body<T>); 36] = [
@@ -215,7 +256,7 @@ pub fn add_to_linker<T: 'static>(linker: &mut Linker<T>, get: Get<T>) -> Result<
         ("poll_oneoff", &[i, i, i, i], crate::poll::poll_oneoff),
     ];
     for (name, params, body) in table {
-        errno_fn(linker, get, name, params, body)?;
+        errno_fn(linker, get, granted, name, params, body)?;
     }
     Ok(())
 }
@@ -224,13 +265,20 @@ pub fn add_to_linker<T: 'static>(linker: &mut Linker<T>, get: Get<T>) -> Result<
 fn errno_fn<T: 'static>(
     linker: &mut Linker<T>,
     get: Get<T>,
+    granted: &dyn Fn(&str) -> bool,
     name: &str,
     params: &[ValType],
     body: Body<T>,
 ) -> Result<(), LinkError> {
     let ty = FuncType::new(params.iter().copied(), [ValType::I32]);
+    let granted = granted(name);
     linker.func_new(crate::MODULE, name, ty, move |mut caller, args, results| {
-        let errno = match body(&mut caller, get, args) {
+        let outcome = if granted {
+            body(&mut caller, get, args)
+        } else {
+            Err(Fail::Errno(Errno::Notcapable))
+        };
+        let errno = match outcome {
             Ok(()) => Errno::Success,
             Err(Fail::Errno(e)) => e,
             Err(Fail::Trap(t)) => return Err(t),

@@ -1,0 +1,484 @@
+//! [`Host`]: the embedding API (HOST.md §5.1) — spawn processes, wait for
+//! their exit events, kill them, read their logs, watch the host.
+//!
+//! Modules are compiled once per sha256 (and call-depth limit, which is an
+//! engine setting) and shared by every process that runs them.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+use wisp_interp::{Config, Engine, Module};
+use wisp_wasi::VirtualClock;
+
+use crate::error::{NotFound, SpawnError};
+use crate::exit::{ExitEvent, ExitReason, Stream};
+use crate::logs::{LogBuffer, LogOpts, LogStream};
+use crate::pid::Pid;
+use crate::process::{Determinism, Process};
+use crate::sched::{
+    self, EXITED, PARKED, RUNNABLE, RUNNING, SchedConfig, Shared, Slot, Timers, lock,
+};
+use crate::spec::{ModuleSource, SpawnSpec};
+
+/// The default fuel of one slice (lunatic's unit of compute).
+pub const DEFAULT_SLICE_FUEL: u64 = 100_000;
+
+/// Builds a [`Host`].
+#[derive(Debug, Clone)]
+pub struct HostBuilder {
+    workers: usize,
+    slice_fuel: u64,
+    deterministic: Option<u64>,
+    echo_output: bool,
+    paused: bool,
+}
+
+impl Default for HostBuilder {
+    fn default() -> Self {
+        HostBuilder {
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            slice_fuel: DEFAULT_SLICE_FUEL,
+            deterministic: None,
+            echo_output: false,
+            paused: false,
+        }
+    }
+}
+
+impl HostBuilder {
+    /// Worker threads (default: the number of cores).
+    pub fn workers(mut self, n: usize) -> Self {
+        self.workers = n.max(1);
+        self
+    }
+
+    /// Fuel per slice (default [`DEFAULT_SLICE_FUEL`]).
+    pub fn slice_fuel(mut self, fuel: u64) -> Self {
+        self.slice_fuel = fuel.max(1);
+        self
+    }
+
+    /// Deterministic mode: one worker, a virtual clock that jumps to the
+    /// next timer when nothing can run, seeded randomness.
+    pub fn deterministic(mut self, seed: u64) -> Self {
+        self.deterministic = Some(seed);
+        self.workers = 1;
+        self
+    }
+
+    /// Copies every process's stdout/stderr to the host's own as well as
+    /// keeping it in the log (the CLI's foreground mode).
+    pub fn echo_output(mut self, on: bool) -> Self {
+        self.echo_output = on;
+        self
+    }
+
+    /// Starts with the workers paused: processes spawned before
+    /// [`Host::start`] all begin together (exact ordering tests in
+    /// deterministic mode).
+    pub fn paused(mut self, on: bool) -> Self {
+        self.paused = on;
+        self
+    }
+
+    pub fn build(self) -> Host {
+        let (timers, determinism) = match self.deterministic {
+            Some(seed) => {
+                let clock = VirtualClock::new();
+                (
+                    Timers::virtual_time(clock.clone()),
+                    Determinism::Deterministic { clock, seed },
+                )
+            }
+            None => (Timers::real(), Determinism::Real),
+        };
+        let shared = Shared::new(
+            SchedConfig {
+                workers: self.workers,
+                slice_fuel: self.slice_fuel,
+            },
+            timers,
+            self.paused,
+        );
+        let threads = sched::start_workers(&shared);
+        Host {
+            inner: Arc::new(Inner {
+                shared,
+                threads: Mutex::new(threads),
+                modules: Mutex::new(HashMap::new()),
+                engines: Mutex::new(HashMap::new()),
+                next_pid: AtomicU64::new(1),
+                determinism,
+                echo: self.echo_output,
+            }),
+        }
+    }
+}
+
+/// A module's sha256 and the call-depth limit of the engine it was
+/// compiled for.
+type ModuleKey = ([u8; 32], Option<usize>);
+
+struct Inner {
+    shared: Arc<Shared>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    /// Compiled modules by (sha256, call-depth limit).
+    modules: Mutex<HashMap<ModuleKey, Module>>,
+    engines: Mutex<HashMap<Option<usize>, Engine>>,
+    next_pid: AtomicU64,
+    determinism: Determinism,
+    echo: bool,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        stop(&self.shared, &self.threads);
+    }
+}
+
+fn stop(shared: &Arc<Shared>, threads: &Mutex<Vec<JoinHandle<()>>>) {
+    shared.stopping.store(true, Ordering::SeqCst);
+    shared.shutdown_all("host shutdown");
+    shared.notify();
+    for t in lock(threads).drain(..) {
+        let _ = t.join();
+    }
+    shared.timers.stop();
+}
+
+/// A process's state, as [`Host::info`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProcessState {
+    Runnable,
+    Running,
+    Parked,
+    Exited,
+}
+
+/// What [`Host::info`] tells about a process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessInfo {
+    pub pid: Pid,
+    pub name: Option<String>,
+    pub state: ProcessState,
+    pub fuel_used: u64,
+    pub slices: u64,
+    pub wall_ms: u64,
+}
+
+/// A snapshot of the host's counters (HOST.md §3.5).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HostMetrics {
+    pub runnable: usize,
+    pub running: usize,
+    pub parked: usize,
+    /// Processes not exited yet (Bacalhau's `wasm_active_executions`).
+    pub active: usize,
+    pub spawned_total: u64,
+    pub exited_total: u64,
+    pub slices_total: u64,
+    pub fuel_total: u64,
+    pub workers: usize,
+}
+
+/// The process host. Cheap to clone; the last clone to go shuts it down
+/// (every live process exits with `Shutdown`).
+#[derive(Clone)]
+pub struct Host {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Host")
+            .field("metrics", &self.metrics())
+            .finish()
+    }
+}
+
+impl Host {
+    pub fn builder() -> HostBuilder {
+        HostBuilder::default()
+    }
+
+    /// Spawns a process: Init runs here (any error is returned and no
+    /// process exists); Step runs on the workers.
+    pub fn spawn(&self, spec: SpawnSpec) -> Result<Pid, SpawnError> {
+        let shared = &self.inner.shared;
+        if shared.stopping.load(Ordering::SeqCst) {
+            return Err(SpawnError::ShuttingDown);
+        }
+        let module = self.module(&spec.module, spec.limits.max_call_depth)?;
+        let pid = Pid(self.inner.next_pid.fetch_add(1, Ordering::SeqCst));
+        let log = LogBuffer::new(
+            spec.limits.max_output_bytes,
+            spec.limits.on_output_limit,
+            self.inner.echo,
+        );
+        let engine = module.engine().clone();
+        let process = Process::init(
+            &engine,
+            &module,
+            &spec,
+            &log,
+            &self.inner.determinism,
+            pid.0,
+        )?;
+        let fuel_used = process.fuel_used;
+        let slot = Arc::new(Slot {
+            pid,
+            name: spec.opts.name.clone(),
+            state: std::sync::atomic::AtomicU8::new(RUNNABLE),
+            process: Mutex::new(Some(process)),
+            kill: Mutex::new(None),
+            park_token: AtomicU64::new(0),
+            log,
+            exit: Mutex::new(None),
+            exited: std::sync::Condvar::new(),
+            watchers: Mutex::new(Vec::new()),
+            started: Instant::now(),
+            fuel_used: AtomicU64::new(fuel_used),
+            slices: AtomicU64::new(0),
+        });
+        lock(&shared.table).insert(pid, slot.clone());
+        shared.counters.spawned.fetch_add(1, Ordering::SeqCst);
+        shared.counters.live.fetch_add(1, Ordering::SeqCst);
+        if let Some(limit) = spec.limits.timeout {
+            let (s, target) = (shared.clone(), slot.clone());
+            shared.timers.after(
+                limit,
+                Box::new(move || {
+                    let elapsed_ms =
+                        u64::try_from(target.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                    let limit_ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX);
+                    s.kill(
+                        &target,
+                        ExitReason::Timeout {
+                            elapsed_ms: elapsed_ms.max(limit_ms),
+                            limit_ms,
+                        },
+                    );
+                }),
+            );
+        }
+        shared.enqueue(slot);
+        Ok(pid)
+    }
+
+    /// The compiled module of `source` (compiled once per hash).
+    fn module(&self, source: &ModuleSource, depth: Option<usize>) -> Result<Module, SpawnError> {
+        let (bytes, expected, what) = match source {
+            ModuleSource::Bytes { bytes, sha256 } => (bytes.to_vec(), *sha256, "the module".into()),
+            ModuleSource::Path(p) => (
+                std::fs::read(p)
+                    .map_err(|e| SpawnError::ModuleNotFound(format!("{}: {e}", p.display())))?,
+                None,
+                p.display().to_string(),
+            ),
+        };
+        let hash: [u8; 32] = Sha256::digest(&bytes).into();
+        if let Some(expected) = expected
+            && expected != hash
+        {
+            return Err(SpawnError::HashMismatch {
+                what,
+                expected: hex(&expected),
+                actual: hex(&hash),
+            });
+        }
+        let key = (hash, depth);
+        if let Some(m) = lock(&self.inner.modules).get(&key) {
+            return Ok(m.clone());
+        }
+        let engine = self.engine(depth);
+        let wasm = if bytes.starts_with(b"\0asm") {
+            bytes
+        } else {
+            let text = std::str::from_utf8(&bytes).map_err(|_| {
+                SpawnError::ModuleCompile("neither a binary module nor UTF-8 text".into())
+            })?;
+            wat_to_binary(text)?
+        };
+        let module =
+            Module::new(&engine, &wasm).map_err(|e| SpawnError::ModuleCompile(e.to_string()))?;
+        lock(&self.inner.modules).insert(key, module.clone());
+        Ok(module)
+    }
+
+    fn engine(&self, depth: Option<usize>) -> Engine {
+        lock(&self.inner.engines)
+            .entry(depth)
+            .or_insert_with(|| {
+                let mut config = Config::default();
+                config.consume_fuel(true);
+                if let Some(d) = depth {
+                    config.max_call_depth(d);
+                }
+                Engine::new(&config)
+            })
+            .clone()
+    }
+
+    fn slot(&self, pid: Pid) -> Result<Arc<Slot>, NotFound> {
+        lock(&self.inner.shared.table)
+            .get(&pid)
+            .cloned()
+            .ok_or(NotFound(pid))
+    }
+
+    /// Lets the workers of a [`HostBuilder::paused`] host run.
+    pub fn start(&self) {
+        self.inner.shared.paused.store(false, Ordering::SeqCst);
+        self.inner.shared.notify();
+    }
+
+    /// Blocks until `pid` exits; its exit event.
+    pub fn wait(&self, pid: Pid) -> Result<ExitEvent, NotFound> {
+        let slot = self.slot(pid)?;
+        let mut exit = lock(&slot.exit);
+        loop {
+            if let Some(e) = exit.as_ref() {
+                return Ok(e.clone());
+            }
+            exit = slot.exited.wait(exit).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// [`Host::wait`], giving up after `timeout` (`Ok(None)`).
+    pub fn wait_timeout(&self, pid: Pid, timeout: Duration) -> Result<Option<ExitEvent>, NotFound> {
+        let slot = self.slot(pid)?;
+        let exit = lock(&slot.exit);
+        let (exit, _) = slot
+            .exited
+            .wait_timeout_while(exit, timeout, |e| e.is_none())
+            .unwrap_or_else(|p| p.into_inner());
+        Ok(exit.clone())
+    }
+
+    /// A channel that receives `pid`'s exit event (at once if it exited).
+    pub fn exit_receiver(
+        &self,
+        pid: Pid,
+    ) -> Result<crossbeam_channel::Receiver<ExitEvent>, NotFound> {
+        let slot = self.slot(pid)?;
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let exit = lock(&slot.exit);
+        match exit.as_ref() {
+            Some(e) => {
+                let _ = tx.send(e.clone());
+            }
+            None => lock(&slot.watchers).push(tx),
+        }
+        Ok(rx)
+    }
+
+    /// Kills `pid` with `Killed { by: Host, reason }`: at once if it is
+    /// queued or parked, after its current slice if it is running.
+    /// `NotFound` if it does not exist or has exited.
+    pub fn kill(&self, pid: Pid, reason: &str) -> Result<(), NotFound> {
+        let slot = self.slot(pid)?;
+        if slot.state.load(Ordering::SeqCst) == EXITED {
+            return Err(NotFound(pid));
+        }
+        self.inner.shared.kill(&slot, sched::killed(reason));
+        Ok(())
+    }
+
+    /// What the host knows about `pid` now.
+    pub fn info(&self, pid: Pid) -> Option<ProcessInfo> {
+        self.slot(pid).ok().map(|s| info(&s))
+    }
+
+    /// Every process the host knows, by pid.
+    pub fn list(&self) -> Vec<ProcessInfo> {
+        let mut all: Vec<ProcessInfo> = lock(&self.inner.shared.table)
+            .values()
+            .map(|s| info(s))
+            .collect();
+        all.sort_by_key(|i| i.pid);
+        all
+    }
+
+    /// The log records of `pid` (see [`LogOpts`]).
+    pub fn logs(&self, pid: Pid, opts: LogOpts) -> Result<LogStream, NotFound> {
+        Ok(self.slot(pid)?.log.stream(opts))
+    }
+
+    /// Everything `pid` wrote to `stream` that the log still holds.
+    pub fn output(&self, pid: Pid, stream: Stream) -> Result<Vec<u8>, NotFound> {
+        Ok(self.slot(pid)?.log.collect(stream))
+    }
+
+    /// A pipe for a process's stdin ([`crate::StdinSpec::Pipe`]).
+    pub fn pipe(
+        &self,
+        capacity: usize,
+    ) -> (wisp_wasi::pipe::PipeWriter, wisp_wasi::pipe::PipeReader) {
+        wisp_wasi::pipe::pipe(capacity)
+    }
+
+    /// The virtual time in deterministic mode (`None` in real time).
+    pub fn virtual_now(&self) -> Option<Duration> {
+        match &self.inner.determinism {
+            Determinism::Deterministic { clock, .. } => Some(Duration::from_nanos(clock.now_ns())),
+            Determinism::Real => None,
+        }
+    }
+
+    pub fn metrics(&self) -> HostMetrics {
+        let shared = &self.inner.shared;
+        let mut m = HostMetrics {
+            spawned_total: shared.counters.spawned.load(Ordering::SeqCst),
+            exited_total: shared.counters.exited.load(Ordering::SeqCst),
+            slices_total: shared.counters.slices.load(Ordering::SeqCst),
+            fuel_total: shared.counters.fuel.load(Ordering::SeqCst),
+            active: shared.counters.live.load(Ordering::SeqCst),
+            workers: shared.config.workers,
+            ..HostMetrics::default()
+        };
+        for s in lock(&shared.table).values() {
+            match s.state.load(Ordering::SeqCst) {
+                RUNNABLE => m.runnable += 1,
+                RUNNING => m.running += 1,
+                PARKED => m.parked += 1,
+                _ => {}
+            }
+        }
+        m
+    }
+
+    /// Stops the host: every live process exits with `Shutdown`, then the
+    /// threads end.
+    pub fn shutdown(&self) {
+        stop(&self.inner.shared, &self.inner.threads);
+    }
+}
+
+fn info(s: &Slot) -> ProcessInfo {
+    ProcessInfo {
+        pid: s.pid,
+        name: s.name.clone(),
+        state: match s.state.load(Ordering::SeqCst) {
+            RUNNABLE => ProcessState::Runnable,
+            RUNNING => ProcessState::Running,
+            PARKED => ProcessState::Parked,
+            _ => ProcessState::Exited,
+        },
+        fuel_used: s.fuel_used.load(Ordering::SeqCst),
+        slices: s.slices.load(Ordering::SeqCst),
+        wall_ms: u64::try_from(s.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    }
+}
+
+/// Lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn wat_to_binary(text: &str) -> Result<Vec<u8>, SpawnError> {
+    wat::parse_str(text).map_err(|e| SpawnError::ModuleCompile(e.to_string()))
+}

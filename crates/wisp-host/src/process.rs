@@ -1,0 +1,316 @@
+//! One process's interpreter side: Init (build the WASI context, link,
+//! instantiate, find the method) and Step (run one slice of fuel and say
+//! how it ended: preempted, waiting, or exited).
+//!
+//! Scheduling, parking and notifications are the scheduler's
+//! (`crate::sched`); this module only drives one store.
+
+use std::sync::Arc;
+
+use wisp_interp::{
+    CallOutcome, Engine, Error, Func, Linker, Module, ResumableCall, Store, StoreLimits,
+    SuspendReason, TrapKind, Val,
+};
+use wisp_wasi::{Blocking, ClockSource, OutputSink, RandomSource, StdinSource, Wait, WasiCtx};
+
+use crate::error::SpawnError;
+use crate::exit::{ExitReason, Stream, TrapInfo};
+use crate::limits::Limits;
+use crate::logs::LogBuffer;
+use crate::spec::{SpawnSpec, StdinSpec};
+use crate::value::{self, Value};
+
+/// The data of a process's store.
+#[derive(Debug)]
+pub(crate) struct ProcData {
+    pub(crate) wasi: WasiCtx,
+}
+
+/// Where the process's call is.
+enum Run {
+    /// Not started: call `func` with `args`.
+    Start { func: Func, args: Vec<Val> },
+    /// Suspended by fuel: resume it.
+    Fuel(ResumableCall),
+    /// Suspended by a waiting WASI call: retry it.
+    Waiting(ResumableCall),
+    /// Taken by a slice in progress, or finished.
+    Gone,
+}
+
+/// How a slice ended.
+pub(crate) enum SliceEnd {
+    /// Its fuel is used up, or it yielded: back to the run queue.
+    Preempted,
+    /// It waits: park it until the wait is over, then run it again.
+    Park(Wait),
+    /// It is done.
+    Exit(ExitReason, Option<Vec<Value>>),
+}
+
+/// The clock and randomness a process sees.
+#[derive(Debug, Clone)]
+pub(crate) enum Determinism {
+    Real,
+    /// A virtual clock and a seed (per process: `seed ^ pid`).
+    Deterministic {
+        clock: wisp_wasi::VirtualClock,
+        seed: u64,
+    },
+}
+
+/// A process's store and call.
+pub(crate) struct Process {
+    store: Store<ProcData>,
+    run: Run,
+    pub(crate) fuel_used: u64,
+    pub(crate) slices: u64,
+    max_fuel: Option<u64>,
+    /// Fuel the next slice needs at least (a block costs more than a slice).
+    need: u64,
+}
+
+/// A fuel amount that stands for "no limit".
+const UNLIMITED: u64 = u64::MAX / 4;
+
+impl Process {
+    /// Init: builds the WASI context, instantiates `module` (its start
+    /// function runs here, under the process's fuel) and finds the method.
+    pub(crate) fn init(
+        engine: &Engine,
+        module: &Module,
+        spec: &SpawnSpec,
+        log: &Arc<LogBuffer>,
+        determinism: &Determinism,
+        pid: u64,
+    ) -> Result<Process, SpawnError> {
+        let Some(ty) = module.export_func_type(&spec.method) else {
+            let exports: Vec<String> = module.exports().map(|e| e.name).collect();
+            return Err(SpawnError::Entrypoint(format!(
+                "export \"{}\" not found (exports: {})",
+                spec.method,
+                exports.join(", ")
+            )));
+        };
+        let mut argv = spec.wasi.args.clone();
+        let args = if ty.params().is_empty() {
+            // A `_start`-style method: string arguments extend argv.
+            argv.extend(spec.args.iter().map(|a| a.to_string()));
+            Vec::new()
+        } else {
+            value::to_params(&spec.args, ty.params()).map_err(SpawnError::Args)?
+        };
+        let wasi = wasi_ctx(spec, argv, log, determinism, pid)?;
+        let mut store = Store::new(engine, ProcData { wasi });
+        store.set_limits(store_limits(&spec.limits));
+        let max_fuel = spec.limits.max_fuel;
+        let start_fuel = max_fuel.unwrap_or(UNLIMITED);
+        store.set_fuel(start_fuel).map_err(internal)?;
+        let mut linker = Linker::new(engine);
+        let granted = |name: &str| {
+            spec.wasi
+                .granted
+                .as_ref()
+                .is_none_or(|g| g.iter().any(|n| n == name))
+        };
+        wisp_wasi::add_to_linker_granting(&mut linker, |d: &mut ProcData| &mut d.wasi, &granted)
+            .map_err(internal)?;
+        let instance = linker
+            .instantiate(&mut store, module)
+            .map_err(|e| instantiate_error(e, &spec.limits))?;
+        let used = start_fuel - store.get_fuel().map_err(internal)?;
+        let func = instance.get_func(&store, &spec.method).ok_or_else(|| {
+            SpawnError::Entrypoint(format!("\"{}\" is not a function", spec.method))
+        })?;
+        Ok(Process {
+            store,
+            run: Run::Start { func, args },
+            fuel_used: used,
+            slices: 0,
+            max_fuel,
+            need: 0,
+        })
+    }
+
+    /// Step: runs one slice of at most `slice_fuel` (more if one block
+    /// needs more; never past the total fuel limit).
+    pub(crate) fn run_slice(&mut self, slice_fuel: u64) -> SliceEnd {
+        let limit = self.max_fuel.unwrap_or(UNLIMITED);
+        let left = limit.saturating_sub(self.fuel_used);
+        let budget = slice_fuel.max(self.need).min(left);
+        if budget < self.need.max(1) {
+            return self.fuel_exhausted(limit);
+        }
+        if let Err(e) = self.store.set_fuel(budget) {
+            return host_error(e);
+        }
+        self.slices += 1;
+        let outcome = match std::mem::replace(&mut self.run, Run::Gone) {
+            Run::Start { func, args } => func.call_resumable(&mut self.store, &args),
+            Run::Fuel(call) => call.resume(&mut self.store, &[]),
+            Run::Waiting(call) => call.retry(&mut self.store),
+            Run::Gone => return host_error("the process has no call to run"),
+        };
+        let after = self.store.get_fuel().unwrap_or(0);
+        self.fuel_used += budget.saturating_sub(after);
+        match outcome {
+            Ok(CallOutcome::Complete(results)) => {
+                let values = results.iter().filter_map(Value::from_val).collect();
+                SliceEnd::Exit(ExitReason::Normal, Some(values))
+            }
+            Ok(CallOutcome::Suspended(mut call)) => match call.reason() {
+                SuspendReason::OutOfFuel { required } => {
+                    self.need = *required;
+                    let left = limit.saturating_sub(self.fuel_used);
+                    if *required > left {
+                        return self.fuel_exhausted(limit);
+                    }
+                    self.run = Run::Fuel(call);
+                    SliceEnd::Preempted
+                }
+                SuspendReason::Host { .. } => {
+                    self.need = 0;
+                    let payload = call.take_host_payload();
+                    match payload.and_then(|p| p.downcast::<Wait>().ok()) {
+                        Some(wait) => {
+                            self.run = Run::Waiting(call);
+                            match *wait {
+                                Wait::Yield => SliceEnd::Preempted,
+                                wait => SliceEnd::Park(wait),
+                            }
+                        }
+                        None => host_error("a host function suspended with an unknown payload"),
+                    }
+                }
+            },
+            Err(Error::Trap(trap)) => self.trap_exit(trap),
+            Err(e) => host_error(e),
+        }
+    }
+
+    fn fuel_exhausted(&self, limit: u64) -> SliceEnd {
+        SliceEnd::Exit(
+            ExitReason::FuelExhausted {
+                used: self.fuel_used,
+                limit,
+            },
+            None,
+        )
+    }
+
+    fn trap_exit(&mut self, trap: wisp_interp::Trap) -> SliceEnd {
+        if let Some(code) = self.store.data().wasi.exit_code() {
+            return SliceEnd::Exit(ExitReason::Exit { code: code as i32 }, None);
+        }
+        let code = match &trap.kind {
+            TrapKind::Code(wisp_core::TrapCode::StackOverflow) => "StackExhausted".to_string(),
+            TrapKind::Code(c) => format!("{c:?}"),
+            TrapKind::Host(_) => "HostTrap".to_string(),
+        };
+        let message = match &trap.kind {
+            TrapKind::Code(c) => c.to_string(),
+            TrapKind::Host(m) => m.clone(),
+        };
+        let top = trap.backtrace.first();
+        SliceEnd::Exit(
+            ExitReason::Trap(TrapInfo {
+                code,
+                message,
+                func: top.map(|f| f.func_index),
+                func_name: top.and_then(|f| f.func_name.clone()),
+                backtrace: trap
+                    .backtrace
+                    .iter()
+                    .map(|f| (f.func_index, f.func_name.clone()))
+                    .collect(),
+            }),
+            None,
+        )
+    }
+}
+
+fn host_error(e: impl std::fmt::Display) -> SliceEnd {
+    SliceEnd::Exit(
+        ExitReason::HostError {
+            message: e.to_string(),
+        },
+        None,
+    )
+}
+
+fn internal(e: impl std::fmt::Display) -> SpawnError {
+    SpawnError::Internal(e.to_string())
+}
+
+fn store_limits(limits: &Limits) -> StoreLimits {
+    let mut l = StoreLimits::default();
+    if let Some(p) = limits.max_memory_pages {
+        l = l.memory_pages(p);
+    }
+    if let Some(t) = limits.max_table_elements {
+        l = l.table_elements(t);
+    }
+    l
+}
+
+fn instantiate_error(e: Error, limits: &Limits) -> SpawnError {
+    match e {
+        Error::Link(l) => SpawnError::UnknownImport(l.to_string()),
+        Error::ResourceLimit(l) if l.resource == wisp_interp::Resource::MemoryPages => {
+            SpawnError::MemoryLimit(format!(
+                "module declares {} initial pages, limit is {}",
+                l.requested,
+                limits.max_memory_pages.unwrap_or(l.limit)
+            ))
+        }
+        Error::ResourceLimit(l) => SpawnError::MemoryLimit(l.to_string()),
+        Error::Trap(t) => SpawnError::Instantiate(format!("the start function trapped: {t}")),
+        e => SpawnError::Instantiate(e.to_string()),
+    }
+}
+
+fn wasi_ctx(
+    spec: &SpawnSpec,
+    argv: Vec<String>,
+    log: &Arc<LogBuffer>,
+    determinism: &Determinism,
+    pid: u64,
+) -> Result<WasiCtx, SpawnError> {
+    let mut b = WasiCtx::builder()
+        .blocking(Blocking::Suspend)
+        .args(argv)
+        .stdout(OutputSink::Stream(log.sink(Stream::Stdout)))
+        .stderr(OutputSink::Stream(log.sink(Stream::Stderr)))
+        .stdin(match &spec.wasi.stdin {
+            StdinSpec::None => StdinSource::Empty,
+            StdinSpec::Bytes(b) => StdinSource::Bytes(b.clone()),
+            StdinSpec::Pipe(r) => StdinSource::Pipe(r.clone()),
+        });
+    for (k, v) in &spec.wasi.env {
+        b = b.env(k.clone(), v.clone());
+    }
+    b = match determinism {
+        Determinism::Real => b.clock(ClockSource::Real).random(RandomSource::Os),
+        Determinism::Deterministic { clock, seed } => b
+            .clock(ClockSource::Virtual {
+                clock: clock.clone(),
+                realtime_start_ns: 1_700_000_000_000_000_000,
+            })
+            .random(RandomSource::Seeded(seed ^ pid)),
+    };
+    for m in &spec.wasi.mounts {
+        let r = if m.read_only {
+            b.preopen_host_dir_readonly(&m.host, &m.guest)
+        } else {
+            b.preopen_host_dir(&m.host, &m.guest)
+        };
+        b = r.map_err(|e| {
+            SpawnError::Filesystem(format!(
+                "cannot mount {} at {}: {e}",
+                m.host.display(),
+                m.guest
+            ))
+        })?;
+    }
+    b.build().map_err(|e| SpawnError::Wasi(e.to_string()))
+}

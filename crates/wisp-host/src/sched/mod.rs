@@ -1,0 +1,244 @@
+//! The scheduler (HOST.md §3): worker threads that step processes in fuel
+//! slices, a global FIFO queue, parking of processes that wait, and the
+//! close of every exit path.
+//!
+//! A process is always in exactly one place: a run queue (`RUNNABLE`), a
+//! worker (`RUNNING`), the parked set (`PARKED`: only wakers hold it), or
+//! gone (`EXITED`). Only the state word says which, and only these moves
+//! exist: a worker takes a queued process (`RUNNABLE → RUNNING`), ends its
+//! slice (`RUNNING → RUNNABLE` and back to the queue tail, `RUNNING →
+//! PARKED`, or `RUNNING → EXITED`), and a wake moves `PARKED → RUNNABLE`
+//! with a compare-and-swap, so of several wakers only one queues it.
+
+mod timers;
+mod worker;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use crossbeam_deque::Injector;
+use crossbeam_utils::sync::Unparker;
+use wisp_wasi::Wait;
+
+use crate::exit::{ExitEvent, ExitReason, Killer};
+use crate::logs::LogBuffer;
+use crate::pid::Pid;
+use crate::process::Process;
+use crate::value::Value;
+
+pub(crate) use timers::Timers;
+pub(crate) use worker::start_workers;
+
+pub(crate) const RUNNABLE: u8 = 0;
+pub(crate) const RUNNING: u8 = 1;
+pub(crate) const PARKED: u8 = 2;
+pub(crate) const EXITED: u8 = 3;
+
+/// Lock, ignoring poison: every critical section here leaves its data
+/// consistent, and panics inside host functions are caught before they
+/// could unwind through a lock.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// One process as the scheduler sees it.
+pub(crate) struct Slot {
+    pub(crate) pid: Pid,
+    pub(crate) name: Option<String>,
+    pub(crate) state: AtomicU8,
+    /// The interpreter side; `None` once closed.
+    pub(crate) process: Mutex<Option<Process>>,
+    /// A kill (or timeout) to apply at the next chance.
+    pub(crate) kill: Mutex<Option<ExitReason>>,
+    /// Which park a wake belongs to: stale wakes are ignored.
+    pub(crate) park_token: AtomicU64,
+    pub(crate) log: Arc<LogBuffer>,
+    pub(crate) exit: Mutex<Option<ExitEvent>>,
+    pub(crate) exited: Condvar,
+    pub(crate) watchers: Mutex<Vec<crossbeam_channel::Sender<ExitEvent>>>,
+    pub(crate) started: Instant,
+    pub(crate) fuel_used: AtomicU64,
+    pub(crate) slices: AtomicU64,
+}
+
+/// The host's configuration of the scheduler.
+#[derive(Debug, Clone)]
+pub(crate) struct SchedConfig {
+    pub(crate) workers: usize,
+    pub(crate) slice_fuel: u64,
+}
+
+/// Counters behind [`crate::HostMetrics`].
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) spawned: AtomicU64,
+    pub(crate) exited: AtomicU64,
+    pub(crate) slices: AtomicU64,
+    pub(crate) fuel: AtomicU64,
+    pub(crate) live: AtomicUsize,
+}
+
+/// What the workers, wakers and the host API share.
+pub(crate) struct Shared {
+    pub(crate) config: SchedConfig,
+    pub(crate) injector: Injector<Arc<Slot>>,
+    pub(crate) unparkers: Mutex<Vec<Unparker>>,
+    pub(crate) table: Mutex<HashMap<Pid, Arc<Slot>>>,
+    pub(crate) timers: Arc<Timers>,
+    pub(crate) stopping: AtomicBool,
+    /// Workers take no work while set ([`crate::HostBuilder::paused`]).
+    pub(crate) paused: AtomicBool,
+    pub(crate) counters: Counters,
+}
+
+impl Shared {
+    pub(crate) fn new(config: SchedConfig, timers: Arc<Timers>, paused: bool) -> Arc<Shared> {
+        Arc::new(Shared {
+            config,
+            injector: Injector::new(),
+            unparkers: Mutex::new(Vec::new()),
+            table: Mutex::new(HashMap::new()),
+            timers,
+            stopping: AtomicBool::new(false),
+            paused: AtomicBool::new(paused),
+            counters: Counters::default(),
+        })
+    }
+
+    /// Queues `slot` at the tail of the global queue and wakes the workers.
+    pub(crate) fn enqueue(&self, slot: Arc<Slot>) {
+        self.injector.push(slot);
+        self.notify();
+    }
+
+    pub(crate) fn notify(&self) {
+        for u in lock(&self.unparkers).iter() {
+            u.unpark();
+        }
+    }
+
+    /// Wakes `slot` if it is still parked by park `token`.
+    pub(crate) fn wake(&self, slot: &Arc<Slot>, token: u64) {
+        if slot.park_token.load(Ordering::SeqCst) == token
+            && slot
+                .state
+                .compare_exchange(PARKED, RUNNABLE, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+        {
+            self.enqueue(slot.clone());
+        }
+    }
+
+    /// Asks `slot` to exit with `reason` at the next chance: at once if it
+    /// is parked, at its next pick if queued, after its slice if running.
+    pub(crate) fn kill(&self, slot: &Arc<Slot>, reason: ExitReason) {
+        lock(&slot.kill).get_or_insert(reason);
+        if slot
+            .state
+            .compare_exchange(PARKED, RUNNABLE, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
+            self.enqueue(slot.clone());
+        }
+    }
+
+    /// Registers the wakers of `wait` for `slot` (already `PARKED` with
+    /// park `token`).
+    pub(crate) fn register(self: &Arc<Self>, slot: &Arc<Slot>, token: u64, wait: &Wait) {
+        match wait {
+            Wait::Sleep { remaining_ns, .. } => {
+                let (shared, slot) = (self.clone(), slot.clone());
+                self.timers.after(
+                    Duration::from_nanos(*remaining_ns),
+                    Box::new(move || shared.wake(&slot, token)),
+                );
+            }
+            Wait::Readable(r) => {
+                let (shared, slot) = (self.clone(), slot.clone());
+                r.on_ready(Box::new(move || shared.wake(&slot, token)));
+            }
+            Wait::Writable(w) => {
+                let (shared, slot) = (self.clone(), slot.clone());
+                w.on_ready(Box::new(move || shared.wake(&slot, token)));
+            }
+            Wait::Yield => self.wake(slot, token),
+            Wait::Any(all) => {
+                for w in all {
+                    self.register(slot, token, w);
+                }
+            }
+        }
+    }
+
+    /// Close: drops the process, ends its logs, records the exit event and
+    /// tells everyone waiting for it.
+    pub(crate) fn close(
+        &self,
+        slot: &Arc<Slot>,
+        process: &mut Option<Process>,
+        reason: ExitReason,
+        result: Option<Vec<Value>>,
+    ) {
+        let p = process.take();
+        let (fuel_used, slices) = p.as_ref().map_or(
+            (
+                slot.fuel_used.load(Ordering::SeqCst),
+                slot.slices.load(Ordering::SeqCst),
+            ),
+            |p| (p.fuel_used, p.slices),
+        );
+        drop(p);
+        slot.log.close();
+        let (stdout_truncated, stderr_truncated) = slot.log.truncated();
+        let event = ExitEvent {
+            pid: slot.pid,
+            entry: slot.name.clone(),
+            exit_code: reason.exit_code(),
+            result: if reason == ExitReason::Normal {
+                result
+            } else {
+                None
+            },
+            reason,
+            fuel_used,
+            wall_ms: u64::try_from(slot.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            slices,
+            stdout_truncated,
+            stderr_truncated,
+        };
+        slot.state.store(EXITED, Ordering::SeqCst);
+        *lock(&slot.exit) = Some(event.clone());
+        slot.exited.notify_all();
+        for w in lock(&slot.watchers).drain(..) {
+            let _ = w.send(event.clone());
+        }
+        self.counters.exited.fetch_add(1, Ordering::SeqCst);
+        self.counters.live.fetch_sub(1, Ordering::SeqCst);
+        self.notify();
+    }
+
+    /// Stops every process with `Shutdown` (host shutdown).
+    pub(crate) fn shutdown_all(&self, reason: &str) {
+        let slots: Vec<Arc<Slot>> = lock(&self.table).values().cloned().collect();
+        for s in slots {
+            if s.state.load(Ordering::SeqCst) != EXITED {
+                self.kill(
+                    &s,
+                    ExitReason::Shutdown {
+                        reason: reason.to_string(),
+                    },
+                );
+            }
+        }
+    }
+}
+
+/// The exit reason of a kill by the host.
+pub(crate) fn killed(reason: &str) -> ExitReason {
+    ExitReason::Killed {
+        by: Killer::Host,
+        reason: reason.to_string(),
+    }
+}
