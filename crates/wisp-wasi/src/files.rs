@@ -274,16 +274,16 @@ fn positional_on_stdio<T>(
     get: Get<T>,
     p: &[Val],
     readable_fd: u32,
-) -> Result<(), Errno> {
-    let fd = u32_arg(p, 0).map_err(|_| Errno::Badf)?;
+) -> Result<(), Fail> {
+    let fd = u32_arg(p, 0)?;
     if fd >= FIRST_FD {
         return Ok(());
     }
     let same_direction = (fd == 0) == (readable_fd == 0);
     if same_direction && crate::fdextra::is_open(get(caller.data_mut()), fd) {
-        Err(Errno::Spipe)
+        Err(Errno::Spipe.into())
     } else {
-        Err(Errno::Badf)
+        Err(Errno::Badf.into())
     }
 }
 
