@@ -31,6 +31,8 @@ pub enum SpawnError {
     Wasi(String),
     #[error("the host is shutting down")]
     ShuttingDown,
+    #[error("cannot link to {0}: no such process")]
+    LinkTarget(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -49,6 +51,7 @@ impl SpawnError {
             SpawnError::Filesystem(_) => "FilesystemError",
             SpawnError::Wasi(_) => "WASIError",
             SpawnError::ShuttingDown => "HostFull",
+            SpawnError::LinkTarget(_) => "LinkError",
             SpawnError::Internal(_) => "UnknownModuleError",
         }
     }

@@ -17,8 +17,10 @@ use wisp_wasi::VirtualClock;
 use crate::error::{NotFound, SpawnError};
 use crate::exit::{ExitEvent, ExitReason, Stream};
 use crate::logs::{LogBuffer, LogOpts, LogStream};
+use crate::mailbox::{Mailbox, SendError};
 use crate::pid::Pid;
 use crate::process::{Determinism, Process};
+use crate::relations::{Down, Relations, Watcher};
 use crate::sched::{
     self, EXITED, PARKED, RUNNABLE, RUNNING, SchedConfig, Shared, Slot, Timers, lock,
 };
@@ -208,6 +210,20 @@ impl Host {
     /// Spawns a process: Init runs here (any error is returned and no
     /// process exists); Step runs on the workers.
     pub fn spawn(&self, spec: SpawnSpec) -> Result<Pid, SpawnError> {
+        self.spawn_watched(spec, None)
+    }
+
+    /// [`Host::spawn`], with a monitor set before the process runs.
+    pub fn spawn_monitored(
+        &self,
+        spec: SpawnSpec,
+    ) -> Result<(Pid, crossbeam_channel::Receiver<Down>), SpawnError> {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let pid = self.spawn_watched(spec, Some(Watcher::Channel(tx)))?;
+        Ok((pid, rx))
+    }
+
+    fn spawn_watched(&self, spec: SpawnSpec, watcher: Option<Watcher>) -> Result<Pid, SpawnError> {
         let shared = &self.inner.shared;
         if shared.stopping.load(Ordering::SeqCst) {
             return Err(SpawnError::ShuttingDown);
@@ -226,8 +242,10 @@ impl Host {
             &spec,
             &log,
             &self.inner.determinism,
-            pid.0,
+            pid,
+            Arc::downgrade(shared),
         )?;
+        let cancelable = module.imports().any(|i| i.module == crate::guest::MODULE);
         let fuel_used = process.fuel_used;
         let slot = Arc::new(Slot {
             pid,
@@ -243,8 +261,27 @@ impl Host {
             started: Instant::now(),
             fuel_used: AtomicU64::new(fuel_used),
             slices: AtomicU64::new(0),
+            relations: Mutex::new(Relations {
+                trap_links: spec.opts.trap_links,
+                ..Relations::default()
+            }),
+            mailbox: Mutex::new(Mailbox::new(
+                spec.limits.max_mailbox_len,
+                spec.limits.max_message_size,
+            )),
+            cancelable,
         });
         lock(&shared.table).insert(pid, slot.clone());
+        if let Some(other) = spec.opts.link_to
+            && !shared.link(pid, other)
+        {
+            // Linking to a process that is gone: the new one never runs.
+            lock(&shared.table).remove(&pid);
+            return Err(SpawnError::LinkTarget(other.to_string()));
+        }
+        if let Some(w) = watcher {
+            shared.monitor(pid, w);
+        }
         shared.counters.spawned.fetch_add(1, Ordering::SeqCst);
         shared.counters.live.fetch_add(1, Ordering::SeqCst);
         if let Some(limit) = spec.limits.timeout {
@@ -267,6 +304,64 @@ impl Host {
         }
         shared.enqueue(slot);
         Ok(pid)
+    }
+
+    /// A monitor of `pid`: the channel receives one [`Down`] when it exits
+    /// (at once, `NoProc`, if it does not exist or has exited).
+    pub fn monitor(&self, pid: Pid) -> crossbeam_channel::Receiver<Down> {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        self.inner.shared.monitor(pid, Watcher::Channel(tx));
+        rx
+    }
+
+    /// Links `a` and `b`: if either exits abnormally, the other is killed
+    /// with `LinkDown` (or, if it traps links, gets a `LinkDown` message).
+    pub fn link(&self, a: Pid, b: Pid) -> Result<(), NotFound> {
+        let shared = &self.inner.shared;
+        if !shared.link(a, b) {
+            let gone = if shared.slot(a).is_some() { b } else { a };
+            return Err(NotFound(gone));
+        }
+        Ok(())
+    }
+
+    /// Removes the link between `a` and `b`.
+    pub fn unlink(&self, a: Pid, b: Pid) {
+        self.inner.shared.unlink(a, b);
+    }
+
+    /// Sends `data` with `tag` (≥ 0) to `to`'s mailbox, from the host.
+    pub fn send(&self, to: Pid, tag: i64, data: Vec<u8>) -> Result<(), SendError> {
+        let shared = &self.inner.shared;
+        let slot = shared.slot(to).ok_or(SendError::NotFound(to))?;
+        shared.deliver(&slot, None, tag.max(0), data)
+    }
+
+    /// Asks `pid` to stop: a guest that imports `wisp:process` gets a
+    /// `Cancel` message (tag −3, the reason as data) and is killed if it
+    /// has not exited after `grace`; any other guest is killed at once.
+    pub fn cancel(&self, pid: Pid, reason: &str, grace: Duration) -> Result<(), NotFound> {
+        let shared = &self.inner.shared;
+        let slot = self.slot(pid)?;
+        if slot.state.load(Ordering::SeqCst) == EXITED {
+            return Err(NotFound(pid));
+        }
+        if !slot.cancelable {
+            shared.kill(&slot, sched::killed("cancelled"));
+            return Ok(());
+        }
+        let _ = shared.deliver(
+            &slot,
+            None,
+            crate::mailbox::TAG_CANCEL,
+            reason.as_bytes().to_vec(),
+        );
+        let (s, target) = (shared.clone(), slot.clone());
+        shared.timers.after(
+            grace,
+            Box::new(move || s.kill(&target, sched::killed("cancel grace expired"))),
+        );
+        Ok(())
     }
 
     /// The compiled module of `source` (compiled once per hash).

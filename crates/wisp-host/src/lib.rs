@@ -36,12 +36,15 @@
 
 mod error;
 mod exit;
+mod guest;
 mod host;
 mod limits;
 mod logs;
+mod mailbox;
 mod pid;
 mod process;
 pub mod registry;
+mod relations;
 mod sched;
 mod spec;
 mod value;
@@ -53,6 +56,8 @@ pub use host::{
 };
 pub use limits::{Limits, OnMemoryLimit, OnOutputLimit};
 pub use logs::{LogOpts, LogRecord, LogStream};
+pub use mailbox::{Message, SendError, TAG_CANCEL, TAG_DOWN, TAG_LINK_DOWN};
 pub use pid::Pid;
+pub use relations::{Down, DownReason};
 pub use spec::{ModuleSource, Mount, SpawnOpts, SpawnSpec, StdinSpec, WasiSpec};
 pub use value::{ArgError, Value};

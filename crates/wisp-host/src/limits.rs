@@ -42,6 +42,10 @@ pub struct Limits {
     /// Bytes per output stream (stdout and stderr each).
     pub max_output_bytes: Option<u64>,
     pub on_output_limit: OnOutputLimit,
+    /// Messages queued in the mailbox (system events are not counted).
+    pub max_mailbox_len: usize,
+    /// Bytes of one message's data.
+    pub max_message_size: usize,
 }
 
 impl Default for Limits {
@@ -55,6 +59,8 @@ impl Default for Limits {
             max_call_depth: None,
             max_output_bytes: None,
             on_output_limit: OnOutputLimit::Truncate,
+            max_mailbox_len: 1024,
+            max_message_size: 1 << 20,
         }
     }
 }

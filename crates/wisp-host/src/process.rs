@@ -5,7 +5,9 @@
 //! Scheduling, parking and notifications are the scheduler's
 //! (`crate::sched`); this module only drives one store.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
+use std::time::Instant;
 
 use wisp_interp::{
     CallOutcome, Engine, Error, Func, Linker, Module, ResumableCall, Store, StoreLimits,
@@ -17,6 +19,8 @@ use crate::error::SpawnError;
 use crate::exit::{ExitReason, Stream, TrapInfo};
 use crate::limits::Limits;
 use crate::logs::LogBuffer;
+use crate::pid::Pid;
+use crate::sched::Shared;
 use crate::spec::{SpawnSpec, StdinSpec};
 use crate::value::{self, Value};
 
@@ -24,6 +28,30 @@ use crate::value::{self, Value};
 #[derive(Debug)]
 pub(crate) struct ProcData {
     pub(crate) wasi: WasiCtx,
+    pub(crate) pid: Pid,
+    pub(crate) shared: Weak<Shared>,
+    /// The host's time, for `receive` timeouts.
+    pub(crate) clock: HostClock,
+    /// A `receive` that waits: its arguments and when it started.
+    pub(crate) receiving: Option<([i64; 5], u64)>,
+    /// The guest's monitors: reference → target.
+    pub(crate) monitors: HashMap<u64, Pid>,
+}
+
+/// The host's time: real, or the deterministic mode's virtual clock.
+#[derive(Debug, Clone)]
+pub(crate) enum HostClock {
+    Real(Instant),
+    Virtual(wisp_wasi::VirtualClock),
+}
+
+impl HostClock {
+    pub(crate) fn now_ns(&self) -> u64 {
+        match self {
+            HostClock::Real(epoch) => u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX),
+            HostClock::Virtual(c) => c.now_ns(),
+        }
+    }
 }
 
 /// Where the process's call is.
@@ -38,12 +66,23 @@ enum Run {
     Gone,
 }
 
+/// What a parked process waits for.
+#[derive(Debug)]
+pub(crate) enum Park {
+    /// A WASI call's wait (a sleep, a pipe).
+    Wasi(Wait),
+    /// A message (`wisp:process.receive`), at most `timeout`.
+    Mailbox {
+        timeout: Option<std::time::Duration>,
+    },
+}
+
 /// How a slice ended.
 pub(crate) enum SliceEnd {
     /// Its fuel is used up, or it yielded: back to the run queue.
     Preempted,
     /// It waits: park it until the wait is over, then run it again.
-    Park(Wait),
+    Park(Park),
     /// It is done.
     Exit(ExitReason, Option<Vec<Value>>),
 }
@@ -84,7 +123,8 @@ impl Process {
         spec: &SpawnSpec,
         log: &Arc<LogBuffer>,
         determinism: &Determinism,
-        pid: u64,
+        pid: Pid,
+        shared: Weak<Shared>,
     ) -> Result<Process, SpawnError> {
         let Some(ty) = module.export_func_type(&spec.method) else {
             let exports: Vec<String> = module.exports().map(|e| e.name).collect();
@@ -102,8 +142,20 @@ impl Process {
         } else {
             value::to_params(&spec.args, ty.params()).map_err(SpawnError::Args)?
         };
-        let wasi = wasi_ctx(spec, argv, log, determinism, pid)?;
-        let mut store = Store::new(engine, ProcData { wasi });
+        let wasi = wasi_ctx(spec, argv, log, determinism, pid.0)?;
+        let clock = match determinism {
+            Determinism::Real => HostClock::Real(Instant::now()),
+            Determinism::Deterministic { clock, .. } => HostClock::Virtual(clock.clone()),
+        };
+        let data = ProcData {
+            wasi,
+            pid,
+            shared,
+            clock,
+            receiving: None,
+            monitors: HashMap::new(),
+        };
+        let mut store = Store::new(engine, data);
         store.set_limits(store_limits(&spec.limits));
         let max_fuel = spec.limits.max_fuel;
         let start_fuel = max_fuel.unwrap_or(UNLIMITED);
@@ -117,6 +169,7 @@ impl Process {
         };
         wisp_wasi::add_to_linker_granting(&mut linker, |d: &mut ProcData| &mut d.wasi, &granted)
             .map_err(internal)?;
+        crate::guest::add_to_linker(&mut linker).map_err(internal)?;
         let instance = linker
             .instantiate(&mut store, module)
             .map_err(|e| instantiate_error(e, &spec.limits))?;
@@ -173,17 +226,28 @@ impl Process {
                 }
                 SuspendReason::Host { .. } => {
                     self.need = 0;
-                    let payload = call.take_host_payload();
-                    match payload.and_then(|p| p.downcast::<Wait>().ok()) {
-                        Some(wait) => {
-                            self.run = Run::Waiting(call);
-                            match *wait {
-                                Wait::Yield => SliceEnd::Preempted,
-                                wait => SliceEnd::Park(wait),
+                    let Some(payload) = call.take_host_payload() else {
+                        return host_error("a host suspension without payload");
+                    };
+                    let park = match payload.downcast::<Wait>() {
+                        Ok(wait) => match *wait {
+                            Wait::Yield => {
+                                self.run = Run::Waiting(call);
+                                return SliceEnd::Preempted;
                             }
-                        }
-                        None => host_error("a host function suspended with an unknown payload"),
-                    }
+                            wait => Park::Wasi(wait),
+                        },
+                        Err(other) => match other.downcast::<crate::guest::MailboxWait>() {
+                            Ok(m) => Park::Mailbox { timeout: m.timeout },
+                            Err(_) => {
+                                return host_error(
+                                    "a host function suspended with an unknown payload",
+                                );
+                            }
+                        },
+                    };
+                    self.run = Run::Waiting(call);
+                    SliceEnd::Park(park)
                 }
             },
             Err(Error::Trap(trap)) => self.trap_exit(trap),

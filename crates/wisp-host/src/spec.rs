@@ -60,6 +60,10 @@ pub struct WasiSpec {
 pub struct SpawnOpts {
     /// A name for [`crate::Host::info`] and reports (the entry id).
     pub name: Option<String>,
+    /// Link the new process to this one (before it runs).
+    pub link_to: Option<crate::Pid>,
+    /// Receive a `LinkDown` message instead of dying with a linked process.
+    pub trap_links: bool,
 }
 
 /// Everything [`crate::Host::spawn`] needs.

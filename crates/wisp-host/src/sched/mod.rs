@@ -24,8 +24,10 @@ use wisp_wasi::Wait;
 
 use crate::exit::{ExitEvent, ExitReason, Killer};
 use crate::logs::LogBuffer;
+use crate::mailbox::Mailbox;
 use crate::pid::Pid;
-use crate::process::Process;
+use crate::process::{Park, Process};
+use crate::relations::Relations;
 use crate::value::Value;
 
 pub(crate) use timers::Timers;
@@ -61,6 +63,11 @@ pub(crate) struct Slot {
     pub(crate) started: Instant,
     pub(crate) fuel_used: AtomicU64,
     pub(crate) slices: AtomicU64,
+    pub(crate) relations: Mutex<Relations>,
+    pub(crate) mailbox: Mutex<Mailbox>,
+    /// The module imports `wisp:process`, so it can be asked to stop
+    /// (`cancel` sends it a `Cancel` message first).
+    pub(crate) cancelable: bool,
 }
 
 /// The host's configuration of the scheduler.
@@ -91,6 +98,7 @@ pub(crate) struct Shared {
     /// Workers take no work while set ([`crate::HostBuilder::paused`]).
     pub(crate) paused: AtomicBool,
     pub(crate) counters: Counters,
+    pub(crate) next_monitor: AtomicU64,
 }
 
 impl Shared {
@@ -104,6 +112,7 @@ impl Shared {
             stopping: AtomicBool::new(false),
             paused: AtomicBool::new(paused),
             counters: Counters::default(),
+            next_monitor: AtomicU64::new(1),
         })
     }
 
@@ -146,7 +155,28 @@ impl Shared {
 
     /// Registers the wakers of `wait` for `slot` (already `PARKED` with
     /// park `token`).
-    pub(crate) fn register(self: &Arc<Self>, slot: &Arc<Slot>, token: u64, wait: &Wait) {
+    pub(crate) fn park(self: &Arc<Self>, slot: &Arc<Slot>, token: u64, park: &Park) {
+        match park {
+            Park::Wasi(wait) => self.register(slot, token, wait),
+            Park::Mailbox { timeout } => {
+                if let Some(t) = timeout {
+                    let (shared, s) = (self.clone(), slot.clone());
+                    self.timers
+                        .after(*t, Box::new(move || shared.wake(&s, token)));
+                }
+                let mut mb = lock(&slot.mailbox);
+                if mb.len() > 0 {
+                    // A message came since the receive looked: look again.
+                    drop(mb);
+                    self.wake(slot, token);
+                } else {
+                    mb.waiting = Some(token);
+                }
+            }
+        }
+    }
+
+    fn register(self: &Arc<Self>, slot: &Arc<Slot>, token: u64, wait: &Wait) {
         match wait {
             Wait::Sleep { remaining_ns, .. } => {
                 let (shared, slot) = (self.clone(), slot.clone());
@@ -209,6 +239,8 @@ impl Shared {
             stderr_truncated,
         };
         slot.state.store(EXITED, Ordering::SeqCst);
+        // Monitors, then links, then waiters (HOST.md §2.2).
+        self.propagate(slot, &event);
         *lock(&slot.exit) = Some(event.clone());
         slot.exited.notify_all();
         for w in lock(&slot.watchers).drain(..) {

@@ -125,10 +125,10 @@ fn run(shared: &Arc<Shared>, slot: &Arc<Slot>) {
             drop(process);
             shared.enqueue(slot.clone());
         }
-        SliceEnd::Park(wait) => {
+        SliceEnd::Park(park) => {
             let token = slot.park_token.fetch_add(1, Ordering::SeqCst) + 1;
             slot.state.store(PARKED, Ordering::SeqCst);
-            shared.register(slot, token, &wait);
+            shared.park(slot, token, &park);
             drop(process);
             // A kill that arrived while the slice ran found it running.
             if lock(&slot.kill).is_some() {
