@@ -199,13 +199,7 @@ fn finish(e: &ExitEvent, output_limit: Option<u64>, out: &Output) -> u8 {
             if let ExitReason::Trap(t) = reason
                 && !t.backtrace.is_empty()
             {
-                eprintln!("wasm backtrace:");
-                for (i, (func, name)) in t.backtrace.iter().enumerate() {
-                    match name {
-                        Some(n) => eprintln!("  {i}: {n}"),
-                        None => eprintln!("  {i}: <wasm function {func}>"),
-                    }
-                }
+                eprint!("{}", backtrace(&t.backtrace));
             }
         }
     }
@@ -221,6 +215,26 @@ fn finish(e: &ExitEvent, output_limit: Option<u64>, out: &Output) -> u8 {
     }
     let code = u8::try_from(e.exit_code & 0xff).unwrap_or(EXIT_TRAP);
     out.write_report(&report::exit_report(e)).unwrap_or(code)
+}
+
+/// The backtrace lines, innermost first; a frame repeated (recursion) is
+/// printed once with its count.
+fn backtrace(frames: &[(u32, Option<String>)]) -> String {
+    let mut out = String::from("wasm backtrace:\n");
+    let mut i = 0;
+    while let Some(frame) = frames.get(i) {
+        let repeats = frames[i..].iter().take_while(|f| *f == frame).count();
+        let name = match &frame.1 {
+            Some(n) => n.clone(),
+            None => format!("<wasm function {}>", frame.0),
+        };
+        out.push_str(&format!("  {i}: {name}\n"));
+        if repeats > 1 {
+            out.push_str(&format!("     ... {} more frames of {name}\n", repeats - 1));
+        }
+        i += repeats;
+    }
+    out
 }
 
 /// The end of a process whose start function trapped or called
@@ -295,6 +309,19 @@ fn trap_code_name(c: TrapCode) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backtraces_fold_recursion() {
+        let frames = [
+            (2, Some("r".to_string())),
+            (2, Some("r".to_string())),
+            (0, None),
+        ];
+        assert_eq!(
+            backtrace(&frames),
+            "wasm backtrace:\n  0: r\n     ... 1 more frames of r\n  2: <wasm function 0>\n"
+        );
+    }
 
     #[test]
     fn start_failures_are_the_guests() {

@@ -396,13 +396,9 @@ fn text(r: &Json) -> String {
     list(
         "exports",
         &r["exports"],
-        &|e| {
-            format!(
-                "{}  {} {}",
-                str_of(&e["name"]),
-                str_of(&e["kind"]),
-                str_of(&e["type"])
-            )
+        &|e| match e["kind"].as_str() {
+            Some("func") => format!("{}  func {}", str_of(&e["name"]), str_of(&e["type"])),
+            _ => format!("{}  {}", str_of(&e["name"]), str_of(&e["type"])),
         },
         &mut line,
     );
@@ -413,18 +409,14 @@ fn text(r: &Json) -> String {
             ""
         }
     };
+    let range = |i: &Json| match &i["max"] {
+        Json::Null => format!("{}..", i["min"]),
+        max => format!("{}..{max}", i["min"]),
+    };
     list(
         "memories",
         &r["memories"],
-        &|m| {
-            format!(
-                "{}: {}..{}{}",
-                m["index"],
-                m["min"],
-                str_of(&m["max"]).replace('-', ""),
-                imported(m)
-            )
-        },
+        &|m| format!("{}: {} pages{}", m["index"], range(m), imported(m)),
         &mut line,
     );
     list(
@@ -432,11 +424,10 @@ fn text(r: &Json) -> String {
         &r["tables"],
         &|t| {
             format!(
-                "{}: {} {}..{}{}",
+                "{}: {} {}{}",
                 t["index"],
                 str_of(&t["element"]),
-                t["min"],
-                str_of(&t["max"]).replace('-', ""),
+                range(t),
                 imported(t)
             )
         },

@@ -12,11 +12,12 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use wisp_host::boot::{self, BootOptions};
-use wisp_host::registry::{EntryId, ProcessEnv, Registry, Spec};
+use wisp_host::registry::{ConfigErrors, EntryId, ProcessEnv, Registry, Spec};
 use wisp_host::{StdinSpec, Value};
 
 use crate::flags::{DEFAULT_ROOT, RunArgs};
 use crate::foreground::{self, CliError, HostStdin, Output};
+use crate::report;
 use crate::{EXIT_ERROR, EXIT_USAGE};
 
 /// What a registry-mode `wisp run` runs.
@@ -47,20 +48,37 @@ fn root(args: &RunArgs) -> PathBuf {
 
 /// Loads the registry at `root`, printing every error (and warning).
 pub(crate) fn load(root: &Path) -> Result<Registry, u8> {
-    match Registry::load(root) {
-        Ok(reg) => {
-            for w in reg.warnings() {
-                let line = w.to_string();
-                let line = line.strip_prefix("error").unwrap_or(&line);
-                eprintln!("warning{line}");
-            }
-            Ok(reg)
-        }
-        Err(errors) => {
-            eprintln!("{errors}");
-            Err(EXIT_ERROR)
-        }
+    load_or_errors(root).map_err(|errors| {
+        eprintln!("{errors}");
+        EXIT_ERROR
+    })
+}
+
+/// Loads the registry at `root`, printing its warnings.
+fn load_or_errors(root: &Path) -> Result<Registry, ConfigErrors> {
+    let reg = Registry::load(root)?;
+    for w in reg.warnings() {
+        let line = w.to_string();
+        let line = line.strip_prefix("error").unwrap_or(&line);
+        eprintln!("warning{line}");
     }
+    Ok(reg)
+}
+
+/// Prints config errors and writes them as a `spawn_error` report: the
+/// first error's code and message, and all of them under `errors`.
+fn boot_failed(errors: &ConfigErrors, out: &Output) -> u8 {
+    eprintln!("{errors}");
+    let (code, message) = errors
+        .iter()
+        .next()
+        .map_or(("ConfigError", String::new()), |e| {
+            (e.code.as_str(), e.to_string())
+        });
+    let mut r = report::spawn_error_report(out.entry.as_deref(), code, &message);
+    r["detail"]["errors"] =
+        serde_json::from_str(&errors.to_json()).unwrap_or(serde_json::Value::Null);
+    out.write_report(&r).unwrap_or(EXIT_ERROR)
 }
 
 /// `wisp run list`: `NAME  ENTRY  DESCRIPTION`, sorted by name.
@@ -129,9 +147,9 @@ pub(crate) fn execute(args: &RunArgs, target: &Target, words: &[OsString]) -> u8
             .fail(&out);
         }
     }
-    let reg = match load(&root(args)) {
+    let reg = match load_or_errors(&root(args)) {
         Ok(r) => r,
-        Err(code) => return code,
+        Err(errors) => return boot_failed(&errors, &out),
     };
     let id = match resolve(&reg, target) {
         Ok(id) => id,
