@@ -35,12 +35,13 @@ fn the_example_registry_is_valid() {
 fn list_shows_both_commands() {
     let o = run(&["list"]);
     assert_code(&o, 0);
-    let names: Vec<&str> = stdout(&o)
+    let out = stdout(&o);
+    let names: Vec<&str> = out
         .lines()
         .skip(1)
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert_eq!(names, ["compute", "greet"], "{}", stdout(&o));
+    assert_eq!(names, ["compute", "greet"], "{out}");
 }
 
 #[test]
