@@ -55,7 +55,7 @@ pub(crate) fn load(root: &Path) -> Result<Registry, u8> {
 }
 
 /// Loads the registry at `root`, printing its warnings.
-fn load_or_errors(root: &Path) -> Result<Registry, ConfigErrors> {
+pub(crate) fn load_or_errors(root: &Path) -> Result<Registry, ConfigErrors> {
     let reg = Registry::load(root)?;
     for w in reg.warnings() {
         let line = w.to_string();

@@ -7,7 +7,6 @@
 
 use std::path::{Path, PathBuf};
 
-use wisp_host::registry::Registry;
 use wisp_interp::{Config, Engine, Module};
 
 use crate::EXIT_ERROR;
@@ -69,12 +68,8 @@ fn module(file: &Path, json: bool) -> u8 {
 }
 
 fn registry(root: &Path, json: bool) -> u8 {
-    match Registry::load(root) {
+    match crate::registry::load_or_errors(root) {
         Ok(reg) => {
-            for w in reg.warnings() {
-                let line = w.to_string();
-                eprintln!("warning{}", line.strip_prefix("error").unwrap_or(&line));
-            }
             if json {
                 println!("[]");
             } else {
