@@ -25,4 +25,8 @@ pub enum TrapCode {
     StackOverflow,
     #[error("out of memory: the host could not allocate a page")]
     OutOfMemory,
+    /// `memory.grow` went over the embedder's page limit, and the embedder
+    /// asked for a trap instead of -1 (`StoreLimits::trap_on_memory_limit`).
+    #[error("memory limit exceeded")]
+    MemoryLimit,
 }

@@ -68,6 +68,8 @@ pub(crate) struct Process {
     max_fuel: Option<u64>,
     /// Fuel the next slice needs at least (a block costs more than a slice).
     need: u64,
+    /// The page limit per memory, if one was set.
+    memory_pages: Option<u64>,
 }
 
 /// A fuel amount that stands for "no limit".
@@ -129,6 +131,7 @@ impl Process {
             slices: 0,
             max_fuel,
             need: 0,
+            memory_pages: spec.limits.max_memory_pages,
         })
     }
 
@@ -202,6 +205,15 @@ impl Process {
         if let Some(code) = self.store.data().wasi.exit_code() {
             return SliceEnd::Exit(ExitReason::Exit { code: code as i32 }, None);
         }
+        if trap.kind == TrapKind::Code(wisp_core::TrapCode::MemoryLimit) {
+            return SliceEnd::Exit(
+                ExitReason::MemoryLimit {
+                    requested_pages: self.store.memory_limit_refusal().unwrap_or(0),
+                    limit: self.memory_pages.unwrap_or(0),
+                },
+                None,
+            );
+        }
         let code = match &trap.kind {
             TrapKind::Code(wisp_core::TrapCode::StackOverflow) => "StackExhausted".to_string(),
             TrapKind::Code(c) => format!("{c:?}"),
@@ -250,7 +262,7 @@ fn store_limits(limits: &Limits) -> StoreLimits {
     if let Some(t) = limits.max_table_elements {
         l = l.table_elements(t);
     }
-    l
+    l.trap_on_memory_limit(limits.on_memory_limit == crate::limits::OnMemoryLimit::Trap)
 }
 
 fn instantiate_error(e: Error, limits: &Limits) -> SpawnError {

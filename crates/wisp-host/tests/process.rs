@@ -146,7 +146,7 @@ fn f3_f4_traps_name_their_code_and_function() {
 }
 
 #[test]
-fn f5_f7_memory_limits() {
+fn f5_f6_f7_memory_limits() {
     let grow = r#"(module (memory 1)
       (func (export "grow") (result i32)
         (loop $l (br_if $l (i32.ne (memory.grow (i32.const 1)) (i32.const -1))))
@@ -154,8 +154,19 @@ fn f5_f7_memory_limits() {
     let h = host();
     let mut spec = SpawnSpec::invoke(wasm(grow), "grow", vec![]);
     spec.limits = limits(|l| l.max_memory_pages = Some(16));
-    let e = h.wait(h.spawn(spec).unwrap()).unwrap();
+    let e = h.wait(h.spawn(spec.clone()).unwrap()).unwrap();
     assert_eq!(e.result, Some(vec![Value::I32(16)]));
+    // F6: the same in trap mode.
+    spec.limits.on_memory_limit = wisp_host::OnMemoryLimit::Trap;
+    let e = h.wait(h.spawn(spec).unwrap()).unwrap();
+    assert_eq!(
+        e.reason,
+        ExitReason::MemoryLimit {
+            requested_pages: 17,
+            limit: 16
+        }
+    );
+    assert_eq!(e.exit_code, 134);
 
     let mut spec = SpawnSpec::invoke(
         wasm(r#"(module (memory 300) (func (export "f")))"#),

@@ -104,6 +104,7 @@ pub struct StoreLimits {
     instances: u64,
     tables: u64,
     memories: u64,
+    trap_on_memory_limit: bool,
 }
 
 impl Default for StoreLimits {
@@ -115,6 +116,7 @@ impl Default for StoreLimits {
             instances: u64::MAX,
             tables: u64::MAX,
             memories: u64::MAX,
+            trap_on_memory_limit: false,
         }
     }
 }
@@ -201,6 +203,20 @@ impl StoreLimits {
     /// Whether a memory may grow to `new_pages` when the store's memories
     /// would then hold `new_total` pages.
     #[inline]
+    /// Makes `memory.grow` past a page limit trap with
+    /// [`wisp_core::TrapCode::MemoryLimit`] instead of returning -1 (a
+    /// grow refused by the module's own maximum still returns -1). Not
+    /// kept in checkpoints.
+    pub fn trap_on_memory_limit(mut self, on: bool) -> Self {
+        self.trap_on_memory_limit = on;
+        self
+    }
+
+    /// Whether a grow past a page limit traps.
+    pub fn traps_on_memory_limit(&self) -> bool {
+        self.trap_on_memory_limit
+    }
+
     pub(crate) fn allows_memory(&self, new_pages: u64, new_total: u64) -> bool {
         new_pages <= self.memory_pages && new_total <= self.total_memory_pages
     }

@@ -66,6 +66,8 @@ pub(crate) struct StoreInner {
     pub limits: StoreLimits,
     /// Pages of all memories together (kept in step with every grow).
     pub memory_pages_total: u64,
+    /// The size in pages of the last `memory.grow` the limits refused.
+    pub memory_refused: Option<u64>,
     /// Every creation of entities, in order: replaying it in a new store
     /// allocates the same entities at the same addresses (checkpoints).
     pub creations: Vec<Creation>,
@@ -219,8 +221,17 @@ impl StoreInner {
     /// `memory.grow` does: the old size, or `None`.
     pub fn grow_memory(&mut self, addr: u32, delta: u64) -> Option<u64> {
         let memory = self.memories.get_mut(addr as usize)?;
-        grow_memory(memory, delta, &self.limits, &mut self.memory_pages_total)
+        grow_memory(memory, delta, &self.limits, &mut self.memory_pages_total).ok()
     }
+}
+
+/// Why a grow did not happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GrowRefused {
+    /// The module's maximum, the address space or the allocator said no.
+    Failed,
+    /// The store's limits said no to a memory of `requested` pages.
+    Limit { requested: u64 },
 }
 
 /// Grows `memory` by `delta` pages unless its new size or the store's new
@@ -231,15 +242,20 @@ pub(crate) fn grow_memory(
     delta: u64,
     limits: &StoreLimits,
     total: &mut u64,
-) -> Option<u64> {
-    let new_pages = memory.size_pages().checked_add(delta)?;
-    let new_total = total.checked_add(delta)?;
+) -> Result<u64, GrowRefused> {
+    let new_pages = memory
+        .size_pages()
+        .checked_add(delta)
+        .ok_or(GrowRefused::Failed)?;
+    let new_total = total.checked_add(delta).ok_or(GrowRefused::Failed)?;
     if !limits.allows_memory(new_pages, new_total) {
-        return None;
+        return Err(GrowRefused::Limit {
+            requested: new_pages,
+        });
     }
-    let old = memory.grow(delta)?;
+    let old = memory.grow(delta).ok_or(GrowRefused::Failed)?;
     *total = new_total;
-    Some(old)
+    Ok(old)
 }
 
 /// A new store id (pointer-sized atomics exist wherever `Arc` does).
@@ -268,6 +284,7 @@ impl<T> Store<T> {
                 fuel_total: 0,
                 limits: StoreLimits::default(),
                 memory_pages_total: 0,
+                memory_refused: None,
                 creations: Vec::new(),
             },
             host_funcs: Vec::new(),
@@ -323,6 +340,12 @@ impl<T> Store<T> {
     }
 
     /// The remaining fuel. Errors when the engine does not consume fuel.
+    /// The size in pages a `memory.grow` asked for when the store's limits
+    /// last refused one (`None` if none was refused).
+    pub fn memory_limit_refusal(&self) -> Option<u64> {
+        self.inner.memory_refused
+    }
+
     pub fn get_fuel(&self) -> Result<u64, crate::Error> {
         if !self.inner.engine.config().get_consume_fuel() {
             return Err(crate::Error::FuelDisabled);

@@ -1,6 +1,7 @@
 //! The remaining fd functions that need no backend support: `fd_advise`,
 //! `fd_allocate`, `fd_fdstat_set_rights`, and the four socket functions
-//! (`sock_accept`, `sock_recv`, `sock_send`, `sock_shutdown`).
+//! (`sock_accept`, `sock_recv`, `sock_send`, `sock_shutdown`). Each gives
+//! the errno wasmtime gives (`tests/libc_programs.rs` compares them).
 //!
 //! wisp opens no sockets (there is no preopened listener and no way to
 //! create one), so every socket function on an open fd is `NOTSOCK`, as
@@ -11,14 +12,15 @@ use wisp_interp::{Caller, Val};
 
 use crate::WasiCtx;
 use crate::errno::Errno;
-use crate::fdtable::{FIRST_FD, Kind, rights};
+use crate::fdtable::{FIRST_FD, Kind};
+use crate::files::{FDFLAGS_ALL, invalid_arg};
 use crate::preview1::{CallResult, Get, u32_arg, u64_arg};
 
 /// witx `advice`: `normal` … `noreuse` are 0 to 5.
 const ADVICE_MAX: u32 = 5;
 
 /// Whether `fd` is open (stdio or table).
-fn is_open(ctx: &WasiCtx, fd: u32) -> bool {
+pub(crate) fn is_open(ctx: &WasiCtx, fd: u32) -> bool {
     match fd {
         0 => ctx.stdin.open,
         1 => ctx.stdout.open,
@@ -27,39 +29,32 @@ fn is_open(ctx: &WasiCtx, fd: u32) -> bool {
     }
 }
 
-/// The regular-file entry of `fd` with `right` (`BADF` for directories,
-/// stdio and closed fds, as wasmtime's `get_file`).
-fn require_file(ctx: &WasiCtx, fd: u32, right: u64) -> Result<(), Errno> {
+/// `Ok` for a regular-file fd; `BADF` for directories, stdio and closed
+/// fds (as wasmtime's `get_file`).
+fn require_file(ctx: &WasiCtx, fd: u32) -> Result<(), Errno> {
     if fd < FIRST_FD {
         return Err(Errno::Badf);
     }
-    let e = ctx.fds.get(fd)?;
-    if !matches!(e.kind, Kind::File(_)) {
-        return Err(Errno::Badf);
+    match ctx.fds.get(fd)?.kind {
+        Kind::File(_) => Ok(()),
+        Kind::Dir(_) => Err(Errno::Badf),
     }
-    e.require(right)
 }
 
 /// `fd_advise(fd, offset, len, advice)`: advice is only a hint, and no
-/// backend uses it, so a valid call succeeds without effect. A bad advice
-/// value is `INVAL` first (wasmtime rejects it while decoding arguments);
-/// then the fd must be a file with `FD_ADVISE`; then `offset + len` must
-/// fit in an `i64` file offset (`INVAL`, as `posix_fadvise`).
+/// backend uses it, so a valid call succeeds without effect, whatever the
+/// range (wasmtime passes it to `posix_fadvise`, which accepts any). An
+/// advice value outside witx traps before anything else (as wasmtime, while
+/// decoding arguments); then the fd must be a file.
 pub(crate) fn fd_advise<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
-    let (fd, offset, len, advice) = (
-        u32_arg(p, 0)?,
-        u64_arg(p, 1)?,
-        u64_arg(p, 2)?,
-        u32_arg(p, 3)?,
-    );
+    let (fd, advice) = (u32_arg(p, 0)?, u32_arg(p, 3)?);
+    u64_arg(p, 1)?;
+    u64_arg(p, 2)?;
     if advice > ADVICE_MAX {
-        return Err(Errno::Inval.into());
+        return Err(invalid_arg("fd_advise", "advice", advice));
     }
-    require_file(get(caller.data_mut()), fd, rights::FD_ADVISE)?;
-    match offset.checked_add(len) {
-        Some(end) if end <= i64::MAX as u64 => Ok(()),
-        _ => Err(Errno::Inval.into()),
-    }
+    require_file(get(caller.data_mut()), fd)?;
+    Ok(())
 }
 
 /// `fd_allocate(fd, offset, len)`: wasmtime's preview1 checks that `fd` is
@@ -69,40 +64,27 @@ pub(crate) fn fd_allocate<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val])
     let fd = u32_arg(p, 0)?;
     u64_arg(p, 1)?;
     u64_arg(p, 2)?;
-    require_file(get(caller.data_mut()), fd, 0)?;
+    require_file(get(caller.data_mut()), fd)?;
     Err(Errno::Notsup.into())
 }
 
-/// `fd_fdstat_set_rights(fd, base, inheriting)`: rights may only be
-/// dropped; asking for a right the fd lacks is `NOTCAPABLE`. Stdio keeps
-/// fixed rights (see `docs/wasi.md`): the same rights succeed, fewer are
-/// `NOTSUP`.
+/// `fd_fdstat_set_rights(fd, base, inheriting)`: wisp, like wasmtime's
+/// preview1, has no rights to change: `NOTSUP` for an open file or
+/// directory, `BADF` for stdio and fds that are not open (wasmtime's
+/// `get_fd`).
 pub(crate) fn fd_fdstat_set_rights<T>(
     caller: &mut Caller<'_, T>,
     get: Get<T>,
     p: &[Val],
 ) -> CallResult {
-    let (fd, base, inheriting) = (u32_arg(p, 0)?, u64_arg(p, 1)?, u64_arg(p, 2)?);
-    let ctx = get(caller.data_mut());
+    let fd = u32_arg(p, 0)?;
+    u64_arg(p, 1)?;
+    u64_arg(p, 2)?;
     if fd < FIRST_FD {
-        if !is_open(ctx, fd) {
-            return Err(Errno::Badf.into());
-        }
-        let have = if fd == 0 {
-            rights::FD_READ
-        } else {
-            rights::FD_WRITE
-        };
-        if (base | inheriting) & !have != 0 {
-            return Err(Errno::Notcapable.into());
-        }
-        if base != have || inheriting != have {
-            return Err(Errno::Notsup.into());
-        }
-        return Ok(());
+        return Err(Errno::Badf.into());
     }
-    ctx.fds.set_rights(fd, base, inheriting)?;
-    Ok(())
+    get(caller.data_mut()).fds.get(fd)?;
+    Err(Errno::Notsup.into())
 }
 
 /// `NOTSOCK` for an open fd, `BADF` otherwise.
@@ -115,22 +97,36 @@ fn not_a_socket<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallRe
     }
 }
 
-/// `sock_accept(fd, flags, result_fd)`.
+/// `sock_accept(fd, flags, result_fd)`: `fdflags` bits outside witx trap.
 pub(crate) fn sock_accept<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
+    let flags = u32_arg(p, 1)?;
+    if flags & !FDFLAGS_ALL != 0 {
+        return Err(invalid_arg("sock_accept", "fdflags", flags));
+    }
     not_a_socket(caller, get, p)
 }
 
-/// `sock_recv(fd, ri_data, ri_data_len, ri_flags, ro_datalen, ro_flags)`.
+/// `sock_recv(fd, ri_data, ri_data_len, ri_flags, ro_datalen, ro_flags)`:
+/// `riflags` bits other than `RECV_PEEK | RECV_WAITALL` trap.
 pub(crate) fn sock_recv<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
+    let flags = u32_arg(p, 3)?;
+    if flags & !3 != 0 {
+        return Err(invalid_arg("sock_recv", "riflags", flags));
+    }
     not_a_socket(caller, get, p)
 }
 
-/// `sock_send(fd, si_data, si_data_len, si_flags, so_datalen)`.
+/// `sock_send(fd, si_data, si_data_len, si_flags, so_datalen)`: `siflags`
+/// is a plain integer in witx, so any value is accepted.
 pub(crate) fn sock_send<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
     not_a_socket(caller, get, p)
 }
 
-/// `sock_shutdown(fd, how)`.
+/// `sock_shutdown(fd, how)`: `sdflags` bits other than `RD | WR` trap.
 pub(crate) fn sock_shutdown<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
+    let how = u32_arg(p, 1)?;
+    if how & !3 != 0 {
+        return Err(invalid_arg("sock_shutdown", "sdflags", how));
+    }
     not_a_socket(caller, get, p)
 }

@@ -5,7 +5,8 @@
 //! Every preopen owns one [`Filesystem`] (a *mount*); the entries opened
 //! through it name the mount by index, so all of them share it without
 //! locking. Preopens get fds 3, 4, … in the order they were added; a new
-//! entry takes the lowest free fd. The table holds at most [`MAX_FDS`]
+//! entry takes the highest freed fd, else the next never used (wasmtime's
+//! order). The table holds at most [`MAX_FDS`]
 //! entries, so a guest cannot make it grow without bound (`NFILE`).
 
 use alloc::boxed::Box;
@@ -246,24 +247,11 @@ impl FdTable {
         Ok(())
     }
 
-    /// `fd_fdstat_set_rights`: replaces the rights of `fd` with a subset
-    /// of them (`NOTCAPABLE` if either set adds a right, `BADF` if not open).
-    pub(crate) fn set_rights(&mut self, fd: u32, base: u64, inheriting: u64) -> Result<(), Errno> {
-        let e = Self::slot(fd)
-            .and_then(|i| self.entries.get_mut(i))
-            .and_then(Option::as_mut)
-            .ok_or(Errno::Badf)?;
-        if base & !e.base != 0 || inheriting & !e.inheriting != 0 {
-            return Err(Errno::Notcapable);
-        }
-        e.base = base;
-        e.inheriting = inheriting;
-        Ok(())
-    }
-
-    /// Puts `entry` at the lowest free fd (`NFILE` when full).
+    /// Puts `entry` at the highest freed fd, or else one above every fd
+    /// handed out so far (`NFILE` when full) — wasmtime's order, so that a
+    /// program sees the same fd numbers as there.
     pub(crate) fn insert(&mut self, entry: Entry) -> Result<u32, Errno> {
-        let i = match self.entries.iter().position(Option::is_none) {
+        let i = match self.entries.iter().rposition(Option::is_none) {
             Some(i) => i,
             None if self.entries.len() < MAX_FDS => {
                 self.entries.push(None);
@@ -284,9 +272,7 @@ impl FdTable {
             .and_then(|i| self.entries.get_mut(i))
             .and_then(Option::take)
             .ok_or(Errno::Badf)?;
-        while matches!(self.entries.last(), Some(None)) {
-            self.entries.pop();
-        }
+        // Freed slots stay (even at the end): `insert` reuses the highest.
         Ok(e)
     }
 
@@ -333,17 +319,21 @@ mod tests {
     }
 
     #[test]
-    fn lowest_free_fd_and_bound() {
+    fn highest_freed_fd_first_and_bound() {
         let mut t = FdTable::default();
         assert_eq!(t.insert(entry(0)), Ok(3));
         assert_eq!(t.insert(entry(1)), Ok(4));
         assert_eq!(t.insert(entry(2)), Ok(5));
         assert_eq!(t.remove(4).map(|e| e.kind), Ok(Kind::File(FileHandle(1))));
         assert_eq!(t.remove(4).map(|e| e.kind), Err(Errno::Badf));
+        assert_eq!(t.remove(5).map(|e| e.mount), Ok(0));
+        // Freed 4 and 5: the highest comes back first, then 4, then new 6.
+        assert_eq!(t.insert(entry(3)), Ok(5));
         assert_eq!(t.insert(entry(3)), Ok(4));
+        assert_eq!(t.insert(entry(3)), Ok(6));
         assert_eq!(t.get(2).map(|e| e.mount), Err(Errno::Badf));
         assert_eq!(t.get(u32::MAX).map(|e| e.mount), Err(Errno::Badf));
-        for _ in 3..MAX_FDS {
+        for _ in 4..MAX_FDS {
             t.insert(entry(9)).unwrap();
         }
         assert_eq!(t.insert(entry(9)), Err(Errno::Nfile));

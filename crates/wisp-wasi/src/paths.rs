@@ -2,11 +2,15 @@
 //! fd of the [`FdTable`](crate::fdtable::FdTable) through that preopen's
 //! [`Filesystem`](crate::fs::Filesystem), which does the sandboxing.
 //!
-//! Errnos as wasmtime: an fd that is not open is `BADF`, a file fd where a
-//! directory is needed is `NOTDIR`, a missing right is `NOTCAPABLE`, a path
-//! that is not UTF-8 is `ILSEQ`, two fds of different preopens in one
-//! rename are `XDEV`. Every guest pointer is checked before anything
-//! changes on the filesystem.
+//! Errnos as wasmtime (checked against it by `tests/libc_programs.rs`): an
+//! fd that is not a directory is `BADF` (`NOTDIR` for a file in
+//! `path_open` only), a path that is not UTF-8 is `ILSEQ`. Rights are not
+//! checked (wasmtime's preview1 has none; see `files.rs`). Two fds of
+//! different preopens in one rename or link are `XDEV` (`PERM` if either
+//! is read-only): wasmtime hands such a call to the host, which succeeds
+//! when both host directories share a filesystem — wisp keeps its mounts
+//! apart. Every guest pointer is checked before anything changes on the
+//! filesystem.
 
 use alloc::string::String;
 
@@ -14,24 +18,27 @@ use wisp_interp::{Caller, Val};
 
 use crate::abi;
 use crate::errno::Errno;
-use crate::fdtable::{Entry, Kind, rights};
-use crate::files::filestat_bytes;
-use crate::fs::{Dir, OpenOptions, Opened, SetTime, oflags};
+use crate::fdtable::{Entry, FIRST_FD, Kind, rights};
+use crate::files::{FDFLAGS_ALL, filestat_bytes, invalid_arg, reported_rights};
+use crate::fs::{Dir, OpenOptions, Opened, SetTime};
 use crate::preview1::{CallResult, Fail, Get, guest, memory, u32_arg, u64_arg};
 
-/// The mount and directory of dir fd `fd`, checking `right`.
-fn dir<T>(
-    caller: &mut Caller<'_, T>,
-    get: Get<T>,
-    fd: u32,
-    right: u64,
-) -> Result<(Entry, Dir), Errno> {
+/// The entry and directory of dir fd `fd`; anything else is `BADF`.
+fn dir<T>(caller: &mut Caller<'_, T>, get: Get<T>, fd: u32) -> Result<(Entry, Dir), Errno> {
     let e = get(caller.data_mut()).fds.get(fd)?;
     let Kind::Dir(d) = &e.kind else {
-        return Err(Errno::Notdir);
+        return Err(Errno::Badf);
     };
-    e.require(right)?;
     Ok((e.clone(), d.clone()))
+}
+
+/// Whether `lookupflags` asks to follow a final symlink; a bit outside
+/// witx traps (as wasmtime).
+fn lookup_flags(func: &str, flags: u32) -> Result<bool, Fail> {
+    if flags & !crate::fs::LOOKUP_SYMLINK_FOLLOW != 0 {
+        return Err(invalid_arg(func, "lookupflags", flags));
+    }
+    Ok(flags != 0)
 }
 
 /// The guest string at `(ptr, len)`: `FAULT` out of bounds, `ILSEQ` if it
@@ -51,46 +58,56 @@ pub(crate) fn path_open<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -
         u32_arg(p, 2)?,
         u32_arg(p, 3)?,
     );
-    let (oflags_raw, base, inheriting) = (u32_arg(p, 4)?, u64_arg(p, 5)?, u64_arg(p, 6)?);
+    // The inheriting rights are ignored, as wasmtime ignores them.
+    let (oflags_raw, base) = (u32_arg(p, 4)?, u64_arg(p, 5)?);
+    u64_arg(p, 6)?;
     let (fdflags_raw, out) = (u32_arg(p, 7)?, u32_arg(p, 8)?);
-    let oflags = u16::try_from(oflags_raw).map_err(|_| Errno::Inval)?;
-    let fdflags = u16::try_from(fdflags_raw).map_err(|_| Errno::Inval)?;
-    if oflags & !0xf != 0 || fdflags & !0x1f != 0 {
-        return Err(Errno::Inval.into());
+    // Bits outside witx trap, as wasmtime (which fails decoding them).
+    lookup_flags("path_open", dirflags)?;
+    if oflags_raw & !0xf != 0 {
+        return Err(invalid_arg("path_open", "oflags", oflags_raw));
     }
-    let mut need = rights::PATH_OPEN;
-    if oflags & oflags::CREAT != 0 {
-        need |= rights::PATH_CREATE_FILE;
+    if fdflags_raw & !FDFLAGS_ALL != 0 {
+        return Err(invalid_arg("path_open", "fdflags", fdflags_raw));
     }
-    if oflags & oflags::TRUNC != 0 {
-        need |= rights::PATH_FILESTAT_SET_SIZE;
-    }
-    let (e, d) = dir(caller, get, fd, need)?;
+    let (oflags, fdflags) = (oflags_raw as u16, fdflags_raw as u16);
+    let (e, d) = match dir(caller, get, fd) {
+        Ok(found) => found,
+        // A file where a directory is needed: `NOTDIR` here (as wasmtime).
+        Err(Errno::Badf) if fd >= FIRST_FD && get(caller.data_mut()).fds.get(fd).is_ok() => {
+            return Err(Errno::Notdir.into());
+        }
+        Err(err) => return Err(err.into()),
+    };
     let path = path_arg(caller, ptr, len)?;
+    // wasmtime's filesystem layer offers no synchronised I/O: `NOTSUP`
+    // before the path is looked at.
+    use crate::fs::fdflags::{DSYNC, RSYNC, SYNC};
+    if fdflags & (DSYNC | RSYNC | SYNC) != 0 {
+        return Err(Errno::Notsup.into());
+    }
     let m = memory(caller)?;
     abi::check_range(&mut guest(caller, m), out, 4)?;
-    let mut how = OpenOptions::from_wasi(
-        dirflags,
-        oflags,
-        fdflags,
-        base & rights::FD_READ != 0,
-        base & rights::FD_WRITE != 0,
-    );
+    // The access mode comes from `FD_READ` / `FD_WRITE` in the requested
+    // rights; with neither the file is opened for reading (as wasmtime).
+    let write = base & rights::FD_WRITE != 0;
+    let read = base & rights::FD_READ != 0 || !write;
+    let mut how = OpenOptions::from_wasi(dirflags, oflags, fdflags, read, write);
     // `APPEND` lives in the fd's flags, not in the backend handle, so that
     // `fd_fdstat_set_flags` can change it: `fd_write` seeks to the end first.
     how.append = false;
     let table = &mut get(caller.data_mut()).fds;
     let opened = table.mount(e.mount)?.open(&d, &path, how)?;
-    let (kind, applicable) = match opened {
-        Opened::Dir(d) => (Kind::Dir(d), rights::DIR),
-        Opened::File(f) => (Kind::File(f), rights::FILE),
+    let (kind, reported) = match opened {
+        Opened::Dir(d) => (Kind::Dir(d), reported_rights(true, true, false)),
+        Opened::File(f) => (Kind::File(f), reported_rights(false, read, write)),
     };
     let entry = Entry {
         mount: e.mount,
         kind: kind.clone(),
         preopen: None,
-        base: base & e.inheriting & applicable,
-        inheriting: inheriting & e.inheriting,
+        base: reported,
+        inheriting: reported,
         fdflags,
     };
     let new_fd = match table.insert(entry) {
@@ -120,11 +137,11 @@ pub(crate) fn path_filestat_get<T>(
         u32_arg(p, 3)?,
         u32_arg(p, 4)?,
     );
-    let (e, d) = dir(caller, get, fd, rights::PATH_FILESTAT_GET)?;
+    let follow = lookup_flags("path_filestat_get", flags)?;
+    let (e, d) = dir(caller, get, fd)?;
     let path = path_arg(caller, ptr, len)?;
     let m = memory(caller)?;
     abi::check_range(&mut guest(caller, m), out, 64)?;
-    let follow = flags & crate::fs::LOOKUP_SYMLINK_FOLLOW != 0;
     let st = get(caller.data_mut())
         .fds
         .mount(e.mount)?
@@ -138,11 +155,10 @@ fn simple<T>(
     caller: &mut Caller<'_, T>,
     get: Get<T>,
     p: &[Val],
-    right: u64,
     op: fn(&mut dyn crate::fs::Filesystem, &Dir, &str) -> Result<(), Errno>,
 ) -> CallResult {
     let (fd, ptr, len) = (u32_arg(p, 0)?, u32_arg(p, 1)?, u32_arg(p, 2)?);
-    let (e, d) = dir(caller, get, fd, right)?;
+    let (e, d) = dir(caller, get, fd)?;
     let path = path_arg(caller, ptr, len)?;
     op(get(caller.data_mut()).fds.mount(e.mount)?, &d, &path)?;
     Ok(())
@@ -153,13 +169,7 @@ pub(crate) fn path_create_directory<T>(
     get: Get<T>,
     p: &[Val],
 ) -> CallResult {
-    simple(
-        caller,
-        get,
-        p,
-        rights::PATH_CREATE_DIRECTORY,
-        |fs, d, path| fs.create_directory(d, path),
-    )
+    simple(caller, get, p, |fs, d, path| fs.create_directory(d, path))
 }
 
 pub(crate) fn path_remove_directory<T>(
@@ -167,13 +177,7 @@ pub(crate) fn path_remove_directory<T>(
     get: Get<T>,
     p: &[Val],
 ) -> CallResult {
-    simple(
-        caller,
-        get,
-        p,
-        rights::PATH_REMOVE_DIRECTORY,
-        |fs, d, path| fs.remove_directory(d, path),
-    )
+    simple(caller, get, p, |fs, d, path| fs.remove_directory(d, path))
 }
 
 pub(crate) fn path_unlink_file<T>(
@@ -181,22 +185,18 @@ pub(crate) fn path_unlink_file<T>(
     get: Get<T>,
     p: &[Val],
 ) -> CallResult {
-    simple(caller, get, p, rights::PATH_UNLINK_FILE, |fs, d, path| {
-        fs.unlink_file(d, path)
-    })
+    simple(caller, get, p, |fs, d, path| fs.unlink_file(d, path))
 }
 
 /// `path_rename(fd, old, old_len, new_fd, new, new_len)`.
 pub(crate) fn path_rename<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
     let (fd, optr, olen) = (u32_arg(p, 0)?, u32_arg(p, 1)?, u32_arg(p, 2)?);
     let (nfd, nptr, nlen) = (u32_arg(p, 3)?, u32_arg(p, 4)?, u32_arg(p, 5)?);
-    let (e, from_dir) = dir(caller, get, fd, rights::PATH_RENAME_SOURCE)?;
-    let (ne, to_dir) = dir(caller, get, nfd, rights::PATH_RENAME_TARGET)?;
+    let (e, from_dir) = dir(caller, get, fd)?;
+    let (ne, to_dir) = dir(caller, get, nfd)?;
     let from = path_arg(caller, optr, olen)?;
     let to = path_arg(caller, nptr, nlen)?;
-    if e.mount != ne.mount {
-        return Err(Errno::Xdev.into());
-    }
+    across_mounts(get(caller.data_mut()), &e, &ne)?;
     get(caller.data_mut())
         .fds
         .mount(e.mount)?
@@ -204,11 +204,23 @@ pub(crate) fn path_rename<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val])
     Ok(())
 }
 
+/// A rename or link between two preopens: `PERM` if either is read-only
+/// (wasmtime checks the mutation permission first), `XDEV` otherwise.
+fn across_mounts(ctx: &mut crate::WasiCtx, a: &Entry, b: &Entry) -> Result<(), Errno> {
+    if a.mount == b.mount {
+        return Ok(());
+    }
+    if ctx.fds.mount(a.mount)?.read_only() || ctx.fds.mount(b.mount)?.read_only() {
+        return Err(Errno::Perm);
+    }
+    Err(Errno::Xdev)
+}
+
 /// `path_symlink(target, target_len, fd, path, path_len)`.
 pub(crate) fn path_symlink<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
     let (tptr, tlen) = (u32_arg(p, 0)?, u32_arg(p, 1)?);
     let (fd, ptr, len) = (u32_arg(p, 2)?, u32_arg(p, 3)?, u32_arg(p, 4)?);
-    let (e, d) = dir(caller, get, fd, rights::PATH_SYMLINK)?;
+    let (e, d) = dir(caller, get, fd)?;
     let target = path_arg(caller, tptr, tlen)?;
     let path = path_arg(caller, ptr, len)?;
     get(caller.data_mut())
@@ -223,7 +235,7 @@ pub(crate) fn path_symlink<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]
 pub(crate) fn path_readlink<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
     let (fd, ptr, len) = (u32_arg(p, 0)?, u32_arg(p, 1)?, u32_arg(p, 2)?);
     let (buf, buf_len, used) = (u32_arg(p, 3)?, u32_arg(p, 4)?, u32_arg(p, 5)?);
-    let (e, d) = dir(caller, get, fd, rights::PATH_READLINK)?;
+    let (e, d) = dir(caller, get, fd)?;
     let path = path_arg(caller, ptr, len)?;
     let m = memory(caller)?;
     {
@@ -243,15 +255,20 @@ pub(crate) fn path_readlink<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val
     Ok(())
 }
 
-/// witx `fstflags` → (atim, mtim). Both `X` and `X_NOW`, or unknown bits,
-/// are `INVAL`.
-pub(crate) fn set_times(atim: u64, mtim: u64, flags: u32) -> Result<(SetTime, SetTime), Errno> {
+/// witx `fstflags` → (atim, mtim). Both `X` and `X_NOW` are `INVAL`; a
+/// bit outside witx traps (as wasmtime).
+pub(crate) fn set_times(
+    func: &str,
+    atim: u64,
+    mtim: u64,
+    flags: u32,
+) -> Result<(SetTime, SetTime), Fail> {
     const ATIM: u32 = 1;
     const ATIM_NOW: u32 = 2;
     const MTIM: u32 = 4;
     const MTIM_NOW: u32 = 8;
     if flags & !0xf != 0 {
-        return Err(Errno::Inval);
+        return Err(invalid_arg(func, "fstflags", flags));
     }
     let one = |at: u32, now: u32, t: u64| match (flags & at != 0, flags & now != 0) {
         (true, true) => Err(Errno::Inval),
@@ -275,10 +292,10 @@ pub(crate) fn path_filestat_set_times<T>(
         u32_arg(p, 3)?,
     );
     let (atim, mtim, fst) = (u64_arg(p, 4)?, u64_arg(p, 5)?, u32_arg(p, 6)?);
-    let (a, m) = set_times(atim, mtim, fst)?;
-    let (e, d) = dir(caller, get, fd, rights::PATH_FILESTAT_SET_TIMES)?;
+    let follow = lookup_flags("path_filestat_set_times", flags)?;
+    let (a, m) = set_times("path_filestat_set_times", atim, mtim, fst)?;
+    let (e, d) = dir(caller, get, fd)?;
     let path = path_arg(caller, ptr, len)?;
-    let follow = flags & crate::fs::LOOKUP_SYMLINK_FOLLOW != 0;
     get(caller.data_mut())
         .fds
         .mount(e.mount)?
@@ -287,7 +304,8 @@ pub(crate) fn path_filestat_set_times<T>(
 }
 
 /// `path_link(old_fd, old_flags, old_path, old_len, new_fd, new_path,
-/// new_len)`: both directories of one preopen (`XDEV` otherwise).
+/// new_len)`: both directories of one preopen (`XDEV` otherwise); following
+/// a final symlink (`old_flags` bit 0) is `INVAL`, as wasmtime.
 pub(crate) fn path_link<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
     let (fd, flags, optr, olen) = (
         u32_arg(p, 0)?,
@@ -296,17 +314,20 @@ pub(crate) fn path_link<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -
         u32_arg(p, 3)?,
     );
     let (nfd, nptr, nlen) = (u32_arg(p, 4)?, u32_arg(p, 5)?, u32_arg(p, 6)?);
-    let (e, from_dir) = dir(caller, get, fd, rights::PATH_LINK_SOURCE)?;
-    let (ne, to_dir) = dir(caller, get, nfd, rights::PATH_LINK_TARGET)?;
+    let follow = lookup_flags("path_link", flags)?;
+    let (e, from_dir) = dir(caller, get, fd)?;
+    let (ne, to_dir) = dir(caller, get, nfd)?;
     let from = path_arg(caller, optr, olen)?;
     let to = path_arg(caller, nptr, nlen)?;
-    if e.mount != ne.mount {
-        return Err(Errno::Xdev.into());
+    // wasmtime refuses to follow a symlink here (`linkat` with
+    // `AT_SYMLINK_FOLLOW` is not offered by its filesystem layer).
+    if follow {
+        return Err(Errno::Inval.into());
     }
-    let follow = flags & crate::fs::LOOKUP_SYMLINK_FOLLOW != 0;
+    across_mounts(get(caller.data_mut()), &e, &ne)?;
     get(caller.data_mut())
         .fds
         .mount(e.mount)?
-        .link(&from_dir, follow, &from, &to_dir, &to)?;
+        .link(&from_dir, false, &from, &to_dir, &to)?;
     Ok(())
 }

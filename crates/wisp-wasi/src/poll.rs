@@ -193,10 +193,9 @@ fn check(
         match *sub {
             Sub::Fd { read, fd } => {
                 let kind = if read { EVENT_FD_READ } else { EVENT_FD_WRITE };
-                match fd_event(ctx, read, fd, &mut waits) {
-                    Ok(Some(nbytes)) => events.push(event(Errno::Success, kind, nbytes)),
-                    Ok(None) => {}
-                    Err(e) => events.push(event(e, kind, 0)),
+                // A subscription on a bad fd fails the whole call, as wasmtime.
+                if let Some(nbytes) = fd_event(ctx, read, fd, &mut waits)? {
+                    events.push(event(Errno::Success, kind, nbytes));
                 }
             }
             Sub::Clock {
@@ -204,9 +203,9 @@ fn check(
                 timeout,
                 abstime,
             } => {
+                // An unsupported clock fails the whole call, as wasmtime.
                 let Some(&start) = started.get(id as usize) else {
-                    events.push(event(Errno::Inval, EVENT_CLOCK, 0));
-                    continue;
+                    return Err(Errno::Inval);
                 };
                 let deadline = if abstime {
                     timeout

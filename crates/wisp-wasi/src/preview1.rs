@@ -187,6 +187,13 @@ pub fn add_to_linker_granting<T: 'static>(
                 Err(Fail::Trap(t)) => return Err(t),
                 Err(Fail::Errno(_) | Fail::Park(_)) => return Err(bad_args("proc_exit")),
             };
+            // wasmtime refuses statuses a Unix shell could not tell from a
+            // signal: the call traps instead of exiting.
+            if code >= 126 {
+                return Err(HostError::Trap(Trap::host(format!(
+                    "wasi proc_exit: exit with invalid exit status {code} outside of [0..126)"
+                ))));
+            }
             get(caller.data_mut()).exit_code = Some(code);
             Err(HostError::Trap(Trap::host(format!(
                 "{PROC_EXIT_PREFIX}{code}"
@@ -410,18 +417,19 @@ const CLOCK_PROCESS_CPUTIME: u32 = 2;
 const CLOCK_THREAD_CPUTIME: u32 = 3;
 
 /// `BADF` for the CPU-time clocks (what wasmtime returns: it does not
-/// support them), `INVAL` for ids outside the witx enum.
-fn check_clock(id: u32) -> Result<(), Errno> {
+/// support them); an id outside the witx enum traps, as wasmtime (which
+/// fails decoding the argument).
+fn check_clock(func: &str, id: u32) -> Result<(), Fail> {
     match id {
         CLOCK_REALTIME | CLOCK_MONOTONIC => Ok(()),
-        CLOCK_PROCESS_CPUTIME | CLOCK_THREAD_CPUTIME => Err(Errno::Badf),
-        _ => Err(Errno::Inval),
+        CLOCK_PROCESS_CPUTIME | CLOCK_THREAD_CPUTIME => Err(Errno::Badf.into()),
+        _ => Err(crate::files::invalid_arg(func, "clockid", id)),
     }
 }
 
 fn clock_res_get<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
     let (id, out) = (u32_arg(p, 0)?, u32_arg(p, 1)?);
-    check_clock(id)?;
+    check_clock("clock_res_get", id)?;
     let m = memory(caller)?;
     abi::check_range(&mut guest(caller, m), out, 8)?;
     let res = match &get(caller.data_mut()).clock {
@@ -437,7 +445,7 @@ fn clock_res_get<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallR
 /// `precision` is ignored, as wasmtime ignores it.
 fn clock_time_get<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) -> CallResult {
     let (id, _precision, out) = (u32_arg(p, 0)?, u64_arg(p, 1)?, u32_arg(p, 2)?);
-    check_clock(id)?;
+    check_clock("clock_time_get", id)?;
     let m = memory(caller)?;
     abi::check_range(&mut guest(caller, m), out, 8)?;
     let now = get(caller.data_mut()).clock.now(id)?;

@@ -123,7 +123,9 @@ pub(crate) fn fd_write<T>(caller: &mut Caller<'_, T>, get: Get<T>, p: &[Val]) ->
         return Err(Errno::Inval.into());
     }
     let mut written: u32 = 0;
-    for iov in iovecs.iter().filter(|v| v.len > 0) {
+    // Only the first non-empty iovec is written, as wasmtime does (a
+    // gathering write may be short; callers loop).
+    for iov in iovecs.iter().filter(|v| v.len > 0).take(1) {
         let data = abi::read_bytes(&mut guest(caller, m), iov.buf, iov.len)?;
         let outcome = loop {
             let ctx = get(caller.data_mut());

@@ -139,7 +139,8 @@ fn handle_rights_are_checked() {
     assert_eq!(fs.write(w, b"abc"), Ok(3));
     let r = file(fs.open(&root, "f", ro()));
     assert_eq!(fs.write(r, b"x"), Err(Errno::Badf));
-    assert_eq!(fs.set_size(r, 0), Err(Errno::Badf));
+    // `ftruncate` of a read-only fd is EINVAL on Linux (and in wasmtime).
+    assert_eq!(fs.set_size(r, 0), Err(Errno::Inval));
     assert_eq!(fs.read(FileHandle(999), &mut [0; 1]), Err(Errno::Badf));
 }
 
@@ -249,8 +250,9 @@ fn read_only_view_refuses_every_mutation() {
     let mut buf = [0; 16];
     assert_eq!(fs.read(f, &mut buf), Ok(7));
     assert_eq!(&buf[..7], b"content");
-    assert_eq!(fs.write(f, b"x").err(), Some(perm));
-    assert_eq!(fs.pwrite(f, b"x", 0).err(), Some(perm));
+    // Writes through the (read-only) handle are its BADF, as wasmtime.
+    assert_eq!(fs.write(f, b"x").err(), Some(Errno::Badf));
+    assert_eq!(fs.pwrite(f, b"x", 0).err(), Some(Errno::Badf));
     assert_eq!(fs.set_size(f, 0).err(), Some(perm));
     assert_eq!(
         fs.file_set_times(f, SetTime::Now, SetTime::Now).err(),

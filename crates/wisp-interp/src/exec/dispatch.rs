@@ -423,7 +423,9 @@ fn run_loop_body<'s, const METERED: bool>(
             I::MemoryGrow { dst, delta } => {
                 let delta = regs.get(delta) as u32 as u64;
                 let total = &mut *env.memory_pages_total;
-                regs.set(dst, memory::grow(mem, delta, env.store_limits, total));
+                let refused = &mut *env.memory_refused;
+                let old = t!(memory::grow(mem, delta, env.store_limits, total, refused));
+                regs.set(dst, old);
             }
             I::MemoryFill { args } => t!(memory::fill(mem, bulk_args(&regs, args))),
             I::MemoryCopy { args } => t!(memory::copy(mem, bulk_args(&regs, args))),

@@ -76,6 +76,7 @@ pub(super) struct Env<'s> {
     /// The store's resource limits, and its memories' total size in pages.
     pub(super) store_limits: &'s StoreLimits,
     pub(super) memory_pages_total: &'s mut u64,
+    pub(super) memory_refused: &'s mut Option<u64>,
     pub(super) stack: &'s mut Vec<u64>,
     pub(super) frames: &'s mut Vec<Frame>,
     /// The running instance's index spaces.
@@ -97,6 +98,7 @@ pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<E
         fuel,
         limits: store_limits,
         memory_pages_total,
+        memory_refused,
         ..
     } = store;
     let top = *state.frames.last().ok_or(TrapCode::Unreachable)?;
@@ -113,6 +115,7 @@ pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<E
         fuel,
         store_limits,
         memory_pages_total,
+        memory_refused,
         stack: &mut state.stack,
         frames: &mut state.frames,
         inst: Inst::new(instances, inst_id),

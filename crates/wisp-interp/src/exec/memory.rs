@@ -195,12 +195,28 @@ pub(super) fn size(mem: &Memory) -> u64 {
 }
 
 /// `memory.grow`: the old size in pages, or -1 (as an i32) when the
-/// declared maximum, the store's limits or the allocator refuse.
+/// declared maximum, the store's limits or the allocator refuse — or a
+/// `MemoryLimit` trap when the limits refuse and say to trap.
 #[inline(never)]
-pub(super) fn grow(mem: &mut Memory, delta: u64, limits: &StoreLimits, total: &mut u64) -> u64 {
+pub(super) fn grow(
+    mem: &mut Memory,
+    delta: u64,
+    limits: &StoreLimits,
+    total: &mut u64,
+    refused: &mut Option<u64>,
+) -> Result<u64, TrapCode> {
+    use crate::store::GrowRefused;
     match crate::store::grow_memory(mem, delta, limits, total) {
-        Some(old) => old as u32 as u64,
-        None => u32::MAX as u64,
+        Ok(old) => Ok(old as u32 as u64),
+        Err(GrowRefused::Limit { requested }) => {
+            *refused = Some(requested);
+            if limits.traps_on_memory_limit() {
+                Err(TrapCode::MemoryLimit)
+            } else {
+                Ok(u32::MAX as u64)
+            }
+        }
+        Err(GrowRefused::Failed) => Ok(u32::MAX as u64),
     }
 }
 

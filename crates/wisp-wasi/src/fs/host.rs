@@ -328,7 +328,8 @@ impl Backend for HostFs {
     fn set_size(&mut self, fh: FileHandle, size: u64) -> Result<(), Errno> {
         let f = self.file(fh)?;
         if !f.write {
-            return Err(Errno::Badf);
+            // `ftruncate` of an fd not open for writing: EINVAL (Linux).
+            return Err(Errno::Inval);
         }
         io(f.file.set_len(size))
     }

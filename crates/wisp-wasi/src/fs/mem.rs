@@ -553,7 +553,8 @@ impl Backend for MemFs {
     fn set_size(&mut self, fh: FileHandle, size: u64) -> Result<(), Errno> {
         let f = self.open(fh)?;
         if !f.write {
-            return Err(Errno::Badf);
+            // `ftruncate` of an fd not open for writing: EINVAL (Linux).
+            return Err(Errno::Inval);
         }
         if size > i64::MAX as u64 {
             return Err(Errno::Fbig);

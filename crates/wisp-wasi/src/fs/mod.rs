@@ -303,6 +303,10 @@ pub trait Backend: Send {
 /// The filesystem the WASI functions call: preview1 semantics, every path
 /// resolved beneath the given directory handle. Object safe.
 pub trait Filesystem: Send {
+    /// Every mutation is refused with `PERM` (a read-only mount).
+    fn read_only(&self) -> bool {
+        false
+    }
     /// `path_open`.
     fn open(&mut self, dir: &Dir, path: &str, how: OpenOptions) -> Result<Opened, Errno>;
     /// `fd_read` on a file.

@@ -2,6 +2,8 @@
 //! primitive, and opening a file for writing, creating or truncating, fails
 //! with `PERM` before the inner backend is touched — wasmtime's answer
 //! (`ErrorCode::NotPermitted`) for a preopen without `DirPerms::MUTATE`.
+//! Writing through a handle is `BADF` instead: such a handle was opened
+//! read-only, and wasmtime answers from the handle's mode.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -72,14 +74,16 @@ impl<B: Backend> Backend for ReadOnly<B> {
     fn read(&mut self, fh: FileHandle, buf: &mut [u8]) -> Result<usize, Errno> {
         self.inner.read(fh, buf)
     }
+    /// A handle of a read-only mount is never writable: `BADF`, as for any
+    /// handle opened without write access.
     fn write(&mut self, _: FileHandle, _: &[u8]) -> Result<usize, Errno> {
-        Err(READ_ONLY)
+        Err(Errno::Badf)
     }
     fn pread(&mut self, fh: FileHandle, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
         self.inner.pread(fh, buf, offset)
     }
     fn pwrite(&mut self, _: FileHandle, _: &[u8], _: u64) -> Result<usize, Errno> {
-        Err(READ_ONLY)
+        Err(Errno::Badf)
     }
     fn seek(&mut self, fh: FileHandle, to: SeekFrom) -> Result<u64, Errno> {
         self.inner.seek(fh, to)

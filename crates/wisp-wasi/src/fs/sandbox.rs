@@ -79,6 +79,10 @@ impl<B: Backend> Sandbox<B> {
 }
 
 impl<B: Backend> Filesystem for Sandbox<B> {
+    fn read_only(&self) -> bool {
+        self.backend.read_only()
+    }
+
     fn open(&mut self, dir: &Dir, path: &str, how: OpenOptions) -> Result<Opened, Errno> {
         if how.write || how.create || how.trunc || how.append {
             self.writable()?;
@@ -136,15 +140,16 @@ impl<B: Backend> Filesystem for Sandbox<B> {
     fn read(&mut self, fh: FileHandle, buf: &mut [u8]) -> Result<usize, Errno> {
         self.backend.read(fh, buf)
     }
+    // No `writable()` check for writes through a handle: a read-only mount
+    // never opens a handle for writing, so the handle's own `BADF` is the
+    // answer (as wasmtime, which checks the descriptor's mode).
     fn write(&mut self, fh: FileHandle, buf: &[u8]) -> Result<usize, Errno> {
-        self.writable()?;
         self.backend.write(fh, buf)
     }
     fn pread(&mut self, fh: FileHandle, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
         self.backend.pread(fh, buf, offset)
     }
     fn pwrite(&mut self, fh: FileHandle, buf: &[u8], offset: u64) -> Result<usize, Errno> {
-        self.writable()?;
         self.backend.pwrite(fh, buf, offset)
     }
     fn seek(&mut self, fh: FileHandle, to: SeekFrom) -> Result<u64, Errno> {
@@ -232,8 +237,9 @@ impl<B: Backend> Filesystem for Sandbox<B> {
     fn remove_directory(&mut self, dir: &Dir, path: &str) -> Result<(), Errno> {
         self.writable()?;
         let r = self.resolve(dir, path, false)?;
-        if r.name.is_none() {
-            // `rmdir(".")` is EINVAL on Linux.
+        if r.name.is_none() || r.trailing_slash {
+            // `rmdir(".")` is EINVAL on Linux; wasmtime (cap-std) also
+            // refuses a trailing `/` with EINVAL.
             return Err(Errno::Inval);
         }
         match r.stat {

@@ -4,6 +4,8 @@
 //! `WasiCtx`, and reads guest memory back.
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
+pub mod programs;
+
 use wisp_interp::{Config, Engine, Error, Instance, Linker, Module, Store, Val};
 use wisp_wasi::{WasiCtx, add_to_linker};
 

@@ -1,0 +1,5 @@
+#include "lib/util.h"
+
+int main(void) {
+    return twice(21) - 42;
+}
