@@ -12,9 +12,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use wisp_core::TrapCode;
-use wisp_host::{
-    ExitEvent, ExitReason, HostBuilder, OnMemoryLimit, Pid, SpawnSpec, StdinSpec, TrapInfo,
-};
+use wisp_host::{ExitEvent, ExitReason, HostBuilder, Pid, SpawnSpec, StdinSpec, TrapInfo};
 use wisp_wasi::pipe::{DEFAULT_CAPACITY, PipeReader, PipeWriter};
 
 use crate::report;
@@ -137,13 +135,6 @@ impl HostStdin {
 /// Runs `spec` as the foreground process of a host built from `builder`
 /// and returns the exit code. `stdin` is pumped only if the spec reads it.
 pub(crate) fn run(builder: HostBuilder, spec: SpawnSpec, stdin: HostStdin, out: &Output) -> u8 {
-    if spec.limits.on_memory_limit == OnMemoryLimit::Trap {
-        return CliError::usage(
-            "--on-memory-limit trap (on_memory_limit: trap) is not supported by the process host yet; \
-             use fail-grow",
-        )
-        .fail(out);
-    }
     let output_limit = spec.limits.max_output_bytes;
     let reads_stdin = matches!(spec.wasi.stdin, StdinSpec::Pipe(_));
     let host = builder.echo_output(true).build();
@@ -284,7 +275,7 @@ fn start_failure(message: &str, entry: Option<String>) -> ExitEvent {
     }
 }
 
-const TRAP_CODES: [TrapCode; 11] = [
+const TRAP_CODES: [TrapCode; 12] = [
     TrapCode::Unreachable,
     TrapCode::IntegerOverflow,
     TrapCode::IntegerDivideByZero,
@@ -296,6 +287,7 @@ const TRAP_CODES: [TrapCode; 11] = [
     TrapCode::IndirectCallTypeMismatch,
     TrapCode::StackOverflow,
     TrapCode::OutOfMemory,
+    TrapCode::MemoryLimit,
 ];
 
 /// The host's name for a trap code (`StackExhausted` for stack overflow).

@@ -162,22 +162,29 @@ fn f5_memory_grow_fails_at_the_page_limit() {
 }
 
 #[test]
-fn f6_trap_mode_is_refused_until_the_host_has_it() {
-    let o = wisp(&[
-        "run",
-        "--max-memory-pages",
-        "16",
-        "--on-memory-limit",
-        "trap",
-        "--invoke",
-        "grow",
-        &fixture("grow.wat"),
-    ]);
-    assert_code(&o, 2);
-    assert!(
-        stderr(&o).contains("not supported by the process host yet"),
-        "{}",
-        stderr(&o)
+fn f6_trap_mode_ends_the_process_at_the_page_limit() {
+    let (o, r) = run_r(
+        "f6",
+        &[
+            "--max-memory-pages",
+            "16",
+            "--on-memory-limit",
+            "trap",
+            "--invoke",
+            "grow",
+            &fixture("grow.wat"),
+        ],
+    );
+    assert_code(&o, 134);
+    assert_eq!(r["reason"], "memory_limit");
+    assert_eq!(
+        r["detail"],
+        serde_json::json!({"requested": 17, "limit": 16})
+    );
+    assert_eq!(stdout(&o), "");
+    assert_eq!(
+        stderr(&o),
+        "wisp: process exited: memory limit: 17 pages requested, the limit is 16\n"
     );
 }
 
