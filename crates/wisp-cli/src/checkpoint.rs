@@ -16,9 +16,9 @@ use wisp_interp::checkpoint::{Checkpoint, Image, PageStore, SECTION_HEADER_LEN, 
 use wisp_interp::{CallOutcome, Engine, Module, ResumableCall, Store};
 use wisp_wasi::WasiCtx;
 
+use crate::direct::{Ended, Failure, finish};
 use crate::load::read_module_bytes;
 use crate::migrate::FilePages;
-use crate::run::{Ended, Failure, finish};
 use crate::wasi::{Guest, Stdio, linker};
 
 /// The CLI's run parameters.
@@ -181,7 +181,7 @@ pub(crate) fn write_checkpoint(path: &Path, bytes: &[u8]) -> Result<(), Failure>
 }
 
 pub(crate) fn execute(args: ResumeArgs) -> u8 {
-    crate::run::report(resume_file(&args))
+    crate::direct::report(resume_file(&args))
 }
 
 fn resume_file(args: &ResumeArgs) -> Result<Ended, Failure> {

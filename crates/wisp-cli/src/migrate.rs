@@ -30,7 +30,7 @@ use wisp_interp::checkpoint::{PageStore, read_control};
 
 use crate::EXIT_ERROR;
 use crate::checkpoint::{Captured, Pages, resume_control};
-use crate::run::{Ended, Failure, render};
+use crate::direct::{Ended, Failure, render};
 use crate::wasi::Stdio;
 
 /// What a migration connection starts with.

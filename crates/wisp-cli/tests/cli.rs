@@ -142,7 +142,11 @@ fn run_out_of_fuel_exits_134() {
     );
     let o = wisp(&["run", "--fuel", "1000", "--invoke", "spin", &m]);
     assert_eq!(o.status.code(), Some(134), "stderr: {}", stderr(&o));
-    assert!(stderr(&o).contains("out of fuel"), "{}", stderr(&o));
+    // HOST.md §4.3: the one-line summary of the process host.
+    assert_eq!(
+        stderr(&o),
+        "wisp: process exited: fuel exhausted (1000/1000)\n"
+    );
 }
 
 #[test]

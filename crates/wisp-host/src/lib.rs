@@ -34,6 +34,7 @@
     )
 )]
 
+pub mod boot;
 mod error;
 mod exit;
 mod guest;
