@@ -130,6 +130,7 @@ fn spec(
         limits: host_limits(&args.limits.to_limits().effective()),
         opts: SpawnOpts {
             name: Some(file.display().to_string()),
+            ..SpawnOpts::default()
         },
     }))
 }

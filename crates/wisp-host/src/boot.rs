@@ -187,6 +187,7 @@ pub fn spawn_spec(
         limits: host_limits(&limits),
         opts: SpawnOpts {
             name: Some(id.to_string()),
+            ..SpawnOpts::default()
         },
     })
 }
@@ -222,6 +223,8 @@ pub fn host_limits(l: &EffectiveLimits) -> Limits {
             registry::OnOutputLimit::Truncate => OnOutputLimit::Truncate,
             registry::OnOutputLimit::Fail => OnOutputLimit::Fail,
         },
+        max_mailbox_len: usize::try_from(l.max_mailbox_len).unwrap_or(usize::MAX),
+        max_message_size: usize::try_from(l.max_message_bytes).unwrap_or(usize::MAX),
     }
 }
 
