@@ -16,6 +16,7 @@ use wisp_wasi::VirtualClock;
 
 use crate::error::{NotFound, SpawnError};
 use crate::exit::{ExitEvent, ExitReason, Stream};
+use crate::imports::HostImport;
 use crate::logs::{LogBuffer, LogOpts, LogStream};
 use crate::mailbox::{Mailbox, SendError};
 use crate::pid::Pid;
@@ -25,6 +26,7 @@ use crate::sched::{
     self, EXITED, PARKED, RUNNABLE, RUNNING, SchedConfig, Shared, Slot, Timers, lock,
 };
 use crate::spec::{ModuleSource, SpawnSpec};
+use crate::value::Value;
 
 /// The default fuel of one slice (lunatic's unit of compute).
 pub const DEFAULT_SLICE_FUEL: u64 = 100_000;
@@ -37,6 +39,7 @@ pub struct HostBuilder {
     deterministic: Option<u64>,
     echo_output: bool,
     paused: bool,
+    imports: Vec<HostImport>,
 }
 
 impl Default for HostBuilder {
@@ -47,6 +50,7 @@ impl Default for HostBuilder {
             deterministic: None,
             echo_output: false,
             paused: false,
+            imports: Vec::new(),
         }
     }
 }
@@ -87,6 +91,24 @@ impl HostBuilder {
         self
     }
 
+    /// Adds host function `module::name` of type `ty` for every process
+    /// (see [`crate::imports`]).
+    pub fn import(
+        mut self,
+        module: &str,
+        name: &str,
+        ty: wisp_interp::FuncType,
+        f: impl Fn(&[Value]) -> Result<Vec<Value>, String> + Send + Sync + 'static,
+    ) -> Self {
+        self.imports.push(HostImport {
+            module: module.into(),
+            name: name.into(),
+            ty,
+            f: Arc::new(f),
+        });
+        self
+    }
+
     pub fn build(self) -> Host {
         let (timers, determinism) = match self.deterministic {
             Some(seed) => {
@@ -116,6 +138,8 @@ impl HostBuilder {
                 next_pid: AtomicU64::new(1),
                 determinism,
                 echo: self.echo_output,
+                imports: self.imports,
+                started: Instant::now(),
             }),
         }
     }
@@ -134,6 +158,8 @@ struct Inner {
     next_pid: AtomicU64,
     determinism: Determinism,
     echo: bool,
+    imports: Vec<HostImport>,
+    started: Instant,
 }
 
 impl Drop for Inner {
@@ -244,6 +270,7 @@ impl Host {
             &self.inner.determinism,
             pid,
             Arc::downgrade(shared),
+            &self.inner.imports,
         )?;
         let cancelable = module.imports().any(|i| i.module == crate::guest::MODULE);
         let fuel_used = process.fuel_used;
@@ -514,6 +541,22 @@ impl Host {
         capacity: usize,
     ) -> (wisp_wasi::pipe::PipeWriter, wisp_wasi::pipe::PipeReader) {
         wisp_wasi::pipe::pipe(capacity)
+    }
+
+    /// Runs `f` once `after` has passed on the host's clock (virtual time
+    /// in deterministic mode, where a pending call lets the clock jump to
+    /// it when nothing else can run). For supervisors' restart delays.
+    pub fn schedule(&self, after: Duration, f: impl FnOnce() + Send + 'static) {
+        self.inner.shared.timers.after(after, Box::new(f));
+    }
+
+    /// Time since the host started, on its clock (virtual in deterministic
+    /// mode).
+    pub fn now(&self) -> Duration {
+        match &self.inner.determinism {
+            Determinism::Deterministic { clock, .. } => Duration::from_nanos(clock.now_ns()),
+            Determinism::Real => self.inner.started.elapsed(),
+        }
     }
 
     /// The virtual time in deterministic mode (`None` in real time).

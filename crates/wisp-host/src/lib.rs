@@ -39,6 +39,7 @@ mod error;
 mod exit;
 mod guest;
 mod host;
+pub mod imports;
 mod limits;
 mod logs;
 mod mailbox;

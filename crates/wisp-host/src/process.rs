@@ -125,6 +125,7 @@ impl Process {
         determinism: &Determinism,
         pid: Pid,
         shared: Weak<Shared>,
+        imports: &[crate::imports::HostImport],
     ) -> Result<Process, SpawnError> {
         let Some(ty) = module.export_func_type(&spec.method) else {
             let exports: Vec<String> = module.exports().map(|e| e.name).collect();
@@ -170,6 +171,7 @@ impl Process {
         wisp_wasi::add_to_linker_granting(&mut linker, |d: &mut ProcData| &mut d.wasi, &granted)
             .map_err(internal)?;
         crate::guest::add_to_linker(&mut linker).map_err(internal)?;
+        crate::imports::define(&mut linker, imports).map_err(internal)?;
         let instance = linker
             .instantiate(&mut store, module)
             .map_err(|e| instantiate_error(e, &spec.limits))?;

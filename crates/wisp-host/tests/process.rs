@@ -416,3 +416,42 @@ fn s3_many_sleepers_hold_no_worker() {
     // All slept concurrently (not one after another on two threads).
     assert!(start.elapsed() < Duration::from_secs(30));
 }
+
+#[test]
+fn x1_a_panicking_host_function_ends_only_its_process() {
+    use wisp_interp::{FuncType, ValType};
+    let h = Host::builder()
+        .workers(1)
+        .import(
+            "test",
+            "boom",
+            FuncType::new([ValType::I32], [ValType::I32]),
+            |args| {
+                if args == [Value::I32(0)] {
+                    panic!("boom");
+                }
+                Ok(vec![Value::I32(1)])
+            },
+        )
+        .build();
+    let wat = r#"(module (import "test" "boom" (func $b (param i32) (result i32)))
+      (func (export "f") (param i32) (result i32) (call $b (local.get 0))))"#;
+    let e = h
+        .wait(
+            h.spawn(SpawnSpec::invoke(wasm(wat), "f", vec![Value::I32(0)]))
+                .unwrap(),
+        )
+        .unwrap();
+    assert!(
+        matches!(&e.reason, ExitReason::HostError { message } if message.contains("boom")),
+        "{e:?}"
+    );
+    assert_eq!(e.exit_code, 70);
+    let e = h
+        .wait(
+            h.spawn(SpawnSpec::invoke(wasm(wat), "f", vec![Value::I32(5)]))
+                .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(e.result, Some(vec![Value::I32(1)]));
+}
