@@ -20,7 +20,7 @@ use crate::imports::HostImport;
 use crate::logs::{LogBuffer, LogOpts, LogStream};
 use crate::mailbox::{Mailbox, SendError};
 use crate::pid::Pid;
-use crate::process::{Determinism, Process};
+use crate::process::{Determinism, InitHost, Process};
 use crate::relations::{Down, Relations, Watcher};
 use crate::sched::{
     self, EXITED, PARKED, RUNNABLE, RUNNING, SchedConfig, Shared, Slot, Timers, lock,
@@ -262,16 +262,14 @@ impl Host {
             self.inner.echo,
         );
         let engine = module.engine().clone();
-        let process = Process::init(
-            &engine,
-            &module,
-            &spec,
-            &log,
-            &self.inner.determinism,
-            pid,
-            Arc::downgrade(shared),
-            &self.inner.imports,
-        )?;
+        let weak = Arc::downgrade(shared);
+        let init = InitHost {
+            engine: &engine,
+            determinism: &self.inner.determinism,
+            shared: &weak,
+            imports: &self.inner.imports,
+        };
+        let process = Process::init(&init, &module, &spec, &log, pid)?;
         let cancelable = module.imports().any(|i| i.module == crate::guest::MODULE);
         let fuel_used = process.fuel_used;
         let slot = Arc::new(Slot {

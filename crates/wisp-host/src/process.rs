@@ -98,6 +98,15 @@ pub(crate) enum Determinism {
     },
 }
 
+/// What Init needs from the host.
+#[derive(Clone, Copy)]
+pub(crate) struct InitHost<'a> {
+    pub(crate) engine: &'a Engine,
+    pub(crate) determinism: &'a Determinism,
+    pub(crate) shared: &'a Weak<Shared>,
+    pub(crate) imports: &'a [crate::imports::HostImport],
+}
+
 /// A process's store and call.
 pub(crate) struct Process {
     store: Store<ProcData>,
@@ -118,15 +127,19 @@ impl Process {
     /// Init: builds the WASI context, instantiates `module` (its start
     /// function runs here, under the process's fuel) and finds the method.
     pub(crate) fn init(
-        engine: &Engine,
+        host: &InitHost<'_>,
         module: &Module,
         spec: &SpawnSpec,
         log: &Arc<LogBuffer>,
-        determinism: &Determinism,
         pid: Pid,
-        shared: Weak<Shared>,
-        imports: &[crate::imports::HostImport],
     ) -> Result<Process, SpawnError> {
+        let InitHost {
+            engine,
+            determinism,
+            shared,
+            imports,
+        } = *host;
+        let shared = shared.clone();
         let Some(ty) = module.export_func_type(&spec.method) else {
             let exports: Vec<String> = module.exports().map(|e| e.name).collect();
             return Err(SpawnError::Entrypoint(format!(
