@@ -49,6 +49,7 @@ pub mod registry;
 mod relations;
 mod sched;
 mod spec;
+pub mod supervise;
 mod value;
 
 pub use error::{NotFound, SpawnError};
