@@ -225,7 +225,9 @@ fn p9_one_for_all_stops_the_others_and_starts_all_in_order() {
     cfg.intensity = 5;
     let sup = SupervisorHandle::start(host, cfg, quiet()).unwrap();
     let st = sup
-        .wait_until(HANG, |s| s.restarts_total == 1 && s.children.iter().all(|c| c.pid.is_some()))
+        .wait_until(HANG, |s| {
+            s.restarts_total == 1 && s.children.iter().all(|c| c.pid.is_some())
+        })
         .expect("both children run again");
     let events = sup.events();
     let w2 = started_pids(&events, "w2");
@@ -268,8 +270,10 @@ fn p10_rest_for_one_restarts_the_failed_child_and_those_after_it() {
     cfg.strategy = Strategy::RestForOne;
     cfg.intensity = 5;
     let sup = SupervisorHandle::start(host, cfg, quiet()).unwrap();
-    sup.wait_until(HANG, |s| s.restarts_total == 1 && s.children.iter().all(|c| c.pid.is_some()))
-        .expect("b and c run again");
+    sup.wait_until(HANG, |s| {
+        s.restarts_total == 1 && s.children.iter().all(|c| c.pid.is_some())
+    })
+    .expect("b and c run again");
     let events = sup.events();
     assert_eq!(started_pids(&events, "a").len(), 1, "a keeps its pid");
     assert_eq!(labels(&events, "a"), ["started"]);
@@ -320,9 +324,16 @@ fn p11_transient_children_restart_only_after_an_abnormal_exit() {
     assert_eq!(labels(&events, "done"), ["started", "exited"]);
     assert!(events.iter().any(|e| matches!(
         &e.kind,
-        EventKind::Exited { reason: ExitReason::Exit { code: 0 }, abnormal: false, .. }
+        EventKind::Exited {
+            reason: ExitReason::Exit { code: 0 },
+            abnormal: false,
+            ..
+        }
     )));
-    assert_eq!(labels(&events, "crash"), ["started", "exited", "restart", "started"]);
+    assert_eq!(
+        labels(&events, "crash"),
+        ["started", "exited", "restart", "started"]
+    );
     assert_eq!(st.children[0].restarts, 0);
     assert_eq!(st.children[1].restarts, 1);
     // "done" stays in the list (transient), just not running.
@@ -346,7 +357,10 @@ fn p12_a_temporary_child_is_removed_not_restarted() {
         .expect("the temporary child leaves the list");
     assert_eq!(st.children[0].id, "keep");
     assert_eq!(st.restarts_total, 0);
-    assert_eq!(labels(&sup.events(), "once"), ["started", "exited", "removed"]);
+    assert_eq!(
+        labels(&sup.events(), "once"),
+        ["started", "exited", "removed"]
+    );
     assert_eq!(sup.state(), SupervisorState::Running);
     sup.stop();
 }
@@ -385,7 +399,10 @@ fn p14_service_backoff_times_are_exact_on_the_virtual_clock() {
     );
     let lines = lines.lock().unwrap();
     assert_eq!(lines.len(), 4, "{lines:?}");
-    assert!(lines[0].starts_with("service myns:svc: process <"), "{lines:?}");
+    assert!(
+        lines[0].starts_with("service myns:svc: process <"),
+        "{lines:?}"
+    );
     assert!(lines[0].ends_with("exited (trap: unreachable), restart 1/3 in 100ms"));
     assert!(lines[2].ends_with("restart 3/3 in 400ms"));
     assert!(lines[3].ends_with("3 restart(s) used up: max_attempts_reached"));
@@ -408,14 +425,18 @@ fn a_stable_run_resets_the_attempt_counter() {
     let svc = ServiceHandle::start(host.clone(), cfg, quiet()).unwrap();
     let poke = |n: u64| {
         let st = svc
-            .wait_until(HANG, |s| s.state == ServiceState::Running && s.restarts_total == n)
+            .wait_until(HANG, |s| {
+                s.state == ServiceState::Running && s.restarts_total == n
+            })
             .unwrap();
         host.send(st.pid.unwrap(), 1, vec![]).unwrap();
     };
     // A quick failure: attempt 1 of 1.
     poke(0);
     let st = svc
-        .wait_until(HANG, |s| s.restarts_total == 1 && s.state == ServiceState::Running)
+        .wait_until(HANG, |s| {
+            s.restarts_total == 1 && s.state == ServiceState::Running
+        })
         .unwrap();
     assert_eq!(st.attempts, 1);
     // Let it run past the threshold (a timer moves the virtual clock),
@@ -427,7 +448,9 @@ fn a_stable_run_resets_the_attempt_counter() {
     rx.recv_timeout(HANG).unwrap();
     host.send(st.pid.unwrap(), 1, vec![]).unwrap();
     let st = svc
-        .wait_until(HANG, |s| s.restarts_total == 2 && s.state == ServiceState::Running)
+        .wait_until(HANG, |s| {
+            s.restarts_total == 2 && s.state == ServiceState::Running
+        })
         .expect("restarted again, not exited");
     assert_eq!(st.attempts, 1);
     assert_eq!(svc.stop().state, ServiceState::Stopped);
@@ -477,9 +500,25 @@ fn p15_a_timed_shutdown_kills_after_its_grace_and_brutal_kill_at_once() {
     let (b0, b1) = (at("brutal", "stopping"), at("brutal", "stopped"));
     assert_eq!(b1.at, b0.at, "brutal_kill takes no time");
     let (s0, s1) = (at("slow", "stopping"), at("slow", "stopped"));
-    assert_eq!(s1.at - s0.at, Duration::from_secs(2), "killed after its grace");
-    assert!(matches!(s1.kind, EventKind::Stopped { reason: ExitReason::Killed { .. }, .. }));
-    assert!(matches!(b1.kind, EventKind::Stopped { reason: ExitReason::Killed { .. }, .. }));
+    assert_eq!(
+        s1.at - s0.at,
+        Duration::from_secs(2),
+        "killed after its grace"
+    );
+    assert!(matches!(
+        s1.kind,
+        EventKind::Stopped {
+            reason: ExitReason::Killed { .. },
+            ..
+        }
+    ));
+    assert!(matches!(
+        b1.kind,
+        EventKind::Stopped {
+            reason: ExitReason::Killed { .. },
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -573,7 +612,10 @@ fn bad_configs_are_refused() {
         ],
     );
     let e = SupervisorHandle::start(host.clone(), dup, quiet()).unwrap_err();
-    assert_eq!(e.to_string(), "supervisor t:dup: child id \"x\" is used twice");
+    assert_eq!(
+        e.to_string(),
+        "supervisor t:dup: child id \"x\" is used twice"
+    );
     let inf = SupervisorConfig::new(
         "t:inf",
         vec![ChildConfig::process("x", fixed(PARKED)).shutdown(Shutdown::Infinity)],
@@ -588,7 +630,10 @@ fn a_nested_supervisor_that_gives_up_escalates_to_its_parent() {
     let host = det_host();
     let mut inner = SupervisorConfig::new(
         "t:inner",
-        vec![ChildConfig::process("w", once_then(spec(TRAP), spec(PARKED)))],
+        vec![ChildConfig::process(
+            "w",
+            once_then(spec(TRAP), spec(PARKED)),
+        )],
     );
     inner.intensity = 0;
     let mut outer = SupervisorConfig::new(
@@ -634,12 +679,17 @@ fn a_restart_delay_pauses_on_the_host_clock() {
     let (opts, lines) = logged();
     let mut cfg = SupervisorConfig::new(
         "t:delay",
-        vec![ChildConfig::process("w", once_then(spec(TRAP), spec(PARKED)))],
+        vec![ChildConfig::process(
+            "w",
+            once_then(spec(TRAP), spec(PARKED)),
+        )],
     );
     cfg.restart_delay = Duration::from_secs(5);
     let sup = SupervisorHandle::start(host, cfg, opts).unwrap();
-    sup.wait_until(HANG, |s| s.restarts_total == 1 && s.children[0].pid.is_some())
-        .unwrap();
+    sup.wait_until(HANG, |s| {
+        s.restarts_total == 1 && s.children[0].pid.is_some()
+    })
+    .unwrap();
     let events = sup.events();
     let starts: Vec<Duration> = events
         .iter()

@@ -7,7 +7,7 @@
 //!   their spawn spec through [`boot::spawn_spec`] at every start, so a
 //!   restart sees the env values of that moment.
 //! - [`Supervision::start`] starts an entry after everything it
-//!   `requires`; [`Supervision::start_auto`] starts every `auto_start`
+//!   `requires` (its `process.host` counts as required); [`Supervision::start_auto`] starts every `auto_start`
 //!   entry in that order ([`auto_start_order`]); [`Supervision::stop_all`]
 //!   stops them in reverse, then shuts the hosts down.
 //!
@@ -559,12 +559,15 @@ pub(crate) fn arg_value(a: &Arg) -> Value {
     }
 }
 
+/// What `id` needs started before it: its `process.host`, then its
+/// `lifecycle.requires`.
 fn requires(reg: &Registry, id: &EntryId) -> Vec<EntryId> {
-    match reg.get(id).map(|e| &e.spec) {
-        Some(Spec::ProcessService(s)) => s.lifecycle.requires.clone(),
-        Some(Spec::ProcessSupervisor(s)) => s.lifecycle.requires.clone(),
-        _ => Vec::new(),
-    }
+    let (host, list) = match reg.get(id).map(|e| &e.spec) {
+        Some(Spec::ProcessService(s)) => (&s.host, &s.lifecycle.requires),
+        Some(Spec::ProcessSupervisor(s)) => (&s.host, &s.lifecycle.requires),
+        _ => return Vec::new(),
+    };
+    std::iter::once(host).chain(list).cloned().collect()
 }
 
 /// `roots` and everything they require, each after what it requires
