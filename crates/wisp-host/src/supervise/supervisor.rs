@@ -97,6 +97,17 @@ pub enum SupervisorState {
     Exited,
 }
 
+impl SupervisorState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SupervisorState::Starting => "starting",
+            SupervisorState::Running => "running",
+            SupervisorState::Stopping => "stopping",
+            SupervisorState::Exited => "exited",
+        }
+    }
+}
+
 /// How a supervisor ended.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SupervisorExit {

@@ -484,7 +484,7 @@ impl Supervision {
                     EntryStatus {
                         id,
                         kind: UnitKind::Supervisor,
-                        state: format!("{:?}", st.state).to_lowercase(),
+                        state: st.state.as_str().into(),
                         pid: None,
                         restarts: st.restarts_total,
                         children: st.children,
@@ -537,7 +537,10 @@ impl Supervision {
             Unit::Service(s) => format!("service, {}", s.stop().state.as_str()),
             Unit::Supervisor(s) => {
                 let exit = s.stop();
-                format!("supervisor, {}", super::describe_reason(&exit.reason))
+                match exit.reason {
+                    crate::exit::ExitReason::Shutdown { reason } => format!("supervisor, {reason}"),
+                    other => format!("supervisor, {}", super::describe_reason(&other)),
+                }
             }
         };
         log.line(&format!(
