@@ -670,7 +670,7 @@ fn a_nested_supervisor_that_gives_up_escalates_to_its_parent() {
     assert_eq!(inner_st.state, SupervisorState::Running);
     // Stopping the parent stops the nested one (shutdown: infinity).
     sup.stop();
-    assert_eq!(inner.wait_exit(HANG).unwrap().abnormal, false);
+    assert!(!inner.wait_exit(HANG).unwrap().abnormal);
 }
 
 #[test]

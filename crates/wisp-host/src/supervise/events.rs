@@ -140,16 +140,16 @@ pub fn format_duration(d: Duration) -> String {
     if ns == 0 {
         return "0s".into();
     }
-    if ns % 1_000_000_000 == 0 {
+    if ns.is_multiple_of(1_000_000_000) {
         return format!("{}s", ns / 1_000_000_000);
     }
-    if ns >= 1_000_000_000 && ns % 1_000_000 == 0 {
+    if ns >= 1_000_000_000 && ns.is_multiple_of(1_000_000) {
         return format!("{}s", d.as_secs_f64());
     }
-    if ns % 1_000_000 == 0 {
+    if ns.is_multiple_of(1_000_000) {
         return format!("{}ms", ns / 1_000_000);
     }
-    if ns % 1_000 == 0 {
+    if ns.is_multiple_of(1_000) {
         return format!("{}us", ns / 1_000);
     }
     format!("{ns}ns")

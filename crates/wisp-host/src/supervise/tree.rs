@@ -53,7 +53,7 @@ pub enum SuperviseError {
     Start {
         id: EntryId,
         #[source]
-        source: StartError,
+        source: Box<StartError>,
     },
     #[error("{0}: supervisors nest deeper than {MAX_SUPERVISOR_DEPTH}")]
     TooDeep(EntryId),
@@ -329,7 +329,7 @@ impl Supervision {
     fn start_one(&self, id: &EntryId) -> Result<(), SuperviseError> {
         let wrap = |source| SuperviseError::Start {
             id: id.clone(),
-            source,
+            source: Box::new(source),
         };
         let unit = match self.entry_spec(id)? {
             Spec::ProcessHost(_) => Unit::Host(self.host(id)?),
