@@ -10,14 +10,17 @@
 //!   counts) to stdout; `--status` prints it once boot is done.
 //!
 //! Lines about starts, restarts and stops go to stderr as `wisp: …`; the
-//! processes' own output is echoed to the terminal.
+//! processes' own output is echoed to the terminal. A registry with
+//! nothing to start, or no registry at the default `./src`, is a usage
+//! error (exit 2): `wisp run` alone keeps meaning "a target is missing"
+//! there.
 
 use std::io::Write as _;
 use std::sync::Arc;
 
 use signal_hook::consts::{SIGINT, SIGTERM, SIGUSR1};
 use signal_hook::iterator::Signals;
-use wisp_host::supervise::{EntryStatus, LogSink, Supervision, UnitKind};
+use wisp_host::supervise::{EntryStatus, LogSink, Supervision, UnitKind, auto_start_order};
 
 use crate::flags::{DEFAULT_ROOT, RunArgs};
 use crate::foreground::{CliError, Output};
@@ -43,6 +46,14 @@ pub(crate) fn execute(args: &RunArgs) -> u8 {
             .fail(&Output::default());
         }
     }
+    // `wisp run` alone where there is no registry: the old usage error.
+    if args.root.is_none() && !std::path::Path::new(DEFAULT_ROOT).is_dir() {
+        return CliError::usage(format!(
+            "wisp run needs a FILE, a command name, `list`, --exec ENTRY, or a registry to \
+             serve (none at {DEFAULT_ROOT}; pass --root DIR)"
+        ))
+        .fail(&Output::default());
+    }
     // Before boot, so that a signal during boot is kept for after it.
     let mut signals = match Signals::new([SIGINT, SIGTERM, SIGUSR1]) {
         Ok(s) => s,
@@ -56,6 +67,14 @@ pub(crate) fn execute(args: &RunArgs) -> u8 {
         Ok(r) => r,
         Err(code) => return code,
     };
+    if auto_start_order(&reg).is_empty() {
+        return CliError::usage(format!(
+            "nothing to serve: no auto_start process.host, process.service or \
+             process.supervisor under {} (to run a module: wisp run FILE)",
+            root.display()
+        ))
+        .fail(&Output::default());
+    }
     let mut builder = Supervision::builder(Arc::new(reg))
         .echo_output(true)
         .limits(args.limits.to_limits())
@@ -75,9 +94,6 @@ pub(crate) fn execute(args: &RunArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
-    if started.is_empty() {
-        eprintln!("wisp: no auto_start entries under {}", root.display());
-    }
     eprintln!(
         "wisp: serving {} entries from {} (SIGINT or SIGTERM stops, SIGUSR1 prints the status)",
         started.len(),

@@ -335,6 +335,19 @@ fn serve_mode_flags_are_checked() {
     }
     let o = common::wisp(&["run", "--root", "/nonexistent/wisp/root"]);
     common::assert_code(&o, 1);
+    // Nothing to serve: a usage error, not a daemon that waits forever.
+    let empty = registry("empty", "");
+    let o = common::wisp(&["run", "--root", &empty.display().to_string()]);
+    common::assert_code(&o, 2);
+    assert!(
+        common::stderr(&o).contains("nothing to serve"),
+        "{}",
+        common::stderr(&o)
+    );
+    // No registry at the default ./src: the old "needs a FILE" error.
+    let o = common::wisp_with(&["run"], Some(&empty.join("wasm")), &[], &[]);
+    common::assert_code(&o, 2);
+    assert!(common::stderr(&o).contains("wisp run needs a FILE"));
 }
 
 #[test]
