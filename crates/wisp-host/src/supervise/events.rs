@@ -12,7 +12,7 @@ use crate::pid::Pid;
 use crate::sched::lock;
 
 /// Events a status keeps; older ones are dropped first.
-pub(crate) const MAX_EVENTS: usize = 1024;
+pub const MAX_EVENTS: usize = 1024;
 
 /// Something that happened to a service or a supervisor's child.
 #[derive(Debug, Clone, PartialEq)]

@@ -58,7 +58,7 @@ use std::sync::Arc;
 
 pub use backoff::{Jitter, backoff_delay};
 pub use child::{ChildConfig, ChildKind, ChildStatus};
-pub use events::{Event, EventKind, describe_reason, format_duration};
+pub use events::{Event, EventKind, MAX_EVENTS, describe_reason, format_duration};
 pub use pg::{GroupEvent, PgError, ProcessGroups};
 pub use service::{ServiceConfig, ServiceHandle, ServiceState, ServiceStatus};
 pub use supervisor::{

@@ -201,7 +201,7 @@ impl ServiceHandle {
         self.status().pid
     }
 
-    /// Every event so far (the last [`super::events::MAX_EVENTS`]).
+    /// Every event so far (the last [`super::MAX_EVENTS`]).
     pub fn events(&self) -> Vec<Event> {
         lock(&self.shared.events).to_vec()
     }

@@ -276,7 +276,7 @@ impl SupervisorHandle {
             .and_then(|c| c.pid)
     }
 
-    /// Every event so far (the last [`super::events::MAX_EVENTS`]).
+    /// Every event so far (the last [`super::MAX_EVENTS`]).
     pub fn events(&self) -> Vec<Event> {
         lock(&self.shared.events).to_vec()
     }
