@@ -36,6 +36,7 @@
 
 pub mod boot;
 mod error;
+pub mod executor;
 mod exit;
 mod guest;
 mod host;
