@@ -204,7 +204,10 @@ fn cancel_kills_a_running_execution() {
         matches!(&r.exit.reason, ExitReason::Killed { reason, .. } if reason == "cancelled"),
         "{r:?}"
     );
-    assert_eq!(r.error_msg.as_deref(), Some("killed by the host: cancelled"));
+    assert_eq!(
+        r.error_msg.as_deref(),
+        Some("killed by the host: cancelled")
+    );
     assert_eq!(
         exec.cancel(&id("loop")).unwrap_err().code(),
         "ExecutionAlreadyComplete"
@@ -214,7 +217,7 @@ fn cancel_kills_a_running_execution() {
 #[test]
 fn e4_log_streams_replay_follow_and_end_at_exit() {
     let exec = executor();
-    let (req, mut writer) = gated(&exec, "e4");
+    let (req, writer) = gated(&exec, "e4");
     let e4 = id("e4");
     exec.start(req).unwrap();
     let all = forward(exec.log_stream(&e4, true, true).unwrap());
