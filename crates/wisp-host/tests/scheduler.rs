@@ -445,8 +445,19 @@ fn fuzz_one(seed: u64, ops: usize, fx: &Fixtures) -> usize {
         );
         assert!(h.kill(p.pid, "late").is_err(), "seed {seed}");
     }
-    let m = h.metrics();
     let spawned = procs.len() as u64;
+    // The host counts an exit just after it tells the waiters (see the
+    // report: `Shared::close` bumps the counters last): give the last
+    // count a moment to land.
+    let deadline = Instant::now() + LIMIT;
+    loop {
+        let m = h.metrics();
+        if (m.exited_total >= spawned && m.active == 0) || Instant::now() > deadline {
+            break;
+        }
+        std::thread::yield_now();
+    }
+    let m = h.metrics();
     assert_eq!(
         m.spawned_total, spawned,
         "seed {seed}: {m:?} ({refused} refused)"
