@@ -350,7 +350,8 @@ fn a_start_function_trap_is_the_guests() {
     assert_code(&o, 134);
     assert_eq!(r["reason"], "trap");
     assert_eq!(r["detail"]["code"], "Unreachable");
-    assert_eq!(r["pid"], serde_json::Value::Null);
+    // The start function runs in Step: the process exists.
+    assert!(r["pid"].is_number(), "{r}");
 }
 
 #[test]

@@ -111,6 +111,8 @@ pub(crate) struct InitHost<'a> {
 pub(crate) struct Process {
     store: Store<ProcData>,
     run: Run,
+    /// The method and its arguments, while the start function runs.
+    method: Option<(Func, Vec<Val>)>,
     pub(crate) fuel_used: u64,
     pub(crate) slices: u64,
     max_fuel: Option<u64>,
@@ -172,8 +174,6 @@ impl Process {
         let mut store = Store::new(engine, data);
         store.set_limits(store_limits(&spec.limits));
         let max_fuel = spec.limits.max_fuel;
-        let start_fuel = max_fuel.unwrap_or(UNLIMITED);
-        store.set_fuel(start_fuel).map_err(internal)?;
         let mut linker = Linker::new(engine);
         let granted = |name: &str| {
             spec.wasi
@@ -185,17 +185,28 @@ impl Process {
             .map_err(internal)?;
         crate::guest::add_to_linker(&mut linker).map_err(internal)?;
         crate::imports::define(&mut linker, imports).map_err(internal)?;
-        let instance = linker
-            .instantiate(&mut store, module)
+        // The start function runs in Step, under fuel, like the method.
+        let (instance, start) = linker
+            .instantiate_without_start(&mut store, module)
             .map_err(|e| instantiate_error(e, &spec.limits))?;
-        let used = start_fuel - store.get_fuel().map_err(internal)?;
         let func = instance.get_func(&store, &spec.method).ok_or_else(|| {
             SpawnError::Entrypoint(format!("\"{}\" is not a function", spec.method))
         })?;
+        let (run, method) = match start {
+            Some(start) => (
+                Run::Start {
+                    func: start,
+                    args: Vec::new(),
+                },
+                Some((func, args)),
+            ),
+            None => (Run::Start { func, args }, None),
+        };
         Ok(Process {
             store,
-            run: Run::Start { func, args },
-            fuel_used: used,
+            run,
+            method,
+            fuel_used: 0,
             slices: 0,
             max_fuel,
             need: 0,
@@ -225,6 +236,13 @@ impl Process {
         let after = self.store.get_fuel().unwrap_or(0);
         self.fuel_used += budget.saturating_sub(after);
         match outcome {
+            Ok(CallOutcome::Complete(_)) if self.method.is_some() => {
+                // The start function returned: the method runs next.
+                if let Some((func, args)) = self.method.take() {
+                    self.run = Run::Start { func, args };
+                }
+                SliceEnd::Preempted
+            }
             Ok(CallOutcome::Complete(results)) => {
                 let values = results.iter().filter_map(Value::from_val).collect();
                 SliceEnd::Exit(ExitReason::Normal, Some(values))
