@@ -35,6 +35,7 @@
 )]
 
 pub mod boot;
+pub mod checkpoint;
 mod error;
 mod exit;
 mod guest;
@@ -51,6 +52,7 @@ mod sched;
 mod spec;
 mod value;
 
+pub use checkpoint::{CheckpointError, HostRestoreError, RestoreOpts};
 pub use error::{NotFound, SpawnError};
 pub use exit::{ExitEvent, ExitReason, Killer, Stream, TrapInfo};
 pub use host::{

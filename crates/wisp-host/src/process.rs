@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 use std::time::Instant;
 
+use wisp_interp::checkpoint::Checkpoint;
 use wisp_interp::{
     CallOutcome, Engine, Error, Func, Linker, Module, ResumableCall, Store, StoreLimits,
     SuspendReason, TrapKind, Val,
@@ -135,56 +136,9 @@ impl Process {
         log: &Arc<LogBuffer>,
         pid: Pid,
     ) -> Result<Process, SpawnError> {
-        let InitHost {
-            engine,
-            determinism,
-            shared,
-            imports,
-        } = *host;
-        let shared = shared.clone();
-        let Some(ty) = module.export_func_type(&spec.method) else {
-            let exports: Vec<String> = module.exports().map(|e| e.name).collect();
-            return Err(SpawnError::Entrypoint(format!(
-                "export \"{}\" not found (exports: {})",
-                spec.method,
-                exports.join(", ")
-            )));
-        };
-        let mut argv = spec.wasi.args.clone();
-        let args = if ty.params().is_empty() {
-            // A `_start`-style method: string arguments extend argv.
-            argv.extend(spec.args.iter().map(|a| a.to_string()));
-            Vec::new()
-        } else {
-            value::to_params(&spec.args, ty.params()).map_err(SpawnError::Args)?
-        };
-        let wasi = wasi_ctx(spec, argv, log, determinism, pid.0)?;
-        let clock = match determinism {
-            Determinism::Real => HostClock::Real(Instant::now()),
-            Determinism::Deterministic { clock, .. } => HostClock::Virtual(clock.clone()),
-        };
-        let data = ProcData {
-            wasi,
-            pid,
-            shared,
-            clock,
-            receiving: None,
-            monitors: HashMap::new(),
-        };
-        let mut store = Store::new(engine, data);
-        store.set_limits(store_limits(&spec.limits));
-        let max_fuel = spec.limits.max_fuel;
-        let mut linker = Linker::new(engine);
-        let granted = |name: &str| {
-            spec.wasi
-                .granted
-                .as_ref()
-                .is_none_or(|g| g.iter().any(|n| n == name))
-        };
-        wisp_wasi::add_to_linker_granting(&mut linker, |d: &mut ProcData| &mut d.wasi, &granted)
-            .map_err(internal)?;
-        crate::guest::add_to_linker(&mut linker).map_err(internal)?;
-        crate::imports::define(&mut linker, imports).map_err(internal)?;
+        let (argv, args) = prepare(module, spec)?;
+        let mut store = new_store(host, spec, argv, log, pid)?;
+        let linker = new_linker(host, spec)?;
         // The start function runs in Step, under fuel, like the method.
         let (instance, start) = linker
             .instantiate_without_start(&mut store, module)
@@ -208,7 +162,7 @@ impl Process {
             method,
             fuel_used: 0,
             slices: 0,
-            max_fuel,
+            max_fuel: spec.limits.max_fuel,
             need: 0,
             memory_pages: spec.limits.max_memory_pages,
         })
@@ -288,6 +242,58 @@ impl Process {
         }
     }
 
+    /// The store and call as an interpreter checkpoint, and whether the
+    /// method has started (`false`: it runs from its start on restore).
+    /// Refused while the start function runs.
+    pub(crate) fn capture(&mut self) -> Result<(Checkpoint, bool), String> {
+        if self.method.is_some() {
+            return Err("the module's start function has not finished".into());
+        }
+        let call = match &self.run {
+            Run::Fuel(c) | Run::Waiting(c) => Some(c),
+            Run::Start { .. } => None,
+            Run::Gone => return Err("the process has no call".into()),
+        };
+        let started = call.is_some();
+        let checkpoint = Checkpoint::capture(&mut self.store, call).map_err(|e| e.to_string())?;
+        Ok((checkpoint, started))
+    }
+
+    /// The guest's WASI state, for a checkpoint.
+    pub(crate) fn wasi_state(&mut self) -> Result<Vec<u8>, String> {
+        self.store
+            .data_mut()
+            .wasi
+            .save_state()
+            .map_err(|e| e.to_string())
+    }
+
+    /// A process from a restored store: it goes on with `call`, or calls
+    /// `func` with `args` when the checkpoint was taken before it started.
+    pub(crate) fn restored(
+        store: Store<ProcData>,
+        call: Option<ResumableCall>,
+        (func, args): (Func, Vec<Val>),
+        (fuel_used, slices): (u64, u64),
+        spec: &SpawnSpec,
+    ) -> Process {
+        let run = match call {
+            Some(c) if matches!(c.reason(), SuspendReason::Host { .. }) => Run::Waiting(c),
+            Some(c) => Run::Fuel(c),
+            None => Run::Start { func, args },
+        };
+        Process {
+            store,
+            run,
+            method: None,
+            fuel_used,
+            slices,
+            max_fuel: spec.limits.max_fuel,
+            need: 0,
+            memory_pages: spec.limits.max_memory_pages,
+        }
+    }
+
     fn fuel_exhausted(&self, limit: u64) -> SliceEnd {
         SliceEnd::Exit(
             ExitReason::FuelExhausted {
@@ -338,6 +344,76 @@ impl Process {
     }
 }
 
+/// The guest's argv and the method's arguments: a `_start`-style method
+/// (no parameters) gets string arguments as argv\[1..\].
+pub(crate) fn prepare(
+    module: &Module,
+    spec: &SpawnSpec,
+) -> Result<(Vec<String>, Vec<Val>), SpawnError> {
+    let Some(ty) = module.export_func_type(&spec.method) else {
+        let exports: Vec<String> = module.exports().map(|e| e.name).collect();
+        return Err(SpawnError::Entrypoint(format!(
+            "export \"{}\" not found (exports: {})",
+            spec.method,
+            exports.join(", ")
+        )));
+    };
+    let mut argv = spec.wasi.args.clone();
+    let args = if ty.params().is_empty() {
+        argv.extend(spec.args.iter().map(|a| a.to_string()));
+        Vec::new()
+    } else {
+        value::to_params(&spec.args, ty.params()).map_err(SpawnError::Args)?
+    };
+    Ok((argv, args))
+}
+
+/// A store for a process of `spec`: its WASI context, host links, limits.
+pub(crate) fn new_store(
+    host: &InitHost<'_>,
+    spec: &SpawnSpec,
+    argv: Vec<String>,
+    log: &Arc<LogBuffer>,
+    pid: Pid,
+) -> Result<Store<ProcData>, SpawnError> {
+    let wasi = wasi_ctx(spec, argv, log, host.determinism, pid.0)?;
+    let clock = match host.determinism {
+        Determinism::Real => HostClock::Real(Instant::now()),
+        Determinism::Deterministic { clock, .. } => HostClock::Virtual(clock.clone()),
+    };
+    let data = ProcData {
+        wasi,
+        pid,
+        shared: host.shared.clone(),
+        clock,
+        receiving: None,
+        monitors: HashMap::new(),
+    };
+    let mut store = Store::new(host.engine, data);
+    store.set_limits(store_limits(&spec.limits));
+    Ok(store)
+}
+
+/// The linker of a process of `spec`: WASI (its granted functions work),
+/// `wisp:process`, the embedder's imports.
+pub(crate) fn new_linker(
+    host: &InitHost<'_>,
+    spec: &SpawnSpec,
+) -> Result<Linker<ProcData>, SpawnError> {
+    let mut linker = Linker::new(host.engine);
+    let granted = |name: &str| {
+        spec.wasi
+            .granted
+            .as_ref()
+            .is_none_or(|g| g.iter().any(|n| n == name))
+    };
+    wisp_wasi::add_to_linker_granting(&mut linker, |d: &mut ProcData| &mut d.wasi, &granted)
+        .map_err(internal)?;
+    crate::guest::add_to_linker(&mut linker).map_err(internal)?;
+    crate::imports::define(&mut linker, host.imports).map_err(internal)?;
+    Ok(linker)
+}
+
 fn host_error(e: impl std::fmt::Display) -> SliceEnd {
     SliceEnd::Exit(
         ExitReason::HostError {
@@ -351,7 +427,7 @@ fn internal(e: impl std::fmt::Display) -> SpawnError {
     SpawnError::Internal(e.to_string())
 }
 
-fn store_limits(limits: &Limits) -> StoreLimits {
+pub(crate) fn store_limits(limits: &Limits) -> StoreLimits {
     let mut l = StoreLimits::default();
     if let Some(p) = limits.max_memory_pages {
         l = l.memory_pages(p);

@@ -18,7 +18,7 @@ use std::time::Duration;
 use crossbeam_deque::Steal;
 use crossbeam_utils::sync::Parker;
 
-use super::{EXITED, PARKED, RUNNABLE, RUNNING, Shared, Slot, lock};
+use super::{EXITED, PARKED, RUNNABLE, RUNNING, SUSPENDED, Shared, Slot, lock};
 use crate::exit::ExitReason;
 use crate::process::SliceEnd;
 
@@ -120,6 +120,15 @@ fn run(shared: &Arc<Shared>, slot: &Arc<Slot>) {
         },
     };
     match end {
+        // `suspend` asked while it ran: it stops here, its call kept (a
+        // waiting call is retried on resume).
+        SliceEnd::Preempted | SliceEnd::Park(_) if slot.suspend.load(Ordering::SeqCst) => {
+            slot.state.store(SUSPENDED, Ordering::SeqCst);
+            drop(process);
+            if lock(&slot.kill).is_some() {
+                shared.kill(slot, crate::sched::killed("killed while suspended"));
+            }
+        }
         SliceEnd::Preempted => {
             slot.state.store(RUNNABLE, Ordering::SeqCst);
             drop(process);
