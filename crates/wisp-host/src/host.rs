@@ -149,12 +149,14 @@ impl HostBuilder {
 /// A module's sha256 and the call-depth limit of the engine it was
 /// compiled for.
 type ModuleKey = ([u8; 32], Option<usize>);
+/// A compiled module and its bytes (for checkpoints).
+type CachedModule = (Module, Arc<[u8]>);
 
 struct Inner {
     shared: Arc<Shared>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     /// Compiled modules by (sha256, call-depth limit).
-    modules: Mutex<HashMap<ModuleKey, (Module, Arc<[u8]>)>>,
+    modules: Mutex<HashMap<ModuleKey, CachedModule>>,
     engines: Mutex<HashMap<Option<usize>, Engine>>,
     next_pid: AtomicU64,
     determinism: Determinism,
@@ -529,7 +531,13 @@ impl Host {
         let (argv, args) = crate::process::prepare(&module, &spec)?;
         let data = crate::process::new_store(&init, &spec, argv, &log, pid)?.into_data();
         let linker = crate::process::new_linker(&init, &spec)?;
-        let restored = image.restore(&engine, &[module.clone()], &linker, data, &UNDERSTOOD)?;
+        let restored = image.restore(
+            &engine,
+            std::slice::from_ref(&module),
+            &linker,
+            data,
+            &UNDERSTOOD,
+        )?;
         let mut store = restored.store;
         store.set_limits(crate::process::store_limits(&spec.limits));
         if let Some(state) = image.section(WASI_SECTION) {
