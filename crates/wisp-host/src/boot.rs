@@ -168,6 +168,7 @@ pub fn spawn_spec(
         })
         .collect::<Result<Vec<_>, BootError>>()?;
     Ok(SpawnSpec {
+        links: Vec::new(),
         module: ModuleSource::Bytes {
             bytes,
             sha256: Some(w.sha256),

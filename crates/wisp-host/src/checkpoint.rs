@@ -35,6 +35,8 @@ pub(crate) const HOST_SECTION: &str = "HOSTP";
 pub(crate) const WASI_SECTION: &str = "WASIS";
 /// The module bytes section.
 pub(crate) const MODULE_SECTION: &str = "MODULE";
+/// The linked modules: their import module names and bytes.
+pub(crate) const LINKS_SECTION: &str = "LINKS";
 
 const HOSTP_VERSION: u32 = 1;
 
@@ -43,6 +45,8 @@ const HOSTP_VERSION: u32 = 1;
 pub(crate) struct Origin {
     pub(crate) spec: SpawnSpec,
     pub(crate) module_bytes: Arc<[u8]>,
+    /// The bytes of `spec.links`' modules, in order.
+    pub(crate) link_bytes: Vec<Arc<[u8]>>,
 }
 
 /// Why a checkpoint could not be taken.
@@ -241,6 +245,7 @@ pub(crate) fn decode(
     };
     r.finish()?;
     let spec = SpawnSpec {
+        links: Vec::new(),
         module: ModuleSource::Bytes {
             bytes: module,
             sha256: None,
@@ -265,7 +270,39 @@ pub(crate) fn decode(
 }
 
 /// The sections a host restore reads itself.
-pub(crate) const UNDERSTOOD: [&str; 3] = [HOST_SECTION, WASI_SECTION, MODULE_SECTION];
+pub(crate) const UNDERSTOOD: [&str; 4] =
+    [HOST_SECTION, WASI_SECTION, MODULE_SECTION, LINKS_SECTION];
+
+/// Encodes `LINKS`: count, then (import module name, module bytes).
+pub(crate) fn encode_links(spec: &SpawnSpec, bytes: &[Arc<[u8]>]) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.len(spec.links.len());
+    for (l, b) in spec.links.iter().zip(bytes) {
+        w.str(&l.name);
+        w.bytes(b);
+    }
+    w.bytes
+}
+
+/// Decodes `LINKS` into linked modules.
+pub(crate) fn decode_links(bytes: &[u8]) -> Result<Vec<crate::spec::LinkedModule>, RestoreError> {
+    let mut r = Reader::new(bytes, "LINKS");
+    let n = r.count(8)?;
+    let mut links = Vec::with_capacity(n);
+    for _ in 0..n {
+        let name = r.str()?;
+        let module = r.bytes()?;
+        links.push(crate::spec::LinkedModule {
+            name,
+            module: ModuleSource::Bytes {
+                bytes: Arc::from(module),
+                sha256: None,
+            },
+        });
+    }
+    r.finish()?;
+    Ok(links)
+}
 
 /// The module bytes of an image.
 pub(crate) fn module_of(image: &Image<'_>) -> Result<Arc<[u8]>, HostRestoreError> {

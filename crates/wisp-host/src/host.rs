@@ -189,6 +189,7 @@ pub(crate) struct Admit {
     pub(crate) log: Arc<LogBuffer>,
     pub(crate) cancelable: bool,
     pub(crate) module_bytes: Arc<[u8]>,
+    pub(crate) link_bytes: Vec<Arc<[u8]>>,
 }
 
 /// A process's state, as [`Host::info`] reports it.
@@ -269,6 +270,7 @@ impl Host {
             return Err(SpawnError::ShuttingDown);
         }
         let (module, module_bytes) = self.module(&spec.module, spec.limits.max_call_depth)?;
+        let (links, link_bytes) = self.links(&spec)?;
         let pid = Pid(self.inner.next_pid.fetch_add(1, Ordering::SeqCst));
         let log = LogBuffer::new(
             spec.limits.max_output_bytes,
@@ -279,6 +281,7 @@ impl Host {
         let weak = Arc::downgrade(shared);
         let init = InitHost {
             engine: &engine,
+            links: &links,
             determinism: &self.inner.determinism,
             shared: &weak,
             imports: &self.inner.imports,
@@ -292,8 +295,22 @@ impl Host {
             log,
             cancelable,
             module_bytes,
+            link_bytes,
         };
         self.admit(admitted, watcher, false)
+    }
+
+    /// The compiled linked modules of `spec`, and their bytes.
+    fn links(&self, spec: &SpawnSpec) -> Result<(Vec<Module>, Vec<Arc<[u8]>>), SpawnError> {
+        let depth = spec.limits.max_call_depth;
+        let mut modules = Vec::with_capacity(spec.links.len());
+        let mut bytes = Vec::with_capacity(spec.links.len());
+        for l in &spec.links {
+            let (m, b) = self.module(&l.module, depth)?;
+            modules.push(m);
+            bytes.push(b);
+        }
+        Ok((modules, bytes))
     }
 
     /// Makes an initialised process known and (unless `suspended`) queues
@@ -312,6 +329,7 @@ impl Host {
             log,
             cancelable,
             module_bytes,
+            link_bytes,
         } = a;
         let state = if suspended { SUSPENDED } else { RUNNABLE };
         let slot = Arc::new(Slot {
@@ -341,6 +359,7 @@ impl Host {
             checkpoint: Mutex::new(crate::checkpoint::Origin {
                 spec: spec.clone(),
                 module_bytes,
+                link_bytes,
             }),
         });
         lock(&shared.table).insert(pid, slot.clone());
@@ -470,7 +489,9 @@ impl Host {
 
     /// A checkpoint of suspended `pid` (see [`crate::checkpoint`]).
     pub fn checkpoint(&self, pid: Pid) -> Result<Vec<u8>, CheckpointError> {
-        use crate::checkpoint::{HOST_SECTION, MODULE_SECTION, Progress, WASI_SECTION};
+        use crate::checkpoint::{
+            HOST_SECTION, LINKS_SECTION, MODULE_SECTION, Progress, WASI_SECTION,
+        };
         let slot = self.slot(pid).map_err(|_| CheckpointError::NotFound(pid))?;
         if slot.state.load(Ordering::SeqCst) != SUSPENDED {
             return Err(CheckpointError::NotSuspended(pid));
@@ -485,6 +506,7 @@ impl Host {
             slices: p.slices,
             started,
         };
+        let links = crate::checkpoint::encode_links(&origin.spec, &origin.link_bytes);
         let sections = [
             (
                 HOST_SECTION,
@@ -492,6 +514,7 @@ impl Host {
             ),
             (WASI_SECTION, wasi),
             (MODULE_SECTION, origin.module_bytes.to_vec()),
+            (LINKS_SECTION, links),
         ];
         for (tag, payload) in sections {
             image
@@ -511,9 +534,13 @@ impl Host {
         let hostp = image
             .section(HOST_SECTION)
             .ok_or(HostRestoreError::Missing(HOST_SECTION))?;
-        let (spec, progress) =
+        let (mut spec, progress) =
             crate::checkpoint::decode(hostp, module_bytes.clone(), opts.stdin.clone())?;
+        if let Some(links) = image.section(crate::checkpoint::LINKS_SECTION) {
+            spec.links = crate::checkpoint::decode_links(links)?;
+        }
         let (module, module_bytes) = self.module(&spec.module, spec.limits.max_call_depth)?;
+        let (links, link_bytes) = self.links(&spec)?;
         let pid = Pid(self.inner.next_pid.fetch_add(1, Ordering::SeqCst));
         let log = LogBuffer::new(
             spec.limits.max_output_bytes,
@@ -524,6 +551,7 @@ impl Host {
         let weak = Arc::downgrade(&self.inner.shared);
         let init = InitHost {
             engine: &engine,
+            links: &links,
             determinism: &self.inner.determinism,
             shared: &weak,
             imports: &self.inner.imports,
@@ -531,13 +559,8 @@ impl Host {
         let (argv, args) = crate::process::prepare(&module, &spec)?;
         let data = crate::process::new_store(&init, &spec, argv, &log, pid)?.into_data();
         let linker = crate::process::new_linker(&init, &spec)?;
-        let restored = image.restore(
-            &engine,
-            std::slice::from_ref(&module),
-            &linker,
-            data,
-            &UNDERSTOOD,
-        )?;
+        let modules: Vec<Module> = links.iter().chain([&module]).cloned().collect();
+        let restored = image.restore(&engine, &modules, &linker, data, &UNDERSTOOD)?;
         let mut store = restored.store;
         store.set_limits(crate::process::store_limits(&spec.limits));
         if let Some(state) = image.section(WASI_SECTION) {
@@ -570,6 +593,7 @@ impl Host {
             log,
             cancelable,
             module_bytes,
+            link_bytes,
         };
         Ok(self.admit(admitted, None, !opts.resume)?)
     }

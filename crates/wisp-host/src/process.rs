@@ -103,6 +103,8 @@ pub(crate) enum Determinism {
 #[derive(Clone, Copy)]
 pub(crate) struct InitHost<'a> {
     pub(crate) engine: &'a Engine,
+    /// The compiled linked modules of the spec, in its order.
+    pub(crate) links: &'a [Module],
     pub(crate) determinism: &'a Determinism,
     pub(crate) shared: &'a Weak<Shared>,
     pub(crate) imports: &'a [crate::imports::HostImport],
@@ -138,7 +140,8 @@ impl Process {
     ) -> Result<Process, SpawnError> {
         let (argv, args) = prepare(module, spec)?;
         let mut store = new_store(host, spec, argv, log, pid)?;
-        let linker = new_linker(host, spec)?;
+        let mut linker = new_linker(host, spec)?;
+        let fuel_used = link(&mut store, &mut linker, host.links, spec)?;
         // The start function runs in Step, under fuel, like the method.
         let (instance, start) = linker
             .instantiate_without_start(&mut store, module)
@@ -160,7 +163,7 @@ impl Process {
             store,
             run,
             method,
-            fuel_used: 0,
+            fuel_used,
             slices: 0,
             max_fuel: spec.limits.max_fuel,
             need: 0,
@@ -392,6 +395,32 @@ pub(crate) fn new_store(
     let mut store = Store::new(host.engine, data);
     store.set_limits(store_limits(&spec.limits));
     Ok(store)
+}
+
+/// Instantiates the linked modules in order, each registered under its
+/// import module name for the ones after it and the main module. Their
+/// start functions run here, under the process's fuel (returned as used);
+/// a trap there fails the spawn.
+fn link(
+    store: &mut Store<ProcData>,
+    linker: &mut Linker<ProcData>,
+    modules: &[Module],
+    spec: &SpawnSpec,
+) -> Result<u64, SpawnError> {
+    if modules.is_empty() {
+        return Ok(0);
+    }
+    let budget = spec.limits.max_fuel.unwrap_or(UNLIMITED);
+    store.set_fuel(budget).map_err(internal)?;
+    for (m, l) in modules.iter().zip(&spec.links) {
+        let instance = linker
+            .instantiate(store, m)
+            .map_err(|e| SpawnError::Instantiate(format!("linked module `{}`: {e}", l.name)))?;
+        linker
+            .instance(store, &l.name, instance)
+            .map_err(|e| SpawnError::Instantiate(format!("linked module `{}`: {e}", l.name)))?;
+    }
+    Ok(budget.saturating_sub(store.get_fuel().map_err(internal)?))
 }
 
 /// The linker of a process of `spec`: WASI (its granted functions work),

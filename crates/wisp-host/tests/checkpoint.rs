@@ -233,3 +233,60 @@ fn k4_k5_damaged_checkpoints_are_refused() {
             .is_err()
     );
 }
+
+#[test]
+fn linked_modules_serve_imports_and_travel_in_checkpoints() {
+    let lib = wasm(
+        r#"(module (global $n (mut i64) (i64.const 0))
+             (func (export "bump") (param i64) (result i64)
+               (global.set $n (i64.add (global.get $n) (local.get 0)))
+               (global.get $n)))"#,
+    );
+    let main = wasm(
+        r#"(module (import "mathlib" "bump" (func $bump (param i64) (result i64)))
+             (func (export "run") (param $n i64) (result i64) (local $i i64) (local $r i64)
+               (loop $l
+                 (local.set $r (call $bump (local.get $i)))
+                 (local.set $i (i64.add (local.get $i) (i64.const 1)))
+                 (br_if $l (i64.lt_u (local.get $i) (local.get $n))))
+               (local.get $r)))"#,
+    );
+    let spec = || {
+        let mut s = SpawnSpec::invoke(main.clone(), "run", vec![Value::I64(200_000)]);
+        s.links.push(wisp_host::LinkedModule {
+            name: "mathlib".into(),
+            module: wisp_host::ModuleSource::Bytes {
+                bytes: lib.clone().into(),
+                sha256: None,
+            },
+        });
+        s
+    };
+    let expected = Some(vec![Value::I64(199_999 * 200_000 / 2)]);
+    let a = Host::builder().workers(1).slice_fuel(50_000).build();
+    let pid = a.spawn(spec()).unwrap();
+    assert_eq!(a.wait(pid).unwrap().result, expected);
+    // Without the link the import is unknown.
+    let mut bare = spec();
+    bare.links.clear();
+    assert_eq!(a.spawn(bare).unwrap_err().code(), "UnknownImport");
+    // Mid-way through, moved to another host: the linked module's state
+    // (its global) comes along.
+    let pid = a.spawn(spec()).unwrap();
+    while a.info(pid).unwrap().slices < 3 {
+        std::thread::yield_now();
+    }
+    a.suspend(pid).unwrap();
+    let bytes = a.checkpoint(pid).unwrap();
+    let b = Host::builder().workers(1).build();
+    let moved = b
+        .restore(
+            &bytes,
+            RestoreOpts {
+                resume: true,
+                ..RestoreOpts::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(b.wait(moved).unwrap().result, expected);
+}
