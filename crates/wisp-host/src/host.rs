@@ -301,16 +301,18 @@ impl Host {
     }
 
     /// The compiled linked modules of `spec`, and their bytes.
+    #[allow(
+        clippy::type_complexity,
+        reason = "two parallel lists, named by the doc comment"
+    )]
     fn links(&self, spec: &SpawnSpec) -> Result<(Vec<Module>, Vec<Arc<[u8]>>), SpawnError> {
         let depth = spec.limits.max_call_depth;
-        let mut modules = Vec::with_capacity(spec.links.len());
-        let mut bytes = Vec::with_capacity(spec.links.len());
-        for l in &spec.links {
-            let (m, b) = self.module(&l.module, depth)?;
-            modules.push(m);
-            bytes.push(b);
-        }
-        Ok((modules, bytes))
+        let compiled: Vec<CachedModule> = spec
+            .links
+            .iter()
+            .map(|l| self.module(&l.module, depth))
+            .collect::<Result<_, _>>()?;
+        Ok(compiled.into_iter().unzip())
     }
 
     /// Makes an initialised process known and (unless `suspended`) queues
