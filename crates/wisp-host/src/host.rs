@@ -33,7 +33,7 @@ use crate::value::Value;
 pub const DEFAULT_SLICE_FUEL: u64 = 100_000;
 
 /// Builds a [`Host`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HostBuilder {
     workers: usize,
     slice_fuel: u64,
@@ -41,6 +41,24 @@ pub struct HostBuilder {
     echo_output: bool,
     paused: bool,
     imports: Vec<HostImport>,
+    resolver: Option<Resolver>,
+}
+
+/// Turns an entry id and arguments into a spawn spec (guests' spawns).
+pub type Resolver = Arc<dyn Fn(&str, Vec<Value>) -> Result<SpawnSpec, String> + Send + Sync>;
+
+impl std::fmt::Debug for HostBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostBuilder")
+            .field("workers", &self.workers)
+            .field("slice_fuel", &self.slice_fuel)
+            .field("deterministic", &self.deterministic)
+            .field("echo_output", &self.echo_output)
+            .field("paused", &self.paused)
+            .field("imports", &self.imports)
+            .field("resolver", &self.resolver.is_some())
+            .finish()
+    }
 }
 
 impl Default for HostBuilder {
@@ -52,6 +70,7 @@ impl Default for HostBuilder {
             echo_output: false,
             paused: false,
             imports: Vec::new(),
+            resolver: None,
         }
     }
 }
@@ -110,6 +129,17 @@ impl HostBuilder {
         self
     }
 
+    /// How a guest's `wisp:process.spawn(entry, …)` finds what to run
+    /// (the registry, with `boot::spawn_spec`); without one, guest spawns
+    /// fail.
+    pub fn resolver(
+        mut self,
+        f: impl Fn(&str, Vec<Value>) -> Result<SpawnSpec, String> + Send + Sync + 'static,
+    ) -> Self {
+        self.resolver = Some(Arc::new(f));
+        self
+    }
+
     pub fn build(self) -> Host {
         let (timers, determinism) = match self.deterministic {
             Some(seed) => {
@@ -130,7 +160,7 @@ impl HostBuilder {
             self.paused,
         );
         let threads = sched::start_workers(&shared);
-        Host {
+        let host = Host {
             inner: Arc::new(Inner {
                 shared,
                 threads: Mutex::new(threads),
@@ -141,8 +171,12 @@ impl HostBuilder {
                 echo: self.echo_output,
                 imports: self.imports,
                 started: Instant::now(),
+                resolver: self.resolver,
             }),
-        }
+        };
+        let spawner: Arc<dyn crate::guest::Spawn> = host.inner.clone();
+        let _ = host.inner.shared.spawner.set(Arc::downgrade(&spawner));
+        host
     }
 }
 
@@ -163,6 +197,27 @@ struct Inner {
     echo: bool,
     imports: Vec<HostImport>,
     started: Instant,
+    resolver: Option<Resolver>,
+}
+
+impl crate::guest::Spawn for Inner {
+    fn spawn_entry(
+        self: Arc<Self>,
+        entry: &str,
+        args: Vec<Value>,
+        from: Pid,
+        link: bool,
+    ) -> Result<Pid, String> {
+        let resolver = self
+            .resolver
+            .clone()
+            .ok_or("this host spawns no entries (it has no resolver)")?;
+        let mut spec = resolver(entry, args)?;
+        if link {
+            spec.opts.link_to = Some(from);
+        }
+        Host { inner: self }.spawn(spec).map_err(|e| e.to_string())
+    }
 }
 
 impl Drop for Inner {
@@ -175,8 +230,13 @@ fn stop(shared: &Arc<Shared>, threads: &Mutex<Vec<JoinHandle<()>>>) {
     shared.stopping.store(true, Ordering::SeqCst);
     shared.shutdown_all("host shutdown");
     shared.notify();
+    let me = std::thread::current().id();
     for t in lock(threads).drain(..) {
-        let _ = t.join();
+        // The last handle can go on a worker (a guest's spawn held it):
+        // that worker ends by itself once its loop sees `stopping`.
+        if t.thread().id() != me {
+            let _ = t.join();
+        }
     }
     shared.timers.stop();
 }

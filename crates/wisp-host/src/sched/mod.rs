@@ -105,6 +105,8 @@ pub(crate) struct Shared {
     pub(crate) paused: AtomicBool,
     pub(crate) counters: Counters,
     pub(crate) next_monitor: AtomicU64,
+    /// How guests spawn processes by entry id (`wisp:process.spawn`).
+    pub(crate) spawner: std::sync::OnceLock<std::sync::Weak<dyn crate::guest::Spawn>>,
 }
 
 impl Shared {
@@ -119,6 +121,7 @@ impl Shared {
             paused: AtomicBool::new(paused),
             counters: Counters::default(),
             next_monitor: AtomicU64::new(1),
+            spawner: std::sync::OnceLock::new(),
         })
     }
 
