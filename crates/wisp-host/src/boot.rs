@@ -224,6 +224,7 @@ pub fn host_limits(l: &EffectiveLimits) -> Limits {
             registry::OnOutputLimit::Truncate => OnOutputLimit::Truncate,
             registry::OnOutputLimit::Fail => OnOutputLimit::Fail,
         },
+        max_open_files: usize::try_from(l.max_open_files).ok(),
         max_mailbox_len: usize::try_from(l.max_mailbox_len).unwrap_or(usize::MAX),
         max_message_size: usize::try_from(l.max_message_bytes).unwrap_or(usize::MAX),
     }

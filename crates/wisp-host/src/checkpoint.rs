@@ -74,13 +74,28 @@ pub enum HostRestoreError {
 }
 
 /// How to restore.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct RestoreOpts {
     /// Queue the process at once (otherwise it stays suspended until
     /// [`crate::Host::resume`]).
     pub resume: bool,
     /// Its stdin (pipes are not part of a checkpoint).
     pub stdin: StdinSpec,
+    /// Lazy pages: the bytes given to `restore` are the checkpoint's
+    /// control part (`wisp_interp::checkpoint::split_pages` /
+    /// `read_control`) and every page is read from here when the process
+    /// first touches it. `None`: the pages are in the bytes, read at once.
+    pub pages: Option<Arc<dyn wisp_interp::checkpoint::PageStore>>,
+}
+
+impl std::fmt::Debug for RestoreOpts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RestoreOpts")
+            .field("resume", &self.resume)
+            .field("stdin", &self.stdin)
+            .field("lazy", &self.pages.is_some())
+            .finish()
+    }
 }
 
 /// What `HOSTP` holds besides the spec.
@@ -161,6 +176,7 @@ pub(crate) fn encode(spec: &SpawnSpec, p: Progress) -> Vec<u8> {
     w.bool(l.on_output_limit == OnOutputLimit::Fail);
     w.u64(l.max_mailbox_len as u64);
     w.u64(l.max_message_size as u64);
+    opt(&mut w, l.max_open_files.map(|n| n as u64));
     w.u64(p.fuel_used);
     w.u64(p.slices);
     w.bool(p.started);
@@ -237,6 +253,9 @@ pub(crate) fn decode(
         },
         max_mailbox_len: usize::try_from(r.u64()?).unwrap_or(usize::MAX),
         max_message_size: usize::try_from(r.u64()?).unwrap_or(usize::MAX),
+        max_open_files: r
+            .opt_u64()?
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
     };
     let progress = Progress {
         fuel_used: r.u64()?,

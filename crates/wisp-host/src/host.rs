@@ -274,7 +274,7 @@ pub struct ProcessInfo {
 }
 
 /// A snapshot of the host's counters (HOST.md §3.5).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostMetrics {
     pub runnable: usize,
     pub running: usize,
@@ -286,6 +286,8 @@ pub struct HostMetrics {
     pub slices_total: u64,
     pub fuel_total: u64,
     pub workers: usize,
+    /// The share of the host's lifetime each worker spent running slices.
+    pub worker_busy: Vec<f64>,
 }
 
 /// The process host. Cheap to clone; the last clone to go shuts it down
@@ -622,7 +624,12 @@ impl Host {
         let data = crate::process::new_store(&init, &spec, argv, &log, pid)?.into_data();
         let linker = crate::process::new_linker(&init, &spec)?;
         let modules: Vec<Module> = links.iter().chain([&module]).cloned().collect();
-        let restored = image.restore(&engine, &modules, &linker, data, &UNDERSTOOD)?;
+        let restored = match &opts.pages {
+            Some(pages) => {
+                image.restore_lazy(&engine, &modules, &linker, data, &UNDERSTOOD, pages.clone())?
+            }
+            None => image.restore(&engine, &modules, &linker, data, &UNDERSTOOD)?,
+        };
         let mut store = restored.store;
         store.set_limits(crate::process::store_limits(&spec.limits));
         if let Some(state) = image.section(WASI_SECTION) {
@@ -864,6 +871,15 @@ impl Host {
             fuel_total: shared.counters.fuel.load(Ordering::SeqCst),
             active: shared.counters.live.load(Ordering::SeqCst),
             workers: shared.config.workers,
+            worker_busy: {
+                let alive = self.inner.started.elapsed().as_nanos().max(1) as f64;
+                shared
+                    .counters
+                    .busy_ns
+                    .iter()
+                    .map(|b| b.load(Ordering::Relaxed) as f64 / alive)
+                    .collect()
+            },
             ..HostMetrics::default()
         };
         for s in lock(&shared.table).values() {

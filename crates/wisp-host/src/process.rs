@@ -503,6 +503,9 @@ fn wasi_ctx(
     for (k, v) in &spec.wasi.env {
         b = b.env(k.clone(), v.clone());
     }
+    if let Some(n) = spec.limits.max_open_files {
+        b = b.max_open_files(n);
+    }
     b = match determinism {
         Determinism::Real => b.clock(ClockSource::Real).random(RandomSource::Os),
         Determinism::Deterministic { clock, seed } => b

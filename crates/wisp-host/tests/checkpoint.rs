@@ -293,3 +293,73 @@ fn linked_modules_serve_imports_and_travel_in_checkpoints() {
         .unwrap();
     assert_eq!(b.wait(moved).unwrap().result, expected);
 }
+
+/// Counts the pages a lazy restore reads.
+struct Counting {
+    pages: Vec<u8>,
+    reads: std::sync::atomic::AtomicUsize,
+}
+
+impl wisp_interp::checkpoint::PageStore for Counting {
+    fn read_page(&self, offset: u64, out: &mut [u8; 65536]) -> Result<(), String> {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.pages.read_page(offset, out)
+    }
+}
+
+#[test]
+fn k6_a_lazy_restore_reads_only_the_pages_touched() {
+    // Fills 1024 pages (64 MiB), waits for a message, then sums 3 of them.
+    let big = r#"(module
+      (import "wisp:process" "receive" (func $recv (param i32 i32 i64 i32 i32) (result i64)))
+      (memory (export "memory") 1024)
+      (func (export "run") (result i64)
+        (local $p i32)
+        (loop $fill
+          (i64.store (local.get $p) (i64.extend_i32_u (i32.add (local.get $p) (i32.const 1))))
+          (local.set $p (i32.add (local.get $p) (i32.const 65536)))
+          (br_if $fill (i32.lt_u (local.get $p) (i32.const 0x4000000))))
+        (drop (call $recv (i32.const 0) (i32.const 0) (i64.const -1) (i32.const 64) (i32.const 64)))
+        (i64.add (i64.add (i64.load (i32.const 0x10000)) (i64.load (i32.const 0x2000000)))
+                 (i64.load (i32.const 0x3ff0000)))))"#;
+    let a = Host::builder().workers(1).build();
+    let pid = a
+        .spawn(SpawnSpec::invoke(wasm(big), "run", vec![]))
+        .unwrap();
+    wait_for(&a, pid, ProcessState::Parked);
+    a.suspend(pid).unwrap();
+    let bytes = a.checkpoint(pid).unwrap();
+    a.kill(pid, "moved").unwrap();
+
+    let expected = Some(vec![Value::I64(0x10001 + 0x2000001 + 0x3ff0001)]);
+    let run = |b: &Host, moved| {
+        b.send(moved, 1, vec![]).unwrap();
+        b.wait(moved).unwrap().result
+    };
+    let eager = Host::builder().workers(1).build();
+    let resume = RestoreOpts {
+        resume: true,
+        ..RestoreOpts::default()
+    };
+    let moved = eager.restore(&bytes, resume.clone()).unwrap();
+    assert_eq!(run(&eager, moved), expected);
+
+    let (control, pages) = wisp_interp::checkpoint::split_pages(&bytes).unwrap();
+    let store = std::sync::Arc::new(Counting {
+        pages: pages.to_vec(),
+        reads: 0.into(),
+    });
+    let lazy = Host::builder().workers(1).build();
+    let moved = lazy
+        .restore(
+            &control,
+            RestoreOpts {
+                pages: Some(store.clone()),
+                ..resume
+            },
+        )
+        .unwrap();
+    assert_eq!(run(&lazy, moved), expected);
+    let reads = store.reads.load(std::sync::atomic::Ordering::SeqCst);
+    assert!((3..1024).contains(&reads), "{reads} page reads");
+}

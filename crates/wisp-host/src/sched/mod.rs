@@ -91,6 +91,8 @@ pub(crate) struct Counters {
     pub(crate) slices: AtomicU64,
     pub(crate) fuel: AtomicU64,
     pub(crate) live: AtomicUsize,
+    /// Nanoseconds each worker spent running slices.
+    pub(crate) busy_ns: Vec<AtomicU64>,
 }
 
 /// What the workers, wakers and the host API share.
@@ -112,14 +114,19 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn new(config: SchedConfig, timers: Arc<Timers>, paused: bool) -> Arc<Shared> {
         Arc::new(Shared {
-            config,
+            config: config.clone(),
             injector: Injector::new(),
             unparkers: Mutex::new(Vec::new()),
             table: Mutex::new(HashMap::new()),
             timers,
             stopping: AtomicBool::new(false),
             paused: AtomicBool::new(paused),
-            counters: Counters::default(),
+            counters: Counters {
+                busy_ns: (0..config.workers.max(1))
+                    .map(|_| AtomicU64::new(0))
+                    .collect(),
+                ..Counters::default()
+            },
             next_monitor: AtomicU64::new(1),
             spawner: std::sync::OnceLock::new(),
         })
