@@ -570,7 +570,7 @@ impl Capture {
         } in self.logs.by_ref()
         {
             lost += seq.saturating_sub(next_seq);
-            next_seq = seq + 1;
+            next_seq = seq.saturating_add(1);
             let i = usize::from(stream == Stream::Stderr);
             out[i].add(&bytes, self.max_return);
             if let (Some(files), None) = (self.files.as_mut(), &write_error) {
