@@ -805,6 +805,18 @@ impl Host {
         Ok(())
     }
 
+    /// Forgets exited process `pid` (its exit event and logs) before the
+    /// host would (it keeps the last `RETAINED_EXITS` exited processes);
+    /// `NotFound` if unknown or still running.
+    pub fn forget(&self, pid: Pid) -> Result<(), NotFound> {
+        let slot = self.slot(pid)?;
+        if slot.state.load(Ordering::SeqCst) != EXITED {
+            return Err(NotFound(pid));
+        }
+        lock(&self.inner.shared.table).remove(&pid);
+        Ok(())
+    }
+
     /// What the host knows about `pid` now.
     pub fn info(&self, pid: Pid) -> Option<ProcessInfo> {
         self.slot(pid).ok().map(|s| info(&s))

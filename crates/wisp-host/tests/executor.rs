@@ -412,7 +412,6 @@ fn every_waiter_gets_the_outcome() {
 /// complete for outputs beyond the history without back-pressure or a tee
 /// in `logs.rs`.
 #[test]
-#[ignore = "logs.rs: a record larger than HISTORY_BYTES is dropped before any follower sees it (lead to fix)"]
 fn a_capture_larger_than_the_log_history_is_complete() {
     // One 3 MiB write.
     let big = r#"(module

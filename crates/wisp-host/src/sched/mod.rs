@@ -40,6 +40,9 @@ pub(crate) const EXITED: u8 = 3;
 /// Stopped by `suspend` until `resume`: in no queue, holding no wait.
 pub(crate) const SUSPENDED: u8 = 4;
 
+/// Exited processes whose exit events and logs stay available.
+pub const RETAINED_EXITS: usize = 1000;
+
 /// Lock, ignoring poison: every critical section here leaves its data
 /// consistent, and panics inside host functions are caught before they
 /// could unwind through a lock.
@@ -107,6 +110,8 @@ pub(crate) struct Shared {
     pub(crate) paused: AtomicBool,
     pub(crate) counters: Counters,
     pub(crate) next_monitor: AtomicU64,
+    /// Exited pids, oldest first (see [`Shared::retire`]).
+    pub(crate) exited: Mutex<std::collections::VecDeque<Pid>>,
     /// How guests spawn processes by entry id (`wisp:process.spawn`).
     pub(crate) spawner: std::sync::OnceLock<std::sync::Weak<dyn crate::guest::Spawn>>,
 }
@@ -128,6 +133,7 @@ impl Shared {
                 ..Counters::default()
             },
             next_monitor: AtomicU64::new(1),
+            exited: Mutex::new(std::collections::VecDeque::new()),
             spawner: std::sync::OnceLock::new(),
         })
     }
@@ -291,6 +297,10 @@ impl Shared {
             stderr_truncated,
         };
         slot.state.store(EXITED, Ordering::SeqCst);
+        // Counted before anyone hears of it, so metrics read after a wait
+        // include it.
+        self.counters.exited.fetch_add(1, Ordering::SeqCst);
+        self.counters.live.fetch_sub(1, Ordering::SeqCst);
         // Monitors, then links, then waiters (HOST.md §2.2).
         self.propagate(slot, &event);
         *lock(&slot.exit) = Some(event.clone());
@@ -298,9 +308,26 @@ impl Shared {
         for w in lock(&slot.watchers).drain(..) {
             let _ = w.send(event.clone());
         }
-        self.counters.exited.fetch_add(1, Ordering::SeqCst);
-        self.counters.live.fetch_sub(1, Ordering::SeqCst);
+        self.retire(slot.pid);
         self.notify();
+    }
+
+    /// Keeps the last [`RETAINED_EXITS`] exited processes (their exit
+    /// events and logs) and forgets older ones, so the table does not grow
+    /// with every process ever run.
+    fn retire(&self, pid: Pid) {
+        let oldest = {
+            let mut exited = lock(&self.exited);
+            exited.push_back(pid);
+            if exited.len() > RETAINED_EXITS {
+                exited.pop_front()
+            } else {
+                None
+            }
+        };
+        if let Some(old) = oldest {
+            lock(&self.table).remove(&old);
+        }
     }
 
     /// Stops every process with `Shutdown` (host shutdown).
