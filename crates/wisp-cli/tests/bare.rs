@@ -116,8 +116,10 @@ fn f3_a_trap_names_its_code_and_function() {
     assert_eq!(r["detail"]["code"], "Unreachable");
     assert_eq!(r["detail"]["func_name"], "f");
     assert_eq!(r["detail"]["func"], 0);
-    // Not yet: the host does not report the code offset (HOST.md F3).
-    assert!(r["detail"].get("offset").is_some());
+    // The offset of the `unreachable` opcode (0x00) in the module binary.
+    let wasm = common::fixture_wasm("trap.wat");
+    let offset = r["detail"]["offset"].as_u64().expect("an offset") as usize;
+    assert_eq!(wasm[offset], 0x00, "{offset}");
 }
 
 #[test]

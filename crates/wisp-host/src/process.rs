@@ -336,6 +336,7 @@ impl Process {
                 message,
                 func: top.map(|f| f.func_index),
                 func_name: top.and_then(|f| f.func_name.clone()),
+                offset: top.and_then(|f| f.code_offset),
                 backtrace: trap
                     .backtrace
                     .iter()

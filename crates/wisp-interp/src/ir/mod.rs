@@ -53,6 +53,9 @@ pub struct CompiledFunc {
     consts: Box<[u64]>,
     const_base: u32,
     max_slots: u32,
+    /// The byte offset in the module binary of the operator each
+    /// instruction came from (empty when unknown).
+    offsets: Box<[u32]>,
 }
 
 impl CompiledFunc {
@@ -101,7 +104,23 @@ impl CompiledFunc {
             consts,
             const_base,
             max_slots,
+            offsets: Box::default(),
         })
+    }
+
+    /// Records, for each instruction, the module offset of the operator it
+    /// was translated from (for trap reports); ignored unless there is one
+    /// per instruction.
+    pub fn with_offsets(mut self, offsets: Box<[u32]>) -> Self {
+        if offsets.len() + 1 == self.code.len() {
+            self.offsets = offsets;
+        }
+        self
+    }
+
+    /// The module offset of the operator instruction `pc` came from.
+    pub fn wasm_offset(&self, pc: usize) -> Option<u32> {
+        self.offsets.get(pc).copied()
     }
 
     /// The instructions; execution starts at index 0.

@@ -24,7 +24,7 @@ use crate::ir::{Instr, Target};
 const MAX_BLOCK: usize = 4;
 
 /// Replaces eligible `Br`s in `code` with copies of their target blocks.
-pub(super) fn duplicate_tails(code: &mut Vec<Instr>) -> Result<(), Error> {
+pub(super) fn duplicate_tails(code: &mut Vec<Instr>, offsets: &mut Vec<u32>) -> Result<(), Error> {
     let len = code.len();
     // `Br` entries of jump tables must stay single instructions.
     let mut entry = Vec::new();
@@ -66,19 +66,27 @@ pub(super) fn duplicate_tails(code: &mut Vec<Instr>) -> Result<(), Error> {
     }
     // Rebuild, recording where each old instruction went.
     let mut out: Vec<Instr> = Vec::new();
+    let mut out_offsets: Vec<u32> = Vec::new();
     let mut moved: Vec<Target> = Vec::new();
     out.try_reserve_exact(len + added)
+        .and_then(|()| out_offsets.try_reserve_exact(len + added))
         .and_then(|()| moved.try_reserve_exact(len))
         .map_err(|_| Error::Limit("out of memory".into()))?;
+    // A copied instruction reports the offset of its original.
+    let offset_of = |i: usize| offsets.get(i).copied().unwrap_or(0);
     let mut next = plan.iter().peekable();
     for (i, instr) in code.iter().enumerate() {
         moved.push(out.len() as Target);
         match next.peek() {
             Some(&&(at, start, end)) if at == i => {
                 out.extend_from_slice(&code[start..=end]);
+                out_offsets.extend((start..=end).map(offset_of));
                 next.next();
             }
-            _ => out.push(*instr),
+            _ => {
+                out.push(*instr);
+                out_offsets.push(offset_of(i));
+            }
         }
     }
     for instr in &mut out {
@@ -88,6 +96,7 @@ pub(super) fn duplicate_tails(code: &mut Vec<Instr>) -> Result<(), Error> {
         }
     }
     *code = out;
+    *offsets = out_offsets;
     Ok(())
 }
 
@@ -139,7 +148,7 @@ mod tests {
             add(3),
             Instr::Return,
         ];
-        duplicate_tails(&mut code).unwrap();
+        duplicate_tails(&mut code, &mut alloc::vec::Vec::new()).unwrap();
         assert_eq!(
             code,
             [
@@ -170,7 +179,7 @@ mod tests {
             Instr::Br { target: 4 },
         ];
         let mut code = table.to_vec();
-        duplicate_tails(&mut code).unwrap();
+        duplicate_tails(&mut code, &mut alloc::vec::Vec::new()).unwrap();
         assert_eq!(code, table);
     }
 }
