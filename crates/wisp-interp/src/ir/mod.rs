@@ -53,9 +53,10 @@ pub struct CompiledFunc {
     consts: Box<[u64]>,
     const_base: u32,
     max_slots: u32,
-    /// The byte offset in the module binary of the operator each
-    /// instruction came from (empty when unknown).
-    offsets: Box<[u32]>,
+    /// `(first instruction, module offset)` runs: the byte offset in the
+    /// module binary of the operator each instruction came from (empty
+    /// when unknown).
+    offsets: Box<[(u32, u32)]>,
 }
 
 impl CompiledFunc {
@@ -108,19 +109,20 @@ impl CompiledFunc {
         })
     }
 
-    /// Records, for each instruction, the module offset of the operator it
-    /// was translated from (for trap reports); ignored unless there is one
-    /// per instruction.
-    pub fn with_offsets(mut self, offsets: Box<[u32]>) -> Self {
-        if offsets.len() + 1 == self.code.len() {
-            self.offsets = offsets;
-        }
+    /// Records the module offsets of the operators the instructions were
+    /// translated from, as `(first instruction, offset)` runs in order (for
+    /// trap reports).
+    pub fn with_offsets(mut self, offsets: Box<[(u32, u32)]>) -> Self {
+        self.offsets = offsets;
         self
     }
 
     /// The module offset of the operator instruction `pc` came from.
     pub fn wasm_offset(&self, pc: usize) -> Option<u32> {
-        self.offsets.get(pc).copied()
+        let run = self
+            .offsets
+            .partition_point(|&(start, _)| start as usize <= pc);
+        Some(self.offsets.get(run.checked_sub(1)?)?.1)
     }
 
     /// The instructions; execution starts at index 0.

@@ -84,9 +84,11 @@ pub(crate) struct Translator<'m> {
     // ----- Per-function state -------------------------------------------------
     /// The code emitted so far.
     code: Vec<Instr>,
-    /// The module offset of the operator each instruction of `code` came
-    /// from (kept in step by `sync_offsets`).
-    offsets: Vec<u32>,
+    /// Where the code of each operator starts, with the operator's module
+    /// offset: `(first instruction, offset)` runs, kept by `sync_offsets`.
+    offsets: Vec<(u32, u32)>,
+    /// Code below this length has its offsets recorded.
+    synced: usize,
     /// The offset of the operator being translated.
     offset: u32,
     /// The virtual operand stack.
@@ -153,6 +155,7 @@ impl<'m> Translator<'m> {
             canonicalize_nans: false,
             code: Vec::new(),
             offsets: Vec::new(),
+            synced: 0,
             offset: 0,
             stack: Vec::new(),
             local_refs: LocalRefs::default(),
@@ -196,6 +199,7 @@ impl<'m> Translator<'m> {
             .ok_or_else(|| Error::Limit(format!("{} locals", body.num_locals)))?;
         self.code.clear();
         self.offsets.clear();
+        self.synced = 0;
         self.stack.clear();
         self.local_refs.reset(self.base as usize);
         self.ctrl.clear();
@@ -251,16 +255,31 @@ impl<'m> Translator<'m> {
         .map_err(|e| Error::Limit(format!("internal translator error: {e}")))
     }
 
-    /// Gives every instruction emitted since the last call the current
-    /// operator's offset (instructions removed since are dropped).
+    /// Gives the instructions emitted since the last call the current
+    /// operator's offset.
     fn sync_offsets(&mut self) -> Result<(), Error> {
         let len = self.code.len();
-        self.offsets.truncate(len);
-        self.offsets
-            .try_reserve(len - self.offsets.len())
-            .map_err(|_| Error::Limit("out of memory".into()))?;
-        self.offsets.resize(len, self.offset);
+        while self
+            .offsets
+            .last()
+            .is_some_and(|&(start, _)| start as usize >= len)
+        {
+            self.offsets.pop();
+        }
+        if len > self.synced && self.offsets.last().map(|r| r.1) != Some(self.offset) {
+            self.offsets
+                .try_reserve(1)
+                .map_err(|_| Error::Limit("out of memory".into()))?;
+            self.offsets.push((self.synced as u32, self.offset));
+        }
+        self.synced = len;
         Ok(())
+    }
+
+    /// Removes the code from `len` on (its offsets go with it).
+    pub(super) fn truncate_code(&mut self, len: usize) {
+        self.code.truncate(len);
+        self.synced = self.synced.min(len);
     }
 
     /// The constant slot holding `value`, if one is left. Constant slots are
