@@ -75,6 +75,12 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "HOST", help_heading = "Registry mode")]
     pub(crate) host: Option<String>,
 
+    /// Serve mode (`wisp run` without a target): print the status table
+    /// once every auto_start entry has started (SIGUSR1 prints it any
+    /// time).
+    #[arg(long, help_heading = "Registry mode")]
+    pub(crate) status: bool,
+
     #[command(flatten)]
     pub(crate) limits: LimitArgs,
 
@@ -92,10 +98,9 @@ pub(crate) struct RunArgs {
 
     /// `list`, a command name, or a module (binary `.wasm` or text `.wat`);
     /// then the guest's arguments (argv[1..] of a WASI command, or the
-    /// invoked function's parameters).
+    /// invoked function's parameters). None: serve mode.
     #[arg(
         value_name = "FILE",
-        required_unless_present = "exec",
         num_args = 1..,
         trailing_var_arg = true,
         allow_hyphen_values = true

@@ -21,6 +21,7 @@ mod modpath;
 mod registry;
 mod report;
 mod run;
+mod serve_mode;
 mod validate;
 mod wasi;
 mod wast;
@@ -40,11 +41,14 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a module (`_start`, or the export named by --invoke), a registry
-    /// command, or a registry entry (--exec); `wisp run list` lists commands.
+    /// command, or a registry entry (--exec); `wisp run list` lists commands;
+    /// `wisp run` alone serves the registry's auto_start services until
+    /// SIGINT/SIGTERM.
     #[command(override_usage = "wisp run [OPTIONS] <FILE> [ARG]...\n       \
                                 wisp run [OPTIONS] <COMMAND> [ARG]...\n       \
                                 wisp run [OPTIONS] --exec <ENTRY> [ARG]...\n       \
-                                wisp run [--root DIR] list")]
+                                wisp run [--root DIR] list\n       \
+                                wisp run [OPTIONS] [--root DIR] [--status]")]
     Run(Box<flags::RunArgs>),
     /// Resume a run saved by `wisp run --checkpoint-at-fuel N --checkpoint-out FILE`.
     Resume(checkpoint::ResumeArgs),
@@ -115,10 +119,17 @@ mod tests {
     }
 
     #[test]
+    fn run_without_a_target_is_serve_mode() {
+        let args = run_args(&["wisp", "run", "--root", "src", "--status"]);
+        assert!(args.module_and_args.is_empty());
+        assert!(args.status);
+        assert!(args.exec.is_none());
+    }
+
+    #[test]
     fn usage_errors() {
         for argv in [
-            &["wisp", "run"][..],
-            &["wisp", "run", "--fuel", "lots", "m.wasm"],
+            &["wisp", "run", "--fuel", "lots", "m.wasm"][..],
             &["wisp", "frobnicate"],
             &["wisp", "wast"],
             &["wisp", "hash"],

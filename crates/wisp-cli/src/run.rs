@@ -7,13 +7,15 @@
 //! - `list` → registry mode, the command table.
 //! - a command name (`[a-z][a-z0-9-]*`) → registry mode, that command.
 //! - anything else is a module file → bare mode on the host (`bare.rs`).
+//! - nothing → serve mode: every `auto_start` entry of the registry runs
+//!   until SIGINT/SIGTERM (`serve_mode.rs`).
 
 use std::path::PathBuf;
 
 use crate::flags::RunArgs;
 use crate::foreground::{CliError, Output};
 use crate::registry::{Target, is_command_name};
-use crate::{bare, direct, registry};
+use crate::{bare, direct, registry, serve_mode};
 
 pub(crate) fn execute(args: RunArgs) -> u8 {
     if args.checkpoint_at_fuel.is_some() {
@@ -24,9 +26,12 @@ pub(crate) fn execute(args: RunArgs) -> u8 {
         return registry::execute(&args, &Target::Entry(entry.clone()), words);
     }
     let Some((first, rest)) = words.split_first() else {
-        return CliError::usage("wisp run needs a FILE, a command name, `list`, or --exec ENTRY")
-            .fail(&Output::default());
+        return serve_mode::execute(&args);
     };
+    if args.status {
+        return CliError::usage("--status applies to `wisp run` without a target (serve mode)")
+            .fail(&Output::default());
+    }
     match first.to_str() {
         Some("list") => registry::list(&args, rest),
         Some(name) if is_command_name(name) => {

@@ -51,6 +51,7 @@ pub mod registry;
 mod relations;
 mod sched;
 mod spec;
+pub mod supervise;
 mod value;
 
 pub use checkpoint::{CheckpointError, HostRestoreError, RestoreOpts};
