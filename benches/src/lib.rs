@@ -8,6 +8,8 @@
 //! - [`report`]: machine information and the markdown report written to
 //!   `docs/benchmarks.md`.
 //! - [`state`]: snapshot, reset and checkpoint costs on a 256 MiB memory.
+//! - [`sleepers`]: 10 000 processes sleeping in `poll_oneoff` on a 2-worker
+//!   process host (wall time, parked count, OS threads).
 //!
 //! The binary (`src/main.rs`) is only argument parsing around these.
 #![forbid(unsafe_code)]
@@ -15,5 +17,6 @@
 pub mod engines;
 pub mod measure;
 pub mod report;
+pub mod sleepers;
 pub mod state;
 pub mod workloads;

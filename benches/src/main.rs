@@ -3,8 +3,9 @@
 //! writes it to `docs/benchmarks.md`.
 //!
 //! ```text
-//! cargo run -p wisp-bench --profile release-bench -- [all | state | <workload>...]
+//! cargo run -p wisp-bench --profile release-bench -- [all | state | sleepers | <workload>...]
 //!     [--runs N] [--engines wisp,wisp-fuel,wasmi] [--write | --no-write] [--strict] [--list]
+//!     [--procs N] [--sleep-ms N] [--workers N]
 //! ```
 //!
 //! Exit status: 0 when every checksum agrees; 1 on a checksum mismatch (or,
@@ -16,13 +17,15 @@ use std::process::ExitCode;
 use wisp_bench::engines::{self, EngineKind};
 use wisp_bench::measure::{self, WorkloadResult};
 use wisp_bench::report::{self, MachineInfo};
+use wisp_bench::sleepers::{self, SleepersConfig};
 use wisp_bench::workloads::{self, WORKLOADS, Workload};
 
 const USAGE: &str = "\
-usage: wisp-bench [all | state | <workload>...] [options]
+usage: wisp-bench [all | state | sleepers | <workload>...] [options]
 
-  all               every workload, plus the state benchmark; writes docs/benchmarks.md
+  all               every workload, plus state and sleepers; writes docs/benchmarks.md
   state             snapshot/reset/checkpoint costs on a 256 MiB memory (prints only)
+  sleepers          10 000 processes sleeping 1 s in poll_oneoff on 2 workers (prints only)
 
 options:
   --runs N          calls of `run` per engine and workload (default 5)
@@ -31,6 +34,9 @@ options:
   --no-write        never write docs/benchmarks.md
   --strict          exit non-zero when an engine fails, not only on mismatches
   --list            list the workloads and exit
+  --procs N         sleepers: processes (default 10000)
+  --sleep-ms N      sleepers: sleep of each, in ms (default 1000)
+  --workers N       sleepers: worker threads (default 2)
 ";
 
 /// Parsed command line.
@@ -40,6 +46,8 @@ struct Options {
     all: bool,
     /// Measure snapshots, resets and checkpoints.
     state: bool,
+    /// Run the sleepers benchmark with this configuration.
+    sleepers: Option<SleepersConfig>,
     runs: usize,
     engines: Vec<EngineKind>,
     write: Option<bool>,
@@ -52,12 +60,14 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
         workloads: Vec::new(),
         all: false,
         state: false,
+        sleepers: None,
         runs: 5,
         engines: EngineKind::ALL.to_vec(),
         write: None,
         strict: false,
         list: false,
     };
+    let mut sleepers_args: Vec<(String, u64)> = Vec::new();
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         match arg.as_str() {
@@ -88,6 +98,18 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
             "--list" => opts.list = true,
             "all" => opts.all = true,
             "state" => opts.state = true,
+            "sleepers" => {
+                opts.sleepers.get_or_insert_with(SleepersConfig::default);
+            }
+            "--procs" | "--sleep-ms" | "--workers" => {
+                let value = iter.next().ok_or(format!("{arg} needs a value"))?;
+                let n: u64 = value
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| format!("{arg}: `{value}` is not a positive integer"))?;
+                sleepers_args.push((arg.clone(), n));
+            }
             "-h" | "--help" => return Err(String::new()),
             flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
             name => {
@@ -99,10 +121,25 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
             }
         }
     }
-    if opts.all || (opts.workloads.is_empty() && !opts.state) {
+    if opts.all || (opts.workloads.is_empty() && !opts.state && opts.sleepers.is_none()) {
         opts.all = true;
         opts.state = true;
+        opts.sleepers.get_or_insert_with(SleepersConfig::default);
         opts.workloads = WORKLOADS.iter().collect();
+    }
+    if !sleepers_args.is_empty() {
+        let config = opts
+            .sleepers
+            .as_mut()
+            .ok_or("--procs, --sleep-ms and --workers need `sleepers`")?;
+        for (flag, n) in sleepers_args {
+            let n_usize = usize::try_from(n).map_err(|_| format!("{flag}: {n} is too large"))?;
+            match flag.as_str() {
+                "--procs" => config.processes = n_usize,
+                "--sleep-ms" => config.sleep = std::time::Duration::from_millis(n),
+                _ => config.workers = n_usize,
+            }
+        }
     }
     Ok(opts)
 }
@@ -184,6 +221,28 @@ fn main() -> ExitCode {
     if let Some(section) = &state {
         println!("\n{section}");
     }
+    let sleepers = match opts.sleepers {
+        Some(config) => {
+            eprintln!(
+                "running {} sleepers of {} ms on {} workers ...",
+                config.processes,
+                config.sleep.as_millis(),
+                config.workers
+            );
+            match sleepers::measure(config) {
+                Ok(figures) => {
+                    let section = sleepers::render(&figures);
+                    print!("\n{}\n{section}", sleepers::summary(&figures));
+                    Some(section)
+                }
+                Err(err) => {
+                    eprintln!("error: sleepers benchmark: {err}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        None => None,
+    };
     if opts.workloads.is_empty() {
         return ExitCode::SUCCESS;
     }
@@ -199,7 +258,11 @@ fn main() -> ExitCode {
 
     if opts.write.unwrap_or(opts.all) {
         let path = docs_path();
-        let doc = report::render_document(&results, state.as_deref(), &info, opts.runs, &command);
+        let sections: Vec<&str> = [state.as_deref(), sleepers.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        let doc = report::render_document(&results, &sections, &info, opts.runs, &command);
         match std::fs::write(&path, doc) {
             Ok(()) => eprintln!("wrote {}", path.display()),
             Err(err) => {
@@ -244,6 +307,21 @@ mod tests {
         assert_eq!(opts.engines, EngineKind::ALL);
         assert_eq!(opts.runs, 5);
         assert_eq!(opts.write, None);
+        assert!(opts.state);
+        assert_eq!(opts.sleepers.map(|c| c.processes), Some(10_000));
+    }
+
+    #[test]
+    fn sleepers_alone_with_its_options() {
+        let opts = parse_args(&args(&["sleepers", "--procs", "500", "--sleep-ms", "200"])).unwrap();
+        assert!(!opts.all && !opts.state);
+        assert!(opts.workloads.is_empty());
+        let config = opts.sleepers.unwrap();
+        assert_eq!(config.processes, 500);
+        assert_eq!(config.sleep.as_millis(), 200);
+        assert_eq!(config.workers, 2);
+        assert!(parse_args(&args(&["vm", "--procs", "5"])).is_err());
+        assert!(parse_args(&args(&["sleepers", "--workers", "0"])).is_err());
     }
 
     #[test]

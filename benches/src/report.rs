@@ -312,10 +312,11 @@ Reproduce:
   `benches/workloads/build.sh` (needs `apt-get install clang lld gcc`).
 ";
 
-/// The whole `docs/benchmarks.md` page.
+/// The whole `docs/benchmarks.md` page; `sections` (the state and
+/// sleepers benchmarks) go between the setup table and the machine.
 pub fn render_document(
     results: &[WorkloadResult],
-    state: Option<&str>,
+    sections: &[&str],
     info: &MachineInfo,
     runs: usize,
     command: &str,
@@ -343,7 +344,7 @@ pub fn render_document(
     }
     out.push_str("\n### Compile + instantiate, ms (one sample)\n\n");
     out.push_str(&render_setup_table(results));
-    if let Some(section) = state {
+    for section in sections {
         out.push('\n');
         out.push_str(section);
     }
@@ -466,7 +467,7 @@ mod tests {
             failures,
             "- `n/a` for wisp (nbody): compile panicked: not yet implemented\n"
         );
-        let doc = render_document(&results, None, &MachineInfo::collect(), 5, "cargo run");
+        let doc = render_document(&results, &[], &MachineInfo::collect(), 5, "cargo run");
         assert!(doc.contains("## Results (median of 5 runs)"));
         assert!(doc.contains("[parse](../benches/workloads/parse.c)"));
     }

@@ -113,7 +113,9 @@ fn spec(
             read_only: m.read_only,
         })
         .collect();
+    let links = crate::modpath::resolve(&bytes, &args.module_paths)?;
     Ok(Some(SpawnSpec {
+        links,
         module: ModuleSource::Bytes {
             bytes: bytes.into(),
             sha256: None,

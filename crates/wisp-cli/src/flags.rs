@@ -37,6 +37,12 @@ pub(crate) struct RunArgs {
     )]
     pub(crate) dirs_ro: Vec<String>,
 
+    /// Look for modules the module imports (other than WASI and
+    /// `wisp:process`) in DIR: import module `foo` is DIR/foo.wasm, or the
+    /// one *.wasm file in DIR/foo/ (repeatable, searched in order).
+    #[arg(long = "module-path", value_name = "DIR", help_heading = "Bare mode")]
+    pub(crate) module_paths: Vec<PathBuf>,
+
     /// Stop after N units of fuel and write the suspended run to the file
     /// given by --checkpoint-out (resume it with `wisp resume FILE`).
     #[arg(

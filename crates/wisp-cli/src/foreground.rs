@@ -11,8 +11,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use wisp_core::TrapCode;
-use wisp_host::{ExitEvent, ExitReason, HostBuilder, Pid, SpawnSpec, StdinSpec, TrapInfo};
+use wisp_host::{ExitEvent, ExitReason, HostBuilder, SpawnSpec, StdinSpec};
 use wisp_wasi::pipe::{DEFAULT_CAPACITY, PipeReader, PipeWriter};
 
 use crate::report;
@@ -140,17 +139,7 @@ pub(crate) fn run(builder: HostBuilder, spec: SpawnSpec, stdin: HostStdin, out: 
     let host = builder.echo_output(true).build();
     let pid = match host.spawn(spec) {
         Ok(pid) => pid,
-        Err(e) => {
-            let message = e.to_string();
-            // The host runs the start function inside spawn for now: a trap
-            // there is the guest's, not a setup failure (HOST.md §2.2).
-            if let Some(trap) =
-                message.strip_prefix("cannot instantiate the module: the start function trapped: ")
-            {
-                return finish(&start_failure(trap, out.entry.clone()), output_limit, out);
-            }
-            return CliError::coded(e.code(), message).fail(out);
-        }
+        Err(e) => return CliError::coded(e.code(), e.to_string()).fail(out),
     };
     if reads_stdin {
         stdin.pump();
@@ -228,76 +217,6 @@ fn backtrace(frames: &[(u32, Option<String>)]) -> String {
     out
 }
 
-/// The end of a process whose start function trapped or called
-/// `proc_exit` inside `spawn`, told from the host's message: the guest's
-/// trap (134) or exit status, not a setup failure.
-///
-/// # Note
-///
-/// The host runs the start function during Init for now, and reports its
-/// trap as a string; once the start function runs in Step (HOST.md §2.2)
-/// this goes away.
-fn start_failure(message: &str, entry: Option<String>) -> ExitEvent {
-    let mut lines = message.lines();
-    let first = lines.next().unwrap_or_default();
-    let reason = match first
-        .strip_prefix("wasi proc_exit: exit status ")
-        .and_then(|n| n.trim().parse::<i64>().ok())
-    {
-        Some(status) => ExitReason::Exit {
-            code: status as i32,
-        },
-        None => ExitReason::Trap(TrapInfo {
-            code: TRAP_CODES
-                .iter()
-                .find(|c| c.to_string() == first)
-                .map_or_else(|| "HostTrap".to_string(), |c| trap_code_name(*c)),
-            message: format!("{first} (in the start function)"),
-            func: None,
-            func_name: None,
-            backtrace: lines
-                .filter_map(|l| l.trim().split_once(": "))
-                .map(|(_, name)| (0, Some(name.to_string())))
-                .collect(),
-        }),
-    };
-    ExitEvent {
-        pid: Pid(0),
-        entry,
-        exit_code: reason.exit_code(),
-        reason,
-        result: None,
-        fuel_used: 0,
-        wall_ms: 0,
-        slices: 0,
-        stdout_truncated: false,
-        stderr_truncated: false,
-    }
-}
-
-const TRAP_CODES: [TrapCode; 12] = [
-    TrapCode::Unreachable,
-    TrapCode::IntegerOverflow,
-    TrapCode::IntegerDivideByZero,
-    TrapCode::InvalidConversionToInteger,
-    TrapCode::MemoryOutOfBounds,
-    TrapCode::TableOutOfBounds,
-    TrapCode::UndefinedElement,
-    TrapCode::UninitializedElement,
-    TrapCode::IndirectCallTypeMismatch,
-    TrapCode::StackOverflow,
-    TrapCode::OutOfMemory,
-    TrapCode::MemoryLimit,
-];
-
-/// The host's name for a trap code (`StackExhausted` for stack overflow).
-fn trap_code_name(c: TrapCode) -> String {
-    match c {
-        TrapCode::StackOverflow => "StackExhausted".into(),
-        c => format!("{c:?}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,24 +232,5 @@ mod tests {
             backtrace(&frames),
             "wasm backtrace:\n  0: r\n     ... 1 more frames of r\n  2: <wasm function 0>\n"
         );
-    }
-
-    #[test]
-    fn start_failures_are_the_guests() {
-        let e = start_failure("unreachable\nwasm backtrace:\n  0: s", None);
-        let ExitReason::Trap(t) = &e.reason else {
-            panic!("{e:?}")
-        };
-        assert_eq!(t.code, "Unreachable");
-        assert_eq!(t.backtrace, [(0, Some("s".to_string()))]);
-        assert_eq!(e.exit_code, 134);
-        let e = start_failure(
-            "wasi proc_exit: exit status 5\nwasm backtrace:\n  0: s",
-            None,
-        );
-        assert_eq!(e.reason, ExitReason::Exit { code: 5 });
-        assert_eq!(e.exit_code, 5);
-        let e = start_failure("call stack exhausted", None);
-        assert!(matches!(&e.reason, ExitReason::Trap(t) if t.code == "StackExhausted"));
     }
 }

@@ -17,6 +17,7 @@ mod foreground;
 mod inspect;
 mod load;
 mod migrate;
+mod modpath;
 mod registry;
 mod report;
 mod run;

@@ -184,10 +184,13 @@ pub(crate) fn execute(args: &RunArgs, target: &Target, words: &[OsString]) -> u8
     let opts = BootOptions {
         args: values,
         limits: args.limits.to_limits(),
-        host: Some(host_id),
+        host: Some(host_id.clone()),
         stdin: StdinSpec::Pipe(stdin.reader.clone()),
     };
-    match boot::spawn_spec(&reg, &id, &opts, &ProcessEnv) {
+    let spec = boot::spawn_spec(&reg, &id, &opts, &ProcessEnv);
+    // Guests spawn other entries of the same registry.
+    let builder = builder.resolver(boot::resolver(std::sync::Arc::new(reg), Some(host_id)));
+    match spec {
         Ok(spec) => foreground::run(builder, spec, stdin, &out),
         Err(e) => CliError::coded(e.code(), e.to_string()).fail(&out),
     }

@@ -119,8 +119,7 @@ fn detail(r: &ExitReason) -> Json {
             "message": t.message,
             "func": t.func,
             "func_name": t.func_name,
-            // The host does not report the trap's code offset yet.
-            "offset": null,
+            "offset": t.offset,
             "backtrace": t.backtrace.iter()
                 .map(|(func, name)| json!({ "func": func, "name": name }))
                 .collect::<Vec<_>>(),
@@ -207,6 +206,7 @@ mod tests {
             message: "unreachable".into(),
             func: Some(1),
             func_name: Some("f".into()),
+            offset: Some(42),
             backtrace: vec![(1, Some("f".into())), (0, None)],
         };
         let r = exit_report(&event(ExitReason::Trap(trap), None));

@@ -168,6 +168,7 @@ pub fn spawn_spec(
         })
         .collect::<Result<Vec<_>, BootError>>()?;
     Ok(SpawnSpec {
+        links: Vec::new(),
         module: ModuleSource::Bytes {
             bytes,
             sha256: Some(w.sha256),
@@ -223,6 +224,7 @@ pub fn host_limits(l: &EffectiveLimits) -> Limits {
             registry::OnOutputLimit::Truncate => OnOutputLimit::Truncate,
             registry::OnOutputLimit::Fail => OnOutputLimit::Fail,
         },
+        max_open_files: usize::try_from(l.max_open_files).ok(),
         max_mailbox_len: usize::try_from(l.max_mailbox_len).unwrap_or(usize::MAX),
         max_message_size: usize::try_from(l.max_message_bytes).unwrap_or(usize::MAX),
     }
@@ -324,4 +326,26 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, BootError> {
         });
     }
     Ok(bytes)
+}
+
+/// A [`crate::HostBuilder::resolver`] over `reg`: a guest's
+/// `wisp:process.spawn("ns:entry", …)` spawns that entry as
+/// [`spawn_spec`] builds it (limits from the entry and `host`'s
+/// defaults; no stdin; the process environment for env values).
+pub fn resolver(
+    reg: std::sync::Arc<Registry>,
+    host: Option<EntryId>,
+) -> impl Fn(&str, Vec<Value>) -> Result<SpawnSpec, String> + Send + Sync + 'static {
+    move |entry, args| {
+        let id: EntryId = entry
+            .parse()
+            .map_err(|e| format!("{entry:?} is not an entry id: {e}"))?;
+        let opts = BootOptions {
+            args,
+            limits: registry::Limits::default(),
+            host: host.clone(),
+            stdin: StdinSpec::None,
+        };
+        spawn_spec(&reg, &id, &opts, &registry::ProcessEnv).map_err(|e| e.to_string())
+    }
 }

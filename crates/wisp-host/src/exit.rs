@@ -55,6 +55,8 @@ pub struct TrapInfo {
     pub func: Option<u32>,
     /// Its name from the `name` section, if any.
     pub func_name: Option<String>,
+    /// The byte offset in the module binary of the trapping instruction.
+    pub offset: Option<u32>,
     /// The backtrace, innermost first: `(function index, name)`.
     pub backtrace: Vec<(u32, Option<String>)>,
 }

@@ -20,6 +20,12 @@
 //! - `monitor(pid: i64) -> i64`: a reference; `demonitor(ref: i64) -> i32`.
 //! - `kill(pid: i64, code: i32) -> i32`: 0, or 1 if not found.
 //! - `set_trap_links(on: i32)`.
+//! - `spawn(entry_ptr: i32, entry_len: i32, args_ptr: i32, args_len: i32,
+//!   flags: i32) -> i64`: spawns registry entry `entry` (UTF-8) with
+//!   `args_len / 8` little-endian i64 arguments; flags bit 0 links it to
+//!   the caller, bit 1 monitors it (the `Down` arrives in the caller's
+//!   mailbox). Returns its pid, or −1 when it could not be spawned (no such
+//!   entry, a spawn error, or a host without a resolver).
 //!
 //! System events arrive as messages from pid 0 with negative tags (see
 //! `crate::mailbox`); their data starts with the monitor reference (Down
@@ -45,6 +51,20 @@ pub const MODULE: &str = "wisp:process";
 
 /// The most tags one `receive` may name.
 const MAX_TAGS: u32 = 1024;
+
+/// How a guest spawns a process by entry id (the host implements it).
+pub(crate) trait Spawn: Send + Sync {
+    fn spawn_entry(
+        self: std::sync::Arc<Self>,
+        entry: &str,
+        args: Vec<crate::Value>,
+        from: Pid,
+        link: bool,
+    ) -> Result<Pid, String>;
+}
+
+/// The longest entry id a guest may name.
+const MAX_ENTRY: u32 = 1024;
 
 /// The payload of a `receive` that waits.
 #[derive(Debug)]
@@ -220,6 +240,12 @@ pub(crate) fn add_to_linker(linker: &mut Linker<ProcData>) -> Result<(), LinkErr
     )?;
     linker.func_new(
         MODULE,
+        "spawn",
+        FuncType::new([I32, I32, I32, I32, I32], [I64]),
+        spawn,
+    )?;
+    linker.func_new(
+        MODULE,
         "set_trap_links",
         FuncType::new([I32], []),
         |c, a, _| {
@@ -230,6 +256,47 @@ pub(crate) fn add_to_linker(linker: &mut Linker<ProcData>) -> Result<(), LinkErr
             Ok(())
         },
     )?;
+    Ok(())
+}
+
+/// `spawn(entry_ptr, entry_len, args_ptr, args_len, flags) -> i64`.
+fn spawn(mut c: Caller<'_, ProcData>, a: &[Val], r: &mut [Val]) -> Result<(), HostError> {
+    let (entry_ptr, entry_len) = (i32_at(a, 0)?, i32_at(a, 1)? as u32);
+    let (args_ptr, args_len) = (i32_at(a, 2)?, i32_at(a, 3)? as u32);
+    let flags = i32_at(a, 4)?;
+    if entry_len > MAX_ENTRY || args_len % 8 != 0 || args_len > 8 * 1024 {
+        r[0] = Val::I64(-1);
+        return Ok(());
+    }
+    let entry = read(&mut c, entry_ptr, u64::from(entry_len))?;
+    let raw = read(&mut c, args_ptr, u64::from(args_len))?;
+    let args = raw
+        .chunks_exact(8)
+        .map(|b| {
+            crate::Value::I64(i64::from_le_bytes([
+                b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+            ]))
+        })
+        .collect();
+    let me = c.data().pid;
+    let Some(shared) = c.data().shared.upgrade() else {
+        return Err(trap("the host is gone"));
+    };
+    let spawner = shared.spawner.get().and_then(std::sync::Weak::upgrade);
+    let spawned = match (std::str::from_utf8(&entry), spawner) {
+        (Ok(entry), Some(s)) => s.spawn_entry(entry, args, me, flags & 1 != 0).ok(),
+        _ => None,
+    };
+    r[0] = Val::I64(match spawned {
+        Some(pid) => {
+            if flags & 2 != 0 {
+                let id = shared.monitor(pid, Watcher::Process(me));
+                c.data_mut().monitors.insert(id, pid);
+            }
+            pid.0 as i64
+        }
+        None => -1,
+    });
     Ok(())
 }
 

@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use wisp_interp::{Config, Engine, Module};
 use wisp_wasi::VirtualClock;
 
+use crate::checkpoint::{CheckpointError, HostRestoreError, RestoreOpts};
 use crate::error::{NotFound, SpawnError};
 use crate::exit::{ExitEvent, ExitReason, Stream};
 use crate::imports::HostImport;
@@ -23,7 +24,7 @@ use crate::pid::Pid;
 use crate::process::{Determinism, InitHost, Process};
 use crate::relations::{Down, Relations, Watcher};
 use crate::sched::{
-    self, EXITED, PARKED, RUNNABLE, RUNNING, SchedConfig, Shared, Slot, Timers, lock,
+    self, EXITED, PARKED, RUNNABLE, RUNNING, SUSPENDED, SchedConfig, Shared, Slot, Timers, lock,
 };
 use crate::spec::{ModuleSource, SpawnSpec};
 use crate::value::Value;
@@ -32,7 +33,7 @@ use crate::value::Value;
 pub const DEFAULT_SLICE_FUEL: u64 = 100_000;
 
 /// Builds a [`Host`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HostBuilder {
     workers: usize,
     slice_fuel: u64,
@@ -40,6 +41,24 @@ pub struct HostBuilder {
     echo_output: bool,
     paused: bool,
     imports: Vec<HostImport>,
+    resolver: Option<Resolver>,
+}
+
+/// Turns an entry id and arguments into a spawn spec (guests' spawns).
+pub type Resolver = Arc<dyn Fn(&str, Vec<Value>) -> Result<SpawnSpec, String> + Send + Sync>;
+
+impl std::fmt::Debug for HostBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostBuilder")
+            .field("workers", &self.workers)
+            .field("slice_fuel", &self.slice_fuel)
+            .field("deterministic", &self.deterministic)
+            .field("echo_output", &self.echo_output)
+            .field("paused", &self.paused)
+            .field("imports", &self.imports)
+            .field("resolver", &self.resolver.is_some())
+            .finish()
+    }
 }
 
 impl Default for HostBuilder {
@@ -51,6 +70,7 @@ impl Default for HostBuilder {
             echo_output: false,
             paused: false,
             imports: Vec::new(),
+            resolver: None,
         }
     }
 }
@@ -109,6 +129,17 @@ impl HostBuilder {
         self
     }
 
+    /// How a guest's `wisp:process.spawn(entry, …)` finds what to run
+    /// (the registry, with `boot::spawn_spec`); without one, guest spawns
+    /// fail.
+    pub fn resolver(
+        mut self,
+        f: impl Fn(&str, Vec<Value>) -> Result<SpawnSpec, String> + Send + Sync + 'static,
+    ) -> Self {
+        self.resolver = Some(Arc::new(f));
+        self
+    }
+
     pub fn build(self) -> Host {
         let (timers, determinism) = match self.deterministic {
             Some(seed) => {
@@ -129,7 +160,7 @@ impl HostBuilder {
             self.paused,
         );
         let threads = sched::start_workers(&shared);
-        Host {
+        let host = Host {
             inner: Arc::new(Inner {
                 shared,
                 threads: Mutex::new(threads),
@@ -140,26 +171,53 @@ impl HostBuilder {
                 echo: self.echo_output,
                 imports: self.imports,
                 started: Instant::now(),
+                resolver: self.resolver,
             }),
-        }
+        };
+        let spawner: Arc<dyn crate::guest::Spawn> = host.inner.clone();
+        let _ = host.inner.shared.spawner.set(Arc::downgrade(&spawner));
+        host
     }
 }
 
 /// A module's sha256 and the call-depth limit of the engine it was
 /// compiled for.
 type ModuleKey = ([u8; 32], Option<usize>);
+/// A compiled module and its bytes (for checkpoints).
+type CachedModule = (Module, Arc<[u8]>);
 
 struct Inner {
     shared: Arc<Shared>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     /// Compiled modules by (sha256, call-depth limit).
-    modules: Mutex<HashMap<ModuleKey, Module>>,
+    modules: Mutex<HashMap<ModuleKey, CachedModule>>,
     engines: Mutex<HashMap<Option<usize>, Engine>>,
     next_pid: AtomicU64,
     determinism: Determinism,
     echo: bool,
     imports: Vec<HostImport>,
     started: Instant,
+    resolver: Option<Resolver>,
+}
+
+impl crate::guest::Spawn for Inner {
+    fn spawn_entry(
+        self: Arc<Self>,
+        entry: &str,
+        args: Vec<Value>,
+        from: Pid,
+        link: bool,
+    ) -> Result<Pid, String> {
+        let resolver = self
+            .resolver
+            .clone()
+            .ok_or("this host spawns no entries (it has no resolver)")?;
+        let mut spec = resolver(entry, args)?;
+        if link {
+            spec.opts.link_to = Some(from);
+        }
+        Host { inner: self }.spawn(spec).map_err(|e| e.to_string())
+    }
 }
 
 impl Drop for Inner {
@@ -172,10 +230,26 @@ fn stop(shared: &Arc<Shared>, threads: &Mutex<Vec<JoinHandle<()>>>) {
     shared.stopping.store(true, Ordering::SeqCst);
     shared.shutdown_all("host shutdown");
     shared.notify();
+    let me = std::thread::current().id();
     for t in lock(threads).drain(..) {
-        let _ = t.join();
+        // The last handle can go on a worker (a guest's spawn held it):
+        // that worker ends by itself once its loop sees `stopping`.
+        if t.thread().id() != me {
+            let _ = t.join();
+        }
     }
     shared.timers.stop();
+}
+
+/// An initialised process on its way into the table.
+pub(crate) struct Admit {
+    pub(crate) pid: Pid,
+    pub(crate) spec: SpawnSpec,
+    pub(crate) process: Process,
+    pub(crate) log: Arc<LogBuffer>,
+    pub(crate) cancelable: bool,
+    pub(crate) module_bytes: Arc<[u8]>,
+    pub(crate) link_bytes: Vec<Arc<[u8]>>,
 }
 
 /// A process's state, as [`Host::info`] reports it.
@@ -184,6 +258,7 @@ pub enum ProcessState {
     Runnable,
     Running,
     Parked,
+    Suspended,
     Exited,
 }
 
@@ -199,7 +274,7 @@ pub struct ProcessInfo {
 }
 
 /// A snapshot of the host's counters (HOST.md §3.5).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostMetrics {
     pub runnable: usize,
     pub running: usize,
@@ -211,6 +286,8 @@ pub struct HostMetrics {
     pub slices_total: u64,
     pub fuel_total: u64,
     pub workers: usize,
+    /// The share of the host's lifetime each worker spent running slices.
+    pub worker_busy: Vec<f64>,
 }
 
 /// The process host. Cheap to clone; the last clone to go shuts it down
@@ -254,7 +331,8 @@ impl Host {
         if shared.stopping.load(Ordering::SeqCst) {
             return Err(SpawnError::ShuttingDown);
         }
-        let module = self.module(&spec.module, spec.limits.max_call_depth)?;
+        let (module, module_bytes) = self.module(&spec.module, spec.limits.max_call_depth)?;
+        let (links, link_bytes) = self.links(&spec)?;
         let pid = Pid(self.inner.next_pid.fetch_add(1, Ordering::SeqCst));
         let log = LogBuffer::new(
             spec.limits.max_output_bytes,
@@ -265,17 +343,65 @@ impl Host {
         let weak = Arc::downgrade(shared);
         let init = InitHost {
             engine: &engine,
+            links: &links,
             determinism: &self.inner.determinism,
             shared: &weak,
             imports: &self.inner.imports,
         };
         let process = Process::init(&init, &module, &spec, &log, pid)?;
         let cancelable = module.imports().any(|i| i.module == crate::guest::MODULE);
-        let fuel_used = process.fuel_used;
+        let admitted = Admit {
+            pid,
+            spec,
+            process,
+            log,
+            cancelable,
+            module_bytes,
+            link_bytes,
+        };
+        self.admit(admitted, watcher, false)
+    }
+
+    /// The compiled linked modules of `spec`, and their bytes.
+    #[allow(
+        clippy::type_complexity,
+        reason = "two parallel lists, named by the doc comment"
+    )]
+    fn links(&self, spec: &SpawnSpec) -> Result<(Vec<Module>, Vec<Arc<[u8]>>), SpawnError> {
+        let depth = spec.limits.max_call_depth;
+        let compiled: Vec<CachedModule> = spec
+            .links
+            .iter()
+            .map(|l| self.module(&l.module, depth))
+            .collect::<Result<_, _>>()?;
+        Ok(compiled.into_iter().unzip())
+    }
+
+    /// Makes an initialised process known and (unless `suspended`) queues
+    /// it: the one way in for spawns and restores.
+    fn admit(
+        &self,
+        a: Admit,
+        watcher: Option<Watcher>,
+        suspended: bool,
+    ) -> Result<Pid, SpawnError> {
+        let shared = &self.inner.shared;
+        let Admit {
+            pid,
+            spec,
+            process,
+            log,
+            cancelable,
+            module_bytes,
+            link_bytes,
+        } = a;
+        let state = if suspended { SUSPENDED } else { RUNNABLE };
         let slot = Arc::new(Slot {
             pid,
             name: spec.opts.name.clone(),
-            state: std::sync::atomic::AtomicU8::new(RUNNABLE),
+            state: std::sync::atomic::AtomicU8::new(state),
+            fuel_used: AtomicU64::new(process.fuel_used),
+            slices: AtomicU64::new(process.slices),
             process: Mutex::new(Some(process)),
             kill: Mutex::new(None),
             park_token: AtomicU64::new(0),
@@ -284,8 +410,6 @@ impl Host {
             exited: std::sync::Condvar::new(),
             watchers: Mutex::new(Vec::new()),
             started: Instant::now(),
-            fuel_used: AtomicU64::new(fuel_used),
-            slices: AtomicU64::new(0),
             relations: Mutex::new(Relations {
                 trap_links: spec.opts.trap_links,
                 ..Relations::default()
@@ -295,6 +419,12 @@ impl Host {
                 spec.limits.max_message_size,
             )),
             cancelable,
+            suspend: std::sync::atomic::AtomicBool::new(suspended),
+            checkpoint: Mutex::new(crate::checkpoint::Origin {
+                spec: spec.clone(),
+                module_bytes,
+                link_bytes,
+            }),
         });
         lock(&shared.table).insert(pid, slot.clone());
         if let Some(other) = spec.opts.link_to
@@ -327,7 +457,9 @@ impl Host {
                 }),
             );
         }
-        shared.enqueue(slot);
+        if !suspended {
+            shared.enqueue(slot);
+        }
         Ok(pid)
     }
 
@@ -389,8 +521,172 @@ impl Host {
         Ok(())
     }
 
-    /// The compiled module of `source` (compiled once per hash).
-    fn module(&self, source: &ModuleSource, depth: Option<usize>) -> Result<Module, SpawnError> {
+    /// Suspends `pid` (HOST.md §6.1): at once if it is queued or parked,
+    /// at the end of its slice if it runs; returns once it is suspended.
+    /// A parked process keeps its waiting call, retried on resume.
+    pub fn suspend(&self, pid: Pid) -> Result<(), NotFound> {
+        let slot = self.slot(pid)?;
+        let shared = &self.inner.shared;
+        shared.suspend(&slot);
+        loop {
+            match slot.state.load(Ordering::SeqCst) {
+                SUSPENDED => return Ok(()),
+                EXITED => return Err(NotFound(pid)),
+                // Runs one more slice at most, or was just woken.
+                _ => {
+                    shared.suspend(&slot);
+                    std::thread::sleep(Duration::from_micros(50));
+                }
+            }
+        }
+    }
+
+    /// Queues a suspended `pid` again; `NotFound` if it is not suspended.
+    pub fn resume(&self, pid: Pid) -> Result<(), NotFound> {
+        let slot = self.slot(pid)?;
+        if self.inner.shared.resume(&slot) {
+            Ok(())
+        } else {
+            Err(NotFound(pid))
+        }
+    }
+
+    /// A checkpoint of suspended `pid` (see [`crate::checkpoint`]).
+    pub fn checkpoint(&self, pid: Pid) -> Result<Vec<u8>, CheckpointError> {
+        use crate::checkpoint::{
+            HOST_SECTION, LINKS_SECTION, MODULE_SECTION, Progress, WASI_SECTION,
+        };
+        let slot = self.slot(pid).map_err(|_| CheckpointError::NotFound(pid))?;
+        if slot.state.load(Ordering::SeqCst) != SUSPENDED {
+            return Err(CheckpointError::NotSuspended(pid));
+        }
+        let origin = lock(&slot.checkpoint).clone();
+        let mut process = lock(&slot.process);
+        let p = process.as_mut().ok_or(CheckpointError::NotFound(pid))?;
+        let (mut image, started) = p.capture().map_err(CheckpointError::Unserializable)?;
+        let wasi = p.wasi_state().map_err(CheckpointError::Unserializable)?;
+        let progress = Progress {
+            fuel_used: p.fuel_used,
+            slices: p.slices,
+            started,
+        };
+        let links = crate::checkpoint::encode_links(&origin.spec, &origin.link_bytes);
+        let sections = [
+            (
+                HOST_SECTION,
+                crate::checkpoint::encode(&origin.spec, progress),
+            ),
+            (WASI_SECTION, wasi),
+            (MODULE_SECTION, origin.module_bytes.to_vec()),
+            (LINKS_SECTION, links),
+        ];
+        for (tag, payload) in sections {
+            image
+                .add_section(tag, false, payload)
+                .map_err(|e| CheckpointError::Unserializable(e.to_string()))?;
+        }
+        Ok(image.to_bytes())
+    }
+
+    /// Restores a checkpoint as a new process of this host (a migration
+    /// when another host took it): suspended, or queued with
+    /// `opts.resume`. Its files are reopened beneath the same mounts.
+    pub fn restore(&self, bytes: &[u8], opts: RestoreOpts) -> Result<Pid, HostRestoreError> {
+        use crate::checkpoint::{HOST_SECTION, UNDERSTOOD, WASI_SECTION};
+        let image = wisp_interp::checkpoint::Image::parse(bytes)?;
+        let module_bytes = crate::checkpoint::module_of(&image)?;
+        let hostp = image
+            .section(HOST_SECTION)
+            .ok_or(HostRestoreError::Missing(HOST_SECTION))?;
+        let (mut spec, progress) =
+            crate::checkpoint::decode(hostp, module_bytes.clone(), opts.stdin.clone())?;
+        if let Some(links) = image.section(crate::checkpoint::LINKS_SECTION) {
+            spec.links = crate::checkpoint::decode_links(links)?;
+        }
+        let (module, module_bytes) = self.module(&spec.module, spec.limits.max_call_depth)?;
+        let (links, link_bytes) = self.links(&spec)?;
+        let pid = Pid(self.inner.next_pid.fetch_add(1, Ordering::SeqCst));
+        let log = LogBuffer::new(
+            spec.limits.max_output_bytes,
+            spec.limits.on_output_limit,
+            self.inner.echo,
+        );
+        let engine = module.engine().clone();
+        let weak = Arc::downgrade(&self.inner.shared);
+        let init = InitHost {
+            engine: &engine,
+            links: &links,
+            determinism: &self.inner.determinism,
+            shared: &weak,
+            imports: &self.inner.imports,
+        };
+        let (argv, args) = crate::process::prepare(&module, &spec)?;
+        let data = crate::process::new_store(&init, &spec, argv, &log, pid)?.into_data();
+        let linker = crate::process::new_linker(&init, &spec)?;
+        let modules: Vec<Module> = links.iter().chain([&module]).cloned().collect();
+        let restored = match &opts.pages {
+            Some(pages) => {
+                image.restore_lazy(&engine, &modules, &linker, data, &UNDERSTOOD, pages.clone())?
+            }
+            None => image.restore(&engine, &modules, &linker, data, &UNDERSTOOD)?,
+        };
+        let mut store = restored.store;
+        store.set_limits(crate::process::store_limits(&spec.limits));
+        if let Some(state) = image.section(WASI_SECTION) {
+            store.data_mut().wasi.restore_state(state)?;
+        }
+        let func = restored
+            .instances
+            .last()
+            .and_then(|i| i.get_func(&store, &spec.method))
+            .ok_or_else(|| {
+                SpawnError::Entrypoint(format!("\"{}\" is not a function", spec.method))
+            })?;
+        let call = if progress.started {
+            restored.call
+        } else {
+            None
+        };
+        let process = Process::restored(
+            store,
+            call,
+            (func, args),
+            (progress.fuel_used, progress.slices),
+            &spec,
+        );
+        let cancelable = module.imports().any(|i| i.module == crate::guest::MODULE);
+        let admitted = Admit {
+            pid,
+            spec,
+            process,
+            log,
+            cancelable,
+            module_bytes,
+            link_bytes,
+        };
+        Ok(self.admit(admitted, None, !opts.resume)?)
+    }
+
+    /// Ends `pid` with `Migrated { to }` (after its checkpoint was restored
+    /// elsewhere); its monitors see that reason.
+    pub fn migrated(&self, pid: Pid, to: &str) -> Result<(), NotFound> {
+        let slot = self.slot(pid)?;
+        if slot.state.load(Ordering::SeqCst) == EXITED {
+            return Err(NotFound(pid));
+        }
+        self.inner
+            .shared
+            .kill(&slot, ExitReason::Migrated { to: to.to_string() });
+        Ok(())
+    }
+
+    /// The compiled module of `source` (compiled once per hash), and its
+    /// bytes.
+    pub(crate) fn module(
+        &self,
+        source: &ModuleSource,
+        depth: Option<usize>,
+    ) -> Result<(Module, Arc<[u8]>), SpawnError> {
         let (bytes, expected, what) = match source {
             ModuleSource::Bytes { bytes, sha256 } => (bytes.to_vec(), *sha256, "the module".into()),
             ModuleSource::Path(p) => (
@@ -414,6 +710,7 @@ impl Host {
         if let Some(m) = lock(&self.inner.modules).get(&key) {
             return Ok(m.clone());
         }
+        let original: Arc<[u8]> = bytes.clone().into();
         let engine = self.engine(depth);
         let wasm = if bytes.starts_with(b"\0asm") {
             bytes
@@ -425,8 +722,8 @@ impl Host {
         };
         let module =
             Module::new(&engine, &wasm).map_err(|e| SpawnError::ModuleCompile(e.to_string()))?;
-        lock(&self.inner.modules).insert(key, module.clone());
-        Ok(module)
+        lock(&self.inner.modules).insert(key, (module.clone(), original.clone()));
+        Ok((module, original))
     }
 
     fn engine(&self, depth: Option<usize>) -> Engine {
@@ -508,6 +805,18 @@ impl Host {
         Ok(())
     }
 
+    /// Forgets exited process `pid` (its exit event and logs) before the
+    /// host would (it keeps the last `RETAINED_EXITS` exited processes);
+    /// `NotFound` if unknown or still running.
+    pub fn forget(&self, pid: Pid) -> Result<(), NotFound> {
+        let slot = self.slot(pid)?;
+        if slot.state.load(Ordering::SeqCst) != EXITED {
+            return Err(NotFound(pid));
+        }
+        lock(&self.inner.shared.table).remove(&pid);
+        Ok(())
+    }
+
     /// What the host knows about `pid` now.
     pub fn info(&self, pid: Pid) -> Option<ProcessInfo> {
         self.slot(pid).ok().map(|s| info(&s))
@@ -574,6 +883,15 @@ impl Host {
             fuel_total: shared.counters.fuel.load(Ordering::SeqCst),
             active: shared.counters.live.load(Ordering::SeqCst),
             workers: shared.config.workers,
+            worker_busy: {
+                let alive = self.inner.started.elapsed().as_nanos().max(1) as f64;
+                shared
+                    .counters
+                    .busy_ns
+                    .iter()
+                    .map(|b| b.load(Ordering::Relaxed) as f64 / alive)
+                    .collect()
+            },
             ..HostMetrics::default()
         };
         for s in lock(&shared.table).values() {
@@ -602,6 +920,7 @@ fn info(s: &Slot) -> ProcessInfo {
             RUNNABLE => ProcessState::Runnable,
             RUNNING => ProcessState::Running,
             PARKED => ProcessState::Parked,
+            SUSPENDED => ProcessState::Suspended,
             _ => ProcessState::Exited,
         },
         fuel_used: s.fuel_used.load(Ordering::SeqCst),

@@ -35,7 +35,9 @@
 )]
 
 pub mod boot;
+pub mod checkpoint;
 mod error;
+pub mod executor;
 mod exit;
 mod guest;
 mod host;
@@ -52,6 +54,7 @@ mod spec;
 pub mod supervise;
 mod value;
 
+pub use checkpoint::{CheckpointError, HostRestoreError, RestoreOpts};
 pub use error::{NotFound, SpawnError};
 pub use exit::{ExitEvent, ExitReason, Killer, Stream, TrapInfo};
 pub use host::{
@@ -62,5 +65,6 @@ pub use logs::{LogOpts, LogRecord, LogStream};
 pub use mailbox::{Message, SendError, TAG_CANCEL, TAG_DOWN, TAG_LINK_DOWN};
 pub use pid::Pid;
 pub use relations::{Down, DownReason};
-pub use spec::{ModuleSource, Mount, SpawnOpts, SpawnSpec, StdinSpec, WasiSpec};
+pub use sched::RETAINED_EXITS;
+pub use spec::{LinkedModule, ModuleSource, Mount, SpawnOpts, SpawnSpec, StdinSpec, WasiSpec};
 pub use value::{ArgError, Value};

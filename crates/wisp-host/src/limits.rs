@@ -42,6 +42,9 @@ pub struct Limits {
     /// Bytes per output stream (stdout and stderr each).
     pub max_output_bytes: Option<u64>,
     pub on_output_limit: OnOutputLimit,
+    /// Fds (3 and up, preopens included) open at once; `path_open` past
+    /// it is `MFILE`.
+    pub max_open_files: Option<usize>,
     /// Messages queued in the mailbox (system events are not counted).
     pub max_mailbox_len: usize,
     /// Bytes of one message's data.
@@ -59,6 +62,7 @@ impl Default for Limits {
             max_call_depth: None,
             max_output_bytes: None,
             on_output_limit: OnOutputLimit::Truncate,
+            max_open_files: None,
             max_mailbox_len: 1024,
             max_message_size: 1 << 20,
         }

@@ -4,7 +4,9 @@
 //! Every `fd_write` iovec the guest writes to fd 1 or 2 becomes one
 //! [`LogRecord`] with a sequence number shared by both streams. The last
 //! [`HISTORY_BYTES`] of records are kept for streams opened later; a
-//! following stream waits for new records until the process exits.
+//! following stream waits for new records until the process exits, and
+//! the records it has not read yet stay (up to [`FOLLOW_BYTES`]), so a
+//! reader that keeps up — the executor's capture — loses nothing.
 
 use std::collections::VecDeque;
 use std::io::Write;
@@ -18,6 +20,10 @@ use crate::limits::OnOutputLimit;
 
 /// Bytes of records kept for replay (both streams together).
 pub const HISTORY_BYTES: usize = 2 << 20;
+
+/// Bytes kept at most for following streams that have not read them yet
+/// (beyond it the oldest records go even so, and the stream skips them).
+pub const FOLLOW_BYTES: usize = 64 << 20;
 
 /// One write to stdout or stderr.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +71,9 @@ struct State {
     limit_hit: Option<Stream>,
     /// The process exited: followers end.
     closed: bool,
+    /// The next sequence number of each following stream: records they
+    /// have not read are kept (up to [`FOLLOW_BYTES`]).
+    pins: Vec<std::sync::Weak<std::sync::atomic::AtomicU64>>,
 }
 
 /// The log of one process.
@@ -144,10 +153,23 @@ impl LogBuffer {
             ts: SystemTime::now(),
             bytes,
         });
+        st.pins.retain(|p| p.strong_count() > 0);
+        let unread = st
+            .pins
+            .iter()
+            .filter_map(std::sync::Weak::upgrade)
+            .map(|p| p.load(std::sync::atomic::Ordering::SeqCst))
+            .min()
+            .unwrap_or(u64::MAX);
         while st.kept_bytes > HISTORY_BYTES {
-            match st.records.pop_front() {
-                Some(r) => st.kept_bytes -= r.bytes.len(),
-                None => break,
+            let Some(front) = st.records.front() else {
+                break;
+            };
+            if front.seq >= unread && st.kept_bytes <= FOLLOW_BYTES {
+                break;
+            }
+            if let Some(r) = st.records.pop_front() {
+                st.kept_bytes -= r.bytes.len();
             }
         }
         drop(st);
@@ -187,15 +209,18 @@ impl LogBuffer {
     }
 
     pub(crate) fn stream(self: &Arc<Self>, opts: LogOpts) -> LogStream {
-        let next = if opts.with_history {
-            0
-        } else {
-            self.lock().next_seq
-        };
+        let mut st = self.lock();
+        let next = if opts.with_history { 0 } else { st.next_seq };
+        let pin = opts.follow.then(|| {
+            let pin = Arc::new(std::sync::atomic::AtomicU64::new(next));
+            st.pins.push(Arc::downgrade(&pin));
+            pin
+        });
         LogStream {
             log: self.clone(),
             next,
             opts,
+            pin,
         }
     }
 }
@@ -218,9 +243,18 @@ pub struct LogStream {
     log: Arc<LogBuffer>,
     next: u64,
     opts: LogOpts,
+    /// A following stream's read position, which keeps unread records.
+    pin: Option<Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl LogStream {
+    /// Tells the buffer how far this stream has read.
+    fn mark(&self) {
+        if let Some(p) = &self.pin {
+            p.store(self.next, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
     fn wanted(&self, r: &LogRecord) -> bool {
         match r.stream {
             Stream::Stdout => self.opts.stdout,
@@ -251,10 +285,12 @@ impl Iterator for LogStream {
                 .cloned();
             if let Some(r) = found {
                 self.next = r.seq + 1;
+                self.mark();
                 return Some(r);
             }
             // Nothing wanted up to the tail: skip past it.
             self.next = self.next.max(st.next_seq);
+            self.mark();
             if !self.opts.follow || st.closed {
                 return None;
             }

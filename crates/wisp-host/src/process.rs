@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 use std::time::Instant;
 
+use wisp_interp::checkpoint::Checkpoint;
 use wisp_interp::{
     CallOutcome, Engine, Error, Func, Linker, Module, ResumableCall, Store, StoreLimits,
     SuspendReason, TrapKind, Val,
@@ -102,6 +103,8 @@ pub(crate) enum Determinism {
 #[derive(Clone, Copy)]
 pub(crate) struct InitHost<'a> {
     pub(crate) engine: &'a Engine,
+    /// The compiled linked modules of the spec, in its order.
+    pub(crate) links: &'a [Module],
     pub(crate) determinism: &'a Determinism,
     pub(crate) shared: &'a Weak<Shared>,
     pub(crate) imports: &'a [crate::imports::HostImport],
@@ -111,6 +114,8 @@ pub(crate) struct InitHost<'a> {
 pub(crate) struct Process {
     store: Store<ProcData>,
     run: Run,
+    /// The method and its arguments, while the start function runs.
+    method: Option<(Func, Vec<Val>)>,
     pub(crate) fuel_used: u64,
     pub(crate) slices: u64,
     max_fuel: Option<u64>,
@@ -133,71 +138,34 @@ impl Process {
         log: &Arc<LogBuffer>,
         pid: Pid,
     ) -> Result<Process, SpawnError> {
-        let InitHost {
-            engine,
-            determinism,
-            shared,
-            imports,
-        } = *host;
-        let shared = shared.clone();
-        let Some(ty) = module.export_func_type(&spec.method) else {
-            let exports: Vec<String> = module.exports().map(|e| e.name).collect();
-            return Err(SpawnError::Entrypoint(format!(
-                "export \"{}\" not found (exports: {})",
-                spec.method,
-                exports.join(", ")
-            )));
-        };
-        let mut argv = spec.wasi.args.clone();
-        let args = if ty.params().is_empty() {
-            // A `_start`-style method: string arguments extend argv.
-            argv.extend(spec.args.iter().map(|a| a.to_string()));
-            Vec::new()
-        } else {
-            value::to_params(&spec.args, ty.params()).map_err(SpawnError::Args)?
-        };
-        let wasi = wasi_ctx(spec, argv, log, determinism, pid.0)?;
-        let clock = match determinism {
-            Determinism::Real => HostClock::Real(Instant::now()),
-            Determinism::Deterministic { clock, .. } => HostClock::Virtual(clock.clone()),
-        };
-        let data = ProcData {
-            wasi,
-            pid,
-            shared,
-            clock,
-            receiving: None,
-            monitors: HashMap::new(),
-        };
-        let mut store = Store::new(engine, data);
-        store.set_limits(store_limits(&spec.limits));
-        let max_fuel = spec.limits.max_fuel;
-        let start_fuel = max_fuel.unwrap_or(UNLIMITED);
-        store.set_fuel(start_fuel).map_err(internal)?;
-        let mut linker = Linker::new(engine);
-        let granted = |name: &str| {
-            spec.wasi
-                .granted
-                .as_ref()
-                .is_none_or(|g| g.iter().any(|n| n == name))
-        };
-        wisp_wasi::add_to_linker_granting(&mut linker, |d: &mut ProcData| &mut d.wasi, &granted)
-            .map_err(internal)?;
-        crate::guest::add_to_linker(&mut linker).map_err(internal)?;
-        crate::imports::define(&mut linker, imports).map_err(internal)?;
-        let instance = linker
-            .instantiate(&mut store, module)
+        let (argv, args) = prepare(module, spec)?;
+        let mut store = new_store(host, spec, argv, log, pid)?;
+        let mut linker = new_linker(host, spec)?;
+        let fuel_used = link(&mut store, &mut linker, host.links, spec)?;
+        // The start function runs in Step, under fuel, like the method.
+        let (instance, start) = linker
+            .instantiate_without_start(&mut store, module)
             .map_err(|e| instantiate_error(e, &spec.limits))?;
-        let used = start_fuel - store.get_fuel().map_err(internal)?;
         let func = instance.get_func(&store, &spec.method).ok_or_else(|| {
             SpawnError::Entrypoint(format!("\"{}\" is not a function", spec.method))
         })?;
+        let (run, method) = match start {
+            Some(start) => (
+                Run::Start {
+                    func: start,
+                    args: Vec::new(),
+                },
+                Some((func, args)),
+            ),
+            None => (Run::Start { func, args }, None),
+        };
         Ok(Process {
             store,
-            run: Run::Start { func, args },
-            fuel_used: used,
+            run,
+            method,
+            fuel_used,
             slices: 0,
-            max_fuel,
+            max_fuel: spec.limits.max_fuel,
             need: 0,
             memory_pages: spec.limits.max_memory_pages,
         })
@@ -225,6 +193,13 @@ impl Process {
         let after = self.store.get_fuel().unwrap_or(0);
         self.fuel_used += budget.saturating_sub(after);
         match outcome {
+            Ok(CallOutcome::Complete(_)) if self.method.is_some() => {
+                // The start function returned: the method runs next.
+                if let Some((func, args)) = self.method.take() {
+                    self.run = Run::Start { func, args };
+                }
+                SliceEnd::Preempted
+            }
             Ok(CallOutcome::Complete(results)) => {
                 let values = results.iter().filter_map(Value::from_val).collect();
                 SliceEnd::Exit(ExitReason::Normal, Some(values))
@@ -270,6 +245,58 @@ impl Process {
         }
     }
 
+    /// The store and call as an interpreter checkpoint, and whether the
+    /// method has started (`false`: it runs from its start on restore).
+    /// Refused while the start function runs.
+    pub(crate) fn capture(&mut self) -> Result<(Checkpoint, bool), String> {
+        if self.method.is_some() {
+            return Err("the module's start function has not finished".into());
+        }
+        let call = match &self.run {
+            Run::Fuel(c) | Run::Waiting(c) => Some(c),
+            Run::Start { .. } => None,
+            Run::Gone => return Err("the process has no call".into()),
+        };
+        let started = call.is_some();
+        let checkpoint = Checkpoint::capture(&mut self.store, call).map_err(|e| e.to_string())?;
+        Ok((checkpoint, started))
+    }
+
+    /// The guest's WASI state, for a checkpoint.
+    pub(crate) fn wasi_state(&mut self) -> Result<Vec<u8>, String> {
+        self.store
+            .data_mut()
+            .wasi
+            .save_state()
+            .map_err(|e| e.to_string())
+    }
+
+    /// A process from a restored store: it goes on with `call`, or calls
+    /// `func` with `args` when the checkpoint was taken before it started.
+    pub(crate) fn restored(
+        store: Store<ProcData>,
+        call: Option<ResumableCall>,
+        (func, args): (Func, Vec<Val>),
+        (fuel_used, slices): (u64, u64),
+        spec: &SpawnSpec,
+    ) -> Process {
+        let run = match call {
+            Some(c) if matches!(c.reason(), SuspendReason::Host { .. }) => Run::Waiting(c),
+            Some(c) => Run::Fuel(c),
+            None => Run::Start { func, args },
+        };
+        Process {
+            store,
+            run,
+            method: None,
+            fuel_used,
+            slices,
+            max_fuel: spec.limits.max_fuel,
+            need: 0,
+            memory_pages: spec.limits.max_memory_pages,
+        }
+    }
+
     fn fuel_exhausted(&self, limit: u64) -> SliceEnd {
         SliceEnd::Exit(
             ExitReason::FuelExhausted {
@@ -309,6 +336,7 @@ impl Process {
                 message,
                 func: top.map(|f| f.func_index),
                 func_name: top.and_then(|f| f.func_name.clone()),
+                offset: top.and_then(|f| f.code_offset),
                 backtrace: trap
                     .backtrace
                     .iter()
@@ -318,6 +346,102 @@ impl Process {
             None,
         )
     }
+}
+
+/// The guest's argv and the method's arguments: a `_start`-style method
+/// (no parameters) gets string arguments as argv\[1..\].
+pub(crate) fn prepare(
+    module: &Module,
+    spec: &SpawnSpec,
+) -> Result<(Vec<String>, Vec<Val>), SpawnError> {
+    let Some(ty) = module.export_func_type(&spec.method) else {
+        let exports: Vec<String> = module.exports().map(|e| e.name).collect();
+        return Err(SpawnError::Entrypoint(format!(
+            "export \"{}\" not found (exports: {})",
+            spec.method,
+            exports.join(", ")
+        )));
+    };
+    let mut argv = spec.wasi.args.clone();
+    let args = if ty.params().is_empty() {
+        argv.extend(spec.args.iter().map(|a| a.to_string()));
+        Vec::new()
+    } else {
+        value::to_params(&spec.args, ty.params()).map_err(SpawnError::Args)?
+    };
+    Ok((argv, args))
+}
+
+/// A store for a process of `spec`: its WASI context, host links, limits.
+pub(crate) fn new_store(
+    host: &InitHost<'_>,
+    spec: &SpawnSpec,
+    argv: Vec<String>,
+    log: &Arc<LogBuffer>,
+    pid: Pid,
+) -> Result<Store<ProcData>, SpawnError> {
+    let wasi = wasi_ctx(spec, argv, log, host.determinism, pid.0)?;
+    let clock = match host.determinism {
+        Determinism::Real => HostClock::Real(Instant::now()),
+        Determinism::Deterministic { clock, .. } => HostClock::Virtual(clock.clone()),
+    };
+    let data = ProcData {
+        wasi,
+        pid,
+        shared: host.shared.clone(),
+        clock,
+        receiving: None,
+        monitors: HashMap::new(),
+    };
+    let mut store = Store::new(host.engine, data);
+    store.set_limits(store_limits(&spec.limits));
+    Ok(store)
+}
+
+/// Instantiates the linked modules in order, each registered under its
+/// import module name for the ones after it and the main module. Their
+/// start functions run here, under the process's fuel (returned as used);
+/// a trap there fails the spawn.
+fn link(
+    store: &mut Store<ProcData>,
+    linker: &mut Linker<ProcData>,
+    modules: &[Module],
+    spec: &SpawnSpec,
+) -> Result<u64, SpawnError> {
+    if modules.is_empty() {
+        return Ok(0);
+    }
+    let budget = spec.limits.max_fuel.unwrap_or(UNLIMITED);
+    store.set_fuel(budget).map_err(internal)?;
+    for (m, l) in modules.iter().zip(&spec.links) {
+        let instance = linker
+            .instantiate(store, m)
+            .map_err(|e| SpawnError::Instantiate(format!("linked module `{}`: {e}", l.name)))?;
+        linker
+            .instance(store, &l.name, instance)
+            .map_err(|e| SpawnError::Instantiate(format!("linked module `{}`: {e}", l.name)))?;
+    }
+    Ok(budget.saturating_sub(store.get_fuel().map_err(internal)?))
+}
+
+/// The linker of a process of `spec`: WASI (its granted functions work),
+/// `wisp:process`, the embedder's imports.
+pub(crate) fn new_linker(
+    host: &InitHost<'_>,
+    spec: &SpawnSpec,
+) -> Result<Linker<ProcData>, SpawnError> {
+    let mut linker = Linker::new(host.engine);
+    let granted = |name: &str| {
+        spec.wasi
+            .granted
+            .as_ref()
+            .is_none_or(|g| g.iter().any(|n| n == name))
+    };
+    wisp_wasi::add_to_linker_granting(&mut linker, |d: &mut ProcData| &mut d.wasi, &granted)
+        .map_err(internal)?;
+    crate::guest::add_to_linker(&mut linker).map_err(internal)?;
+    crate::imports::define(&mut linker, host.imports).map_err(internal)?;
+    Ok(linker)
 }
 
 fn host_error(e: impl std::fmt::Display) -> SliceEnd {
@@ -333,7 +457,7 @@ fn internal(e: impl std::fmt::Display) -> SpawnError {
     SpawnError::Internal(e.to_string())
 }
 
-fn store_limits(limits: &Limits) -> StoreLimits {
+pub(crate) fn store_limits(limits: &Limits) -> StoreLimits {
     let mut l = StoreLimits::default();
     if let Some(p) = limits.max_memory_pages {
         l = l.memory_pages(p);
@@ -379,6 +503,9 @@ fn wasi_ctx(
         });
     for (k, v) in &spec.wasi.env {
         b = b.env(k.clone(), v.clone());
+    }
+    if let Some(n) = spec.limits.max_open_files {
+        b = b.max_open_files(n);
     }
     b = match determinism {
         Determinism::Real => b.clock(ClockSource::Real).random(RandomSource::Os),

@@ -66,6 +66,16 @@ pub struct SpawnOpts {
     pub trap_links: bool,
 }
 
+/// A module instantiated before the process's own module, whose exports
+/// satisfy the imports from module `name` (HOST.md §1.6). Each process
+/// gets its own instance: nothing is shared between processes.
+#[derive(Debug, Clone)]
+pub struct LinkedModule {
+    /// The import module name it serves.
+    pub name: String,
+    pub module: ModuleSource,
+}
+
 /// Everything [`crate::Host::spawn`] needs.
 #[derive(Debug, Clone)]
 pub struct SpawnSpec {
@@ -76,6 +86,9 @@ pub struct SpawnSpec {
     pub wasi: WasiSpec,
     pub limits: Limits,
     pub opts: SpawnOpts,
+    /// Modules to link, dependencies first: each may import from those
+    /// before it (and WASI, `wisp:process`, the embedder's functions).
+    pub links: Vec<LinkedModule>,
 }
 
 impl SpawnSpec {
@@ -94,6 +107,7 @@ impl SpawnSpec {
             },
             limits: Limits::default(),
             opts: SpawnOpts::default(),
+            links: Vec::new(),
         }
     }
 

@@ -391,33 +391,6 @@ fn logs_replay_and_follow() {
 }
 
 #[test]
-fn s3_many_sleepers_hold_no_worker() {
-    let h = Host::builder().workers(2).build();
-    let module = wasm(SLEEP_PRINT);
-    let start = std::time::Instant::now();
-    let pids: Vec<_> = (0..1000)
-        .map(|_| {
-            h.spawn(SpawnSpec::invoke(
-                module.clone(),
-                "run",
-                vec![Value::I64(300), Value::I32(120)],
-            ))
-            .unwrap()
-        })
-        .collect();
-    // While they sleep, all are parked and nothing runs.
-    std::thread::sleep(Duration::from_millis(100));
-    let m = h.metrics();
-    assert_eq!(m.parked + m.runnable + m.running, 1000);
-    assert!(m.parked > 900, "{m:?}");
-    for pid in pids {
-        assert_eq!(h.wait(pid).unwrap().reason, ExitReason::Normal);
-    }
-    // All slept concurrently (not one after another on two threads).
-    assert!(start.elapsed() < Duration::from_secs(30));
-}
-
-#[test]
 fn x1_a_panicking_host_function_ends_only_its_process() {
     use wisp_interp::{FuncType, ValType};
     let h = Host::builder()

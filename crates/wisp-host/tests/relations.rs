@@ -225,3 +225,42 @@ fn a_guest_monitors_and_kills_another() {
     let v = h.wait(victim).unwrap();
     assert!(matches!(v.reason, ExitReason::Killed { by: wisp_host::Killer::Pid(p), .. } if p == k));
 }
+
+#[test]
+fn a_guest_spawns_an_entry_and_monitors_it() {
+    let compute = wasm(COMPUTE);
+    let h = Host::builder()
+        .workers(2)
+        .resolver(move |entry, args| match entry {
+            "myns:compute" => Ok(SpawnSpec::invoke(compute.clone(), "compute", args)),
+            other => Err(format!("no entry {other}")),
+        })
+        .build();
+    let parent = r#"(module
+      (import "wisp:process" "spawn" (func $spawn (param i32 i32 i32 i32 i32) (result i64)))
+      (import "wisp:process" "receive" (func $recv (param i32 i32 i64 i32 i32) (result i64)))
+      (memory (export "memory") 1)
+      (data (i32.const 0) "myns:compute")
+      (data (i32.const 16) "myns:nothing")
+      (func (export "run") (result i64)
+        (local $child i64)
+        (i64.store (i32.const 32) (i64.const 6))
+        (i64.store (i32.const 40) (i64.const 7))
+        ;; An unknown entry: -1.
+        (if (i64.ne (call $spawn (i32.const 16) (i32.const 12) (i32.const 32) (i32.const 16) (i32.const 0))
+                    (i64.const -1))
+          (then unreachable))
+        (local.set $child (call $spawn (i32.const 0) (i32.const 12) (i32.const 32) (i32.const 16) (i32.const 2)))
+        (drop (call $recv (i32.const 0) (i32.const 0) (i64.const -1) (i32.const 100) (i32.const 100)))
+        ;; The Down's tag is -1 and it names the child.
+        (if (i64.ne (i64.load (i32.const 108)) (i64.const -1)) (then unreachable))
+        (if (i64.ne (i64.load (i32.const 124)) (local.get $child)) (then unreachable))
+        (local.get $child)))"#;
+    let p = spawn(&h, parent, "run", vec![]);
+    let e = h.wait(p).unwrap();
+    let Some([Value::I64(child)]) = e.result.as_deref() else {
+        panic!("{e:?}")
+    };
+    let c = h.wait(Pid(*child as u64)).unwrap();
+    assert_eq!(c.result, Some(vec![Value::I32(42)]));
+}

@@ -309,7 +309,16 @@ fn trap_error(s: &StoreInner, state: &ExecState, code: TrapCode) -> Error {
 fn backtrace(s: &StoreInner, state: &ExecState) -> Vec<FrameInfo> {
     const MAX_FRAMES: usize = 64;
     let mut frames = vec![];
-    for frame in state.frames.iter().rev().take(MAX_FRAMES) {
+    for (depth, frame) in state.frames.iter().rev().take(MAX_FRAMES).enumerate() {
+        // The innermost frame stopped at the trapping instruction; the
+        // others are past their call.
+        let pc = if depth == 0 {
+            frame.pc as usize
+        } else {
+            (frame.pc as usize).saturating_sub(1)
+        };
+        let code_offset =
+            crate::exec::wasm_func_code(s, frame.func).and_then(|code| code.wasm_offset(pc));
         if let Some(FuncKind::Wasm {
             module,
             defined_index,
@@ -322,6 +331,7 @@ fn backtrace(s: &StoreInner, state: &ExecState) -> Vec<FrameInfo> {
                 func_index,
                 func_name: decoded.func_name(func_index).map(Into::into),
                 module_name: decoded.names.module.clone(),
+                code_offset,
             });
         }
     }

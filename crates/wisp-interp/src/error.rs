@@ -80,6 +80,9 @@ pub struct FrameInfo {
     pub func_name: Option<String>,
     /// The module's name from its `name` section, if any.
     pub module_name: Option<String>,
+    /// The byte offset, in the module binary, of the operator this frame
+    /// was executing (the trapping one, or the call), when known.
+    pub code_offset: Option<u32>,
 }
 
 /// A trap: its cause and the Wasm backtrace at the point it happened.

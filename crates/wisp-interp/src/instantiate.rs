@@ -47,6 +47,20 @@ pub(crate) fn instantiate<T>(
     module: &Module,
     imports: &[Extern],
 ) -> Result<Instance, Error> {
+    let (instance, start) = instantiate_without_start(store, module, imports)?;
+    if let Some(start) = start {
+        start.call(store, &[], &mut [])?;
+    }
+    Ok(instance)
+}
+
+/// [`instantiate`] up to (not including) running the start function,
+/// which it returns.
+pub(crate) fn instantiate_without_start<T>(
+    store: &mut Store<T>,
+    module: &Module,
+    imports: &[Extern],
+) -> Result<(Instance, Option<crate::Func>), Error> {
     let inner = &module.inner;
     let decoded = &inner.decoded;
     let s = &mut store.inner;
@@ -63,10 +77,7 @@ pub(crate) fn instantiate<T>(
     // references to its functions into imported tables, and those stay
     // (as the spec says) even if a later segment traps.
     initialize_segments(s, inner, inst_index)?;
-    if let Some(start) = start {
-        crate::Func::from_addr(start).call(store, &[], &mut [])?;
-    }
-    Ok(Instance(inst_index))
+    Ok((Instance(inst_index), start.map(crate::Func::from_addr)))
 }
 
 /// Allocates an instance of `module` with `imports` and records the

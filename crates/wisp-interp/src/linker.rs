@@ -133,6 +133,29 @@ impl<T> Linker<T> {
 
     /// Resolves `module`'s imports and instantiates it (running its start function).
     pub fn instantiate(&self, store: &mut Store<T>, module: &Module) -> Result<Instance, Error> {
+        let imports = self.resolve(store, module)?;
+        Instance::new(store, module, &imports)
+    }
+
+    /// [`Linker::instantiate`] without running the start function, which
+    /// is returned: the caller must call it (for example resumably, under
+    /// fuel slices) before anything else uses the instance, as the spec's
+    /// instantiation does.
+    pub fn instantiate_without_start(
+        &self,
+        store: &mut Store<T>,
+        module: &Module,
+    ) -> Result<(Instance, Option<crate::Func>), Error> {
+        let imports = self.resolve(store, module)?;
+        crate::instantiate::instantiate_without_start(store, module, &imports)
+    }
+
+    /// `module`'s imports as this linker defines them.
+    fn resolve(
+        &self,
+        store: &mut Store<T>,
+        module: &Module,
+    ) -> Result<alloc::vec::Vec<crate::Extern>, Error> {
         let mut imports = alloc::vec::Vec::with_capacity(module.inner.decoded.imports.len());
         for import in &module.inner.decoded.imports {
             let value = self
@@ -143,6 +166,6 @@ impl<T> Linker<T> {
                 })?;
             imports.push(value);
         }
-        Instance::new(store, module, &imports)
+        Ok(imports)
     }
 }

@@ -110,6 +110,7 @@ pub struct WasiCtxBuilder {
     clock: ClockSource,
     random: RandomSource,
     blocking: Blocking,
+    max_open_files: Option<usize>,
     preopens: Vec<Preopen>,
 }
 
@@ -133,8 +134,17 @@ impl WasiCtxBuilder {
             },
             random: RandomSource::Seeded(0),
             blocking: Blocking::Block,
+            max_open_files: None,
             preopens: Vec::new(),
         }
+    }
+
+    /// At most `n` fds (3 and up, preopens included) open at once:
+    /// `path_open` past it is `MFILE` (the process limit), as the hard
+    /// bound [`crate::fdtable::MAX_FDS`] gives `NFILE`.
+    pub fn max_open_files(mut self, n: usize) -> Self {
+        self.max_open_files = Some(n);
+        self
     }
 
     /// Whether calls that wait block the thread (the default) or suspend
@@ -280,8 +290,10 @@ impl WasiCtxBuilder {
         if self.preopens.len() > crate::fdtable::MAX_FDS {
             return Err(BuildError::TooManyPreopens);
         }
+        let mut fds = FdTable::new(self.preopens);
+        fds.set_limit(self.max_open_files);
         Ok(WasiCtx {
-            fds: FdTable::new(self.preopens),
+            fds,
             args,
             env,
             stdin: Stdin {

@@ -140,6 +140,9 @@ pub(crate) struct FdTable {
     mount_paths: Vec<String>,
     /// `entries[i]` is fd `i + 3`.
     entries: Vec<Option<Entry>>,
+    /// Fds (3 and up, preopens included) open at once at most, below
+    /// [`MAX_FDS`] (`None`: [`MAX_FDS`]); past it `path_open` is `MFILE`.
+    limit: Option<usize>,
 }
 
 impl core::fmt::Debug for FdTable {
@@ -197,6 +200,11 @@ impl FdTable {
         Ok(self.mounts.get_mut(mount).ok_or(Errno::Badf)?.as_mut())
     }
 
+    /// Sets the open-files limit (see [`FdTable`]'s `limit`).
+    pub(crate) fn set_limit(&mut self, limit: Option<usize>) {
+        self.limit = limit;
+    }
+
     /// The guest path of each mount, in mount order.
     pub(crate) fn mount_paths(&self) -> &[String] {
         &self.mount_paths
@@ -251,6 +259,11 @@ impl FdTable {
     /// handed out so far (`NFILE` when full) — wasmtime's order, so that a
     /// program sees the same fd numbers as there.
     pub(crate) fn insert(&mut self, entry: Entry) -> Result<u32, Errno> {
+        if let Some(limit) = self.limit
+            && self.entries.iter().flatten().count() >= limit
+        {
+            return Err(Errno::Mfile);
+        }
         let i = match self.entries.iter().rposition(Option::is_none) {
             Some(i) => i,
             None if self.entries.len() < MAX_FDS => {

@@ -195,3 +195,42 @@ fn damaged_state_never_panics_and_stays_inside_the_preopen() {
     }
     assert_eq!(std::fs::read(root.join("secret.txt")).unwrap(), b"outside");
 }
+
+#[test]
+fn the_open_files_limit_is_mfile() {
+    let dir = temp_dir("mfile");
+    std::fs::write(dir.join("a.txt"), b"a").unwrap();
+    let ctx = WasiCtx::builder()
+        .preopen_host_dir(&dir, "/data")
+        .unwrap()
+        .max_open_files(2)
+        .build()
+        .unwrap();
+    let mut r = Run::with(&NAMES, ctx);
+    // The preopen is one of the two.
+    let first = open(&mut r, "a.txt", false);
+    r.write(1000, b"a.txt");
+    let args = [3, 0, 1000, 5, 0]
+        .map(Val::I32)
+        .into_iter()
+        .chain([Val::I64(2), Val::I64(0), Val::I32(0), Val::I32(2000)])
+        .collect::<Vec<_>>();
+    const MFILE: i32 = 33;
+    assert_eq!(r.errno("path_open", &args), MFILE);
+    // Closing one makes room again.
+    let mut c = Run::with(&["fd_close", "path_open"], {
+        WasiCtx::builder()
+            .preopen_host_dir(&dir, "/data")
+            .unwrap()
+            .max_open_files(2)
+            .build()
+            .unwrap()
+    });
+    c.write(1000, b"a.txt");
+    assert_eq!(c.errno("path_open", &args), SUCCESS);
+    assert_eq!(c.errno("path_open", &args), MFILE);
+    let fd = c.read_u32(2000) as i32;
+    assert_eq!(c.errno32("fd_close", &[fd]), SUCCESS);
+    assert_eq!(c.errno("path_open", &args), SUCCESS);
+    assert!(first >= 4);
+}

@@ -37,6 +37,11 @@ pub(crate) const RUNNABLE: u8 = 0;
 pub(crate) const RUNNING: u8 = 1;
 pub(crate) const PARKED: u8 = 2;
 pub(crate) const EXITED: u8 = 3;
+/// Stopped by `suspend` until `resume`: in no queue, holding no wait.
+pub(crate) const SUSPENDED: u8 = 4;
+
+/// Exited processes whose exit events and logs stay available.
+pub const RETAINED_EXITS: usize = 1000;
 
 /// Lock, ignoring poison: every critical section here leaves its data
 /// consistent, and panics inside host functions are caught before they
@@ -68,6 +73,10 @@ pub(crate) struct Slot {
     /// The module imports `wisp:process`, so it can be asked to stop
     /// (`cancel` sends it a `Cancel` message first).
     pub(crate) cancelable: bool,
+    /// `suspend` asked for: the process stops at its next chance.
+    pub(crate) suspend: AtomicBool,
+    /// What a checkpoint needs besides the store: how it was spawned.
+    pub(crate) checkpoint: Mutex<crate::checkpoint::Origin>,
 }
 
 /// The host's configuration of the scheduler.
@@ -85,6 +94,8 @@ pub(crate) struct Counters {
     pub(crate) slices: AtomicU64,
     pub(crate) fuel: AtomicU64,
     pub(crate) live: AtomicUsize,
+    /// Nanoseconds each worker spent running slices.
+    pub(crate) busy_ns: Vec<AtomicU64>,
 }
 
 /// What the workers, wakers and the host API share.
@@ -99,20 +110,31 @@ pub(crate) struct Shared {
     pub(crate) paused: AtomicBool,
     pub(crate) counters: Counters,
     pub(crate) next_monitor: AtomicU64,
+    /// Exited pids, oldest first (see [`Shared::retire`]).
+    pub(crate) exited: Mutex<std::collections::VecDeque<Pid>>,
+    /// How guests spawn processes by entry id (`wisp:process.spawn`).
+    pub(crate) spawner: std::sync::OnceLock<std::sync::Weak<dyn crate::guest::Spawn>>,
 }
 
 impl Shared {
     pub(crate) fn new(config: SchedConfig, timers: Arc<Timers>, paused: bool) -> Arc<Shared> {
         Arc::new(Shared {
-            config,
+            config: config.clone(),
             injector: Injector::new(),
             unparkers: Mutex::new(Vec::new()),
             table: Mutex::new(HashMap::new()),
             timers,
             stopping: AtomicBool::new(false),
             paused: AtomicBool::new(paused),
-            counters: Counters::default(),
+            counters: Counters {
+                busy_ns: (0..config.workers.max(1))
+                    .map(|_| AtomicU64::new(0))
+                    .collect(),
+                ..Counters::default()
+            },
             next_monitor: AtomicU64::new(1),
+            exited: Mutex::new(std::collections::VecDeque::new()),
+            spawner: std::sync::OnceLock::new(),
         })
     }
 
@@ -144,13 +166,49 @@ impl Shared {
     /// is parked, at its next pick if queued, after its slice if running.
     pub(crate) fn kill(&self, slot: &Arc<Slot>, reason: ExitReason) {
         lock(&slot.kill).get_or_insert(reason);
-        if slot
+        slot.suspend.store(false, Ordering::SeqCst);
+        for from in [PARKED, SUSPENDED] {
+            if slot
+                .state
+                .compare_exchange(from, RUNNABLE, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+            {
+                self.enqueue(slot.clone());
+                return;
+            }
+        }
+    }
+
+    /// Stops `slot` at its next chance (at once if queued or parked, after
+    /// its slice if running). A parked process forgets its wakers: its
+    /// waiting call is retried on resume, which looks again.
+    pub(crate) fn suspend(&self, slot: &Arc<Slot>) {
+        slot.suspend.store(true, Ordering::SeqCst);
+        for from in [RUNNABLE, PARKED] {
+            if slot
+                .state
+                .compare_exchange(from, SUSPENDED, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+            {
+                return;
+            }
+        }
+    }
+
+    /// Puts a suspended `slot` back in the run queue; false if it was not
+    /// suspended.
+    pub(crate) fn resume(&self, slot: &Arc<Slot>) -> bool {
+        slot.suspend.store(false, Ordering::SeqCst);
+        let resumed = slot
             .state
-            .compare_exchange(PARKED, RUNNABLE, Ordering::SeqCst, Ordering::SeqCst)
-            .is_ok()
-        {
+            .compare_exchange(SUSPENDED, RUNNABLE, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok();
+        if resumed {
+            // Invalidate the wakers of a park from before the suspension.
+            slot.park_token.fetch_add(1, Ordering::SeqCst);
             self.enqueue(slot.clone());
         }
+        resumed
     }
 
     /// Registers the wakers of `wait` for `slot` (already `PARKED` with
@@ -239,6 +297,10 @@ impl Shared {
             stderr_truncated,
         };
         slot.state.store(EXITED, Ordering::SeqCst);
+        // Counted before anyone hears of it, so metrics read after a wait
+        // include it.
+        self.counters.exited.fetch_add(1, Ordering::SeqCst);
+        self.counters.live.fetch_sub(1, Ordering::SeqCst);
         // Monitors, then links, then waiters (HOST.md §2.2).
         self.propagate(slot, &event);
         *lock(&slot.exit) = Some(event.clone());
@@ -246,9 +308,26 @@ impl Shared {
         for w in lock(&slot.watchers).drain(..) {
             let _ = w.send(event.clone());
         }
-        self.counters.exited.fetch_add(1, Ordering::SeqCst);
-        self.counters.live.fetch_sub(1, Ordering::SeqCst);
+        self.retire(slot.pid);
         self.notify();
+    }
+
+    /// Keeps the last [`RETAINED_EXITS`] exited processes (their exit
+    /// events and logs) and forgets older ones, so the table does not grow
+    /// with every process ever run.
+    fn retire(&self, pid: Pid) {
+        let oldest = {
+            let mut exited = lock(&self.exited);
+            exited.push_back(pid);
+            if exited.len() > RETAINED_EXITS {
+                exited.pop_front()
+            } else {
+                None
+            }
+        };
+        if let Some(old) = oldest {
+            lock(&self.table).remove(&old);
+        }
     }
 
     /// Stops every process with `Shutdown` (host shutdown).

@@ -18,7 +18,7 @@ use std::time::Duration;
 use crossbeam_deque::Steal;
 use crossbeam_utils::sync::Parker;
 
-use super::{EXITED, PARKED, RUNNABLE, RUNNING, Shared, Slot, lock};
+use super::{EXITED, PARKED, RUNNABLE, RUNNING, SUSPENDED, Shared, Slot, lock};
 use crate::exit::ExitReason;
 use crate::process::SliceEnd;
 
@@ -31,13 +31,13 @@ pub(crate) fn start_workers(shared: &Arc<Shared>) -> Vec<JoinHandle<()>> {
             let shared = shared.clone();
             std::thread::Builder::new()
                 .name(format!("wisp-worker-{i}"))
-                .spawn(move || work(&shared, &parker))
+                .spawn(move || work(&shared, &parker, i))
                 .ok()
         })
         .collect()
 }
 
-fn work(shared: &Arc<Shared>, parker: &Parker) {
+fn work(shared: &Arc<Shared>, parker: &Parker, index: usize) {
     loop {
         if shared.stopping.load(Ordering::SeqCst)
             && shared.counters.live.load(Ordering::SeqCst) == 0
@@ -49,7 +49,14 @@ fn work(shared: &Arc<Shared>, parker: &Parker) {
             continue;
         }
         match shared.injector.steal() {
-            Steal::Success(slot) => run(shared, &slot),
+            Steal::Success(slot) => {
+                let began = std::time::Instant::now();
+                run(shared, &slot);
+                if let Some(busy) = shared.counters.busy_ns.get(index) {
+                    let ns = u64::try_from(began.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                    busy.fetch_add(ns, Ordering::Relaxed);
+                }
+            }
             Steal::Retry => {}
             Steal::Empty => {
                 if !shared.timers.advance() {
@@ -120,6 +127,15 @@ fn run(shared: &Arc<Shared>, slot: &Arc<Slot>) {
         },
     };
     match end {
+        // `suspend` asked while it ran: it stops here, its call kept (a
+        // waiting call is retried on resume).
+        SliceEnd::Preempted | SliceEnd::Park(_) if slot.suspend.load(Ordering::SeqCst) => {
+            slot.state.store(SUSPENDED, Ordering::SeqCst);
+            drop(process);
+            if lock(&slot.kill).is_some() {
+                shared.kill(slot, crate::sched::killed("killed while suspended"));
+            }
+        }
         SliceEnd::Preempted => {
             slot.state.store(RUNNABLE, Ordering::SeqCst);
             drop(process);

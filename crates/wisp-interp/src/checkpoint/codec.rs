@@ -1,4 +1,6 @@
-//! Byte encoding of checkpoint sections: a growable [`Writer`] and a
+//! Byte encoding of checkpoint sections (the interpreter's own, and an
+//! embedder's sections added with `Checkpoint::add_section`): a growable
+//! [`Writer`] and a
 //! bounds-checked [`Reader`] over untrusted bytes.
 //!
 //! Integers are fixed-width little-endian; byte strings and strings carry a
@@ -14,7 +16,7 @@ use super::RestoreError;
 
 /// Appends encoded values to a byte vector.
 #[derive(Debug, Default)]
-pub(crate) struct Writer {
+pub struct Writer {
     pub bytes: Vec<u8>,
 }
 
@@ -62,7 +64,7 @@ impl Writer {
 /// Reads encoded values from one section's bytes, reporting truncation and
 /// nonsense as [`RestoreError::Malformed`] naming the section.
 #[derive(Debug)]
-pub(crate) struct Reader<'a> {
+pub struct Reader<'a> {
     bytes: &'a [u8],
     section: &'static str,
 }

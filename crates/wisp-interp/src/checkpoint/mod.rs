@@ -29,7 +29,7 @@
 //! with [`Checkpoint::add_section`] and read them back with
 //! [`Image::section`].
 
-mod codec;
+pub mod codec;
 mod image;
 mod lazy;
 mod load;

@@ -150,6 +150,11 @@ pub(crate) fn check_resumable(
     Ok(())
 }
 
+/// The compiled code of Wasm function `func` (store address).
+pub(crate) fn wasm_func_code(store: &StoreInner, func: u32) -> Option<&crate::ir::CompiledFunc> {
+    call::wasm_func(&store.funcs, func).map(|(code, _)| code)
+}
+
 /// Runs `state` until it returns, suspends, or traps.
 pub(crate) fn run(store: &mut StoreInner, state: &mut ExecState) -> Result<Exit, TrapCode> {
     if state.frames.is_empty() {

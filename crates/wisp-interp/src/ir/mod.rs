@@ -53,6 +53,10 @@ pub struct CompiledFunc {
     consts: Box<[u64]>,
     const_base: u32,
     max_slots: u32,
+    /// `(first instruction, module offset)` runs: the byte offset in the
+    /// module binary of the operator each instruction came from (empty
+    /// when unknown).
+    offsets: Box<[(u32, u32)]>,
 }
 
 impl CompiledFunc {
@@ -101,7 +105,24 @@ impl CompiledFunc {
             consts,
             const_base,
             max_slots,
+            offsets: Box::default(),
         })
+    }
+
+    /// Records the module offsets of the operators the instructions were
+    /// translated from, as `(first instruction, offset)` runs in order (for
+    /// trap reports).
+    pub fn with_offsets(mut self, offsets: Box<[(u32, u32)]>) -> Self {
+        self.offsets = offsets;
+        self
+    }
+
+    /// The module offset of the operator instruction `pc` came from.
+    pub fn wasm_offset(&self, pc: usize) -> Option<u32> {
+        let run = self
+            .offsets
+            .partition_point(|&(start, _)| start as usize <= pc);
+        Some(self.offsets.get(run.checked_sub(1)?)?.1)
     }
 
     /// The instructions; execution starts at index 0.

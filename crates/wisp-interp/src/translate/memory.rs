@@ -201,7 +201,7 @@ impl Translator<'_> {
         if shl.dst != t || (shl.imm as u32 & 31) != k {
             return None;
         }
-        self.code.truncate(index);
+        self.truncate_code(index);
         self.last = None;
         Some(shl.a)
     }

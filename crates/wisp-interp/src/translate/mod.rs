@@ -84,6 +84,13 @@ pub(crate) struct Translator<'m> {
     // ----- Per-function state -------------------------------------------------
     /// The code emitted so far.
     code: Vec<Instr>,
+    /// Where the code of each operator starts, with the operator's module
+    /// offset: `(first instruction, offset)` runs, kept by `sync_offsets`.
+    offsets: Vec<(u32, u32)>,
+    /// Code below this length has its offsets recorded.
+    synced: usize,
+    /// The offset of the operator being translated.
+    offset: u32,
     /// The virtual operand stack.
     stack: Vec<Operand>,
     /// Where the `Operand::Local` operands are on the stack.
@@ -147,6 +154,9 @@ impl<'m> Translator<'m> {
             fuel,
             canonicalize_nans: false,
             code: Vec::new(),
+            offsets: Vec::new(),
+            synced: 0,
+            offset: 0,
             stack: Vec::new(),
             local_refs: LocalRefs::default(),
             ctrl: Vec::new(),
@@ -188,6 +198,8 @@ impl<'m> Translator<'m> {
             .filter(|&b| b < MAX_FRAME_SLOTS)
             .ok_or_else(|| Error::Limit(format!("{} locals", body.num_locals)))?;
         self.code.clear();
+        self.offsets.clear();
+        self.synced = 0;
         self.stack.clear();
         self.local_refs.reset(self.base as usize);
         self.ctrl.clear();
@@ -227,7 +239,8 @@ impl<'m> Translator<'m> {
             }
         }
         let max_slots = (const_base + num_consts + self.max_height).max(self.num_results);
-        tails::duplicate_tails(&mut self.code)?;
+        self.sync_offsets()?;
+        tails::duplicate_tails(&mut self.code, &mut self.offsets)?;
         fuse::fuse(&mut self.code);
         CompiledFunc::new(
             self.code.as_slice().into(),
@@ -238,7 +251,35 @@ impl<'m> Translator<'m> {
             const_base,
             max_slots,
         )
+        .map(|f| f.with_offsets(self.offsets.as_slice().into()))
         .map_err(|e| Error::Limit(format!("internal translator error: {e}")))
+    }
+
+    /// Gives the instructions emitted since the last call the current
+    /// operator's offset.
+    fn sync_offsets(&mut self) -> Result<(), Error> {
+        let len = self.code.len();
+        while self
+            .offsets
+            .last()
+            .is_some_and(|&(start, _)| start as usize >= len)
+        {
+            self.offsets.pop();
+        }
+        if len > self.synced && self.offsets.last().map(|r| r.1) != Some(self.offset) {
+            self.offsets
+                .try_reserve(1)
+                .map_err(|_| Error::Limit("out of memory".into()))?;
+            self.offsets.push((self.synced as u32, self.offset));
+        }
+        self.synced = len;
+        Ok(())
+    }
+
+    /// Removes the code from `len` on (its offsets go with it).
+    pub(super) fn truncate_code(&mut self, len: usize) {
+        self.code.truncate(len);
+        self.synced = self.synced.min(len);
     }
 
     /// The constant slot holding `value`, if one is left. Constant slots are
@@ -300,15 +341,19 @@ impl<'m> Translator<'m> {
 impl<'a> FuncSink<'a> for Translator<'_> {
     type Error = Error;
 
-    fn operator(&mut self, op: &Operator<'a>, _facts: OpFacts) -> Result<(), Error> {
+    fn operator(&mut self, op: &Operator<'a>, facts: OpFacts) -> Result<(), Error> {
         if self.done {
             return Err(internal("operator after the function's final `end`"));
         }
-        if !self.reachable {
-            return self.visit_unreachable_code(op);
-        }
-        self.charge_fuel(1);
-        self.visit(op)
+        self.offset = u32::try_from(facts.offset).unwrap_or(u32::MAX);
+        let visited = if self.reachable {
+            self.charge_fuel(1);
+            self.visit(op)
+        } else {
+            self.visit_unreachable_code(op)
+        };
+        visited?;
+        self.sync_offsets()
     }
 }
 

@@ -255,7 +255,7 @@ impl Translator<'_> {
     /// code, returning its trailing word if it has one, to re-emit it elsewhere.
     pub(super) fn unemit(&mut self, last: Last) -> Option<Instr> {
         let trailer = (last.producer.words() == 2).then(|| self.code[last.index + 1]);
-        self.code.truncate(last.index);
+        self.truncate_code(last.index);
         self.last = None;
         trailer
     }

@@ -24,7 +24,10 @@ use crate::ir::{Instr, Target};
 const MAX_BLOCK: usize = 4;
 
 /// Replaces eligible `Br`s in `code` with copies of their target blocks.
-pub(super) fn duplicate_tails(code: &mut Vec<Instr>) -> Result<(), Error> {
+pub(super) fn duplicate_tails(
+    code: &mut Vec<Instr>,
+    offsets: &mut Vec<(u32, u32)>,
+) -> Result<(), Error> {
     let len = code.len();
     // `Br` entries of jump tables must stay single instructions.
     let mut entry = Vec::new();
@@ -66,19 +69,34 @@ pub(super) fn duplicate_tails(code: &mut Vec<Instr>) -> Result<(), Error> {
     }
     // Rebuild, recording where each old instruction went.
     let mut out: Vec<Instr> = Vec::new();
+    let mut out_offsets: Vec<(u32, u32)> = Vec::new();
     let mut moved: Vec<Target> = Vec::new();
     out.try_reserve_exact(len + added)
+        .and_then(|()| out_offsets.try_reserve_exact(offsets.len() + plan.len() * (MAX_BLOCK + 1)))
         .and_then(|()| moved.try_reserve_exact(len))
         .map_err(|_| Error::Limit("out of memory".into()))?;
+    // A copied instruction reports the offset of its original.
+    let offset_of = |i: usize| {
+        let run = offsets.partition_point(|&(start, _)| start as usize <= i);
+        run.checked_sub(1)
+            .and_then(|r| offsets.get(r))
+            .map_or(0, |r| r.1)
+    };
     let mut next = plan.iter().peekable();
     for (i, instr) in code.iter().enumerate() {
         moved.push(out.len() as Target);
         match next.peek() {
             Some(&&(at, start, end)) if at == i => {
-                out.extend_from_slice(&code[start..=end]);
+                for (k, copied) in code.iter().enumerate().take(end + 1).skip(start) {
+                    push_run(&mut out_offsets, out.len(), offset_of(k));
+                    out.push(*copied);
+                }
                 next.next();
             }
-            _ => out.push(*instr),
+            _ => {
+                push_run(&mut out_offsets, out.len(), offset_of(i));
+                out.push(*instr);
+            }
         }
     }
     for instr in &mut out {
@@ -88,7 +106,16 @@ pub(super) fn duplicate_tails(code: &mut Vec<Instr>) -> Result<(), Error> {
         }
     }
     *code = out;
+    *offsets = out_offsets;
     Ok(())
+}
+
+/// Appends a run starting at instruction `at` unless the last run has
+/// the same offset (the capacity was reserved by the caller).
+fn push_run(runs: &mut Vec<(u32, u32)>, at: usize, offset: u32) {
+    if runs.last().map(|r| r.1) != Some(offset) {
+        runs.push((at as u32, offset));
+    }
 }
 
 /// The index of the terminator that ends the block starting at `start`, if
@@ -139,7 +166,7 @@ mod tests {
             add(3),
             Instr::Return,
         ];
-        duplicate_tails(&mut code).unwrap();
+        duplicate_tails(&mut code, &mut alloc::vec::Vec::new()).unwrap();
         assert_eq!(
             code,
             [
@@ -170,7 +197,7 @@ mod tests {
             Instr::Br { target: 4 },
         ];
         let mut code = table.to_vec();
-        duplicate_tails(&mut code).unwrap();
+        duplicate_tails(&mut code, &mut alloc::vec::Vec::new()).unwrap();
         assert_eq!(code, table);
     }
 }

@@ -362,3 +362,29 @@ fn instance_import(store: &mut Store<()>, linker: &Linker<()>, name: &str) -> wi
         other => panic!("no host function {name}: {other:?}"),
     }
 }
+
+#[test]
+fn traps_report_the_code_offset_of_each_frame() {
+    let wasm = wat::parse_str(
+        r#"(module
+             (func $inner nop nop unreachable)
+             (func (export "outer") (call $inner)))"#,
+    )
+    .unwrap();
+    // `nop nop unreachable end` and `call 0 end` in the code section.
+    let find = |pat: &[u8]| wasm.windows(pat.len()).position(|w| w == pat).unwrap() as u32;
+    let unreachable_at = find(&[0x01, 0x01, 0x00, 0x0b]) + 2;
+    let call_at = find(&[0x10, 0x00, 0x0b]);
+    let engine = Engine::default();
+    let module = Module::new(&engine, &wasm).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let f = instance.get_func(&store, "outer").unwrap();
+    let Err(Error::Trap(trap)) = f.call(&mut store, &[], &mut []) else {
+        panic!("expected a trap");
+    };
+    let offsets: Vec<Option<u32>> = trap.backtrace.iter().map(|f| f.code_offset).collect();
+    assert_eq!(offsets, vec![Some(unreachable_at), Some(call_at)]);
+}
