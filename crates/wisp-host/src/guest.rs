@@ -70,6 +70,8 @@ const MAX_ENTRY: u32 = 1024;
 #[derive(Debug)]
 pub(crate) struct MailboxWait {
     pub(crate) timeout: Option<Duration>,
+    /// The tags it takes (any when empty).
+    pub(crate) tags: Vec<i64>,
 }
 
 fn trap(msg: &str) -> HostError {
@@ -367,6 +369,7 @@ fn receive(mut c: Caller<'_, ProcData>, a: &[Val], r: &mut [Val]) -> Result<(), 
             c.data_mut().receiving = Some((key, started));
             Err(HostError::Suspend(Box::new(MailboxWait {
                 timeout: timeout.map(|t| Duration::from_nanos(t - waited)),
+                tags,
             })))
         }
     }

@@ -43,8 +43,9 @@ pub(crate) struct Mailbox {
     queue: VecDeque<Message>,
     max_len: usize,
     max_size: usize,
-    /// The park token of a `receive` waiting for a message.
-    pub(crate) waiting: Option<u64>,
+    /// The park token of a `receive` waiting for a message, and the tags
+    /// it takes (any when empty): only such a message wakes it.
+    pub(crate) waiting: Option<(u64, Vec<i64>)>,
 }
 
 impl Mailbox {
@@ -87,10 +88,6 @@ impl Mailbox {
 
     pub(crate) fn take(&mut self, i: usize) -> Option<Message> {
         self.queue.remove(i)
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.queue.len()
     }
 
     /// Removes every `Down` event of monitor `monitor` (a demonitor).

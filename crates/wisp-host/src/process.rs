@@ -72,9 +72,11 @@ enum Run {
 pub(crate) enum Park {
     /// A WASI call's wait (a sleep, a pipe).
     Wasi(Wait),
-    /// A message (`wisp:process.receive`), at most `timeout`.
+    /// A message with one of `tags` (any when empty) from
+    /// `wisp:process.receive`, at most `timeout`.
     Mailbox {
         timeout: Option<std::time::Duration>,
+        tags: Vec<i64>,
     },
 }
 
@@ -228,7 +230,10 @@ impl Process {
                             wait => Park::Wasi(wait),
                         },
                         Err(other) => match other.downcast::<crate::guest::MailboxWait>() {
-                            Ok(m) => Park::Mailbox { timeout: m.timeout },
+                            Ok(m) => Park::Mailbox {
+                                timeout: m.timeout,
+                                tags: m.tags,
+                            },
                             Err(_) => {
                                 return host_error(
                                     "a host function suspended with an unknown payload",

@@ -209,7 +209,15 @@ impl Shared {
         let waiting = {
             let mut mb = lock(&to.mailbox);
             mb.push(to.pid, Message { from, tag, data })?;
-            mb.waiting.take()
+            let wanted = mb
+                .waiting
+                .as_ref()
+                .is_some_and(|(_, tags)| tags.is_empty() || tags.contains(&tag));
+            if wanted {
+                mb.waiting.take().map(|(token, _)| token)
+            } else {
+                None
+            }
         };
         if let Some(token) = waiting {
             self.wake(to, token);

@@ -96,7 +96,8 @@ fn k2_a_parked_sleep_wakes_after_the_time_that_was_left() {
         (i32.store (i32.const 16) (i32.const 1))
         (i64.store (i32.const 24) (i64.const 1000000000))
         (call $poll (i32.const 0) (i32.const 100) (i32.const 1) (i32.const 200))))"#;
-    let a = Host::builder().deterministic(1).build();
+    // Paused until the timer is set, so the sleeper parks first.
+    let a = Host::builder().deterministic(1).paused(true).build();
     let pid = a
         .spawn(SpawnSpec::invoke(wasm(sleep), "run", vec![]))
         .unwrap();
@@ -108,6 +109,7 @@ fn k2_a_parked_sleep_wakes_after_the_time_that_was_left() {
         handle.suspend(pid).unwrap();
         let _ = tx.send(handle.checkpoint(pid));
     });
+    a.start();
     let bytes = rx.recv_timeout(Duration::from_secs(30)).unwrap().unwrap();
     let b = Host::builder().deterministic(1).build();
     let moved = b

@@ -264,3 +264,16 @@ fn a_guest_spawns_an_entry_and_monitors_it() {
     let c = h.wait(Pid(*child as u64)).unwrap();
     assert_eq!(c.result, Some(vec![Value::I32(42)]));
 }
+
+#[test]
+fn a_selective_receive_parks_past_unwanted_messages() {
+    let h = Host::builder().deterministic(4).paused(true).build();
+    let a = spawn(&h, RECEIVER, "run", vec![Value::I64(7), Value::I64(250)]);
+    h.send(a, 3, b"not this one".to_vec()).unwrap();
+    h.start();
+    let e = h.wait(a).unwrap();
+    assert_eq!(e.result, Some(vec![Value::I64(-1001)]));
+    assert_eq!(h.virtual_now(), Some(Duration::from_millis(250)));
+    // It parked once and woke once for the timeout: no spinning.
+    assert!(e.slices <= 2, "{} slices", e.slices);
+}

@@ -216,19 +216,19 @@ impl Shared {
     pub(crate) fn park(self: &Arc<Self>, slot: &Arc<Slot>, token: u64, park: &Park) {
         match park {
             Park::Wasi(wait) => self.register(slot, token, wait),
-            Park::Mailbox { timeout } => {
+            Park::Mailbox { timeout, tags } => {
                 if let Some(t) = timeout {
                     let (shared, s) = (self.clone(), slot.clone());
                     self.timers
                         .after(*t, Box::new(move || shared.wake(&s, token)));
                 }
                 let mut mb = lock(&slot.mailbox);
-                if mb.len() > 0 {
-                    // A message came since the receive looked: look again.
+                if mb.find(tags).is_some() {
+                    // A wanted message came since the receive looked.
                     drop(mb);
                     self.wake(slot, token);
                 } else {
-                    mb.waiting = Some(token);
+                    mb.waiting = Some((token, tags.clone()));
                 }
             }
         }
