@@ -806,8 +806,9 @@ impl Host {
     }
 
     /// Forgets exited process `pid` (its exit event and logs) before the
-    /// host would (it keeps the last `RETAINED_EXITS` exited processes);
-    /// `NotFound` if unknown or still running.
+    /// host would: it keeps the exit events of the last
+    /// `RETAINED_EXIT_EVENTS` exited processes and the logs of the last
+    /// `RETAINED_EXITS`. `NotFound` if unknown or still running.
     pub fn forget(&self, pid: Pid) -> Result<(), NotFound> {
         let slot = self.slot(pid)?;
         if slot.state.load(Ordering::SeqCst) != EXITED {

@@ -192,6 +192,13 @@ impl LogBuffer {
         self.limit.unwrap_or(u64::MAX)
     }
 
+    /// Drops every kept record (an exited process past the retention).
+    pub(crate) fn discard(&self) {
+        let mut st = self.lock();
+        st.records.clear();
+        st.kept_bytes = 0;
+    }
+
     /// The process exited: following streams end.
     pub(crate) fn close(&self) {
         self.lock().closed = true;

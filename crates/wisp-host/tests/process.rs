@@ -428,3 +428,27 @@ fn x1_a_panicking_host_function_ends_only_its_process() {
         .unwrap();
     assert_eq!(e.result, Some(vec![Value::I32(1)]));
 }
+
+#[test]
+fn old_exits_keep_their_event_but_not_their_logs() {
+    let h = Host::builder().workers(2).build();
+    let module = wasm(PRINT);
+    let pids: Vec<_> = (0..wisp_host::RETAINED_EXITS + 50)
+        .map(|_| {
+            h.spawn(SpawnSpec::command(module.clone(), vec!["p".into()]))
+                .unwrap()
+        })
+        .collect();
+    for &pid in &pids {
+        assert_eq!(h.wait(pid).unwrap().reason, ExitReason::Normal);
+    }
+    // Every exit event is still there; the oldest logs are gone, the
+    // newest kept.
+    assert_eq!(h.output(pids[0], Stream::Stdout).unwrap(), b"");
+    assert_eq!(
+        h.output(*pids.last().unwrap(), Stream::Stdout).unwrap(),
+        b"hello\n"
+    );
+    h.forget(pids[0]).unwrap();
+    assert!(h.wait(pids[0]).is_err());
+}

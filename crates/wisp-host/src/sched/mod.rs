@@ -40,8 +40,12 @@ pub(crate) const EXITED: u8 = 3;
 /// Stopped by `suspend` until `resume`: in no queue, holding no wait.
 pub(crate) const SUSPENDED: u8 = 4;
 
-/// Exited processes whose exit events and logs stay available.
+/// Exited processes whose logs stay available (older ones keep only their
+/// exit event).
 pub const RETAINED_EXITS: usize = 1000;
+
+/// Exited processes whose exit events stay available ([`crate::Host::wait`]).
+pub const RETAINED_EXIT_EVENTS: usize = 100_000;
 
 /// Lock, ignoring poison: every critical section here leaves its data
 /// consistent, and panics inside host functions are caught before they
@@ -312,20 +316,28 @@ impl Shared {
         self.notify();
     }
 
-    /// Keeps the last [`RETAINED_EXITS`] exited processes (their exit
-    /// events and logs) and forgets older ones, so the table does not grow
-    /// with every process ever run.
+    /// Keeps the logs of the last [`RETAINED_EXITS`] exited processes and
+    /// the exit events of the last [`RETAINED_EXIT_EVENTS`], and forgets
+    /// older ones, so memory does not grow with every process ever run.
     fn retire(&self, pid: Pid) {
-        let oldest = {
+        let (logs_go, forgotten) = {
             let mut exited = lock(&self.exited);
             exited.push_back(pid);
-            if exited.len() > RETAINED_EXITS {
+            let logs_go = exited
+                .len()
+                .checked_sub(RETAINED_EXITS + 1)
+                .and_then(|i| exited.get(i).copied());
+            let forgotten = if exited.len() > RETAINED_EXIT_EVENTS {
                 exited.pop_front()
             } else {
                 None
-            }
+            };
+            (logs_go, forgotten)
         };
-        if let Some(old) = oldest {
+        if let Some(old) = logs_go.and_then(|p| self.slot(p)) {
+            old.log.discard();
+        }
+        if let Some(old) = forgotten {
             lock(&self.table).remove(&old);
         }
     }
