@@ -23,6 +23,7 @@ use crate::mailbox::{Mailbox, SendError};
 use crate::pid::Pid;
 use crate::process::{Determinism, InitHost, Process};
 use crate::relations::{Down, Relations, Watcher};
+use crate::sched::TimerHandle;
 use crate::sched::{
     self, EXITED, PARKED, RUNNABLE, RUNNING, SUSPENDED, SchedConfig, Shared, Slot, Timers, lock,
 };
@@ -420,6 +421,8 @@ impl Host {
             )),
             cancelable,
             suspend: std::sync::atomic::AtomicBool::new(suspended),
+            park_timers: Mutex::new(Vec::new()),
+            life_timers: Mutex::new(Vec::new()),
             checkpoint: Mutex::new(crate::checkpoint::Origin {
                 spec: spec.clone(),
                 module_bytes,
@@ -441,7 +444,7 @@ impl Host {
         shared.counters.live.fetch_add(1, Ordering::SeqCst);
         if let Some(limit) = spec.limits.timeout {
             let (s, target) = (shared.clone(), slot.clone());
-            shared.timers.after(
+            let timer = shared.timers.after(
                 limit,
                 Box::new(move || {
                     let elapsed_ms =
@@ -456,6 +459,7 @@ impl Host {
                     );
                 }),
             );
+            lock(&slot.life_timers).push(timer);
         }
         if !suspended {
             shared.enqueue(slot);
@@ -514,10 +518,11 @@ impl Host {
             reason.as_bytes().to_vec(),
         );
         let (s, target) = (shared.clone(), slot.clone());
-        shared.timers.after(
+        let timer = shared.timers.after(
             grace,
             Box::new(move || s.kill(&target, sched::killed("cancel grace expired"))),
         );
+        lock(&slot.life_timers).push(timer);
         Ok(())
     }
 
@@ -854,8 +859,8 @@ impl Host {
     /// Runs `f` once `after` has passed on the host's clock (virtual time
     /// in deterministic mode, where a pending call lets the clock jump to
     /// it when nothing else can run). For supervisors' restart delays.
-    pub fn schedule(&self, after: Duration, f: impl FnOnce() + Send + 'static) {
-        self.inner.shared.timers.after(after, Box::new(f));
+    pub fn schedule(&self, after: Duration, f: impl FnOnce() + Send + 'static) -> TimerHandle {
+        self.inner.shared.timers.after(after, Box::new(f))
     }
 
     /// Time since the host started, on its clock (virtual in deterministic

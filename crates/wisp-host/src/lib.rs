@@ -65,6 +65,6 @@ pub use logs::{LogOpts, LogRecord, LogStream};
 pub use mailbox::{Message, SendError, TAG_CANCEL, TAG_DOWN, TAG_LINK_DOWN};
 pub use pid::Pid;
 pub use relations::{Down, DownReason};
-pub use sched::{RETAINED_EXIT_EVENTS, RETAINED_EXITS};
+pub use sched::{RETAINED_EXIT_EVENTS, RETAINED_EXITS, TimerHandle};
 pub use spec::{LinkedModule, ModuleSource, Mount, SpawnOpts, SpawnSpec, StdinSpec, WasiSpec};
 pub use value::{ArgError, Value};

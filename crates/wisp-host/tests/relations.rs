@@ -277,3 +277,25 @@ fn a_selective_receive_parks_past_unwanted_messages() {
     // It parked once and woke once for the timeout: no spinning.
     assert!(e.slices <= 2, "{} slices", e.slices);
 }
+
+#[test]
+fn cancelled_timers_do_not_move_the_virtual_clock() {
+    let h = Host::builder().deterministic(5).paused(true).build();
+    let never = h.schedule(Duration::from_secs(10), || panic!("cancelled"));
+    never.cancel();
+    // A guest that stops at once on Cancel: the 60 s grace timer goes
+    // with it.
+    let a = spawn(&h, RECEIVER, "run", vec![Value::I64(-3), Value::I64(-1)]);
+    h.start();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while h.info(a).unwrap().state != wisp_host::ProcessState::Parked {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::yield_now();
+    }
+    h.cancel(a, "stop", Duration::from_secs(60)).unwrap();
+    assert_eq!(h.wait(a).unwrap().result, Some(vec![Value::I64(-3)]));
+    // A sleeper of 100 ms afterwards: the clock only reaches its deadline.
+    let b = spawn(&h, RECEIVER, "run", vec![Value::I64(7), Value::I64(100)]);
+    assert_eq!(h.wait(b).unwrap().result, Some(vec![Value::I64(-1001)]));
+    assert_eq!(h.virtual_now(), Some(Duration::from_millis(100)));
+}

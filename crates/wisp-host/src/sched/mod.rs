@@ -30,6 +30,7 @@ use crate::process::{Park, Process};
 use crate::relations::Relations;
 use crate::value::Value;
 
+pub use timers::TimerHandle;
 pub(crate) use timers::Timers;
 pub(crate) use worker::start_workers;
 
@@ -81,6 +82,12 @@ pub(crate) struct Slot {
     pub(crate) suspend: AtomicBool,
     /// What a checkpoint needs besides the store: how it was spawned.
     pub(crate) checkpoint: Mutex<crate::checkpoint::Origin>,
+    /// Timers of the current park (a sleep, a receive timeout): cancelled
+    /// when it wakes, so a stale one never moves a virtual clock.
+    pub(crate) park_timers: Mutex<Vec<TimerHandle>>,
+    /// Timers for the process's life (wall-time limit, cancel grace):
+    /// cancelled when it exits.
+    pub(crate) life_timers: Mutex<Vec<TimerHandle>>,
 }
 
 /// The host's configuration of the scheduler.
@@ -162,6 +169,7 @@ impl Shared {
                 .compare_exchange(PARKED, RUNNABLE, Ordering::SeqCst, Ordering::SeqCst)
                 .is_ok()
         {
+            cancel_all(&slot.park_timers);
             self.enqueue(slot.clone());
         }
     }
@@ -194,6 +202,7 @@ impl Shared {
                 .compare_exchange(from, SUSPENDED, Ordering::SeqCst, Ordering::SeqCst)
                 .is_ok()
             {
+                cancel_all(&slot.park_timers);
                 return;
             }
         }
@@ -223,8 +232,10 @@ impl Shared {
             Park::Mailbox { timeout, tags } => {
                 if let Some(t) = timeout {
                     let (shared, s) = (self.clone(), slot.clone());
-                    self.timers
+                    let timer = self
+                        .timers
                         .after(*t, Box::new(move || shared.wake(&s, token)));
+                    lock(&slot.park_timers).push(timer);
                 }
                 let mut mb = lock(&slot.mailbox);
                 if mb.find(tags).is_some() {
@@ -241,11 +252,12 @@ impl Shared {
     fn register(self: &Arc<Self>, slot: &Arc<Slot>, token: u64, wait: &Wait) {
         match wait {
             Wait::Sleep { remaining_ns, .. } => {
-                let (shared, slot) = (self.clone(), slot.clone());
-                self.timers.after(
+                let (shared, s) = (self.clone(), slot.clone());
+                let timer = self.timers.after(
                     Duration::from_nanos(*remaining_ns),
-                    Box::new(move || shared.wake(&slot, token)),
+                    Box::new(move || shared.wake(&s, token)),
                 );
+                lock(&slot.park_timers).push(timer);
             }
             Wait::Readable(r) => {
                 let (shared, slot) = (self.clone(), slot.clone());
@@ -273,6 +285,8 @@ impl Shared {
         reason: ExitReason,
         result: Option<Vec<Value>>,
     ) {
+        cancel_all(&slot.park_timers);
+        cancel_all(&slot.life_timers);
         let p = process.take();
         let (fuel_used, slices) = p.as_ref().map_or(
             (
@@ -355,6 +369,13 @@ impl Shared {
                 );
             }
         }
+    }
+}
+
+/// Cancels and forgets every timer in `timers`.
+pub(crate) fn cancel_all(timers: &Mutex<Vec<TimerHandle>>) {
+    for t in lock(timers).drain(..) {
+        t.cancel();
     }
 }
 

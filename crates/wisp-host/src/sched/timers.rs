@@ -8,6 +8,7 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -18,10 +19,27 @@ use wisp_wasi::VirtualClock;
 /// What a due timer does.
 pub(crate) type Action = Box<dyn FnOnce() + Send>;
 
+/// A pending timer, which can be cancelled: it then never runs and, in
+/// virtual time, never moves the clock.
+#[derive(Debug, Clone)]
+pub struct TimerHandle(Arc<AtomicBool>);
+
+impl TimerHandle {
+    /// Cancels the timer (nothing happens if it has run).
+    pub fn cancel(&self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+
+    fn live(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
 pub(crate) struct Entry {
     at: u64,
     seq: u64,
     action: Action,
+    handle: TimerHandle,
 }
 
 impl PartialEq for Entry {
@@ -85,16 +103,19 @@ impl Timers {
         })
     }
 
-    /// Runs `action` once `after` has passed (on this host's time).
-    pub(crate) fn after(&self, after: Duration, action: Action) {
+    /// Runs `action` once `after` has passed (on this host's time), unless
+    /// the returned handle cancels it first.
+    pub(crate) fn after(&self, after: Duration, action: Action) -> TimerHandle {
+        let handle = TimerHandle(Arc::new(AtomicBool::new(true)));
         let ns = u64::try_from(after.as_nanos()).unwrap_or(u64::MAX);
         match self {
             Timers::Real { tx, epoch, seq, .. } => {
                 let now = u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX);
                 let entry = Entry {
                     at: now.saturating_add(ns),
-                    seq: seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+                    seq: seq.fetch_add(1, Ordering::Relaxed),
                     action,
+                    handle: handle.clone(),
                 };
                 // A send fails only after shutdown, when nothing waits.
                 let _ = tx.send(Cmd::Add(entry));
@@ -107,9 +128,11 @@ impl Timers {
                     at: clock.now_ns().saturating_add(ns),
                     seq,
                     action,
+                    handle: handle.clone(),
                 }));
             }
         }
+        handle
     }
 
     /// Deterministic mode, when nothing can run: moves the virtual clock to
@@ -121,13 +144,20 @@ impl Timers {
         };
         let due = {
             let mut h = heap.lock().unwrap_or_else(|p| p.into_inner());
-            let Some(Reverse(first)) = h.0.pop() else {
-                return false;
+            // Cancelled timers go without moving the clock.
+            let first = loop {
+                match h.0.pop() {
+                    None => return false,
+                    Some(Reverse(e)) if e.handle.live() => break e,
+                    Some(_) => {}
+                }
             };
             clock.advance_to(first.at);
             let mut due = vec![first.action];
             while h.0.peek().is_some_and(|Reverse(e)| e.at <= clock.now_ns()) {
-                if let Some(Reverse(e)) = h.0.pop() {
+                if let Some(Reverse(e)) = h.0.pop()
+                    && e.handle.live()
+                {
                     due.push(e.action);
                 }
             }
@@ -156,7 +186,9 @@ fn reactor(rx: Receiver<Cmd>, epoch: Instant) {
     loop {
         let now = u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX);
         while heap.peek().is_some_and(|Reverse(e)| e.at <= now) {
-            if let Some(Reverse(e)) = heap.pop() {
+            if let Some(Reverse(e)) = heap.pop()
+                && e.handle.live()
+            {
                 (e.action)();
             }
         }
