@@ -16,7 +16,7 @@ use wisp_wasi::VirtualClock;
 
 use crate::checkpoint::{CheckpointError, HostRestoreError, RestoreOpts};
 use crate::error::{NotFound, SpawnError};
-use crate::exit::{ExitEvent, ExitReason, Stream};
+use crate::exit::{ExitEvent, ExitReason, Killer, Stream};
 use crate::imports::HostImport;
 use crate::logs::{LogBuffer, LogOpts, LogStream};
 use crate::mailbox::{Mailbox, SendError};
@@ -511,18 +511,23 @@ impl Host {
             shared.kill(&slot, sched::killed("cancelled"));
             return Ok(());
         }
-        let _ = shared.deliver(
-            &slot,
-            None,
-            crate::mailbox::TAG_CANCEL,
-            reason.as_bytes().to_vec(),
-        );
+        // The grace timer first, so that an exit on the Cancel (which may
+        // come at once) finds it and cancels it.
         let (s, target) = (shared.clone(), slot.clone());
         let timer = shared.timers.after(
             grace,
             Box::new(move || s.kill(&target, sched::killed("cancel grace expired"))),
         );
         lock(&slot.life_timers).push(timer);
+        if slot.state.load(Ordering::SeqCst) == EXITED {
+            sched::cancel_all(&slot.life_timers);
+        }
+        let _ = shared.deliver(
+            &slot,
+            None,
+            crate::mailbox::TAG_CANCEL,
+            reason.as_bytes().to_vec(),
+        );
         Ok(())
     }
 
@@ -820,6 +825,23 @@ impl Host {
             return Err(NotFound(pid));
         }
         lock(&self.inner.shared.table).remove(&pid);
+        Ok(())
+    }
+
+    /// [`Host::kill`] on behalf of `by` (a supervisor stopping a child,
+    /// say): the exit reason names it.
+    pub fn kill_by(&self, pid: Pid, by: Killer, reason: &str) -> Result<(), NotFound> {
+        let slot = self.slot(pid)?;
+        if slot.state.load(Ordering::SeqCst) == EXITED {
+            return Err(NotFound(pid));
+        }
+        self.inner.shared.kill(
+            &slot,
+            ExitReason::Killed {
+                by,
+                reason: reason.to_string(),
+            },
+        );
         Ok(())
     }
 

@@ -315,6 +315,9 @@ impl Shared {
             stderr_truncated,
         };
         slot.state.store(EXITED, Ordering::SeqCst);
+        // Again after the state says so: a timer added meanwhile (a cancel's
+        // grace) is either seen here or sees EXITED itself.
+        cancel_all(&slot.life_timers);
         // Counted before anyone hears of it, so metrics read after a wait
         // include it.
         self.counters.exited.fetch_add(1, Ordering::SeqCst);

@@ -261,7 +261,8 @@ pub(crate) fn spawn_process(
     let (pid, down) = host.spawn_monitored(spec)?;
     let took = host.now().saturating_sub(t0);
     if took > cx.start_timeout {
-        let _ = host.kill(pid, &format!("{}: start_timeout", cx.owner));
+        let by = crate::Killer::Supervisor(cx.owner.to_string());
+        let _ = host.kill_by(pid, by, "start_timeout");
         let _ = down.recv();
         return Err(StartError::StartTimeout {
             took_ms: millis(took),
@@ -284,7 +285,8 @@ pub(crate) fn stop(run: &Running, shutdown: Shutdown, clock: &mut Clock, owner: 
             // Down is then in the channel.
             match shutdown {
                 Shutdown::BrutalKill => {
-                    let _ = clock.host.kill(*pid, &why);
+                    let by = crate::Killer::Supervisor(owner.to_string());
+                    let _ = clock.host.kill_by(*pid, by, "shutdown");
                 }
                 Shutdown::Timeout(grace) => {
                     let _ = clock.host.cancel(*pid, &why, grace);
