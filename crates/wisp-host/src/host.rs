@@ -242,6 +242,46 @@ fn stop(shared: &Arc<Shared>, threads: &Mutex<Vec<JoinHandle<()>>>) {
     shared.timers.stop();
 }
 
+/// A process's modules, pid and log, before Init or a restore.
+struct Parts {
+    module: Module,
+    module_bytes: Arc<[u8]>,
+    links: Vec<Module>,
+    link_bytes: Vec<Arc<[u8]>>,
+    pid: Pid,
+    log: Arc<LogBuffer>,
+    shared: std::sync::Weak<Shared>,
+}
+
+impl Parts {
+    /// What Init needs from the host, for these parts.
+    fn init_host<'a>(&'a self, inner: &'a Inner) -> InitHost<'a> {
+        InitHost {
+            engine: self.module.engine(),
+            links: &self.links,
+            determinism: &inner.determinism,
+            shared: &self.shared,
+            imports: &inner.imports,
+        }
+    }
+
+    /// The initialised `process` of `spec`, ready to be admitted.
+    fn admit(self, spec: SpawnSpec, process: Process) -> Admit {
+        Admit {
+            pid: self.pid,
+            cancelable: self
+                .module
+                .imports()
+                .any(|i| i.module == crate::guest::MODULE),
+            spec,
+            process,
+            log: self.log,
+            module_bytes: self.module_bytes,
+            link_bytes: self.link_bytes,
+        }
+    }
+}
+
 /// An initialised process on its way into the table.
 pub(crate) struct Admit {
     pub(crate) pid: Pid,
@@ -332,35 +372,35 @@ impl Host {
         if shared.stopping.load(Ordering::SeqCst) {
             return Err(SpawnError::ShuttingDown);
         }
+        let parts = self.parts(&spec)?;
+        let process = Process::init(
+            &parts.init_host(&self.inner),
+            &parts.module,
+            &spec,
+            &parts.log,
+            parts.pid,
+        )?;
+        self.admit(parts.admit(spec, process), watcher, false)
+    }
+
+    /// What spawning and restoring `spec` both need: its compiled modules,
+    /// a pid and a log.
+    fn parts(&self, spec: &SpawnSpec) -> Result<Parts, SpawnError> {
         let (module, module_bytes) = self.module(&spec.module, spec.limits.max_call_depth)?;
-        let (links, link_bytes) = self.links(&spec)?;
-        let pid = Pid(self.inner.next_pid.fetch_add(1, Ordering::SeqCst));
-        let log = LogBuffer::new(
-            spec.limits.max_output_bytes,
-            spec.limits.on_output_limit,
-            self.inner.echo,
-        );
-        let engine = module.engine().clone();
-        let weak = Arc::downgrade(shared);
-        let init = InitHost {
-            engine: &engine,
-            links: &links,
-            determinism: &self.inner.determinism,
-            shared: &weak,
-            imports: &self.inner.imports,
-        };
-        let process = Process::init(&init, &module, &spec, &log, pid)?;
-        let cancelable = module.imports().any(|i| i.module == crate::guest::MODULE);
-        let admitted = Admit {
-            pid,
-            spec,
-            process,
-            log,
-            cancelable,
+        let (links, link_bytes) = self.links(spec)?;
+        Ok(Parts {
+            module,
             module_bytes,
+            links,
             link_bytes,
-        };
-        self.admit(admitted, watcher, false)
+            pid: Pid(self.inner.next_pid.fetch_add(1, Ordering::SeqCst)),
+            log: LogBuffer::new(
+                spec.limits.max_output_bytes,
+                spec.limits.on_output_limit,
+                self.inner.echo,
+            ),
+            shared: Arc::downgrade(&self.inner.shared),
+        })
     }
 
     /// The compiled linked modules of `spec`, and their bytes.
@@ -613,32 +653,19 @@ impl Host {
         if let Some(links) = image.section(crate::checkpoint::LINKS_SECTION) {
             spec.links = crate::checkpoint::decode_links(links)?;
         }
-        let (module, module_bytes) = self.module(&spec.module, spec.limits.max_call_depth)?;
-        let (links, link_bytes) = self.links(&spec)?;
-        let pid = Pid(self.inner.next_pid.fetch_add(1, Ordering::SeqCst));
-        let log = LogBuffer::new(
-            spec.limits.max_output_bytes,
-            spec.limits.on_output_limit,
-            self.inner.echo,
-        );
-        let engine = module.engine().clone();
-        let weak = Arc::downgrade(&self.inner.shared);
-        let init = InitHost {
-            engine: &engine,
-            links: &links,
-            determinism: &self.inner.determinism,
-            shared: &weak,
-            imports: &self.inner.imports,
-        };
-        let (argv, args) = crate::process::prepare(&module, &spec)?;
-        let data = crate::process::new_store(&init, &spec, argv, &log, pid)?.into_data();
+        let parts = self.parts(&spec)?;
+        let init = parts.init_host(&self.inner);
+        let engine = init.engine;
+        let (argv, args) = crate::process::prepare(&parts.module, &spec)?;
+        let data =
+            crate::process::new_store(&init, &spec, argv, &parts.log, parts.pid)?.into_data();
         let linker = crate::process::new_linker(&init, &spec)?;
-        let modules: Vec<Module> = links.iter().chain([&module]).cloned().collect();
+        let modules: Vec<Module> = parts.links.iter().chain([&parts.module]).cloned().collect();
         let restored = match &opts.pages {
             Some(pages) => {
-                image.restore_lazy(&engine, &modules, &linker, data, &UNDERSTOOD, pages.clone())?
+                image.restore_lazy(engine, &modules, &linker, data, &UNDERSTOOD, pages.clone())?
             }
-            None => image.restore(&engine, &modules, &linker, data, &UNDERSTOOD)?,
+            None => image.restore(engine, &modules, &linker, data, &UNDERSTOOD)?,
         };
         let mut store = restored.store;
         store.set_limits(crate::process::store_limits(&spec.limits));
@@ -664,17 +691,7 @@ impl Host {
             (progress.fuel_used, progress.slices),
             &spec,
         );
-        let cancelable = module.imports().any(|i| i.module == crate::guest::MODULE);
-        let admitted = Admit {
-            pid,
-            spec,
-            process,
-            log,
-            cancelable,
-            module_bytes,
-            link_bytes,
-        };
-        Ok(self.admit(admitted, None, !opts.resume)?)
+        Ok(self.admit(parts.admit(spec, process), None, !opts.resume)?)
     }
 
     /// Ends `pid` with `Migrated { to }` (after its checkpoint was restored
