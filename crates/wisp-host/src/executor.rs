@@ -334,22 +334,20 @@ impl Executor {
             None => None,
         };
         let host = &self.inner.host;
-        let pid = host.spawn(req.spec)?;
+        // The stream opens before the process runs: it sees every record.
+        let (pid, logs) = host.spawn_with_logs(
+            req.spec,
+            LogOpts {
+                with_history: true,
+                follow: true,
+                stdout: true,
+                stderr: true,
+            },
+        )?;
         let gone = |e: NotFound| ExecError::Log {
             id: req.id.clone(),
             message: e.to_string(),
         };
-        let logs = host
-            .logs(
-                pid,
-                LogOpts {
-                    with_history: true,
-                    follow: true,
-                    stdout: true,
-                    stderr: true,
-                },
-            )
-            .map_err(gone)?;
         let exit = host.exit_receiver(pid).map_err(gone)?;
         let capture = Capture {
             id: req.id.clone(),

@@ -354,7 +354,20 @@ impl Host {
     /// Spawns a process: Init runs here (any error is returned and no
     /// process exists); Step runs on the workers.
     pub fn spawn(&self, spec: SpawnSpec) -> Result<Pid, SpawnError> {
-        self.spawn_watched(spec, None)
+        self.spawn_watched(spec, None, None).map(|(pid, _)| pid)
+    }
+
+    /// [`Host::spawn`], with a log stream opened before the process runs,
+    /// so that it sees every record (a following stream keeps what it has
+    /// not read yet).
+    pub fn spawn_with_logs(
+        &self,
+        spec: SpawnSpec,
+        opts: LogOpts,
+    ) -> Result<(Pid, LogStream), SpawnError> {
+        let (pid, stream) = self.spawn_watched(spec, None, Some(opts))?;
+        let stream = stream.ok_or_else(|| SpawnError::Internal("no log stream".into()))?;
+        Ok((pid, stream))
     }
 
     /// [`Host::spawn`], with a monitor set before the process runs.
@@ -363,11 +376,16 @@ impl Host {
         spec: SpawnSpec,
     ) -> Result<(Pid, crossbeam_channel::Receiver<Down>), SpawnError> {
         let (tx, rx) = crossbeam_channel::bounded(1);
-        let pid = self.spawn_watched(spec, Some(Watcher::Channel(tx)))?;
+        let (pid, _) = self.spawn_watched(spec, Some(Watcher::Channel(tx)), None)?;
         Ok((pid, rx))
     }
 
-    fn spawn_watched(&self, spec: SpawnSpec, watcher: Option<Watcher>) -> Result<Pid, SpawnError> {
+    fn spawn_watched(
+        &self,
+        spec: SpawnSpec,
+        watcher: Option<Watcher>,
+        logs: Option<LogOpts>,
+    ) -> Result<(Pid, Option<LogStream>), SpawnError> {
         let shared = &self.inner.shared;
         if shared.stopping.load(Ordering::SeqCst) {
             return Err(SpawnError::ShuttingDown);
@@ -380,7 +398,9 @@ impl Host {
             &parts.log,
             parts.pid,
         )?;
-        self.admit(parts.admit(spec, process), watcher, false)
+        let stream = logs.map(|opts| parts.log.stream(opts));
+        let pid = self.admit(parts.admit(spec, process), watcher, false)?;
+        Ok((pid, stream))
     }
 
     /// What spawning and restoring `spec` both need: its compiled modules,
@@ -551,8 +571,15 @@ impl Host {
             shared.kill(&slot, sched::killed("cancelled"));
             return Ok(());
         }
-        // The grace timer first, so that an exit on the Cancel (which may
-        // come at once) finds it and cancels it.
+        let _ = shared.deliver(
+            &slot,
+            None,
+            crate::mailbox::TAG_CANCEL,
+            reason.as_bytes().to_vec(),
+        );
+        // The grace timer goes with the process: a close cancels the life
+        // timers once more after it marks the process exited, and a close
+        // that came first is seen here.
         let (s, target) = (shared.clone(), slot.clone());
         let timer = shared.timers.after(
             grace,
@@ -562,12 +589,6 @@ impl Host {
         if slot.state.load(Ordering::SeqCst) == EXITED {
             sched::cancel_all(&slot.life_timers);
         }
-        let _ = shared.deliver(
-            &slot,
-            None,
-            crate::mailbox::TAG_CANCEL,
-            reason.as_bytes().to_vec(),
-        );
         Ok(())
     }
 
