@@ -27,6 +27,9 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use wisp_interp::checkpoint::RestoreError;
+use wisp_interp::checkpoint::codec::{Reader, Writer};
+
 use crate::ctx::{Clock, Random, WasiCtx};
 use crate::errno::Errno;
 use crate::fdtable::{Entry, FdTable, Kind, rights};
@@ -34,7 +37,10 @@ use crate::fs::{Dir, OpenOptions, Opened, SeekFrom, is_normal_name};
 use crate::wait::Parked;
 
 /// The format version [`WasiCtx::save_state`] writes.
-pub const STATE_VERSION: u32 = 1;
+pub const STATE_VERSION: u32 = 2;
+
+/// The section name in error messages.
+const SECTION: &str = "WASIS";
 
 /// Why a WASI state could not be saved or restored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -43,6 +49,9 @@ pub enum StateError {
     Version(u32),
     #[error("WASI state is malformed: {0}")]
     Malformed(&'static str),
+    /// Truncated or undecodable bytes.
+    #[error(transparent)]
+    Bytes(#[from] RestoreError),
     #[error(
         "the checkpoint was taken with preopens {saved:?} but the new context has {found:?}: \
          mount the same directories at the same guest paths, in the same order"
@@ -138,7 +147,7 @@ impl WasiCtx {
     /// itself are closed first. On error the fd table may be partly
     /// restored: build a new context before trying again.
     pub fn restore_state(&mut self, bytes: &[u8]) -> Result<(), StateError> {
-        let mut r = Reader { bytes };
+        let mut r = Reader::new(bytes, SECTION);
         let version = r.u32()?;
         if version != STATE_VERSION {
             return Err(StateError::Version(version));
@@ -187,9 +196,7 @@ impl WasiCtx {
             _ => return Err(malformed("suspended call")),
         };
         restore_fds(&mut self.fds, &mut r)?;
-        if !r.bytes.is_empty() {
-            return Err(malformed("bytes after the fd table"));
-        }
+        r.finish()?;
         self.exit_code = exit_code;
         self.stdin.open = stdin_open;
         self.stdin.pos = stdin_pos;
@@ -222,19 +229,19 @@ fn save_fds(fds: &mut FdTable, w: &mut Writer) -> Result<(), StateError> {
         }
         w.u64(e.base);
         w.u64(e.inheriting);
-        w.u16(e.fdflags);
+        w.u32(u32::from(e.fdflags));
         let fs = fds.mount(e.mount).map_err(|errno| StateError::Unsaveable {
             fd,
             what: alloc::format!("{errno}"),
         })?;
         match e.kind {
-            Kind::Dir(dir) => w.path(dir.components()),
+            Kind::Dir(dir) => write_path(w, dir.components()),
             Kind::File(fh) => {
                 let path = fs.file_path(fh).ok_or_else(|| StateError::Unsaveable {
                     fd,
                     what: "the file's path is unknown".into(),
                 })?;
-                w.path(path);
+                write_path(w, path);
                 let pos = fs.tell(fh).map_err(|errno| StateError::Unsaveable {
                     fd,
                     what: alloc::format!("its position: {errno}"),
@@ -269,8 +276,9 @@ fn restore_fds(fds: &mut FdTable, r: &mut Reader<'_>) -> Result<(), StateError> 
             NONE => None,
             _ => Some(r.str()?),
         };
-        let (base, inheriting, fdflags) = (r.u64()?, r.u64()?, r.u16()?);
-        let path = r.path()?;
+        let (base, inheriting) = (r.u64()?, r.u64()?);
+        let fdflags = u16::try_from(r.u32()?).map_err(|_| malformed("fdflags"))?;
+        let path = read_path(r)?;
         let preopen_path = saved.get(mount).ok_or(malformed("mount index"))?.clone();
         let lost = |errno| StateError::FdLost {
             fd,
@@ -322,88 +330,18 @@ fn malformed(what: &'static str) -> StateError {
     StateError::Malformed(what)
 }
 
-/// Little-endian writer.
-#[derive(Default)]
-struct Writer {
-    bytes: Vec<u8>,
+/// Writes a checked component path: count, then the components.
+fn write_path(w: &mut Writer, components: &[String]) {
+    w.len(components.len());
+    components.iter().for_each(|c| w.str(c));
 }
 
-impl Writer {
-    fn u8(&mut self, v: u8) {
-        self.bytes.push(v);
+/// Reads a path written by [`write_path`].
+fn read_path(r: &mut Reader<'_>) -> Result<Vec<String>, StateError> {
+    let n = r.count(4)?;
+    let mut path = Vec::with_capacity(n);
+    for _ in 0..n {
+        path.push(r.str()?);
     }
-    fn bool(&mut self, v: bool) {
-        self.u8(u8::from(v));
-    }
-    fn u16(&mut self, v: u16) {
-        self.bytes.extend_from_slice(&v.to_le_bytes());
-    }
-    fn u32(&mut self, v: u32) {
-        self.bytes.extend_from_slice(&v.to_le_bytes());
-    }
-    fn u64(&mut self, v: u64) {
-        self.bytes.extend_from_slice(&v.to_le_bytes());
-    }
-    fn str(&mut self, s: &str) {
-        self.u32(s.len() as u32);
-        self.bytes.extend_from_slice(s.as_bytes());
-    }
-    fn path(&mut self, components: &[String]) {
-        self.u32(components.len() as u32);
-        components.iter().for_each(|c| self.str(c));
-    }
-}
-
-/// Little-endian reader over untrusted bytes.
-struct Reader<'a> {
-    bytes: &'a [u8],
-}
-
-impl Reader<'_> {
-    fn take<const N: usize>(&mut self) -> Result<[u8; N], StateError> {
-        let (head, rest) = self
-            .bytes
-            .split_first_chunk::<N>()
-            .ok_or(malformed("it ends early"))?;
-        self.bytes = rest;
-        Ok(*head)
-    }
-    fn u8(&mut self) -> Result<u8, StateError> {
-        Ok(self.take::<1>()?[0])
-    }
-    fn bool(&mut self) -> Result<bool, StateError> {
-        Ok(self.u8()? != 0)
-    }
-    fn u16(&mut self) -> Result<u16, StateError> {
-        Ok(u16::from_le_bytes(self.take()?))
-    }
-    fn u32(&mut self) -> Result<u32, StateError> {
-        Ok(u32::from_le_bytes(self.take()?))
-    }
-    fn u64(&mut self) -> Result<u64, StateError> {
-        Ok(u64::from_le_bytes(self.take()?))
-    }
-    /// A count of items of at least `min_size` bytes each, checked against
-    /// the bytes left.
-    fn count(&mut self, min_size: usize) -> Result<usize, StateError> {
-        let n = self.u32()? as usize;
-        if n.saturating_mul(min_size) > self.bytes.len() {
-            return Err(malformed("a count larger than the bytes left"));
-        }
-        Ok(n)
-    }
-    fn str(&mut self) -> Result<String, StateError> {
-        let n = self.count(1)?;
-        let (s, rest) = self.bytes.split_at(n);
-        self.bytes = rest;
-        String::from_utf8(s.to_vec()).map_err(|_| malformed("a string that is not UTF-8"))
-    }
-    fn path(&mut self) -> Result<Vec<String>, StateError> {
-        let n = self.count(4)?;
-        let mut path = Vec::with_capacity(n);
-        for _ in 0..n {
-            path.push(self.str()?);
-        }
-        Ok(path)
-    }
+    Ok(path)
 }
