@@ -107,6 +107,7 @@ pub(crate) fn value(v: &Value) -> Json {
             float(f, f.to_string())
         }
         Value::Str(s) => json!(s),
+        Value::ExternRef(h) => json!({ "externref": h }),
     }
 }
 

@@ -141,6 +141,12 @@ pub(crate) fn encode(spec: &SpawnSpec, p: Progress) -> Vec<u8> {
                 w.u8(4);
                 w.str(s);
             }
+            // The embedder's handle, kept as its number: it means something
+            // only to an embedder that gives the same handles again.
+            Value::ExternRef(h) => {
+                w.u8(5);
+                opt(&mut w, h.map(u64::from));
+            }
         }
     }
     let wasi = &spec.wasi;
@@ -208,6 +214,10 @@ pub(crate) fn decode(
             2 => Value::F32(r.u64()? as u32),
             3 => Value::F64(r.u64()?),
             4 => Value::Str(r.str()?),
+            5 => Value::ExternRef(match r.opt_u64()? {
+                Some(h) => Some(u32::try_from(h).map_err(|_| r.malformed("externref handle"))?),
+                None => None,
+            }),
             k => return Err(r.malformed(format!("argument kind {k}"))),
         });
     }

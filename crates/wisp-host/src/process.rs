@@ -263,7 +263,11 @@ impl Process {
             Run::Gone => return Err("the process has no call".into()),
         };
         let started = call.is_some();
-        let checkpoint = Checkpoint::capture(&mut self.store, call).map_err(|e| e.to_string())?;
+        let checkpoint = Checkpoint::capture(&mut self.store, call).map_err(|e| match e {
+            // The bare reason, e.g. "externref in table 0" (HOST.md §6.1).
+            wisp_interp::checkpoint::CheckpointError::Unserializable(why) => why,
+            other => other.to_string(),
+        })?;
         Ok((checkpoint, started))
     }
 

@@ -2,7 +2,7 @@
 //! interpreter's typed values by a method's parameter types (HOST.md §2.3).
 
 use wisp_core::ValType;
-use wisp_interp::Val;
+use wisp_interp::{ExternRef, Val};
 
 /// An argument given to a process, or a result it returned.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +16,10 @@ pub enum Value {
     /// A string: parsed by the parameter's type, or (for a method without
     /// parameters) appended to the guest's argv.
     Str(String),
+    /// An `externref`: the embedder's handle, or null. Only embedder host
+    /// functions make non-null ones; a guest holding one in a table or
+    /// global cannot be checkpointed (HOST.md §6.1).
+    ExternRef(Option<u32>),
 }
 
 impl core::fmt::Display for Value {
@@ -26,6 +30,8 @@ impl core::fmt::Display for Value {
             Value::F32(b) => write!(f, "{}", f32::from_bits(*b)),
             Value::F64(b) => write!(f, "{}", f64::from_bits(*b)),
             Value::Str(s) => write!(f, "{s}"),
+            Value::ExternRef(Some(h)) => write!(f, "externref({h})"),
+            Value::ExternRef(None) => write!(f, "null"),
         }
     }
 }
@@ -57,6 +63,7 @@ impl Value {
             Value::F32(_) => "f32",
             Value::F64(_) => "f64",
             Value::Str(_) => "string",
+            Value::ExternRef(_) => "externref",
         }
     }
 
@@ -67,6 +74,7 @@ impl Value {
             Val::I64(x) => Value::I64(x),
             Val::F32(x) => Value::F32(x),
             Val::F64(x) => Value::F64(x),
+            Val::ExternRef(r) => Value::ExternRef(r.map(|h| h.0)),
             _ => return None,
         })
     }
@@ -129,7 +137,7 @@ fn convert(index: usize, a: &Value, ty: ValType) -> Result<Val, ArgError> {
             Value::I32(v) => (*v as f32).to_bits(),
             Value::I64(v) => (*v as f32).to_bits(),
             Value::Str(s) => s.parse::<f32>().map_err(|_| range(s.clone()))?.to_bits(),
-            Value::F64(_) => return Err(wrong()),
+            Value::F64(_) | Value::ExternRef(_) => return Err(wrong()),
         }),
         ValType::F64 => Val::F64(match a {
             Value::F64(b) => *b,
@@ -137,7 +145,12 @@ fn convert(index: usize, a: &Value, ty: ValType) -> Result<Val, ArgError> {
             Value::I32(v) => f64::from(*v).to_bits(),
             Value::I64(v) => (*v as f64).to_bits(),
             Value::Str(s) => s.parse::<f64>().map_err(|_| range(s.clone()))?.to_bits(),
+            Value::ExternRef(_) => return Err(wrong()),
         }),
+        ValType::EXTERNREF => match a {
+            Value::ExternRef(h) => Val::ExternRef(h.map(ExternRef)),
+            _ => return Err(wrong()),
+        },
         _ => return Err(wrong()),
     })
 }

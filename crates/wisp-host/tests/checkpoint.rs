@@ -365,3 +365,79 @@ fn k6_a_lazy_restore_reads_only_the_pages_touched() {
     let reads = store.reads.load(std::sync::atomic::Ordering::SeqCst);
     assert!((3..1024).contains(&reads), "{reads} page reads");
 }
+
+/// A guest that stores what `env.handle` gives it in table 0 (or, with
+/// `in_global`, in a mutable global) and then spins until killed.
+fn holder(in_global: bool) -> Vec<u8> {
+    let store = if in_global {
+        "(global.set $g (call $handle))"
+    } else {
+        "(table.set $t (i32.const 0) (call $handle))"
+    };
+    wasm(&format!(
+        r#"(module
+  (import "env" "handle" (func $handle (result externref)))
+  (table $t 1 externref)
+  (global $g (mut externref) (ref.null extern))
+  (func (export "run")
+    {store}
+    (loop $spin (br $spin))))"#
+    ))
+}
+
+/// Checkpoints `holder(in_global)` on a host whose `env.handle` returns
+/// `handle`.
+fn checkpoint_holder(
+    handle: Option<u32>,
+    in_global: bool,
+) -> Result<Vec<u8>, wisp_host::CheckpointError> {
+    use wisp_interp::{FuncType, ValType};
+    let h = Host::builder()
+        .workers(1)
+        .slice_fuel(10_000)
+        .import(
+            "env",
+            "handle",
+            FuncType::new([], [ValType::EXTERNREF]),
+            move |_| Ok(vec![Value::ExternRef(handle)]),
+        )
+        .build();
+    let pid = h
+        .spawn(SpawnSpec::invoke(holder(in_global), "run", vec![]))
+        .unwrap();
+    while h.info(pid).unwrap().slices < 2 {
+        std::thread::yield_now();
+    }
+    h.suspend(pid).unwrap();
+    let result = h.checkpoint(pid);
+    h.kill(pid, "done").unwrap();
+    result
+}
+
+#[test]
+fn k7_an_externref_in_a_table_or_global_refuses_the_checkpoint() {
+    use wisp_host::CheckpointError::Unserializable;
+    assert_eq!(
+        checkpoint_holder(Some(7), false).unwrap_err(),
+        Unserializable("externref in table 0".into())
+    );
+    assert_eq!(
+        checkpoint_holder(Some(0), true).unwrap_err(),
+        Unserializable("externref in global 0".into())
+    );
+    // A null reference is plain data: both checkpoint and restore.
+    for in_global in [false, true] {
+        let bytes = checkpoint_holder(None, in_global).unwrap();
+        let b = Host::builder()
+            .workers(1)
+            .import(
+                "env",
+                "handle",
+                wisp_interp::FuncType::new([], [wisp_interp::ValType::EXTERNREF]),
+                |_| Ok(vec![Value::ExternRef(None)]),
+            )
+            .build();
+        let pid = b.restore(&bytes, RestoreOpts::default()).unwrap();
+        assert_eq!(b.info(pid).unwrap().state, ProcessState::Suspended);
+    }
+}
