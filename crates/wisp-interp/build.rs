@@ -4,6 +4,14 @@
 //! instruction positions and slot contents, which only mean the same to a
 //! build of the same translator, so any change there yields a new value and
 //! old checkpoints are refused rather than misread.
+//!
+//! Also chooses the executor's dispatch (`cfg(wisp_threaded)`). The
+//! default is one `loop { match }`. The `threaded-dispatch` feature asks
+//! for threaded code, where each instruction's handler tail-calls the next
+//! one; that needs LLVM's sibling-call optimisation, which happens only in
+//! optimised builds on targets known to support it (x86_64, aarch64), so
+//! elsewhere, in unoptimised builds and with `extra-checks` (the checked
+//! twin), the feature falls back to the loop.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -49,4 +57,15 @@ fn main() {
         fnv1a(&mut hash, text.as_bytes());
     }
     println!("cargo:rustc-env=WISP_INTERP_ABI={hash:016x}");
+
+    println!("cargo::rustc-check-cfg=cfg(wisp_threaded)");
+    println!("cargo::rerun-if-env-changed=OPT_LEVEL");
+    let env = |name: &str| std::env::var(name).unwrap_or_default();
+    let optimised = matches!(env("OPT_LEVEL").as_str(), "2" | "3" | "s" | "z");
+    let tail_calls = matches!(env("CARGO_CFG_TARGET_ARCH").as_str(), "x86_64" | "aarch64");
+    let wanted = std::env::var_os("CARGO_FEATURE_THREADED_DISPATCH").is_some();
+    let checked = std::env::var_os("CARGO_FEATURE_EXTRA_CHECKS").is_some();
+    if wanted && optimised && tail_calls && !checked {
+        println!("cargo::rustc-cfg=wisp_threaded");
+    }
 }

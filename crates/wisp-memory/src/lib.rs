@@ -322,6 +322,14 @@ impl Memory {
         Ok(out)
     }
 
+    /// Stores `bytes` at `addr` if that needs no work: the access lies
+    /// within one page of the fast prefix that is already writable.
+    /// `false` (nothing stored) sends the caller to [`Memory::store`].
+    #[inline(always)]
+    pub fn store_fast<const N: usize>(&mut self, addr: u64, bytes: [u8; N]) -> bool {
+        self.pages.store::<N>(addr, bytes)
+    }
+
     /// Stores `bytes` at `addr`.
     ///
     /// Fails with [`MemoryError::OutOfBounds`] unless `addr + N <= size_bytes()`,

@@ -1,5 +1,7 @@
 //! The dispatch loop: `loop { match *code.fetch() { ... } }`, one arm per
-//! instruction, each a call to a named, `#[inline(always)]` handler.
+//! instruction (the arms are [`execute_instr`] in `step.rs`), each a call
+//! to a named, `#[inline(always)]` handler. Also the threaded backend's
+//! generic handler, which expands the same arms for one instruction kind.
 //!
 //! Hot state lives in locals: `code` (the instruction pointer into the
 //! running function), `regs` (the running frame's slots) and `mem` (the
@@ -39,23 +41,34 @@ use super::env::{Env, frame, frame_pointer, out_of_fuel, select_memory, trapped}
 use super::hot::Code;
 use super::memory::{self, bulk_args, load, store_imm};
 use super::numeric::{bin, bin_bin, bin_bin_imm, bin_imm, bin_imm_bin, bin_trap, un, un_trap};
+use super::step::{execute_instr, t};
 use super::table;
 use super::variable;
+
+/// Leaves the loop with the given result.
+macro_rules! exit_loop {
+    ($e:expr) => {
+        return $e
+    };
+}
 
 /// The dispatch loop proper, starting at instruction `pc` of `func` in the
 /// last frame. `METERED` says whether the code has fuel checks: then the
 /// remaining fuel is kept in a local and written back on every exit.
 #[inline(never)]
+#[cfg_attr(
+    all(wisp_threaded, not(test)),
+    allow(dead_code, reason = "the threaded backend replaces the loop")
+)]
 pub(super) fn run_loop<'s, const METERED: bool>(
     env: &mut Env<'s>,
     func: &'s CompiledFunc,
     pc: usize,
-    no_memory: &mut Memory,
 ) -> Result<Exit, TrapCode> {
     // A local, so that LLVM keeps the instruction pointer (and the fuel) in
     // registers.
     let mut code = Code::<METERED>::new(func, pc, *env.fuel).ok_or(TrapCode::Unreachable)?;
-    let exit = run_loop_body(env, func, &mut code, no_memory);
+    let exit = run_loop_body(env, func, &mut code);
     if METERED {
         *env.fuel = code.fuel();
     }
@@ -64,623 +77,75 @@ pub(super) fn run_loop<'s, const METERED: bool>(
 
 /// The loop of [`run_loop`], which writes the fuel back however it exits.
 #[inline(always)]
+#[cfg_attr(
+    all(wisp_threaded, not(test)),
+    allow(dead_code, reason = "the threaded backend replaces the loop")
+)]
 fn run_loop_body<'s, const METERED: bool>(
     env: &mut Env<'s>,
     func: &'s CompiledFunc,
     code: &mut Code<'s, METERED>,
-    no_memory: &mut Memory,
 ) -> Result<Exit, TrapCode> {
     let mut regs = frame(env.stack, frame_pointer(env.frames), func)?;
-    let mut mem: &mut Memory = select_memory(env.memories, env.inst.memory, no_memory);
+    let mut mem: &mut Memory = select_memory(env.memories, env.inst.memory, &mut *env.no_memory);
     loop {
         let instr = code.fetch();
-
-        /// Unwraps a handler's result, or exits with its trap.
-        macro_rules! t {
-            ($e:expr) => {
-                match $e {
-                    Ok(v) => v,
-                    Err(trap) => return Err(trapped(env.frames, code.pc() - 1, trap)),
-                }
-            };
-        }
-
-        use Instr as I;
-        match *instr {
-            // ----- Control -------------------------------------------------------
-            I::Trap(trap) => return Err(trapped(env.frames, code.pc() - 1, trap)),
-            I::ConsumeFuel { amount } => {
-                // (Most fuel checks are performed where a jump, call or
-                // return lands on them; see `Code`.) Unmetered code has no
-                // fuel checks; should one appear, it works on the store's
-                // counter directly.
-                let amount = amount as u64;
-                let charged = if METERED {
-                    code.consume(amount)
-                } else {
-                    env.fuel
-                        .checked_sub(amount)
-                        .map(|left| *env.fuel = left)
-                        .is_some()
-                };
-                if !charged {
-                    return Ok(out_of_fuel(env.frames, code.pc() - 1, amount));
-                }
-            }
-            I::Br { target } => code.jump(target),
-            I::BrTable { index, len } => code.br_table(regs.get(index) as u32, len),
-            I::Return | I::Return1 { .. } | I::ReturnImm32 { .. } | I::ReturnSpan { .. } => {
-                write_results(&mut regs, *instr);
-                env.frames.pop();
-                let Some(caller) = env.frames.last() else {
-                    return Ok(Exit::Return);
-                };
-                let (caller_func, caller_inst) =
-                    t!(wasm_func(env.funcs, caller.func).ok_or(TrapCode::Unreachable));
-                if caller_inst != env.inst.id {
-                    env.inst = Inst::new(env.instances, caller_inst);
-                    mem = select_memory(env.memories, env.inst.memory, no_memory);
-                }
-                *code = t!(Code::new(caller_func, caller.pc as usize, code.fuel())
-                    .ok_or(TrapCode::Unreachable));
-                regs = t!(frame(env.stack, caller.fp as usize, caller_func));
-                // A call is often followed by a copy of its result into a
-                // local: do it now and save that instruction's dispatch.
-                // (A call is never the last instruction, so there is one.)
-                if let I::Copy { dst, src } = code.peek() {
-                    regs.set(dst, regs.get(src));
-                    code.skip();
-                }
-            }
-
-            // ----- Fused compare-and-branch --------------------------------------
-            I::BrI32Eq(op) => br_cmp(&regs, code, op, |a: u32, b| a == b),
-            I::BrI32Ne(op) => br_cmp(&regs, code, op, |a: u32, b| a != b),
-            I::BrI32LtS(op) => br_cmp(&regs, code, op, |a: i32, b| a < b),
-            I::BrI32LtU(op) => br_cmp(&regs, code, op, |a: u32, b| a < b),
-            I::BrI32GtS(op) => br_cmp(&regs, code, op, |a: i32, b| a > b),
-            I::BrI32GtU(op) => br_cmp(&regs, code, op, |a: u32, b| a > b),
-            I::BrI32LeS(op) => br_cmp(&regs, code, op, |a: i32, b| a <= b),
-            I::BrI32LeU(op) => br_cmp(&regs, code, op, |a: u32, b| a <= b),
-            I::BrI32GeS(op) => br_cmp(&regs, code, op, |a: i32, b| a >= b),
-            I::BrI32GeU(op) => br_cmp(&regs, code, op, |a: u32, b| a >= b),
-            I::BrI32EqImm(op) => br_cmp_imm(&regs, code, op, |a: u32, b| a == b),
-            I::BrI32NeImm(op) => br_cmp_imm(&regs, code, op, |a: u32, b| a != b),
-            I::BrI32LtSImm(op) => br_cmp_imm(&regs, code, op, |a: i32, b| a < b),
-            I::BrI32LtUImm(op) => br_cmp_imm(&regs, code, op, |a: u32, b| a < b),
-            I::BrI32GtSImm(op) => br_cmp_imm(&regs, code, op, |a: i32, b| a > b),
-            I::BrI32GtUImm(op) => br_cmp_imm(&regs, code, op, |a: u32, b| a > b),
-            I::BrI32LeSImm(op) => br_cmp_imm(&regs, code, op, |a: i32, b| a <= b),
-            I::BrI32LeUImm(op) => br_cmp_imm(&regs, code, op, |a: u32, b| a <= b),
-            I::BrI32GeSImm(op) => br_cmp_imm(&regs, code, op, |a: i32, b| a >= b),
-            I::BrI32GeUImm(op) => br_cmp_imm(&regs, code, op, |a: u32, b| a >= b),
-            I::BrI64Eq(op) => br_cmp(&regs, code, op, |a: u64, b| a == b),
-            I::BrI64Ne(op) => br_cmp(&regs, code, op, |a: u64, b| a != b),
-            I::BrI64LtS(op) => br_cmp(&regs, code, op, |a: i64, b| a < b),
-            I::BrI64LtU(op) => br_cmp(&regs, code, op, |a: u64, b| a < b),
-            I::BrI64GtS(op) => br_cmp(&regs, code, op, |a: i64, b| a > b),
-            I::BrI64GtU(op) => br_cmp(&regs, code, op, |a: u64, b| a > b),
-            I::BrI64LeS(op) => br_cmp(&regs, code, op, |a: i64, b| a <= b),
-            I::BrI64LeU(op) => br_cmp(&regs, code, op, |a: u64, b| a <= b),
-            I::BrI64GeS(op) => br_cmp(&regs, code, op, |a: i64, b| a >= b),
-            I::BrI64GeU(op) => br_cmp(&regs, code, op, |a: u64, b| a >= b),
-            I::BrI64EqImm(op) => br_cmp_imm(&regs, code, op, |a: u64, b| a == b),
-            I::BrI64NeImm(op) => br_cmp_imm(&regs, code, op, |a: u64, b| a != b),
-            I::BrI64LtSImm(op) => br_cmp_imm(&regs, code, op, |a: i64, b| a < b),
-            I::BrI64LtUImm(op) => br_cmp_imm(&regs, code, op, |a: u64, b| a < b),
-            I::BrI64GtSImm(op) => br_cmp_imm(&regs, code, op, |a: i64, b| a > b),
-            I::BrI64GtUImm(op) => br_cmp_imm(&regs, code, op, |a: u64, b| a > b),
-            I::BrI64LeSImm(op) => br_cmp_imm(&regs, code, op, |a: i64, b| a <= b),
-            I::BrI64LeUImm(op) => br_cmp_imm(&regs, code, op, |a: u64, b| a <= b),
-            I::BrI64GeSImm(op) => br_cmp_imm(&regs, code, op, |a: i64, b| a >= b),
-            I::BrI64GeUImm(op) => br_cmp_imm(&regs, code, op, |a: u64, b| a >= b),
-
-            // ----- Superinstructions ------------------------------------------------
-            I::I32AddImmBrEqImm(op) => add_imm_br(&mut regs, code, op, |a: u32, b| a == b),
-            I::I32AddImmBrNeImm(op) => add_imm_br(&mut regs, code, op, |a: u32, b| a != b),
-            I::I32AddImmBrLtSImm(op) => add_imm_br(&mut regs, code, op, |a: i32, b| a < b),
-            I::I32AddImmBrLtUImm(op) => add_imm_br(&mut regs, code, op, |a: u32, b| a < b),
-            I::I32AddImmBrGtSImm(op) => add_imm_br(&mut regs, code, op, |a: i32, b| a > b),
-            I::I32AddImmBrGtUImm(op) => add_imm_br(&mut regs, code, op, |a: u32, b| a > b),
-            I::I32AddImmBrLeSImm(op) => add_imm_br(&mut regs, code, op, |a: i32, b| a <= b),
-            I::I32AddImmBrLeUImm(op) => add_imm_br(&mut regs, code, op, |a: u32, b| a <= b),
-            I::I32AddImmBrGeSImm(op) => add_imm_br(&mut regs, code, op, |a: i32, b| a >= b),
-            I::I32AddImmBrGeUImm(op) => add_imm_br(&mut regs, code, op, |a: u32, b| a >= b),
-            I::I32AddBrEqImm(op) => add_br(&mut regs, code, op, |a: u32, b| a == b),
-            I::I32AddBrNeImm(op) => add_br(&mut regs, code, op, |a: u32, b| a != b),
-            I::I32AddBrLtSImm(op) => add_br(&mut regs, code, op, |a: i32, b| a < b),
-            I::I32AddBrLtUImm(op) => add_br(&mut regs, code, op, |a: u32, b| a < b),
-            I::I32AddBrGtSImm(op) => add_br(&mut regs, code, op, |a: i32, b| a > b),
-            I::I32AddBrGtUImm(op) => add_br(&mut regs, code, op, |a: u32, b| a > b),
-            I::I32AddBrLeSImm(op) => add_br(&mut regs, code, op, |a: i32, b| a <= b),
-            I::I32AddBrLeUImm(op) => add_br(&mut regs, code, op, |a: u32, b| a <= b),
-            I::I32AddBrGeSImm(op) => add_br(&mut regs, code, op, |a: i32, b| a >= b),
-            I::I32AddBrGeUImm(op) => add_br(&mut regs, code, op, |a: u32, b| a >= b),
-            I::I32AndImmBrEqz(op) => and_imm_br(&mut regs, code, op, true),
-            I::I32AndImmBrNez(op) => and_imm_br(&mut regs, code, op, false),
-            I::F64MulAdd(op) => {
-                bin_bin(&mut regs, op, |a: f64, b| a * b, |x, y| x + y);
-                code.skip();
-            }
-            I::F64MulSub(op) => {
-                bin_bin(&mut regs, op, |a: f64, b| a * b, |x, y| x - y);
-                code.skip();
-            }
-            I::I32AndImmBrEqImm(op) => and_imm_br_imm(&mut regs, code, op, |a, b| a == b),
-            I::I32AndImmBrNeImm(op) => and_imm_br_imm(&mut regs, code, op, |a, b| a != b),
-            I::I32AndImmBrLtUImm(op) => and_imm_br_imm(&mut regs, code, op, |a, b| a < b),
-            I::I32AndImmBrGtUImm(op) => and_imm_br_imm(&mut regs, code, op, |a, b| a > b),
-            I::I32AndImmBrLeUImm(op) => and_imm_br_imm(&mut regs, code, op, |a, b| a <= b),
-            I::I32AndImmBrGeUImm(op) => and_imm_br_imm(&mut regs, code, op, |a, b| a >= b),
-            I::I32AddImmCopy(op) => {
-                let t = (regs.get(Slot::from(op.a)) as u32).wrapping_add(op.imm as u32);
-                regs.set(Slot::from(op.t), u64::from(t));
-                regs.set(Slot::from(op.dst), u64::from(t));
-                code.skip();
-            }
-            I::I32ShrUImmXor(op) => {
-                bin_imm_bin(&mut regs, op, num::i32_shr_u, |x: i32, t| x ^ t);
-                code.skip();
-            }
-            I::I32XorMulImm(op) => {
-                bin_bin_imm(&mut regs, op, |a: i32, b| a ^ b, i32::wrapping_mul);
-                code.skip();
-            }
-            I::I64XorMul(op) => {
-                bin_bin(&mut regs, op, |a: i64, b| a ^ b, i64::wrapping_mul);
-                code.skip();
-            }
-            I::I32AddLoad32(op) => {
-                t!(memory::add_load::<4>(mem, &mut regs, op, memory::u32_raw));
-                code.skip();
-            }
-            I::I32AddLoad64(op) => {
-                t!(memory::add_load::<8>(mem, &mut regs, op, memory::u64_raw));
-                code.skip();
-            }
-            I::I32AddLoad8U(op) => {
-                t!(memory::add_load::<1>(mem, &mut regs, op, memory::u8_raw));
-                code.skip();
-            }
-            I::I32AddImmLoad32(op) => {
-                t!(memory::add_imm_load::<4>(
-                    mem,
-                    &mut regs,
-                    op,
-                    memory::u32_raw
-                ));
-                code.skip();
-            }
-            I::I32AddImmLoad64(op) => {
-                t!(memory::add_imm_load::<8>(
-                    mem,
-                    &mut regs,
-                    op,
-                    memory::u64_raw
-                ));
-                code.skip();
-            }
-            I::I32AddImmLoad8U(op) => {
-                t!(memory::add_imm_load::<1>(
-                    mem,
-                    &mut regs,
-                    op,
-                    memory::u8_raw
-                ));
-                code.skip();
-            }
-
-            // ----- Calls -----------------------------------------------------------
-            I::CallInternal { func, args } => {
-                let callee = env.inst.defined(func);
-                let callee_fp = frame_pointer(env.frames) + args as usize;
-                let addr = env.inst.funcs[func as usize];
-                t!(push_frame(
-                    env.limits,
-                    env.stack,
-                    env.frames,
-                    code.pc(),
-                    addr,
-                    callee_fp,
-                    callee
-                ));
-                *code = t!(Code::new(callee, 0, code.fuel()).ok_or(TrapCode::Unreachable));
-                regs = t!(frame(env.stack, callee_fp, callee));
-            }
-            I::CallImported { .. } | I::CallIndirect { .. } => {
-                let (addr, args) = match *instr {
-                    I::CallImported { func, args } => (env.inst.funcs[func as usize], args),
-                    I::CallIndirect {
-                        type_index,
-                        index,
-                        args,
-                    } => {
-                        let table = match code.peek() {
-                            I::CallIndirectTable { table } => table,
-                            _ => 0,
-                        };
-                        code.skip();
-                        let table = &env.tables[env.inst.tables[table as usize] as usize];
-                        let expected = env.inst.type_ids[type_index as usize];
-                        let elem = regs.get(index) as u32;
-                        (t!(resolve_indirect(env.funcs, table, elem, expected)), args)
-                    }
-                    _ => return Err(trapped(env.frames, code.pc() - 1, TrapCode::Unreachable)),
-                };
-                let callee_fp = frame_pointer(env.frames) + args as usize;
-                let Some((callee, callee_inst)) = wasm_func(env.funcs, addr) else {
-                    // A host function: the driver calls it and resumes at `pc`.
-                    if let Some(frame) = env.frames.last_mut() {
-                        frame.pc = code.pc() as u32;
-                    }
-                    return Ok(Exit::HostCall {
-                        func: addr,
-                        slot: callee_fp,
-                    });
-                };
-                t!(push_frame(
-                    env.limits,
-                    env.stack,
-                    env.frames,
-                    code.pc(),
-                    addr,
-                    callee_fp,
-                    callee
-                ));
-                if callee_inst != env.inst.id {
-                    env.inst = Inst::new(env.instances, callee_inst);
-                    mem = select_memory(env.memories, env.inst.memory, no_memory);
-                }
-                *code = t!(Code::new(callee, 0, code.fuel()).ok_or(TrapCode::Unreachable));
-                regs = t!(frame(env.stack, callee_fp, callee));
-            }
-
-            // ----- Variables, constants and parametric -----------------------------
-            I::Copy { dst, src } => regs.set(dst, regs.get(src)),
-            I::Copy2 { dst, a, b } => variable::copy2(&mut regs, dst, a, b),
-            I::Const32 { dst, value } => regs.set(dst, value as u64),
-            I::Const64 { dst, lo, hi } => regs.set(dst, (hi as u64) << 32 | lo as u64),
-            I::Select { dst, a, b } => {
-                let cond = match code.peek() {
-                    I::SelectCond { cond } => cond,
-                    _ => dst,
-                };
-                code.skip();
-                variable::select(&mut regs, dst, a, b, cond);
-            }
-            I::SelectCond { .. } | I::CallIndirectTable { .. } => {}
-            I::GlobalGet { dst, global } => {
-                variable::global_get(env.globals, &env.inst, &mut regs, dst, global)
-            }
-            I::GlobalSet { global, src } => {
-                variable::global_set(env.globals, &env.inst, &regs, global, src)
-            }
-            I::RefFunc { dst, func } => regs.set(dst, variable::ref_func(&env.inst, func)),
-
-            // ----- Memory ------------------------------------------------------------
-            I::Load32(op) => t!(load::<4>(mem, &mut regs, op, memory::u32_raw)),
-            I::Load64(op) => t!(load::<8>(mem, &mut regs, op, memory::u64_raw)),
-            I::Load8U(op) => t!(load::<1>(mem, &mut regs, op, memory::u8_raw)),
-            I::Load16U(op) => t!(load::<2>(mem, &mut regs, op, memory::u16_raw)),
-            I::I32Load8S(op) => t!(load::<1>(mem, &mut regs, op, memory::i8_as_i32)),
-            I::I32Load16S(op) => t!(load::<2>(mem, &mut regs, op, memory::i16_as_i32)),
-            I::I64Load8S(op) => t!(load::<1>(mem, &mut regs, op, memory::i8_as_i64)),
-            I::I64Load16S(op) => t!(load::<2>(mem, &mut regs, op, memory::i16_as_i64)),
-            I::I64Load32S(op) => t!(load::<4>(mem, &mut regs, op, memory::i32_as_i64)),
-            I::Store8(op) => t!(memory::store::<1>(mem, &regs, op)),
-            I::Store16(op) => t!(memory::store::<2>(mem, &regs, op)),
-            I::Store32(op) => t!(memory::store::<4>(mem, &regs, op)),
-            I::Store64(op) => t!(memory::store::<8>(mem, &regs, op)),
-            I::Store8Imm(op) => t!(store_imm::<1>(mem, &regs, op)),
-            I::Store16Imm(op) => t!(store_imm::<2>(mem, &regs, op)),
-            I::Store32Imm(op) => t!(store_imm::<4>(mem, &regs, op)),
-            I::Store64Imm(op) => t!(store_imm::<8>(mem, &regs, op)),
-            I::Load32Add(op) => t!(memory::load_add::<4>(mem, &mut regs, op, memory::u32_raw)),
-            I::Load32Idx(op) => t!(memory::load_idx::<4, 2>(
-                mem,
-                &mut regs,
-                op,
-                memory::u32_raw
-            )),
-            I::Load64Idx(op) => t!(memory::load_idx::<8, 3>(
-                mem,
-                &mut regs,
-                op,
-                memory::u64_raw
-            )),
-            I::Load64Add(op) => t!(memory::load_add::<8>(mem, &mut regs, op, memory::u64_raw)),
-            I::Load8UAdd(op) => t!(memory::load_add::<1>(mem, &mut regs, op, memory::u8_raw)),
-            I::Load16UAdd(op) => t!(memory::load_add::<2>(mem, &mut regs, op, memory::u16_raw)),
-            I::I32Load8SAdd(op) => t!(memory::load_add::<1>(mem, &mut regs, op, memory::i8_as_i32)),
-            I::I32Load16SAdd(op) => t!(memory::load_add::<2>(
-                mem,
-                &mut regs,
-                op,
-                memory::i16_as_i32
-            )),
-            I::I64Load8SAdd(op) => t!(memory::load_add::<1>(mem, &mut regs, op, memory::i8_as_i64)),
-            I::I64Load16SAdd(op) => t!(memory::load_add::<2>(
-                mem,
-                &mut regs,
-                op,
-                memory::i16_as_i64
-            )),
-            I::I64Load32SAdd(op) => t!(memory::load_add::<4>(
-                mem,
-                &mut regs,
-                op,
-                memory::i32_as_i64
-            )),
-            I::Store8Add(op) => t!(memory::store_add::<1>(mem, &regs, op)),
-            I::Store16Add(op) => t!(memory::store_add::<2>(mem, &regs, op)),
-            I::Store32Add(op) => t!(memory::store_add::<4>(mem, &regs, op)),
-            I::Store64Add(op) => t!(memory::store_add::<8>(mem, &regs, op)),
-            I::Store8ImmAdd(op) => t!(memory::store_imm_add::<1>(mem, &regs, op)),
-            I::Store16ImmAdd(op) => t!(memory::store_imm_add::<2>(mem, &regs, op)),
-            I::Store32ImmAdd(op) => t!(memory::store_imm_add::<4>(mem, &regs, op)),
-            I::Store64ImmAdd(op) => t!(memory::store_imm_add::<8>(mem, &regs, op)),
-            I::MemorySize { dst } => regs.set(dst, memory::size(mem)),
-            I::MemoryGrow { dst, delta } => {
-                let delta = regs.get(delta) as u32 as u64;
-                let total = &mut *env.memory_pages_total;
-                let refused = &mut *env.memory_refused;
-                let old = t!(memory::grow(mem, delta, env.store_limits, total, refused));
-                regs.set(dst, old);
-            }
-            I::MemoryFill { args } => t!(memory::fill(mem, bulk_args(&regs, args))),
-            I::MemoryCopy { args } => t!(memory::copy(mem, bulk_args(&regs, args))),
-            I::MemoryInit { args, data } => {
-                let segment = &env.datas[env.inst.datas[data as usize] as usize];
-                t!(memory::init(mem, segment, bulk_args(&regs, args)));
-            }
-            I::DataDrop { data } => {
-                memory::drop_data(&mut env.datas[env.inst.datas[data as usize] as usize])
-            }
-
-            // ----- Tables -------------------------------------------------------------
-            I::TableGet { dst, index, table } => {
-                let addr = env.inst.tables[table as usize];
-                regs.set(dst, t!(table::get(env.tables, addr, regs.get(index))));
-            }
-            I::TableSet {
-                index,
-                value,
-                table,
-            } => {
-                let addr = env.inst.tables[table as usize];
-                t!(table::set(
-                    env.tables,
-                    addr,
-                    regs.get(index),
-                    regs.get(value)
-                ));
-            }
-            I::TableSize { dst, table } => {
-                regs.set(
-                    dst,
-                    t!(table::size(env.tables, env.inst.tables[table as usize])),
-                );
-            }
-            I::TableGrow { args, table } => {
-                let addr = env.inst.tables[table as usize];
-                let operands = (regs.get(args), regs.get(args + 1));
-                let grown = table::grow(env.tables, addr, operands, env.store_limits);
-                regs.set(args, t!(grown));
-            }
-            I::TableFill { args, table } => {
-                let addr = env.inst.tables[table as usize];
-                let start = regs.get(args) as u32 as u64;
-                let (value, len) = (regs.get(args + 1), regs.get(args + 2) as u32 as u64);
-                t!(table::fill(env.tables, addr, (start, value, len)));
-            }
-            I::TableCopy {
-                args,
-                dst_table,
-                src_table,
-            } => {
-                let (dst, src) = (
-                    env.inst.tables[dst_table as usize],
-                    env.inst.tables[src_table as usize],
-                );
-                t!(table::copy(env.tables, dst, src, bulk_args(&regs, args)));
-            }
-            I::TableInit { args, table, elem } => {
-                let segment = &env.elems[env.inst.elems[elem as usize] as usize];
-                t!(table::init(
-                    env.tables,
-                    env.inst.tables[table as usize],
-                    segment,
-                    bulk_args(&regs, args)
-                ));
-            }
-            I::ElemDrop { elem } => {
-                table::drop_elem(&mut env.elems[env.inst.elems[elem as usize] as usize])
-            }
-
-            // ----- i32 -----------------------------------------------------------------
-            I::I32Eq(op) => bin(&mut regs, op, |a: u32, b: u32| a == b),
-            I::I32Ne(op) => bin(&mut regs, op, |a: u32, b: u32| a != b),
-            I::I32LtS(op) => bin(&mut regs, op, |a: i32, b: i32| a < b),
-            I::I32LtU(op) => bin(&mut regs, op, |a: u32, b: u32| a < b),
-            I::I32GtS(op) => bin(&mut regs, op, |a: i32, b: i32| a > b),
-            I::I32GtU(op) => bin(&mut regs, op, |a: u32, b: u32| a > b),
-            I::I32LeS(op) => bin(&mut regs, op, |a: i32, b: i32| a <= b),
-            I::I32LeU(op) => bin(&mut regs, op, |a: u32, b: u32| a <= b),
-            I::I32GeS(op) => bin(&mut regs, op, |a: i32, b: i32| a >= b),
-            I::I32GeU(op) => bin(&mut regs, op, |a: u32, b: u32| a >= b),
-            I::I32EqImm(op) => bin_imm(&mut regs, op, |a: u32, b: u32| a == b),
-            I::I32NeImm(op) => bin_imm(&mut regs, op, |a: u32, b: u32| a != b),
-            I::I32LtSImm(op) => bin_imm(&mut regs, op, |a: i32, b: i32| a < b),
-            I::I32LtUImm(op) => bin_imm(&mut regs, op, |a: u32, b: u32| a < b),
-            I::I32GtSImm(op) => bin_imm(&mut regs, op, |a: i32, b: i32| a > b),
-            I::I32GtUImm(op) => bin_imm(&mut regs, op, |a: u32, b: u32| a > b),
-            I::I32LeSImm(op) => bin_imm(&mut regs, op, |a: i32, b: i32| a <= b),
-            I::I32LeUImm(op) => bin_imm(&mut regs, op, |a: u32, b: u32| a <= b),
-            I::I32GeSImm(op) => bin_imm(&mut regs, op, |a: i32, b: i32| a >= b),
-            I::I32GeUImm(op) => bin_imm(&mut regs, op, |a: u32, b: u32| a >= b),
-            I::I32Clz(op) => un(&mut regs, op, num::i32_clz),
-            I::I32Ctz(op) => un(&mut regs, op, num::i32_ctz),
-            I::I32Popcnt(op) => un(&mut regs, op, num::i32_popcnt),
-            I::I32Add(op) => bin(&mut regs, op, i32::wrapping_add),
-            I::I32AddShl2(op) => bin(&mut regs, op, |a: i32, b: i32| a.wrapping_add(b << 2)),
-            I::I32AddShl3(op) => bin(&mut regs, op, |a: i32, b: i32| a.wrapping_add(b << 3)),
-            I::I32Sub(op) => bin(&mut regs, op, i32::wrapping_sub),
-            I::I32Mul(op) => bin(&mut regs, op, i32::wrapping_mul),
-            I::I32DivS(op) => t!(bin_trap(&mut regs, op, num::i32_div_s)),
-            I::I32DivU(op) => t!(bin_trap(&mut regs, op, num::i32_div_u)),
-            I::I32RemS(op) => t!(bin_trap(&mut regs, op, num::i32_rem_s)),
-            I::I32RemU(op) => t!(bin_trap(&mut regs, op, num::i32_rem_u)),
-            I::I32And(op) => bin(&mut regs, op, |a: i32, b: i32| a & b),
-            I::I32Or(op) => bin(&mut regs, op, |a: i32, b: i32| a | b),
-            I::I32Xor(op) => bin(&mut regs, op, |a: i32, b: i32| a ^ b),
-            I::I32Shl(op) => bin(&mut regs, op, num::i32_shl),
-            I::I32ShrS(op) => bin(&mut regs, op, num::i32_shr_s),
-            I::I32ShrU(op) => bin(&mut regs, op, num::i32_shr_u),
-            I::I32Rotl(op) => bin(&mut regs, op, num::i32_rotl),
-            I::I32Rotr(op) => bin(&mut regs, op, num::i32_rotr),
-            I::I32AddImm(op) => bin_imm(&mut regs, op, i32::wrapping_add),
-            I::I32RSubImm(op) => bin_imm(&mut regs, op, |a: i32, imm: i32| imm.wrapping_sub(a)),
-            I::I32MulImm(op) => bin_imm(&mut regs, op, i32::wrapping_mul),
-            I::I32AndImm(op) => bin_imm(&mut regs, op, |a: i32, b: i32| a & b),
-            I::I32OrImm(op) => bin_imm(&mut regs, op, |a: i32, b: i32| a | b),
-            I::I32XorImm(op) => bin_imm(&mut regs, op, |a: i32, b: i32| a ^ b),
-            I::I32ShlImm(op) => bin_imm(&mut regs, op, num::i32_shl),
-            I::I32ShrSImm(op) => bin_imm(&mut regs, op, num::i32_shr_s),
-            I::I32ShrUImm(op) => bin_imm(&mut regs, op, num::i32_shr_u),
-            I::I32RotlImm(op) => bin_imm(&mut regs, op, num::i32_rotl),
-            I::I32RotrImm(op) => bin_imm(&mut regs, op, num::i32_rotr),
-            I::I32Extend8S(op) => un(&mut regs, op, num::i32_extend8_s),
-            I::I32Extend16S(op) => un(&mut regs, op, num::i32_extend16_s),
-
-            // ----- i64 -----------------------------------------------------------------
-            I::I64Eq(op) => bin(&mut regs, op, |a: u64, b: u64| a == b),
-            I::I64Ne(op) => bin(&mut regs, op, |a: u64, b: u64| a != b),
-            I::I64LtS(op) => bin(&mut regs, op, |a: i64, b: i64| a < b),
-            I::I64LtU(op) => bin(&mut regs, op, |a: u64, b: u64| a < b),
-            I::I64GtS(op) => bin(&mut regs, op, |a: i64, b: i64| a > b),
-            I::I64GtU(op) => bin(&mut regs, op, |a: u64, b: u64| a > b),
-            I::I64LeS(op) => bin(&mut regs, op, |a: i64, b: i64| a <= b),
-            I::I64LeU(op) => bin(&mut regs, op, |a: u64, b: u64| a <= b),
-            I::I64GeS(op) => bin(&mut regs, op, |a: i64, b: i64| a >= b),
-            I::I64GeU(op) => bin(&mut regs, op, |a: u64, b: u64| a >= b),
-            I::I64EqImm(op) => bin_imm(&mut regs, op, |a: u64, b: u64| a == b),
-            I::I64NeImm(op) => bin_imm(&mut regs, op, |a: u64, b: u64| a != b),
-            I::I64LtSImm(op) => bin_imm(&mut regs, op, |a: i64, b: i64| a < b),
-            I::I64LtUImm(op) => bin_imm(&mut regs, op, |a: u64, b: u64| a < b),
-            I::I64GtSImm(op) => bin_imm(&mut regs, op, |a: i64, b: i64| a > b),
-            I::I64GtUImm(op) => bin_imm(&mut regs, op, |a: u64, b: u64| a > b),
-            I::I64LeSImm(op) => bin_imm(&mut regs, op, |a: i64, b: i64| a <= b),
-            I::I64LeUImm(op) => bin_imm(&mut regs, op, |a: u64, b: u64| a <= b),
-            I::I64GeSImm(op) => bin_imm(&mut regs, op, |a: i64, b: i64| a >= b),
-            I::I64GeUImm(op) => bin_imm(&mut regs, op, |a: u64, b: u64| a >= b),
-            I::I64Clz(op) => un(&mut regs, op, num::i64_clz),
-            I::I64Ctz(op) => un(&mut regs, op, num::i64_ctz),
-            I::I64Popcnt(op) => un(&mut regs, op, num::i64_popcnt),
-            I::I64Add(op) => bin(&mut regs, op, i64::wrapping_add),
-            I::I64Sub(op) => bin(&mut regs, op, i64::wrapping_sub),
-            I::I64Mul(op) => bin(&mut regs, op, i64::wrapping_mul),
-            I::I64DivS(op) => t!(bin_trap(&mut regs, op, num::i64_div_s)),
-            I::I64DivU(op) => t!(bin_trap(&mut regs, op, num::i64_div_u)),
-            I::I64RemS(op) => t!(bin_trap(&mut regs, op, num::i64_rem_s)),
-            I::I64RemU(op) => t!(bin_trap(&mut regs, op, num::i64_rem_u)),
-            I::I64And(op) => bin(&mut regs, op, |a: i64, b: i64| a & b),
-            I::I64Or(op) => bin(&mut regs, op, |a: i64, b: i64| a | b),
-            I::I64Xor(op) => bin(&mut regs, op, |a: i64, b: i64| a ^ b),
-            I::I64Shl(op) => bin(&mut regs, op, num::i64_shl),
-            I::I64ShrS(op) => bin(&mut regs, op, num::i64_shr_s),
-            I::I64ShrU(op) => bin(&mut regs, op, num::i64_shr_u),
-            I::I64Rotl(op) => bin(&mut regs, op, num::i64_rotl),
-            I::I64Rotr(op) => bin(&mut regs, op, num::i64_rotr),
-            I::I64AddImm(op) => bin_imm(&mut regs, op, i64::wrapping_add),
-            I::I64RSubImm(op) => bin_imm(&mut regs, op, |a: i64, imm: i64| imm.wrapping_sub(a)),
-            I::I64MulImm(op) => bin_imm(&mut regs, op, i64::wrapping_mul),
-            I::I64AndImm(op) => bin_imm(&mut regs, op, |a: i64, b: i64| a & b),
-            I::I64OrImm(op) => bin_imm(&mut regs, op, |a: i64, b: i64| a | b),
-            I::I64XorImm(op) => bin_imm(&mut regs, op, |a: i64, b: i64| a ^ b),
-            I::I64ShlImm(op) => bin_imm(&mut regs, op, num::i64_shl),
-            I::I64ShrSImm(op) => bin_imm(&mut regs, op, num::i64_shr_s),
-            I::I64ShrUImm(op) => bin_imm(&mut regs, op, num::i64_shr_u),
-            I::I64RotlImm(op) => bin_imm(&mut regs, op, num::i64_rotl),
-            I::I64RotrImm(op) => bin_imm(&mut regs, op, num::i64_rotr),
-            I::I64Extend8S(op) => un(&mut regs, op, num::i64_extend8_s),
-            I::I64Extend16S(op) => un(&mut regs, op, num::i64_extend16_s),
-            I::I64Extend32S(op) => un(&mut regs, op, num::i64_extend32_s),
-
-            // ----- f32 -----------------------------------------------------------------
-            I::F32Eq(op) => bin(&mut regs, op, |a: f32, b: f32| a == b),
-            I::F32Ne(op) => bin(&mut regs, op, |a: f32, b: f32| a != b),
-            I::F32Lt(op) => bin(&mut regs, op, |a: f32, b: f32| a < b),
-            I::F32Gt(op) => bin(&mut regs, op, |a: f32, b: f32| a > b),
-            I::F32Le(op) => bin(&mut regs, op, |a: f32, b: f32| a <= b),
-            I::F32Ge(op) => bin(&mut regs, op, |a: f32, b: f32| a >= b),
-            I::F32Abs(op) => un(&mut regs, op, num::f32_abs),
-            I::F32Neg(op) => un(&mut regs, op, num::f32_neg),
-            I::F32Ceil(op) => un(&mut regs, op, num::f32_ceil),
-            I::F32Floor(op) => un(&mut regs, op, num::f32_floor),
-            I::F32Trunc(op) => un(&mut regs, op, num::f32_trunc),
-            I::F32Nearest(op) => un(&mut regs, op, num::f32_nearest),
-            I::F32Sqrt(op) => un(&mut regs, op, num::f32_sqrt),
-            I::F32CanonNan(op) => un(&mut regs, op, num::f32_canon_nan),
-            I::F64CanonNan(op) => un(&mut regs, op, num::f64_canon_nan),
-            I::F32Add(op) => bin(&mut regs, op, |a: f32, b: f32| a + b),
-            I::F32Sub(op) => bin(&mut regs, op, |a: f32, b: f32| a - b),
-            I::F32Mul(op) => bin(&mut regs, op, |a: f32, b: f32| a * b),
-            I::F32Div(op) => bin(&mut regs, op, |a: f32, b: f32| a / b),
-            I::F32Min(op) => bin(&mut regs, op, num::f32_min),
-            I::F32Max(op) => bin(&mut regs, op, num::f32_max),
-            I::F32Copysign(op) => bin(&mut regs, op, num::f32_copysign),
-
-            // ----- f64 -----------------------------------------------------------------
-            I::F64Eq(op) => bin(&mut regs, op, |a: f64, b: f64| a == b),
-            I::F64Ne(op) => bin(&mut regs, op, |a: f64, b: f64| a != b),
-            I::F64Lt(op) => bin(&mut regs, op, |a: f64, b: f64| a < b),
-            I::F64Gt(op) => bin(&mut regs, op, |a: f64, b: f64| a > b),
-            I::F64Le(op) => bin(&mut regs, op, |a: f64, b: f64| a <= b),
-            I::F64Ge(op) => bin(&mut regs, op, |a: f64, b: f64| a >= b),
-            I::F64Abs(op) => un(&mut regs, op, num::f64_abs),
-            I::F64Neg(op) => un(&mut regs, op, num::f64_neg),
-            I::F64Ceil(op) => un(&mut regs, op, num::f64_ceil),
-            I::F64Floor(op) => un(&mut regs, op, num::f64_floor),
-            I::F64Trunc(op) => un(&mut regs, op, num::f64_trunc),
-            I::F64Nearest(op) => un(&mut regs, op, num::f64_nearest),
-            I::F64Sqrt(op) => un(&mut regs, op, num::f64_sqrt),
-            I::F64Add(op) => bin(&mut regs, op, |a: f64, b: f64| a + b),
-            I::F64Sub(op) => bin(&mut regs, op, |a: f64, b: f64| a - b),
-            I::F64Mul(op) => bin(&mut regs, op, |a: f64, b: f64| a * b),
-            I::F64Div(op) => bin(&mut regs, op, |a: f64, b: f64| a / b),
-            I::F64Min(op) => bin(&mut regs, op, num::f64_min),
-            I::F64Max(op) => bin(&mut regs, op, num::f64_max),
-            I::F64Copysign(op) => bin(&mut regs, op, num::f64_copysign),
-
-            // ----- Conversions -----------------------------------------------------------
-            I::I32WrapI64(op) => un(&mut regs, op, num::i32_wrap_i64),
-            I::I32TruncF32S(op) => t!(un_trap(&mut regs, op, num::i32_trunc_f32_s)),
-            I::I32TruncF32U(op) => t!(un_trap(&mut regs, op, num::i32_trunc_f32_u)),
-            I::I32TruncF64S(op) => t!(un_trap(&mut regs, op, num::i32_trunc_f64_s)),
-            I::I32TruncF64U(op) => t!(un_trap(&mut regs, op, num::i32_trunc_f64_u)),
-            I::I64ExtendI32S(op) => un(&mut regs, op, num::i64_extend_i32_s),
-            I::I64TruncF32S(op) => t!(un_trap(&mut regs, op, num::i64_trunc_f32_s)),
-            I::I64TruncF32U(op) => t!(un_trap(&mut regs, op, num::i64_trunc_f32_u)),
-            I::I64TruncF64S(op) => t!(un_trap(&mut regs, op, num::i64_trunc_f64_s)),
-            I::I64TruncF64U(op) => t!(un_trap(&mut regs, op, num::i64_trunc_f64_u)),
-            I::F32ConvertI32S(op) => un(&mut regs, op, num::f32_convert_i32_s),
-            I::F32ConvertI32U(op) => un(&mut regs, op, num::f32_convert_i32_u),
-            I::F32ConvertI64S(op) => un(&mut regs, op, num::f32_convert_i64_s),
-            I::F32ConvertI64U(op) => un(&mut regs, op, num::f32_convert_i64_u),
-            I::F32DemoteF64(op) => un(&mut regs, op, num::f32_demote_f64),
-            I::F64ConvertI32S(op) => un(&mut regs, op, num::f64_convert_i32_s),
-            I::F64ConvertI32U(op) => un(&mut regs, op, num::f64_convert_i32_u),
-            I::F64ConvertI64S(op) => un(&mut regs, op, num::f64_convert_i64_s),
-            I::F64ConvertI64U(op) => un(&mut regs, op, num::f64_convert_i64_u),
-            I::F64PromoteF32(op) => un(&mut regs, op, num::f64_promote_f32),
-            I::I32TruncSatF32S(op) => un(&mut regs, op, num::i32_trunc_sat_f32_s),
-            I::I32TruncSatF32U(op) => un(&mut regs, op, num::i32_trunc_sat_f32_u),
-            I::I32TruncSatF64S(op) => un(&mut regs, op, num::i32_trunc_sat_f64_s),
-            I::I32TruncSatF64U(op) => un(&mut regs, op, num::i32_trunc_sat_f64_u),
-            I::I64TruncSatF32S(op) => un(&mut regs, op, num::i64_trunc_sat_f32_s),
-            I::I64TruncSatF32U(op) => un(&mut regs, op, num::i64_trunc_sat_f32_u),
-            I::I64TruncSatF64S(op) => un(&mut regs, op, num::i64_trunc_sat_f64_s),
-            I::I64TruncSatF64U(op) => un(&mut regs, op, num::i64_trunc_sat_f64_u),
-        }
+        execute_instr!(instr, env, code, regs, mem, &mut *env.no_memory, exit_loop);
     }
+}
+
+/// The threaded handler of the instructions with tag `TAG` (see
+/// [`threaded`](super::threaded)): the instruction at `ip`, then a tail
+/// call of the next one's handler.
+#[cfg(all(wisp_threaded, not(test)))]
+#[inline(never)]
+#[allow(
+    unsafe_code,
+    reason = "rebuilds the hot state from the registers the previous handler passed"
+)]
+pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
+    ip: core::ptr::NonNull<Instr>,
+    start: core::ptr::NonNull<Instr>,
+    regs: core::ptr::NonNull<u64>,
+    mem: core::ptr::NonNull<Memory>,
+    env: &mut Env<'s>,
+    fuel: u64,
+) -> super::threaded::Halt {
+    use super::threaded::{halt, next, tag};
+    // SAFETY: the parts come from `Code::into_parts` of the previous
+    // handler (or of `threaded::run`), for code of the store, which `env`
+    // borrows for `'s`.
+    let mut code = unsafe { Code::<'s, METERED>::from_parts(ip, start, fuel) };
+    let code = &mut code;
+    // SAFETY: `regs` comes from `Regs::into_raw` of the previous handler,
+    // and the value stack was not resized since (a handler that resizes it
+    // builds its `Regs` anew).
+    let mut regs = unsafe { super::hot::Regs::from_raw(regs) };
+    // SAFETY: `mem` is the running instance's memory (or `no_memory`),
+    // which `env` borrows for the whole run; handlers reach memories only
+    // through it or by replacing it.
+    let mut mem: &mut Memory = unsafe { &mut *mem.as_ptr() };
+    let instr = code.fetch();
+    if tag(instr) != TAG {
+        // SAFETY: the handler tables hold this handler at index `TAG` only,
+        // and `next` picks the handler by the instruction's tag.
+        unsafe { core::hint::unreachable_unchecked() }
+    }
+    /// Leaves the run with the given result.
+    macro_rules! exit_threaded {
+        ($e:expr) => {{
+            let outcome = $e;
+            return halt::<METERED>(env, code.fuel(), outcome);
+        }};
+    }
+    execute_instr!(
+        instr,
+        env,
+        code,
+        regs,
+        mem,
+        &mut *env.no_memory,
+        exit_threaded
+    );
+    next(code, regs.into_raw(), core::ptr::NonNull::from(mem), env)
 }

@@ -15,6 +15,7 @@ use crate::store::{
 };
 
 use super::call::{Inst, Limits, wasm_func};
+#[cfg(not(all(wisp_threaded, not(test))))]
 use super::dispatch::run_loop;
 use super::hot::Regs;
 use super::{ExecState, Exit, Frame};
@@ -81,6 +82,11 @@ pub(super) struct Env<'s> {
     pub(super) frames: &'s mut Vec<Frame>,
     /// The running instance's index spaces.
     pub(super) inst: Inst<'s>,
+    /// Stands in for the memory of instances without one (allocates nothing).
+    pub(super) no_memory: &'s mut Memory,
+    /// How the threaded backend's run ended (see `threaded::halt`).
+    #[cfg(all(wisp_threaded, not(test)))]
+    pub(super) outcome: Result<Exit, TrapCode>,
 }
 
 /// Runs the last frame of `state` until the outermost frame returns, fuel
@@ -103,6 +109,8 @@ pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<E
     } = store;
     let top = *state.frames.last().ok_or(TrapCode::Unreachable)?;
     let (func, inst_id) = wasm_func(funcs, top.func).ok_or(TrapCode::Unreachable)?;
+    // Stands in for the memory of instances without one (allocates nothing).
+    let mut no_memory = Memory::new(0, Some(0)).map_err(|_| TrapCode::OutOfMemory)?;
     let mut env = Env {
         limits: Limits::new(engine.config()),
         funcs,
@@ -119,17 +127,26 @@ pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<E
         stack: &mut state.stack,
         frames: &mut state.frames,
         inst: Inst::new(instances, inst_id),
+        no_memory: &mut no_memory,
+        #[cfg(all(wisp_threaded, not(test)))]
+        outcome: Err(TrapCode::Unreachable),
     };
-    // Stands in for the memory of instances without one (allocates nothing).
-    let mut no_memory = Memory::new(0, Some(0)).map_err(|_| TrapCode::OutOfMemory)?;
-    // Two instances of the loop: with fuel metering, the fuel counter lives
-    // in a local (a register) while the loop runs, instead of behind `env`.
+    // Two instances of the executor: with fuel metering, the fuel counter
+    // lives in a local (a register) while it runs, instead of behind `env`.
     let pc = top.pc as usize;
-    if engine.config().get_consume_fuel() {
-        run_loop::<true>(&mut env, func, pc, &mut no_memory)
+    #[cfg(all(wisp_threaded, not(test)))]
+    let run = if engine.config().get_consume_fuel() {
+        super::threaded::run::<true>
     } else {
-        run_loop::<false>(&mut env, func, pc, &mut no_memory)
-    }
+        super::threaded::run::<false>
+    };
+    #[cfg(not(all(wisp_threaded, not(test))))]
+    let run = if engine.config().get_consume_fuel() {
+        run_loop::<true>
+    } else {
+        run_loop::<false>
+    };
+    run(&mut env, func, pc)
 }
 
 /// The frame of `func` at stack index `fp` (a trap if the value stack is too

@@ -46,9 +46,11 @@ use crate::ir::{CompiledFunc, Instr, Slot, Target};
 #[cfg(not(any(test, feature = "extra-checks")))]
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Code<'c, const METERED: bool> {
-    code: &'c [Instr],
+    /// The first instruction of the code.
+    start: core::ptr::NonNull<Instr>,
     ip: core::ptr::NonNull<Instr>,
     fuel: u64,
+    code: core::marker::PhantomData<&'c [Instr]>,
 }
 
 #[cfg(not(any(test, feature = "extra-checks")))]
@@ -59,9 +61,52 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
     pub(super) fn new(func: &'c CompiledFunc, pc: usize, fuel: u64) -> Option<Self> {
         let code = func.code_with_sentinel();
         let ip = core::ptr::NonNull::from(code.get(pc)?);
-        let mut this = Self { code, ip, fuel };
+        let mut this = Self {
+            start: core::ptr::NonNull::from(code).cast(),
+            ip,
+            fuel,
+            code: core::marker::PhantomData,
+        };
         this.charge_ahead();
         Some(this)
+    }
+
+    /// The position, the code's start and the fuel: what the threaded
+    /// backend passes from handler to handler in registers.
+    #[cfg(all(wisp_threaded, not(test)))]
+    #[inline(always)]
+    pub(super) fn into_parts(self) -> (core::ptr::NonNull<Instr>, core::ptr::NonNull<Instr>, u64) {
+        (self.ip, self.start, self.fuel)
+    }
+
+    /// Rebuilds a `Code` from [`Code::into_parts`].
+    ///
+    /// # Safety
+    /// The parts come from `into_parts` of a `Code` of code that lives for
+    /// `'c`, and `ip` was not moved since except as its methods move it.
+    #[cfg(all(wisp_threaded, not(test)))]
+    #[inline(always)]
+    pub(super) unsafe fn from_parts(
+        ip: core::ptr::NonNull<Instr>,
+        start: core::ptr::NonNull<Instr>,
+        fuel: u64,
+    ) -> Self {
+        Self {
+            start,
+            ip,
+            fuel,
+            code: core::marker::PhantomData,
+        }
+    }
+
+    /// The instruction at the position, without moving (the threaded
+    /// backend dispatches on it).
+    #[cfg(all(wisp_threaded, not(test)))]
+    #[inline(always)]
+    pub(super) fn at(&self) -> &'c Instr {
+        // SAFETY: as in `fetch`, `ip` points at an instruction of the code,
+        // which lives for `'c`.
+        unsafe { self.ip.as_ref() }
     }
 
     /// The remaining fuel (meaningful when `METERED`).
@@ -107,7 +152,7 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
     #[inline(always)]
     pub(super) fn pc(&self) -> usize {
         // Integer arithmetic on addresses: `ip` lies in (or one past) `code`.
-        (self.ip.as_ptr() as usize - self.code.as_ptr() as usize) / size_of::<Instr>()
+        (self.ip.as_ptr() as usize - self.start.as_ptr() as usize) / size_of::<Instr>()
     }
 
     /// Returns the next instruction and moves past it.
@@ -197,7 +242,7 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
     /// The first instruction of the code.
     #[inline(always)]
     fn start(&self) -> core::ptr::NonNull<Instr> {
-        core::ptr::NonNull::from(self.code).cast()
+        self.start
     }
 }
 
@@ -297,11 +342,13 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
 /// `slots` is exactly the frame of a [`CompiledFunc`] (`max_slots` slots of
 /// the value stack, checked by [`Regs::new`]), so every slot operand of its
 /// verified code indexes it.
+#[cfg(any(test, feature = "extra-checks"))]
 #[derive(Debug)]
 pub(super) struct Regs<'a> {
     slots: &'a mut [u64],
 }
 
+#[cfg(any(test, feature = "extra-checks"))]
 impl<'a> Regs<'a> {
     /// The frame of `func` starting at index `fp` of the value stack;
     /// `None` if the value stack is too short for it.
@@ -313,21 +360,80 @@ impl<'a> Regs<'a> {
         })
     }
 
+    #[inline(always)]
+    pub(super) fn get(&self, slot: Slot) -> u64 {
+        self.slots[slot as usize]
+    }
+
+    #[inline(always)]
+    pub(super) fn set(&mut self, slot: Slot, value: u64) {
+        self.slots[slot as usize] = value;
+    }
+
+    #[inline]
+    pub(super) fn copy_to_start(&mut self, src: Slot, len: u32) {
+        let src = src as usize;
+        self.slots.copy_within(src..src + len as usize, 0);
+    }
+}
+
+/// The running frame's slots (see the checked twin above for the
+/// bounds-checked version).
+///
+/// # Validity
+/// `base` points at slot 0 of exactly the frame of a [`CompiledFunc`]:
+/// `max_slots` slots of the value stack, checked by [`Regs::new`], borrowed
+/// for `'a`; every slot operand of its verified code indexes it.
+#[cfg(not(any(test, feature = "extra-checks")))]
+#[derive(Debug)]
+pub(super) struct Regs<'a> {
+    base: core::ptr::NonNull<u64>,
+    slots: core::marker::PhantomData<&'a mut [u64]>,
+}
+
+#[cfg(not(any(test, feature = "extra-checks")))]
+impl<'a> Regs<'a> {
+    /// The frame of `func` starting at index `fp` of the value stack;
+    /// `None` if the value stack is too short for it.
+    #[inline(always)]
+    pub(super) fn new(stack: &'a mut [u64], fp: usize, func: &CompiledFunc) -> Option<Self> {
+        let end = fp.checked_add(func.max_slots() as usize)?;
+        let slots = stack.get_mut(fp..end)?;
+        Some(Self {
+            base: core::ptr::NonNull::from(slots).cast(),
+            slots: core::marker::PhantomData,
+        })
+    }
+
+    /// Slot 0, for the threaded backend to pass in a register.
+    #[cfg(all(wisp_threaded, not(test)))]
+    #[inline(always)]
+    pub(super) fn into_raw(self) -> core::ptr::NonNull<u64> {
+        self.base
+    }
+
+    /// Rebuilds the frame from [`Regs::into_raw`].
+    ///
+    /// # Safety
+    /// `base` comes from `into_raw` of a `Regs` whose frame is still borrowed
+    /// for `'a` (the value stack has not been resized since).
+    #[cfg(all(wisp_threaded, not(test)))]
+    #[inline(always)]
+    pub(super) unsafe fn from_raw(base: core::ptr::NonNull<u64>) -> Self {
+        Self {
+            base,
+            slots: core::marker::PhantomData,
+        }
+    }
+
     /// The value of `slot`.
     ///
     /// Protocol: `slot` is an operand of the running function's code.
     #[inline(always)]
     pub(super) fn get(&self, slot: Slot) -> u64 {
-        #[cfg(any(test, feature = "extra-checks"))]
-        {
-            self.slots[slot as usize]
-        }
-        #[cfg(not(any(test, feature = "extra-checks")))]
         // SAFETY: verified code names only slots below `max_slots`, the
-        // length of `slots` (see "Validity").
-        unsafe {
-            *self.slots.get_unchecked(slot as usize)
-        }
+        // length of the frame (see "Validity").
+        unsafe { self.base.add(slot as usize).read() }
     }
 
     /// Writes `value` to `slot`.
@@ -335,22 +441,24 @@ impl<'a> Regs<'a> {
     /// Protocol: as for [`Regs::get`].
     #[inline(always)]
     pub(super) fn set(&mut self, slot: Slot, value: u64) {
-        #[cfg(any(test, feature = "extra-checks"))]
-        {
-            self.slots[slot as usize] = value;
-        }
-        #[cfg(not(any(test, feature = "extra-checks")))]
-        // SAFETY: as in `get`.
-        unsafe {
-            *self.slots.get_unchecked_mut(slot as usize) = value;
-        }
+        // SAFETY: as in `get`; the frame is borrowed mutably for `'a`.
+        unsafe { self.base.add(slot as usize).write(value) }
     }
 
     /// Copies slots `src..src + len` to `0..len` (a multi-value return).
-    /// Bounds-checked: it is not on a hot path.
+    ///
+    /// Protocol: `src..src + len` is the span of a `ReturnSpan` of the
+    /// running function's code.
     #[inline]
     pub(super) fn copy_to_start(&mut self, src: Slot, len: u32) {
-        let src = src as usize;
-        self.slots.copy_within(src..src + len as usize, 0);
+        // SAFETY: the verifier checks that a `ReturnSpan`'s span lies below
+        // `max_slots`; `copy` allows the overlap.
+        unsafe {
+            core::ptr::copy(
+                self.base.add(src as usize).as_ptr(),
+                self.base.as_ptr(),
+                len as usize,
+            )
+        }
     }
 }

@@ -145,8 +145,20 @@ fn store_bytes<const N: usize>(
 ) -> Result<(), TrapCode> {
     let mut bytes = [0u8; N];
     bytes.copy_from_slice(&value[..N]);
-    mem.store::<N>(addr, bytes)?;
-    Ok(())
+    if mem.store_fast::<N>(addr, bytes) {
+        return Ok(());
+    }
+    store_cold(mem, addr, bytes)
+}
+
+/// The rest of a store that [`Memory::store_fast`] declined. Out of line
+/// and answering in a register-sized `Result`, so the handler calling it
+/// keeps no stack slot for `Memory::store`'s larger error: a stack slot
+/// whose address escapes would stop the threaded backend's tail call.
+#[cold]
+#[inline(never)]
+fn store_cold<const N: usize>(mem: &mut Memory, addr: u64, bytes: [u8; N]) -> Result<(), TrapCode> {
+    mem.store::<N>(addr, bytes).map_err(TrapCode::from)
 }
 
 // Conversions of loaded bytes to raw slot values.

@@ -11,11 +11,15 @@
 //! On every exit the state is consistent, so `run` may simply be called again
 //! to resume.
 //!
-//! Layout: [`dispatch`] is the `loop { match }` over instructions, one line
-//! per instruction, entered through [`env`]; the handlers live by family in [`numeric`],
-//! [`control`], [`call`], [`memory`], [`table`] and [`variable`]. [`hot`]
-//! holds the instruction pointer and the frame's slots, read without bounds
-//! checks: it is the crate's only `unsafe` code.
+//! Layout: [`dispatch`] is the `loop { match }` over instructions, entered
+//! through [`env`], whose arms — one line per instruction — are the
+//! `execute_instr!` macro of [`step`]; the handlers live by family in
+//! [`numeric`], [`control`], [`call`], [`memory`], [`table`] and
+//! [`variable`]. [`hot`] holds the instruction pointer and the frame's
+//! slots, read without bounds checks. The experimental `threaded` backend
+//! (feature `threaded-dispatch`) expands the same arms into one handler per
+//! instruction kind. `hot`, `threaded` and the threaded handler are the
+//! crate's only `unsafe` code.
 
 mod call;
 mod control;
@@ -30,7 +34,14 @@ mod env;
 mod hot;
 mod memory;
 mod numeric;
+mod step;
 mod table;
+#[cfg(all(wisp_threaded, not(test)))]
+#[allow(
+    unsafe_code,
+    reason = "handler tables indexed by tag, and hot state passed in registers"
+)]
+mod threaded;
 mod variable;
 
 use alloc::vec::Vec;

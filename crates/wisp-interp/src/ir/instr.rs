@@ -30,6 +30,7 @@ use super::operands::{
 
 /// One instruction of wisp's internal code (16 bytes, see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u16)]
 pub enum Instr {
     // ----- Control --------------------------------------------------------
     /// Traps with the given code (`unreachable`).

@@ -7,6 +7,7 @@
 
 mod calls;
 mod control;
+mod deep_loops;
 mod determinism;
 mod fuel;
 mod memory;

@@ -1,0 +1,127 @@
+//! Threaded dispatch: one handler function per instruction kind, each
+//! ending in a tail call of the next instruction's handler, so every
+//! instruction has its own indirect jump (which the branch predictor learns
+//! per site) and the hot state — position, code start, frame, memory, fuel —
+//! stays in argument registers from handler to handler.
+//!
+//! Each handler is [`handler`] instantiated for one instruction tag: the
+//! body of [`execute_instr`](super::dispatch) with the tag known, so the
+//! compiler keeps just that instruction's arm. The tail calls rely on LLVM's
+//! sibling-call optimisation, so this backend exists only where `build.rs`
+//! enables it (`cfg(wisp_threaded)`: optimised builds on x86_64 and
+//! aarch64); elsewhere the executor is the `loop { match }` of `dispatch`.
+//! A call that did not become a jump would grow the native stack by one
+//! frame per instruction executed; `tests/exec/deep_loops.rs` runs loops
+//! over many instruction families on a 256 KiB thread stack to catch that.
+//!
+//! Status: experimental, behind the `threaded-dispatch` feature, because it
+//! is not yet faster than the loop (session measurements: 1.27x wasmi's
+//! time against the loop's 1.10x). Handlers with an out-of-line slow path
+//! save callee-saved registers on every run, and the frame's slots make
+//! every dependent operation a store-load round trip; the next steps are
+//! slow paths as tail calls and a cached accumulator register.
+
+use core::ptr::NonNull;
+
+use wisp_core::TrapCode;
+use wisp_memory::Memory;
+
+use crate::ir::{CompiledFunc, Instr, Un};
+
+use super::Exit;
+use super::dispatch::handler;
+use super::env::{Env, frame, frame_pointer, select_memory};
+use super::hot::Code;
+
+/// What a handler returns; the run's outcome is in `Env::outcome`.
+pub(super) struct Halt;
+
+/// A handler: the instruction at `ip`, in code starting at `start`, on the
+/// frame `regs` with the running instance's memory `mem` and `fuel` left.
+pub(super) type Handler = for<'a, 's> fn(
+    NonNull<Instr>,
+    NonNull<Instr>,
+    NonNull<u64>,
+    NonNull<Memory>,
+    &'a mut Env<'s>,
+    u64,
+) -> Halt;
+
+/// The tag of `instr`: its variant's position in the declaration of
+/// [`Instr`].
+#[inline(always)]
+pub(super) const fn tag(instr: &Instr) -> u16 {
+    // SAFETY: `Instr` is `repr(u16)`, so (RFC 2195) every value starts with
+    // its `u16` tag.
+    unsafe { *(instr as *const Instr).cast::<u16>() }
+}
+
+/// The number of instruction kinds: one past the tag of the last variant.
+const KINDS: usize = tag(&Instr::I64TruncSatF64U(Un { dst: 0, src: 0 })) as usize + 1;
+
+macro_rules! handler_table {
+    ($metered:literal; $($tag:literal)*) => {
+        [$(handler::<$tag, $metered> as Handler),*]
+    };
+}
+
+/// The handlers of metered code, by tag.
+static METERED: [Handler; KINDS] = handler_table!(true; 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63 64 65 66 67 68 69 70 71 72 73 74 75 76 77 78 79 80 81 82 83 84 85 86 87 88 89 90 91 92 93 94 95 96 97 98 99 100 101 102 103 104 105 106 107 108 109 110 111 112 113 114 115 116 117 118 119 120 121 122 123 124 125 126 127 128 129 130 131 132 133 134 135 136 137 138 139 140 141 142 143 144 145 146 147 148 149 150 151 152 153 154 155 156 157 158 159 160 161 162 163 164 165 166 167 168 169 170 171 172 173 174 175 176 177 178 179 180 181 182 183 184 185 186 187 188 189 190 191 192 193 194 195 196 197 198 199 200 201 202 203 204 205 206 207 208 209 210 211 212 213 214 215 216 217 218 219 220 221 222 223 224 225 226 227 228 229 230 231 232 233 234 235 236 237 238 239 240 241 242 243 244 245 246 247 248 249 250 251 252 253 254 255 256 257 258 259 260 261 262 263 264 265 266 267 268 269 270 271 272 273 274 275 276 277 278 279 280 281 282 283 284 285 286 287 288 289 290 291 292 293 294 295 296 297 298 299 300 301 302 303 304 305 306 307 308 309 310 311 312 313 314 315 316 317 318 319 320 321 322 323 324 325);
+/// The handlers of unmetered code, by tag.
+static UNMETERED: [Handler; KINDS] = handler_table!(false; 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63 64 65 66 67 68 69 70 71 72 73 74 75 76 77 78 79 80 81 82 83 84 85 86 87 88 89 90 91 92 93 94 95 96 97 98 99 100 101 102 103 104 105 106 107 108 109 110 111 112 113 114 115 116 117 118 119 120 121 122 123 124 125 126 127 128 129 130 131 132 133 134 135 136 137 138 139 140 141 142 143 144 145 146 147 148 149 150 151 152 153 154 155 156 157 158 159 160 161 162 163 164 165 166 167 168 169 170 171 172 173 174 175 176 177 178 179 180 181 182 183 184 185 186 187 188 189 190 191 192 193 194 195 196 197 198 199 200 201 202 203 204 205 206 207 208 209 210 211 212 213 214 215 216 217 218 219 220 221 222 223 224 225 226 227 228 229 230 231 232 233 234 235 236 237 238 239 240 241 242 243 244 245 246 247 248 249 250 251 252 253 254 255 256 257 258 259 260 261 262 263 264 265 266 267 268 269 270 271 272 273 274 275 276 277 278 279 280 281 282 283 284 285 286 287 288 289 290 291 292 293 294 295 296 297 298 299 300 301 302 303 304 305 306 307 308 309 310 311 312 313 314 315 316 317 318 319 320 321 322 323 324 325);
+
+/// The handler of `instr`.
+#[inline(always)]
+fn handler_of<const M: bool>(instr: &Instr) -> Handler {
+    let table = if M { &METERED } else { &UNMETERED };
+    let tag = usize::from(tag(instr));
+    // SAFETY: every tag is below `KINDS`, the length of both tables.
+    unsafe { *table.get_unchecked(tag) }
+}
+
+/// Goes on with the next instruction: a tail call of its handler.
+#[inline(always)]
+pub(super) fn next<'s, const M: bool>(
+    code: &mut Code<'s, M>,
+    regs: NonNull<u64>,
+    mem: NonNull<Memory>,
+    env: &mut Env<'s>,
+) -> Halt {
+    let go = handler_of::<M>(code.at());
+    let (ip, start, fuel) = code.into_parts();
+    go(ip, start, regs, mem, env, fuel)
+}
+
+/// Ends the run with `outcome`, writing the fuel back.
+#[cold]
+#[inline(never)]
+pub(super) fn halt<const M: bool>(
+    env: &mut Env<'_>,
+    fuel: u64,
+    outcome: Result<Exit, TrapCode>,
+) -> Halt {
+    if M {
+        *env.fuel = fuel;
+    }
+    env.outcome = outcome;
+    Halt
+}
+
+/// Runs `func` from instruction `pc` in the last frame until an exit (see
+/// `dispatch::run_loop`, which this replaces where threading is enabled).
+pub(super) fn run<'s, const M: bool>(
+    env: &mut Env<'s>,
+    func: &'s CompiledFunc,
+    pc: usize,
+) -> Result<Exit, TrapCode> {
+    let mut code = Code::<M>::new(func, pc, *env.fuel).ok_or(TrapCode::Unreachable)?;
+    let regs = frame(env.stack, frame_pointer(env.frames), func)?.into_raw();
+    let mem = NonNull::from(select_memory(
+        env.memories,
+        env.inst.memory,
+        &mut *env.no_memory,
+    ));
+    env.outcome = Err(TrapCode::Unreachable);
+    let Halt = next(&mut code, regs, mem, env);
+    core::mem::replace(&mut env.outcome, Err(TrapCode::Unreachable))
+}
