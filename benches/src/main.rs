@@ -4,21 +4,32 @@
 //!
 //! ```text
 //! cargo run -p wisp-bench --profile release-bench -- [all | state | sleepers | <workload>...]
-//!     [--runs N] [--engines wisp,wisp-fuel,wasmi] [--write | --no-write] [--strict] [--list]
-//!     [--procs N] [--sleep-ms N] [--workers N]
+//!     [--runs N] [--engines LIST] [--cap-secs S] [--instances K] [--large FILE]
+//!     [--write | --no-write] [--strict] [--list] [--procs N] [--sleep-ms N] [--workers N]
 //! ```
 //!
 //! Exit status: 0 when every checksum agrees; 1 on a checksum mismatch (or,
 //! with `--strict`, when an engine fails); 2 on bad arguments.
+//!
+//! The binary's global allocator is [`CountingAlloc`], which gives the
+//! memory figures exact heap bytes.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use wisp_bench::engines::{self, EngineKind};
+use wisp_bench::heap::CountingAlloc;
+use wisp_bench::large::{self, LargeModule};
 use wisp_bench::measure::{self, WorkloadResult};
-use wisp_bench::report::{self, MachineInfo};
+use wisp_bench::report::{self, MachineInfo, Report};
+use wisp_bench::setup::{self, CompileFigures, InstanceFigures};
 use wisp_bench::sleepers::{self, SleepersConfig};
+use wisp_bench::tables;
 use wisp_bench::workloads::{self, WORKLOADS, Workload};
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
 
 const USAGE: &str = "\
 usage: wisp-bench [all | state | sleepers | <workload>...] [options]
@@ -28,8 +39,15 @@ usage: wisp-bench [all | state | sleepers | <workload>...] [options]
   sleepers          10 000 processes sleeping 1 s in poll_oneoff on 2 workers (prints only)
 
 options:
-  --runs N          calls of `run` per engine and workload (default 5)
-  --engines LIST    comma-separated: wisp, wisp-fuel, wasmi (default: all three)
+  --runs N          calls of `run` (and compiles) per engine and workload (default 5)
+  --engines LIST    comma-separated: wisp, wisp-fuel, wasmi, wasmi-fuel, wasm3,
+                    stitch, tinywasm, wasmtime (default: all)
+  --cap-secs S      after a call longer than S seconds, stop calling that engine
+                    on that workload (default 20)
+  --instances K     live instances per engine for instantiation time and memory
+                    (default 100)
+  --large FILE      the large module for compile throughput (default: the
+                    registry's); compiled only, so it may have imports
   --write           write docs/benchmarks.md (default only for `all`)
   --no-write        never write docs/benchmarks.md
   --strict          exit non-zero when an engine fails, not only on mismatches
@@ -50,6 +68,9 @@ struct Options {
     sleepers: Option<SleepersConfig>,
     runs: usize,
     engines: Vec<EngineKind>,
+    cap: Duration,
+    instances: usize,
+    large: Option<PathBuf>,
     write: Option<bool>,
     strict: bool,
     list: bool,
@@ -63,6 +84,9 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
         sleepers: None,
         runs: 5,
         engines: EngineKind::ALL.to_vec(),
+        cap: Duration::from_secs(20),
+        instances: 100,
+        large: None,
         write: None,
         strict: false,
         list: false,
@@ -91,6 +115,24 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
                 }
                 engines.sort();
                 opts.engines = engines;
+            }
+            "--cap-secs" | "--instances" => {
+                let value = iter.next().ok_or(format!("{arg} needs a value"))?;
+                let n: u64 = value
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| format!("{arg}: `{value}` is not a positive integer"))?;
+                if arg == "--cap-secs" {
+                    opts.cap = Duration::from_secs(n);
+                } else {
+                    opts.instances =
+                        usize::try_from(n).map_err(|_| format!("{arg}: {n} is too large"))?;
+                }
+            }
+            "--large" => {
+                let value = iter.next().ok_or("--large needs a file")?;
+                opts.large = Some(PathBuf::from(value));
             }
             "--write" => opts.write = Some(true),
             "--no-write" => opts.write = Some(false),
@@ -188,6 +230,7 @@ fn main() -> ExitCode {
     }
     engines::install_quiet_panic_hook();
 
+    let log = |line: &str| eprintln!("{line}");
     let mut results: Vec<WorkloadResult> = Vec::with_capacity(opts.workloads.len());
     for &workload in &opts.workloads {
         let reference = expected.get(workload.name).copied();
@@ -202,9 +245,40 @@ fn main() -> ExitCode {
             reference,
             &opts.engines,
             opts.runs,
-            |line| eprintln!("{line}"),
+            opts.cap,
+            log,
         ));
     }
+    let kinds = setup::compile_kinds(&opts.engines);
+    let compile: Vec<CompileFigures> = opts
+        .workloads
+        .iter()
+        .map(|w| setup::measure_compile(w.name, w.wasm, &kinds, opts.runs, opts.cap, log))
+        .collect();
+    let large: Option<LargeModule> = if opts.all || opts.large.is_some() {
+        let loaded = match &opts.large {
+            Some(path) => large::from_file(path),
+            None => large::builtin(),
+        };
+        match loaded {
+            Ok(module) => Some(module),
+            Err(err) => {
+                eprintln!("error: large module: {err}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
+    let large_figures = large.as_ref().map(|m| {
+        eprintln!("compiling the large module ({} bytes) ...", m.wasm.len());
+        setup::measure_compile(&m.name, &m.wasm, &kinds, opts.runs, opts.cap, log)
+    });
+    let instances: Vec<InstanceFigures> = opts
+        .workloads
+        .iter()
+        .map(|w| setup::measure_instances(w.name, w.wasm, &opts.engines, opts.instances, log))
+        .collect();
 
     let state = if opts.state {
         eprintln!("measuring snapshots, resets and checkpoints ...");
@@ -243,26 +317,36 @@ fn main() -> ExitCode {
         }
         None => None,
     };
-    if opts.workloads.is_empty() {
+    if opts.workloads.is_empty() && large.is_none() {
         return ExitCode::SUCCESS;
     }
 
     let command = info.command(&args);
-    println!("\n## Results (median of {} runs)\n", opts.runs);
-    println!("{}", report::render_table(&results));
-    let failures = report::render_failures(&results);
-    if !failures.is_empty() {
-        println!("{failures}");
-    }
+    let sections: Vec<&str> = [state.as_deref(), sleepers.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let report = Report {
+        engines: &opts.engines,
+        results: &results,
+        compile: &compile,
+        large: large_figures
+            .as_ref()
+            .zip(large.as_ref())
+            .map(|(f, m)| (f, m.source.as_str())),
+        instances: &instances,
+        runs: opts.runs,
+        cap: opts.cap,
+        sections: &sections,
+        info: &info,
+        command: &command,
+    };
+    println!("\n{}", report::render_results(&report));
     println!("{}", report::render_machine(&info, &command));
 
     if opts.write.unwrap_or(opts.all) {
         let path = docs_path();
-        let sections: Vec<&str> = [state.as_deref(), sleepers.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect();
-        let doc = report::render_document(&results, &sections, &info, opts.runs, &command);
+        let doc = report::render_document(&report);
         match std::fs::write(&path, doc) {
             Ok(()) => eprintln!("wrote {}", path.display()),
             Err(err) => {
@@ -271,6 +355,7 @@ fn main() -> ExitCode {
             }
         }
     }
+    let failures = tables::render_failures(&results);
 
     let mismatches: Vec<String> = results
         .iter()
@@ -306,6 +391,9 @@ mod tests {
         assert_eq!(opts.workloads.len(), WORKLOADS.len());
         assert_eq!(opts.engines, EngineKind::ALL);
         assert_eq!(opts.runs, 5);
+        assert_eq!(opts.cap, Duration::from_secs(20));
+        assert_eq!(opts.instances, 100);
+        assert_eq!(opts.large, None);
         assert_eq!(opts.write, None);
         assert!(opts.state);
         assert_eq!(opts.sleepers.map(|c| c.processes), Some(10_000));
@@ -333,15 +421,27 @@ mod tests {
             "--runs",
             "3",
             "--engines",
-            "wasmi,wisp",
+            "wasmtime,wasmi,wisp",
             "--write",
+            "--cap-secs",
+            "7",
+            "--instances",
+            "10",
+            "--large",
+            "/tmp/big.wasm",
         ]))
         .unwrap();
         assert!(!opts.all);
         let names: Vec<_> = opts.workloads.iter().map(|w| w.name).collect();
         assert_eq!(names, ["vm", "fib"]);
         assert_eq!(opts.runs, 3);
-        assert_eq!(opts.engines, [EngineKind::Wisp, EngineKind::Wasmi]);
+        assert_eq!(
+            opts.engines,
+            [EngineKind::Wisp, EngineKind::Wasmi, EngineKind::Wasmtime]
+        );
+        assert_eq!(opts.cap, Duration::from_secs(7));
+        assert_eq!(opts.instances, 10);
+        assert_eq!(opts.large, Some(PathBuf::from("/tmp/big.wasm")));
         assert_eq!(opts.write, Some(true));
     }
 
@@ -352,5 +452,8 @@ mod tests {
         assert!(parse_args(&args(&["--runs", "0"])).is_err());
         assert!(parse_args(&args(&["--engines", "v8"])).is_err());
         assert!(parse_args(&args(&["--frobnicate"])).is_err());
+        assert!(parse_args(&args(&["--instances", "0"])).is_err());
+        assert!(parse_args(&args(&["--cap-secs", "x"])).is_err());
+        assert!(parse_args(&args(&["--large"])).is_err());
     }
 }

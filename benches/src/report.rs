@@ -1,14 +1,16 @@
-//! The report: the results table, the geometric mean, machine information,
+//! The report: machine information, the engines and how each is set up,
 //! and the whole `docs/benchmarks.md` page (method prose included, so that a
-//! regenerated page never loses it).
+//! regenerated page never loses it). The tables themselves are in
+//! [`crate::tables`].
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::process::Command;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::engines::EngineKind;
-use crate::measure::{WorkloadResult, geomean};
+use crate::engines::{CompileKind, EngineKind};
+use crate::measure::WorkloadResult;
+use crate::setup::{CompileFigures, InstanceFigures};
+use crate::tables;
 use crate::workloads::WORKLOADS;
 
 /// Where and with what the numbers were taken.
@@ -112,129 +114,94 @@ fn git_commit() -> Option<String> {
     Some(commit)
 }
 
-fn fmt_ms(ms: Option<f64>) -> String {
-    ms.map_or_else(|| String::from("n/a"), |v| format!("{v:.1}"))
+/// One engine's row in the engines table.
+#[derive(Debug, Clone, Copy)]
+pub struct EngineInfo {
+    pub engine: EngineKind,
+    /// The crate and its locked version.
+    pub version: &'static str,
+    /// How the harness sets it up.
+    pub setup: &'static str,
+    /// Where its linear memory lives.
+    pub memory: &'static str,
 }
 
-/// wisp's median over wasmi's, if both ran.
-pub fn wisp_over_wasmi(result: &WorkloadResult) -> Option<f64> {
-    Some(result.median_ms(EngineKind::Wisp)? / result.median_ms(EngineKind::Wasmi)?)
+/// The engines table's rows, in column order.
+pub fn engine_infos() -> [EngineInfo; 8] {
+    const WISP: &str = "this tree (`wisp-interp`)";
+    let wasmi = concat!("`wasmi` ", env!("WISP_BENCH_VERSION_WASMI"));
+    [
+        EngineInfo {
+            engine: EngineKind::Wisp,
+            version: WISP,
+            setup: "`Config::default()`",
+            memory: "64 KiB pages allocated on first write (page table on the heap)",
+        },
+        EngineInfo {
+            engine: EngineKind::WispFuel,
+            version: WISP,
+            setup: "`consume_fuel(true)`, fuel set to `u64::MAX` before each call",
+            memory: "as wisp",
+        },
+        EngineInfo {
+            engine: EngineKind::Wasmi,
+            version: wasmi,
+            setup: "default features and `Config` (lazy translation); its crates built with `codegen-units = 1`",
+            memory: "one zeroed heap buffer",
+        },
+        EngineInfo {
+            engine: EngineKind::WasmiFuel,
+            version: wasmi,
+            setup: "`Config::consume_fuel(true)`, fuel set to `u64::MAX` before each call",
+            memory: "as wasmi",
+        },
+        EngineInfo {
+            engine: EngineKind::Wasm3,
+            version: concat!(
+                "`wasm3` ",
+                env!("WISP_BENCH_VERSION_WASM3"),
+                " (bundles wasm3 C 0.4.7)"
+            ),
+            setup: "default features plus `build-bindgen`; one runtime per instance with a 1 MiB stack",
+            memory: "C heap (`calloc`/`realloc`): not seen by the counting allocator",
+        },
+        EngineInfo {
+            engine: EngineKind::Stitch,
+            version: concat!("`makepad-stitch` ", env!("WISP_BENCH_VERSION_STITCH")),
+            setup: "`Engine::new()`, one `Store` per instance",
+            memory: "one zeroed heap buffer",
+        },
+        EngineInfo {
+            engine: EngineKind::Tinywasm,
+            version: concat!("`tinywasm` ", env!("WISP_BENCH_VERSION_TINYWASM")),
+            setup: "default features except `parallel-parser`; `Store::default()`",
+            memory: "one zeroed heap buffer (the default `MemoryBackend::vec`)",
+        },
+        EngineInfo {
+            engine: EngineKind::Wasmtime,
+            version: concat!("`wasmtime` ", env!("WISP_BENCH_VERSION_WASMTIME")),
+            setup: "Cranelift, `Config::default()`; features `cranelift`, `runtime`, `std` only (no parallel compilation)",
+            memory: "its own `mmap` reservation with guard pages: RSS only",
+        },
+    ]
 }
 
-/// How much slower wisp runs with fuel metering, as a fraction (0.1 = +10%).
-pub fn fuel_overhead(result: &WorkloadResult) -> Option<f64> {
-    Some(result.median_ms(EngineKind::WispFuel)? / result.median_ms(EngineKind::Wisp)? - 1.0)
-}
-
-/// The checksum the engines agreed on (or the reference if none ran).
-fn checksum_cell(result: &WorkloadResult) -> String {
-    let mut seen: Vec<u64> = result.engines.iter().filter_map(|r| r.checksum()).collect();
-    seen.dedup();
-    match (seen.as_slice(), result.expected) {
-        ([one], _) => format!("`{one:#018x}`"),
-        ([], Some(expected)) => format!("(`{expected:#018x}`)"),
-        ([], None) => String::from("n/a"),
-        _ => String::from("**MISMATCH**"),
-    }
-}
-
-/// The results table in markdown, with the geometric-mean line after it.
-pub fn render_table(results: &[WorkloadResult]) -> String {
-    let mut out = String::new();
-    out.push_str(
-        "| workload | wisp ms | wisp (fuel) ms | wasmi ms | wisp/wasmi | fuel overhead | checksum |\n",
+/// The engines table.
+pub fn render_engines(engines: &[EngineKind]) -> String {
+    let mut out = String::from(
+        "| engine | crate and version | set up as | linear memory |\n|---|---|---|---|\n",
     );
-    out.push_str("|---|---:|---:|---:|---:|---:|---|\n");
-    let mut ratios = Vec::new();
-    for result in results {
-        let ratio = wisp_over_wasmi(result);
-        ratios.extend(ratio);
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            result.workload.name,
-            fmt_ms(result.median_ms(EngineKind::Wisp)),
-            fmt_ms(result.median_ms(EngineKind::WispFuel)),
-            fmt_ms(result.median_ms(EngineKind::Wasmi)),
-            ratio.map_or_else(|| String::from("n/a"), |r| format!("{r:.2}x")),
-            fuel_overhead(result)
-                .map_or_else(|| String::from("n/a"), |f| format!("{:+.1}%", f * 100.0)),
-            checksum_cell(result),
-        );
-    }
-    out.push('\n');
-    match geomean(&ratios) {
-        Some(g) if ratios.len() == results.len() => {
+    for info in engine_infos() {
+        if engines.contains(&info.engine) {
             let _ = writeln!(
                 out,
-                "Geometric mean of wisp/wasmi: **{g:.2}x** (lower is better for wisp)."
+                "| {} | {} | {} | {} |",
+                info.engine.label(),
+                info.version,
+                info.setup,
+                info.memory
             );
         }
-        Some(g) => {
-            let _ = writeln!(
-                out,
-                "Geometric mean of wisp/wasmi: **{g:.2}x** over the {} of {} workloads where both ran.",
-                ratios.len(),
-                results.len()
-            );
-        }
-        None => out.push_str("Geometric mean of wisp/wasmi: n/a (wisp did not run).\n"),
-    }
-    out
-}
-
-/// Compile + instantiate times, one row per workload.
-pub fn render_setup_table(results: &[WorkloadResult]) -> String {
-    let mut out =
-        String::from("| workload | module bytes | wisp ms | wisp (fuel) ms | wasmi ms |\n");
-    out.push_str("|---|---:|---:|---:|---:|\n");
-    for result in results {
-        let cell = |engine| {
-            fmt_setup(
-                result
-                    .engine(engine)
-                    .and_then(|r| r.setup)
-                    .map(|d| d.as_secs_f64() * 1e3),
-            )
-        };
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            result.workload.name,
-            result.workload.wasm.len(),
-            cell(EngineKind::Wisp),
-            cell(EngineKind::WispFuel),
-            cell(EngineKind::Wasmi),
-        );
-    }
-    out
-}
-
-fn fmt_setup(ms: Option<f64>) -> String {
-    ms.map_or_else(|| String::from("n/a"), |v| format!("{v:.3}"))
-}
-
-/// One line per distinct engine failure, naming the workloads it hit.
-pub fn render_failures(results: &[WorkloadResult]) -> String {
-    let mut failures: BTreeMap<(EngineKind, String), Vec<&str>> = BTreeMap::new();
-    for result in results {
-        for engine in &result.engines {
-            if let Some(error) = &engine.error {
-                failures
-                    .entry((engine.engine, error.to_string()))
-                    .or_default()
-                    .push(result.workload.name);
-            }
-        }
-    }
-    let mut out = String::new();
-    for ((engine, error), names) in failures {
-        let which = if names.len() == results.len() && results.len() > 1 {
-            String::from("all workloads")
-        } else {
-            names.join(", ")
-        };
-        let _ = writeln!(out, "- `n/a` for {} ({which}): {error}", engine.label());
     }
     out
 }
@@ -258,10 +225,15 @@ pub fn render_machine(info: &MachineInfo, command: &str) -> String {
             ""
         }
     );
+    let _ = writeln!(out, "- wisp commit: `{}`", info.commit);
     let _ = writeln!(
         out,
-        "- wisp commit: `{}`; wasmi 2.0.0 (default features and `Config`)",
-        info.commit
+        "- Peers: wasmi {}, wasm3 {} (wasm3 C 0.4.7), makepad-stitch {}, tinywasm {}, wasmtime {}",
+        env!("WISP_BENCH_VERSION_WASMI"),
+        env!("WISP_BENCH_VERSION_WASM3"),
+        env!("WISP_BENCH_VERSION_STITCH"),
+        env!("WISP_BENCH_VERSION_TINYWASM"),
+        env!("WISP_BENCH_VERSION_WASMTIME"),
     );
     let _ = writeln!(out, "- Date: {}", info.date);
     let _ = writeln!(out, "- Command: `{command}`");
@@ -269,9 +241,12 @@ pub fn render_machine(info: &MachineInfo, command: &str) -> String {
 }
 
 const METHOD: &str = "\
-How to read this page: each number is the **median wall time of one call of
-the workload's `run` export**, in milliseconds, over N calls made in one
-process. Lower is better. `wisp/wasmi` above 1 means wisp is slower.
+How to read this page: execution figures are the **median wall time of one
+call of the workload's `run` export**, in milliseconds, over N calls made in
+one process. Lower is better. `wisp/wasmi` above 1 means wisp is slower.
+A cell `n/a: <reason>` means that engine could not compile, instantiate or
+run that workload (the reason is the engine's own error, shortened; the full
+text is listed under the table).
 
 Method:
 
@@ -284,49 +259,146 @@ Method:
   same C compiled natively with gcc gives the reference checksums in
   `benches/workloads/expected.txt`; every engine's result must equal it on every
   call, or the harness reports a mismatch and exits non-zero.
-- For each workload, each engine compiles and instantiates the module once (the
-  second table), then `run` is called N times. Calls are interleaved across
-  engines (call 1 on every engine, then call 2, …) so machine drift is shared.
-  The setup times are not like for like: wasmi validates eagerly but by default
-  translates each function lazily, on its first call (that cost lands in the
-  first run, which the median discards).
-- Engines: `wisp` is `wisp_interp` with `Config::default()`; `wisp (fuel)` adds
-  `consume_fuel(true)` with the fuel set to `u64::MAX` before each call, so the
-  `fuel overhead` column is the cost of metering alone; `wasmi` is wasmi 2.0
-  with its default features and `Config`.
+- **Execution.** For each workload, each engine compiles and instantiates the
+  module once, then `run` is called N times. Calls are interleaved across
+  engines (call 1 on every engine, then call 2, …) so machine drift is shared,
+  and every ratio compares medians taken in the same run. An engine whose call
+  takes longer than the cap is not called again on that workload; its cell
+  says how many runs its median has. Engines that compile a body on its first
+  call (wasmi's default, wasm3, stitch) pay that in the first call, which the
+  median discards.
+- **Compile.** Each compilation mode compiles the module N times (interleaved
+  across modes, median). Modes differ in what they do before instantiation:
+  the large-module table says, per mode. MB/s is module bytes / median time.
+- **Instantiation and memory per idle instance.** For each engine, one
+  compiled module is instantiated K times, each in a store (wasm3: a runtime)
+  of its own, all kept alive. The instantiation time is the median of the K
+  (store creation, instantiation, lookup of `run`); the memory per instance
+  is the growth over all K divided by K.
+- **Peak memory per instance.** During the execution measurement: the growth
+  over one instantiation plus the largest rise during any one call, above the
+  memory in use when the call started (linear-memory growth, stacks, code
+  compiled on first call).
+- Memory is given as `heap / RSS`. *Heap* is exact: the harness's global
+  allocator counts every byte Rust code allocates (so wasm3's C heap and
+  wasmtime's `mmap`ed memories are not in it). *RSS* is the growth of the
+  process's resident set (`/proc/self/status`; peaks via `VmHWM` after
+  resetting it through `/proc/self/clear_refs`): it sees every engine, but
+  only pages actually touched, and it reads low when the allocator reuses
+  memory freed earlier in the process. A linear memory allocated zeroed but
+  never written counts fully in *heap* and hardly in *RSS*.
 - The harness is built with the `release-bench` profile (release plus fat LTO
-  and one codegen unit), so both engines get whole-program optimisation.
+  and one codegen unit), so every Rust engine gets whole-program optimisation;
+  wasm3's C is built by its `-sys` crate with the `cc` crate's defaults for
+  the profile (`-O3`).
 - The machine is small and shared (2 cores); treat differences under ~5% as
   noise.
 
 Reproduce:
 
-- All workloads, writing this page: `cargo run -p wisp-bench --profile
-  release-bench -- all` (add `--runs N` for more samples).
+- Everything, writing this page: `cargo run -p wisp-bench --profile
+  release-bench -- all` (add `--runs N` for more samples, `--large FILE` to
+  compile another large module, `--instances K`, `--cap-secs S`). Building the
+  wasm3 peer needs `apt-get install libclang-dev` (its bindings are generated
+  by bindgen) and a C compiler.
 - Some workloads, printing only: `cargo run -p wisp-bench --profile
-  release-bench -- vm fib --runs 9` (`--engines wisp,wasmi` to skip
-  `wisp-fuel`; `--write` to write this page anyway; `--list` for names).
+  release-bench -- vm fib --runs 9` (`--engines wisp,wasmi,wasm3` to measure
+  only those; `--write` to write this page anyway; `--list` for names).
 - Correctness checks (modules are Wasm 2.0 without SIMD, every engine matches
   the native checksums): `cargo test -p wisp-bench --release`.
 - Rebuilding the modules and `expected.txt` after editing a `.c` file:
   `benches/workloads/build.sh` (needs `apt-get install clang lld gcc`).
 ";
 
-/// The whole `docs/benchmarks.md` page; `sections` (the state and
-/// sleepers benchmarks) go between the setup table and the machine.
-pub fn render_document(
-    results: &[WorkloadResult],
-    sections: &[&str],
-    info: &MachineInfo,
-    runs: usize,
-    command: &str,
-) -> String {
+/// Everything one harness run measured, for the page.
+#[derive(Debug, Clone, Copy)]
+pub struct Report<'a> {
+    pub engines: &'a [EngineKind],
+    pub results: &'a [WorkloadResult],
+    pub compile: &'a [CompileFigures],
+    /// The large module's figures and where it came from.
+    pub large: Option<(&'a CompileFigures, &'a str)>,
+    pub instances: &'a [InstanceFigures],
+    pub runs: usize,
+    pub cap: Duration,
+    /// The state and sleepers sections, already rendered.
+    pub sections: &'a [&'a str],
+    pub info: &'a MachineInfo,
+    pub command: &'a str,
+}
+
+/// The measured sections (targets to memory), as printed and as written.
+pub fn render_results(r: &Report<'_>) -> String {
     let mut out = String::new();
-    out.push_str("# Benchmarks: wisp vs wasmi\n\n");
+    let kinds: Vec<CompileKind> = crate::setup::compile_kinds(r.engines);
+    if !r.results.is_empty() {
+        out.push_str("## Targets (issue 7)\n\n");
+        out.push_str(&tables::render_targets(r.results, r.large.map(|l| l.0)));
+        let _ = write!(
+            out,
+            "\n## Execution time, ms (median of {} runs; cap {} s)\n\n",
+            r.runs,
+            r.cap.as_secs()
+        );
+        out.push_str(&tables::render_exec(r.results, r.engines));
+        let failures = tables::render_failures(r.results);
+        if !failures.is_empty() {
+            out.push_str("Why a cell is `n/a`:\n\n");
+            out.push_str(&failures);
+            out.push('\n');
+        }
+        out.push_str("### Fuel metering overhead\n\n");
+        out.push_str(&tables::render_fuel(r.results));
+    }
+    if let Some((large, source)) = r.large {
+        let _ = write!(
+            out,
+            "\n## Compile time and throughput, large module\n\n`{}`, {} bytes ({source}); median of {} compiles.\n\n",
+            large.name, large.bytes, r.runs
+        );
+        out.push_str(&tables::render_large(large, &kinds));
+    }
+    if !r.compile.is_empty() {
+        let _ = write!(
+            out,
+            "\n### Compile time per workload, ms (median of {} compiles)\n\n",
+            r.runs
+        );
+        out.push_str(&tables::render_compile(r.compile, &kinds));
+    }
+    if let Some(first) = r.instances.first() {
+        let _ = write!(
+            out,
+            "\n## Instantiation time, µs (median of {} instances)\n\n",
+            first.count
+        );
+        out.push_str(&tables::render_instantiate(r.instances, r.engines));
+        let _ = write!(
+            out,
+            "\n## Memory per instance\n\n### Idle: growth over {} live instances / {} (heap / RSS)\n\n",
+            first.count, first.count
+        );
+        out.push_str(&tables::render_idle_memory(r.instances, r.engines));
+    }
+    if !r.results.is_empty() {
+        out.push_str(
+            "\n### Peak: one instance through instantiation and its calls (heap / RSS)\n\n",
+        );
+        out.push_str(&tables::render_peak_memory(r.results, r.engines));
+    }
+    out
+}
+
+/// The whole `docs/benchmarks.md` page.
+pub fn render_document(r: &Report<'_>) -> String {
+    let mut out = String::new();
+    out.push_str("# Benchmarks: wisp against wasmi, wasm3, stitch, tinywasm and wasmtime\n\n");
     out.push_str(
         "<!-- Generated by the wisp-bench harness (benches/src/report.rs); rerun it rather than editing. -->\n\n",
     );
     out.push_str(METHOD);
+    out.push_str("\n## Engines\n\n");
+    out.push_str(&render_engines(r.engines));
     out.push_str("\n## Workloads\n\n| workload | kind | what it does |\n|---|---|---|\n");
     for w in WORKLOADS {
         let _ = writeln!(
@@ -335,30 +407,21 @@ pub fn render_document(
             w.name, w.kind, w.summary
         );
     }
-    let _ = write!(out, "\n## Results (median of {runs} runs)\n\n");
-    out.push_str(&render_table(results));
-    let failures = render_failures(results);
-    if !failures.is_empty() {
-        out.push('\n');
-        out.push_str(&failures);
-    }
-    out.push_str("\n### Compile + instantiate, ms (one sample)\n\n");
-    out.push_str(&render_setup_table(results));
-    for section in sections {
+    out.push('\n');
+    out.push_str(&render_results(r));
+    for section in r.sections {
         out.push('\n');
         out.push_str(section);
     }
     out.push_str("\n## Machine\n\n");
-    out.push_str(&render_machine(info, command));
+    out.push_str(&render_machine(r.info, r.command));
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engines::{EngineError, Stage};
     use crate::measure::EngineResult;
-    use std::time::Duration;
 
     #[test]
     fn civil_dates() {
@@ -396,79 +459,58 @@ mod tests {
         );
     }
 
-    fn engine(engine: EngineKind, ms: u64, checksum: u64) -> EngineResult {
-        EngineResult {
-            engine,
-            setup: Some(Duration::from_micros(250)),
-            times: vec![Duration::from_millis(ms)],
-            checksums: vec![checksum],
-            error: None,
+    #[test]
+    fn peer_versions_come_from_the_lock_file() {
+        for info in engine_infos() {
+            assert!(!info.version.contains("unknown"), "{:?}", info.engine);
         }
+        assert_eq!(env!("WISP_BENCH_VERSION_WASMI"), "2.0.0");
+        let machine = render_machine(&MachineInfo::collect(), "cargo run");
+        assert!(machine.contains("wasmtime 48."), "{machine}");
     }
 
     #[test]
-    fn table_has_ratios_overhead_and_geomean() {
-        let results = vec![
-            WorkloadResult {
-                workload: &WORKLOADS[0],
-                expected: Some(5),
-                engines: vec![
-                    engine(EngineKind::Wisp, 200, 5),
-                    engine(EngineKind::WispFuel, 220, 5),
-                    engine(EngineKind::Wasmi, 100, 5),
-                ],
-            },
-            WorkloadResult {
-                workload: &WORKLOADS[1],
-                expected: Some(6),
-                engines: vec![
-                    engine(EngineKind::Wisp, 50, 6),
-                    engine(EngineKind::WispFuel, 50, 6),
-                    engine(EngineKind::Wasmi, 100, 6),
-                ],
-            },
-        ];
-        let table = render_table(&results);
-        assert!(
-            table.contains(
-                "| fib | 200.0 | 220.0 | 100.0 | 2.00x | +10.0% | `0x0000000000000005` |"
-            ),
-            "{table}"
-        );
-        assert!(
-            table.contains("| sieve | 50.0 | 50.0 | 100.0 | 0.50x | +0.0% |"),
-            "{table}"
-        );
-        assert!(table.contains("**1.00x**"), "{table}");
-    }
-
-    #[test]
-    fn failures_print_as_na() {
-        let mut failed = engine(EngineKind::Wisp, 1, 0);
-        failed.error = Some(EngineError::Panicked {
-            stage: Stage::Compile,
-            message: String::from("not yet implemented"),
-        });
-        failed.times.clear();
-        failed.checksums.clear();
+    fn document_has_every_section() {
+        let mut wisp = EngineResult::new(EngineKind::Wisp);
+        wisp.setup = Some(Duration::from_millis(1));
+        wisp.times = vec![Duration::from_millis(10)];
+        wisp.checksums = vec![9];
         let results = vec![WorkloadResult {
             workload: &WORKLOADS[2],
             expected: Some(9),
-            engines: vec![failed, engine(EngineKind::Wasmi, 10, 9)],
+            engines: vec![wisp],
         }];
-        let table = render_table(&results);
+        let info = MachineInfo::collect();
+        let report = Report {
+            engines: &[EngineKind::Wisp],
+            results: &results,
+            compile: &[],
+            large: None,
+            instances: &[],
+            runs: 5,
+            cap: Duration::from_secs(20),
+            sections: &["## Extra\n"],
+            info: &info,
+            command: "cargo run",
+        };
+        let doc = render_document(&report);
+        for needle in [
+            "## Engines",
+            "| wisp | this tree",
+            "## Targets (issue 7)",
+            "## Execution time, ms (median of 5 runs; cap 20 s)",
+            "| nbody | 10.0 |",
+            "### Fuel metering overhead",
+            "### Peak: one instance",
+            "## Extra",
+            "## Machine",
+            "[parse](../benches/workloads/parse.c)",
+        ] {
+            assert!(doc.contains(needle), "missing {needle:?} in\n{doc}");
+        }
         assert!(
-            table.contains("| nbody | n/a | n/a | 10.0 | n/a | n/a | `0x0000000000000009` |"),
-            "{table}"
+            !doc.contains("wasmtime | `wasmtime`"),
+            "unselected engine listed"
         );
-        assert!(table.contains("n/a (wisp did not run)"), "{table}");
-        let failures = render_failures(&results);
-        assert_eq!(
-            failures,
-            "- `n/a` for wisp (nbody): compile panicked: not yet implemented\n"
-        );
-        let doc = render_document(&results, &[], &MachineInfo::collect(), 5, "cargo run");
-        assert!(doc.contains("## Results (median of 5 runs)"));
-        assert!(doc.contains("[parse](../benches/workloads/parse.c)"));
     }
 }
