@@ -3,7 +3,8 @@
 //! instantiation time plus memory per idle instance ([`measure_instances`]).
 //!
 //! Compiles are interleaved across modes like the runs (compile 1 in every
-//! mode, then compile 2, …). Instances are made one engine at a time: `count`
+//! mode, then compile 2, …); each mode compiles on one engine made before
+//! the clock starts. Instances are made one engine at a time: `count`
 //! instances of one compiled module, each in its own store, all kept alive,
 //! so the growth of the heap and of the resident set divided by `count` is
 //! the memory one idle instance holds; the instantiation time is the median
@@ -98,29 +99,37 @@ pub fn measure_compile(
     cap: Duration,
     mut progress: impl FnMut(&str),
 ) -> CompileFigures {
-    let mut results: Vec<CompileResult> = kinds
-        .iter()
-        .map(|&kind| CompileResult {
+    let mut results: Vec<CompileResult> = Vec::with_capacity(kinds.len());
+    let mut compilers = Vec::with_capacity(kinds.len());
+    for &kind in kinds {
+        let mut result = CompileResult {
             kind,
             times: Vec::with_capacity(runs),
             error: None,
-        })
-        .collect();
-    let mut stopped = vec![false; kinds.len()];
-    for _ in 0..runs {
-        for (result, stop) in results.iter_mut().zip(stopped.iter_mut()) {
-            if *stop {
-                continue;
+        };
+        match engines::compiler(kind) {
+            Ok(compiler) => compilers.push(Some(compiler)),
+            Err(error) => {
+                result.error = Some(error);
+                compilers.push(None);
             }
-            match engines::compile_only(result.kind, wasm) {
+        }
+        results.push(result);
+    }
+    for _ in 0..runs {
+        for (result, slot) in results.iter_mut().zip(compilers.iter_mut()) {
+            let Some(compiler) = slot else { continue };
+            match engines::time_compile(compiler, wasm) {
                 Ok(time) => {
                     result.times.push(time);
-                    *stop = time > cap;
+                    if time > cap {
+                        *slot = None;
+                    }
                 }
                 Err(error) => {
                     progress(&format!("{name}: compile {}: {error}", result.kind.label()));
                     result.error = Some(error);
-                    *stop = true;
+                    *slot = None;
                 }
             }
         }

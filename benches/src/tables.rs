@@ -362,7 +362,7 @@ pub fn render_targets(results: &[WorkloadResult], large: Option<&CompileFigures>
         } else {
             format!("slower: {}", slower.join(", "))
         },
-        verdict((k > 0).then(|| slower.is_empty() && k == n))
+        verdict((k > 0).then_some(slower.is_empty() && k == n))
     );
     let (g, _) = geomean_ratio(results, EngineKind::WispFuel, EngineKind::Wisp);
     let _ = writeln!(

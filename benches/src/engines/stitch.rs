@@ -3,13 +3,16 @@
 
 use makepad_stitch as ms;
 
-use super::{Compiled, EngineError, Runner, Stage};
+use super::{Compiled, Compiler, EngineError, Runner, Stage};
 
-pub(super) fn module(wasm: &[u8]) -> Result<Box<dyn std::any::Any>, EngineError> {
+/// `Module::new` on one engine.
+pub(super) fn compiler() -> Compiler {
     let engine = ms::Engine::new();
-    let module =
-        ms::Module::new(&engine, wasm).map_err(|e| EngineError::failed(Stage::Compile, e))?;
-    Ok(Box::new((module, engine)))
+    Box::new(move |wasm| {
+        let module =
+            ms::Module::new(&engine, wasm).map_err(|e| EngineError::failed(Stage::Compile, e))?;
+        Ok(Box::new(module))
+    })
 }
 
 struct StitchCompiled {

@@ -1,11 +1,15 @@
 //! tinywasm's glue: `parse_bytes` (decodes, validates and translates every
 //! body), a default `Store` per instance, a typed `run`.
 
-use super::{Compiled, EngineError, Runner, Stage};
+use super::{Compiled, Compiler, EngineError, Runner, Stage};
 
-pub(super) fn module(wasm: &[u8]) -> Result<Box<dyn std::any::Any>, EngineError> {
-    let module = tinywasm::parse_bytes(wasm).map_err(|e| EngineError::failed(Stage::Compile, e))?;
-    Ok(Box::new(module))
+/// `parse_bytes` (tinywasm has no engine object to make first).
+pub(super) fn compiler() -> Compiler {
+    Box::new(|wasm| {
+        let module =
+            tinywasm::parse_bytes(wasm).map_err(|e| EngineError::failed(Stage::Compile, e))?;
+        Ok(Box::new(module))
+    })
 }
 
 struct TinywasmCompiled {

@@ -4,18 +4,22 @@
 //! the bytes are parsed again: wasm3's instantiation figure includes a parse.
 //! wasm3 compiles a body on its first call; the compile figure is the parse.
 
-use super::{Compiled, EngineError, Runner, Stage};
+use super::{Compiled, Compiler, EngineError, Runner, Stage};
 
 /// The runtime's stack, in bytes (wasm3's value stack and call frames).
 const STACK_BYTES: u32 = 1 << 20;
 
-/// `ParsedModule::parse`: decodes the sections; no validation, no compile.
-pub(super) fn parse(wasm: &[u8]) -> Result<Box<dyn std::any::Any>, EngineError> {
+/// `ParsedModule::parse` in one environment: decodes the sections; no
+/// validation, no compile. It includes copying the bytes, which the crate
+/// requires (the parsed module refers to them for its whole life).
+pub(super) fn compiler() -> Result<Compiler, EngineError> {
     let env = wasm3::Environment::new().map_err(|e| EngineError::failed(Stage::Compile, e))?;
-    let parsed = env
-        .parse_module(wasm.to_vec())
-        .map_err(|e| EngineError::failed(Stage::Compile, e))?;
-    Ok(Box::new((parsed, env)))
+    Ok(Box::new(move |wasm| {
+        let parsed = env
+            .parse_module(wasm.to_vec())
+            .map_err(|e| EngineError::failed(Stage::Compile, e))?;
+        Ok(Box::new(parsed))
+    }))
 }
 
 struct Wasm3Compiled {

@@ -2,7 +2,7 @@
 //! `u64::MAX` before each call), one `Store` per instance, and the three
 //! compilation modes for the compile figures.
 
-use super::{Compiled, EngineError, Runner, Stage};
+use super::{Compiled, Compiler, EngineError, Runner, Stage};
 
 /// wasmi's `CompilationMode`, named here so the caller need not import wasmi.
 #[derive(Debug, Clone, Copy)]
@@ -12,8 +12,8 @@ pub(super) enum Mode {
     Lazy,
 }
 
-/// `Module::new` with a default config in `mode`.
-pub(super) fn module(wasm: &[u8], mode: Mode) -> Result<Box<dyn std::any::Any>, EngineError> {
+/// `Module::new` on one engine with a default config in `mode`.
+pub(super) fn compiler(mode: Mode) -> Compiler {
     let mut config = wasmi::Config::default();
     config.compilation_mode(match mode {
         Mode::Eager => wasmi::CompilationMode::Eager,
@@ -21,9 +21,11 @@ pub(super) fn module(wasm: &[u8], mode: Mode) -> Result<Box<dyn std::any::Any>, 
         Mode::Lazy => wasmi::CompilationMode::Lazy,
     });
     let engine = wasmi::Engine::new(&config);
-    let module =
-        wasmi::Module::new(&engine, wasm).map_err(|e| EngineError::failed(Stage::Compile, e))?;
-    Ok(Box::new(module))
+    Box::new(move |wasm| {
+        let module = wasmi::Module::new(&engine, wasm)
+            .map_err(|e| EngineError::failed(Stage::Compile, e))?;
+        Ok(Box::new(module))
+    })
 }
 
 struct WasmiCompiled {

@@ -1,14 +1,17 @@
 //! wasmtime's glue: Cranelift with the default `Config`, one `Store` per
 //! instance, a typed `run`. The compiled-code reference.
 
-use super::{Compiled, EngineError, Runner, Stage};
+use super::{Compiled, Compiler, EngineError, Runner, Stage};
 
-/// `Module::new`: validate and compile every body with Cranelift.
-pub(super) fn module(wasm: &[u8]) -> Result<Box<dyn std::any::Any>, EngineError> {
+/// `Module::new` on one engine: validate and compile every body with
+/// Cranelift.
+pub(super) fn compiler() -> Compiler {
     let engine = wasmtime::Engine::default();
-    let module =
-        wasmtime::Module::new(&engine, wasm).map_err(|e| EngineError::failed(Stage::Compile, e))?;
-    Ok(Box::new(module))
+    Box::new(move |wasm| {
+        let module = wasmtime::Module::new(&engine, wasm)
+            .map_err(|e| EngineError::failed(Stage::Compile, e))?;
+        Ok(Box::new(module))
+    })
 }
 
 struct WasmtimeCompiled {

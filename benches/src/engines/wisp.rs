@@ -2,7 +2,7 @@
 //! instance, `Func::call` on `run` (refilling the fuel before each call so
 //! any number of runs fits the budget).
 
-use super::{Compiled, EngineError, Runner, Stage};
+use super::{Compiled, Compiler, EngineError, Runner, Stage};
 
 /// A compiled wisp module.
 struct WispCompiled {
@@ -17,18 +17,24 @@ fn engine(fuel: bool) -> wisp_interp::Engine {
     wisp_interp::Engine::new(&config)
 }
 
-/// `Module::new`: decode, validate and translate.
-pub(super) fn module(wasm: &[u8], fuel: bool) -> Result<Box<dyn std::any::Any>, EngineError> {
-    let module = wisp_interp::Module::new(&engine(fuel), wasm)
-        .map_err(|e| EngineError::failed(Stage::Compile, e))?;
-    Ok(Box::new(module))
+/// `Module::new` on one engine: decode, validate and translate.
+pub(super) fn compiler(fuel: bool) -> Compiler {
+    let engine = engine(fuel);
+    Box::new(move |wasm| {
+        let module = wisp_interp::Module::new(&engine, wasm)
+            .map_err(|e| EngineError::failed(Stage::Compile, e))?;
+        Ok(Box::new(module))
+    })
 }
 
-/// `Module::validate`: decode and validate, no translation.
-pub(super) fn validate(wasm: &[u8]) -> Result<Box<dyn std::any::Any>, EngineError> {
-    wisp_interp::Module::validate(&engine(false), wasm)
-        .map_err(|e| EngineError::failed(Stage::Compile, e))?;
-    Ok(Box::new(()))
+/// `Module::validate` on one engine: decode and validate, no translation.
+pub(super) fn validator() -> Compiler {
+    let engine = engine(false);
+    Box::new(move |wasm| {
+        wisp_interp::Module::validate(&engine, wasm)
+            .map_err(|e| EngineError::failed(Stage::Compile, e))?;
+        Ok(Box::new(()))
+    })
 }
 
 pub(super) fn compile(wasm: &[u8], fuel: bool) -> Result<Box<dyn Compiled>, EngineError> {
