@@ -270,6 +270,9 @@ fn main() -> ExitCode {
     } else {
         None
     };
+    if let Some(m) = large.as_ref().filter(|m| m.stand_in) {
+        eprintln!("warning: large module: {}", m.source);
+    }
     let large_figures = large.as_ref().map(|m| {
         eprintln!("compiling the large module ({} bytes) ...", m.wasm.len());
         setup::measure_compile(&m.name, &m.wasm, &kinds, opts.runs, opts.cap, log)
@@ -333,7 +336,7 @@ fn main() -> ExitCode {
         large: large_figures
             .as_ref()
             .zip(large.as_ref())
-            .map(|(f, m)| (f, m.source.as_str())),
+            .map(|(f, m)| (f, m.source.as_str(), m.stand_in)),
         instances: &instances,
         runs: opts.runs,
         cap: opts.cap,
