@@ -22,53 +22,53 @@ pub const WORKLOADS: &[Workload] = &[
     Workload {
         name: "fib",
         kind: "recursive calls",
-        summary: "naive doubly recursive fib(35) plus 250 calls of Takeuchi's tak(18 or 19, 12, 6)",
+        summary: "naive doubly recursive fib(36) plus 700 calls of Takeuchi's tak(18 or 19, 12, 6)",
         wasm: include_bytes!("../workloads/fib.wasm"),
     },
     Workload {
         name: "sieve",
         kind: "memory loops",
         summary: "byte sieve of Eratosthenes over 4 Mi numbers, a prime-gap scan, and a \
-                  dependent prefix-mixing pass over a 4 MiB u32 array; 8 times",
+                  dependent prefix-mixing pass over a 4 MiB u32 array; 14 times",
         wasm: include_bytes!("../workloads/sieve.wasm"),
     },
     Workload {
         name: "nbody",
         kind: "f64 math",
-        summary: "the Benchmarks Game five-body simulation, 700 000 steps (f64 add/mul/div/sqrt)",
+        summary: "the Benchmarks Game five-body simulation, 1 400 000 steps (f64 add/mul/div/sqrt)",
         wasm: include_bytes!("../workloads/nbody.wasm"),
     },
     Workload {
         name: "hash",
         kind: "integer bit ops",
         summary: "FNV-1a, an xxHash64-style stripe hash, murmur3 mixing and \
-                  popcnt/clz/ctz over a 2 MiB pseudo-random buffer, 28 rounds",
+                  popcnt/clz/ctz over a 2 MiB pseudo-random buffer, 48 rounds",
         wasm: include_bytes!("../workloads/hash.wasm"),
     },
     Workload {
         name: "sort",
         kind: "branchy sorting",
-        summary: "median-of-three quicksort and heapsort of 256 Ki pseudo-random u32 keys, twice",
+        summary: "median-of-three quicksort and heapsort of 256 Ki pseudo-random u32 keys, 5 times",
         wasm: include_bytes!("../workloads/sort.wasm"),
     },
     Workload {
         name: "vm",
         kind: "switch dispatch",
         summary: "a stack bytecode VM whose `switch` is a `br_table`, running a \
-                  Collatz-steps program for 1..30000 (~44 M VM instructions)",
+                  Collatz-steps program for 1..42000",
         wasm: include_bytes!("../workloads/vm.wasm"),
     },
     Workload {
         name: "matmul",
         kind: "f64 memory loops",
-        summary: "dense 200x200 f64 matrix multiply (i-k-j order), 12 times",
+        summary: "dense 200x200 f64 matrix multiply (i-k-j order), 20 times",
         wasm: include_bytes!("../workloads/matmul.wasm"),
     },
     Workload {
         name: "parse",
         kind: "string parsing",
         summary: "generates 1 MiB of assignment statements, then lexes and evaluates \
-                  them with a precedence-climbing parser, 24 times",
+                  them with a precedence-climbing parser, 40 times",
         wasm: include_bytes!("../workloads/parse.wasm"),
     },
 ];
