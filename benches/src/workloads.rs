@@ -102,6 +102,16 @@ pub const WORKLOADS: &[Workload] = &[
                   fragmentation churn of 1 B to 16 KiB blocks",
         wasm: include_bytes!("../workloads/malloc.wasm"),
     },
+    Workload {
+        name: "compress",
+        kind: "larger program: compressor",
+        summary: "a 2 100-line DEFLATE encoder (hash-chain LZ77, lazy matching, \
+                  length-limited canonical Huffman, stored/fixed/dynamic blocks) with zlib \
+                  and gzip containers, its inflater, and a BWT + MTF + Huffman codec, \
+                  round-tripping 285 KB of generated prose, C, CSV, logs and samples \
+                  and decoding damaged streams",
+        wasm: include_bytes!("../workloads/compress.wasm"),
+    },
 ];
 
 /// The checked-in reference checksums, `<name> 0x<hex u64>` per line.
