@@ -112,6 +112,15 @@ pub const WORKLOADS: &[Workload] = &[
                   and decoding damaged streams",
         wasm: include_bytes!("../workloads/compress.wasm"),
     },
+    Workload {
+        name: "regex",
+        kind: "larger program: regex engine",
+        summary: "a 2 000-line regex engine (parser, Thompson-NFA compiler, lazy DFA with \
+                  cache flushes, Pike VM, bounded backtracker, literal prefilter) running \
+                  41 patterns over 700 generated log, HTTP, prose and code lines, with \
+                  find-all, replace and split, the three matchers cross-checked",
+        wasm: include_bytes!("../workloads/regex.wasm"),
+    },
 ];
 
 /// The checked-in reference checksums, `<name> 0x<hex u64>` per line.
