@@ -108,7 +108,7 @@ pub const WORKLOADS: &[Workload] = &[
         summary: "a 2 100-line DEFLATE encoder (hash-chain LZ77, lazy matching, \
                   length-limited canonical Huffman, stored/fixed/dynamic blocks) with zlib \
                   and gzip containers, its inflater, and a BWT + MTF + Huffman codec, \
-                  round-tripping 285 KB of generated prose, C, CSV, logs and samples \
+                  round-tripping 380 KB of generated prose, C, CSV, logs and samples \
                   and decoding damaged streams",
         wasm: include_bytes!("../workloads/compress.wasm"),
     },

@@ -17,13 +17,13 @@
 #include "bench.h"
 
 #ifndef TREE_EVALS
-#define TREE_EVALS 12000
+#define TREE_EVALS 14000
 #endif
 #ifndef OP_REPS
-#define OP_REPS 1400
+#define OP_REPS 1700
 #endif
 #ifndef SORT_REPS
-#define SORT_REPS 100
+#define SORT_REPS 120
 #endif
 
 /* ---- part 1: an expression tree with per-node class tables --------------- */

@@ -31,7 +31,7 @@
 #include "bench.h"
 
 #ifndef CORPUS_SCALE
-#define CORPUS_SCALE 3 /* multiples of the base corpus sizes below */
+#define CORPUS_SCALE 4 /* multiples of the base corpus sizes below */
 #endif
 #ifndef CORRUPT_TRIALS
 #define CORRUPT_TRIALS 24

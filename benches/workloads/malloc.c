@@ -24,10 +24,10 @@
 #define TREE_DEPTH 14
 #endif
 #ifndef MAP_OPS
-#define MAP_OPS 300000
+#define MAP_OPS 360000
 #endif
 #ifndef CHURN_OPS
-#define CHURN_OPS 400000
+#define CHURN_OPS 500000
 #endif
 
 static uint64_t rng;
