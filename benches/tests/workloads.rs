@@ -17,6 +17,9 @@ struct Shape {
     imports: u32,
     run_exported: bool,
     br_tables: usize,
+    call_indirects: usize,
+    memory_copies: usize,
+    memory_fills: usize,
 }
 
 fn shape(workload: &Workload) -> Shape {
@@ -35,8 +38,12 @@ fn shape(workload: &Workload) -> Shape {
             Payload::CodeSectionEntry(body) => {
                 let mut ops = body.get_operators_reader().expect("body parses");
                 while !ops.eof() {
-                    if let Operator::BrTable { .. } = ops.read().expect("operator parses") {
-                        shape.br_tables += 1;
+                    match ops.read().expect("operator parses") {
+                        Operator::BrTable { .. } => shape.br_tables += 1,
+                        Operator::CallIndirect { .. } => shape.call_indirects += 1,
+                        Operator::MemoryCopy { .. } => shape.memory_copies += 1,
+                        Operator::MemoryFill { .. } => shape.memory_fills += 1,
+                        _ => {}
                     }
                 }
             }
@@ -66,14 +73,33 @@ fn modules_are_wasm2_without_simd() {
 
 #[test]
 fn vm_dispatches_with_br_table() {
-    let vm = WORKLOADS
-        .iter()
-        .find(|w| w.name == "vm")
-        .expect("vm workload");
     assert!(
-        shape(vm).br_tables >= 1,
+        shape(workload("vm")).br_tables >= 1,
         "vm.wasm has no br_table: the switch was not lowered to a jump table"
     );
+}
+
+fn workload(name: &str) -> &'static Workload {
+    WORKLOADS
+        .iter()
+        .find(|w| w.name == name)
+        .unwrap_or_else(|| panic!("no workload {name}"))
+}
+
+#[test]
+fn calls_indirect_calls_through_tables() {
+    let found = shape(workload("calls_indirect")).call_indirects;
+    assert!(
+        found >= 10,
+        "calls_indirect.wasm has {found} call_indirect sites: the calls were devirtualised"
+    );
+}
+
+#[test]
+fn memcpy_uses_bulk_memory() {
+    let shape = shape(workload("memcpy"));
+    assert!(shape.memory_copies >= 3, "memcpy.wasm: {shape:?}");
+    assert!(shape.memory_fills >= 1, "memcpy.wasm: {shape:?}");
 }
 
 #[test]
@@ -100,7 +126,7 @@ fn registry_sources_and_expected_agree() {
         .collect();
     assert_eq!(registry, sources, "WORKLOADS vs workloads/*.c");
     assert_eq!(registry, expected, "WORKLOADS vs expected.txt");
-    assert!(registry.len() >= 6);
+    assert!(registry.len() >= 12);
     for w in WORKLOADS {
         let on_disk = std::fs::read(dir.join(format!("{}.wasm", w.name))).expect("wasm file");
         assert_eq!(
@@ -144,4 +170,28 @@ fn wisp_checksums_match_native_reference() {
 #[test]
 fn wisp_fuel_checksums_match_native_reference() {
     checksums_match_reference(EngineKind::WispFuel);
+}
+
+/// The large module (fetched by `workloads/large/fetch.sh`, not checked in)
+/// is Wasm 2.0 without SIMD and wisp compiles it. Skipped, with a message,
+/// when it has not been fetched.
+#[test]
+fn large_module_is_wasm2_and_wisp_compiles_it() {
+    let bytes = match wisp_bench::workloads::large_module() {
+        Ok(bytes) => bytes,
+        Err(e @ wisp_bench::workloads::LargeModuleError::Missing { .. }) => {
+            eprintln!("skipped: {e}");
+            return;
+        }
+        Err(e) => panic!("{e}"),
+    };
+    assert!(bytes.len() >= 3 << 20, "only {} bytes", bytes.len());
+    let mut features = WasmFeatures::WASM2;
+    features.remove(WasmFeatures::SIMD);
+    Validator::new_with_features(features)
+        .validate_all(&bytes)
+        .unwrap_or_else(|e| panic!("the large module is not Wasm 2.0 without SIMD: {e}"));
+    let engine = wisp_interp::Engine::new(&wisp_interp::Config::default());
+    wisp_interp::Module::new(&engine, &bytes)
+        .unwrap_or_else(|e| panic!("wisp does not compile the large module: {e}"));
 }

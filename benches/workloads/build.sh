@@ -3,13 +3,16 @@
 # each workload's reference checksum (the same C compiled natively with gcc)
 # in expected.txt.
 #
-# Needs Debian's clang + lld (wasm32 target and wasm-ld) and gcc:
-#     apt-get install -y clang lld gcc
+# Needs Debian's clang + lld (wasm32 target and wasm-ld) and gcc; workloads
+# that use the C library (a `build.sh: link wasi-libc` marker in the source)
+# also need wasi-libc and the wasm32 compiler-rt builtins:
+#     apt-get install -y clang lld gcc wasi-libc libclang-rt-14-dev-wasm32
 # wabt (`apt-get install -y wabt`) is optional: when present, every module is
-# also checked with wasm-validate with SIMD disabled.
+# also checked with wasm-validate with SIMD disabled, and for imports.
 #
 # Usage: benches/workloads/build.sh [workload...]   (default: every *.c)
 # Extra flags for both compilers (e.g. to try other sizes): EXTRA_CFLAGS.
+# A wasi-libc sysroot other than Debian's /usr/lib/wasm32-wasi: WASI_SYSROOT.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,11 +26,20 @@ EXTRA_CFLAGS="${EXTRA_CFLAGS:-}"
 # can use (bulk memory turns memset/memcpy into memory.fill/memory.copy, so
 # no libc is needed). Multi-value is left off: it changes the C ABI.
 WASM_CFLAGS=(
-    --target=wasm32 -O2 -ffreestanding -nostdlib -ffp-contract=off
+    -O2 -ffp-contract=off
     -mcpu=mvp -mmutable-globals -msign-ext -mnontrapping-fptoint -mbulk-memory
     -Wall -Wextra -Werror
     -Wl,--no-entry -Wl,--export=run
 )
+# Most workloads are freestanding: no C library at all.
+WASM_FREESTANDING=(--target=wasm32 -ffreestanding -nostdlib)
+# The marked ones link wasi-libc's libc.a (for malloc and friends) but not its
+# start files (there is no `_start`, only the `run` export) nor its debug
+# info. The import check below makes sure nothing linked in needs WASI.
+WASM_LIBC=(--target=wasm32-wasi -nostartfiles -Wl,--strip-debug)
+if [ -n "${WASI_SYSROOT:-}" ]; then
+    WASM_LIBC+=(--sysroot="$WASI_SYSROOT")
+fi
 NATIVE_CFLAGS=(-O2 -std=c11 -ffp-contract=off -fno-math-errno -Wall -Wextra -Werror)
 
 if [ "$#" -gt 0 ]; then
@@ -50,8 +62,13 @@ for name in "${names[@]}"; do
     src="$name.c"
     [ -f "$src" ] || { echo "no such workload: $src" >&2; exit 1; }
 
+    if grep -q 'build.sh: link wasi-libc' "$src"; then
+        target=("${WASM_LIBC[@]}")
+    else
+        target=("${WASM_FREESTANDING[@]}")
+    fi
     # shellcheck disable=SC2086
-    "$CLANG" "${WASM_CFLAGS[@]}" $EXTRA_CFLAGS -o "$name.wasm" "$src"
+    "$CLANG" "${target[@]}" "${WASM_CFLAGS[@]}" $EXTRA_CFLAGS -o "$name.wasm" "$src"
     if command -v wasm-validate >/dev/null 2>&1; then
         wasm-validate --disable-simd --disable-multi-value "$name.wasm"
     fi
@@ -69,5 +86,5 @@ for name in "${names[@]}"; do
     # Replace this workload's line in expected.txt, keep the others, sort.
     { grep -v "^$name " "$expected" || true; echo "$name $checksum"; } | sort > "$tmp/expected"
     mv "$tmp/expected" "$expected"
-    printf '%-8s %s  %6d bytes  native %.3fs\n' "$name" "$checksum" "$(stat -c %s "$name.wasm")" "$native_secs"
+    printf '%-14s %s  %6d bytes  native %.3fs\n' "$name" "$checksum" "$(stat -c %s "$name.wasm")" "$native_secs"
 done

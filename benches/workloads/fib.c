@@ -6,10 +6,10 @@
 #include "bench.h"
 
 #ifndef FIB_N
-#define FIB_N 35
+#define FIB_N 36
 #endif
 #ifndef TAK_REPS
-#define TAK_REPS 250
+#define TAK_REPS 700
 #endif
 
 /* Read through a volatile so the compiler cannot specialise on the argument. */

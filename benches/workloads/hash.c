@@ -10,7 +10,7 @@
 #define LEN (2u << 20)
 #endif
 #ifndef ROUNDS
-#define ROUNDS 28
+#define ROUNDS 48
 #endif
 
 static uint8_t data[LEN];

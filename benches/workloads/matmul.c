@@ -9,7 +9,7 @@
 #define DIM 200
 #endif
 #ifndef REPS
-#define REPS 12
+#define REPS 20
 #endif
 
 static double a[DIM * DIM], b[DIM * DIM], c[DIM * DIM];

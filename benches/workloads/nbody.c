@@ -7,7 +7,7 @@
 #include "bench.h"
 
 #ifndef STEPS
-#define STEPS 700000
+#define STEPS 1400000
 #endif
 
 #define PI 3.141592653589793

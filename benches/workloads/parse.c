@@ -11,7 +11,7 @@
 #define TEXT_CAP (1u << 20)
 #endif
 #ifndef REPS
-#define REPS 24
+#define REPS 40
 #endif
 #define VARS 256
 

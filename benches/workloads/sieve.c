@@ -13,7 +13,7 @@
 #define ARRAY_N (1u << 20)
 #endif
 #ifndef REPS
-#define REPS 8
+#define REPS 14
 #endif
 
 static uint8_t composite[SIEVE_N];

@@ -10,7 +10,7 @@
 #define N (256u << 10)
 #endif
 #ifndef REPS
-#define REPS 2
+#define REPS 5
 #endif
 
 static uint32_t qa[N];

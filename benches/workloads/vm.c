@@ -8,7 +8,7 @@
 #include "bench.h"
 
 #ifndef LIMIT
-#define LIMIT 30000
+#define LIMIT 42000
 #endif
 
 enum op {
