@@ -162,7 +162,7 @@ pub fn engine_infos() -> [EngineInfo; 8] {
                 env!("WISP_BENCH_VERSION_WASM3"),
                 " (bundles wasm3 C 0.4.7)"
             ),
-            setup: "default features plus `build-bindgen`; one runtime per instance with a 1 MiB stack",
+            setup: "default features plus `build-bindgen`; one runtime per instance with a 1 MiB stack. wasm3 C 0.4.7 has no bulk-memory operations: a body using `memory.copy`/`memory.fill` fails when first called (its error then reads `unknown value_type`)",
             memory: "C heap (`calloc`/`realloc`): not seen by the counting allocator",
         },
         EngineInfo {
