@@ -35,6 +35,25 @@ fn wait_for(h: &Host, pid: wisp_host::Pid, state: ProcessState) {
     }
 }
 
+/// Lets `pid` run at least `slices` slices of fuel, then suspends it.
+fn suspend_after(h: &Host, pid: wisp_host::Pid, slices: u64) {
+    while h.info(pid).unwrap().slices < slices {
+        std::thread::yield_now();
+    }
+    h.suspend(pid).unwrap();
+}
+
+/// Restores `bytes` on a new one-worker host and lets it run.
+fn restore_running(bytes: &[u8]) -> (Host, wisp_host::Pid) {
+    let host = Host::builder().workers(1).build();
+    let opts = RestoreOpts {
+        resume: true,
+        ..RestoreOpts::default()
+    };
+    let pid = host.restore(bytes, opts).unwrap();
+    (host, pid)
+}
+
 #[test]
 fn k8_a_checkpoint_restored_in_another_host_finishes_the_same() {
     let straight = {
@@ -57,23 +76,11 @@ fn k8_a_checkpoint_restored_in_another_host_finishes_the_same() {
         ))
         .unwrap();
     let down = a.monitor(pid);
-    while a.info(pid).unwrap().slices < 3 {
-        std::thread::yield_now();
-    }
-    a.suspend(pid).unwrap();
+    suspend_after(&a, pid, 3);
     assert_eq!(a.info(pid).unwrap().state, ProcessState::Suspended);
     let bytes = a.checkpoint(pid).unwrap();
 
-    let b = Host::builder().workers(1).build();
-    let moved = b
-        .restore(
-            &bytes,
-            RestoreOpts {
-                resume: true,
-                ..RestoreOpts::default()
-            },
-        )
-        .unwrap();
+    let (b, moved) = restore_running(&bytes);
     a.migrated(pid, "host-b").unwrap();
     let d = down.recv_timeout(Duration::from_secs(30)).unwrap();
     assert!(matches!(
@@ -210,10 +217,7 @@ fn k4_k5_damaged_checkpoints_are_refused() {
         .unwrap();
     // Let it write its memory (offset 16 is never zero again), so the
     // checkpoint carries a page.
-    while a.info(pid).unwrap().slices < 2 {
-        std::thread::yield_now();
-    }
-    a.suspend(pid).unwrap();
+    suspend_after(&a, pid, 2);
     let bytes = a.checkpoint(pid).unwrap();
     a.kill(pid, "done").unwrap();
     let b = Host::builder().workers(1).build();
@@ -256,8 +260,8 @@ fn linked_modules_serve_imports_and_travel_in_checkpoints() {
                  (br_if $l (i64.lt_u (local.get $i) (local.get $n))))
                (local.get $r)))"#,
     );
-    let spec = || {
-        let mut s = SpawnSpec::invoke(main.clone(), "run", vec![Value::I64(200_000)]);
+    let spec = |n: i64| {
+        let mut s = SpawnSpec::invoke(main.clone(), "run", vec![Value::I64(n)]);
         s.links.push(wisp_host::LinkedModule {
             name: "mathlib".into(),
             module: wisp_host::ModuleSource::Bytes {
@@ -267,33 +271,22 @@ fn linked_modules_serve_imports_and_travel_in_checkpoints() {
         });
         s
     };
-    let expected = Some(vec![Value::I64(199_999 * 200_000 / 2)]);
+    let sum_below = |n: i64| Some(vec![Value::I64((n - 1) * n / 2)]);
     let a = Host::builder().workers(1).slice_fuel(50_000).build();
-    let pid = a.spawn(spec()).unwrap();
-    assert_eq!(a.wait(pid).unwrap().result, expected);
+    let pid = a.spawn(spec(200_000)).unwrap();
+    assert_eq!(a.wait(pid).unwrap().result, sum_below(200_000));
     // Without the link the import is unknown.
-    let mut bare = spec();
+    let mut bare = spec(200_000);
     bare.links.clear();
     assert_eq!(a.spawn(bare).unwrap_err().code(), "UnknownImport");
     // Mid-way through, moved to another host: the linked module's state
-    // (its global) comes along.
-    let pid = a.spawn(spec()).unwrap();
-    while a.info(pid).unwrap().slices < 3 {
-        std::thread::yield_now();
-    }
-    a.suspend(pid).unwrap();
+    // (its global) comes along. Long enough (hundreds of slices) that the
+    // suspend always lands before the end, even on a loaded machine.
+    let pid = a.spawn(spec(2_000_000)).unwrap();
+    suspend_after(&a, pid, 3);
     let bytes = a.checkpoint(pid).unwrap();
-    let b = Host::builder().workers(1).build();
-    let moved = b
-        .restore(
-            &bytes,
-            RestoreOpts {
-                resume: true,
-                ..RestoreOpts::default()
-            },
-        )
-        .unwrap();
-    assert_eq!(b.wait(moved).unwrap().result, expected);
+    let (b, moved) = restore_running(&bytes);
+    assert_eq!(b.wait(moved).unwrap().result, sum_below(2_000_000));
 }
 
 /// Counts the pages a lazy restore reads.
@@ -385,30 +378,30 @@ fn holder(in_global: bool) -> Vec<u8> {
     ))
 }
 
-/// Checkpoints `holder(in_global)` on a host whose `env.handle` returns
-/// `handle`.
-fn checkpoint_holder(
-    handle: Option<u32>,
-    in_global: bool,
-) -> Result<Vec<u8>, wisp_host::CheckpointError> {
+/// `builder` with host function `env.handle`, which returns `handle`.
+fn with_handle(builder: wisp_host::HostBuilder, handle: Option<u32>) -> Host {
     use wisp_interp::{FuncType, ValType};
-    let h = Host::builder()
-        .workers(1)
-        .slice_fuel(10_000)
+    builder
         .import(
             "env",
             "handle",
             FuncType::new([], [ValType::EXTERNREF]),
             move |_| Ok(vec![Value::ExternRef(handle)]),
         )
-        .build();
+        .build()
+}
+
+/// Checkpoints `holder(in_global)` on a host whose `env.handle` returns
+/// `handle`.
+fn checkpoint_holder(
+    handle: Option<u32>,
+    in_global: bool,
+) -> Result<Vec<u8>, wisp_host::CheckpointError> {
+    let h = with_handle(Host::builder().workers(1).slice_fuel(10_000), handle);
     let pid = h
         .spawn(SpawnSpec::invoke(holder(in_global), "run", vec![]))
         .unwrap();
-    while h.info(pid).unwrap().slices < 2 {
-        std::thread::yield_now();
-    }
-    h.suspend(pid).unwrap();
+    suspend_after(&h, pid, 2);
     let result = h.checkpoint(pid);
     h.kill(pid, "done").unwrap();
     result
@@ -428,15 +421,7 @@ fn k7_an_externref_in_a_table_or_global_refuses_the_checkpoint() {
     // A null reference is plain data: both checkpoint and restore.
     for in_global in [false, true] {
         let bytes = checkpoint_holder(None, in_global).unwrap();
-        let b = Host::builder()
-            .workers(1)
-            .import(
-                "env",
-                "handle",
-                wisp_interp::FuncType::new([], [wisp_interp::ValType::EXTERNREF]),
-                |_| Ok(vec![Value::ExternRef(None)]),
-            )
-            .build();
+        let b = with_handle(Host::builder().workers(1), None);
         let pid = b.restore(&bytes, RestoreOpts::default()).unwrap();
         assert_eq!(b.info(pid).unwrap().state, ProcessState::Suspended);
     }
