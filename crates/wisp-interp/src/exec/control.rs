@@ -1,7 +1,7 @@
 //! Control handlers: fused compare-and-branch, the superinstructions that
 //! end in a branch, and writing a function's results to the frame's first slots on return.
 
-use crate::ir::{AddBr, AddImmBr, AndImmBr, AndImmBrImm, BrCmp, BrCmpImm, Instr, Slot};
+use crate::ir::{AddBr, AddImmBr, AndImmBr, AndImmBrImm, BrCmp, BrCmpImm, CmpBr, Instr, Slot};
 
 use super::hot::{Code, Regs};
 use super::numeric::{FromImm, Raw};
@@ -73,6 +73,22 @@ pub(super) fn add_br<T: Raw + FromImm, const M: bool>(
     regs.set(Slot::from(op.dst), u64::from(sum));
     let taken = cmp(T::from_raw(u64::from(sum)), T::from_imm(op.imm));
     branch_or_skip(code, taken, op.target);
+}
+
+/// `<T>Cmp { dst, a, b }; BrI32NeImm/EqImm { dst, 0, target }`: writes the
+/// comparison's result, and branches when it equals `when`.
+#[inline(always)]
+pub(super) fn cmp_br<T: Raw, const M: bool>(
+    regs: &mut Regs<'_>,
+    code: &mut Code<'_, M>,
+    op: CmpBr,
+    when: bool,
+    cmp: impl FnOnce(T, T) -> bool,
+) {
+    let a = T::from_raw(regs.get(Slot::from(op.a)));
+    let result = cmp(a, T::from_raw(regs.get(Slot::from(op.b))));
+    regs.set(Slot::from(op.dst), u64::from(result));
+    branch_or_skip(code, result == when, op.target);
 }
 
 /// `I32AndImm { dst, a, mask }; BrI32EqImm/NeImm { dst, 0, target }`: branch

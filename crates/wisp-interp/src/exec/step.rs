@@ -148,6 +148,54 @@ macro_rules! execute_instr {
                 bin_bin(&mut $regs, op, |a: f64, b| a * b, |x, y| x - y);
                 $code.skip();
             }
+            I::F64MulAddLeft(op) => {
+                bin_bin(&mut $regs, op, |a: f64, b| a * b, |x, t| t + x);
+                $code.skip();
+            }
+            I::F64MulSubLeft(op) => {
+                bin_bin(&mut $regs, op, |a: f64, b| a * b, |x, t| t - x);
+                $code.skip();
+            }
+            I::F32MulAdd(op) => {
+                bin_bin(&mut $regs, op, |a: f32, b| a * b, |x, t| x + t);
+                $code.skip();
+            }
+            I::F32MulSub(op) => {
+                bin_bin(&mut $regs, op, |a: f32, b| a * b, |x, t| x - t);
+                $code.skip();
+            }
+            I::F32MulAddLeft(op) => {
+                bin_bin(&mut $regs, op, |a: f32, b| a * b, |x, t| t + x);
+                $code.skip();
+            }
+            I::F32MulSubLeft(op) => {
+                bin_bin(&mut $regs, op, |a: f32, b| a * b, |x, t| t - x);
+                $code.skip();
+            }
+            I::F32EqBrNez(op) => cmp_br(&mut $regs, $code, op, true, |a: f32, b| a == b),
+            I::F32EqBrEqz(op) => cmp_br(&mut $regs, $code, op, false, |a: f32, b| a == b),
+            I::F32NeBrNez(op) => cmp_br(&mut $regs, $code, op, true, |a: f32, b| a != b),
+            I::F32NeBrEqz(op) => cmp_br(&mut $regs, $code, op, false, |a: f32, b| a != b),
+            I::F32LtBrNez(op) => cmp_br(&mut $regs, $code, op, true, |a: f32, b| a < b),
+            I::F32LtBrEqz(op) => cmp_br(&mut $regs, $code, op, false, |a: f32, b| a < b),
+            I::F32GtBrNez(op) => cmp_br(&mut $regs, $code, op, true, |a: f32, b| a > b),
+            I::F32GtBrEqz(op) => cmp_br(&mut $regs, $code, op, false, |a: f32, b| a > b),
+            I::F32LeBrNez(op) => cmp_br(&mut $regs, $code, op, true, |a: f32, b| a <= b),
+            I::F32LeBrEqz(op) => cmp_br(&mut $regs, $code, op, false, |a: f32, b| a <= b),
+            I::F32GeBrNez(op) => cmp_br(&mut $regs, $code, op, true, |a: f32, b| a >= b),
+            I::F32GeBrEqz(op) => cmp_br(&mut $regs, $code, op, false, |a: f32, b| a >= b),
+            I::F64EqBrNez(op) => cmp_br(&mut $regs, $code, op, true, |a: f64, b| a == b),
+            I::F64EqBrEqz(op) => cmp_br(&mut $regs, $code, op, false, |a: f64, b| a == b),
+            I::F64NeBrNez(op) => cmp_br(&mut $regs, $code, op, true, |a: f64, b| a != b),
+            I::F64NeBrEqz(op) => cmp_br(&mut $regs, $code, op, false, |a: f64, b| a != b),
+            I::F64LtBrNez(op) => cmp_br(&mut $regs, $code, op, true, |a: f64, b| a < b),
+            I::F64LtBrEqz(op) => cmp_br(&mut $regs, $code, op, false, |a: f64, b| a < b),
+            I::F64GtBrNez(op) => cmp_br(&mut $regs, $code, op, true, |a: f64, b| a > b),
+            I::F64GtBrEqz(op) => cmp_br(&mut $regs, $code, op, false, |a: f64, b| a > b),
+            I::F64LeBrNez(op) => cmp_br(&mut $regs, $code, op, true, |a: f64, b| a <= b),
+            I::F64LeBrEqz(op) => cmp_br(&mut $regs, $code, op, false, |a: f64, b| a <= b),
+            I::F64GeBrNez(op) => cmp_br(&mut $regs, $code, op, true, |a: f64, b| a >= b),
+            I::F64GeBrEqz(op) => cmp_br(&mut $regs, $code, op, false, |a: f64, b| a >= b),
             I::I32AndImmBrEqImm(op) => and_imm_br_imm(&mut $regs, $code, op, |a, b| a == b),
             I::I32AndImmBrNeImm(op) => and_imm_br_imm(&mut $regs, $code, op, |a, b| a != b),
             I::I32AndImmBrLtUImm(op) => and_imm_br_imm(&mut $regs, $code, op, |a, b| a < b),

@@ -24,7 +24,7 @@ use wisp_core::TrapCode;
 
 use super::operands::{
     AddBr, AddImmBr, AddImmCopy, AddImmLoad, AddLoad, AndImmBr, AndImmBrImm, Bin, BinBin,
-    BinBinImm, BinImm, BinImmBin, BrCmp, BrCmpImm, Load, Slot, Store, StoreAdd, StoreImm,
+    BinBinImm, BinImm, BinImmBin, BrCmp, BrCmpImm, CmpBr, Load, Slot, Store, StoreAdd, StoreImm,
     StoreImmAdd, Target, Un,
 };
 
@@ -140,6 +140,66 @@ pub enum Instr {
     F64MulAdd(BinBin),
     /// `F64Mul` then `F64Sub` of its result (as the right operand).
     F64MulSub(BinBin),
+    /// `F64Mul` then `F64Add` of its result as the *left* operand (`dst = t + x`).
+    F64MulAddLeft(BinBin),
+    /// `F64Mul` then `F64Sub` of its result as the *left* operand (`dst = t - x`).
+    F64MulSubLeft(BinBin),
+    /// `F32Mul` then `F32Add` of its result (as the right operand).
+    F32MulAdd(BinBin),
+    /// `F32Mul` then `F32Sub` of its result (as the right operand).
+    F32MulSub(BinBin),
+    /// `F32Mul` then `F32Add` of its result as the *left* operand (`dst = t + x`).
+    F32MulAddLeft(BinBin),
+    /// `F32Mul` then `F32Sub` of its result as the *left* operand (`dst = t - x`).
+    F32MulSubLeft(BinBin),
+    /// `F32Eq` then a branch if its result is true.
+    F32EqBrNez(CmpBr),
+    /// `F32Eq` then a branch if its result is false.
+    F32EqBrEqz(CmpBr),
+    /// `F32Ne` then a branch if its result is true.
+    F32NeBrNez(CmpBr),
+    /// `F32Ne` then a branch if its result is false.
+    F32NeBrEqz(CmpBr),
+    /// `F32Lt` then a branch if its result is true.
+    F32LtBrNez(CmpBr),
+    /// `F32Lt` then a branch if its result is false.
+    F32LtBrEqz(CmpBr),
+    /// `F32Gt` then a branch if its result is true.
+    F32GtBrNez(CmpBr),
+    /// `F32Gt` then a branch if its result is false.
+    F32GtBrEqz(CmpBr),
+    /// `F32Le` then a branch if its result is true.
+    F32LeBrNez(CmpBr),
+    /// `F32Le` then a branch if its result is false.
+    F32LeBrEqz(CmpBr),
+    /// `F32Ge` then a branch if its result is true.
+    F32GeBrNez(CmpBr),
+    /// `F32Ge` then a branch if its result is false.
+    F32GeBrEqz(CmpBr),
+    /// `F64Eq` then a branch if its result is true.
+    F64EqBrNez(CmpBr),
+    /// `F64Eq` then a branch if its result is false.
+    F64EqBrEqz(CmpBr),
+    /// `F64Ne` then a branch if its result is true.
+    F64NeBrNez(CmpBr),
+    /// `F64Ne` then a branch if its result is false.
+    F64NeBrEqz(CmpBr),
+    /// `F64Lt` then a branch if its result is true.
+    F64LtBrNez(CmpBr),
+    /// `F64Lt` then a branch if its result is false.
+    F64LtBrEqz(CmpBr),
+    /// `F64Gt` then a branch if its result is true.
+    F64GtBrNez(CmpBr),
+    /// `F64Gt` then a branch if its result is false.
+    F64GtBrEqz(CmpBr),
+    /// `F64Le` then a branch if its result is true.
+    F64LeBrNez(CmpBr),
+    /// `F64Le` then a branch if its result is false.
+    F64LeBrEqz(CmpBr),
+    /// `F64Ge` then a branch if its result is true.
+    F64GeBrNez(CmpBr),
+    /// `F64Ge` then a branch if its result is false.
+    F64GeBrEqz(CmpBr),
     /// `I32Add` then `Load32` from its result.
     I32AddLoad32(AddLoad),
     /// `I32Add` then `Load64` from its result.
@@ -609,6 +669,12 @@ impl Instr {
             | I32AndImmBrGtUImm(op)
             | I32AndImmBrLeUImm(op)
             | I32AndImmBrGeUImm(op) => Some(op.target),
+            F32EqBrNez(op) | F32EqBrEqz(op) | F32NeBrNez(op) | F32NeBrEqz(op) | F32LtBrNez(op)
+            | F32LtBrEqz(op) | F32GtBrNez(op) | F32GtBrEqz(op) | F32LeBrNez(op)
+            | F32LeBrEqz(op) | F32GeBrNez(op) | F32GeBrEqz(op) | F64EqBrNez(op)
+            | F64EqBrEqz(op) | F64NeBrNez(op) | F64NeBrEqz(op) | F64LtBrNez(op)
+            | F64LtBrEqz(op) | F64GtBrNez(op) | F64GtBrEqz(op) | F64LeBrNez(op)
+            | F64LeBrEqz(op) | F64GeBrNez(op) | F64GeBrEqz(op) => Some(op.target),
             mut other => other.branch_target_mut().map(|t| *t),
         }
     }
@@ -643,6 +709,36 @@ impl Instr {
                 | I32AndImmBrNez(_)
                 | F64MulAdd(_)
                 | F64MulSub(_)
+                | F64MulAddLeft(_)
+                | F64MulSubLeft(_)
+                | F32MulAdd(_)
+                | F32MulSub(_)
+                | F32MulAddLeft(_)
+                | F32MulSubLeft(_)
+                | F32EqBrNez(_)
+                | F32EqBrEqz(_)
+                | F32NeBrNez(_)
+                | F32NeBrEqz(_)
+                | F32LtBrNez(_)
+                | F32LtBrEqz(_)
+                | F32GtBrNez(_)
+                | F32GtBrEqz(_)
+                | F32LeBrNez(_)
+                | F32LeBrEqz(_)
+                | F32GeBrNez(_)
+                | F32GeBrEqz(_)
+                | F64EqBrNez(_)
+                | F64EqBrEqz(_)
+                | F64NeBrNez(_)
+                | F64NeBrEqz(_)
+                | F64LtBrNez(_)
+                | F64LtBrEqz(_)
+                | F64GtBrNez(_)
+                | F64GtBrEqz(_)
+                | F64LeBrNez(_)
+                | F64LeBrEqz(_)
+                | F64GeBrNez(_)
+                | F64GeBrEqz(_)
                 | I32AddLoad32(_)
                 | I32AddLoad64(_)
                 | I32AddLoad8U(_)

@@ -23,8 +23,8 @@ pub use cmp::{Cmp, Compare, IntWidth, Rhs};
 pub use instr::Instr;
 pub use operands::{
     AddBr, AddImmBr, AddImmCopy, AddImmLoad, AddLoad, AndImmBr, AndImmBrImm, Bin, BinBin,
-    BinBinImm, BinImm, BinImmBin, BrCmp, BrCmpImm, Load, Slot, Slot16, Store, StoreAdd, StoreImm,
-    StoreImmAdd, Target, Un,
+    BinBinImm, BinImm, BinImmBin, BrCmp, BrCmpImm, CmpBr, Load, Slot, Slot16, Store, StoreAdd,
+    StoreImm, StoreImmAdd, Target, Un,
 };
 pub use verify::VerifyError;
 pub(crate) use verify::is_instruction_start;

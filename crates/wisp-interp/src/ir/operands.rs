@@ -144,6 +144,17 @@ pub struct AndImmBr {
     pub target: Target,
 }
 
+/// A comparison `dst = a cmp b` then `BrI32NeImm`/`BrI32EqImm { a: dst,
+/// imm: 0, target }` (branch when the result is 1, or when it is 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed(2))]
+pub struct CmpBr {
+    pub dst: Slot16,
+    pub a: Slot16,
+    pub b: Slot16,
+    pub target: Target,
+}
+
 /// Two binary operations on slots where the second takes the first's result
 /// as its right operand: `t = a op1 b` then `dst = x op2 t`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -83,12 +83,24 @@ impl Instr {
                 narrow(&mut op.b, &mut f);
                 narrow(&mut op.dst, &mut f);
             }
-            F64MulAdd(op) | F64MulSub(op) | I64XorMul(op) => {
+            F64MulAdd(op) | F64MulSub(op) | F64MulAddLeft(op) | F64MulSubLeft(op)
+            | F32MulAdd(op) | F32MulSub(op) | F32MulAddLeft(op) | F32MulSubLeft(op)
+            | I64XorMul(op) => {
                 narrow(&mut op.t, &mut f);
                 narrow(&mut op.a, &mut f);
                 narrow(&mut op.b, &mut f);
                 narrow(&mut op.dst, &mut f);
                 narrow(&mut op.x, &mut f);
+            }
+            F32EqBrNez(op) | F32EqBrEqz(op) | F32NeBrNez(op) | F32NeBrEqz(op) | F32LtBrNez(op)
+            | F32LtBrEqz(op) | F32GtBrNez(op) | F32GtBrEqz(op) | F32LeBrNez(op)
+            | F32LeBrEqz(op) | F32GeBrNez(op) | F32GeBrEqz(op) | F64EqBrNez(op)
+            | F64EqBrEqz(op) | F64NeBrNez(op) | F64NeBrEqz(op) | F64LtBrNez(op)
+            | F64LtBrEqz(op) | F64GtBrNez(op) | F64GtBrEqz(op) | F64LeBrNez(op)
+            | F64LeBrEqz(op) | F64GeBrNez(op) | F64GeBrEqz(op) => {
+                narrow(&mut op.dst, &mut f);
+                narrow(&mut op.a, &mut f);
+                narrow(&mut op.b, &mut f);
             }
             I32AddLoad32(op) | I32AddLoad64(op) | I32AddLoad8U(op) => {
                 narrow(&mut op.t, &mut f);

@@ -16,12 +16,14 @@
 //!   (`c - '0' > 9`);
 //! - `I32Add` then such a branch: loops with a stride in a local;
 //! - `I32AndImm` then a branch on the result being zero or not: bit tests;
-//! - `F64Mul` then `F64Add`/`F64Sub` taking the product as its right
-//!   operand: multiply-accumulate (the product stays in a register);
+//! - `F64Mul`/`F32Mul` then `F64Add`/`F64Sub` (`F32Add`/`F32Sub`) taking
+//!   the product as one of its operands (the `…Left` forms when it is the
+//!   left one): multiply-accumulate (the product stays in a register);
 //! - `I32Add`/`I32AddImm` then a 4-, 8- or 1-byte load from the sum: array
 //!   and field accesses whose address is also kept in a local;
 //! - `I32AndImm` (a byte-sized mask) then any unsigned or equality branch
 //!   with an immediate: character-class tests (`(c - 'a') & 255 < 26`);
+//! - a float comparison then a branch on its result (true or false);
 //! - `I32AddImm` then a `Copy` of the result (`local.tee x; local.set y`);
 //! - hash-function steps: `I32ShrUImm` then `I32Xor` with the result
 //!   (xorshift), `I32Xor` then `I32MulImm` and `I64Xor` then `I64Mul`
@@ -35,7 +37,7 @@
 
 use crate::ir::{
     AddBr, AddImmBr, AddImmCopy, AddImmLoad, AddLoad, AndImmBr, AndImmBrImm, Bin, BinBin,
-    BinBinImm, BinImmBin, BrCmpImm, Cmp, Instr, Load, Slot, Slot16,
+    BinBinImm, BinImmBin, BrCmpImm, Cmp, CmpBr, Instr, Load, Slot, Slot16,
 };
 
 /// Fuses every pair the module docs list, in place.
@@ -185,24 +187,94 @@ fn pair(a: Instr, b: Instr) -> Option<Instr> {
             }))
         }
         Instr::F64Mul(mul) => {
-            let (ctor, second): (fn(BinBin) -> Instr, _) = match b {
-                Instr::F64Add(op) => (Instr::F64MulAdd, op),
-                Instr::F64Sub(op) => (Instr::F64MulSub, op),
-                _ => return None,
+            let second = match b {
+                Instr::F64Add(op) => {
+                    Some((op, Instr::F64MulAdd as Ctor, Instr::F64MulAddLeft as Ctor))
+                }
+                Instr::F64Sub(op) => {
+                    Some((op, Instr::F64MulSub as Ctor, Instr::F64MulSubLeft as Ctor))
+                }
+                _ => None,
             };
-            if second.b != mul.dst {
-                return None;
-            }
-            Some(ctor(BinBin {
-                t: narrow(mul.dst)?,
-                a: narrow(mul.a)?,
-                b: narrow(mul.b)?,
-                dst: narrow(second.dst)?,
-                x: narrow(second.a)?,
-            }))
+            multiply_accumulate(mul, second?)
         }
-        _ => None,
+        Instr::F32Mul(mul) => {
+            let second = match b {
+                Instr::F32Add(op) => {
+                    Some((op, Instr::F32MulAdd as Ctor, Instr::F32MulAddLeft as Ctor))
+                }
+                Instr::F32Sub(op) => {
+                    Some((op, Instr::F32MulSub as Ctor, Instr::F32MulSubLeft as Ctor))
+                }
+                _ => None,
+            };
+            multiply_accumulate(mul, second?)
+        }
+        _ => float_cmp_br(a, b),
     }
+}
+
+/// A float comparison then a branch on its result being true (`BrI32NeImm`
+/// with 0) or false (`BrI32EqImm` with 0).
+fn float_cmp_br(a: Instr, b: Instr) -> Option<Instr> {
+    use Instr as I;
+    let (cmp, br) = i32_branch_imm(b)?;
+    let when = match cmp {
+        Cmp::Ne => true,
+        Cmp::Eq => false,
+        _ => return None,
+    };
+    let (ctors, compare): ([fn(CmpBr) -> Instr; 2], Bin) = match a {
+        I::F32Eq(op) => ([I::F32EqBrNez, I::F32EqBrEqz], op),
+        I::F32Ne(op) => ([I::F32NeBrNez, I::F32NeBrEqz], op),
+        I::F32Lt(op) => ([I::F32LtBrNez, I::F32LtBrEqz], op),
+        I::F32Gt(op) => ([I::F32GtBrNez, I::F32GtBrEqz], op),
+        I::F32Le(op) => ([I::F32LeBrNez, I::F32LeBrEqz], op),
+        I::F32Ge(op) => ([I::F32GeBrNez, I::F32GeBrEqz], op),
+        I::F64Eq(op) => ([I::F64EqBrNez, I::F64EqBrEqz], op),
+        I::F64Ne(op) => ([I::F64NeBrNez, I::F64NeBrEqz], op),
+        I::F64Lt(op) => ([I::F64LtBrNez, I::F64LtBrEqz], op),
+        I::F64Gt(op) => ([I::F64GtBrNez, I::F64GtBrEqz], op),
+        I::F64Le(op) => ([I::F64LeBrNez, I::F64LeBrEqz], op),
+        I::F64Ge(op) => ([I::F64GeBrNez, I::F64GeBrEqz], op),
+        _ => return None,
+    };
+    if br.imm != 0 || br.a != compare.dst {
+        return None;
+    }
+    let ctor = if when { ctors[0] } else { ctors[1] };
+    Some(ctor(CmpBr {
+        dst: narrow(compare.dst)?,
+        a: narrow(compare.a)?,
+        b: narrow(compare.b)?,
+        target: br.target,
+    }))
+}
+
+/// A `BinBin` superinstruction's constructor.
+type Ctor = fn(BinBin) -> Instr;
+
+/// `mul` then `second` (an add or subtract, with the constructors for the
+/// product as its right and as its left operand) as one instruction, if the
+/// second operation takes the product as an operand. The
+/// operand order is kept (it decides which NaN payload a float operation
+/// returns when both operands are NaNs).
+fn multiply_accumulate(mul: Bin, (second, right, left): (Bin, Ctor, Ctor)) -> Option<Instr> {
+    // `x` is read after the product is written, so `x == t` works too.
+    let (ctor, x) = if second.b == mul.dst {
+        (right, second.a)
+    } else if second.a == mul.dst {
+        (left, second.b)
+    } else {
+        return None;
+    };
+    Some(ctor(BinBin {
+        t: narrow(mul.dst)?,
+        a: narrow(mul.a)?,
+        b: narrow(mul.b)?,
+        dst: narrow(second.dst)?,
+        x: narrow(x)?,
+    }))
 }
 
 /// The superinstruction constructors (after `I32Add`, after `I32AddImm`)
@@ -512,5 +584,82 @@ mod tests {
         let f = |v: f64| Val::F64(v.to_bits());
         let mac = call("mac", &[f(3.0), f(0.5), f(10.0)]);
         assert_eq!(mac, f(10.0 + 3.0 * 0.5 - 0.25));
+    }
+
+    /// The float superinstructions (multiply-accumulate in both operand
+    /// orders, compare-and-branch in both polarities) give what the two
+    /// instructions give, NaNs included.
+    #[test]
+    fn float_superinstructions_match_their_halves() {
+        use crate::{Engine, Module, Store, Val};
+        let wat = r#"(module
+          (func (export "mac32") (param $a f32) (param $b f32) (param $c f32) (result f32)
+            (f32.sub (f32.add (f32.mul (local.get $a) (local.get $b)) (local.get $c))
+                     (f32.mul (local.get $c) (local.get $c))))
+          (func (export "msl32") (param $a f32) (param $b f32) (param $c f32) (result f32)
+            (f32.sub (f32.mul (local.get $a) (local.get $b)) (local.get $c)))
+          (func (export "mac64") (param $a f64) (param $b f64) (param $c f64) (result f64)
+            (f64.sub (f64.mul (local.get $a) (local.get $b)) (local.get $c)))
+          (func (export "mal64") (param $a f64) (param $b f64) (param $c f64) (result f64)
+            (f64.add (f64.mul (local.get $a) (local.get $b)) (local.get $c)))
+          (func (export "gt32") (param $a f32) (param $b f32) (result i32)
+            (block $yes (br_if $yes (f32.gt (local.get $a) (local.get $b))) (return (i32.const 0)))
+            (i32.const 1))
+          (func (export "not_lt64") (param $a f64) (param $b f64) (result i32)
+            (block $no (br_if $no (i32.eqz (f64.lt (local.get $a) (local.get $b))))
+              (return (i32.const 1)))
+            (i32.const 0)))"#;
+        let engine = Engine::default();
+        let bytes = wat::parse_str(wat).expect("valid WAT");
+        let module = Module::new(&engine, &bytes).expect("module compiles");
+        let made: alloc::vec::Vec<alloc::string::String> = module
+            .inner
+            .funcs
+            .iter()
+            .flat_map(|f| f.code().iter().map(|i| alloc::format!("{i:?}")))
+            .collect();
+        for name in [
+            "F32MulAddLeft(",
+            "F32MulSub(",
+            "F32MulSubLeft(",
+            "F64MulSubLeft(",
+            "F64MulAddLeft(",
+            "F32GtBrNez(",
+            "F64LtBrEqz(",
+        ] {
+            assert!(
+                made.iter().any(|i| i.starts_with(name)),
+                "{name} was not made: {made:?}"
+            );
+        }
+        let mut store = Store::new(&engine, ());
+        let instance = crate::Linker::<()>::new(&engine)
+            .instantiate(&mut store, &module)
+            .expect("instantiates");
+        let mut call = |name: &str, args: &[Val]| {
+            let func = instance.get_func(&store, name).expect("exported");
+            let mut out = [Val::I32(0)];
+            func.call(&mut store, args, &mut out).expect("runs");
+            out[0]
+        };
+        let f32s = [1.5f32, -2.0, 0.0, f32::INFINITY, f32::NAN, 3.25];
+        for &a in &f32s {
+            for &b in &f32s {
+                let c = b - 1.0;
+                let v = |x: f32| Val::F32(x.to_bits());
+                let args = [v(a), v(b), v(c)];
+                let expect = |x: f32| Val::F32(x.to_bits());
+                assert_eq!(call("mac32", &args), expect((a * b + c) - c * c));
+                assert_eq!(call("msl32", &args), expect(a * b - c));
+                assert_eq!(call("gt32", &args[..2]), Val::I32(i32::from(a > b)));
+                let (a, b, c) = (f64::from(a), f64::from(b), f64::from(c));
+                let v = |x: f64| Val::F64(x.to_bits());
+                let args = [v(a), v(b), v(c)];
+                assert_eq!(call("mac64", &args), v(a * b - c));
+                assert_eq!(call("mal64", &args), v(a * b + c));
+                // Falls through (returns 1) when `a < b`, NaNs giving false.
+                assert_eq!(call("not_lt64", &args[..2]), Val::I32(i32::from(a < b)));
+            }
+        }
     }
 }
