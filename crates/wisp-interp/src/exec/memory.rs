@@ -8,7 +8,10 @@
 use wisp_core::TrapCode;
 use wisp_memory::Memory;
 
-use crate::ir::{AddImmLoad, AddLoad, BinImm, Load, Slot, Store, StoreAdd, StoreImm, StoreImmAdd};
+use crate::ir::{
+    AddImmLoad, AddImmStore, AddLoad, BinImm, Load, LoadLoad, Slot, Store, StoreAdd, StoreImm,
+    StoreImmAdd,
+};
 use crate::limits::StoreLimits;
 use crate::store::DataEntity;
 
@@ -61,6 +64,35 @@ pub(super) fn add_imm_load<const N: usize>(
     let bytes = mem.load::<N>(u64::from(t) + u64::from(op.offset))?;
     regs.set(Slot::from(op.dst), convert(bytes));
     Ok(())
+}
+
+/// `Load32 { dst: t, addr: a, offset: first }` then `Load32 { dst, addr: t,
+/// offset: second }`. A trap in the second load leaves `t` written, as the
+/// two instructions would.
+#[inline(always)]
+pub(super) fn load_load(
+    mem: &mut Memory,
+    regs: &mut Regs<'_>,
+    op: LoadLoad,
+) -> Result<(), TrapCode> {
+    let pointer = u32::from_le_bytes(mem.load::<4>(effective(regs, Slot::from(op.a), op.first))?);
+    regs.set(Slot::from(op.t), u64::from(pointer));
+    let bytes = mem.load::<4>(u64::from(pointer) + u64::from(op.second))?;
+    regs.set(Slot::from(op.dst), u64::from(u32::from_le_bytes(bytes)));
+    Ok(())
+}
+
+/// `I32AddImm { dst: t, a, imm }` then `Store32 { addr, value: t, offset }`.
+#[inline(always)]
+pub(super) fn add_imm_store(
+    mem: &mut Memory,
+    regs: &mut Regs<'_>,
+    op: AddImmStore,
+) -> Result<(), TrapCode> {
+    let t = (regs.get(Slot::from(op.a)) as u32).wrapping_add(op.imm as i32 as u32);
+    regs.set(Slot::from(op.t), u64::from(t));
+    let addr = effective(regs, Slot::from(op.addr), op.offset);
+    store_bytes::<4>(mem, addr, u64::from(t).to_le_bytes())
 }
 
 /// Loads `N` bytes at `(a + imm) mod 2^32` and writes `convert(bytes)` to the destination slot.

@@ -247,6 +247,26 @@ macro_rules! execute_instr {
                 );
                 $code.skip();
             }
+            I::Load32Load32(op) => {
+                t!($env, $code, $exit, memory::load_load($mem, &mut $regs, op));
+                $code.skip();
+            }
+            I::I32AddImm2(op) => {
+                let t = ($regs.get(Slot::from(op.a)) as u32).wrapping_add(op.imm_a as u32);
+                $regs.set(Slot::from(op.t), u64::from(t));
+                let sum = ($regs.get(Slot::from(op.b)) as u32).wrapping_add(op.imm_b as u32);
+                $regs.set(Slot::from(op.dst), u64::from(sum));
+                $code.skip();
+            }
+            I::I32AddImmStore32(op) => {
+                t!(
+                    $env,
+                    $code,
+                    $exit,
+                    memory::add_imm_store($mem, &mut $regs, op)
+                );
+                $code.skip();
+            }
             I::I32AddImmLoad32(op) => {
                 t!(
                     $env,

@@ -23,9 +23,9 @@
 use wisp_core::TrapCode;
 
 use super::operands::{
-    AddBr, AddImmBr, AddImmCopy, AddImmLoad, AddLoad, AndImmBr, AndImmBrImm, Bin, BinBin,
-    BinBinImm, BinImm, BinImmBin, BrCmp, BrCmpImm, CmpBr, Load, Slot, Store, StoreAdd, StoreImm,
-    StoreImmAdd, Target, Un,
+    AddBr, AddImm2, AddImmBr, AddImmCopy, AddImmLoad, AddImmStore, AddLoad, AndImmBr, AndImmBrImm,
+    Bin, BinBin, BinBinImm, BinImm, BinImmBin, BrCmp, BrCmpImm, CmpBr, Load, LoadLoad, Slot, Store,
+    StoreAdd, StoreImm, StoreImmAdd, Target, Un,
 };
 
 /// One instruction of wisp's internal code (16 bytes, see the module docs).
@@ -200,6 +200,12 @@ pub enum Instr {
     F64GeBrNez(CmpBr),
     /// `F64Ge` then a branch if its result is false.
     F64GeBrEqz(CmpBr),
+    /// `Load32` then `Load32` from the loaded value.
+    Load32Load32(LoadLoad),
+    /// `I32AddImm` then another `I32AddImm` (both immediates 16-bit).
+    I32AddImm2(AddImm2),
+    /// `I32AddImm` (16-bit immediate) then `Store32` of its result.
+    I32AddImmStore32(AddImmStore),
     /// `I32Add` then `Load32` from its result.
     I32AddLoad32(AddLoad),
     /// `I32Add` then `Load64` from its result.
@@ -715,6 +721,9 @@ impl Instr {
                 | F32MulSub(_)
                 | F32MulAddLeft(_)
                 | F32MulSubLeft(_)
+                | Load32Load32(_)
+                | I32AddImm2(_)
+                | I32AddImmStore32(_)
                 | F32EqBrNez(_)
                 | F32EqBrEqz(_)
                 | F32NeBrNez(_)

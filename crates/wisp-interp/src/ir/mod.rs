@@ -22,9 +22,9 @@ mod visit;
 pub use cmp::{Cmp, Compare, IntWidth, Rhs};
 pub use instr::Instr;
 pub use operands::{
-    AddBr, AddImmBr, AddImmCopy, AddImmLoad, AddLoad, AndImmBr, AndImmBrImm, Bin, BinBin,
-    BinBinImm, BinImm, BinImmBin, BrCmp, BrCmpImm, CmpBr, Load, Slot, Slot16, Store, StoreAdd,
-    StoreImm, StoreImmAdd, Target, Un,
+    AddBr, AddImm2, AddImmBr, AddImmCopy, AddImmLoad, AddImmStore, AddLoad, AndImmBr, AndImmBrImm,
+    Bin, BinBin, BinBinImm, BinImm, BinImmBin, BrCmp, BrCmpImm, CmpBr, Load, LoadLoad, Slot,
+    Slot16, Store, StoreAdd, StoreImm, StoreImmAdd, Target, Un,
 };
 pub use verify::VerifyError;
 pub(crate) use verify::is_instruction_start;

@@ -189,6 +189,43 @@ pub struct AddImmLoad {
     pub offset: u32,
 }
 
+/// `Load32 { dst: t, addr: a, offset: first }` then `Load32 { dst, addr: t,
+/// offset: second }`: a pointer loaded and followed (`p->q->x`, a vtable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed(2))]
+pub struct LoadLoad {
+    pub t: Slot16,
+    pub a: Slot16,
+    pub dst: Slot16,
+    pub first: u32,
+    pub second: u32,
+}
+
+/// Two `I32AddImm`s in sequence: `t = a + imm_a` then `dst = b + imm_b`
+/// (`b` read after `t` is written, so it may be `t`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed(2))]
+pub struct AddImm2 {
+    pub t: Slot16,
+    pub a: Slot16,
+    pub imm_a: i16,
+    pub dst: Slot16,
+    pub b: Slot16,
+    pub imm_b: i16,
+}
+
+/// `I32AddImm { dst: t, a, imm }` then `Store32 { addr, value: t, offset }`:
+/// an incremented value written back (`p->n = n + 1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed(2))]
+pub struct AddImmStore {
+    pub t: Slot16,
+    pub a: Slot16,
+    pub imm: i16,
+    pub addr: Slot16,
+    pub offset: u32,
+}
+
 /// `I32AndImm { dst, a, imm: mask }` then `BrI32<cmp>Imm { a: dst, imm, target }`
 /// (a mask that fits 16 bits, typically a byte mask).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -102,6 +102,22 @@ impl Instr {
                 narrow(&mut op.a, &mut f);
                 narrow(&mut op.b, &mut f);
             }
+            Load32Load32(op) => {
+                narrow(&mut op.t, &mut f);
+                narrow(&mut op.a, &mut f);
+                narrow(&mut op.dst, &mut f);
+            }
+            I32AddImm2(op) => {
+                narrow(&mut op.t, &mut f);
+                narrow(&mut op.a, &mut f);
+                narrow(&mut op.dst, &mut f);
+                narrow(&mut op.b, &mut f);
+            }
+            I32AddImmStore32(op) => {
+                narrow(&mut op.t, &mut f);
+                narrow(&mut op.a, &mut f);
+                narrow(&mut op.addr, &mut f);
+            }
             I32AddLoad32(op) | I32AddLoad64(op) | I32AddLoad8U(op) => {
                 narrow(&mut op.t, &mut f);
                 narrow(&mut op.a, &mut f);

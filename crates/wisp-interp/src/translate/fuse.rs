@@ -24,6 +24,9 @@
 //! - `I32AndImm` (a byte-sized mask) then any unsigned or equality branch
 //!   with an immediate: character-class tests (`(c - 'a') & 255 < 26`);
 //! - a float comparison then a branch on its result (true or false);
+//! - `Load32` then `Load32` through the loaded pointer (`p->q->x`, vtables);
+//! - two `I32AddImm`s (pointer and counter bumps side by side), and
+//!   `I32AddImm` then a `Store32` of its result (`p->n = n + 1`);
 //! - `I32AddImm` then a `Copy` of the result (`local.tee x; local.set y`);
 //! - hash-function steps: `I32ShrUImm` then `I32Xor` with the result
 //!   (xorshift), `I32Xor` then `I32MulImm` and `I64Xor` then `I64Mul`
@@ -36,8 +39,8 @@
 //! slots it narrows are final.
 
 use crate::ir::{
-    AddBr, AddImmBr, AddImmCopy, AddImmLoad, AddLoad, AndImmBr, AndImmBrImm, Bin, BinBin,
-    BinBinImm, BinImmBin, BrCmpImm, Cmp, CmpBr, Instr, Load, Slot, Slot16,
+    AddBr, AddImm2, AddImmBr, AddImmCopy, AddImmLoad, AddImmStore, AddLoad, AndImmBr, AndImmBrImm,
+    Bin, BinBin, BinBinImm, BinImmBin, BrCmpImm, Cmp, CmpBr, Instr, Load, LoadLoad, Slot, Slot16,
 };
 
 /// Fuses every pair the module docs list, in place.
@@ -85,7 +88,7 @@ fn pair(a: Instr, b: Instr) -> Option<Instr> {
                 imm: add.imm,
             }))
         }
-        Instr::I32AddImm(add) => {
+        Instr::I32AddImm(add) if i32_branch_imm(b).is_some() => {
             let (cmp, br) = i32_branch_imm(b)?;
             if br.a != add.dst {
                 return None;
@@ -210,6 +213,41 @@ fn pair(a: Instr, b: Instr) -> Option<Instr> {
             };
             multiply_accumulate(mul, second?)
         }
+        Instr::Load32(first) => {
+            let Instr::Load32(second) = b else {
+                return None;
+            };
+            if second.addr != first.dst {
+                return None;
+            }
+            Some(Instr::Load32Load32(LoadLoad {
+                t: narrow(first.dst)?,
+                a: narrow(first.addr)?,
+                dst: narrow(second.dst)?,
+                first: first.offset,
+                second: second.offset,
+            }))
+        }
+        Instr::I32AddImm(first) => match b {
+            Instr::I32AddImm(second) => Some(Instr::I32AddImm2(AddImm2 {
+                t: narrow(first.dst)?,
+                a: narrow(first.a)?,
+                imm_a: i16::try_from(first.imm).ok()?,
+                dst: narrow(second.dst)?,
+                b: narrow(second.a)?,
+                imm_b: i16::try_from(second.imm).ok()?,
+            })),
+            Instr::Store32(store) if store.value == first.dst => {
+                Some(Instr::I32AddImmStore32(AddImmStore {
+                    t: narrow(first.dst)?,
+                    a: narrow(first.a)?,
+                    imm: i16::try_from(first.imm).ok()?,
+                    addr: narrow(store.addr)?,
+                    offset: store.offset,
+                }))
+            }
+            _ => None,
+        },
         _ => float_cmp_br(a, b),
     }
 }
@@ -661,5 +699,85 @@ mod tests {
                 assert_eq!(call("not_lt64", &args[..2]), Val::I32(i32::from(a < b)));
             }
         }
+    }
+
+    /// The integer pairs added for pointer chasing and bumps: results, and
+    /// traps in the second half leaving the first half's write, as the two
+    /// instructions would.
+    #[test]
+    fn pointer_and_bump_superinstructions_match_their_halves() {
+        use crate::{Engine, Module, Store, Val};
+        let wat = r#"(module
+          (memory 1)
+          ;; 8: a pointer to 32; 36: 77; 12: a pointer past the end.
+          (data (i32.const 8) "\20\00\00\00\f0\ff\ff\ff")
+          (data (i32.const 36) "\4d\00\00\00")
+          (global $t (mut i32) (i32.const 0))
+          (func (export "chase") (param $p i32) (result i32)
+            (local $q i32)
+            (local.set $q (i32.load offset=4 (local.tee $q (i32.load (local.get $p)))))
+            (local.get $q))
+          (func (export "chase_keep") (param $p i32) (result i32)
+            (local $q i32) (local $r i32)
+            (global.set $t (i32.const -1))
+            (local.set $q (i32.load (local.get $p)))
+            (local.set $r (i32.load offset=4 (local.get $q)))
+            (i32.add (local.get $q) (local.get $r)))
+          (func (export "bumps") (param $a i32) (param $b i32) (result i32)
+            (local.set $a (i32.add (local.get $a) (i32.const 3)))
+            (local.set $b (i32.add (local.get $a) (i32.const -7)))
+            (i32.add (i32.mul (local.get $a) (i32.const 1000)) (local.get $b)))
+          (func (export "bump_store") (param $p i32) (param $n i32) (result i32)
+            (local $m i32)
+            (i32.store offset=4 (local.get $p) (local.tee $m (i32.add (local.get $n) (i32.const 1))))
+            (i32.add (local.get $m) (i32.load offset=4 (local.get $p)))))"#;
+        let engine = Engine::default();
+        let bytes = wat::parse_str(wat).expect("valid WAT");
+        let module = Module::new(&engine, &bytes).expect("module compiles");
+        let made: alloc::vec::Vec<alloc::string::String> = module
+            .inner
+            .funcs
+            .iter()
+            .flat_map(|f| f.code().iter().map(|i| alloc::format!("{i:?}")))
+            .collect();
+        for name in ["Load32Load32(", "I32AddImm2(", "I32AddImmStore32("] {
+            assert!(
+                made.iter().any(|i| i.starts_with(name)),
+                "{name} was not made: {made:?}"
+            );
+        }
+        let mut store = Store::new(&engine, ());
+        let instance = crate::Linker::<()>::new(&engine)
+            .instantiate(&mut store, &module)
+            .expect("instantiates");
+        let mut call = |name: &str, args: &[Val]| {
+            let func = instance.get_func(&store, name).expect("exported");
+            let mut out = [Val::I32(0)];
+            func.call(&mut store, args, &mut out)
+                .map(|()| out[0])
+                .map_err(|e| alloc::format!("{e}"))
+        };
+        assert_eq!(call("chase", &[Val::I32(8)]), Ok(Val::I32(77)));
+        assert_eq!(call("chase_keep", &[Val::I32(8)]), Ok(Val::I32(32 + 77)));
+        // The first load is fine, the second is out of bounds.
+        let trap = call("chase", &[Val::I32(12)]).expect_err("traps");
+        assert!(trap.contains("out of bounds"), "{trap}");
+        assert_eq!(
+            call("bumps", &[Val::I32(5), Val::I32(0)]),
+            Ok(Val::I32(8_001))
+        );
+        assert_eq!(
+            call("bumps", &[Val::I32(i32::MAX), Val::I32(0)]),
+            Ok(Val::I32({
+                let a = i32::MAX.wrapping_add(3);
+                a.wrapping_mul(1000).wrapping_add(a.wrapping_sub(7))
+            }))
+        );
+        assert_eq!(
+            call("bump_store", &[Val::I32(100), Val::I32(41)]),
+            Ok(Val::I32(84))
+        );
+        let trap = call("bump_store", &[Val::I32(65_533), Val::I32(1)]).expect_err("traps");
+        assert!(trap.contains("out of bounds"), "{trap}");
     }
 }
