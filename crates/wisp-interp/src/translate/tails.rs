@@ -29,6 +29,9 @@ pub(super) fn duplicate_tails(
     offsets: &mut Vec<(u32, u32)>,
 ) -> Result<(), Error> {
     let len = code.len();
+    if !code.iter().any(|instr| matches!(instr, Instr::Br { .. })) {
+        return Ok(());
+    }
     // `Br` entries of jump tables must stay single instructions.
     let mut entry = Vec::new();
     entry
@@ -82,9 +85,22 @@ pub(super) fn duplicate_tails(
             .and_then(|r| offsets.get(r))
             .map_or(0, |r| r.1)
     };
+    // The run of instruction `i` in order, without a search per instruction:
+    // `run` is the number of runs starting at or before `i`.
+    let mut run = 0;
     let mut next = plan.iter().peekable();
     for (i, instr) in code.iter().enumerate() {
         moved.push(out.len() as Target);
+        while offsets
+            .get(run)
+            .is_some_and(|&(start, _)| start as usize <= i)
+        {
+            run += 1;
+        }
+        let offset = run
+            .checked_sub(1)
+            .and_then(|r| offsets.get(r))
+            .map_or(0, |r| r.1);
         match next.peek() {
             Some(&&(at, start, end)) if at == i => {
                 for (k, copied) in code.iter().enumerate().take(end + 1).skip(start) {
@@ -94,7 +110,7 @@ pub(super) fn duplicate_tails(
                 next.next();
             }
             _ => {
-                push_run(&mut out_offsets, out.len(), offset_of(i));
+                push_run(&mut out_offsets, out.len(), offset);
                 out.push(*instr);
             }
         }
