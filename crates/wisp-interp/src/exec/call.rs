@@ -164,7 +164,18 @@ pub(super) fn push_frame(
 #[inline(always)]
 fn init_frame(stack: &mut [u64], fp: usize, callee: &CompiledFunc) {
     let locals = fp + callee.num_params() as usize;
-    stack[locals..locals + callee.num_locals() as usize].fill(0);
+    let num_locals = callee.num_locals() as usize;
+    // Up to four locals are zeroed by plain stores: `fill` (or a loop, which
+    // LLVM turns into one) is a call of `memset`, which costs more than the
+    // stores for the few locals most functions declare.
+    match &mut stack[locals..locals + num_locals] {
+        [] => {}
+        [a] => *a = 0,
+        [a, b] => [*a, *b] = [0; 2],
+        [a, b, c] => [*a, *b, *c] = [0; 3],
+        [a, b, c, d] => [*a, *b, *c, *d] = [0; 4],
+        slots => slots.fill(0),
+    }
     let consts = callee.consts();
     if !consts.is_empty() {
         let start = fp + callee.const_base() as usize;
