@@ -252,6 +252,10 @@ fn pair(a: Instr, b: Instr) -> Option<Instr> {
     }
 }
 
+/// The constructors of a comparison's branch-if-true and branch-if-false
+/// superinstructions.
+type CmpBrCtors = [fn(CmpBr) -> Instr; 2];
+
 /// A float comparison then a branch on its result being true (`BrI32NeImm`
 /// with 0) or false (`BrI32EqImm` with 0).
 fn float_cmp_br(a: Instr, b: Instr) -> Option<Instr> {
@@ -262,7 +266,7 @@ fn float_cmp_br(a: Instr, b: Instr) -> Option<Instr> {
         Cmp::Eq => false,
         _ => return None,
     };
-    let (ctors, compare): ([fn(CmpBr) -> Instr; 2], Bin) = match a {
+    let (ctors, compare): (CmpBrCtors, Bin) = match a {
         I::F32Eq(op) => ([I::F32EqBrNez, I::F32EqBrEqz], op),
         I::F32Ne(op) => ([I::F32NeBrNez, I::F32NeBrEqz], op),
         I::F32Lt(op) => ([I::F32LtBrNez, I::F32LtBrEqz], op),
