@@ -8,7 +8,7 @@
 use alloc::format;
 
 use wisp_core::ValType;
-use wisp_decode::wasmparser::{MemArg, MemArgTarget, Operator};
+use wisp_decode::wasmparser::{MemArg, MemArgTarget};
 
 use super::FuncValidator;
 use crate::error::{Result, ValidationError};
@@ -23,50 +23,132 @@ const F64: ValType = ValType::F64;
 const MAX_ALIGN_EXPONENT: u8 = 32;
 
 impl FuncValidator<'_> {
-    /// Validates `op` if it is a memory instruction.
-    pub(super) fn memory(&mut self, op: &Operator<'_>) -> Option<Result<()>> {
-        use Operator as O;
-        Some(match op {
-            O::I32Load { memarg } => self.load(memarg, I32, 2),
-            O::I64Load { memarg } => self.load(memarg, I64, 3),
-            O::F32Load { memarg } => self.load(memarg, F32, 2),
-            O::F64Load { memarg } => self.load(memarg, F64, 3),
-            O::I32Load8S { memarg } | O::I32Load8U { memarg } => self.load(memarg, I32, 0),
-            O::I32Load16S { memarg } | O::I32Load16U { memarg } => self.load(memarg, I32, 1),
-            O::I64Load8S { memarg } | O::I64Load8U { memarg } => self.load(memarg, I64, 0),
-            O::I64Load16S { memarg } | O::I64Load16U { memarg } => self.load(memarg, I64, 1),
-            O::I64Load32S { memarg } | O::I64Load32U { memarg } => self.load(memarg, I64, 2),
-            O::I32Store { memarg } => self.store(memarg, I32, 2),
-            O::I64Store { memarg } => self.store(memarg, I64, 3),
-            O::F32Store { memarg } => self.store(memarg, F32, 2),
-            O::F64Store { memarg } => self.store(memarg, F64, 3),
-            O::I32Store8 { memarg } => self.store(memarg, I32, 0),
-            O::I32Store16 { memarg } => self.store(memarg, I32, 1),
-            O::I64Store8 { memarg } => self.store(memarg, I64, 0),
-            O::I64Store16 { memarg } => self.store(memarg, I64, 1),
-            O::I64Store32 { memarg } => self.store(memarg, I64, 2),
-            O::MemorySize { mem } => self.check_memory(*mem).map(|()| {
-                self.push_operand(Some(I32));
-            }),
-            O::MemoryGrow { mem } => self.check_memory(*mem).and_then(|()| {
-                self.pop_expect(I32)?;
-                self.push_operand(Some(I32));
-                Ok(())
-            }),
-            O::MemoryFill { mem } => self
-                .check_memory(*mem)
-                .and_then(|()| self.pop_operands(&[I32, I32, I32])),
-            O::MemoryCopy { dst_mem, src_mem } => self
-                .check_memory(*dst_mem)
-                .and_then(|()| self.check_memory(*src_mem))
-                .and_then(|()| self.pop_operands(&[I32, I32, I32])),
-            O::MemoryInit { data_index, mem } => self
-                .check_memory(*mem)
-                .and_then(|()| self.check_data(*data_index))
-                .and_then(|()| self.pop_operands(&[I32, I32, I32])),
-            O::DataDrop { data_index } => self.check_data(*data_index),
-            _ => return None,
-        })
+    // Loads `[i32] -> [t]` and stores `[i32 t] -> []`, with the log2 of the
+    // access width, which bounds the alignment.
+    pub(super) fn visit_i32_load(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I32, 2)
+    }
+
+    pub(super) fn visit_i64_load(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I64, 3)
+    }
+
+    pub(super) fn visit_f32_load(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, F32, 2)
+    }
+
+    pub(super) fn visit_f64_load(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, F64, 3)
+    }
+
+    pub(super) fn visit_i32_load8_s(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I32, 0)
+    }
+
+    pub(super) fn visit_i32_load8_u(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I32, 0)
+    }
+
+    pub(super) fn visit_i32_load16_s(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I32, 1)
+    }
+
+    pub(super) fn visit_i32_load16_u(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I32, 1)
+    }
+
+    pub(super) fn visit_i64_load8_s(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I64, 0)
+    }
+
+    pub(super) fn visit_i64_load8_u(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I64, 0)
+    }
+
+    pub(super) fn visit_i64_load16_s(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I64, 1)
+    }
+
+    pub(super) fn visit_i64_load16_u(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I64, 1)
+    }
+
+    pub(super) fn visit_i64_load32_s(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I64, 2)
+    }
+
+    pub(super) fn visit_i64_load32_u(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I64, 2)
+    }
+
+    pub(super) fn visit_i32_store(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(&memarg, I32, 2)
+    }
+
+    pub(super) fn visit_i64_store(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(&memarg, I64, 3)
+    }
+
+    pub(super) fn visit_f32_store(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(&memarg, F32, 2)
+    }
+
+    pub(super) fn visit_f64_store(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(&memarg, F64, 3)
+    }
+
+    pub(super) fn visit_i32_store8(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(&memarg, I32, 0)
+    }
+
+    pub(super) fn visit_i32_store16(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(&memarg, I32, 1)
+    }
+
+    pub(super) fn visit_i64_store8(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(&memarg, I64, 0)
+    }
+
+    pub(super) fn visit_i64_store16(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(&memarg, I64, 1)
+    }
+
+    pub(super) fn visit_i64_store32(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(&memarg, I64, 2)
+    }
+
+    pub(super) fn visit_memory_size(&mut self, mem: u32) -> Result<()> {
+        self.check_memory(mem)?;
+        self.push_operand(Some(I32));
+        Ok(())
+    }
+
+    pub(super) fn visit_memory_grow(&mut self, mem: u32) -> Result<()> {
+        self.check_memory(mem)?;
+        self.pop_expect(I32)?;
+        self.push_operand(Some(I32));
+        Ok(())
+    }
+
+    pub(super) fn visit_memory_fill(&mut self, mem: u32) -> Result<()> {
+        self.check_memory(mem)?;
+        self.pop_operands(&[I32, I32, I32])
+    }
+
+    pub(super) fn visit_memory_copy(&mut self, dst_mem: u32, src_mem: u32) -> Result<()> {
+        self.check_memory(dst_mem)?;
+        self.check_memory(src_mem)?;
+        self.pop_operands(&[I32, I32, I32])
+    }
+
+    pub(super) fn visit_memory_init(&mut self, data_index: u32, mem: u32) -> Result<()> {
+        self.check_memory(mem)?;
+        self.check_data(data_index)?;
+        self.pop_operands(&[I32, I32, I32])
+    }
+
+    pub(super) fn visit_data_drop(&mut self, data_index: u32) -> Result<()> {
+        self.check_data(data_index)
     }
 
     fn check_memory(&self, mem: u32) -> Result<()> {

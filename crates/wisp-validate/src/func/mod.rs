@@ -9,15 +9,19 @@
 //! [`MaybeType`]: `None` is the appendix's `Unknown`, produced only by popping
 //! from the polymorphic stack of unreachable code.
 //!
-//! The instruction families live in sibling files: [`control`] (blocks,
-//! branches, calls), [`variable`] (parametric and variable instructions),
-//! [`numeric`], [`memory`] and [`table`] (tables and references).
+//! The reader drives validation through [`visit`]: one `visit_*` call per
+//! operator, which gates the operator's proposal and calls the rule of the
+//! same name. The rules live in sibling files by instruction family:
+//! [`control`] (blocks, branches, calls), [`variable`] (parametric and
+//! variable instructions), [`numeric`], [`memory`] and [`table`] (tables and
+//! references).
 
 mod control;
 mod memory;
 mod numeric;
 mod table;
 mod variable;
+mod visit;
 
 use alloc::format;
 use alloc::string::String;
@@ -27,13 +31,11 @@ use core::fmt;
 use wisp_core::limits::MAX_LOCALS;
 use wisp_core::{RefType, ValType};
 use wisp_decode::Module;
-use wisp_decode::wasmparser::{
-    BinaryReader, Operator, OperatorsReader, OperatorsReaderAllocations,
-};
+use wisp_decode::wasmparser::{BinaryReader, OperatorsReader, OperatorsReaderAllocations};
 
 use crate::context::ModuleContext;
 use crate::error::{Result, ValidationError};
-use crate::features;
+use crate::features::{self, Proposal};
 use crate::{FuncSink, OpFacts};
 
 /// An operand's type as validation knows it; `None` is the spec's `Unknown`.
@@ -256,31 +258,44 @@ impl<'c> FuncValidator<'c> {
         Ok((bytes, start))
     }
 
-    /// The operator loop: read, validate, hand to the sink, until the body's
-    /// own `end` closes the last frame; then require the end of the bytes.
+    /// The operator loop: the reader decodes each operator and calls the
+    /// [`visit::Visitor`] method for it (validate, then hand to the sink),
+    /// until the body's own `end` closes the last frame; then require the end
+    /// of the bytes.
     fn read_body<'a, S: FuncSink<'a>>(
         &mut self,
         ops: &mut OperatorsReader<'a>,
         sink: &mut S,
     ) -> Result<(), ValidationFailure<S::Error>> {
         let invalid = ValidationFailure::Invalid;
-        while !self.frames.is_empty() {
-            let (op, offset) = ops
-                .read_with_offset()
-                .map_err(|e| invalid(ValidationError::from_reader(&e)))?;
-            let offset = usize::try_from(offset).unwrap_or(usize::MAX);
-            let facts = self.facts(offset);
-            self.offset = offset;
-            self.operator(&op).map_err(invalid)?;
-            sink.operator(&op, facts).map_err(ValidationFailure::Sink)?;
+        let mut visitor = visit::Visitor {
+            v: self,
+            sink,
+            failure: None,
+        };
+        while !visitor.v.frames.is_empty() {
+            visitor.v.offset = usize::try_from(ops.original_position()).unwrap_or(usize::MAX);
+            match ops.visit_operator(&mut visitor) {
+                Ok(Ok(())) => {}
+                Ok(Err(visit::Stop)) => {
+                    return Err(visitor.failure.take().unwrap_or_else(|| {
+                        invalid(
+                            visitor
+                                .v
+                                .error("internal validator error: no failure recorded"),
+                        )
+                    }));
+                }
+                Err(e) => return Err(invalid(ValidationError::from_reader(&e))),
+            }
         }
         ops.finish()
             .map_err(|e| invalid(ValidationError::from_reader(&e)))?;
         Ok(())
     }
 
-    /// What the sink learns about the state before an operator.
-    fn facts(&self, offset: usize) -> OpFacts {
+    /// What the sink learns about the state before the current operator.
+    fn facts(&self) -> OpFacts {
         let (unreachable, top_type) = match self.frames.last() {
             Some(frame) => {
                 let top = if self.operands.len() > frame.height {
@@ -293,45 +308,26 @@ impl<'c> FuncValidator<'c> {
             None => (false, None),
         };
         OpFacts {
-            offset,
+            offset: self.offset,
             unreachable,
             height: u32::try_from(self.operands.len()).unwrap_or(u32::MAX),
             top_type,
         }
     }
 
-    /// Validates one operator: proposal gate first, then the family's rule.
-    fn operator(&mut self, op: &Operator<'_>) -> Result<()> {
-        features::check_operator(&self.ctx.features, op, self.offset)?;
-        if let Some(result) = self.control(op) {
-            return result;
-        }
-        if let Some(result) = self.variable(op) {
-            return result;
-        }
-        if let Some(result) = self.numeric(op) {
-            return result;
-        }
-        if let Some(result) = self.memory(op) {
-            return result;
-        }
-        if let Some(result) = self.table(op) {
-            return result;
-        }
-        Err(self.unsupported(op))
+    /// The proposal gate for an operator of a proposal WebAssembly 2.0
+    /// merged (`op` is its wasmparser name, e.g. `I32Extend8S`).
+    fn gate(&self, proposal: Proposal, op: &'static str) -> Result<()> {
+        features::require_operator(&self.ctx.features, proposal, op, self.offset)
     }
 
+    /// An operator outside WebAssembly 2.0 (`op` is its wasmparser name).
     #[cold]
-    fn unsupported(&self, op: &Operator<'_>) -> ValidationError {
-        let debug = format!("{op:?}");
-        let name: String = debug
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect();
+    fn unsupported(&self, op: &str) -> ValidationError {
         // An opcode outside the enabled instruction set is a binary-format
         // error in the spec's terms ("illegal opcode"), hence malformed.
         ValidationError::malformed(
-            format!("illegal opcode: {name} is not part of WebAssembly 2.0"),
+            format!("illegal opcode: {op} is not part of WebAssembly 2.0"),
             self.offset,
         )
     }
