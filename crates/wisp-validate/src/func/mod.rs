@@ -358,12 +358,14 @@ impl<'c> FuncValidator<'c> {
     // ---- the operand stack ------------------------------------------------
 
     /// The innermost frame (there is always one while operators are read).
+    #[inline]
     fn top_frame(&self) -> Result<&CtrlFrame> {
         self.frames
             .last()
             .ok_or_else(|| self.error("operator after the end of the function"))
     }
 
+    #[inline]
     pub fn push_operand(&mut self, ty: MaybeType) {
         self.operands.push(ty);
     }
@@ -374,7 +376,7 @@ impl<'c> FuncValidator<'c> {
     }
 
     fn pop_operand_for(&mut self, expected: Option<ValType>) -> Result<MaybeType> {
-        let frame = *self.top_frame()?;
+        let frame = self.top_frame()?;
         if self.operands.len() <= frame.height {
             if frame.unreachable {
                 return Ok(None);
@@ -384,13 +386,61 @@ impl<'c> FuncValidator<'c> {
         Ok(self.operands.pop().flatten())
     }
 
+    /// How many operands the innermost frame can pop (0 without a frame).
+    #[inline]
+    fn poppable(&self) -> usize {
+        self.frames
+            .last()
+            .map_or(0, |f| self.operands.len().saturating_sub(f.height))
+    }
+
     /// `pop_val(expect)`: an operand that must match `expected` unless unknown.
+    ///
+    /// The fast path (the top operand is known, of the expected type and
+    /// inside the innermost frame) takes one comparison of the top slot and
+    /// one of the frame height; everything else goes through the spec's
+    /// general case.
+    #[inline]
     pub fn pop_expect(&mut self, expected: ValType) -> Result<MaybeType> {
+        if self.operands.last() == Some(&Some(expected)) && self.poppable() > 0 {
+            self.operands.pop();
+            return Ok(Some(expected));
+        }
+        self.pop_expect_general(expected)
+    }
+
+    #[inline(never)]
+    fn pop_expect_general(&mut self, expected: ValType) -> Result<MaybeType> {
         let actual = self.pop_operand_for(Some(expected))?;
         match actual {
             Some(a) if a != expected => Err(self.mismatch(expected, a)),
             _ => Ok(actual),
         }
+    }
+
+    /// `pop_vals(params); push_val(result)` for a numeric operator, with a
+    /// fast path that rewrites the top slots in place when they are known
+    /// and match (the common case by far).
+    #[inline]
+    pub fn pop_push(&mut self, params: &[ValType], result: ValType) -> Result<()> {
+        let poppable = self.poppable();
+        match (params, self.operands.as_mut_slice()) {
+            (&[a], [.., top]) if poppable >= 1 && *top == Some(a) => {
+                *top = Some(result);
+                return Ok(());
+            }
+            (&[a, b], [.., below, top])
+                if poppable >= 2 && *below == Some(a) && *top == Some(b) =>
+            {
+                *below = Some(result);
+                self.operands.pop();
+                return Ok(());
+            }
+            _ => {}
+        }
+        self.pop_operands(params)?;
+        self.push_operand(Some(result));
+        Ok(())
     }
 
     /// Pops an operand that must be a reference; returns its type if known.

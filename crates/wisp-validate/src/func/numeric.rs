@@ -37,9 +37,7 @@ impl FuncValidator<'_> {
     /// The one numeric rule: pop the operands, push the result.
     #[inline]
     fn numeric(&mut self, params: &[ValType], result: ValType) -> Result<()> {
-        self.pop_operands(params)?;
-        self.push_operand(Some(result));
-        Ok(())
+        self.pop_push(params, result)
     }
 
     pub(super) fn visit_i32_const(&mut self, _: i32) -> Result<()> {
