@@ -5,7 +5,9 @@
 //! module construct belongs to a proposal the caller disabled, and rejects it
 //! with a uniform "... not supported" message. Keeping the gate here (as
 //! wasmparser's `WasmProposalValidator` does) keeps the typing rules free of
-//! feature checks.
+//! feature checks. Which proposal an *operator* belongs to comes from
+//! wasmparser's operator list, in the one place operators are dispatched
+//! (`func/visit.rs`), which calls [`require_operator`] before the rule.
 
 use alloc::format;
 

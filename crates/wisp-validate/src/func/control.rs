@@ -60,7 +60,11 @@ impl FuncValidator<'_> {
     }
 
     /// `block`, `loop` and (after its condition) `if`: pop the params, enter.
+    #[inline]
     fn enter_block(&mut self, kind: FrameKind, blockty: BlockType) -> Result<()> {
+        if blockty == BlockType::Empty {
+            return self.push_ctrl(kind, BlockSig::Empty);
+        }
         let sig = self.block_sig(blockty)?;
         self.pop_operands(self.start_types(sig))?;
         self.push_ctrl(kind, sig)
@@ -97,9 +101,7 @@ impl FuncValidator<'_> {
         let frame = self.frame_at(depth)?;
         self.pop_expect(ValType::I32)?;
         let types = self.label_types(&frame);
-        self.pop_operands(types)?;
-        self.push_operands(types);
-        Ok(())
+        self.pop_push_operands(types)
     }
 
     /// `br_table`: every target must have the default's arity, and the

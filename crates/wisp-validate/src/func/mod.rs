@@ -31,7 +31,7 @@ use core::fmt;
 use wisp_core::limits::MAX_LOCALS;
 use wisp_core::{RefType, ValType};
 use wisp_decode::Module;
-use wisp_decode::wasmparser::{BinaryReader, OperatorsReader, OperatorsReaderAllocations};
+use wisp_decode::wasmparser::{BinaryReader, OperatorsReader};
 
 use crate::context::ModuleContext;
 use crate::error::{Result, ValidationError};
@@ -83,7 +83,6 @@ pub struct FuncAllocations {
     operands: Vec<MaybeType>,
     frames: Vec<CtrlFrame>,
     locals: Vec<ValType>,
-    reader: Option<OperatorsReaderAllocations>,
 }
 
 impl fmt::Debug for FuncAllocations {
@@ -109,50 +108,84 @@ pub fn validate_function<'a, S: FuncSink<'a>>(
     sink: &mut S,
     allocs: &mut FuncAllocations,
 ) -> Result<(), S::Error> {
-    let mut v = FuncValidator {
-        ctx,
-        operands: core::mem::take(&mut allocs.operands),
-        frames: core::mem::take(&mut allocs.frames),
-        locals: core::mem::take(&mut allocs.locals),
-        offset: 0,
+    let mut visitor = visit::Visitor {
+        v: FuncValidator {
+            ctx,
+            operands: core::mem::take(&mut allocs.operands),
+            frames: core::mem::take(&mut allocs.frames),
+            floor: usize::MAX,
+            locals: core::mem::take(&mut allocs.locals),
+            offset: 0,
+        },
+        sink,
+        failure: None,
     };
-    v.operands.clear();
-    v.frames.clear();
-    v.locals.clear();
-    let reader_allocs = allocs.reader.take().unwrap_or_default();
-    let result = match v.prepare(module, defined_index) {
-        Err(e) => {
-            allocs.reader = Some(reader_allocs);
-            Err(e.into())
-        }
+    visitor.v.operands.clear();
+    visitor.v.frames.clear();
+    visitor.v.locals.clear();
+    let result = match visitor.v.prepare(module, defined_index) {
+        Err(e) => Err(e.into()),
         Ok((bytes, start)) => {
-            let reader = BinaryReader::new_features(
-                bytes,
-                start as u64,
-                wisp_decode::wasm_features(&ctx.features),
-            );
-            let mut ops = OperatorsReader::new_with_allocs(reader, reader_allocs);
-            let mut result = v.read_body(&mut ops, sink);
+            let features = wisp_decode::wasm_features(&ctx.features);
+            let mut reader = BinaryReader::new_features(bytes, start as u64, features);
+            let mut result = read_body(&mut visitor, &mut reader);
             if let Err(ValidationFailure::Invalid(e)) = &result
                 && !e.malformed
             {
                 // The spec decodes a whole module before validating it, so a
                 // body that is malformed *after* an invalid operator, or a
-                // later malformed body, makes the module malformed.
-                if let Some(malformed) = rest_malformed(&mut ops)
+                // later malformed body, makes the module malformed. (The
+                // body is read again from its start: the reader's frame
+                // structure up to the invalid operator is then rebuilt.)
+                let body = BinaryReader::new_features(bytes, start as u64, features);
+                if let Some(malformed) = rest_malformed(&mut OperatorsReader::new(body))
                     .or_else(|| later_bodies_malformed(ctx, module, defined_index))
                 {
                     result = Err(ValidationFailure::Invalid(malformed));
                 }
             }
-            allocs.reader = Some(ops.into_allocations());
             result.map_err(ValidationFailure::into_sink_error)
         }
     };
-    allocs.operands = v.operands;
-    allocs.frames = v.frames;
-    allocs.locals = v.locals;
+    allocs.operands = visitor.v.operands;
+    allocs.frames = visitor.v.frames;
+    allocs.locals = visitor.v.locals;
     result
+}
+
+/// The operator loop: the reader decodes each operator and calls the
+/// [`visit::Visitor`] method for it (validate, then hand to the sink), until
+/// the body's own `end` closes the last frame; then require the end of the
+/// bytes.
+///
+/// The visitor is also the reader's frame stack (`wasmparser::FrameStack`),
+/// so the structure the binary format needs (`else` only in `if`, nothing
+/// after the final `end`) is read off the validator's own control stack.
+fn read_body<'a, S: FuncSink<'a>>(
+    visitor: &mut visit::Visitor<'_, '_, S, S::Error>,
+    reader: &mut BinaryReader<'a>,
+) -> Result<(), ValidationFailure<S::Error>> {
+    let invalid = ValidationFailure::Invalid;
+    while !visitor.v.frames.is_empty() {
+        visitor.v.offset = usize::try_from(reader.original_position()).unwrap_or(usize::MAX);
+        match reader.visit_operator(visitor) {
+            Ok(Ok(())) => {}
+            Ok(Err(visit::Stop)) => {
+                return Err(visitor.failure.take().unwrap_or_else(|| {
+                    invalid(
+                        visitor
+                            .v
+                            .error("internal validator error: no failure recorded"),
+                    )
+                }));
+            }
+            Err(e) => return Err(invalid(ValidationError::from_reader(&e))),
+        }
+    }
+    reader
+        .finish_expression(visitor)
+        .map_err(|e| invalid(ValidationError::from_reader(&e)))?;
+    Ok(())
 }
 
 /// Why reading a body stopped: a validation error, or the sink's own error.
@@ -210,6 +243,9 @@ pub(crate) struct FuncValidator<'c> {
     pub locals: Vec<ValType>,
     /// Offset of the operator being validated, for errors.
     pub offset: usize,
+    /// The innermost frame's `height` (`usize::MAX` without a frame), cached
+    /// so the fast paths compare against it without touching `frames`.
+    floor: usize,
 }
 
 impl<'c> FuncValidator<'c> {
@@ -256,42 +292,6 @@ impl<'c> FuncValidator<'c> {
         self.offset = start;
         self.push_ctrl(FrameKind::Function, BlockSig::Body(type_index))?;
         Ok((bytes, start))
-    }
-
-    /// The operator loop: the reader decodes each operator and calls the
-    /// [`visit::Visitor`] method for it (validate, then hand to the sink),
-    /// until the body's own `end` closes the last frame; then require the end
-    /// of the bytes.
-    fn read_body<'a, S: FuncSink<'a>>(
-        &mut self,
-        ops: &mut OperatorsReader<'a>,
-        sink: &mut S,
-    ) -> Result<(), ValidationFailure<S::Error>> {
-        let invalid = ValidationFailure::Invalid;
-        let mut visitor = visit::Visitor {
-            v: self,
-            sink,
-            failure: None,
-        };
-        while !visitor.v.frames.is_empty() {
-            visitor.v.offset = usize::try_from(ops.original_position()).unwrap_or(usize::MAX);
-            match ops.visit_operator(&mut visitor) {
-                Ok(Ok(())) => {}
-                Ok(Err(visit::Stop)) => {
-                    return Err(visitor.failure.take().unwrap_or_else(|| {
-                        invalid(
-                            visitor
-                                .v
-                                .error("internal validator error: no failure recorded"),
-                        )
-                    }));
-                }
-                Err(e) => return Err(invalid(ValidationError::from_reader(&e))),
-            }
-        }
-        ops.finish()
-            .map_err(|e| invalid(ValidationError::from_reader(&e)))?;
-        Ok(())
     }
 
     /// What the sink learns about the state before the current operator.
@@ -389,9 +389,7 @@ impl<'c> FuncValidator<'c> {
     /// How many operands the innermost frame can pop (0 without a frame).
     #[inline]
     fn poppable(&self) -> usize {
-        self.frames
-            .last()
-            .map_or(0, |f| self.operands.len().saturating_sub(f.height))
+        self.operands.len().saturating_sub(self.floor)
     }
 
     /// `pop_val(expect)`: an operand that must match `expected` unless unknown.
@@ -402,7 +400,7 @@ impl<'c> FuncValidator<'c> {
     /// general case.
     #[inline]
     pub fn pop_expect(&mut self, expected: ValType) -> Result<MaybeType> {
-        if self.operands.last() == Some(&Some(expected)) && self.poppable() > 0 {
+        if self.operands.len() > self.floor && self.operands.last() == Some(&Some(expected)) {
             self.operands.pop();
             return Ok(Some(expected));
         }
@@ -460,9 +458,32 @@ impl<'c> FuncValidator<'c> {
         Ok(())
     }
 
+    /// `push_vals(pop_vals(types))` with `types` pushed back (so unknown
+    /// operands become known). When the top operands are already exactly
+    /// `types`, the stack does not change and nothing is moved.
+    #[inline]
+    pub fn pop_push_operands(&mut self, types: &[ValType]) -> Result<()> {
+        if let Some(start) = self.operands.len().checked_sub(types.len())
+            && self.poppable() >= types.len()
+            && let Some(top) = self.operands.get(start..)
+            && top.iter().zip(types).all(|(&actual, &t)| actual == Some(t))
+        {
+            return Ok(());
+        }
+        self.pop_operands(types)?;
+        self.push_operands(types);
+        Ok(())
+    }
+
     /// `push_vals(types)`.
+    #[inline]
     pub fn push_operands(&mut self, types: &[ValType]) {
-        self.operands.extend(types.iter().map(|&t| Some(t)));
+        // Zero or one type is the common case: no call to `memcpy` for it.
+        match *types {
+            [] => {}
+            [t] => self.operands.push(Some(t)),
+            _ => self.operands.extend(types.iter().map(|&t| Some(t))),
+        }
     }
 
     /// Checks that the operands on top of the stack match `types`, without
@@ -534,27 +555,43 @@ impl<'c> FuncValidator<'c> {
 
     /// `push_ctrl(opcode, in, out)`: enters a frame whose params are already popped.
     pub fn push_ctrl(&mut self, kind: FrameKind, sig: BlockSig) -> Result<()> {
+        let height = self.operands.len();
         self.frames.push(CtrlFrame {
             kind,
             sig,
-            height: self.operands.len(),
+            height,
             unreachable: false,
         });
+        self.floor = height;
         self.push_operands(self.start_types(sig));
         Ok(())
     }
 
     /// `pop_ctrl()`: leaves the innermost frame, checking its results.
+    ///
+    /// Fast path: the frame holds exactly its results, all known.
     pub fn pop_ctrl(&mut self) -> Result<CtrlFrame> {
         let frame = *self.top_frame()?;
-        self.pop_operands(self.end_types(frame.sig))?;
-        if self.operands.len() != frame.height {
-            return Err(self.error(format!(
-                "type mismatch: {} values remaining on stack at end of block",
-                self.operands.len().saturating_sub(frame.height)
-            )));
+        let results = self.end_types(frame.sig);
+        let exact = frame.height.checked_add(results.len()) == Some(self.operands.len())
+            && self.operands.get(frame.height..).is_some_and(|top| {
+                top.iter()
+                    .zip(results)
+                    .all(|(&actual, &t)| actual == Some(t))
+            });
+        if exact {
+            self.operands.truncate(frame.height);
+        } else {
+            self.pop_operands(results)?;
+            if self.operands.len() != frame.height {
+                return Err(self.error(format!(
+                    "type mismatch: {} values remaining on stack at end of block",
+                    self.operands.len().saturating_sub(frame.height)
+                )));
+            }
         }
         self.frames.pop();
+        self.floor = self.frames.last().map_or(usize::MAX, |f| f.height);
         Ok(frame)
     }
 

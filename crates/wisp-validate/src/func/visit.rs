@@ -25,9 +25,11 @@
 
 use alloc::vec::Vec;
 
-use wisp_decode::wasmparser::{Operator, VisitOperator, for_each_visit_operator};
+use wisp_decode::wasmparser::{
+    FrameKind as ReaderFrame, FrameStack, Operator, VisitOperator, for_each_visit_operator,
+};
 
-use super::{FuncValidator, ValidationFailure};
+use super::{FrameKind, FuncValidator, ValidationFailure};
 use crate::FuncSink;
 use crate::error::ValidationError;
 use crate::features::Proposal;
@@ -37,9 +39,10 @@ use crate::features::Proposal;
 #[derive(Debug)]
 pub(super) struct Stop;
 
-/// Feeds the reader's `visit_*` calls to a [`FuncValidator`] and a sink.
-pub(super) struct Visitor<'v, 'c, S, E> {
-    pub v: &'v mut FuncValidator<'c>,
+/// Feeds the reader's `visit_*` calls to a [`FuncValidator`] (owned, so its
+/// fields are one pointer away) and a sink.
+pub(super) struct Visitor<'c, 'v, S, E> {
+    pub v: FuncValidator<'c>,
     pub sink: &'v mut S,
     /// The error that made a method return [`Stop`].
     pub failure: Option<ValidationFailure<E>>,
@@ -123,6 +126,20 @@ macro_rules! visit_rule {
             Ok(())
         }
     };
+}
+
+/// The reader's view of the control stack: the kind of the innermost frame,
+/// `None` once the body's own `end` has closed it.
+impl<S, E> FrameStack for Visitor<'_, '_, S, E> {
+    #[inline]
+    fn current_frame(&self) -> Option<ReaderFrame> {
+        self.v.frames.last().map(|frame| match frame.kind {
+            FrameKind::Function | FrameKind::Block => ReaderFrame::Block,
+            FrameKind::Loop => ReaderFrame::Loop,
+            FrameKind::If => ReaderFrame::If,
+            FrameKind::Else => ReaderFrame::Else,
+        })
+    }
 }
 
 impl<'a, S: FuncSink<'a>> VisitOperator<'a> for Visitor<'_, '_, S, S::Error> {
