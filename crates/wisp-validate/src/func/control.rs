@@ -7,8 +7,8 @@ use alloc::format;
 use wisp_core::{RefType, ValType};
 use wisp_decode::wasmparser::{BlockType, BrTable};
 
-use super::{BlockSig, FrameKind, FuncValidator};
-use crate::error::{Result, ValidationError};
+use super::{BlockSig, FrameKind, FuncValidator, Result};
+use crate::error::ValidationError;
 use crate::features::{self, Proposal};
 use crate::types;
 

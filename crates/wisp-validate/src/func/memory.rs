@@ -10,8 +10,8 @@ use alloc::format;
 use wisp_core::ValType;
 use wisp_decode::wasmparser::{MemArg, MemArgTarget};
 
-use super::FuncValidator;
-use crate::error::{Result, ValidationError};
+use super::{FuncValidator, Result};
+use crate::error::ValidationError;
 
 const I32: ValType = ValType::I32;
 const I64: ValType = ValType::I64;
@@ -163,10 +163,9 @@ impl FuncValidator<'_> {
     /// format rule, so its absence is "malformed"), then a known segment.
     fn check_data(&self, data: u32) -> Result<()> {
         let Some(count) = self.ctx.data_count else {
-            return Err(ValidationError::malformed(
-                "data count section required",
-                self.offset,
-            ));
+            return Err(
+                ValidationError::malformed("data count section required", self.offset).into(),
+            );
         };
         if data < count {
             Ok(())
@@ -187,10 +186,7 @@ impl FuncValidator<'_> {
             return Err(self.error("memory orderings not supported (not part of WebAssembly 2.0)"));
         }
         if memarg.align >= MAX_ALIGN_EXPONENT {
-            return Err(ValidationError::malformed(
-                "malformed memop flags",
-                self.offset,
-            ));
+            return Err(ValidationError::malformed("malformed memop flags", self.offset).into());
         }
         self.check_memory(mem)?;
         if memarg.align > natural {

@@ -34,9 +34,17 @@ use wisp_decode::Module;
 use wisp_decode::wasmparser::{BinaryReader, OperatorsReader};
 
 use crate::context::ModuleContext;
-use crate::error::{Result, ValidationError};
+use crate::error::ValidationError;
 use crate::features::{self, Proposal};
 use crate::{FuncSink, OpFacts};
+
+/// A function-validation error, boxed: the rules' `Result<()>` is then one
+/// word, returned in a register, and the hot paths carry no 40-byte error
+/// slot (the error is built only on the cold path).
+pub(crate) type Error = alloc::boxed::Box<ValidationError>;
+
+/// The rules' result type.
+pub(crate) type Result<T, E = Error> = core::result::Result<T, E>;
 
 /// An operand's type as validation knows it; `None` is the spec's `Unknown`.
 pub(crate) type MaybeType = Option<ValType>;
@@ -124,7 +132,7 @@ pub fn validate_function<'a, S: FuncSink<'a>>(
     visitor.v.frames.clear();
     visitor.v.locals.clear();
     let result = match visitor.v.prepare(module, defined_index) {
-        Err(e) => Err(e.into()),
+        Err(e) => Err((*e).into()),
         Ok((bytes, start)) => {
             let features = wisp_decode::wasm_features(&ctx.features);
             let mut reader = BinaryReader::new_features(bytes, start as u64, features);
@@ -173,7 +181,7 @@ fn read_body<'a, S: FuncSink<'a>>(
             Ok(Err(visit::Stop)) => {
                 return Err(visitor.failure.take().unwrap_or_else(|| {
                     invalid(
-                        visitor
+                        *visitor
                             .v
                             .error("internal validator error: no failure recorded"),
                     )
@@ -260,20 +268,19 @@ impl<'c> FuncValidator<'c> {
             return Err(ValidationError::new(
                 format!("unknown function {func_index}: no such defined function"),
                 0,
-            ));
+            )
+            .into());
         };
         let start = body.code.start;
         let Some(bytes) = module.bytes.get(body.code.clone()) else {
             return Err(ValidationError::malformed(
                 "function body outside the module bytes",
                 start,
-            ));
+            )
+            .into());
         };
         let Some(ty) = ctx.type_at(type_index) else {
-            return Err(ValidationError::new(
-                format!("unknown type {type_index}"),
-                start,
-            ));
+            return Err(ValidationError::new(format!("unknown type {type_index}"), start).into());
         };
         // Count before allocating: the run lengths are untrusted.
         let mut total = ty.params().len() as u64;
@@ -282,7 +289,7 @@ impl<'c> FuncValidator<'c> {
             total = total.saturating_add(u64::from(count));
         }
         if total > u64::from(MAX_LOCALS) {
-            return Err(ValidationError::new("too many locals", start));
+            return Err(ValidationError::new("too many locals", start).into());
         }
         self.locals.extend_from_slice(ty.params());
         for &(count, val_type) in body.locals.iter() {
@@ -318,37 +325,43 @@ impl<'c> FuncValidator<'c> {
     /// The proposal gate for an operator of a proposal WebAssembly 2.0
     /// merged (`op` is its wasmparser name, e.g. `I32Extend8S`).
     fn gate(&self, proposal: Proposal, op: &'static str) -> Result<()> {
-        features::require_operator(&self.ctx.features, proposal, op, self.offset)
+        Ok(features::require_operator(
+            &self.ctx.features,
+            proposal,
+            op,
+            self.offset,
+        )?)
     }
 
     /// An operator outside WebAssembly 2.0 (`op` is its wasmparser name).
     #[cold]
-    fn unsupported(&self, op: &str) -> ValidationError {
+    fn unsupported(&self, op: &str) -> Error {
         // An opcode outside the enabled instruction set is a binary-format
         // error in the spec's terms ("illegal opcode"), hence malformed.
         ValidationError::malformed(
             format!("illegal opcode: {op} is not part of WebAssembly 2.0"),
             self.offset,
         )
+        .into()
     }
 
     // ---- errors -------------------------------------------------------
 
     /// An error at the current operator.
     #[cold]
-    pub fn error(&self, message: impl Into<String>) -> ValidationError {
-        ValidationError::new(message, self.offset)
+    pub fn error(&self, message: impl Into<String>) -> Error {
+        ValidationError::new(message, self.offset).into()
     }
 
     #[cold]
-    fn mismatch(&self, expected: ValType, actual: ValType) -> ValidationError {
+    fn mismatch(&self, expected: ValType, actual: ValType) -> Error {
         self.error(format!(
             "type mismatch: expected {expected}, found {actual}"
         ))
     }
 
     #[cold]
-    fn missing(&self, expected: Option<ValType>) -> ValidationError {
+    fn missing(&self, expected: Option<ValType>) -> Error {
         match expected {
             Some(t) => self.error(format!("type mismatch: expected {t} but nothing on stack")),
             None => self.error("type mismatch: expected a value but nothing on stack"),

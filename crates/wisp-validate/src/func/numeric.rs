@@ -10,8 +10,7 @@
 use wisp_core::ValType;
 use wisp_decode::wasmparser::{Ieee32, Ieee64};
 
-use super::FuncValidator;
-use crate::error::Result;
+use super::{FuncValidator, Result};
 
 const I32: ValType = ValType::I32;
 const I64: ValType = ValType::I64;

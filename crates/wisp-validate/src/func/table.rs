@@ -7,8 +7,7 @@ use alloc::format;
 use wisp_core::{RefType, ValType};
 use wisp_decode::wasmparser::HeapType;
 
-use super::FuncValidator;
-use crate::error::Result;
+use super::{FuncValidator, Result};
 use crate::types;
 
 const I32: ValType = ValType::I32;

@@ -8,8 +8,7 @@ use alloc::vec::Vec;
 use wisp_core::ValType;
 use wisp_decode::wasmparser::ValType as WpValType;
 
-use super::FuncValidator;
-use crate::error::Result;
+use super::{FuncValidator, Result};
 use crate::features;
 use crate::types;
 

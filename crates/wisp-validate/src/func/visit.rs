@@ -29,9 +29,8 @@ use wisp_decode::wasmparser::{
     FrameKind as ReaderFrame, FrameStack, Operator, VisitOperator, for_each_visit_operator,
 };
 
-use super::{FrameKind, FuncValidator, ValidationFailure};
+use super::{Error, FrameKind, FuncValidator, ValidationFailure};
 use crate::FuncSink;
-use crate::error::ValidationError;
 use crate::features::Proposal;
 
 /// Why a `visit_*` method stopped; the reason is kept in [`Visitor::failure`]
@@ -51,8 +50,8 @@ pub(super) struct Visitor<'c, 'v, S, E> {
 impl<S, E> Visitor<'_, '_, S, E> {
     #[cold]
     #[inline(never)]
-    fn invalid(&mut self, error: ValidationError) -> Result<(), Stop> {
-        self.failure = Some(ValidationFailure::Invalid(error));
+    fn invalid(&mut self, error: Error) -> Result<(), Stop> {
+        self.failure = Some(ValidationFailure::Invalid(*error));
         Err(Stop)
     }
 
