@@ -50,6 +50,10 @@ pub(super) struct Visitor<'c, 'v, S, E> {
 impl<S, E> Visitor<'_, '_, S, E> {
     #[cold]
     #[inline(never)]
+    #[expect(
+        clippy::boxed_local,
+        reason = "the rules return their error boxed; it is unboxed once, here, on the cold path"
+    )]
     fn invalid(&mut self, error: Error) -> Result<(), Stop> {
         self.failure = Some(ValidationFailure::Invalid(*error));
         Err(Stop)
