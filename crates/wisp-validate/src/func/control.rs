@@ -13,22 +13,27 @@ use crate::features::{self, Proposal};
 use crate::types;
 
 impl FuncValidator<'_> {
+    #[inline(always)]
     pub(super) fn visit_unreachable(&mut self) -> Result<()> {
         self.unreachable()
     }
 
+    #[inline(always)]
     pub(super) fn visit_nop(&mut self) -> Result<()> {
         Ok(())
     }
 
+    #[inline(always)]
     pub(super) fn visit_block(&mut self, blockty: BlockType) -> Result<()> {
         self.enter_block(FrameKind::Block, blockty)
     }
 
+    #[inline(always)]
     pub(super) fn visit_loop(&mut self, blockty: BlockType) -> Result<()> {
         self.enter_block(FrameKind::Loop, blockty)
     }
 
+    #[inline(always)]
     pub(super) fn visit_if(&mut self, blockty: BlockType) -> Result<()> {
         self.pop_expect(ValType::I32)?;
         self.enter_block(FrameKind::If, blockty)
@@ -60,9 +65,9 @@ impl FuncValidator<'_> {
     }
 
     /// `block`, `loop` and (after its condition) `if`: pop the params, enter.
-    #[inline]
+    #[inline(always)]
     fn enter_block(&mut self, kind: FrameKind, blockty: BlockType) -> Result<()> {
-        if blockty == BlockType::Empty {
+        if matches!(blockty, BlockType::Empty) {
             return self.push_ctrl(kind, BlockSig::Empty);
         }
         let sig = self.block_sig(blockty)?;
@@ -70,6 +75,7 @@ impl FuncValidator<'_> {
         self.push_ctrl(kind, sig)
     }
 
+    #[inline(always)]
     pub(super) fn visit_else(&mut self) -> Result<()> {
         let frame = self.pop_ctrl()?;
         if frame.kind != FrameKind::If {
@@ -78,6 +84,7 @@ impl FuncValidator<'_> {
         self.push_ctrl(FrameKind::Else, frame.sig)
     }
 
+    #[inline(always)]
     pub(super) fn visit_end(&mut self) -> Result<()> {
         let frame = self.pop_ctrl()?;
         // An `if` without `else` has an implicit empty else branch, which
@@ -91,12 +98,14 @@ impl FuncValidator<'_> {
         Ok(())
     }
 
+    #[inline(always)]
     pub(super) fn visit_br(&mut self, depth: u32) -> Result<()> {
         let frame = self.frame_at(depth)?;
         self.pop_operands(self.label_types(&frame))?;
         self.unreachable()
     }
 
+    #[inline(always)]
     pub(super) fn visit_br_if(&mut self, depth: u32) -> Result<()> {
         let frame = self.frame_at(depth)?;
         self.pop_expect(ValType::I32)?;
@@ -139,6 +148,7 @@ impl FuncValidator<'_> {
         self.unreachable()
     }
 
+    #[inline(always)]
     pub(super) fn visit_return(&mut self) -> Result<()> {
         let Some(body) = self.frames.first().copied() else {
             return Err(self.error("return outside a function"));
@@ -147,6 +157,7 @@ impl FuncValidator<'_> {
         self.unreachable()
     }
 
+    #[inline(always)]
     pub(super) fn visit_call(&mut self, func: u32) -> Result<()> {
         let ctx = self.ctx;
         let Some(ty) = ctx.func_type(func) else {

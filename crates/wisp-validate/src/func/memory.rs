@@ -25,94 +25,117 @@ const MAX_ALIGN_EXPONENT: u8 = 32;
 impl FuncValidator<'_> {
     // Loads `[i32] -> [t]` and stores `[i32 t] -> []`, with the log2 of the
     // access width, which bounds the alignment.
+    #[inline(always)]
     pub(super) fn visit_i32_load(&mut self, memarg: MemArg) -> Result<()> {
         self.load(&memarg, I32, 2)
     }
 
+    #[inline(always)]
     pub(super) fn visit_i64_load(&mut self, memarg: MemArg) -> Result<()> {
         self.load(&memarg, I64, 3)
     }
 
+    #[inline(always)]
     pub(super) fn visit_f32_load(&mut self, memarg: MemArg) -> Result<()> {
         self.load(&memarg, F32, 2)
     }
 
+    #[inline(always)]
     pub(super) fn visit_f64_load(&mut self, memarg: MemArg) -> Result<()> {
         self.load(&memarg, F64, 3)
     }
 
+    #[inline(always)]
     pub(super) fn visit_i32_load8_s(&mut self, memarg: MemArg) -> Result<()> {
         self.load(&memarg, I32, 0)
     }
 
+    #[inline(always)]
     pub(super) fn visit_i32_load8_u(&mut self, memarg: MemArg) -> Result<()> {
         self.load(&memarg, I32, 0)
     }
 
+    #[inline(always)]
     pub(super) fn visit_i32_load16_s(&mut self, memarg: MemArg) -> Result<()> {
         self.load(&memarg, I32, 1)
     }
 
+    #[inline(always)]
     pub(super) fn visit_i32_load16_u(&mut self, memarg: MemArg) -> Result<()> {
         self.load(&memarg, I32, 1)
     }
 
+    #[inline(always)]
     pub(super) fn visit_i64_load8_s(&mut self, memarg: MemArg) -> Result<()> {
         self.load(&memarg, I64, 0)
     }
 
+    #[inline(always)]
     pub(super) fn visit_i64_load8_u(&mut self, memarg: MemArg) -> Result<()> {
         self.load(&memarg, I64, 0)
     }
 
+    #[inline(always)]
     pub(super) fn visit_i64_load16_s(&mut self, memarg: MemArg) -> Result<()> {
         self.load(&memarg, I64, 1)
     }
 
+    #[inline(always)]
     pub(super) fn visit_i64_load16_u(&mut self, memarg: MemArg) -> Result<()> {
         self.load(&memarg, I64, 1)
     }
 
+    #[inline(always)]
     pub(super) fn visit_i64_load32_s(&mut self, memarg: MemArg) -> Result<()> {
         self.load(&memarg, I64, 2)
     }
 
+    #[inline(always)]
     pub(super) fn visit_i64_load32_u(&mut self, memarg: MemArg) -> Result<()> {
         self.load(&memarg, I64, 2)
     }
 
+    #[inline(always)]
     pub(super) fn visit_i32_store(&mut self, memarg: MemArg) -> Result<()> {
         self.store(&memarg, I32, 2)
     }
 
+    #[inline(always)]
     pub(super) fn visit_i64_store(&mut self, memarg: MemArg) -> Result<()> {
         self.store(&memarg, I64, 3)
     }
 
+    #[inline(always)]
     pub(super) fn visit_f32_store(&mut self, memarg: MemArg) -> Result<()> {
         self.store(&memarg, F32, 2)
     }
 
+    #[inline(always)]
     pub(super) fn visit_f64_store(&mut self, memarg: MemArg) -> Result<()> {
         self.store(&memarg, F64, 3)
     }
 
+    #[inline(always)]
     pub(super) fn visit_i32_store8(&mut self, memarg: MemArg) -> Result<()> {
         self.store(&memarg, I32, 0)
     }
 
+    #[inline(always)]
     pub(super) fn visit_i32_store16(&mut self, memarg: MemArg) -> Result<()> {
         self.store(&memarg, I32, 1)
     }
 
+    #[inline(always)]
     pub(super) fn visit_i64_store8(&mut self, memarg: MemArg) -> Result<()> {
         self.store(&memarg, I64, 0)
     }
 
+    #[inline(always)]
     pub(super) fn visit_i64_store16(&mut self, memarg: MemArg) -> Result<()> {
         self.store(&memarg, I64, 1)
     }
 
+    #[inline(always)]
     pub(super) fn visit_i64_store32(&mut self, memarg: MemArg) -> Result<()> {
         self.store(&memarg, I64, 2)
     }
@@ -151,6 +174,7 @@ impl FuncValidator<'_> {
         self.check_data(data_index)
     }
 
+    #[inline(always)]
     fn check_memory(&self, mem: u32) -> Result<()> {
         if self.ctx.memory(mem).is_some() {
             Ok(())
@@ -176,6 +200,7 @@ impl FuncValidator<'_> {
 
     /// The memory immediate: a known memory, and alignment at most natural
     /// (`natural` is the log2 of the access width in bytes).
+    #[inline(always)]
     fn check_memarg(&self, memarg: &MemArg, natural: u8) -> Result<()> {
         let MemArgTarget::Memory(mem) = memarg.target else {
             return Err(
@@ -203,6 +228,7 @@ impl FuncValidator<'_> {
     }
 
     /// `t.load memarg`: `[i32] -> [t]`.
+    #[inline(always)]
     fn load(&mut self, memarg: &MemArg, ty: ValType, natural: u8) -> Result<()> {
         self.check_memarg(memarg, natural)?;
         self.pop_expect(I32)?;
@@ -211,6 +237,7 @@ impl FuncValidator<'_> {
     }
 
     /// `t.store memarg`: `[i32 t] -> []`.
+    #[inline(always)]
     fn store(&mut self, memarg: &MemArg, ty: ValType, natural: u8) -> Result<()> {
         self.check_memarg(memarg, natural)?;
         self.pop_expect(ty)?;

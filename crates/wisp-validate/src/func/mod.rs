@@ -371,14 +371,14 @@ impl<'c> FuncValidator<'c> {
     // ---- the operand stack ------------------------------------------------
 
     /// The innermost frame (there is always one while operators are read).
-    #[inline]
+    #[inline(always)]
     fn top_frame(&self) -> Result<&CtrlFrame> {
         self.frames
             .last()
             .ok_or_else(|| self.error("operator after the end of the function"))
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn push_operand(&mut self, ty: MaybeType) {
         self.operands.push(ty);
     }
@@ -400,7 +400,7 @@ impl<'c> FuncValidator<'c> {
     }
 
     /// How many operands the innermost frame can pop (0 without a frame).
-    #[inline]
+    #[inline(always)]
     fn poppable(&self) -> usize {
         self.operands.len().saturating_sub(self.floor)
     }
@@ -411,7 +411,7 @@ impl<'c> FuncValidator<'c> {
     /// inside the innermost frame) takes one comparison of the top slot and
     /// one of the frame height; everything else goes through the spec's
     /// general case.
-    #[inline]
+    #[inline(always)]
     pub fn pop_expect(&mut self, expected: ValType) -> Result<MaybeType> {
         if self.operands.len() > self.floor && self.operands.last() == Some(&Some(expected)) {
             self.operands.pop();
@@ -432,7 +432,7 @@ impl<'c> FuncValidator<'c> {
     /// `pop_vals(params); push_val(result)` for a numeric operator, with a
     /// fast path that rewrites the top slots in place when they are known
     /// and match (the common case by far).
-    #[inline]
+    #[inline(always)]
     pub fn pop_push(&mut self, params: &[ValType], result: ValType) -> Result<()> {
         let poppable = self.poppable();
         match (params, self.operands.as_mut_slice()) {
@@ -464,6 +464,7 @@ impl<'c> FuncValidator<'c> {
     }
 
     /// `pop_vals(types)`: pops `types` in reverse order.
+    #[inline(always)]
     pub fn pop_operands(&mut self, types: &[ValType]) -> Result<()> {
         for &t in types.iter().rev() {
             self.pop_expect(t)?;
@@ -474,7 +475,7 @@ impl<'c> FuncValidator<'c> {
     /// `push_vals(pop_vals(types))` with `types` pushed back (so unknown
     /// operands become known). When the top operands are already exactly
     /// `types`, the stack does not change and nothing is moved.
-    #[inline]
+    #[inline(always)]
     pub fn pop_push_operands(&mut self, types: &[ValType]) -> Result<()> {
         if let Some(start) = self.operands.len().checked_sub(types.len())
             && self.poppable() >= types.len()
@@ -489,7 +490,7 @@ impl<'c> FuncValidator<'c> {
     }
 
     /// `push_vals(types)`.
-    #[inline]
+    #[inline(always)]
     pub fn push_operands(&mut self, types: &[ValType]) {
         // Zero or one type is the common case: no call to `memcpy` for it.
         match *types {
@@ -524,6 +525,7 @@ impl<'c> FuncValidator<'c> {
     // ---- the control stack -----------------------------------------------
 
     /// Parameter types of a frame (`start_types`).
+    #[inline(always)]
     pub fn start_types(&self, sig: BlockSig) -> &'c [ValType] {
         match sig {
             BlockSig::Type(index) => {
@@ -535,6 +537,7 @@ impl<'c> FuncValidator<'c> {
     }
 
     /// Result types of a frame (`end_types`).
+    #[inline(always)]
     pub fn end_types(&self, sig: BlockSig) -> &'c [ValType] {
         match sig {
             BlockSig::Empty => &[],
@@ -547,6 +550,7 @@ impl<'c> FuncValidator<'c> {
     }
 
     /// `label_types(frame)`: what a branch to the frame carries.
+    #[inline(always)]
     pub fn label_types(&self, frame: &CtrlFrame) -> &'c [ValType] {
         if frame.kind == FrameKind::Loop {
             self.start_types(frame.sig)
@@ -556,6 +560,7 @@ impl<'c> FuncValidator<'c> {
     }
 
     /// The frame `depth` levels out from the innermost (`ctrls[depth]`).
+    #[inline(always)]
     pub fn frame_at(&self, depth: u32) -> Result<CtrlFrame> {
         let len = self.frames.len();
         (depth as usize)
@@ -567,6 +572,7 @@ impl<'c> FuncValidator<'c> {
     }
 
     /// `push_ctrl(opcode, in, out)`: enters a frame whose params are already popped.
+    #[inline(always)]
     pub fn push_ctrl(&mut self, kind: FrameKind, sig: BlockSig) -> Result<()> {
         let height = self.operands.len();
         self.frames.push(CtrlFrame {
@@ -583,6 +589,7 @@ impl<'c> FuncValidator<'c> {
     /// `pop_ctrl()`: leaves the innermost frame, checking its results.
     ///
     /// Fast path: the frame holds exactly its results, all known.
+    #[inline(always)]
     pub fn pop_ctrl(&mut self) -> Result<CtrlFrame> {
         let frame = *self.top_frame()?;
         let results = self.end_types(frame.sig);
@@ -609,6 +616,7 @@ impl<'c> FuncValidator<'c> {
     }
 
     /// `unreachable()`: the rest of the innermost frame is stack-polymorphic.
+    #[inline(always)]
     pub fn unreachable(&mut self) -> Result<()> {
         let Some(frame) = self.frames.last_mut() else {
             return Err(self.error("operator after the end of the function"));

@@ -23,7 +23,7 @@ macro_rules! numeric {
     ($($params:tt -> $result:ident : $($visit:ident)*;)*) => {
         impl FuncValidator<'_> {
             $($(
-                #[inline]
+                #[inline(always)]
                 pub(super) fn $visit(&mut self) -> Result<()> {
                     self.numeric(&$params, $result)
                 }
@@ -34,16 +34,18 @@ macro_rules! numeric {
 
 impl FuncValidator<'_> {
     /// The one numeric rule: pop the operands, push the result.
-    #[inline]
+    #[inline(always)]
     fn numeric(&mut self, params: &[ValType], result: ValType) -> Result<()> {
         self.pop_push(params, result)
     }
 
+    #[inline(always)]
     pub(super) fn visit_i32_const(&mut self, _: i32) -> Result<()> {
         self.push_operand(Some(I32));
         Ok(())
     }
 
+    #[inline(always)]
     pub(super) fn visit_i64_const(&mut self, _: i64) -> Result<()> {
         self.push_operand(Some(I64));
         Ok(())

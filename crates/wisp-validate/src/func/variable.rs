@@ -13,6 +13,7 @@ use crate::features;
 use crate::types;
 
 impl FuncValidator<'_> {
+    #[inline(always)]
     pub(super) fn visit_drop(&mut self) -> Result<()> {
         self.pop_operand().map(|_| ())
     }
@@ -25,18 +26,21 @@ impl FuncValidator<'_> {
         )))
     }
 
+    #[inline(always)]
     pub(super) fn visit_local_get(&mut self, index: u32) -> Result<()> {
         let t = self.local(index)?;
         self.push_operand(Some(t));
         Ok(())
     }
 
+    #[inline(always)]
     pub(super) fn visit_local_set(&mut self, index: u32) -> Result<()> {
         let t = self.local(index)?;
         self.pop_expect(t)?;
         Ok(())
     }
 
+    #[inline(always)]
     pub(super) fn visit_local_tee(&mut self, index: u32) -> Result<()> {
         let t = self.local(index)?;
         self.pop_expect(t)?;
@@ -45,6 +49,7 @@ impl FuncValidator<'_> {
     }
 
     /// Untyped `select`: both operands numeric (or unknown) and equal.
+    #[inline(always)]
     pub(super) fn visit_select(&mut self) -> Result<()> {
         self.pop_expect(ValType::I32)?;
         let t1 = self.pop_operand()?;
@@ -76,6 +81,7 @@ impl FuncValidator<'_> {
         Ok(())
     }
 
+    #[inline(always)]
     fn local(&self, index: u32) -> Result<ValType> {
         self.locals
             .get(index as usize)
@@ -83,6 +89,7 @@ impl FuncValidator<'_> {
             .ok_or_else(|| self.error(format!("unknown local {index}")))
     }
 
+    #[inline(always)]
     pub(super) fn visit_global_get(&mut self, index: u32) -> Result<()> {
         let Some(global) = self.ctx.global(index) else {
             return Err(self.error(format!("unknown global {index}")));
@@ -91,6 +98,7 @@ impl FuncValidator<'_> {
         Ok(())
     }
 
+    #[inline(always)]
     pub(super) fn visit_global_set(&mut self, index: u32) -> Result<()> {
         let Some(global) = self.ctx.global(index).copied() else {
             return Err(self.error(format!("unknown global {index}")));

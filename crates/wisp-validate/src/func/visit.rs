@@ -102,7 +102,7 @@ macro_rules! visit_one {
 /// A WebAssembly 2.0 operator: gate, facts, rule, sink.
 macro_rules! visit_rule {
     ($gate:expr, $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident) => {
-        #[inline]
+        #[inline(always)]
         fn $visit(&mut self $($(, $arg: $argty)*)?) -> Self::Output {
             let gate: Option<Proposal> = $gate;
             if let Some(proposal) = gate
