@@ -200,8 +200,25 @@ impl FuncValidator<'_> {
 
     /// The memory immediate: a known memory, and alignment at most natural
     /// (`natural` is the log2 of the access width in bytes).
+    ///
+    /// The common case (memory 0 exists, a plain access, alignment at most
+    /// natural, a 32-bit offset) is one combined test; anything else takes
+    /// the checks in order, for the right error.
     #[inline(always)]
     fn check_memarg(&self, memarg: &MemArg, natural: u8) -> Result<()> {
+        if matches!(memarg.target, MemArgTarget::Memory(0))
+            && memarg.ordering.is_none()
+            && memarg.align <= natural
+            && memarg.offset <= u64::from(u32::MAX)
+            && !self.ctx.memories.is_empty()
+        {
+            return Ok(());
+        }
+        self.check_memarg_in_order(memarg, natural)
+    }
+
+    #[inline(never)]
+    fn check_memarg_in_order(&self, memarg: &MemArg, natural: u8) -> Result<()> {
         let MemArgTarget::Memory(mem) = memarg.target else {
             return Err(
                 self.error("array memory accesses not supported (not part of WebAssembly 2.0)")
