@@ -15,6 +15,13 @@
 //! [`control`] (blocks, branches, calls), [`variable`] (parametric and
 //! variable instructions), [`numeric`], [`memory`] and [`table`] (tables and
 //! references).
+//!
+//! The stack operations have fast paths for the common case, taken before
+//! the appendix's general case and equivalent to it: `pop_expect` checks the
+//! top slot and the innermost frame's height (cached in `floor`) in one go;
+//! numeric operators rewrite the top slots in place (`pop_push`); `pop_ctrl`
+//! drops a frame that holds exactly its known results in one truncation.
+//! Errors are boxed (`Error`) so a rule's `Result<()>` is one word.
 
 mod control;
 mod memory;
