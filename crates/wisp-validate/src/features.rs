@@ -5,12 +5,13 @@
 //! module construct belongs to a proposal the caller disabled, and rejects it
 //! with a uniform "... not supported" message. Keeping the gate here (as
 //! wasmparser's `WasmProposalValidator` does) keeps the typing rules free of
-//! feature checks.
+//! feature checks. Which proposal an *operator* belongs to comes from
+//! wasmparser's operator list, in the one place operators are dispatched
+//! (`func/visit.rs`), which calls [`require_operator`] before the rule.
 
 use alloc::format;
 
 use wisp_core::{Features, ValType};
-use wisp_decode::wasmparser::Operator;
 
 use crate::error::{Result, ValidationError};
 
@@ -80,84 +81,53 @@ pub(crate) fn require_val_type(features: &Features, ty: ValType, offset: usize) 
     Ok(())
 }
 
-/// The proposal an operator belongs to, for the operators of WebAssembly 2.0
-/// that the MVP lacks. Operators outside 2.0 are rejected by the dispatcher.
-fn operator_proposal(op: &Operator<'_>) -> Option<Proposal> {
-    use Operator as O;
-    Some(match op {
-        O::I32Extend8S | O::I32Extend16S | O::I64Extend8S | O::I64Extend16S | O::I64Extend32S => {
-            Proposal::SignExtension
-        }
-        O::I32TruncSatF32S
-        | O::I32TruncSatF32U
-        | O::I32TruncSatF64S
-        | O::I32TruncSatF64U
-        | O::I64TruncSatF32S
-        | O::I64TruncSatF32U
-        | O::I64TruncSatF64S
-        | O::I64TruncSatF64U => Proposal::SaturatingFloatToInt,
-        O::MemoryInit { .. }
-        | O::DataDrop { .. }
-        | O::MemoryCopy { .. }
-        | O::MemoryFill { .. }
-        | O::TableInit { .. }
-        | O::ElemDrop { .. }
-        | O::TableCopy { .. } => Proposal::BulkMemory,
-        O::TypedSelect { .. }
-        | O::TypedSelectMulti { .. }
-        | O::RefNull { .. }
-        | O::RefIsNull
-        | O::RefFunc { .. }
-        | O::TableFill { .. }
-        | O::TableGet { .. }
-        | O::TableSet { .. }
-        | O::TableGrow { .. }
-        | O::TableSize { .. } => Proposal::ReferenceTypes,
-        _ => return None,
-    })
-}
-
-/// Rejects a 2.0 operator whose proposal is disabled.
-pub(crate) fn check_operator(features: &Features, op: &Operator<'_>, offset: usize) -> Result<()> {
-    match operator_proposal(op) {
-        Some(proposal) => require(features, proposal, operator_name(op), offset),
-        None => Ok(()),
+/// The gate for an operator of a proposal WebAssembly 2.0 merged: fails with
+/// `"<name> not supported (<proposal> disabled)"` unless `proposal` is
+/// enabled. `op` is the operator's wasmparser name (e.g. `I32Extend8S`); the
+/// proposal comes from the group wasmparser's operator list puts it in.
+#[inline]
+pub(crate) fn require_operator(
+    features: &Features,
+    proposal: Proposal,
+    op: &'static str,
+    offset: usize,
+) -> Result<()> {
+    if proposal.enabled(features) {
+        Ok(())
+    } else {
+        Err(disabled(operator_name(op), proposal, offset))
     }
 }
 
 /// The name of a gated operator (or family) in error messages.
-fn operator_name(op: &Operator<'_>) -> &'static str {
-    use Operator as O;
+#[cold]
+fn operator_name(op: &str) -> &'static str {
     match op {
-        O::I32Extend8S => "i32.extend8_s",
-        O::I32Extend16S => "i32.extend16_s",
-        O::I64Extend8S => "i64.extend8_s",
-        O::I64Extend16S => "i64.extend16_s",
-        O::I64Extend32S => "i64.extend32_s",
-        O::I32TruncSatF32S
-        | O::I32TruncSatF32U
-        | O::I32TruncSatF64S
-        | O::I32TruncSatF64U
-        | O::I64TruncSatF32S
-        | O::I64TruncSatF32U
-        | O::I64TruncSatF64S
-        | O::I64TruncSatF64U => "saturating truncation",
-        O::MemoryInit { .. } => "memory.init",
-        O::DataDrop { .. } => "data.drop",
-        O::MemoryCopy { .. } => "memory.copy",
-        O::MemoryFill { .. } => "memory.fill",
-        O::TableInit { .. } => "table.init",
-        O::ElemDrop { .. } => "elem.drop",
-        O::TableCopy { .. } => "table.copy",
-        O::TypedSelect { .. } | O::TypedSelectMulti { .. } => "typed select",
-        O::RefNull { .. } => "ref.null",
-        O::RefIsNull => "ref.is_null",
-        O::RefFunc { .. } => "ref.func",
-        O::TableFill { .. } => "table.fill",
-        O::TableGet { .. } => "table.get",
-        O::TableSet { .. } => "table.set",
-        O::TableGrow { .. } => "table.grow",
-        O::TableSize { .. } => "table.size",
+        "I32Extend8S" => "i32.extend8_s",
+        "I32Extend16S" => "i32.extend16_s",
+        "I64Extend8S" => "i64.extend8_s",
+        "I64Extend16S" => "i64.extend16_s",
+        "I64Extend32S" => "i64.extend32_s",
+        "I32TruncSatF32S" | "I32TruncSatF32U" | "I32TruncSatF64S" | "I32TruncSatF64U"
+        | "I64TruncSatF32S" | "I64TruncSatF32U" | "I64TruncSatF64S" | "I64TruncSatF64U" => {
+            "saturating truncation"
+        }
+        "MemoryInit" => "memory.init",
+        "DataDrop" => "data.drop",
+        "MemoryCopy" => "memory.copy",
+        "MemoryFill" => "memory.fill",
+        "TableInit" => "table.init",
+        "ElemDrop" => "elem.drop",
+        "TableCopy" => "table.copy",
+        "TypedSelect" | "TypedSelectMulti" => "typed select",
+        "RefNull" => "ref.null",
+        "RefIsNull" => "ref.is_null",
+        "RefFunc" => "ref.func",
+        "TableFill" => "table.fill",
+        "TableGet" => "table.get",
+        "TableSet" => "table.set",
+        "TableGrow" => "table.grow",
+        "TableSize" => "table.size",
         _ => "operator",
     }
 }

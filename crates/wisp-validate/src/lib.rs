@@ -7,16 +7,20 @@
 //! - function bodies ([`validate_function`], `func/`): the operand and control
 //!   stacks of the spec appendix's validation algorithm.
 //!
-//! Function validation drives a [`FuncSink`]: after each operator is
-//! validated, the sink receives it together with the [`OpFacts`] the
-//! validator knew just before it, so the interpreter's translator compiles a
-//! body in the same single pass. [`NoSink`] validates only; [`validate`] does
-//! both layers for a whole module.
+//! The function validator is a `wasmparser::VisitOperator`: the reader calls
+//! one `visit_*` method per operator with its immediates, so plain validation
+//! never materialises an [`Operator`] value. It drives a [`FuncSink`]: after
+//! each operator is validated, the sink receives it together with the
+//! [`OpFacts`] the validator knew just before it, so the interpreter's
+//! translator compiles a body in the same single pass. The operator is built
+//! only for sinks that ask for it ([`FuncSink::OPERATORS`]); [`NoSink`]
+//! validates only; [`validate`] does both layers for a whole module.
 //!
-//! Proposals are gated in one place (`features.rs`) against
-//! [`wisp_core::Features`]; everything outside WebAssembly 2.0 (SIMD,
-//! threads, GC, ...) is rejected with a "not supported" message. Error
-//! messages begin with the wording of the spec tests' `assert_invalid`.
+//! Proposals are gated in one place (`func/visit.rs`, by the proposal group
+//! wasmparser's operator list gives each operator, with the checks in
+//! `features.rs`) against [`wisp_core::Features`]; everything outside
+//! WebAssembly 2.0 (SIMD, threads, GC, ...) is rejected as an illegal opcode.
+//! Error messages begin with the wording of the spec tests' `assert_invalid`.
 #![no_std]
 #![forbid(unsafe_code)]
 // The crate reads untrusted bytes: nothing outside tests may panic on them.
@@ -77,6 +81,12 @@ pub trait FuncSink<'a> {
     /// The sink's own error; validation errors convert into it.
     type Error: From<ValidationError>;
 
+    /// Whether the sink wants the operators at all. When `false`, the
+    /// validator neither builds the [`Operator`] nor computes the
+    /// [`OpFacts`], and never calls [`FuncSink::operator`]: validation runs
+    /// at full speed (this is how [`NoSink`] costs nothing).
+    const OPERATORS: bool = true;
+
     /// Called after `op` passed validation.
     fn operator(&mut self, op: &Operator<'a>, facts: OpFacts) -> Result<(), Self::Error>;
 }
@@ -87,6 +97,7 @@ pub struct NoSink;
 
 impl<'a> FuncSink<'a> for NoSink {
     type Error = ValidationError;
+    const OPERATORS: bool = false;
 
     fn operator(&mut self, _: &Operator<'a>, _: OpFacts) -> Result<(), ValidationError> {
         Ok(())

@@ -441,3 +441,60 @@ fn a_later_malformed_body_makes_the_module_malformed() {
     .expect_err("rejected");
     assert!(err.malformed, "{err}");
 }
+
+#[test]
+fn an_invalid_operator_in_nested_blocks_is_invalid_unless_the_rest_is_malformed() {
+    // `block block if (i32.const 0 missing) ... end end end end`: the `if`
+    // has no condition (invalid); everything after it is well-formed, so the
+    // reader's frame structure must be rebuilt exactly for the rest.
+    let code: &[u8] = &[
+        0x02, 0x40, // block
+        0x03, 0x40, // loop
+        0x04, 0x40, // if (no condition: type mismatch)
+        0x01, // nop
+        0x05, // else
+        0x01, // nop
+        0x0b, // end if
+        0x0b, // end loop
+        0x0b, // end block
+        0x0b, // end function
+    ];
+    let bytes = OneFunc {
+        code,
+        ..OneFunc::default()
+    }
+    .build();
+    let module = wisp_decode::decode(&bytes, &Features::WASM2).unwrap();
+    let err = wisp_validate::validate(&module, &Features::WASM2).unwrap_err();
+    assert!(!err.malformed, "{err}");
+    assert!(err.message.starts_with("type mismatch"), "{err}");
+
+    // The same, with an illegal opcode (0xff) after the invalid `if`: the
+    // module is malformed.
+    let code: &[u8] = &[
+        0x02, 0x40, 0x03, 0x40, 0x04, 0x40, 0xff, 0x0b, 0x0b, 0x0b, 0x0b,
+    ];
+    let bytes = OneFunc {
+        code,
+        ..OneFunc::default()
+    }
+    .build();
+    let module = wisp_decode::decode(&bytes, &Features::WASM2).unwrap();
+    let err = wisp_validate::validate(&module, &Features::WASM2).unwrap_err();
+    assert!(err.malformed, "{err}");
+
+    // And with one `end` too many after the invalid `if`: malformed too
+    // (operators after the end of the body).
+    let code: &[u8] = &[
+        0x02, 0x40, 0x03, 0x40, 0x04, 0x40, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,
+    ];
+    let bytes = OneFunc {
+        code,
+        ..OneFunc::default()
+    }
+    .build();
+    if let Ok(module) = wisp_decode::decode(&bytes, &Features::WASM2) {
+        let err = wisp_validate::validate(&module, &Features::WASM2).unwrap_err();
+        assert!(err.malformed, "{err}");
+    }
+}

@@ -5,37 +5,38 @@
 use alloc::format;
 
 use wisp_core::{RefType, ValType};
-use wisp_decode::wasmparser::{BlockType, BrTable, Operator};
+use wisp_decode::wasmparser::{BlockType, BrTable};
 
-use super::{BlockSig, FrameKind, FuncValidator};
-use crate::error::{Result, ValidationError};
+use super::{BlockSig, FrameKind, FuncValidator, Result};
+use crate::error::ValidationError;
 use crate::features::{self, Proposal};
 use crate::types;
 
 impl FuncValidator<'_> {
-    /// Validates `op` if it is a control instruction.
-    pub(super) fn control(&mut self, op: &Operator<'_>) -> Option<Result<()>> {
-        Some(match op {
-            Operator::Unreachable => self.unreachable(),
-            Operator::Nop => Ok(()),
-            Operator::Block { blockty } => self.visit_block(FrameKind::Block, *blockty),
-            Operator::Loop { blockty } => self.visit_block(FrameKind::Loop, *blockty),
-            Operator::If { blockty } => self
-                .pop_expect(ValType::I32)
-                .and_then(|_| self.visit_block(FrameKind::If, *blockty)),
-            Operator::Else => self.visit_else(),
-            Operator::End => self.visit_end(),
-            Operator::Br { relative_depth } => self.visit_br(*relative_depth),
-            Operator::BrIf { relative_depth } => self.visit_br_if(*relative_depth),
-            Operator::BrTable { targets } => self.visit_br_table(targets),
-            Operator::Return => self.visit_return(),
-            Operator::Call { function_index } => self.visit_call(*function_index),
-            Operator::CallIndirect {
-                type_index,
-                table_index,
-            } => self.visit_call_indirect(*type_index, *table_index),
-            _ => return None,
-        })
+    #[inline(always)]
+    pub(super) fn visit_unreachable(&mut self) -> Result<()> {
+        self.unreachable()
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_nop(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_block(&mut self, blockty: BlockType) -> Result<()> {
+        self.enter_block(FrameKind::Block, blockty)
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_loop(&mut self, blockty: BlockType) -> Result<()> {
+        self.enter_block(FrameKind::Loop, blockty)
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_if(&mut self, blockty: BlockType) -> Result<()> {
+        self.pop_expect(ValType::I32)?;
+        self.enter_block(FrameKind::If, blockty)
     }
 
     /// Resolves a block type, gating multi-value and reference types.
@@ -64,13 +65,18 @@ impl FuncValidator<'_> {
     }
 
     /// `block`, `loop` and (after its condition) `if`: pop the params, enter.
-    fn visit_block(&mut self, kind: FrameKind, blockty: BlockType) -> Result<()> {
+    #[inline(always)]
+    fn enter_block(&mut self, kind: FrameKind, blockty: BlockType) -> Result<()> {
+        if matches!(blockty, BlockType::Empty) {
+            return self.push_ctrl(kind, BlockSig::Empty);
+        }
         let sig = self.block_sig(blockty)?;
         self.pop_operands(self.start_types(sig))?;
         self.push_ctrl(kind, sig)
     }
 
-    fn visit_else(&mut self) -> Result<()> {
+    #[inline(always)]
+    pub(super) fn visit_else(&mut self) -> Result<()> {
         let frame = self.pop_ctrl()?;
         if frame.kind != FrameKind::If {
             return Err(self.error("else found outside an if block"));
@@ -78,7 +84,8 @@ impl FuncValidator<'_> {
         self.push_ctrl(FrameKind::Else, frame.sig)
     }
 
-    fn visit_end(&mut self) -> Result<()> {
+    #[inline(always)]
+    pub(super) fn visit_end(&mut self) -> Result<()> {
         let frame = self.pop_ctrl()?;
         // An `if` without `else` has an implicit empty else branch, which
         // must turn the params into the results unchanged.
@@ -91,19 +98,19 @@ impl FuncValidator<'_> {
         Ok(())
     }
 
-    fn visit_br(&mut self, depth: u32) -> Result<()> {
+    #[inline(always)]
+    pub(super) fn visit_br(&mut self, depth: u32) -> Result<()> {
         let frame = self.frame_at(depth)?;
         self.pop_operands(self.label_types(&frame))?;
         self.unreachable()
     }
 
-    fn visit_br_if(&mut self, depth: u32) -> Result<()> {
+    #[inline(always)]
+    pub(super) fn visit_br_if(&mut self, depth: u32) -> Result<()> {
         let frame = self.frame_at(depth)?;
         self.pop_expect(ValType::I32)?;
         let types = self.label_types(&frame);
-        self.pop_operands(types)?;
-        self.push_operands(types);
-        Ok(())
+        self.pop_push_operands(types)
     }
 
     /// `br_table`: every target must have the default's arity, and the
@@ -112,7 +119,7 @@ impl FuncValidator<'_> {
     /// Targets whose frame has the same signature and kind as one already
     /// checked are skipped: the check depends only on the label types, so a
     /// table of a million entries costs a million cheap comparisons.
-    fn visit_br_table(&mut self, targets: &BrTable<'_>) -> Result<()> {
+    pub(super) fn visit_br_table(&mut self, targets: BrTable<'_>) -> Result<()> {
         self.pop_expect(ValType::I32)?;
         let default = self.frame_at(targets.default())?;
         let default_types = self.label_types(&default);
@@ -141,7 +148,8 @@ impl FuncValidator<'_> {
         self.unreachable()
     }
 
-    fn visit_return(&mut self) -> Result<()> {
+    #[inline(always)]
+    pub(super) fn visit_return(&mut self) -> Result<()> {
         let Some(body) = self.frames.first().copied() else {
             return Err(self.error("return outside a function"));
         };
@@ -149,7 +157,8 @@ impl FuncValidator<'_> {
         self.unreachable()
     }
 
-    fn visit_call(&mut self, func: u32) -> Result<()> {
+    #[inline(always)]
+    pub(super) fn visit_call(&mut self, func: u32) -> Result<()> {
         let ctx = self.ctx;
         let Some(ty) = ctx.func_type(func) else {
             return Err(self.error(format!("unknown function {func}")));
@@ -159,7 +168,7 @@ impl FuncValidator<'_> {
         Ok(())
     }
 
-    fn visit_call_indirect(&mut self, type_index: u32, table: u32) -> Result<()> {
+    pub(super) fn visit_call_indirect(&mut self, type_index: u32, table: u32) -> Result<()> {
         let ctx = self.ctx;
         let Some(table_ty) = ctx.table(table) else {
             return Err(self.error(format!("unknown table {table}")));

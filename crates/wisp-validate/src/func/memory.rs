@@ -8,10 +8,10 @@
 use alloc::format;
 
 use wisp_core::ValType;
-use wisp_decode::wasmparser::{MemArg, MemArgTarget, Operator};
+use wisp_decode::wasmparser::{MemArg, MemArgTarget};
 
-use super::FuncValidator;
-use crate::error::{Result, ValidationError};
+use super::{FuncValidator, Result};
+use crate::error::ValidationError;
 
 const I32: ValType = ValType::I32;
 const I64: ValType = ValType::I64;
@@ -23,52 +23,158 @@ const F64: ValType = ValType::F64;
 const MAX_ALIGN_EXPONENT: u8 = 32;
 
 impl FuncValidator<'_> {
-    /// Validates `op` if it is a memory instruction.
-    pub(super) fn memory(&mut self, op: &Operator<'_>) -> Option<Result<()>> {
-        use Operator as O;
-        Some(match op {
-            O::I32Load { memarg } => self.load(memarg, I32, 2),
-            O::I64Load { memarg } => self.load(memarg, I64, 3),
-            O::F32Load { memarg } => self.load(memarg, F32, 2),
-            O::F64Load { memarg } => self.load(memarg, F64, 3),
-            O::I32Load8S { memarg } | O::I32Load8U { memarg } => self.load(memarg, I32, 0),
-            O::I32Load16S { memarg } | O::I32Load16U { memarg } => self.load(memarg, I32, 1),
-            O::I64Load8S { memarg } | O::I64Load8U { memarg } => self.load(memarg, I64, 0),
-            O::I64Load16S { memarg } | O::I64Load16U { memarg } => self.load(memarg, I64, 1),
-            O::I64Load32S { memarg } | O::I64Load32U { memarg } => self.load(memarg, I64, 2),
-            O::I32Store { memarg } => self.store(memarg, I32, 2),
-            O::I64Store { memarg } => self.store(memarg, I64, 3),
-            O::F32Store { memarg } => self.store(memarg, F32, 2),
-            O::F64Store { memarg } => self.store(memarg, F64, 3),
-            O::I32Store8 { memarg } => self.store(memarg, I32, 0),
-            O::I32Store16 { memarg } => self.store(memarg, I32, 1),
-            O::I64Store8 { memarg } => self.store(memarg, I64, 0),
-            O::I64Store16 { memarg } => self.store(memarg, I64, 1),
-            O::I64Store32 { memarg } => self.store(memarg, I64, 2),
-            O::MemorySize { mem } => self.check_memory(*mem).map(|()| {
-                self.push_operand(Some(I32));
-            }),
-            O::MemoryGrow { mem } => self.check_memory(*mem).and_then(|()| {
-                self.pop_expect(I32)?;
-                self.push_operand(Some(I32));
-                Ok(())
-            }),
-            O::MemoryFill { mem } => self
-                .check_memory(*mem)
-                .and_then(|()| self.pop_operands(&[I32, I32, I32])),
-            O::MemoryCopy { dst_mem, src_mem } => self
-                .check_memory(*dst_mem)
-                .and_then(|()| self.check_memory(*src_mem))
-                .and_then(|()| self.pop_operands(&[I32, I32, I32])),
-            O::MemoryInit { data_index, mem } => self
-                .check_memory(*mem)
-                .and_then(|()| self.check_data(*data_index))
-                .and_then(|()| self.pop_operands(&[I32, I32, I32])),
-            O::DataDrop { data_index } => self.check_data(*data_index),
-            _ => return None,
-        })
+    // Loads `[i32] -> [t]` and stores `[i32 t] -> []`, with the log2 of the
+    // access width, which bounds the alignment.
+    #[inline(always)]
+    pub(super) fn visit_i32_load(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I32, 2)
     }
 
+    #[inline(always)]
+    pub(super) fn visit_i64_load(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I64, 3)
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_f32_load(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, F32, 2)
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_f64_load(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, F64, 3)
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_i32_load8_s(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I32, 0)
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_i32_load8_u(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I32, 0)
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_i32_load16_s(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I32, 1)
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_i32_load16_u(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I32, 1)
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_i64_load8_s(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I64, 0)
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_i64_load8_u(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I64, 0)
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_i64_load16_s(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I64, 1)
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_i64_load16_u(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I64, 1)
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_i64_load32_s(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I64, 2)
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_i64_load32_u(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(&memarg, I64, 2)
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_i32_store(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(&memarg, I32, 2)
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_i64_store(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(&memarg, I64, 3)
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_f32_store(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(&memarg, F32, 2)
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_f64_store(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(&memarg, F64, 3)
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_i32_store8(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(&memarg, I32, 0)
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_i32_store16(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(&memarg, I32, 1)
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_i64_store8(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(&memarg, I64, 0)
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_i64_store16(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(&memarg, I64, 1)
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_i64_store32(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(&memarg, I64, 2)
+    }
+
+    pub(super) fn visit_memory_size(&mut self, mem: u32) -> Result<()> {
+        self.check_memory(mem)?;
+        self.push_operand(Some(I32));
+        Ok(())
+    }
+
+    pub(super) fn visit_memory_grow(&mut self, mem: u32) -> Result<()> {
+        self.check_memory(mem)?;
+        self.pop_expect(I32)?;
+        self.push_operand(Some(I32));
+        Ok(())
+    }
+
+    pub(super) fn visit_memory_fill(&mut self, mem: u32) -> Result<()> {
+        self.check_memory(mem)?;
+        self.pop_operands(&[I32, I32, I32])
+    }
+
+    pub(super) fn visit_memory_copy(&mut self, dst_mem: u32, src_mem: u32) -> Result<()> {
+        self.check_memory(dst_mem)?;
+        self.check_memory(src_mem)?;
+        self.pop_operands(&[I32, I32, I32])
+    }
+
+    pub(super) fn visit_memory_init(&mut self, data_index: u32, mem: u32) -> Result<()> {
+        self.check_memory(mem)?;
+        self.check_data(data_index)?;
+        self.pop_operands(&[I32, I32, I32])
+    }
+
+    pub(super) fn visit_data_drop(&mut self, data_index: u32) -> Result<()> {
+        self.check_data(data_index)
+    }
+
+    #[inline(always)]
     fn check_memory(&self, mem: u32) -> Result<()> {
         if self.ctx.memory(mem).is_some() {
             Ok(())
@@ -81,10 +187,9 @@ impl FuncValidator<'_> {
     /// format rule, so its absence is "malformed"), then a known segment.
     fn check_data(&self, data: u32) -> Result<()> {
         let Some(count) = self.ctx.data_count else {
-            return Err(ValidationError::malformed(
-                "data count section required",
-                self.offset,
-            ));
+            return Err(
+                ValidationError::malformed("data count section required", self.offset).into(),
+            );
         };
         if data < count {
             Ok(())
@@ -95,7 +200,25 @@ impl FuncValidator<'_> {
 
     /// The memory immediate: a known memory, and alignment at most natural
     /// (`natural` is the log2 of the access width in bytes).
+    ///
+    /// The common case (memory 0 exists, a plain access, alignment at most
+    /// natural, a 32-bit offset) is one combined test; anything else takes
+    /// the checks in order, for the right error.
+    #[inline(always)]
     fn check_memarg(&self, memarg: &MemArg, natural: u8) -> Result<()> {
+        if matches!(memarg.target, MemArgTarget::Memory(0))
+            && memarg.ordering.is_none()
+            && memarg.align <= natural
+            && memarg.offset <= u64::from(u32::MAX)
+            && !self.ctx.memories.is_empty()
+        {
+            return Ok(());
+        }
+        self.check_memarg_in_order(memarg, natural)
+    }
+
+    #[inline(never)]
+    fn check_memarg_in_order(&self, memarg: &MemArg, natural: u8) -> Result<()> {
         let MemArgTarget::Memory(mem) = memarg.target else {
             return Err(
                 self.error("array memory accesses not supported (not part of WebAssembly 2.0)")
@@ -105,10 +228,7 @@ impl FuncValidator<'_> {
             return Err(self.error("memory orderings not supported (not part of WebAssembly 2.0)"));
         }
         if memarg.align >= MAX_ALIGN_EXPONENT {
-            return Err(ValidationError::malformed(
-                "malformed memop flags",
-                self.offset,
-            ));
+            return Err(ValidationError::malformed("malformed memop flags", self.offset).into());
         }
         self.check_memory(mem)?;
         if memarg.align > natural {
@@ -125,6 +245,7 @@ impl FuncValidator<'_> {
     }
 
     /// `t.load memarg`: `[i32] -> [t]`.
+    #[inline(always)]
     fn load(&mut self, memarg: &MemArg, ty: ValType, natural: u8) -> Result<()> {
         self.check_memarg(memarg, natural)?;
         self.pop_expect(I32)?;
@@ -133,6 +254,7 @@ impl FuncValidator<'_> {
     }
 
     /// `t.store memarg`: `[i32 t] -> []`.
+    #[inline(always)]
     fn store(&mut self, memarg: &MemArg, ty: ValType, natural: u8) -> Result<()> {
         self.check_memarg(memarg, natural)?;
         self.pop_expect(ty)?;

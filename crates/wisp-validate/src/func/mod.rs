@@ -9,15 +9,26 @@
 //! [`MaybeType`]: `None` is the appendix's `Unknown`, produced only by popping
 //! from the polymorphic stack of unreachable code.
 //!
-//! The instruction families live in sibling files: [`control`] (blocks,
-//! branches, calls), [`variable`] (parametric and variable instructions),
-//! [`numeric`], [`memory`] and [`table`] (tables and references).
+//! The reader drives validation through [`visit`]: one `visit_*` call per
+//! operator, which gates the operator's proposal and calls the rule of the
+//! same name. The rules live in sibling files by instruction family:
+//! [`control`] (blocks, branches, calls), [`variable`] (parametric and
+//! variable instructions), [`numeric`], [`memory`] and [`table`] (tables and
+//! references).
+//!
+//! The stack operations have fast paths for the common case, taken before
+//! the appendix's general case and equivalent to it: `pop_expect` checks the
+//! top slot and the innermost frame's height (cached in `floor`) in one go;
+//! numeric operators rewrite the top slots in place (`pop_push`); `pop_ctrl`
+//! drops a frame that holds exactly its known results in one truncation.
+//! Errors are boxed (`Error`) so a rule's `Result<()>` is one word.
 
 mod control;
 mod memory;
 mod numeric;
 mod table;
 mod variable;
+mod visit;
 
 use alloc::format;
 use alloc::string::String;
@@ -27,14 +38,20 @@ use core::fmt;
 use wisp_core::limits::MAX_LOCALS;
 use wisp_core::{RefType, ValType};
 use wisp_decode::Module;
-use wisp_decode::wasmparser::{
-    BinaryReader, Operator, OperatorsReader, OperatorsReaderAllocations,
-};
+use wisp_decode::wasmparser::{BinaryReader, OperatorsReader};
 
 use crate::context::ModuleContext;
-use crate::error::{Result, ValidationError};
-use crate::features;
+use crate::error::ValidationError;
+use crate::features::{self, Proposal};
 use crate::{FuncSink, OpFacts};
+
+/// A function-validation error, boxed: the rules' `Result<()>` is then one
+/// word, returned in a register, and the hot paths carry no 40-byte error
+/// slot (the error is built only on the cold path).
+pub(crate) type Error = alloc::boxed::Box<ValidationError>;
+
+/// The rules' result type.
+pub(crate) type Result<T, E = Error> = core::result::Result<T, E>;
 
 /// An operand's type as validation knows it; `None` is the spec's `Unknown`.
 pub(crate) type MaybeType = Option<ValType>;
@@ -81,7 +98,6 @@ pub struct FuncAllocations {
     operands: Vec<MaybeType>,
     frames: Vec<CtrlFrame>,
     locals: Vec<ValType>,
-    reader: Option<OperatorsReaderAllocations>,
 }
 
 impl fmt::Debug for FuncAllocations {
@@ -107,50 +123,84 @@ pub fn validate_function<'a, S: FuncSink<'a>>(
     sink: &mut S,
     allocs: &mut FuncAllocations,
 ) -> Result<(), S::Error> {
-    let mut v = FuncValidator {
-        ctx,
-        operands: core::mem::take(&mut allocs.operands),
-        frames: core::mem::take(&mut allocs.frames),
-        locals: core::mem::take(&mut allocs.locals),
-        offset: 0,
+    let mut visitor = visit::Visitor {
+        v: FuncValidator {
+            ctx,
+            operands: core::mem::take(&mut allocs.operands),
+            frames: core::mem::take(&mut allocs.frames),
+            floor: usize::MAX,
+            locals: core::mem::take(&mut allocs.locals),
+            offset: 0,
+        },
+        sink,
+        failure: None,
     };
-    v.operands.clear();
-    v.frames.clear();
-    v.locals.clear();
-    let reader_allocs = allocs.reader.take().unwrap_or_default();
-    let result = match v.prepare(module, defined_index) {
-        Err(e) => {
-            allocs.reader = Some(reader_allocs);
-            Err(e.into())
-        }
+    visitor.v.operands.clear();
+    visitor.v.frames.clear();
+    visitor.v.locals.clear();
+    let result = match visitor.v.prepare(module, defined_index) {
+        Err(e) => Err((*e).into()),
         Ok((bytes, start)) => {
-            let reader = BinaryReader::new_features(
-                bytes,
-                start as u64,
-                wisp_decode::wasm_features(&ctx.features),
-            );
-            let mut ops = OperatorsReader::new_with_allocs(reader, reader_allocs);
-            let mut result = v.read_body(&mut ops, sink);
+            let features = wisp_decode::wasm_features(&ctx.features);
+            let mut reader = BinaryReader::new_features(bytes, start as u64, features);
+            let mut result = read_body(&mut visitor, &mut reader);
             if let Err(ValidationFailure::Invalid(e)) = &result
                 && !e.malformed
             {
                 // The spec decodes a whole module before validating it, so a
                 // body that is malformed *after* an invalid operator, or a
-                // later malformed body, makes the module malformed.
-                if let Some(malformed) = rest_malformed(&mut ops)
+                // later malformed body, makes the module malformed. (The
+                // body is read again from its start: the reader's frame
+                // structure up to the invalid operator is then rebuilt.)
+                let body = BinaryReader::new_features(bytes, start as u64, features);
+                if let Some(malformed) = rest_malformed(&mut OperatorsReader::new(body))
                     .or_else(|| later_bodies_malformed(ctx, module, defined_index))
                 {
                     result = Err(ValidationFailure::Invalid(malformed));
                 }
             }
-            allocs.reader = Some(ops.into_allocations());
             result.map_err(ValidationFailure::into_sink_error)
         }
     };
-    allocs.operands = v.operands;
-    allocs.frames = v.frames;
-    allocs.locals = v.locals;
+    allocs.operands = visitor.v.operands;
+    allocs.frames = visitor.v.frames;
+    allocs.locals = visitor.v.locals;
     result
+}
+
+/// The operator loop: the reader decodes each operator and calls the
+/// [`visit::Visitor`] method for it (validate, then hand to the sink), until
+/// the body's own `end` closes the last frame; then require the end of the
+/// bytes.
+///
+/// The visitor is also the reader's frame stack (`wasmparser::FrameStack`),
+/// so the structure the binary format needs (`else` only in `if`, nothing
+/// after the final `end`) is read off the validator's own control stack.
+fn read_body<'a, S: FuncSink<'a>>(
+    visitor: &mut visit::Visitor<'_, '_, S, S::Error>,
+    reader: &mut BinaryReader<'a>,
+) -> Result<(), ValidationFailure<S::Error>> {
+    let invalid = ValidationFailure::Invalid;
+    while !visitor.v.frames.is_empty() {
+        visitor.v.offset = usize::try_from(reader.original_position()).unwrap_or(usize::MAX);
+        match reader.visit_operator(visitor) {
+            Ok(Ok(())) => {}
+            Ok(Err(visit::Stop)) => {
+                return Err(visitor.failure.take().unwrap_or_else(|| {
+                    invalid(
+                        *visitor
+                            .v
+                            .error("internal validator error: no failure recorded"),
+                    )
+                }));
+            }
+            Err(e) => return Err(invalid(ValidationError::from_reader(&e))),
+        }
+    }
+    reader
+        .finish_expression(visitor)
+        .map_err(|e| invalid(ValidationError::from_reader(&e)))?;
+    Ok(())
 }
 
 /// Why reading a body stopped: a validation error, or the sink's own error.
@@ -208,6 +258,9 @@ pub(crate) struct FuncValidator<'c> {
     pub locals: Vec<ValType>,
     /// Offset of the operator being validated, for errors.
     pub offset: usize,
+    /// The innermost frame's `height` (`usize::MAX` without a frame), cached
+    /// so the fast paths compare against it without touching `frames`.
+    floor: usize,
 }
 
 impl<'c> FuncValidator<'c> {
@@ -222,20 +275,19 @@ impl<'c> FuncValidator<'c> {
             return Err(ValidationError::new(
                 format!("unknown function {func_index}: no such defined function"),
                 0,
-            ));
+            )
+            .into());
         };
         let start = body.code.start;
         let Some(bytes) = module.bytes.get(body.code.clone()) else {
             return Err(ValidationError::malformed(
                 "function body outside the module bytes",
                 start,
-            ));
+            )
+            .into());
         };
         let Some(ty) = ctx.type_at(type_index) else {
-            return Err(ValidationError::new(
-                format!("unknown type {type_index}"),
-                start,
-            ));
+            return Err(ValidationError::new(format!("unknown type {type_index}"), start).into());
         };
         // Count before allocating: the run lengths are untrusted.
         let mut total = ty.params().len() as u64;
@@ -244,7 +296,7 @@ impl<'c> FuncValidator<'c> {
             total = total.saturating_add(u64::from(count));
         }
         if total > u64::from(MAX_LOCALS) {
-            return Err(ValidationError::new("too many locals", start));
+            return Err(ValidationError::new("too many locals", start).into());
         }
         self.locals.extend_from_slice(ty.params());
         for &(count, val_type) in body.locals.iter() {
@@ -256,31 +308,8 @@ impl<'c> FuncValidator<'c> {
         Ok((bytes, start))
     }
 
-    /// The operator loop: read, validate, hand to the sink, until the body's
-    /// own `end` closes the last frame; then require the end of the bytes.
-    fn read_body<'a, S: FuncSink<'a>>(
-        &mut self,
-        ops: &mut OperatorsReader<'a>,
-        sink: &mut S,
-    ) -> Result<(), ValidationFailure<S::Error>> {
-        let invalid = ValidationFailure::Invalid;
-        while !self.frames.is_empty() {
-            let (op, offset) = ops
-                .read_with_offset()
-                .map_err(|e| invalid(ValidationError::from_reader(&e)))?;
-            let offset = usize::try_from(offset).unwrap_or(usize::MAX);
-            let facts = self.facts(offset);
-            self.offset = offset;
-            self.operator(&op).map_err(invalid)?;
-            sink.operator(&op, facts).map_err(ValidationFailure::Sink)?;
-        }
-        ops.finish()
-            .map_err(|e| invalid(ValidationError::from_reader(&e)))?;
-        Ok(())
-    }
-
-    /// What the sink learns about the state before an operator.
-    fn facts(&self, offset: usize) -> OpFacts {
+    /// What the sink learns about the state before the current operator.
+    fn facts(&self) -> OpFacts {
         let (unreachable, top_type) = match self.frames.last() {
             Some(frame) => {
                 let top = if self.operands.len() > frame.height {
@@ -293,66 +322,53 @@ impl<'c> FuncValidator<'c> {
             None => (false, None),
         };
         OpFacts {
-            offset,
+            offset: self.offset,
             unreachable,
             height: u32::try_from(self.operands.len()).unwrap_or(u32::MAX),
             top_type,
         }
     }
 
-    /// Validates one operator: proposal gate first, then the family's rule.
-    fn operator(&mut self, op: &Operator<'_>) -> Result<()> {
-        features::check_operator(&self.ctx.features, op, self.offset)?;
-        if let Some(result) = self.control(op) {
-            return result;
-        }
-        if let Some(result) = self.variable(op) {
-            return result;
-        }
-        if let Some(result) = self.numeric(op) {
-            return result;
-        }
-        if let Some(result) = self.memory(op) {
-            return result;
-        }
-        if let Some(result) = self.table(op) {
-            return result;
-        }
-        Err(self.unsupported(op))
+    /// The proposal gate for an operator of a proposal WebAssembly 2.0
+    /// merged (`op` is its wasmparser name, e.g. `I32Extend8S`).
+    fn gate(&self, proposal: Proposal, op: &'static str) -> Result<()> {
+        Ok(features::require_operator(
+            &self.ctx.features,
+            proposal,
+            op,
+            self.offset,
+        )?)
     }
 
+    /// An operator outside WebAssembly 2.0 (`op` is its wasmparser name).
     #[cold]
-    fn unsupported(&self, op: &Operator<'_>) -> ValidationError {
-        let debug = format!("{op:?}");
-        let name: String = debug
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect();
+    fn unsupported(&self, op: &str) -> Error {
         // An opcode outside the enabled instruction set is a binary-format
         // error in the spec's terms ("illegal opcode"), hence malformed.
         ValidationError::malformed(
-            format!("illegal opcode: {name} is not part of WebAssembly 2.0"),
+            format!("illegal opcode: {op} is not part of WebAssembly 2.0"),
             self.offset,
         )
+        .into()
     }
 
     // ---- errors -------------------------------------------------------
 
     /// An error at the current operator.
     #[cold]
-    pub fn error(&self, message: impl Into<String>) -> ValidationError {
-        ValidationError::new(message, self.offset)
+    pub fn error(&self, message: impl Into<String>) -> Error {
+        ValidationError::new(message, self.offset).into()
     }
 
     #[cold]
-    fn mismatch(&self, expected: ValType, actual: ValType) -> ValidationError {
+    fn mismatch(&self, expected: ValType, actual: ValType) -> Error {
         self.error(format!(
             "type mismatch: expected {expected}, found {actual}"
         ))
     }
 
     #[cold]
-    fn missing(&self, expected: Option<ValType>) -> ValidationError {
+    fn missing(&self, expected: Option<ValType>) -> Error {
         match expected {
             Some(t) => self.error(format!("type mismatch: expected {t} but nothing on stack")),
             None => self.error("type mismatch: expected a value but nothing on stack"),
@@ -362,12 +378,14 @@ impl<'c> FuncValidator<'c> {
     // ---- the operand stack ------------------------------------------------
 
     /// The innermost frame (there is always one while operators are read).
+    #[inline(always)]
     fn top_frame(&self) -> Result<&CtrlFrame> {
         self.frames
             .last()
             .ok_or_else(|| self.error("operator after the end of the function"))
     }
 
+    #[inline(always)]
     pub fn push_operand(&mut self, ty: MaybeType) {
         self.operands.push(ty);
     }
@@ -378,7 +396,7 @@ impl<'c> FuncValidator<'c> {
     }
 
     fn pop_operand_for(&mut self, expected: Option<ValType>) -> Result<MaybeType> {
-        let frame = *self.top_frame()?;
+        let frame = self.top_frame()?;
         if self.operands.len() <= frame.height {
             if frame.unreachable {
                 return Ok(None);
@@ -388,13 +406,59 @@ impl<'c> FuncValidator<'c> {
         Ok(self.operands.pop().flatten())
     }
 
+    /// How many operands the innermost frame can pop (0 without a frame).
+    #[inline(always)]
+    fn poppable(&self) -> usize {
+        self.operands.len().saturating_sub(self.floor)
+    }
+
     /// `pop_val(expect)`: an operand that must match `expected` unless unknown.
+    ///
+    /// The fast path (the top operand is known, of the expected type and
+    /// inside the innermost frame) takes one comparison of the top slot and
+    /// one of the frame height; everything else goes through the spec's
+    /// general case.
+    #[inline(always)]
     pub fn pop_expect(&mut self, expected: ValType) -> Result<MaybeType> {
+        if self.operands.len() > self.floor && self.operands.last() == Some(&Some(expected)) {
+            self.operands.pop();
+            return Ok(Some(expected));
+        }
+        self.pop_expect_general(expected)
+    }
+
+    #[inline(never)]
+    fn pop_expect_general(&mut self, expected: ValType) -> Result<MaybeType> {
         let actual = self.pop_operand_for(Some(expected))?;
         match actual {
             Some(a) if a != expected => Err(self.mismatch(expected, a)),
             _ => Ok(actual),
         }
+    }
+
+    /// `pop_vals(params); push_val(result)` for a numeric operator, with a
+    /// fast path that rewrites the top slots in place when they are known
+    /// and match (the common case by far).
+    #[inline(always)]
+    pub fn pop_push(&mut self, params: &[ValType], result: ValType) -> Result<()> {
+        let poppable = self.poppable();
+        match (params, self.operands.as_mut_slice()) {
+            (&[a], [.., top]) if poppable >= 1 && *top == Some(a) => {
+                *top = Some(result);
+                return Ok(());
+            }
+            (&[a, b], [.., below, top])
+                if poppable >= 2 && *below == Some(a) && *top == Some(b) =>
+            {
+                *below = Some(result);
+                self.operands.pop();
+                return Ok(());
+            }
+            _ => {}
+        }
+        self.pop_operands(params)?;
+        self.push_operand(Some(result));
+        Ok(())
     }
 
     /// Pops an operand that must be a reference; returns its type if known.
@@ -407,6 +471,7 @@ impl<'c> FuncValidator<'c> {
     }
 
     /// `pop_vals(types)`: pops `types` in reverse order.
+    #[inline(always)]
     pub fn pop_operands(&mut self, types: &[ValType]) -> Result<()> {
         for &t in types.iter().rev() {
             self.pop_expect(t)?;
@@ -414,9 +479,32 @@ impl<'c> FuncValidator<'c> {
         Ok(())
     }
 
+    /// `push_vals(pop_vals(types))` with `types` pushed back (so unknown
+    /// operands become known). When the top operands are already exactly
+    /// `types`, the stack does not change and nothing is moved.
+    #[inline(always)]
+    pub fn pop_push_operands(&mut self, types: &[ValType]) -> Result<()> {
+        if let Some(start) = self.operands.len().checked_sub(types.len())
+            && self.poppable() >= types.len()
+            && let Some(top) = self.operands.get(start..)
+            && top.iter().zip(types).all(|(&actual, &t)| actual == Some(t))
+        {
+            return Ok(());
+        }
+        self.pop_operands(types)?;
+        self.push_operands(types);
+        Ok(())
+    }
+
     /// `push_vals(types)`.
+    #[inline(always)]
     pub fn push_operands(&mut self, types: &[ValType]) {
-        self.operands.extend(types.iter().map(|&t| Some(t)));
+        // Zero or one type is the common case: no call to `memcpy` for it.
+        match *types {
+            [] => {}
+            [t] => self.operands.push(Some(t)),
+            _ => self.operands.extend(types.iter().map(|&t| Some(t))),
+        }
     }
 
     /// Checks that the operands on top of the stack match `types`, without
@@ -444,6 +532,7 @@ impl<'c> FuncValidator<'c> {
     // ---- the control stack -----------------------------------------------
 
     /// Parameter types of a frame (`start_types`).
+    #[inline(always)]
     pub fn start_types(&self, sig: BlockSig) -> &'c [ValType] {
         match sig {
             BlockSig::Type(index) => {
@@ -455,6 +544,7 @@ impl<'c> FuncValidator<'c> {
     }
 
     /// Result types of a frame (`end_types`).
+    #[inline(always)]
     pub fn end_types(&self, sig: BlockSig) -> &'c [ValType] {
         match sig {
             BlockSig::Empty => &[],
@@ -467,6 +557,7 @@ impl<'c> FuncValidator<'c> {
     }
 
     /// `label_types(frame)`: what a branch to the frame carries.
+    #[inline(always)]
     pub fn label_types(&self, frame: &CtrlFrame) -> &'c [ValType] {
         if frame.kind == FrameKind::Loop {
             self.start_types(frame.sig)
@@ -476,6 +567,7 @@ impl<'c> FuncValidator<'c> {
     }
 
     /// The frame `depth` levels out from the innermost (`ctrls[depth]`).
+    #[inline(always)]
     pub fn frame_at(&self, depth: u32) -> Result<CtrlFrame> {
         let len = self.frames.len();
         (depth as usize)
@@ -487,32 +579,51 @@ impl<'c> FuncValidator<'c> {
     }
 
     /// `push_ctrl(opcode, in, out)`: enters a frame whose params are already popped.
+    #[inline(always)]
     pub fn push_ctrl(&mut self, kind: FrameKind, sig: BlockSig) -> Result<()> {
+        let height = self.operands.len();
         self.frames.push(CtrlFrame {
             kind,
             sig,
-            height: self.operands.len(),
+            height,
             unreachable: false,
         });
+        self.floor = height;
         self.push_operands(self.start_types(sig));
         Ok(())
     }
 
     /// `pop_ctrl()`: leaves the innermost frame, checking its results.
+    ///
+    /// Fast path: the frame holds exactly its results, all known.
+    #[inline(always)]
     pub fn pop_ctrl(&mut self) -> Result<CtrlFrame> {
         let frame = *self.top_frame()?;
-        self.pop_operands(self.end_types(frame.sig))?;
-        if self.operands.len() != frame.height {
-            return Err(self.error(format!(
-                "type mismatch: {} values remaining on stack at end of block",
-                self.operands.len().saturating_sub(frame.height)
-            )));
+        let results = self.end_types(frame.sig);
+        let exact = frame.height.checked_add(results.len()) == Some(self.operands.len())
+            && self.operands.get(frame.height..).is_some_and(|top| {
+                top.iter()
+                    .zip(results)
+                    .all(|(&actual, &t)| actual == Some(t))
+            });
+        if exact {
+            self.operands.truncate(frame.height);
+        } else {
+            self.pop_operands(results)?;
+            if self.operands.len() != frame.height {
+                return Err(self.error(format!(
+                    "type mismatch: {} values remaining on stack at end of block",
+                    self.operands.len().saturating_sub(frame.height)
+                )));
+            }
         }
         self.frames.pop();
+        self.floor = self.frames.last().map_or(usize::MAX, |f| f.height);
         Ok(frame)
     }
 
     /// `unreachable()`: the rest of the innermost frame is stack-polymorphic.
+    #[inline(always)]
     pub fn unreachable(&mut self) -> Result<()> {
         let Some(frame) = self.frames.last_mut() else {
             return Err(self.error("operator after the end of the function"));

@@ -3,45 +3,54 @@
 //! typed), `local.get/set/tee`, `global.get/set`.
 
 use alloc::format;
+use alloc::vec::Vec;
 
 use wisp_core::ValType;
-use wisp_decode::wasmparser::Operator;
+use wisp_decode::wasmparser::ValType as WpValType;
 
-use super::FuncValidator;
-use crate::error::Result;
+use super::{FuncValidator, Result};
 use crate::features;
 use crate::types;
 
 impl FuncValidator<'_> {
-    /// Validates `op` if it is a parametric or variable instruction.
-    pub(super) fn variable(&mut self, op: &Operator<'_>) -> Option<Result<()>> {
-        Some(match op {
-            Operator::Drop => self.pop_operand().map(|_| ()),
-            Operator::Select => self.visit_select(),
-            Operator::TypedSelect { ty } => self.visit_typed_select(*ty),
-            Operator::TypedSelectMulti { tys } => Err(self.error(format!(
-                "invalid result arity: typed select must have exactly one type, found {}",
-                tys.len()
-            ))),
-            Operator::LocalGet { local_index } => self.local(*local_index).map(|t| {
-                self.push_operand(Some(t));
-            }),
-            Operator::LocalSet { local_index } => self
-                .local(*local_index)
-                .and_then(|t| self.pop_expect(t).map(|_| ())),
-            Operator::LocalTee { local_index } => self.local(*local_index).and_then(|t| {
-                self.pop_expect(t)?;
-                self.push_operand(Some(t));
-                Ok(())
-            }),
-            Operator::GlobalGet { global_index } => self.visit_global_get(*global_index),
-            Operator::GlobalSet { global_index } => self.visit_global_set(*global_index),
-            _ => return None,
-        })
+    #[inline(always)]
+    pub(super) fn visit_drop(&mut self) -> Result<()> {
+        self.pop_operand().map(|_| ())
+    }
+
+    /// `select t*` with other than one type: parsed, but never valid.
+    pub(super) fn visit_typed_select_multi(&mut self, tys: Vec<WpValType>) -> Result<()> {
+        Err(self.error(format!(
+            "invalid result arity: typed select must have exactly one type, found {}",
+            tys.len()
+        )))
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_local_get(&mut self, index: u32) -> Result<()> {
+        let t = self.local(index)?;
+        self.push_operand(Some(t));
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_local_set(&mut self, index: u32) -> Result<()> {
+        let t = self.local(index)?;
+        self.pop_expect(t)?;
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(super) fn visit_local_tee(&mut self, index: u32) -> Result<()> {
+        let t = self.local(index)?;
+        self.pop_expect(t)?;
+        self.push_operand(Some(t));
+        Ok(())
     }
 
     /// Untyped `select`: both operands numeric (or unknown) and equal.
-    fn visit_select(&mut self) -> Result<()> {
+    #[inline(always)]
+    pub(super) fn visit_select(&mut self) -> Result<()> {
         self.pop_expect(ValType::I32)?;
         let t1 = self.pop_operand()?;
         let t2 = self.pop_operand()?;
@@ -62,7 +71,7 @@ impl FuncValidator<'_> {
     }
 
     /// `select t`: any value type, given explicitly.
-    fn visit_typed_select(&mut self, ty: wisp_decode::wasmparser::ValType) -> Result<()> {
+    pub(super) fn visit_typed_select(&mut self, ty: WpValType) -> Result<()> {
         let ty = types::val_type(ty, self.offset)?;
         features::require_val_type(&self.ctx.features, ty, self.offset)?;
         self.pop_expect(ValType::I32)?;
@@ -72,6 +81,7 @@ impl FuncValidator<'_> {
         Ok(())
     }
 
+    #[inline(always)]
     fn local(&self, index: u32) -> Result<ValType> {
         self.locals
             .get(index as usize)
@@ -79,7 +89,8 @@ impl FuncValidator<'_> {
             .ok_or_else(|| self.error(format!("unknown local {index}")))
     }
 
-    fn visit_global_get(&mut self, index: u32) -> Result<()> {
+    #[inline(always)]
+    pub(super) fn visit_global_get(&mut self, index: u32) -> Result<()> {
         let Some(global) = self.ctx.global(index) else {
             return Err(self.error(format!("unknown global {index}")));
         };
@@ -87,7 +98,8 @@ impl FuncValidator<'_> {
         Ok(())
     }
 
-    fn visit_global_set(&mut self, index: u32) -> Result<()> {
+    #[inline(always)]
+    pub(super) fn visit_global_set(&mut self, index: u32) -> Result<()> {
         let Some(global) = self.ctx.global(index).copied() else {
             return Err(self.error(format!("unknown global {index}")));
         };
