@@ -8,7 +8,8 @@
 //! decoded module is *valid* is `wisp-validate`'s job; function bodies are kept
 //! as byte ranges for the validator and the interpreter's translator to read.
 //!
-//! - [`decode`] turns bytes into a [`Module`];
+//! - [`decode`] turns bytes into a [`Module`] (which keeps a copy of them;
+//!   [`decode_detached`] does not, for callers that keep the binary);
 //! - [`Module::operators_reader`] reads a body's instructions with the same
 //!   wasmparser features the module was decoded with ([`wasm_features`]);
 //! - [`DecodeError::from_reader`] words any wasmparser reader error (e.g. one
@@ -47,7 +48,7 @@ mod decoder;
 mod error;
 mod module;
 
-pub use decoder::{decode, wasm_features};
+pub use decoder::{decode, decode_detached, wasm_features};
 pub use error::{DecodeError, ReadContext};
 pub use module::*;
 pub use wasmparser;

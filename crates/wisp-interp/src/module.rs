@@ -114,8 +114,9 @@ impl Module {
     /// Decodes and validates `bytes` without translating.
     pub fn validate(engine: &Engine, bytes: &[u8]) -> Result<(), Error> {
         let features = engine.config().get_features();
-        let decoded = wisp_decode::decode(bytes, features)?;
-        wisp_validate::validate(&decoded, features)?;
+        // Nothing outlives this call, so the module need not copy `bytes`.
+        let decoded = wisp_decode::decode_detached(bytes, features)?;
+        wisp_validate::validate_binary(&decoded, bytes, features)?;
         Ok(())
     }
 

@@ -55,7 +55,7 @@ mod types;
 
 pub use context::ModuleContext;
 pub use error::ValidationError;
-pub use func::{FuncAllocations, validate_function};
+pub use func::{FuncAllocations, validate_function, validate_function_in};
 pub use module::validate_module;
 pub use wisp_decode::wasmparser::Operator;
 
@@ -109,11 +109,21 @@ pub fn validate(
     module: &wisp_decode::Module,
     features: &wisp_core::Features,
 ) -> Result<(), ValidationError> {
+    validate_binary(module, &module.bytes, features)
+}
+
+/// [`validate`] for a module whose byte ranges refer to `binary` (one from
+/// [`wisp_decode::decode_detached`], which saves copying the binary).
+pub fn validate_binary(
+    module: &wisp_decode::Module,
+    binary: &[u8],
+    features: &wisp_core::Features,
+) -> Result<(), ValidationError> {
     let ctx = validate_module(module, features)?;
     let mut allocs = FuncAllocations::default();
     for index in 0..module.bodies.len() {
         let index = u32::try_from(index).unwrap_or(u32::MAX);
-        validate_function(&ctx, module, index, &mut NoSink, &mut allocs)?;
+        validate_function_in(&ctx, module, binary, index, &mut NoSink, &mut allocs)?;
     }
     Ok(())
 }

@@ -60,6 +60,18 @@ pub fn wasm_features(features: &Features) -> WasmFeatures {
 /// binary format, and with a descriptive message when they use a proposal
 /// wisp does not implement. A malformed `name` custom section is ignored.
 pub fn decode(bytes: &[u8], features: &Features) -> Result<Module, DecodeError> {
+    let mut m = decode_detached(bytes, features)?;
+    m.bytes = Arc::from(bytes);
+    Ok(m)
+}
+
+/// Decodes `bytes` like [`decode`], but without keeping a copy of them: the
+/// module's [`Module::bytes`] is empty and its byte ranges (function
+/// bodies, data segments, custom sections) refer to the caller's `bytes`.
+/// For a caller that only reads the module while it holds the binary, such
+/// as validation (`wisp_validate::validate_binary`): copying a large binary
+/// into a fresh allocation costs about a tenth of validating it.
+pub fn decode_detached(bytes: &[u8], features: &Features) -> Result<Module, DecodeError> {
     let cx = Cx::new(bytes, features);
     let mut m = empty_module(features);
     let mut parser = Parser::new(0);
@@ -105,7 +117,6 @@ pub fn decode(bytes: &[u8], features: &Features) -> Result<Module, DecodeError> 
             break;
         }
     }
-    m.bytes = Arc::from(bytes);
     Ok(m)
 }
 

@@ -123,6 +123,20 @@ pub fn validate_function<'a, S: FuncSink<'a>>(
     sink: &mut S,
     allocs: &mut FuncAllocations,
 ) -> Result<(), S::Error> {
+    validate_function_in(ctx, module, &module.bytes, defined_index, sink, allocs)
+}
+
+/// [`validate_function`] for a module whose byte ranges refer to `binary`
+/// rather than to its own [`Module::bytes`] (one from
+/// [`wisp_decode::decode_detached`]).
+pub fn validate_function_in<'a, S: FuncSink<'a>>(
+    ctx: &ModuleContext,
+    module: &Module,
+    binary: &'a [u8],
+    defined_index: u32,
+    sink: &mut S,
+    allocs: &mut FuncAllocations,
+) -> Result<(), S::Error> {
     let mut visitor = visit::Visitor {
         v: FuncValidator {
             ctx,
@@ -138,7 +152,7 @@ pub fn validate_function<'a, S: FuncSink<'a>>(
     visitor.v.operands.clear();
     visitor.v.frames.clear();
     visitor.v.locals.clear();
-    let result = match visitor.v.prepare(module, defined_index) {
+    let result = match visitor.v.prepare(module, binary, defined_index) {
         Err(e) => Err((*e).into()),
         Ok((bytes, start)) => {
             let features = wisp_decode::wasm_features(&ctx.features);
@@ -154,7 +168,7 @@ pub fn validate_function<'a, S: FuncSink<'a>>(
                 // structure up to the invalid operator is then rebuilt.)
                 let body = BinaryReader::new_features(bytes, start as u64, features);
                 if let Some(malformed) = rest_malformed(&mut OperatorsReader::new(body))
-                    .or_else(|| later_bodies_malformed(ctx, module, defined_index))
+                    .or_else(|| later_bodies_malformed(ctx, module, binary, defined_index))
                 {
                     result = Err(ValidationFailure::Invalid(malformed));
                 }
@@ -233,6 +247,7 @@ fn rest_malformed(ops: &mut OperatorsReader<'_>) -> Option<ValidationError> {
 fn later_bodies_malformed(
     ctx: &ModuleContext,
     module: &Module,
+    binary: &[u8],
     defined_index: u32,
 ) -> Option<ValidationError> {
     let features = wisp_decode::wasm_features(&ctx.features);
@@ -241,7 +256,7 @@ fn later_bodies_malformed(
         .iter()
         .skip((defined_index as usize).saturating_add(1))
         .find_map(|body| {
-            let bytes = module.bytes.get(body.code.clone())?;
+            let bytes = binary.get(body.code.clone())?;
             let reader = BinaryReader::new_features(bytes, body.code.start as u64, features);
             rest_malformed(&mut OperatorsReader::new(reader))
         })
@@ -265,7 +280,12 @@ pub(crate) struct FuncValidator<'c> {
 
 impl<'c> FuncValidator<'c> {
     /// Sets up locals and the body's frame; returns the code bytes and their offset.
-    fn prepare<'a>(&mut self, module: &'a Module, defined_index: u32) -> Result<(&'a [u8], usize)> {
+    fn prepare<'a>(
+        &mut self,
+        module: &Module,
+        binary: &'a [u8],
+        defined_index: u32,
+    ) -> Result<(&'a [u8], usize)> {
         let ctx = self.ctx;
         let func_index = ctx.num_imported_funcs.saturating_add(defined_index);
         let (Some(body), Some(type_index)) = (
@@ -279,7 +299,7 @@ impl<'c> FuncValidator<'c> {
             .into());
         };
         let start = body.code.start;
-        let Some(bytes) = module.bytes.get(body.code.clone()) else {
+        let Some(bytes) = binary.get(body.code.clone()) else {
             return Err(ValidationError::malformed(
                 "function body outside the module bytes",
                 start,

@@ -5,11 +5,30 @@
 use wisp_core::Features;
 use wisp_validate::ValidationError;
 
-/// Decodes `bytes` (which must decode) and validates them.
+/// Decodes `bytes` (which must decode) and validates them, both with the
+/// module's own copy of the bytes and detached (`decode_detached` +
+/// `validate_binary`), which must agree exactly.
 pub fn validate_bytes(bytes: &[u8], features: &Features) -> Result<(), ValidationError> {
     let module = wisp_decode::decode(bytes, features)
         .unwrap_or_else(|e| panic!("test module does not decode: {e}"));
-    wisp_validate::validate(&module, features)
+    let result = wisp_validate::validate(&module, features);
+    let detached = wisp_decode::decode_detached(bytes, features)
+        .unwrap_or_else(|e| panic!("test module does not decode detached: {e}"));
+    assert!(
+        detached.bytes.is_empty(),
+        "a detached module keeps no bytes"
+    );
+    let detached_result = wisp_validate::validate_binary(&detached, bytes, features);
+    assert_eq!(
+        result
+            .as_ref()
+            .map_err(|e| (e.to_string(), e.offset, e.malformed)),
+        detached_result
+            .as_ref()
+            .map_err(|e| (e.to_string(), e.offset, e.malformed)),
+        "validation of a detached module differs"
+    );
+    result
 }
 
 /// Compiles `wat`, decodes and validates it.
