@@ -415,6 +415,53 @@ mod tests {
         })
     }
 
+    /// A module compiled from WAT and instantiated, for the tests that run
+    /// superinstructions through the public API.
+    struct Run {
+        store: crate::Store<()>,
+        instance: crate::Instance,
+    }
+
+    impl Run {
+        /// Compiles `wat`, checks that an instruction starting with each of
+        /// `made` was emitted, and instantiates it.
+        fn new(wat: &str, made: &[&str]) -> Self {
+            let engine = crate::Engine::default();
+            let bytes = wat::parse_str(wat).expect("valid WAT");
+            let module = crate::Module::new(&engine, &bytes).expect("module compiles");
+            let code: alloc::vec::Vec<alloc::string::String> = module
+                .inner
+                .funcs
+                .iter()
+                .flat_map(|f| f.code().iter().map(|i| alloc::format!("{i:?}")))
+                .collect();
+            for name in made {
+                assert!(
+                    code.iter().any(|i| i.starts_with(name)),
+                    "{name} was not made: {code:?}"
+                );
+            }
+            let mut store = crate::Store::new(&engine, ());
+            let instance = crate::Linker::<()>::new(&engine)
+                .instantiate(&mut store, &module)
+                .expect("instantiates");
+            Self { store, instance }
+        }
+
+        /// Calls export `name` (one result), or the trap's message.
+        fn call(
+            &mut self,
+            name: &str,
+            args: &[crate::Val],
+        ) -> Result<crate::Val, alloc::string::String> {
+            let func = self.instance.get_func(&self.store, name).expect("exported");
+            let mut out = [crate::Val::I32(0)];
+            func.call(&mut self.store, args, &mut out)
+                .map(|()| out[0])
+                .map_err(|e| alloc::format!("{e}"))
+        }
+    }
+
     #[test]
     fn fuses_a_loop_counter_and_keeps_the_branch_in_place() {
         let add = Instr::I32AddImm(BinImm {
@@ -487,7 +534,7 @@ mod tests {
     /// superinstructions were made and that the results are right.
     #[test]
     fn superinstructions_execute_both_halves() {
-        use crate::{Engine, Instance, Module, Store, Val};
+        use crate::Val;
         let wat = r#"(module
           (memory 1)
           (data (i32.const 16) "\01\00\00\00\02\00\00\00\03\00\00\00\04\00\00\00")
@@ -559,46 +606,28 @@ mod tests {
           (func (export "mac") (param $a f64) (param $b f64) (param $c f64) (result f64)
             (f64.sub (f64.add (local.get $c) (f64.mul (local.get $a) (local.get $b)))
                      (f64.mul (local.get $b) (local.get $b)))))"#;
-        let engine = Engine::default();
-        let bytes = wat::parse_str(wat).expect("valid WAT");
-        let module = Module::new(&engine, &bytes).expect("module compiles");
-        let made: alloc::vec::Vec<alloc::string::String> = module
-            .inner
-            .funcs
-            .iter()
-            .flat_map(|f| f.code().iter().map(|i| alloc::format!("{i:?}")))
-            .collect();
-        for name in [
-            "I32AddImmBrNeImm(",
-            "I32AddImmBrGtSImm(",
-            "I32AddImmBrGtUImm(",
-            "I32AddBrLtUImm(",
-            "I32AndImmBrEqz(",
-            "I32AndImmBrNez(",
-            "F64MulAdd(",
-            "F64MulSub(",
-            "I32AddImmLoad32(",
-            "I32AddLoad64(",
-            "I32AddImmLoad8U(",
-            "I32AndImmBrGeUImm(",
-            "I32AddImmCopy(",
-            "I32ShrUImmXor(",
-            "I32XorMulImm(",
-            "I64XorMul(",
-        ] {
-            assert!(
-                made.iter().any(|i| i.starts_with(name)),
-                "{name} was not made: {made:?}"
-            );
-        }
-        let mut store = Store::new(&engine, ());
-        let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
-        let mut call = |name: &str, args: &[Val]| {
-            let func = instance.get_func(&store, name).expect("export");
-            let mut out = [Val::I32(0)];
-            func.call(&mut store, args, &mut out).expect("runs");
-            out[0]
-        };
+        let mut run = Run::new(
+            wat,
+            &[
+                "I32AddImmBrNeImm(",
+                "I32AddImmBrGtSImm(",
+                "I32AddImmBrGtUImm(",
+                "I32AddBrLtUImm(",
+                "I32AndImmBrEqz(",
+                "I32AndImmBrNez(",
+                "F64MulAdd(",
+                "F64MulSub(",
+                "I32AddImmLoad32(",
+                "I32AddLoad64(",
+                "I32AddImmLoad8U(",
+                "I32AndImmBrGeUImm(",
+                "I32AddImmCopy(",
+                "I32ShrUImmXor(",
+                "I32XorMulImm(",
+                "I64XorMul(",
+            ],
+        );
+        let mut call = |name: &str, args: &[Val]| run.call(name, args).expect("runs");
         // 1+2+3+4 = 10; i64 at 32 + 4 = 36: 0; byte at 16: 1.
         assert_eq!(call("loads", &[]), Val::I64(11));
         assert_eq!(call("steps", &[]), Val::I32(10_030));
@@ -633,7 +662,7 @@ mod tests {
     /// instructions give, NaNs included.
     #[test]
     fn float_superinstructions_match_their_halves() {
-        use crate::{Engine, Module, Store, Val};
+        use crate::Val;
         let wat = r#"(module
           (func (export "mac32") (param $a f32) (param $b f32) (param $c f32) (result f32)
             (f32.sub (f32.add (f32.mul (local.get $a) (local.get $b)) (local.get $c))
@@ -651,39 +680,19 @@ mod tests {
             (block $no (br_if $no (i32.eqz (f64.lt (local.get $a) (local.get $b))))
               (return (i32.const 1)))
             (i32.const 0)))"#;
-        let engine = Engine::default();
-        let bytes = wat::parse_str(wat).expect("valid WAT");
-        let module = Module::new(&engine, &bytes).expect("module compiles");
-        let made: alloc::vec::Vec<alloc::string::String> = module
-            .inner
-            .funcs
-            .iter()
-            .flat_map(|f| f.code().iter().map(|i| alloc::format!("{i:?}")))
-            .collect();
-        for name in [
-            "F32MulAddLeft(",
-            "F32MulSub(",
-            "F32MulSubLeft(",
-            "F64MulSubLeft(",
-            "F64MulAddLeft(",
-            "F32GtBrNez(",
-            "F64LtBrEqz(",
-        ] {
-            assert!(
-                made.iter().any(|i| i.starts_with(name)),
-                "{name} was not made: {made:?}"
-            );
-        }
-        let mut store = Store::new(&engine, ());
-        let instance = crate::Linker::<()>::new(&engine)
-            .instantiate(&mut store, &module)
-            .expect("instantiates");
-        let mut call = |name: &str, args: &[Val]| {
-            let func = instance.get_func(&store, name).expect("exported");
-            let mut out = [Val::I32(0)];
-            func.call(&mut store, args, &mut out).expect("runs");
-            out[0]
-        };
+        let mut run = Run::new(
+            wat,
+            &[
+                "F32MulAddLeft(",
+                "F32MulSub(",
+                "F32MulSubLeft(",
+                "F64MulSubLeft(",
+                "F64MulAddLeft(",
+                "F32GtBrNez(",
+                "F64LtBrEqz(",
+            ],
+        );
+        let mut call = |name: &str, args: &[Val]| run.call(name, args).expect("runs");
         let f32s = [1.5f32, -2.0, 0.0, f32::INFINITY, f32::NAN, 3.25];
         for &a in &f32s {
             for &b in &f32s {
@@ -710,7 +719,7 @@ mod tests {
     /// instructions would.
     #[test]
     fn pointer_and_bump_superinstructions_match_their_halves() {
-        use crate::{Engine, Module, Store, Val};
+        use crate::Val;
         let wat = r#"(module
           (memory 1)
           ;; 8: a pointer to 32; 36: 77; 12: a pointer past the end.
@@ -735,32 +744,8 @@ mod tests {
             (local $m i32)
             (i32.store offset=4 (local.get $p) (local.tee $m (i32.add (local.get $n) (i32.const 1))))
             (i32.add (local.get $m) (i32.load offset=4 (local.get $p)))))"#;
-        let engine = Engine::default();
-        let bytes = wat::parse_str(wat).expect("valid WAT");
-        let module = Module::new(&engine, &bytes).expect("module compiles");
-        let made: alloc::vec::Vec<alloc::string::String> = module
-            .inner
-            .funcs
-            .iter()
-            .flat_map(|f| f.code().iter().map(|i| alloc::format!("{i:?}")))
-            .collect();
-        for name in ["Load32Load32(", "I32AddImm2(", "I32AddImmStore32("] {
-            assert!(
-                made.iter().any(|i| i.starts_with(name)),
-                "{name} was not made: {made:?}"
-            );
-        }
-        let mut store = Store::new(&engine, ());
-        let instance = crate::Linker::<()>::new(&engine)
-            .instantiate(&mut store, &module)
-            .expect("instantiates");
-        let mut call = |name: &str, args: &[Val]| {
-            let func = instance.get_func(&store, name).expect("exported");
-            let mut out = [Val::I32(0)];
-            func.call(&mut store, args, &mut out)
-                .map(|()| out[0])
-                .map_err(|e| alloc::format!("{e}"))
-        };
+        let mut run = Run::new(wat, &["Load32Load32(", "I32AddImm2(", "I32AddImmStore32("]);
+        let mut call = |name: &str, args: &[Val]| run.call(name, args);
         assert_eq!(call("chase", &[Val::I32(8)]), Ok(Val::I32(77)));
         assert_eq!(call("chase_keep", &[Val::I32(8)]), Ok(Val::I32(32 + 77)));
         // The first load is fine, the second is out of bounds.
