@@ -3,14 +3,14 @@
 //! the callee leaves its results in its slots `0..n`, which are exactly the
 //! caller's canonical slots for them.
 
-use crate::error::Error;
+use super::TranslateError;
 use crate::ir::Instr;
 
 use super::{Translator, internal};
 
 impl Translator<'_> {
     /// Parameter and result counts of module type `type_index`.
-    fn type_arity(&self, type_index: u32) -> Result<(u32, u32), Error> {
+    fn type_arity(&self, type_index: u32) -> Result<(u32, u32), TranslateError> {
         let ty = self
             .module
             .types
@@ -20,7 +20,7 @@ impl Translator<'_> {
     }
 
     /// Materializes and pops `params` arguments; returns the slot of the first.
-    fn take_args(&mut self, params: u32) -> Result<u32, Error> {
+    fn take_args(&mut self, params: u32) -> Result<u32, TranslateError> {
         self.materialize_top(params)?;
         let first = self
             .height()
@@ -30,7 +30,7 @@ impl Translator<'_> {
         Ok(self.slot(first))
     }
 
-    pub(super) fn visit_call(&mut self, func: u32) -> Result<(), Error> {
+    pub(super) fn visit_call(&mut self, func: u32) -> Result<(), TranslateError> {
         let type_index = *self
             .func_types
             .get(func as usize)
@@ -46,7 +46,11 @@ impl Translator<'_> {
         self.push_temps(results)
     }
 
-    pub(super) fn visit_call_indirect(&mut self, type_index: u32, table: u32) -> Result<(), Error> {
+    pub(super) fn visit_call_indirect(
+        &mut self,
+        type_index: u32,
+        table: u32,
+    ) -> Result<(), TranslateError> {
         let (params, results) = self.type_arity(type_index)?;
         let index = self.pop_slot()?;
         let args = self.take_args(params)?;

@@ -17,7 +17,7 @@ use alloc::collections::BTreeMap;
 use wisp_core::TrapCode;
 use wisp_decode::wasmparser::{BlockType, BrTable, Operator};
 
-use crate::error::Error;
+use super::{TranslateError, out_of_memory};
 use crate::ir::{Cmp, Compare, Instr, IntWidth, Rhs, Target};
 
 use super::stack::{Operand, Producer, const_instr};
@@ -85,7 +85,7 @@ impl Translator<'_> {
     }
 
     /// Starts a basic block: emits its fuel check when fuel is on.
-    fn start_fuel_block(&mut self) -> Result<(), Error> {
+    fn start_fuel_block(&mut self) -> Result<(), TranslateError> {
         self.mark_label();
         self.entry_block = false;
         if self.fuel {
@@ -117,7 +117,7 @@ impl Translator<'_> {
     }
 
     /// Resolves the list of branches starting at `head` to `here`.
-    fn patch_branches(&mut self, mut head: Target, here: Target) -> Result<(), Error> {
+    fn patch_branches(&mut self, mut head: Target, here: Target) -> Result<(), TranslateError> {
         while head != NO_BRANCH {
             let target = self
                 .code
@@ -130,7 +130,7 @@ impl Translator<'_> {
     }
 
     /// Parameter and result counts of a block type.
-    fn block_arity(&self, ty: BlockType) -> Result<(u32, u32), Error> {
+    fn block_arity(&self, ty: BlockType) -> Result<(u32, u32), TranslateError> {
         match ty {
             BlockType::Empty => Ok((0, 0)),
             BlockType::Type(_) => Ok((0, 1)),
@@ -146,7 +146,7 @@ impl Translator<'_> {
     }
 
     /// The control frame `depth` levels out, as an index into `self.ctrl`.
-    fn frame_index(&self, depth: u32) -> Result<usize, Error> {
+    fn frame_index(&self, depth: u32) -> Result<usize, TranslateError> {
         (self.ctrl.len())
             .checked_sub(1 + depth as usize)
             .ok_or_else(|| internal("branch depth out of range"))
@@ -154,7 +154,12 @@ impl Translator<'_> {
 
     /// Opens a frame: every lazy `Local` operand and the parameters are
     /// materialized first, so nothing inside the frame materializes them.
-    fn open_frame(&mut self, kind: CtrlKind, params: u32, results: u32) -> Result<(), Error> {
+    fn open_frame(
+        &mut self,
+        kind: CtrlKind,
+        params: u32,
+        results: u32,
+    ) -> Result<(), TranslateError> {
         self.materialize_all_locals()?;
         self.materialize_top(params)?;
         self.last = None;
@@ -173,12 +178,12 @@ impl Translator<'_> {
         Ok(())
     }
 
-    pub(super) fn visit_block(&mut self, ty: BlockType) -> Result<(), Error> {
+    pub(super) fn visit_block(&mut self, ty: BlockType) -> Result<(), TranslateError> {
         let (params, results) = self.block_arity(ty)?;
         self.open_frame(CtrlKind::Block, params, results)
     }
 
-    pub(super) fn visit_loop(&mut self, ty: BlockType) -> Result<(), Error> {
+    pub(super) fn visit_loop(&mut self, ty: BlockType) -> Result<(), TranslateError> {
         let (params, results) = self.block_arity(ty)?;
         // Materialize before taking the header, so the copies run once.
         self.materialize_all_locals()?;
@@ -188,7 +193,7 @@ impl Translator<'_> {
         self.open_frame(CtrlKind::Loop { header }, params, results)
     }
 
-    pub(super) fn visit_if(&mut self, ty: BlockType) -> Result<(), Error> {
+    pub(super) fn visit_if(&mut self, ty: BlockType) -> Result<(), TranslateError> {
         let cond = self.pop_condition()?;
         let (params, results) = self.block_arity(ty)?;
         // Materialize before the branch: both arms see the same slots.
@@ -199,7 +204,7 @@ impl Translator<'_> {
         self.start_fuel_block()
     }
 
-    pub(super) fn visit_else(&mut self) -> Result<(), Error> {
+    pub(super) fn visit_else(&mut self) -> Result<(), TranslateError> {
         let frame = *self
             .ctrl
             .last()
@@ -230,7 +235,7 @@ impl Translator<'_> {
         Ok(())
     }
 
-    pub(super) fn visit_end(&mut self) -> Result<(), Error> {
+    pub(super) fn visit_end(&mut self) -> Result<(), TranslateError> {
         let frame = self
             .ctrl
             .pop()
@@ -283,13 +288,16 @@ impl Translator<'_> {
     }
 
     /// Resets the stack to `height` plus `results` temporaries in their canonical slots.
-    fn reset_to(&mut self, height: u32, results: u32) -> Result<(), Error> {
+    fn reset_to(&mut self, height: u32, results: u32) -> Result<(), TranslateError> {
         self.truncate(height);
         self.push_temps(results)
     }
 
     /// Translates an operator of unreachable code: only the nesting matters.
-    pub(super) fn visit_unreachable_code(&mut self, op: &Operator<'_>) -> Result<(), Error> {
+    pub(super) fn visit_unreachable_code(
+        &mut self,
+        op: &Operator<'_>,
+    ) -> Result<(), TranslateError> {
         let innermost_dead = self.ctrl.last().is_some_and(|f| f.dead);
         match op {
             Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
@@ -316,7 +324,7 @@ impl Translator<'_> {
     /// Pops a branch condition. When the last instruction computed it with an
     /// integer comparison, that instruction is removed and the comparison
     /// returned, to be fused into the branch.
-    fn pop_condition(&mut self) -> Result<Compare, Error> {
+    fn pop_condition(&mut self) -> Result<Compare, TranslateError> {
         if let Some(last) = self.last_at(self.height().saturating_sub(1))
             && let Producer::Compare(cmp) = last.producer
         {
@@ -335,7 +343,7 @@ impl Translator<'_> {
 
     /// Emits the return sequence: the top `num_results` operands become the
     /// results. The virtual stack is left as is (it may be a conditional return).
-    fn emit_return(&mut self) -> Result<(), Error> {
+    fn emit_return(&mut self) -> Result<(), TranslateError> {
         let n = self.num_results;
         let h = self.height();
         let instr = match n {
@@ -373,7 +381,7 @@ impl Translator<'_> {
 
     /// Emits an unconditional branch to frame `index`: copies of the carried
     /// values, then a jump (or a return, for the function frame).
-    fn branch_to(&mut self, index: usize) -> Result<(), Error> {
+    fn branch_to(&mut self, index: usize) -> Result<(), TranslateError> {
         let frame = self.ctrl[index];
         match frame.kind {
             CtrlKind::Func => self.emit_return(),
@@ -399,14 +407,14 @@ impl Translator<'_> {
         frame.kind != CtrlKind::Func && self.top_in_place(frame.height, frame.label_arity())
     }
 
-    pub(super) fn visit_br(&mut self, depth: u32) -> Result<(), Error> {
+    pub(super) fn visit_br(&mut self, depth: u32) -> Result<(), TranslateError> {
         let index = self.frame_index(depth)?;
         self.branch_to(index)?;
         self.set_unreachable();
         Ok(())
     }
 
-    pub(super) fn visit_br_if(&mut self, depth: u32) -> Result<(), Error> {
+    pub(super) fn visit_br_if(&mut self, depth: u32) -> Result<(), TranslateError> {
         let cond = self.pop_condition()?;
         let index = self.frame_index(depth)?;
         if !self.is_plain_jump(index) {
@@ -430,15 +438,13 @@ impl Translator<'_> {
         Ok(())
     }
 
-    pub(super) fn visit_br_table(&mut self, table: &BrTable<'_>) -> Result<(), Error> {
+    pub(super) fn visit_br_table(&mut self, table: &BrTable<'_>) -> Result<(), TranslateError> {
         let index = self.pop_slot()?;
         let mut depths = core::mem::take(&mut self.br_targets);
         depths.clear();
         for depth in table.targets() {
             let depth = depth.map_err(|e| internal(&alloc::format!("br_table: {e}")))?;
-            depths
-                .try_reserve(1)
-                .map_err(|_| Error::Limit("out of memory".into()))?;
+            depths.try_reserve(1).map_err(|_| out_of_memory())?;
             depths.push(depth);
         }
         depths.push(table.default());
@@ -452,7 +458,11 @@ impl Translator<'_> {
     /// `BrTable` then one `Br` entry per target; entries whose branch needs
     /// copies or returns go through a trampoline emitted after the table
     /// (one per distinct target frame).
-    fn emit_br_table(&mut self, index: crate::ir::Slot, depths: &[u32]) -> Result<(), Error> {
+    fn emit_br_table(
+        &mut self,
+        index: crate::ir::Slot,
+        depths: &[u32],
+    ) -> Result<(), TranslateError> {
         let len = depths.len() as u32 - 1;
         self.emit(Instr::BrTable { index, len })?;
         let first_entry = self.next_index();
@@ -494,13 +504,13 @@ impl Translator<'_> {
         Ok(())
     }
 
-    pub(super) fn visit_return(&mut self) -> Result<(), Error> {
+    pub(super) fn visit_return(&mut self) -> Result<(), TranslateError> {
         self.emit_return()?;
         self.set_unreachable();
         Ok(())
     }
 
-    pub(super) fn visit_unreachable(&mut self) -> Result<(), Error> {
+    pub(super) fn visit_unreachable(&mut self) -> Result<(), TranslateError> {
         self.emit(Instr::Trap(TrapCode::Unreachable))?;
         self.set_unreachable();
         Ok(())

@@ -66,11 +66,13 @@ impl LocalRefs {
     }
 
     /// Whether a `Local(x)` operand is on the stack.
+    #[inline]
     pub(super) fn has(&self, x: u32) -> bool {
         self.count[x as usize] > 0
     }
 
     /// `Local(x)` was pushed at height `h`.
+    #[inline]
     pub(super) fn pushed(&mut self, x: u32, h: u32) {
         let link = Link {
             local: x,
@@ -79,14 +81,7 @@ impl LocalRefs {
         };
         let h_index = h as usize;
         if h_index >= self.links.len() {
-            // Heights below `h` pushed as other operands have no links yet.
-            // Filler entries are never on a chain (no `newest` names them).
-            let filler = Link {
-                local: 0,
-                older_same: NONE,
-                older_any: NONE,
-            };
-            self.links.resize(h_index + 1, filler);
+            self.extend_links(h_index + 1);
         }
         self.links[h_index] = link;
         self.newest[x as usize] = h;
@@ -95,8 +90,23 @@ impl LocalRefs {
         self.total += 1;
     }
 
+    /// Gives heights up to `len` entries in `links`. Heights below `h`
+    /// pushed as other operands have no links yet; filler entries are never
+    /// on a chain (no `newest` names them).
+    #[cold]
+    #[inline(never)]
+    fn extend_links(&mut self, len: usize) {
+        let filler = Link {
+            local: 0,
+            older_same: NONE,
+            older_any: NONE,
+        };
+        self.links.resize(len, filler);
+    }
+
     /// The operand at height `h`, `Local(x)`, became something else
     /// (materialized); it stays on its chains as a stale entry.
+    #[inline]
     pub(super) fn replaced(&mut self, x: u32) {
         self.count[x as usize] -= 1;
         self.total -= 1;
@@ -104,6 +114,7 @@ impl LocalRefs {
 
     /// Height `h`, the top of the stack, was popped; `local` is `Some(x)` if
     /// it still held `Local(x)`.
+    #[inline]
     pub(super) fn popped(&mut self, h: u32, local: Option<u32>) {
         if let Some(x) = local {
             self.replaced(x);

@@ -8,7 +8,7 @@ use alloc::format;
 
 use wisp_decode::wasmparser::{MemArg, MemArgTarget, Operator};
 
-use crate::error::Error;
+use super::{TranslateError, limit};
 use crate::ir::{BinImm, Instr, Load, Store, StoreAdd, StoreImm, StoreImmAdd};
 
 use super::Translator;
@@ -25,7 +25,7 @@ enum ImmWidth {
 
 impl Translator<'_> {
     /// Translates a memory operator; returns `false` if `op` is not one.
-    pub(super) fn visit_memory(&mut self, op: &Operator<'_>) -> Result<bool, Error> {
+    pub(super) fn visit_memory(&mut self, op: &Operator<'_>) -> Result<bool, TranslateError> {
         use ImmWidth::*;
         use Instr as I;
         use Operator as O;
@@ -126,7 +126,7 @@ impl Translator<'_> {
 
     /// Materializes and pops the top `n` operands of a bulk instruction;
     /// returns the slot of the first.
-    pub(super) fn take_bulk_args(&mut self, n: u32) -> Result<u32, Error> {
+    pub(super) fn take_bulk_args(&mut self, n: u32) -> Result<u32, TranslateError> {
         self.materialize_top(n)?;
         let first = self.height().saturating_sub(n);
         self.truncate(first);
@@ -140,7 +140,7 @@ impl Translator<'_> {
         ctor_add: fn(BinImm) -> Instr,
         indexed: Option<Indexed>,
         memarg: MemArg,
-    ) -> Result<(), Error> {
+    ) -> Result<(), TranslateError> {
         let offset = static_offset(memarg)?;
         if offset == 0
             && let Some((a, imm)) = self.take_address_add(self.height().saturating_sub(1))?
@@ -170,7 +170,7 @@ impl Translator<'_> {
     /// value) is the result of the last instruction, an `i32.add` of an
     /// immediate, removes that instruction (the access computes the address
     /// itself; the caller pops the operand). Returns the add's operands.
-    fn take_address_add(&mut self, h: u32) -> Result<Option<(u32, i32)>, Error> {
+    fn take_address_add(&mut self, h: u32) -> Result<Option<(u32, i32)>, TranslateError> {
         let Some(last) = self.last_at(h) else {
             return Ok(None);
         };
@@ -206,7 +206,12 @@ impl Translator<'_> {
         Some(shl.a)
     }
 
-    fn store(&mut self, kind: StoreKind, width: ImmWidth, memarg: MemArg) -> Result<(), Error> {
+    fn store(
+        &mut self,
+        kind: StoreKind,
+        width: ImmWidth,
+        memarg: MemArg,
+    ) -> Result<(), TranslateError> {
         let offset = static_offset(memarg)?;
         let h = self.height().saturating_sub(1);
         let fused = if offset == 0 {
@@ -266,19 +271,19 @@ struct StoreKind {
 }
 
 /// The static offset of a memory access (32-bit for 32-bit memories).
-fn static_offset(memarg: MemArg) -> Result<u32, Error> {
+fn static_offset(memarg: MemArg) -> Result<u32, TranslateError> {
     if let MemArgTarget::Memory(mem) = memarg.target {
         check_memory(mem)?;
     }
     u32::try_from(memarg.offset)
-        .map_err(|_| Error::Limit(format!("memory offset {} (memory64)", memarg.offset)))
+        .map_err(|_| limit(format!("memory offset {} (memory64)", memarg.offset)))
 }
 
 /// wisp implements a single memory (Wasm 2.0, no multi-memory).
-fn check_memory(mem: u32) -> Result<(), Error> {
+fn check_memory(mem: u32) -> Result<(), TranslateError> {
     if mem == 0 {
         Ok(())
     } else {
-        Err(Error::Limit(format!("memory index {mem} (multi-memory)")))
+        Err(limit(format!("memory index {mem} (multi-memory)")))
     }
 }

@@ -64,9 +64,12 @@ pub(crate) fn translate_module(
         .try_reserve_exact(module.functions.len())
         .map_err(|_| Error::Limit(format!("{} functions", module.functions.len())))?;
     for index in 0..module.functions.len() as u32 {
-        translator.begin(index)?;
-        wisp_validate::validate_function(ctx, module, index, &mut translator, &mut allocs)?;
-        funcs.push(translator.finish()?);
+        translator
+            .begin(index)
+            .map_err(TranslateError::into_error)?;
+        wisp_validate::validate_function(ctx, module, index, &mut translator, &mut allocs)
+            .map_err(TranslateError::into_error)?;
+        funcs.push(translator.finish().map_err(TranslateError::into_error)?);
     }
     Ok(funcs.into_boxed_slice())
 }
@@ -178,7 +181,7 @@ impl<'m> Translator<'m> {
     }
 
     /// Prepares to translate defined function `index`.
-    pub(crate) fn begin(&mut self, index: u32) -> Result<(), Error> {
+    pub(crate) fn begin(&mut self, index: u32) -> Result<(), TranslateError> {
         let module = self.module;
         let ty = module
             .functions
@@ -196,7 +199,7 @@ impl<'m> Translator<'m> {
             .num_params
             .checked_add(self.num_locals)
             .filter(|&b| b < MAX_FRAME_SLOTS)
-            .ok_or_else(|| Error::Limit(format!("{} locals", body.num_locals)))?;
+            .ok_or_else(|| limit(format!("{} locals", body.num_locals)))?;
         self.code.clear();
         self.offsets.clear();
         self.synced = 0;
@@ -218,7 +221,7 @@ impl<'m> Translator<'m> {
     }
 
     /// The translated function, once its final `end` has been seen.
-    pub(crate) fn finish(&mut self) -> Result<CompiledFunc, Error> {
+    pub(crate) fn finish(&mut self) -> Result<CompiledFunc, TranslateError> {
         if !self.done {
             return Err(internal("function body ended without its final `end`"));
         }
@@ -252,27 +255,31 @@ impl<'m> Translator<'m> {
             max_slots,
         )
         .map(|f| f.with_offsets(self.offsets.as_slice().into()))
-        .map_err(|e| Error::Limit(format!("internal translator error: {e}")))
+        .map_err(|e| limit(format!("internal translator error: {e}")))
     }
 
     /// Gives the instructions emitted since the last call the current
     /// operator's offset.
-    fn sync_offsets(&mut self) -> Result<(), Error> {
+    #[inline(always)]
+    fn sync_offsets(&mut self) -> Result<(), TranslateError> {
         let len = self.code.len();
-        while self
-            .offsets
-            .last()
-            .is_some_and(|&(start, _)| start as usize >= len)
-        {
-            self.offsets.pop();
+        if len > self.synced {
+            if self.offsets.last().map(|r| r.1) != Some(self.offset) {
+                self.push_offset_run()?;
+            }
+            self.synced = len;
         }
-        if len > self.synced && self.offsets.last().map(|r| r.1) != Some(self.offset) {
-            self.offsets
-                .try_reserve(1)
-                .map_err(|_| Error::Limit("out of memory".into()))?;
-            self.offsets.push((self.synced as u32, self.offset));
+        Ok(())
+    }
+
+    /// Starts a run of instructions with the current operator's offset at
+    /// the first instruction not yet synced.
+    #[inline(always)]
+    fn push_offset_run(&mut self) -> Result<(), TranslateError> {
+        if self.offsets.len() == self.offsets.capacity() {
+            reserve_one(&mut self.offsets)?;
         }
-        self.synced = len;
+        self.offsets.push((self.synced as u32, self.offset));
         Ok(())
     }
 
@@ -280,6 +287,13 @@ impl<'m> Translator<'m> {
     pub(super) fn truncate_code(&mut self, len: usize) {
         self.code.truncate(len);
         self.synced = self.synced.min(len);
+        while self
+            .offsets
+            .last()
+            .is_some_and(|&(start, _)| start as usize >= len)
+        {
+            self.offsets.pop();
+        }
     }
 
     /// The constant slot holding `value`, if one is left. Constant slots are
@@ -298,7 +312,7 @@ impl<'m> Translator<'m> {
     }
 
     /// Translates one operator of reachable code.
-    fn visit(&mut self, op: &Operator<'_>) -> Result<(), Error> {
+    fn visit(&mut self, op: &Operator<'_>) -> Result<(), TranslateError> {
         use Operator as O;
         match *op {
             O::Nop => Ok(()),
@@ -339,9 +353,9 @@ impl<'m> Translator<'m> {
 }
 
 impl<'a> FuncSink<'a> for Translator<'_> {
-    type Error = Error;
+    type Error = TranslateError;
 
-    fn operator(&mut self, op: &Operator<'a>, facts: OpFacts) -> Result<(), Error> {
+    fn operator(&mut self, op: &Operator<'a>, facts: OpFacts) -> Result<(), TranslateError> {
         if self.done {
             return Err(internal("operator after the function's final `end`"));
         }
@@ -357,16 +371,71 @@ impl<'a> FuncSink<'a> for Translator<'_> {
     }
 }
 
+/// Why translation failed: an [`Error`], boxed.
+///
+/// Every translator function returns `Result<_, TranslateError>`, which is
+/// one pointer (null when `Ok`) and comes back in a register. An unboxed
+/// `Error` is many words, which made every level of every operator's
+/// translation return through memory and test a tag there.
+#[derive(Debug)]
+pub(crate) struct TranslateError(Box<Error>);
+
+impl TranslateError {
+    /// The error itself, for the caller of [`translate_module`].
+    #[cold]
+    fn into_error(self) -> Error {
+        *self.0
+    }
+}
+
+impl From<Error> for TranslateError {
+    #[cold]
+    fn from(error: Error) -> Self {
+        TranslateError(Box::new(error))
+    }
+}
+
+impl From<wisp_validate::ValidationError> for TranslateError {
+    #[cold]
+    fn from(error: wisp_validate::ValidationError) -> Self {
+        Error::from(error).into()
+    }
+}
+
+/// Makes room for one more element, or fails if memory is exhausted (the
+/// cold half of a fallible push).
+#[cold]
+#[inline(never)]
+fn reserve_one<T>(vec: &mut Vec<T>) -> Result<(), TranslateError> {
+    vec.try_reserve(1).map_err(|_| out_of_memory())
+}
+
+/// An implementation limit of the interpreter, with what exceeded it.
+#[cold]
+#[inline(never)]
+fn limit(what: alloc::string::String) -> TranslateError {
+    Error::Limit(what).into()
+}
+
+/// A failed allocation of the translator's own buffers.
+#[cold]
+#[inline(never)]
+fn out_of_memory() -> TranslateError {
+    limit("out of memory".into())
+}
+
 /// An error for an operator the validator accepted but the interpreter does not implement.
 #[cold]
-fn unsupported(op: &Operator<'_>) -> Error {
-    Error::Limit(format!("unsupported operator {op:?}"))
+#[inline(never)]
+fn unsupported(op: &Operator<'_>) -> TranslateError {
+    limit(format!("unsupported operator {op:?}"))
 }
 
 /// An error for a broken translator invariant (never expected on validated input).
 #[cold]
-fn internal(what: &str) -> Error {
-    Error::Limit(format!("internal translator error: {what}"))
+#[inline(never)]
+fn internal(what: &str) -> TranslateError {
+    limit(format!("internal translator error: {what}"))
 }
 
 #[cfg(test)]

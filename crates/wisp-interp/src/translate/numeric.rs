@@ -9,7 +9,7 @@
 
 use wisp_decode::wasmparser::Operator;
 
-use crate::error::Error;
+use super::TranslateError;
 use crate::ir::{Bin, BinImm, Cmp, Compare, Instr, IntWidth, Rhs, Un};
 
 use super::Translator;
@@ -59,8 +59,8 @@ impl Translator<'_> {
     fn float_result(
         &mut self,
         canon: fn(Un) -> Instr,
-        emit: impl FnOnce(&mut Self) -> Result<(), Error>,
-    ) -> Result<(), Error> {
+        emit: impl FnOnce(&mut Self) -> Result<(), TranslateError>,
+    ) -> Result<(), TranslateError> {
         emit(self)?;
         if self.canonicalize_nans {
             let slot = self.slot(self.height().saturating_sub(1));
@@ -72,12 +72,12 @@ impl Translator<'_> {
         Ok(())
     }
 
-    fn unary(&mut self, ctor: fn(Un) -> Instr) -> Result<(), Error> {
+    fn unary(&mut self, ctor: fn(Un) -> Instr) -> Result<(), TranslateError> {
         let src = self.pop_slot()?;
         self.push_result(Producer::Un(ctor, Un { dst: 0, src }))
     }
 
-    fn binary(&mut self, reg: fn(Bin) -> Instr, form: ImmForm) -> Result<(), Error> {
+    fn binary(&mut self, reg: fn(Bin) -> Instr, form: ImmForm) -> Result<(), TranslateError> {
         let hb = self.height().saturating_sub(1);
         let b = self.pop_source()?;
         let ha = self.height().saturating_sub(1);
@@ -109,7 +109,7 @@ impl Translator<'_> {
 
     /// `i32.add`; a left shift by 2 or 3 (array indexing) that produced one
     /// operand just before is fused: `I32AddShl2/3 { dst, a: base, b: index }`.
-    fn add_i32(&mut self) -> Result<(), Error> {
+    fn add_i32(&mut self) -> Result<(), TranslateError> {
         let h = self.height();
         let fusable = |t: &Self, shifted: u32, other: u32| -> Option<(u32, u32)> {
             let last = t.last_at(shifted)?;
@@ -164,7 +164,7 @@ impl Translator<'_> {
         ))
     }
 
-    fn compare(&mut self, width: IntWidth, cmp: Cmp) -> Result<(), Error> {
+    fn compare(&mut self, width: IntWidth, cmp: Cmp) -> Result<(), TranslateError> {
         let hb = self.height().saturating_sub(1);
         let b = self.pop_source()?;
         let ha = self.height().saturating_sub(1);
@@ -195,7 +195,7 @@ impl Translator<'_> {
         self.push_result(Producer::Compare(compare))
     }
 
-    fn eqz(&mut self, width: IntWidth) -> Result<(), Error> {
+    fn eqz(&mut self, width: IntWidth) -> Result<(), TranslateError> {
         let a = self.pop_slot()?;
         self.push_result(Producer::Compare(Compare {
             width,
@@ -206,7 +206,7 @@ impl Translator<'_> {
     }
 
     /// Translates a numeric operator; returns `false` if `op` is not one.
-    pub(super) fn visit_numeric(&mut self, op: &Operator<'_>) -> Result<bool, Error> {
+    pub(super) fn visit_numeric(&mut self, op: &Operator<'_>) -> Result<bool, TranslateError> {
         use Cmp::*;
         use ImmForm as F;
         use Instr as I;

@@ -23,7 +23,7 @@
 
 use alloc::format;
 
-use crate::error::Error;
+use super::{TranslateError, limit, out_of_memory};
 use crate::ir::{Bin, BinImm, Compare, Instr, Load, Slot, Un};
 
 use super::{MAX_FRAME_SLOTS, Translator};
@@ -143,11 +143,13 @@ pub(super) fn const_instr(dst: Slot, value: u64) -> Instr {
 
 impl Translator<'_> {
     /// The current operand stack height.
+    #[inline]
     pub(super) fn height(&self) -> u32 {
         self.stack.len() as u32
     }
 
     /// The canonical slot of stack height `h`.
+    #[inline]
     pub(super) fn slot(&self, h: u32) -> Slot {
         self.base + h
     }
@@ -155,7 +157,8 @@ impl Translator<'_> {
     /// Emits `instr`, which does not produce a foldable result. A copy
     /// right after another copy to an adjacent slot (in the same basic
     /// block) merges with it into a `Copy2`.
-    pub(super) fn emit(&mut self, instr: Instr) -> Result<usize, Error> {
+    #[inline]
+    pub(super) fn emit(&mut self, instr: Instr) -> Result<usize, TranslateError> {
         if let Instr::Copy { dst, src } = instr
             && self.code.len() > self.block_start
             && let Some(prev) = self.code.last_mut()
@@ -166,17 +169,30 @@ impl Translator<'_> {
             return Ok(self.code.len() - 1);
         }
         let index = self.code.len();
-        if index >= u32::MAX as usize / 2 {
-            return Err(Error::Limit(format!(
-                "function of over {index} instructions"
-            )));
+        if index == self.code.capacity() {
+            self.grow_code()?;
         }
-        self.code
-            .try_reserve(1)
-            .map_err(|_| Error::Limit("out of memory".into()))?;
         self.code.push(instr);
         self.last = None;
         Ok(index)
+    }
+
+    /// Makes room for more code, or fails if the function is too long or
+    /// memory is exhausted (out of line: `emit` runs for every instruction).
+    #[cold]
+    #[inline(never)]
+    fn grow_code(&mut self) -> Result<(), TranslateError> {
+        // Exact reservations, so the capacity never passes the limit and
+        // this check sees every function that reaches it.
+        const MAX_CODE: usize = u32::MAX as usize / 2;
+        let len = self.code.len();
+        if len >= MAX_CODE {
+            return Err(limit(format!("function of over {len} instructions")));
+        }
+        let more = len.max(64).min(MAX_CODE - len);
+        self.code
+            .try_reserve_exact(more)
+            .map_err(|_| out_of_memory())
     }
 
     /// The index the next emitted instruction will have.
@@ -185,15 +201,11 @@ impl Translator<'_> {
     }
 
     /// Pushes an operand.
-    pub(super) fn push(&mut self, operand: Operand) -> Result<(), Error> {
+    #[inline]
+    pub(super) fn push(&mut self, operand: Operand) -> Result<(), TranslateError> {
         let height = self.height() + 1;
         if height > self.max_height {
-            if self.base + height > MAX_FRAME_SLOTS {
-                return Err(Error::Limit(format!(
-                    "operand stack deeper than {MAX_FRAME_SLOTS} slots"
-                )));
-            }
-            self.max_height = height;
+            self.raise_max_height(height)?;
         }
         if let Operand::Local(x) = operand {
             self.local_refs.pushed(x, height - 1);
@@ -202,8 +214,22 @@ impl Translator<'_> {
         Ok(())
     }
 
+    /// Records a new greatest stack height, or fails if the frame would
+    /// be too large.
+    #[cold]
+    #[inline(never)]
+    fn raise_max_height(&mut self, height: u32) -> Result<(), TranslateError> {
+        if self.base + height > MAX_FRAME_SLOTS {
+            return Err(limit(format!(
+                "operand stack deeper than {MAX_FRAME_SLOTS} slots"
+            )));
+        }
+        self.max_height = height;
+        Ok(())
+    }
+
     /// Pushes `n` temporaries (results of a call or a block).
-    pub(super) fn push_temps(&mut self, n: u32) -> Result<(), Error> {
+    pub(super) fn push_temps(&mut self, n: u32) -> Result<(), TranslateError> {
         for _ in 0..n {
             self.push(Operand::Temp)?;
         }
@@ -211,13 +237,13 @@ impl Translator<'_> {
     }
 
     /// Pushes a raw constant.
-    pub(super) fn push_const(&mut self, value: u64) -> Result<(), Error> {
+    pub(super) fn push_const(&mut self, value: u64) -> Result<(), TranslateError> {
         self.push(Operand::Const(value))
     }
 
     /// Emits the instruction `producer` describes with the next height's slot
     /// as destination, and pushes its result.
-    pub(super) fn push_result(&mut self, producer: Producer) -> Result<(), Error> {
+    pub(super) fn push_result(&mut self, producer: Producer) -> Result<(), TranslateError> {
         self.push_result_with(producer, None)
     }
 
@@ -226,7 +252,7 @@ impl Translator<'_> {
         &mut self,
         producer: Producer,
         trailer: Option<Instr>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), TranslateError> {
         let height = self.height();
         let index = self.emit(producer.with_dst(self.slot(height)))?;
         if let Some(word) = trailer {
@@ -261,14 +287,18 @@ impl Translator<'_> {
     }
 
     /// Emits `make(dst)` for the next height's slot and pushes its result.
-    pub(super) fn push_value(&mut self, make: impl FnOnce(Slot) -> Instr) -> Result<(), Error> {
+    pub(super) fn push_value(
+        &mut self,
+        make: impl FnOnce(Slot) -> Instr,
+    ) -> Result<(), TranslateError> {
         let dst = self.slot(self.height());
         self.emit(make(dst))?;
         self.push(Operand::Temp)
     }
 
     /// Pops the top operand, returning it and its height.
-    pub(super) fn pop(&mut self) -> Result<(Operand, u32), Error> {
+    #[inline]
+    pub(super) fn pop(&mut self) -> Result<(Operand, u32), TranslateError> {
         let operand = self
             .stack
             .pop()
@@ -286,7 +316,8 @@ impl Translator<'_> {
     }
 
     /// Pops the top operand without materializing it.
-    pub(super) fn pop_source(&mut self) -> Result<Source, Error> {
+    #[inline]
+    pub(super) fn pop_source(&mut self) -> Result<Source, TranslateError> {
         let (operand, h) = self.pop()?;
         Ok(match operand {
             Operand::Temp => Source::Slot(self.slot(h)),
@@ -298,7 +329,7 @@ impl Translator<'_> {
     /// Pops the top operand as a slot, reading a constant from its constant
     /// slot or (when none is left) materializing it into the operand's own
     /// canonical slot (free now that it is popped).
-    pub(super) fn pop_slot(&mut self) -> Result<Slot, Error> {
+    pub(super) fn pop_slot(&mut self) -> Result<Slot, TranslateError> {
         let h = self.height().saturating_sub(1);
         let source = self.pop_source()?;
         self.source_slot(source, h)
@@ -306,7 +337,7 @@ impl Translator<'_> {
 
     /// The slot of `source`, popped from height `h`: a constant is written to
     /// that height's canonical slot.
-    pub(super) fn source_slot(&mut self, source: Source, h: u32) -> Result<Slot, Error> {
+    pub(super) fn source_slot(&mut self, source: Source, h: u32) -> Result<Slot, TranslateError> {
         match source {
             Source::Slot(s) => Ok(s),
             Source::Const(c) => {
@@ -329,7 +360,7 @@ impl Translator<'_> {
     }
 
     /// Copies the operand at height `h` into its canonical slot, if it is not there.
-    pub(super) fn materialize(&mut self, h: u32) -> Result<(), Error> {
+    pub(super) fn materialize(&mut self, h: u32) -> Result<(), TranslateError> {
         let dst = self.slot(h);
         let instr = match self.stack[h as usize] {
             Operand::Temp => return Ok(()),
@@ -345,7 +376,7 @@ impl Translator<'_> {
     }
 
     /// Materializes the top `n` operands.
-    pub(super) fn materialize_top(&mut self, n: u32) -> Result<(), Error> {
+    pub(super) fn materialize_top(&mut self, n: u32) -> Result<(), TranslateError> {
         let h = self.height();
         for k in h.saturating_sub(n)..h {
             self.materialize(k)?;
@@ -354,7 +385,7 @@ impl Translator<'_> {
     }
 
     /// Materializes every `Local(x)` on the stack (before `x` is overwritten).
-    pub(super) fn materialize_local(&mut self, x: u32) -> Result<(), Error> {
+    pub(super) fn materialize_local(&mut self, x: u32) -> Result<(), TranslateError> {
         if !self.local_refs.has(x) {
             return Ok(());
         }
@@ -369,7 +400,7 @@ impl Translator<'_> {
     }
 
     /// Materializes every `Local` operand on the stack (on block entry).
-    pub(super) fn materialize_all_locals(&mut self) -> Result<(), Error> {
+    pub(super) fn materialize_all_locals(&mut self) -> Result<(), TranslateError> {
         if !self.local_refs.any() {
             return Ok(());
         }
@@ -390,7 +421,7 @@ impl Translator<'_> {
     /// Copying in increasing order is safe: a source temporary at height
     /// `h - n + i` is never below its destination `dst_height + i`, so a copy
     /// never overwrites a source still to be read.
-    pub(super) fn copy_top_to(&mut self, dst_height: u32, n: u32) -> Result<(), Error> {
+    pub(super) fn copy_top_to(&mut self, dst_height: u32, n: u32) -> Result<(), TranslateError> {
         let h = self.height();
         let first = h
             .checked_sub(n)

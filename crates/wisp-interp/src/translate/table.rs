@@ -3,14 +3,14 @@
 
 use wisp_decode::wasmparser::Operator;
 
-use crate::error::Error;
+use super::TranslateError;
 use crate::ir::Instr;
 
 use super::Translator;
 
 impl Translator<'_> {
     /// Translates a table operator; returns `false` if `op` is not one.
-    pub(super) fn visit_table(&mut self, op: &Operator<'_>) -> Result<bool, Error> {
+    pub(super) fn visit_table(&mut self, op: &Operator<'_>) -> Result<bool, TranslateError> {
         use Operator as O;
         match *op {
             O::TableGet { table } => {

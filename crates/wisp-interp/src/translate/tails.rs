@@ -17,7 +17,7 @@
 
 use alloc::vec::Vec;
 
-use crate::error::Error;
+use super::{TranslateError, out_of_memory};
 use crate::ir::{Instr, Target};
 
 /// Longest block copied in place of a `Br`.
@@ -27,16 +27,14 @@ const MAX_BLOCK: usize = 4;
 pub(super) fn duplicate_tails(
     code: &mut Vec<Instr>,
     offsets: &mut Vec<(u32, u32)>,
-) -> Result<(), Error> {
+) -> Result<(), TranslateError> {
     let len = code.len();
     if !code.iter().any(|instr| matches!(instr, Instr::Br { .. })) {
         return Ok(());
     }
     // `Br` entries of jump tables must stay single instructions.
     let mut entry = Vec::new();
-    entry
-        .try_reserve_exact(len)
-        .map_err(|_| Error::Limit("out of memory".into()))?;
+    entry.try_reserve_exact(len).map_err(|_| out_of_memory())?;
     entry.resize(len, false);
     for (i, instr) in code.iter().enumerate() {
         if let Instr::BrTable { len: n, .. } = *instr {
@@ -63,8 +61,7 @@ pub(super) fn duplicate_tails(
             continue;
         }
         added += end - start;
-        plan.try_reserve(1)
-            .map_err(|_| Error::Limit("out of memory".into()))?;
+        plan.try_reserve(1).map_err(|_| out_of_memory())?;
         plan.push((i, start, end));
     }
     if plan.is_empty() {
@@ -77,7 +74,7 @@ pub(super) fn duplicate_tails(
     out.try_reserve_exact(len + added)
         .and_then(|()| out_offsets.try_reserve_exact(offsets.len() + plan.len() * (MAX_BLOCK + 1)))
         .and_then(|()| moved.try_reserve_exact(len))
-        .map_err(|_| Error::Limit("out of memory".into()))?;
+        .map_err(|_| out_of_memory())?;
     // A copied instruction reports the offset of its original.
     let offset_of = |i: usize| {
         let run = offsets.partition_point(|&(start, _)| start as usize <= i);

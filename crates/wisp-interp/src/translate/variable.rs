@@ -4,18 +4,18 @@
 //! `local.set`/`local.tee` fold into the instruction that produced the value
 //! when they can (see the `stack` module).
 
-use crate::error::Error;
+use super::TranslateError;
 use crate::ir::{Cmp, Compare, Instr, IntWidth, Rhs};
 
 use super::Translator;
 use super::stack::{Operand, Producer, Source, const_instr};
 
 impl Translator<'_> {
-    pub(super) fn visit_local_get(&mut self, x: u32) -> Result<(), Error> {
+    pub(super) fn visit_local_get(&mut self, x: u32) -> Result<(), TranslateError> {
         self.push(Operand::Local(x))
     }
 
-    pub(super) fn visit_local_set(&mut self, x: u32, tee: bool) -> Result<(), Error> {
+    pub(super) fn visit_local_set(&mut self, x: u32, tee: bool) -> Result<(), TranslateError> {
         let h = self.height().saturating_sub(1);
         // What a `local.tee` leaves on the stack.
         let result = if let Some(last) = self.last_at(h) {
@@ -76,24 +76,24 @@ impl Translator<'_> {
         self.written[x as usize] = true;
     }
 
-    pub(super) fn visit_global_get(&mut self, global: u32) -> Result<(), Error> {
+    pub(super) fn visit_global_get(&mut self, global: u32) -> Result<(), TranslateError> {
         self.push_result(Producer::GlobalGet(global))
     }
 
-    pub(super) fn visit_global_set(&mut self, global: u32) -> Result<(), Error> {
+    pub(super) fn visit_global_set(&mut self, global: u32) -> Result<(), TranslateError> {
         let src = self.pop_slot()?;
         self.emit(Instr::GlobalSet { global, src })?;
         Ok(())
     }
 
-    pub(super) fn visit_drop(&mut self) -> Result<(), Error> {
+    pub(super) fn visit_drop(&mut self) -> Result<(), TranslateError> {
         self.pop()?;
         Ok(())
     }
 
     /// `select`: a constant condition picks an operand statically; otherwise
     /// `Select { dst, a, b }` with the condition in a trailing `SelectCond`.
-    pub(super) fn visit_select(&mut self) -> Result<(), Error> {
+    pub(super) fn visit_select(&mut self) -> Result<(), TranslateError> {
         let cond = self.pop_source()?;
         if let Source::Const(c) = cond {
             let (b, hb) = self.pop()?;
@@ -115,7 +115,7 @@ impl Translator<'_> {
         self.push_result_with(Producer::Select { a, b }, Some(Instr::SelectCond { cond }))
     }
 
-    pub(super) fn visit_ref_is_null(&mut self) -> Result<(), Error> {
+    pub(super) fn visit_ref_is_null(&mut self) -> Result<(), TranslateError> {
         let a = self.pop_slot()?;
         self.push_result(Producer::Compare(Compare {
             width: IntWidth::I64,
@@ -125,7 +125,7 @@ impl Translator<'_> {
         }))
     }
 
-    pub(super) fn visit_ref_func(&mut self, func: u32) -> Result<(), Error> {
+    pub(super) fn visit_ref_func(&mut self, func: u32) -> Result<(), TranslateError> {
         self.push_value(|dst| Instr::RefFunc { dst, func })
     }
 }

@@ -39,6 +39,7 @@
 //! [`Features`]: wisp_core::Features
 
 use alloc::vec::Vec;
+use core::mem::ManuallyDrop;
 
 use wisp_decode::wasmparser::{
     FrameKind as ReaderFrame, FrameStack, Operator, VisitOperator, for_each_visit_operator,
@@ -125,10 +126,14 @@ macro_rules! visit_rule {
             {
                 return self.invalid(e);
             }
+            // `ManuallyDrop`: the operators that reach a rule own no heap
+            // data (those that do, such as `try_table`, belong to proposals
+            // the gate rejects), and LLVM does not see through the call to
+            // the sink that the generic drop would have nothing to free.
             let before = if S::OPERATORS {
                 Some((
                     self.v.facts(),
-                    Operator::$op $({ $($arg: Clone::clone(&$arg)),* })?,
+                    ManuallyDrop::new(Operator::$op $({ $($arg: Clone::clone(&$arg)),* })?),
                 ))
             } else {
                 None
