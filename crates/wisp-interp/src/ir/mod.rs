@@ -67,8 +67,9 @@ impl CompiledFunc {
     /// Fails if the code does not pass the structural check (see [`verify`]),
     /// if the constant slots do not fit in the frame or the locals overlap
     /// them, or if the results do not fit in the frame.
+    /// The code is copied once, into a buffer that also holds the sentinel.
     pub fn new(
-        code: Box<[Instr]>,
+        code: &[Instr],
         num_params: u32,
         num_results: u32,
         num_locals: u32,
@@ -86,7 +87,7 @@ impl CompiledFunc {
         if num_results > max_slots {
             return frame("results outside the frame");
         }
-        verify::verify(&code, max_slots)?;
+        verify::verify(code, max_slots)?;
         // The sentinel: a `Trap` after the last instruction (see `Validity`).
         let mut with_sentinel = alloc::vec::Vec::new();
         with_sentinel
@@ -95,7 +96,7 @@ impl CompiledFunc {
                 at: 0,
                 what: "out of memory",
             })?;
-        with_sentinel.extend_from_slice(&code);
+        with_sentinel.extend_from_slice(code);
         with_sentinel.push(Instr::Trap(wisp_core::TrapCode::Unreachable));
         Ok(Self {
             code: with_sentinel.into_boxed_slice(),

@@ -25,6 +25,7 @@ enum ImmWidth {
 
 impl Translator<'_> {
     /// Translates a memory operator; returns `false` if `op` is not one.
+    #[inline(always)]
     pub(super) fn visit_memory(&mut self, op: &Operator<'_>) -> Result<bool, TranslateError> {
         use ImmWidth::*;
         use Instr as I;

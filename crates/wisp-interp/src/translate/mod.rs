@@ -246,7 +246,7 @@ impl<'m> Translator<'m> {
         tails::duplicate_tails(&mut self.code, &mut self.offsets)?;
         fuse::fuse(&mut self.code);
         CompiledFunc::new(
-            self.code.as_slice().into(),
+            &self.code,
             self.num_params,
             self.num_results,
             self.num_locals,
@@ -312,6 +312,7 @@ impl<'m> Translator<'m> {
     }
 
     /// Translates one operator of reachable code.
+    #[inline(always)]
     fn visit(&mut self, op: &Operator<'_>) -> Result<(), TranslateError> {
         use Operator as O;
         match *op {

@@ -206,6 +206,7 @@ impl Translator<'_> {
     }
 
     /// Translates a numeric operator; returns `false` if `op` is not one.
+    #[inline(always)]
     pub(super) fn visit_numeric(&mut self, op: &Operator<'_>) -> Result<bool, TranslateError> {
         use Cmp::*;
         use ImmForm as F;

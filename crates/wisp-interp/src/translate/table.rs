@@ -10,6 +10,7 @@ use super::Translator;
 
 impl Translator<'_> {
     /// Translates a table operator; returns `false` if `op` is not one.
+    #[inline(always)]
     pub(super) fn visit_table(&mut self, op: &Operator<'_>) -> Result<bool, TranslateError> {
         use Operator as O;
         match *op {
