@@ -126,6 +126,8 @@ pub(crate) struct Translator<'m> {
     done: bool,
     /// Scratch space for `br_table` targets.
     br_targets: Vec<u32>,
+    /// Buffers of the tail duplication pass.
+    tail_scratch: tails::TailScratch,
     /// Values of the constant slots; constant slot `k` is numbered
     /// `MAX_FRAME_SLOTS + k` until `finish` places it after the locals.
     consts: Vec<u64>,
@@ -176,6 +178,7 @@ impl<'m> Translator<'m> {
             written: Vec::new(),
             done: false,
             br_targets: Vec::new(),
+            tail_scratch: tails::TailScratch::default(),
             consts: Vec::new(),
         }
     }
@@ -243,7 +246,7 @@ impl<'m> Translator<'m> {
         }
         let max_slots = (const_base + num_consts + self.max_height).max(self.num_results);
         self.sync_offsets()?;
-        tails::duplicate_tails(&mut self.code, &mut self.offsets)?;
+        tails::duplicate_tails(&mut self.code, &mut self.offsets, &mut self.tail_scratch)?;
         fuse::fuse(&mut self.code);
         CompiledFunc::new(
             &self.code,

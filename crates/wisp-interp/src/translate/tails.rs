@@ -23,36 +23,48 @@ use crate::ir::{Instr, Target};
 /// Longest block copied in place of a `Br`.
 const MAX_BLOCK: usize = 4;
 
+/// The pass's buffers, kept from one function to the next.
+#[derive(Debug, Default)]
+pub(super) struct TailScratch {
+    /// `(Br index, block start, block end)` of each replacement, in order.
+    plan: Vec<(usize, usize, usize)>,
+    /// The rebuilt code (afterwards, the old code's buffer).
+    out: Vec<Instr>,
+    /// The rebuilt offset runs (afterwards, the old runs' buffer).
+    out_offsets: Vec<(u32, u32)>,
+    /// Where each old instruction went.
+    moved: Vec<Target>,
+}
+
 /// Replaces eligible `Br`s in `code` with copies of their target blocks.
 pub(super) fn duplicate_tails(
     code: &mut Vec<Instr>,
     offsets: &mut Vec<(u32, u32)>,
+    scratch: &mut TailScratch,
 ) -> Result<(), TranslateError> {
     let len = code.len();
-    if !code.iter().any(|instr| matches!(instr, Instr::Br { .. })) {
-        return Ok(());
-    }
-    // `Br` entries of jump tables must stay single instructions.
-    let mut entry = Vec::new();
-    entry.try_reserve_exact(len).map_err(|_| out_of_memory())?;
-    entry.resize(len, false);
-    for (i, instr) in code.iter().enumerate() {
-        if let Instr::BrTable { len: n, .. } = *instr {
-            let end = (i + 2 + n as usize).min(len);
-            entry[(i + 1).min(len)..end].fill(true);
-        }
-    }
     // Which `Br` to replace by which block, within the growth budget.
+    // `Br` entries of jump tables (the `len + 1` words after a `BrTable`)
+    // must stay single instructions.
     let budget = len / 4 + 16;
     let mut added = 0;
-    let mut plan: Vec<(usize, usize, usize)> = Vec::new();
+    let TailScratch {
+        plan,
+        out,
+        out_offsets,
+        moved,
+    } = scratch;
+    plan.clear();
+    let mut table_entries_end = 0;
     for (i, instr) in code.iter().enumerate() {
-        let Instr::Br { target } = *instr else {
-            continue;
+        let target = match *instr {
+            Instr::Br { target } if i >= table_entries_end => target,
+            Instr::BrTable { len: n, .. } => {
+                table_entries_end = i + 2 + n as usize;
+                continue;
+            }
+            _ => continue,
         };
-        if entry[i] {
-            continue;
-        }
         let Some(end) = block_end(code, target as usize) else {
             continue;
         };
@@ -68,9 +80,9 @@ pub(super) fn duplicate_tails(
         return Ok(());
     }
     // Rebuild, recording where each old instruction went.
-    let mut out: Vec<Instr> = Vec::new();
-    let mut out_offsets: Vec<(u32, u32)> = Vec::new();
-    let mut moved: Vec<Target> = Vec::new();
+    out.clear();
+    out_offsets.clear();
+    moved.clear();
     out.try_reserve_exact(len + added)
         .and_then(|()| out_offsets.try_reserve_exact(offsets.len() + plan.len() * (MAX_BLOCK + 1)))
         .and_then(|()| moved.try_reserve_exact(len))
@@ -101,25 +113,26 @@ pub(super) fn duplicate_tails(
         match next.peek() {
             Some(&&(at, start, end)) if at == i => {
                 for (k, copied) in code.iter().enumerate().take(end + 1).skip(start) {
-                    push_run(&mut out_offsets, out.len(), offset_of(k));
+                    push_run(out_offsets, out.len(), offset_of(k));
                     out.push(*copied);
                 }
                 next.next();
             }
             _ => {
-                push_run(&mut out_offsets, out.len(), offset);
+                push_run(out_offsets, out.len(), offset);
                 out.push(*instr);
             }
         }
     }
-    for instr in &mut out {
+    for instr in out.iter_mut() {
         if let Some(target) = instr.branch_target_mut() {
             // Targets are instruction indices of the old code.
             *target = moved.get(*target as usize).copied().unwrap_or(*target);
         }
     }
-    *code = out;
-    *offsets = out_offsets;
+    // The old buffers become the next function's scratch.
+    core::mem::swap(code, out);
+    core::mem::swap(offsets, out_offsets);
     Ok(())
 }
 
@@ -179,7 +192,12 @@ mod tests {
             add(3),
             Instr::Return,
         ];
-        duplicate_tails(&mut code, &mut alloc::vec::Vec::new()).unwrap();
+        duplicate_tails(
+            &mut code,
+            &mut alloc::vec::Vec::new(),
+            &mut TailScratch::default(),
+        )
+        .unwrap();
         assert_eq!(
             code,
             [
@@ -210,7 +228,12 @@ mod tests {
             Instr::Br { target: 4 },
         ];
         let mut code = table.to_vec();
-        duplicate_tails(&mut code, &mut alloc::vec::Vec::new()).unwrap();
+        duplicate_tails(
+            &mut code,
+            &mut alloc::vec::Vec::new(),
+            &mut TailScratch::default(),
+        )
+        .unwrap();
         assert_eq!(code, table);
     }
 }
