@@ -294,6 +294,7 @@ impl Translator<'_> {
     }
 
     /// Translates an operator of unreachable code: only the nesting matters.
+    #[inline(always)]
     pub(super) fn visit_unreachable_code(
         &mut self,
         op: &Operator<'_>,

@@ -235,12 +235,18 @@ impl<'m> Translator<'m> {
         let num_consts = self.consts.len() as u32;
         if num_consts > 0 {
             for instr in &mut self.code {
+                // Written as selects, not branches: which kind of slot comes
+                // next is unpredictable.
                 instr.for_each_slot_mut(|slot| {
-                    if *slot >= MAX_FRAME_SLOTS {
-                        *slot = const_base + (*slot - MAX_FRAME_SLOTS);
-                    } else if *slot >= const_base {
-                        *slot += num_consts;
-                    }
+                    let s = *slot;
+                    let stack_shift = if s >= const_base { num_consts } else { 0 };
+                    let shifted = s.wrapping_add(stack_shift);
+                    let placed = const_base.wrapping_add(s.wrapping_sub(MAX_FRAME_SLOTS));
+                    *slot = if s >= MAX_FRAME_SLOTS {
+                        placed
+                    } else {
+                        shifted
+                    };
                 });
             }
         }
@@ -359,6 +365,10 @@ impl<'m> Translator<'m> {
 impl<'a> FuncSink<'a> for Translator<'_> {
     type Error = TranslateError;
 
+    /// Inlined into the validator's per-operator call (see
+    /// `wisp_validate`'s `visit.rs`), where `op`'s kind is a constant: the
+    /// `match` in [`Translator::visit`] then reduces to that kind's arm.
+    #[inline(always)]
     fn operator(&mut self, op: &Operator<'a>, facts: OpFacts) -> Result<(), TranslateError> {
         if self.done {
             return Err(internal("operator after the function's final `end`"));

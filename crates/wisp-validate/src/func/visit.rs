@@ -46,8 +46,8 @@ use wisp_decode::wasmparser::{
 };
 
 use super::{Error, FrameKind, FuncValidator, ValidationFailure};
-use crate::FuncSink;
 use crate::features::Proposal;
+use crate::{FuncSink, OpFacts};
 
 /// Why a `visit_*` method stopped; the reason is kept in [`Visitor::failure`]
 /// so the hot return type stays one byte.
@@ -126,23 +126,33 @@ macro_rules! visit_rule {
             {
                 return self.invalid(e);
             }
-            // `ManuallyDrop`: the operators that reach a rule own no heap
-            // data (those that do, such as `try_table`, belong to proposals
-            // the gate rejects), and LLVM does not see through the call to
-            // the sink that the generic drop would have nothing to free.
+            /// The sink's call for this one operator, out of line. A sink
+            /// whose `operator` is inlined here (the translator's is) sees
+            /// a constant operator kind and keeps only that kind's arm of
+            /// its `match`: one indirect branch per operator (the reader's
+            /// opcode dispatch) instead of two.
+            #[inline(never)]
+            fn to_sink<'a, S: FuncSink<'a>>(
+                sink: &mut S,
+                facts: OpFacts
+                $($(, $arg: $argty)*)?
+            ) -> Result<(), S::Error> {
+                // `ManuallyDrop`: the operators that reach a rule own no
+                // heap data (those that do, such as `try_table`, belong to
+                // proposals the gate rejects); this spares a drop call.
+                let op = ManuallyDrop::new(Operator::$op $({ $($arg),* })?);
+                sink.operator(&op, facts)
+            }
             let before = if S::OPERATORS {
-                Some((
-                    self.v.facts(),
-                    ManuallyDrop::new(Operator::$op $({ $($arg: Clone::clone(&$arg)),* })?),
-                ))
+                Some((self.v.facts(), $($(Clone::clone(&$arg),)*)?))
             } else {
                 None
             };
             if let Err(e) = self.v.$visit($($($arg),*)?) {
                 return self.invalid(e);
             }
-            if let Some((facts, op)) = before
-                && let Err(e) = self.sink.operator(&op, facts)
+            if let Some((facts, $($($arg,)*)?)) = before
+                && let Err(e) = to_sink(self.sink, facts $($(, $arg)*)?)
             {
                 return self.sink_failed(e);
             }
