@@ -10,17 +10,21 @@
 //! - [`operands`]: the operand records shared by families (`Bin`, `Load`, ...);
 //! - [`cmp`]: integer comparisons as data, for compare-and-branch fusion;
 //! - [`visit`]: a visitor over the slot operands of an instruction;
+//! - [`offsets`]: the compressed module offsets of the instructions, for
+//!   trap backtraces;
 //! - [`verify`]: the structural check every function passes before it can
 //!   run (the executor's unchecked accesses rely on it).
 
 mod cmp;
 mod instr;
+mod offsets;
 mod operands;
 mod verify;
 mod visit;
 
 pub use cmp::{Cmp, Compare, IntWidth, Rhs};
 pub use instr::Instr;
+pub use offsets::OffsetTable;
 pub use operands::{
     AddBr, AddImm2, AddImmBr, AddImmCopy, AddImmLoad, AddImmStore, AddLoad, AndImmBr, AndImmBrImm,
     Bin, BinBin, BinBinImm, BinImm, BinImmBin, BrCmp, BrCmpImm, CmpBr, Load, LoadLoad, Slot,
@@ -53,10 +57,9 @@ pub struct CompiledFunc {
     consts: Box<[u64]>,
     const_base: u32,
     max_slots: u32,
-    /// `(first instruction, module offset)` runs: the byte offset in the
-    /// module binary of the operator each instruction came from (empty
-    /// when unknown).
-    offsets: Box<[(u32, u32)]>,
+    /// The byte offset in the module binary of the operator each
+    /// instruction came from (empty when unknown).
+    offsets: OffsetTable,
 }
 
 impl CompiledFunc {
@@ -106,24 +109,20 @@ impl CompiledFunc {
             consts,
             const_base,
             max_slots,
-            offsets: Box::default(),
+            offsets: OffsetTable::default(),
         })
     }
 
     /// Records the module offsets of the operators the instructions were
-    /// translated from, as `(first instruction, offset)` runs in order (for
-    /// trap reports).
-    pub fn with_offsets(mut self, offsets: Box<[(u32, u32)]>) -> Self {
+    /// translated from (for trap reports).
+    pub fn with_offsets(mut self, offsets: OffsetTable) -> Self {
         self.offsets = offsets;
         self
     }
 
     /// The module offset of the operator instruction `pc` came from.
     pub fn wasm_offset(&self, pc: usize) -> Option<u32> {
-        let run = self
-            .offsets
-            .partition_point(|&(start, _)| start as usize <= pc);
-        Some(self.offsets.get(run.checked_sub(1)?)?.1)
+        self.offsets.lookup(pc)
     }
 
     /// The instructions; execution starts at index 0.

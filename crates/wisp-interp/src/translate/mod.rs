@@ -35,7 +35,7 @@ use wisp_validate::{FuncSink, OpFacts};
 
 use crate::config::Config;
 use crate::error::Error;
-use crate::ir::{CompiledFunc, Instr};
+use crate::ir::{CompiledFunc, Instr, OffsetTable};
 
 use control::Ctrl;
 use local_refs::LocalRefs;
@@ -126,6 +126,8 @@ pub(crate) struct Translator<'m> {
     done: bool,
     /// Scratch space for `br_table` targets.
     br_targets: Vec<u32>,
+    /// Scratch space for encoding the offset runs.
+    offset_bytes: Vec<u8>,
     /// Buffers of the tail duplication pass.
     tail_scratch: tails::TailScratch,
     /// Values of the constant slots; constant slot `k` is numbered
@@ -178,6 +180,7 @@ impl<'m> Translator<'m> {
             written: Vec::new(),
             done: false,
             br_targets: Vec::new(),
+            offset_bytes: Vec::new(),
             tail_scratch: tails::TailScratch::default(),
             consts: Vec::new(),
         }
@@ -263,8 +266,12 @@ impl<'m> Translator<'m> {
             const_base,
             max_slots,
         )
-        .map(|f| f.with_offsets(self.offsets.as_slice().into()))
         .map_err(|e| limit(format!("internal translator error: {e}")))
+        .and_then(|f| {
+            let offsets = OffsetTable::encode(&self.offsets, &mut self.offset_bytes)
+                .ok_or_else(out_of_memory)?;
+            Ok(f.with_offsets(offsets))
+        })
     }
 
     /// Gives the instructions emitted since the last call the current
