@@ -13,8 +13,11 @@
 //! each operator is validated, the sink receives it together with the
 //! [`OpFacts`] the validator knew just before it, so the interpreter's
 //! translator compiles a body in the same single pass. The operator is built
-//! only for sinks that ask for it ([`FuncSink::OPERATORS`]); [`NoSink`]
-//! validates only; [`validate`] does both layers for a whole module.
+//! only for sinks that ask for it ([`FuncSink::OPERATORS`]), in a small
+//! out-of-line function per operator kind: a sink whose
+//! [`FuncSink::operator`] is `#[inline(always)]` sees a constant operator
+//! kind there, and its `match` on it folds away. [`NoSink`] validates only;
+//! [`validate`] does both layers for a whole module.
 //!
 //! Proposals are gated in one place (`func/visit.rs`, by the proposal group
 //! wasmparser's operator list gives each operator, with the checks in
@@ -87,7 +90,9 @@ pub trait FuncSink<'a> {
     /// at full speed (this is how [`NoSink`] costs nothing).
     const OPERATORS: bool = true;
 
-    /// Called after `op` passed validation.
+    /// Called after `op` passed validation, from a function of its own for
+    /// each operator kind: mark it `#[inline(always)]` and a `match` on the
+    /// operator costs nothing.
     fn operator(&mut self, op: &Operator<'a>, facts: OpFacts) -> Result<(), Self::Error>;
 }
 
