@@ -245,3 +245,37 @@ fn wasmi_loses_a_stack_operand_across_a_block_with_params() {
         global(&Wasmi::default())
     );
 }
+
+/// wasmi 2.0.0's `memory.grow` handler, when the delta is not zero, does
+/// not tail-call the next instruction's handler, so every such
+/// `memory.grow` a call executes holds 176 bytes of native stack until the
+/// call returns: 100 000 of them in a loop need ~17 MiB, and overflow
+/// (abort, not panic) the 2 MiB stack of a test or fuzzing worker thread. Found by the seeded `exec_diff` long mode,
+/// seed 6246896 (`tests/regressions/exec_diff/wasmi-memory-grow-recursion-seed-6246896`).
+/// Workaround: the oracle runs wasmi on a thread of its own with a large
+/// stack ([`wasmi_quirks::on_reference_stack`]). This test runs on the
+/// ordinary test thread, so it aborts if the workaround goes; to see
+/// whether wasmi still needs it, run the loop on a 2 MiB thread without it.
+#[test]
+fn wasmi_memory_grow_recursion_runs_on_a_big_stack() {
+    let wasm = wat::parse_str(
+        r#"(module (memory 0 1)
+            (func (export "f") (param i32) (result i32)
+              (loop $l
+                (drop (memory.grow (i32.const 1)))
+                (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+                (br_if $l (local.get 0)))
+              (memory.size)))"#,
+    )
+    .unwrap();
+    let plan = Plan {
+        calls: vec![call_f(100_000)],
+        refuel: None,
+    };
+    let expected = vec![Outcome::Returned(vec![Value::I32(1)])];
+    assert_eq!(outcomes(&Wasmi::default(), &wasm, &plan), expected);
+    assert_eq!(
+        outcomes(&Wisp::new(WispMode::Unmetered), &wasm, &plan),
+        expected
+    );
+}

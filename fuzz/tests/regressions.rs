@@ -8,12 +8,19 @@
 //! - Minimal reproducers: one `#[test]` per bug, with input, expected,
 //!   actual and diagnosis; `#[ignore = "bug: …, fix pending"]` until fixed.
 //!
-//! Saved so far: three bugs of the reference, wasmi 2.0.0, that the oracle
+//! Saved so far: five bugs of the reference, wasmi 2.0.0, that the oracle
 //! must keep sidestepping (see `tests/reference_quirks.rs`):
 //! `exec_diff/wasmi-select-fusion-seed-45` (wasmi returned other values than
 //! wisp before the select rewrite), `exec_diff/wasmi-store-panic-seed-296`
 //! (wasmi's translator panics), `exec_diff/wasmi-stale-operand-seed-1049861`
-//! (wasmi leaves garbage in a global; wasmi 1.1 agrees with wisp). And one
+//! (wasmi leaves garbage in a global; wasmi 1.1 agrees with wisp),
+//! `exec_diff/wasmi-memory-grow-recursion-seed-6246896` (wasmi's
+//! `memory.grow` grows the native stack until it overflows a 2 MiB worker
+//! thread, which aborts the campaign; the test thread here has 2 MiB too),
+//! `exec_diff/wasmi-lazy-translation-abort-seed-6246951` (the store
+//! translation panic, met during a call under lazy translation, cannot
+//! unwind out of wasmi's handlers and aborts; the oracles now translate
+//! eagerly). And one
 //! wisp bug: `exec_diff/translate-local-chain-loop.bin` (libFuzzer timeout:
 //! the translator's lazy-local chains, `translate/local_refs.rs`, indexed
 //! their links by push order instead of stack height, which could form a

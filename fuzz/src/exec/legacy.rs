@@ -35,9 +35,11 @@ impl Oracle for WasmiLegacy {
 
 fn execute(wasm: &[u8], plan: &Plan) -> Execution {
     let mut config = wasmi::Config::default();
+    // Eager, as for wasmi 2.0 (see `reference.rs`).
     config
         .set_max_recursion_depth(wisp_core::limits::DEFAULT_MAX_CALL_DEPTH)
-        .set_max_stack_height(64 << 20);
+        .set_max_stack_height(64 << 20)
+        .compilation_mode(wasmi::CompilationMode::Eager);
     let engine = wasmi::Engine::new(&config);
     let module = match wasmi::Module::new(&engine, wasm) {
         Ok(m) => m,

@@ -45,11 +45,17 @@ impl Oracle for Wasmi {
             None
         };
         let wasm = rewritten.as_deref().unwrap_or(wasm);
-        wasmi_quirks::catch_reference_panic(|| execute(wasm, plan)).unwrap_or_else(|| {
-            let mut e = Execution::failed(Outcome::Failed("wasmi panicked".into()));
-            e.inconclusive = Some("wasmi panicked (a known wasmi bug)".into());
-            e
-        })
+        let ran = wasmi_quirks::on_reference_stack(|| {
+            wasmi_quirks::catch_reference_panic(|| execute(wasm, plan))
+        });
+        let why = match ran {
+            Some(Some(execution)) => return execution,
+            Some(None) => "wasmi panicked (a known wasmi bug)",
+            None => "wasmi's thread could not be started",
+        };
+        let mut e = Execution::failed(Outcome::Failed(why.into()));
+        e.inconclusive = Some(why.into());
+        e
     }
 }
 
@@ -57,10 +63,15 @@ impl Oracle for Wasmi {
 fn execute(wasm: &[u8], plan: &Plan) -> Execution {
     let mut config = wasmi::Config::default();
     // As deep as wisp's default call stack (wasmi's default is 1000, less
-    // than the termination fuel allows), with value stack to match.
+    // than the termination fuel allows), with value stack to match. Every
+    // body translated up front: with the default lazy translation, a body is
+    // translated on its first call, inside wasmi's `extern "sysv64"`
+    // handlers, where the translator panic of quirk 2 cannot unwind and
+    // aborts the process (`wasmi_quirks`, quirk 5).
     config
         .set_max_recursion_depth(wisp_core::limits::DEFAULT_MAX_CALL_DEPTH)
-        .set_max_stack_height(64 << 20);
+        .set_max_stack_height(64 << 20)
+        .compilation_mode(wasmi::CompilationMode::Eager);
     let engine = wasmi::Engine::new(&config);
     let module = match wasmi::Module::new(&engine, wasm) {
         Ok(m) => m,

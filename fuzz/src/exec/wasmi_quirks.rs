@@ -25,6 +25,23 @@
 //!    operand. No targeted workaround; `exec_diff` asks the second opinion
 //!    (wasmi 1.1, [`super::legacy`]), which gets it right.
 //!
+//! 4. **Native stack growth in `memory.grow`**: the handler of a
+//!    `memory.grow` with a non-zero delta calls the next instruction's
+//!    handler instead of tail-calling it, so each one executed holds 176
+//!    bytes of native stack until the call returns. A terminating module
+//!    may execute 1.5 M instructions per call (`corpus::TERMINATION_FUEL`),
+//!    ~264 MiB of stack if all were `memory.grow`; 2 MiB worker threads
+//!    overflowed, which aborts the whole campaign. Workaround:
+//!    [`on_reference_stack`] runs wasmi on a thread of its own with a
+//!    512 MiB stack (reserved, not committed).
+//!
+//! 5. **Panics during execution abort.** wasmi's handlers are
+//!    `extern "sysv64"` functions, which cannot unwind: with lazy
+//!    translation, the panic of quirk 2 happens inside them when a body is
+//!    first called, and aborts the process instead of reaching
+//!    [`catch_reference_panic`]. Workaround: the oracles translate every
+//!    body up front (`CompilationMode::Eager`), where the panic unwinds.
+//!
 //! Whatever else wasmi 2.0 gets wrong is caught the same way: a
 //! disagreement between wisp and wasmi 2.0 that wasmi 1.1 resolves in wisp's
 //! favour is counted as a reference fault, not reported as a wisp bug.
@@ -142,6 +159,25 @@ pub fn install_panic_filter() {
             }
         }));
     });
+}
+
+/// Stack of the thread the reference runs on (see quirk 4 above).
+const REFERENCE_STACK: usize = 512 << 20;
+
+/// Runs `f` on a thread with a [`REFERENCE_STACK`] stack (quirk 4);
+/// `None` if the thread cannot be started or `f` panics. Only the pages the
+/// reference touches cost memory; starting the thread costs tens of
+/// microseconds, against the milliseconds of an execution.
+pub fn on_reference_stack<R: Send>(f: impl FnOnce() -> R + Send) -> Option<R> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("reference".into())
+            .stack_size(REFERENCE_STACK)
+            .spawn_scoped(scope, f)
+            .ok()?
+            .join()
+            .ok()
+    })
 }
 
 /// Runs `f` (the reference) and returns `None` if it panicked.
