@@ -44,9 +44,11 @@ impl Oracle for Wasmi {
         } else {
             None
         };
-        let wasm = rewritten.as_deref().unwrap_or(wasm);
-        let ran = wasmi_quirks::on_reference_stack(|| {
-            wasmi_quirks::catch_reference_panic(|| execute(wasm, plan))
+        // Owned copies: the reference runs on a thread of its own.
+        let wasm = rewritten.unwrap_or_else(|| wasm.to_vec());
+        let plan = plan.clone();
+        let ran = wasmi_quirks::on_reference_stack(move || {
+            wasmi_quirks::catch_reference_panic(|| execute(&wasm, &plan))
         });
         let why = match ran {
             Some(Some(execution)) => return execution,

@@ -32,8 +32,8 @@
 //!    may execute 1.5 M instructions per call (`corpus::TERMINATION_FUEL`),
 //!    ~264 MiB of stack if all were `memory.grow`; 2 MiB worker threads
 //!    overflowed, which aborts the whole campaign. Workaround:
-//!    [`on_reference_stack`] runs wasmi on a thread of its own with a
-//!    512 MiB stack (reserved, not committed).
+//!    [`on_reference_stack`] runs wasmi on a thread with a 512 MiB stack
+//!    (reserved, not committed), one per calling thread.
 //!
 //! 5. **Panics during execution abort.** wasmi's handlers are
 //!    `extern "sysv64"` functions, which cannot unwind: with lazy
@@ -46,9 +46,9 @@
 //! disagreement between wisp and wasmi 2.0 that wasmi 1.1 resolves in wisp's
 //! favour is counted as a reference fault, not reported as a wisp bug.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Once;
+use std::sync::{Once, mpsc};
 
 use wasm_encoder::reencode::{Error, Reencode};
 use wasm_encoder::{CodeSection, Function, Instruction};
@@ -164,20 +164,54 @@ pub fn install_panic_filter() {
 /// Stack of the thread the reference runs on (see quirk 4 above).
 const REFERENCE_STACK: usize = 512 << 20;
 
-/// Runs `f` on a thread with a [`REFERENCE_STACK`] stack (quirk 4);
-/// `None` if the thread cannot be started or `f` panics. Only the pages the
-/// reference touches cost memory; starting the thread costs tens of
-/// microseconds, against the milliseconds of an execution.
-pub fn on_reference_stack<R: Send>(f: impl FnOnce() -> R + Send) -> Option<R> {
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("reference".into())
-            .stack_size(REFERENCE_STACK)
-            .spawn_scoped(scope, f)
-            .ok()?
-            .join()
-            .ok()
-    })
+/// A job for the reference thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+thread_local! {
+    /// This thread's reference thread (see [`on_reference_stack`]).
+    static REFERENCE_THREAD: RefCell<Option<mpsc::Sender<Job>>> = const { RefCell::new(None) };
+}
+
+/// Starts a thread with a [`REFERENCE_STACK`] stack that runs the jobs sent
+/// to it until the sender is dropped.
+fn start_reference_thread() -> Option<mpsc::Sender<Job>> {
+    let (jobs, inbox) = mpsc::channel::<Job>();
+    std::thread::Builder::new()
+        .name("reference".into())
+        .stack_size(REFERENCE_STACK)
+        .spawn(move || {
+            while let Ok(job) = inbox.recv() {
+                job();
+            }
+        })
+        .ok()?;
+    Some(jobs)
+}
+
+/// Runs `f` on a thread with a [`REFERENCE_STACK`] stack (quirk 4); `None`
+/// if no such thread can be started or `f` panics. Each calling thread
+/// keeps one such thread for all its calls (it ends with the caller):
+/// starting a thread per execution cost about 16% of `exec_diff`'s
+/// throughput. Only the pages the reference touches cost memory.
+pub fn on_reference_stack<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> Option<R> {
+    let (reply, answer) = mpsc::sync_channel(1);
+    let job: Job = Box::new(move || {
+        let _ = reply.send(f());
+    });
+    REFERENCE_THREAD.with(|cell| {
+        let mut thread = cell.borrow_mut();
+        if thread.is_none() {
+            *thread = start_reference_thread();
+        }
+        // A reference thread that died (a panic past `catch_reference_panic`)
+        // is replaced on the next call.
+        let sent = thread.as_ref()?.send(job);
+        if sent.is_err() {
+            *thread = None;
+        }
+        sent.ok()
+    })?;
+    answer.recv().ok()
 }
 
 /// Runs `f` (the reference) and returns `None` if it panicked.
