@@ -442,6 +442,15 @@ fn a_later_malformed_body_makes_the_module_malformed() {
     assert!(err.malformed, "{err}");
 }
 
+/// A module of one function with body `code` (no locals, no operands).
+fn one_body(code: &[u8]) -> Vec<u8> {
+    OneFunc {
+        code,
+        ..OneFunc::default()
+    }
+    .build()
+}
+
 #[test]
 fn an_invalid_operator_in_nested_blocks_is_invalid_unless_the_rest_is_malformed() {
     // `block block if (i32.const 0 missing) ... end end end end`: the `if`
@@ -459,11 +468,7 @@ fn an_invalid_operator_in_nested_blocks_is_invalid_unless_the_rest_is_malformed(
         0x0b, // end block
         0x0b, // end function
     ];
-    let bytes = OneFunc {
-        code,
-        ..OneFunc::default()
-    }
-    .build();
+    let bytes = one_body(code);
     let module = wisp_decode::decode(&bytes, &Features::WASM2).unwrap();
     let err = wisp_validate::validate(&module, &Features::WASM2).unwrap_err();
     assert!(!err.malformed, "{err}");
@@ -474,11 +479,7 @@ fn an_invalid_operator_in_nested_blocks_is_invalid_unless_the_rest_is_malformed(
     let code: &[u8] = &[
         0x02, 0x40, 0x03, 0x40, 0x04, 0x40, 0xff, 0x0b, 0x0b, 0x0b, 0x0b,
     ];
-    let bytes = OneFunc {
-        code,
-        ..OneFunc::default()
-    }
-    .build();
+    let bytes = one_body(code);
     let module = wisp_decode::decode(&bytes, &Features::WASM2).unwrap();
     let err = wisp_validate::validate(&module, &Features::WASM2).unwrap_err();
     assert!(err.malformed, "{err}");
@@ -488,11 +489,7 @@ fn an_invalid_operator_in_nested_blocks_is_invalid_unless_the_rest_is_malformed(
     let code: &[u8] = &[
         0x02, 0x40, 0x03, 0x40, 0x04, 0x40, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,
     ];
-    let bytes = OneFunc {
-        code,
-        ..OneFunc::default()
-    }
-    .build();
+    let bytes = one_body(code);
     if let Ok(module) = wisp_decode::decode(&bytes, &Features::WASM2) {
         let err = wisp_validate::validate(&module, &Features::WASM2).unwrap_err();
         assert!(err.malformed, "{err}");
