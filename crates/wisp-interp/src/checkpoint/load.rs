@@ -480,10 +480,13 @@ fn exec_state(bytes: &[u8], s: &StoreInner) -> Result<ResumableCall, RestoreErro
     let n = r.count(12)?;
     let mut frames = Vec::with_capacity(n);
     for _ in 0..n {
+        // `check_resumable` below fills in the cached instance and index.
         frames.push(Frame {
             func: r.u32()?,
             pc: r.u32()?,
             fp: r.u32()?,
+            instance: 0,
+            defined: 0,
         });
     }
     r.finish()?;

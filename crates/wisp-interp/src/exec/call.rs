@@ -73,23 +73,41 @@ impl<'s> Inst<'s> {
         }
     }
 
-    /// The translated code of module function `func`, defined in this module.
+    /// Module function `func`, defined in this module.
     #[inline(always)]
-    pub(super) fn defined(&self, func: u32) -> &'s CompiledFunc {
-        &self.code[(func - self.num_imported_funcs) as usize]
+    pub(super) fn defined(&self, func: u32) -> WasmFunc<'s> {
+        let defined = func - self.num_imported_funcs;
+        WasmFunc {
+            code: &self.code[defined as usize],
+            instance: self.id,
+            defined,
+        }
     }
 }
 
-/// The translated code of the Wasm function at store address `func`, with
-/// its instance; `None` for a host function.
+/// A Wasm function's translated code and where it is defined.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WasmFunc<'a> {
+    pub code: &'a CompiledFunc,
+    /// The instance it belongs to.
+    pub instance: u32,
+    /// Its index among the module's defined functions (`Inst::code`).
+    pub defined: u32,
+}
+
+/// The Wasm function at store address `func`; `None` for a host function.
 #[inline]
-pub(super) fn wasm_func(funcs: &[FuncEntity], func: u32) -> Option<(&CompiledFunc, u32)> {
+pub(super) fn wasm_func(funcs: &[FuncEntity], func: u32) -> Option<WasmFunc<'_>> {
     match &funcs.get(func as usize)?.kind {
         FuncKind::Wasm {
             instance,
             module,
             defined_index,
-        } => Some((module.funcs.get(*defined_index as usize)?, *instance)),
+        } => Some(WasmFunc {
+            code: module.funcs.get(*defined_index as usize)?,
+            instance: *instance,
+            defined: *defined_index,
+        }),
         FuncKind::Host { .. } => None,
     }
 }
@@ -101,9 +119,11 @@ pub(super) fn enter_outermost(
     stack: &mut Vec<u64>,
     frames: &mut Vec<Frame>,
     func: u32,
-    callee: &CompiledFunc,
+    callee: &WasmFunc<'_>,
     args: &[u64],
 ) -> Result<(), TrapCode> {
+    let frame = Frame::new(callee, func, 0, 0);
+    let callee = callee.code;
     stack.clear();
     frames.clear();
     let needed = callee.max_slots() as usize;
@@ -118,7 +138,7 @@ pub(super) fn enter_outermost(
     stack[..args.len()].copy_from_slice(args);
     init_frame(stack, 0, callee);
     frames.try_reserve(16).map_err(|_| TrapCode::OutOfMemory)?;
-    frames.push(Frame { func, pc: 0, fp: 0 });
+    frames.push(frame);
     Ok(())
 }
 
@@ -134,8 +154,10 @@ pub(super) fn push_frame(
     return_pc: usize,
     func: u32,
     fp: usize,
-    callee: &CompiledFunc,
+    callee: &WasmFunc<'_>,
 ) -> Result<(), TrapCode> {
+    let frame = Frame::new(callee, func, 0, fp as u32);
+    let callee = callee.code;
     if frames.len() >= limits.max_depth {
         return Err(TrapCode::StackOverflow);
     }
@@ -152,11 +174,7 @@ pub(super) fn push_frame(
     if let Some(caller) = frames.last_mut() {
         caller.pc = return_pc as u32;
     }
-    frames.push(Frame {
-        func,
-        pc: 0,
-        fp: fp as u32,
-    });
+    frames.push(frame);
     Ok(())
 }
 

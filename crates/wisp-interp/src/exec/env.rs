@@ -14,7 +14,7 @@ use crate::store::{
     DataEntity, ElemEntity, FuncEntity, GlobalEntity, InstanceEntity, StoreInner, TableEntity,
 };
 
-use super::call::{Inst, Limits, wasm_func};
+use super::call::{WasmFunc, Inst, Limits, wasm_func};
 #[cfg(not(all(wisp_threaded, not(test))))]
 use super::dispatch::run_loop;
 use super::hot::Regs;
@@ -108,7 +108,11 @@ pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<E
         ..
     } = store;
     let top = *state.frames.last().ok_or(TrapCode::Unreachable)?;
-    let (func, inst_id) = wasm_func(funcs, top.func).ok_or(TrapCode::Unreachable)?;
+    let WasmFunc {
+        code: func,
+        instance: inst_id,
+        ..
+    } = wasm_func(funcs, top.func).ok_or(TrapCode::Unreachable)?;
     // Stands in for the memory of instances without one (allocates nothing).
     let mut no_memory = Memory::new(0, Some(0)).map_err(|_| TrapCode::OutOfMemory)?;
     let mut env = Env {

@@ -70,6 +70,25 @@ pub(crate) struct Frame {
     pub pc: u32,
     /// Index in `ExecState::stack` of the frame's slot 0.
     pub fp: u32,
+    /// The function's instance and its index among the module's defined
+    /// functions: a copy of what `func`'s entity says, so that a return
+    /// finds the caller's code without going through the store's function
+    /// table. Not part of a checkpoint (restoring fills them in).
+    pub instance: u32,
+    pub defined: u32,
+}
+
+impl Frame {
+    /// The frame of `func`, running from `pc`, with slot 0 at `fp`.
+    pub(crate) fn new(func: &call::WasmFunc<'_>, addr: u32, pc: u32, fp: u32) -> Self {
+        Self {
+            func: addr,
+            pc,
+            fp,
+            instance: func.instance,
+            defined: func.defined,
+        }
+    }
 }
 
 /// Why [`run`] returned without a trap.
@@ -93,14 +112,14 @@ pub(crate) fn enter(
     args: &[u64],
 ) -> Result<(), TrapCode> {
     // Not a Wasm function: the driver calls host functions itself.
-    let (callee, _) = call::wasm_func(&store.funcs, func).ok_or(TrapCode::Unreachable)?;
+    let callee = call::wasm_func(&store.funcs, func).ok_or(TrapCode::Unreachable)?;
     let limits = call::Limits::new(store.engine.config());
     call::enter_outermost(
         limits,
         &mut state.stack,
         &mut state.frames,
         func,
-        callee,
+        &callee,
         args,
     )
 }
@@ -112,8 +131,8 @@ impl ExecState {
         self.frames
             .iter()
             .filter_map(|f| {
-                let (code, _) = call::wasm_func(&store.funcs, f.func)?;
-                Some(f.fp as usize + code.max_slots() as usize)
+                let func = call::wasm_func(&store.funcs, f.func)?;
+                Some(f.fp as usize + func.code.max_slots() as usize)
             })
             .max()
             .unwrap_or(0)
@@ -128,6 +147,7 @@ impl ExecState {
 /// in the stack. This is what makes running it as safe as running a state
 /// the executor built itself (the executor's unchecked slot and code
 /// accesses rely on the verified code and on frames fitting the stack).
+/// Fills in each frame's cached instance and defined-function index.
 pub(crate) fn check_resumable(
     store: &StoreInner,
     state: &mut ExecState,
@@ -141,9 +161,11 @@ pub(crate) fn check_resumable(
         return Err("a value stack larger than the engine's limit");
     }
     let mut previous_fp = 0;
-    for frame in &state.frames {
-        let (code, _) = call::wasm_func(&store.funcs, frame.func)
+    for frame in &mut state.frames {
+        let func = call::wasm_func(&store.funcs, frame.func)
             .ok_or("a frame of something that is not a Wasm function")?;
+        *frame = Frame::new(&func, frame.func, frame.pc, frame.fp);
+        let code = func.code;
         if !crate::ir::is_instruction_start(code.code(), frame.pc as usize) {
             return Err("a frame position that is not an instruction of its function");
         }
@@ -163,7 +185,7 @@ pub(crate) fn check_resumable(
 
 /// The compiled code of Wasm function `func` (store address).
 pub(crate) fn wasm_func_code(store: &StoreInner, func: u32) -> Option<&crate::ir::CompiledFunc> {
-    call::wasm_func(&store.funcs, func).map(|(code, _)| code)
+    call::wasm_func(&store.funcs, func).map(|func| func.code)
 }
 
 /// Runs `state` until it returns, suspends, or traps.

@@ -43,16 +43,16 @@ macro_rules! execute_instr {
                 let Some(caller) = $env.frames.last() else {
                     $exit!(Ok(Exit::Return));
                 };
-                let (caller_func, caller_inst) = t!(
+                if caller.instance != $env.inst.id {
+                    $env.inst = Inst::new($env.instances, caller.instance);
+                    $mem = select_memory($env.memories, $env.inst.memory, $no_memory);
+                }
+                let caller_func = t!(
                     $env,
                     $code,
                     $exit,
-                    wasm_func($env.funcs, caller.func).ok_or(TrapCode::Unreachable)
+                    $env.inst.code.get(caller.defined as usize).ok_or(TrapCode::Unreachable)
                 );
-                if caller_inst != $env.inst.id {
-                    $env.inst = Inst::new($env.instances, caller_inst);
-                    $mem = select_memory($env.memories, $env.inst.memory, $no_memory);
-                }
                 *$code = t!(
                     $env,
                     $code,
@@ -311,16 +311,16 @@ macro_rules! execute_instr {
                         $code.pc(),
                         addr,
                         callee_fp,
-                        callee
+                        &callee
                     )
                 );
                 *$code = t!(
                     $env,
                     $code,
                     $exit,
-                    Code::new(callee, 0, $code.fuel()).ok_or(TrapCode::Unreachable)
+                    Code::new(callee.code, 0, $code.fuel()).ok_or(TrapCode::Unreachable)
                 );
-                $regs = t!($env, $code, $exit, frame($env.stack, callee_fp, callee));
+                $regs = t!($env, $code, $exit, frame($env.stack, callee_fp, callee.code));
             }
             I::CallImported { .. } | I::CallIndirect { .. } => {
                 let (addr, args) = match *$instr {
@@ -355,7 +355,7 @@ macro_rules! execute_instr {
                     ))),
                 };
                 let callee_fp = frame_pointer($env.frames) + args as usize;
-                let Some((callee, callee_inst)) = wasm_func($env.funcs, addr) else {
+                let Some(callee) = wasm_func($env.funcs, addr) else {
                     // A host function: the driver calls it and resumes at `pc`.
                     if let Some(frame) = $env.frames.last_mut() {
                         frame.pc = $code.pc() as u32;
@@ -376,20 +376,20 @@ macro_rules! execute_instr {
                         $code.pc(),
                         addr,
                         callee_fp,
-                        callee
+                        &callee
                     )
                 );
-                if callee_inst != $env.inst.id {
-                    $env.inst = Inst::new($env.instances, callee_inst);
+                if callee.instance != $env.inst.id {
+                    $env.inst = Inst::new($env.instances, callee.instance);
                     $mem = select_memory($env.memories, $env.inst.memory, $no_memory);
                 }
                 *$code = t!(
                     $env,
                     $code,
                     $exit,
-                    Code::new(callee, 0, $code.fuel()).ok_or(TrapCode::Unreachable)
+                    Code::new(callee.code, 0, $code.fuel()).ok_or(TrapCode::Unreachable)
                 );
-                $regs = t!($env, $code, $exit, frame($env.stack, callee_fp, callee));
+                $regs = t!($env, $code, $exit, frame($env.stack, callee_fp, callee.code));
             }
 
             // ----- Variables, constants and parametric -----------------------------
