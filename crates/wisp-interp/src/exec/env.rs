@@ -14,7 +14,7 @@ use crate::store::{
     DataEntity, ElemEntity, FuncEntity, GlobalEntity, InstanceEntity, StoreInner, TableEntity,
 };
 
-use super::call::{WasmFunc, Inst, Limits, wasm_func};
+use super::call::{Inst, Limits, WasmFunc, wasm_func};
 #[cfg(not(all(wisp_threaded, not(test))))]
 use super::dispatch::run_loop;
 use super::hot::Regs;

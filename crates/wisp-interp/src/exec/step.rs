@@ -51,7 +51,10 @@ macro_rules! execute_instr {
                     $env,
                     $code,
                     $exit,
-                    $env.inst.code.get(caller.defined as usize).ok_or(TrapCode::Unreachable)
+                    $env.inst
+                        .code
+                        .get(caller.defined as usize)
+                        .ok_or(TrapCode::Unreachable)
                 );
                 *$code = t!(
                     $env,
@@ -320,7 +323,12 @@ macro_rules! execute_instr {
                     $exit,
                     Code::new(callee.code, 0, $code.fuel()).ok_or(TrapCode::Unreachable)
                 );
-                $regs = t!($env, $code, $exit, frame($env.stack, callee_fp, callee.code));
+                $regs = t!(
+                    $env,
+                    $code,
+                    $exit,
+                    frame($env.stack, callee_fp, callee.code)
+                );
             }
             I::CallImported { .. } | I::CallIndirect { .. } => {
                 let (addr, args) = match *$instr {
@@ -389,7 +397,12 @@ macro_rules! execute_instr {
                     $exit,
                     Code::new(callee.code, 0, $code.fuel()).ok_or(TrapCode::Unreachable)
                 );
-                $regs = t!($env, $code, $exit, frame($env.stack, callee_fp, callee.code));
+                $regs = t!(
+                    $env,
+                    $code,
+                    $exit,
+                    frame($env.stack, callee_fp, callee.code)
+                );
             }
 
             // ----- Variables, constants and parametric -----------------------------
