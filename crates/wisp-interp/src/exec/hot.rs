@@ -370,6 +370,13 @@ impl<'a> Regs<'a> {
         self.slots[slot as usize] = value;
     }
 
+    /// Writes an `f32` result to `slot` (the checked twin zero-extends it,
+    /// which is one of the values the unchecked twin may leave).
+    #[inline(always)]
+    pub(super) fn set_f32(&mut self, slot: Slot, value: f32) {
+        self.set(slot, u64::from(value.to_bits()));
+    }
+
     #[inline]
     pub(super) fn copy_to_start(&mut self, src: Slot, len: u32) {
         let src = src as usize;
@@ -443,6 +450,27 @@ impl<'a> Regs<'a> {
     pub(super) fn set(&mut self, slot: Slot, value: u64) {
         // SAFETY: as in `get`; the frame is borrowed mutably for `'a`.
         unsafe { self.base.add(slot as usize).write(value) }
+    }
+
+    /// Writes an `f32` result to the low 32 bits of `slot`; the high half
+    /// keeps whatever it held (an `f32` slot's high half is unspecified:
+    /// every reader of an `f32` takes the low half, and `i32.reinterpret_f32`
+    /// zero-extends). Storing the float register straight to memory keeps
+    /// a dependent chain of `f32` operations off the general registers: no
+    /// `movd` into a general register before the store.
+    ///
+    /// Protocol: as for [`Regs::get`].
+    #[inline(always)]
+    pub(super) fn set_f32(&mut self, slot: Slot, value: f32) {
+        #[cfg(target_endian = "little")]
+        // SAFETY: as in `set`. A slot is an 8-byte-aligned, initialized
+        // `u64`; on a little-endian target its first four bytes are its low
+        // half, and any bit pattern is a valid `u64` afterwards.
+        unsafe {
+            self.base.add(slot as usize).cast::<f32>().write(value);
+        }
+        #[cfg(not(target_endian = "little"))]
+        self.set(slot, u64::from(value.to_bits()));
     }
 
     /// Copies slots `src..src + len` to `0..len` (a multi-value return).

@@ -15,6 +15,12 @@ use super::hot::Regs;
 pub(super) trait Raw: Copy {
     fn from_raw(raw: u64) -> Self;
     fn into_raw(self) -> u64;
+    /// Writes the value to `slot`: the whole raw slot, except for `f32`,
+    /// which writes only the low half (see [`Regs::set_f32`]).
+    #[inline(always)]
+    fn write_to(self, regs: &mut Regs<'_>, slot: Slot) {
+        regs.set(slot, self.into_raw());
+    }
 }
 
 impl Raw for i32 {
@@ -69,6 +75,10 @@ impl Raw for f32 {
     #[inline(always)]
     fn into_raw(self) -> u64 {
         self.to_bits() as u64
+    }
+    #[inline(always)]
+    fn write_to(self, regs: &mut Regs<'_>, slot: Slot) {
+        regs.set_f32(slot, self);
     }
 }
 
@@ -131,7 +141,7 @@ impl FromImm for u64 {
 #[inline(always)]
 pub(super) fn un<T: Raw, R: Raw>(regs: &mut Regs<'_>, op: Un, f: impl FnOnce(T) -> R) {
     let v = T::from_raw(regs.get(op.src));
-    regs.set(op.dst, f(v).into_raw());
+    f(v).write_to(regs, op.dst);
 }
 
 /// `dst = f(src)?`.
@@ -142,7 +152,7 @@ pub(super) fn un_trap<T: Raw, R: Raw>(
     f: impl FnOnce(T) -> Result<R, TrapCode>,
 ) -> Result<(), TrapCode> {
     let v = T::from_raw(regs.get(op.src));
-    regs.set(op.dst, f(v)?.into_raw());
+    f(v)?.write_to(regs, op.dst);
     Ok(())
 }
 
@@ -151,7 +161,7 @@ pub(super) fn un_trap<T: Raw, R: Raw>(
 pub(super) fn bin<T: Raw, R: Raw>(regs: &mut Regs<'_>, op: Bin, f: impl FnOnce(T, T) -> R) {
     let a = T::from_raw(regs.get(op.a));
     let b = T::from_raw(regs.get(op.b));
-    regs.set(op.dst, f(a, b).into_raw());
+    f(a, b).write_to(regs, op.dst);
 }
 
 /// `dst = f(a, imm)`.
@@ -162,7 +172,7 @@ pub(super) fn bin_imm<T: Raw + FromImm, R: Raw>(
     f: impl FnOnce(T, T) -> R,
 ) {
     let a = T::from_raw(regs.get(op.a));
-    regs.set(op.dst, f(a, T::from_imm(op.imm)).into_raw());
+    f(a, T::from_imm(op.imm)).write_to(regs, op.dst);
 }
 
 /// `dst = f(a, b)?`.
@@ -174,7 +184,7 @@ pub(super) fn bin_trap<T: Raw, R: Raw>(
 ) -> Result<(), TrapCode> {
     let a = T::from_raw(regs.get(op.a));
     let b = T::from_raw(regs.get(op.b));
-    regs.set(op.dst, f(a, b)?.into_raw());
+    f(a, b)?.write_to(regs, op.dst);
     Ok(())
 }
 
@@ -192,9 +202,9 @@ pub(super) fn bin_bin<T: Raw>(
     let a = T::from_raw(regs.get(Slot::from(op.a)));
     let b = T::from_raw(regs.get(Slot::from(op.b)));
     let t = f(a, b);
-    regs.set(Slot::from(op.t), t.into_raw());
+    t.write_to(regs, Slot::from(op.t));
     let x = T::from_raw(regs.get(Slot::from(op.x)));
-    regs.set(Slot::from(op.dst), g(x, t).into_raw());
+    g(x, t).write_to(regs, Slot::from(op.dst));
 }
 
 /// `t = f(a, imm); dst = g(x, t)` (see [`bin_bin`]).
@@ -207,9 +217,9 @@ pub(super) fn bin_imm_bin<T: Raw + FromImm>(
 ) {
     let a = T::from_raw(regs.get(Slot::from(op.a)));
     let t = f(a, T::from_imm(op.imm));
-    regs.set(Slot::from(op.t), t.into_raw());
+    t.write_to(regs, Slot::from(op.t));
     let x = T::from_raw(regs.get(Slot::from(op.x)));
-    regs.set(Slot::from(op.dst), g(x, t).into_raw());
+    g(x, t).write_to(regs, Slot::from(op.dst));
 }
 
 /// `t = f(a, b); dst = g(t, imm)`.
@@ -223,8 +233,8 @@ pub(super) fn bin_bin_imm<T: Raw + FromImm>(
     let a = T::from_raw(regs.get(Slot::from(op.a)));
     let b = T::from_raw(regs.get(Slot::from(op.b)));
     let t = f(a, b);
-    regs.set(Slot::from(op.t), t.into_raw());
-    regs.set(Slot::from(op.dst), g(t, T::from_imm(op.imm)).into_raw());
+    t.write_to(regs, Slot::from(op.t));
+    g(t, T::from_imm(op.imm)).write_to(regs, Slot::from(op.dst));
 }
 
 #[cfg(test)]

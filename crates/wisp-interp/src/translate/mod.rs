@@ -79,6 +79,9 @@ pub(crate) struct Translator<'m> {
     module: &'m wisp_decode::Module,
     /// Type index of every function of the module (imports first).
     func_types: Vec<u32>,
+    /// Whether each global of the module (imports first) holds an `f32`,
+    /// whose slot's high half `global.set` must clear.
+    f32_globals: Vec<bool>,
     /// Whether to emit fuel checks.
     fuel: bool,
     /// Whether to canonicalize the NaNs float operations produce.
@@ -155,9 +158,20 @@ impl<'m> Translator<'m> {
             })
             .chain(module.functions.iter().copied())
             .collect();
+        let f32_globals = module
+            .imports
+            .iter()
+            .filter_map(|i| match i.desc {
+                ImportDesc::Global(g) => Some(g.content),
+                _ => None,
+            })
+            .chain(module.globals.iter().map(|g| g.ty.content))
+            .map(|ty| ty == wisp_core::ValType::F32)
+            .collect();
         Self {
             module,
             func_types,
+            f32_globals,
             fuel,
             canonicalize_nans: false,
             code: Vec::new(),

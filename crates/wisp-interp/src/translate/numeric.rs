@@ -5,7 +5,10 @@
 //! or a comparison is swapped to the right; `a - c` becomes `a + (-c)` and
 //! `c - a` becomes `RSubImm`. Other constants are materialized first.
 //! Reinterpretations and `i64.extend_i32_u` emit nothing: the raw slot
-//! encodings coincide (i32 values are kept zero-extended).
+//! encodings coincide (i32 values are kept zero-extended). The exception
+//! is `i32.reinterpret_f32`: an `f32` slot's high half is unspecified (the
+//! executor stores `f32` results as 4 bytes), so it becomes `I32WrapI64`,
+//! which zero-extends.
 
 use wisp_decode::wasmparser::Operator;
 
@@ -70,6 +73,15 @@ impl Translator<'_> {
             }))?;
         }
         Ok(())
+    }
+
+    /// `i32.reinterpret_f32`: a constant is already zero-extended; any
+    /// other `f32` is zero-extended by `I32WrapI64`.
+    pub(super) fn reinterpret_f32(&mut self) -> Result<(), TranslateError> {
+        if matches!(self.stack.last(), Some(Operand::Const(_))) {
+            return Ok(());
+        }
+        self.unary(Instr::I32WrapI64)
     }
 
     fn unary(&mut self, ctor: fn(Un) -> Instr) -> Result<(), TranslateError> {
@@ -219,8 +231,8 @@ impl Translator<'_> {
             O::I64Const { value } => self.push_const(value as u64)?,
             O::F32Const { value } => self.push_const(value.bits() as u64)?,
             O::F64Const { value } => self.push_const(value.bits())?,
-            O::I32ReinterpretF32
-            | O::F32ReinterpretI32
+            O::I32ReinterpretF32 => self.reinterpret_f32()?,
+            O::F32ReinterpretI32
             | O::I64ReinterpretF64
             | O::F64ReinterpretI64
             | O::I64ExtendI32U => {}

@@ -80,7 +80,14 @@ impl Translator<'_> {
         self.push_result(Producer::GlobalGet(global))
     }
 
+    /// `global.set`. Globals hold canonical values (checkpoints check
+    /// them), so an `f32` whose slot's high half is unspecified (see
+    /// `exec::hot::Regs::set_f32`) is zero-extended first; a constant is
+    /// already.
     pub(super) fn visit_global_set(&mut self, global: u32) -> Result<(), TranslateError> {
+        if self.f32_globals.get(global as usize) == Some(&true) {
+            self.reinterpret_f32()?;
+        }
         let src = self.pop_slot()?;
         self.emit(Instr::GlobalSet { global, src })?;
         Ok(())

@@ -390,3 +390,35 @@ fn every_lazy_local_below_temporaries_keeps_its_old_value() {
         &[Val::I32(6 + 10 + 7000 + 1_000_000)],
     );
 }
+
+/// An `f32` result is stored as its low 32 bits only, so its slot's high
+/// half may still hold an earlier `i64` of the same stack height; what an
+/// integer reads after `i32.reinterpret_f32` must be zero-extended anyway.
+#[test]
+fn reinterpreted_f32_results_are_zero_extended() {
+    let (mut s, i) = instantiate(
+        r#"(module
+        (func (export "f") (param $a i64) (param $b f32) (result i64)
+          ;; height 0 first holds an i64 with its high half set...
+          (drop (i64.add (local.get $a) (local.get $a)))
+          ;; ...then the f32 sum, in the same slot.
+          (i64.extend_i32_u (i32.reinterpret_f32 (f32.add (local.get $b) (local.get $b)))))
+        (func (export "g") (param $a i64) (param $b f32) (result i32)
+          (drop (i64.add (local.get $a) (local.get $a)))
+          (i32.eqz (i32.xor (i32.reinterpret_f32 (f32.mul (local.get $b) (local.get $b)))
+                            (i32.const 0x40800000))))
+        (func (export "c") (result i64)
+          (i64.extend_i32_u (i32.reinterpret_f32 (f32.const -1))))
+    )"#,
+    );
+    let two = Val::F32(2.0f32.to_bits());
+    assert_call(
+        &mut s,
+        i,
+        "f",
+        &[i64(-1), two],
+        &[i64(4.0f32.to_bits() as i64)],
+    );
+    assert_call(&mut s, i, "g", &[i64(-1), two], &[i32(1)]);
+    assert_call(&mut s, i, "c", &[], &[i64((-1.0f32).to_bits() as i64)]);
+}
