@@ -41,7 +41,7 @@ use super::env::{Env, frame, frame_pointer, out_of_fuel, select_memory, trapped}
 use super::hot::Code;
 use super::memory::{self, bulk_args, load, store_imm};
 use super::numeric::{bin, bin_bin, bin_bin_imm, bin_imm, bin_imm_bin, bin_trap, un, un_trap};
-use super::step::{execute_instr, t};
+use super::step::{enter_callee, execute_instr, t};
 use super::table;
 use super::variable;
 

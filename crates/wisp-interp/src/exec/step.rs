@@ -317,18 +317,7 @@ macro_rules! execute_instr {
                         &callee
                     )
                 );
-                *$code = t!(
-                    $env,
-                    $code,
-                    $exit,
-                    Code::new(callee.code, 0, $code.fuel()).ok_or(TrapCode::Unreachable)
-                );
-                $regs = t!(
-                    $env,
-                    $code,
-                    $exit,
-                    frame($env.stack, callee_fp, callee.code)
-                );
+                enter_callee!($env, $code, $regs, $exit, callee.code, callee_fp);
             }
             I::CallImported { .. } | I::CallIndirect { .. } => {
                 let (addr, args) = match *$instr {
@@ -391,18 +380,7 @@ macro_rules! execute_instr {
                     $env.inst = Inst::new($env.instances, callee.instance);
                     $mem = select_memory($env.memories, $env.inst.memory, $no_memory);
                 }
-                *$code = t!(
-                    $env,
-                    $code,
-                    $exit,
-                    Code::new(callee.code, 0, $code.fuel()).ok_or(TrapCode::Unreachable)
-                );
-                $regs = t!(
-                    $env,
-                    $code,
-                    $exit,
-                    frame($env.stack, callee_fp, callee.code)
-                );
+                enter_callee!($env, $code, $regs, $exit, callee.code, callee_fp);
             }
 
             // ----- Variables, constants and parametric -----------------------------
@@ -948,4 +926,18 @@ macro_rules! t {
     };
 }
 
-pub(super) use {execute_instr, t};
+/// Continues in the callee whose frame was just pushed: its code from the
+/// start, its slots from `fp`.
+macro_rules! enter_callee {
+    ($env:ident, $code:ident, $regs:ident, $exit:ident, $callee:expr, $fp:expr) => {
+        *$code = t!(
+            $env,
+            $code,
+            $exit,
+            Code::new($callee, 0, $code.fuel()).ok_or(TrapCode::Unreachable)
+        );
+        $regs = t!($env, $code, $exit, frame($env.stack, $fp, $callee));
+    };
+}
+
+pub(super) use {enter_callee, execute_instr, t};
