@@ -268,8 +268,11 @@ Method:
   call (wasmi's default, wasm3, stitch) pay that in the first call, which the
   median discards.
 - **Compile.** Each compilation mode compiles the module N times (interleaved
-  across modes, median). Modes differ in what they do before instantiation:
-  the large-module table says, per mode. MB/s is module bytes / median time.
+  across modes, median). Each timed compile comes right after an untimed one
+  in the same mode, so it does not inherit the heap another engine left
+  (modes taking 2 s or more are not primed). Modes differ in what they do
+  before instantiation: the large-module table says, per mode. MB/s is
+  module bytes / median time.
 - **Instantiation and memory per idle instance.** For each engine, one
   compiled module is instantiated K times, each in a store (wasm3: a runtime)
   of its own, all kept alive. The instantiation time is the median of the K
