@@ -297,6 +297,14 @@ impl Memory {
         }
     }
 
+    /// Loads `N` bytes at `addr` if that needs no work: the access lies
+    /// within one page of the fast prefix. `None` (which may still be an
+    /// access in bounds) sends the caller to [`Memory::load`].
+    #[inline(always)]
+    pub fn load_fast<const N: usize>(&self, addr: u64) -> Option<[u8; N]> {
+        self.pages.load::<N>(addr)
+    }
+
     /// Loads `N` bytes at `addr` (little-endian order is the caller's).
     ///
     /// Fails with [`MemoryError::OutOfBounds`] unless `addr + N <= size_bytes()`,

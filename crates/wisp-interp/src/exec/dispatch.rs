@@ -88,15 +88,31 @@ fn run_loop_body<'s, const METERED: bool>(
 ) -> Result<Exit, TrapCode> {
     let mut regs = frame(env.stack, frame_pointer(env.frames), func)?;
     let mut mem: &mut Memory = select_memory(env.memories, env.inst.memory, &mut *env.no_memory);
+    // Loads and stores complete in place, cold paths included.
+    const FAST_MEM: bool = false;
     loop {
         let instr = code.fetch();
-        execute_instr!(instr, env, code, regs, mem, &mut *env.no_memory, exit_loop);
+        execute_instr!(
+            instr,
+            env,
+            code,
+            regs,
+            mem,
+            &mut *env.no_memory,
+            exit_loop,
+            t
+        );
     }
 }
 
 /// The threaded handler of the instructions with tag `TAG` (see
 /// [`threaded`](super::threaded)): the instruction at `ip`, then a tail
 /// call of the next one's handler.
+///
+/// Loads and stores take only the memory's fast path here (`FAST_MEM`):
+/// when it declines, nothing has changed, and the handler tail-calls
+/// [`slow`] to run the same instruction in full. So no handler calls a
+/// function and comes back, and the simple ones save no registers.
 #[cfg(all(wisp_threaded, not(test)))]
 #[inline(never)]
 #[allow(
@@ -105,17 +121,17 @@ fn run_loop_body<'s, const METERED: bool>(
 )]
 pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
     ip: core::ptr::NonNull<Instr>,
-    start: core::ptr::NonNull<Instr>,
     regs: core::ptr::NonNull<u64>,
     mem: core::ptr::NonNull<Memory>,
     env: &mut Env<'s>,
     fuel: u64,
 ) -> super::threaded::Halt {
     use super::threaded::{halt, next, tag};
-    // SAFETY: the parts come from `Code::into_parts` of the previous
-    // handler (or of `threaded::run`), for code of the store, which `env`
+    // SAFETY: `ip` comes from `Code::into_parts` of the previous handler
+    // (or of `threaded::run`), and `env.code_start` is the start of the
+    // same code (`next` keeps it so), code of the store, which `env`
     // borrows for `'s`.
-    let mut code = unsafe { Code::<'s, METERED>::from_parts(ip, start, fuel) };
+    let mut code = unsafe { Code::<'s, METERED>::from_parts(ip, env.code_start, fuel) };
     let code = &mut code;
     // SAFETY: `regs` comes from `Regs::into_raw` of the previous handler,
     // and the value stack was not resized since (a handler that resizes it
@@ -138,6 +154,25 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
             return halt::<METERED>(env, code.fuel(), outcome);
         }};
     }
+    /// A load or store the fast path declined (which changed nothing):
+    /// the instruction again, in full.
+    macro_rules! retry_slow {
+        ($env:ident, $code:ident, $exit:ident, $e:expr) => {
+            match $e {
+                Ok(v) => v,
+                Err(_) => {
+                    return super::dispatch::slow::<METERED>(
+                        ip,
+                        regs.into_raw(),
+                        core::ptr::NonNull::from(mem),
+                        env,
+                        fuel,
+                    );
+                }
+            }
+        };
+    }
+    const FAST_MEM: bool = true;
     execute_instr!(
         instr,
         env,
@@ -145,7 +180,56 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
         regs,
         mem,
         &mut *env.no_memory,
-        exit_threaded
+        exit_threaded,
+        retry_slow
+    );
+    next(code, regs.into_raw(), core::ptr::NonNull::from(mem), env)
+}
+
+/// Runs the instruction at `ip` in full (loads and stores with their cold
+/// paths), then goes on like a handler: where a [`handler`] sends a load
+/// or store its memory's fast path declined. Shared by all instruction
+/// kinds, and out of the hot handlers' way.
+#[cfg(all(wisp_threaded, not(test)))]
+#[cold]
+#[inline(never)]
+#[allow(
+    unsafe_code,
+    reason = "rebuilds the hot state from the registers the handler passed"
+)]
+pub(super) fn slow<'s, const METERED: bool>(
+    ip: core::ptr::NonNull<Instr>,
+    regs: core::ptr::NonNull<u64>,
+    mem: core::ptr::NonNull<Memory>,
+    env: &mut Env<'s>,
+    fuel: u64,
+) -> super::threaded::Halt {
+    use super::threaded::{halt, next};
+    // SAFETY: as in `handler`, whose arguments these are, unchanged.
+    let mut code = unsafe { Code::<'s, METERED>::from_parts(ip, env.code_start, fuel) };
+    let code = &mut code;
+    // SAFETY: as in `handler`.
+    let mut regs = unsafe { super::hot::Regs::from_raw(regs) };
+    // SAFETY: as in `handler`.
+    let mut mem: &mut Memory = unsafe { &mut *mem.as_ptr() };
+    let instr = code.fetch();
+    /// Leaves the run with the given result.
+    macro_rules! exit_slow {
+        ($e:expr) => {{
+            let outcome = $e;
+            return halt::<METERED>(env, code.fuel(), outcome);
+        }};
+    }
+    const FAST_MEM: bool = false;
+    execute_instr!(
+        instr,
+        env,
+        code,
+        regs,
+        mem,
+        &mut *env.no_memory,
+        exit_slow,
+        t
     );
     next(code, regs.into_raw(), core::ptr::NonNull::from(mem), env)
 }

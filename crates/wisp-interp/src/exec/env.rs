@@ -87,6 +87,11 @@ pub(super) struct Env<'s> {
     /// How the threaded backend's run ended (see `threaded::halt`).
     #[cfg(all(wisp_threaded, not(test)))]
     pub(super) outcome: Result<Exit, TrapCode>,
+    /// The threaded backend's running code's first instruction (see
+    /// `threaded::next`): read only by jumps and by handlers that compute
+    /// the position's index, written only when the running code changes.
+    #[cfg(all(wisp_threaded, not(test)))]
+    pub(super) code_start: core::ptr::NonNull<crate::ir::Instr>,
 }
 
 /// Runs the last frame of `state` until the outermost frame returns, fuel
@@ -134,6 +139,8 @@ pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<E
         no_memory: &mut no_memory,
         #[cfg(all(wisp_threaded, not(test)))]
         outcome: Err(TrapCode::Unreachable),
+        #[cfg(all(wisp_threaded, not(test)))]
+        code_start: core::ptr::NonNull::from(func.code_with_sentinel()).cast(),
     };
     // Two instances of the executor: with fuel metering, the fuel counter
     // lives in a local (a register) while it runs, instead of behind `env`.

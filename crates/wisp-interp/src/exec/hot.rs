@@ -212,6 +212,17 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
         // SAFETY: verified code branches only to its own instructions.
         self.ip = unsafe { self.start().add(target as usize) };
         self.charge_ahead();
+        // Threaded handlers end in one tail call whatever the branch did,
+        // so LLVM would turn a conditional jump into a `cmov` of the
+        // position: the next instruction's fetch would then wait for the
+        // comparison instead of being predicted. An `asm!` block has side
+        // effects as far as LLVM knows, so the taken path stays a path.
+        #[cfg(all(wisp_threaded, not(test)))]
+        // SAFETY: the block is empty: it reads and writes nothing, touches
+        // no stack and keeps the flags.
+        unsafe {
+            core::arch::asm!("", options(nomem, nostack, preserves_flags));
+        }
     }
 
     /// Takes entry `min(index, len)` of the jump table that follows the

@@ -4,6 +4,16 @@
 //! The effective address is `slot[addr] as u32 as u64 + offset`, computed in
 //! 64 bits so it cannot overflow; anything past the memory's end traps with
 //! "out of bounds memory access".
+//!
+//! # Fast-only accesses
+//! Every load and store handler takes `const FAST: bool`. With `FAST`, an
+//! access the memory's fast path declines (a page boundary, a page not yet
+//! writable, a pending page, out of bounds) is not completed: the handler
+//! fails with `MemoryOutOfBounds` *having changed nothing* (no slot, no
+//! memory byte), so the caller may run the instruction again in full. The
+//! threaded backend does that: its handlers then call nothing out of line,
+//! and need no callee-saved registers (see `threaded`). Superinstructions
+//! therefore do all their fallible accesses before their first write.
 
 use wisp_core::TrapCode;
 use wisp_memory::Memory;
@@ -22,22 +32,44 @@ fn effective(regs: &Regs<'_>, addr: Slot, offset: u32) -> u64 {
     regs.get(addr) as u32 as u64 + offset as u64
 }
 
+/// Loads `N` bytes at `addr` and converts them to a slot value; with
+/// `FAST`, fails on anything the memory's fast path declines (see the
+/// module docs). Converting before the `Result` is built keeps it two
+/// registers wide: a `Result<[u8; N], _>` is packed into one, and taking
+/// it apart again costs about ten instructions per load.
+#[inline(always)]
+fn load_value<const N: usize, const FAST: bool>(
+    mem: &mut Memory,
+    addr: u64,
+    convert: impl FnOnce([u8; N]) -> u64,
+) -> Result<u64, TrapCode> {
+    if FAST {
+        return match mem.load_fast::<N>(addr) {
+            Some(bytes) => Ok(convert(bytes)),
+            None => Err(TrapCode::MemoryOutOfBounds),
+        };
+    }
+    Ok(convert(mem.load::<N>(addr)?))
+}
+
 /// Loads `N` bytes and writes `convert(bytes)` to the destination slot.
 #[inline(always)]
-pub(super) fn load<const N: usize>(
+pub(super) fn load<const N: usize, const FAST: bool>(
     mem: &mut Memory,
     regs: &mut Regs<'_>,
     op: Load,
     convert: impl FnOnce([u8; N]) -> u64,
 ) -> Result<(), TrapCode> {
-    let bytes = mem.load::<N>(effective(regs, op.addr, op.offset))?;
-    regs.set(op.dst, convert(bytes));
+    let value = load_value::<N, FAST>(mem, effective(regs, op.addr, op.offset), convert)?;
+    regs.set(op.dst, value);
     Ok(())
 }
 
 /// `I32Add { dst: t, a, b }` then a load of `N` bytes from `t + offset`.
+/// (`t` is written after the load, which reads the sum from a register;
+/// a trap in the load leaves `t` written, as the two instructions would.)
 #[inline(always)]
-pub(super) fn add_load<const N: usize>(
+pub(super) fn add_load<const N: usize, const FAST: bool>(
     mem: &mut Memory,
     regs: &mut Regs<'_>,
     op: AddLoad,
@@ -45,74 +77,94 @@ pub(super) fn add_load<const N: usize>(
 ) -> Result<(), TrapCode> {
     let a = regs.get(Slot::from(op.a)) as u32;
     let t = a.wrapping_add(regs.get(Slot::from(op.b)) as u32);
-    regs.set(Slot::from(op.t), u64::from(t));
-    let bytes = mem.load::<N>(u64::from(t) + u64::from(op.offset))?;
-    regs.set(Slot::from(op.dst), convert(bytes));
+    let loaded = load_value::<N, FAST>(mem, u64::from(t) + u64::from(op.offset), convert);
+    if !FAST || loaded.is_ok() {
+        regs.set(Slot::from(op.t), u64::from(t));
+    }
+    regs.set(Slot::from(op.dst), loaded?);
     Ok(())
 }
 
-/// `I32AddImm { dst: t, a, imm }` then a load of `N` bytes from `t + offset`.
+/// `I32AddImm { dst: t, a, imm }` then a load of `N` bytes from `t + offset`
+/// (ordered as in [`add_load`]).
 #[inline(always)]
-pub(super) fn add_imm_load<const N: usize>(
+pub(super) fn add_imm_load<const N: usize, const FAST: bool>(
     mem: &mut Memory,
     regs: &mut Regs<'_>,
     op: AddImmLoad,
     convert: impl FnOnce([u8; N]) -> u64,
 ) -> Result<(), TrapCode> {
     let t = (regs.get(Slot::from(op.a)) as u32).wrapping_add(op.imm as u32);
-    regs.set(Slot::from(op.t), u64::from(t));
-    let bytes = mem.load::<N>(u64::from(t) + u64::from(op.offset))?;
-    regs.set(Slot::from(op.dst), convert(bytes));
+    let loaded = load_value::<N, FAST>(mem, u64::from(t) + u64::from(op.offset), convert);
+    if !FAST || loaded.is_ok() {
+        regs.set(Slot::from(op.t), u64::from(t));
+    }
+    regs.set(Slot::from(op.dst), loaded?);
     Ok(())
 }
 
 /// `Load32 { dst: t, addr: a, offset: first }` then `Load32 { dst, addr: t,
 /// offset: second }`. A trap in the second load leaves `t` written, as the
-/// two instructions would.
+/// two instructions would (with `FAST`, a declined second load writes
+/// nothing; see the module docs).
 #[inline(always)]
-pub(super) fn load_load(
+pub(super) fn load_load<const FAST: bool>(
     mem: &mut Memory,
     regs: &mut Regs<'_>,
     op: LoadLoad,
 ) -> Result<(), TrapCode> {
-    let pointer = u32::from_le_bytes(mem.load::<4>(effective(regs, Slot::from(op.a), op.first))?);
-    regs.set(Slot::from(op.t), u64::from(pointer));
-    let bytes = mem.load::<4>(u64::from(pointer) + u64::from(op.second))?;
-    regs.set(Slot::from(op.dst), u64::from(u32::from_le_bytes(bytes)));
+    let first = effective(regs, Slot::from(op.a), op.first);
+    let pointer = load_value::<4, FAST>(mem, first, u32_raw)?;
+    let second = load_value::<4, FAST>(mem, pointer + u64::from(op.second), u32_raw);
+    if !FAST || second.is_ok() {
+        regs.set(Slot::from(op.t), pointer);
+    }
+    regs.set(Slot::from(op.dst), second?);
     Ok(())
 }
 
 /// `I32AddImm { dst: t, a, imm }` then `Store32 { addr, value: t, offset }`.
+/// The store's address is read as the second instruction would read it
+/// (after `t` is written, so from the sum when `addr` is `t`); `t` is
+/// written after the store.
 #[inline(always)]
-pub(super) fn add_imm_store(
+pub(super) fn add_imm_store<const FAST: bool>(
     mem: &mut Memory,
     regs: &mut Regs<'_>,
     op: AddImmStore,
 ) -> Result<(), TrapCode> {
     let t = (regs.get(Slot::from(op.a)) as u32).wrapping_add(op.imm as i32 as u32);
-    regs.set(Slot::from(op.t), u64::from(t));
-    let addr = effective(regs, Slot::from(op.addr), op.offset);
-    store_bytes::<4>(mem, addr, u64::from(t).to_le_bytes())
+    let base = if op.addr == op.t {
+        u64::from(t)
+    } else {
+        regs.get(Slot::from(op.addr))
+    };
+    let addr = base as u32 as u64 + op.offset as u64;
+    let stored = store_bytes::<4, FAST>(mem, addr, u64::from(t).to_le_bytes());
+    if !FAST || stored.is_ok() {
+        regs.set(Slot::from(op.t), u64::from(t));
+    }
+    stored
 }
 
 /// Loads `N` bytes at `(a + imm) mod 2^32` and writes `convert(bytes)` to the destination slot.
 #[inline(always)]
-pub(super) fn load_add<const N: usize>(
+pub(super) fn load_add<const N: usize, const FAST: bool>(
     mem: &mut Memory,
     regs: &mut Regs<'_>,
     op: BinImm,
     convert: impl FnOnce([u8; N]) -> u64,
 ) -> Result<(), TrapCode> {
     let addr = (regs.get(op.a) as u32).wrapping_add(op.imm as u32) as u64;
-    let bytes = mem.load::<N>(addr)?;
-    regs.set(op.dst, convert(bytes));
+    let value = load_value::<N, FAST>(mem, addr, convert)?;
+    regs.set(op.dst, value);
     Ok(())
 }
 
 /// Loads `N` bytes at `((a << SHIFT) + imm) mod 2^32` (element `a` of an
 /// array at `imm`) and writes `convert(bytes)` to the destination slot.
 #[inline(always)]
-pub(super) fn load_idx<const N: usize, const SHIFT: u32>(
+pub(super) fn load_idx<const N: usize, const SHIFT: u32, const FAST: bool>(
     mem: &mut Memory,
     regs: &mut Regs<'_>,
     op: BinImm,
@@ -120,57 +172,59 @@ pub(super) fn load_idx<const N: usize, const SHIFT: u32>(
 ) -> Result<(), TrapCode> {
     let index = regs.get(op.a) as u32;
     let addr = (index << SHIFT).wrapping_add(op.imm as u32) as u64;
-    let bytes = mem.load::<N>(addr)?;
-    regs.set(op.dst, convert(bytes));
+    let value = load_value::<N, FAST>(mem, addr, convert)?;
+    regs.set(op.dst, value);
     Ok(())
 }
 
 /// Stores the low `N` bytes of the value slot at `(base + add) mod 2^32`.
 #[inline(always)]
-pub(super) fn store_add<const N: usize>(
+pub(super) fn store_add<const N: usize, const FAST: bool>(
     mem: &mut Memory,
     regs: &Regs<'_>,
     op: StoreAdd,
 ) -> Result<(), TrapCode> {
     let addr = (regs.get(op.base) as u32).wrapping_add(op.add as u32) as u64;
-    store_bytes::<N>(mem, addr, regs.get(op.value).to_le_bytes())
+    store_bytes::<N, FAST>(mem, addr, regs.get(op.value).to_le_bytes())
 }
 
 /// Stores the low `N` bytes of the (sign-extended) immediate at `(base + add) mod 2^32`.
 #[inline(always)]
-pub(super) fn store_imm_add<const N: usize>(
+pub(super) fn store_imm_add<const N: usize, const FAST: bool>(
     mem: &mut Memory,
     regs: &Regs<'_>,
     op: StoreImmAdd,
 ) -> Result<(), TrapCode> {
     let addr = (regs.get(op.base) as u32).wrapping_add(op.add as u32) as u64;
-    store_bytes::<N>(mem, addr, (op.value as i64 as u64).to_le_bytes())
+    store_bytes::<N, FAST>(mem, addr, (op.value as i64 as u64).to_le_bytes())
 }
 
 /// Stores the low `N` bytes of the value slot.
 #[inline(always)]
-pub(super) fn store<const N: usize>(
+pub(super) fn store<const N: usize, const FAST: bool>(
     mem: &mut Memory,
     regs: &Regs<'_>,
     op: Store,
 ) -> Result<(), TrapCode> {
     let value = regs.get(op.value).to_le_bytes();
-    store_bytes::<N>(mem, effective(regs, op.addr, op.offset), value)
+    store_bytes::<N, FAST>(mem, effective(regs, op.addr, op.offset), value)
 }
 
 /// Stores the low `N` bytes of the (sign-extended) immediate.
 #[inline(always)]
-pub(super) fn store_imm<const N: usize>(
+pub(super) fn store_imm<const N: usize, const FAST: bool>(
     mem: &mut Memory,
     regs: &Regs<'_>,
     op: StoreImm,
 ) -> Result<(), TrapCode> {
     let value = (op.value as i64 as u64).to_le_bytes();
-    store_bytes::<N>(mem, effective(regs, op.addr, op.offset), value)
+    store_bytes::<N, FAST>(mem, effective(regs, op.addr, op.offset), value)
 }
 
+/// Stores `N` bytes of `value` at `addr`; with `FAST`, fails (storing
+/// nothing) on anything the memory's fast path declines.
 #[inline(always)]
-fn store_bytes<const N: usize>(
+fn store_bytes<const N: usize, const FAST: bool>(
     mem: &mut Memory,
     addr: u64,
     value: [u8; 8],
@@ -180,13 +234,15 @@ fn store_bytes<const N: usize>(
     if mem.store_fast::<N>(addr, bytes) {
         return Ok(());
     }
+    if FAST {
+        return Err(TrapCode::MemoryOutOfBounds);
+    }
     store_cold(mem, addr, bytes)
 }
 
 /// The rest of a store that [`Memory::store_fast`] declined. Out of line
 /// and answering in a register-sized `Result`, so the handler calling it
-/// keeps no stack slot for `Memory::store`'s larger error: a stack slot
-/// whose address escapes would stop the threaded backend's tail call.
+/// keeps no stack slot for `Memory::store`'s larger error.
 #[cold]
 #[inline(never)]
 fn store_cold<const N: usize>(mem: &mut Memory, addr: u64, bytes: [u8; N]) -> Result<(), TrapCode> {

@@ -12,7 +12,16 @@
 /// code's state is in `$env`, `$code`, `$regs` and `$mem` (the locals of
 /// the loop, or of one threaded handler).
 macro_rules! execute_instr {
-    ($instr:ident, $env:ident, $code:ident, $regs:ident, $mem:ident, $no_memory:expr, $exit:ident) => {{
+    (
+        $instr:ident,
+        $env:ident,
+        $code:ident,
+        $regs:ident,
+        $mem:ident,
+        $no_memory:expr,
+        $exit:ident,
+        $mem_t:ident
+    ) => {{
         use Instr as I;
         match *$instr {
             // ----- Control -------------------------------------------------------
@@ -224,34 +233,39 @@ macro_rules! execute_instr {
                 $code.skip();
             }
             I::I32AddLoad32(op) => {
-                t!(
+                $mem_t!(
                     $env,
                     $code,
                     $exit,
-                    memory::add_load::<4>($mem, &mut $regs, op, memory::u32_raw)
+                    memory::add_load::<4, FAST_MEM>($mem, &mut $regs, op, memory::u32_raw)
                 );
                 $code.skip();
             }
             I::I32AddLoad64(op) => {
-                t!(
+                $mem_t!(
                     $env,
                     $code,
                     $exit,
-                    memory::add_load::<8>($mem, &mut $regs, op, memory::u64_raw)
+                    memory::add_load::<8, FAST_MEM>($mem, &mut $regs, op, memory::u64_raw)
                 );
                 $code.skip();
             }
             I::I32AddLoad8U(op) => {
-                t!(
+                $mem_t!(
                     $env,
                     $code,
                     $exit,
-                    memory::add_load::<1>($mem, &mut $regs, op, memory::u8_raw)
+                    memory::add_load::<1, FAST_MEM>($mem, &mut $regs, op, memory::u8_raw)
                 );
                 $code.skip();
             }
             I::Load32Load32(op) => {
-                t!($env, $code, $exit, memory::load_load($mem, &mut $regs, op));
+                $mem_t!(
+                    $env,
+                    $code,
+                    $exit,
+                    memory::load_load::<FAST_MEM>($mem, &mut $regs, op)
+                );
                 $code.skip();
             }
             I::I32AddImm2(op) => {
@@ -262,38 +276,38 @@ macro_rules! execute_instr {
                 $code.skip();
             }
             I::I32AddImmStore32(op) => {
-                t!(
+                $mem_t!(
                     $env,
                     $code,
                     $exit,
-                    memory::add_imm_store($mem, &mut $regs, op)
+                    memory::add_imm_store::<FAST_MEM>($mem, &mut $regs, op)
                 );
                 $code.skip();
             }
             I::I32AddImmLoad32(op) => {
-                t!(
+                $mem_t!(
                     $env,
                     $code,
                     $exit,
-                    memory::add_imm_load::<4>($mem, &mut $regs, op, memory::u32_raw)
+                    memory::add_imm_load::<4, FAST_MEM>($mem, &mut $regs, op, memory::u32_raw)
                 );
                 $code.skip();
             }
             I::I32AddImmLoad64(op) => {
-                t!(
+                $mem_t!(
                     $env,
                     $code,
                     $exit,
-                    memory::add_imm_load::<8>($mem, &mut $regs, op, memory::u64_raw)
+                    memory::add_imm_load::<8, FAST_MEM>($mem, &mut $regs, op, memory::u64_raw)
                 );
                 $code.skip();
             }
             I::I32AddImmLoad8U(op) => {
-                t!(
+                $mem_t!(
                     $env,
                     $code,
                     $exit,
-                    memory::add_imm_load::<1>($mem, &mut $regs, op, memory::u8_raw)
+                    memory::add_imm_load::<1, FAST_MEM>($mem, &mut $regs, op, memory::u8_raw)
                 );
                 $code.skip();
             }
@@ -406,161 +420,221 @@ macro_rules! execute_instr {
             I::RefFunc { dst, func } => $regs.set(dst, variable::ref_func(&$env.inst, func)),
 
             // ----- Memory ------------------------------------------------------------
-            I::Load32(op) => t!(
+            I::Load32(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                load::<4>($mem, &mut $regs, op, memory::u32_raw)
+                load::<4, FAST_MEM>($mem, &mut $regs, op, memory::u32_raw)
             ),
-            I::Load64(op) => t!(
+            I::Load64(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                load::<8>($mem, &mut $regs, op, memory::u64_raw)
+                load::<8, FAST_MEM>($mem, &mut $regs, op, memory::u64_raw)
             ),
-            I::Load8U(op) => t!(
+            I::Load8U(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                load::<1>($mem, &mut $regs, op, memory::u8_raw)
+                load::<1, FAST_MEM>($mem, &mut $regs, op, memory::u8_raw)
             ),
-            I::Load16U(op) => t!(
+            I::Load16U(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                load::<2>($mem, &mut $regs, op, memory::u16_raw)
+                load::<2, FAST_MEM>($mem, &mut $regs, op, memory::u16_raw)
             ),
-            I::I32Load8S(op) => t!(
+            I::I32Load8S(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                load::<1>($mem, &mut $regs, op, memory::i8_as_i32)
+                load::<1, FAST_MEM>($mem, &mut $regs, op, memory::i8_as_i32)
             ),
-            I::I32Load16S(op) => t!(
+            I::I32Load16S(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                load::<2>($mem, &mut $regs, op, memory::i16_as_i32)
+                load::<2, FAST_MEM>($mem, &mut $regs, op, memory::i16_as_i32)
             ),
-            I::I64Load8S(op) => t!(
+            I::I64Load8S(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                load::<1>($mem, &mut $regs, op, memory::i8_as_i64)
+                load::<1, FAST_MEM>($mem, &mut $regs, op, memory::i8_as_i64)
             ),
-            I::I64Load16S(op) => t!(
+            I::I64Load16S(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                load::<2>($mem, &mut $regs, op, memory::i16_as_i64)
+                load::<2, FAST_MEM>($mem, &mut $regs, op, memory::i16_as_i64)
             ),
-            I::I64Load32S(op) => t!(
+            I::I64Load32S(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                load::<4>($mem, &mut $regs, op, memory::i32_as_i64)
+                load::<4, FAST_MEM>($mem, &mut $regs, op, memory::i32_as_i64)
             ),
-            I::Store8(op) => t!($env, $code, $exit, memory::store::<1>($mem, &$regs, op)),
-            I::Store16(op) => t!($env, $code, $exit, memory::store::<2>($mem, &$regs, op)),
-            I::Store32(op) => t!($env, $code, $exit, memory::store::<4>($mem, &$regs, op)),
-            I::Store64(op) => t!($env, $code, $exit, memory::store::<8>($mem, &$regs, op)),
-            I::Store8Imm(op) => t!($env, $code, $exit, store_imm::<1>($mem, &$regs, op)),
-            I::Store16Imm(op) => t!($env, $code, $exit, store_imm::<2>($mem, &$regs, op)),
-            I::Store32Imm(op) => t!($env, $code, $exit, store_imm::<4>($mem, &$regs, op)),
-            I::Store64Imm(op) => t!($env, $code, $exit, store_imm::<8>($mem, &$regs, op)),
-            I::Load32Add(op) => t!(
+            I::Store8(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                memory::load_add::<4>($mem, &mut $regs, op, memory::u32_raw)
+                memory::store::<1, FAST_MEM>($mem, &$regs, op)
             ),
-            I::Load32Idx(op) => t!(
+            I::Store16(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                memory::load_idx::<4, 2>($mem, &mut $regs, op, memory::u32_raw)
+                memory::store::<2, FAST_MEM>($mem, &$regs, op)
             ),
-            I::Load64Idx(op) => t!(
+            I::Store32(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                memory::load_idx::<8, 3>($mem, &mut $regs, op, memory::u64_raw)
+                memory::store::<4, FAST_MEM>($mem, &$regs, op)
             ),
-            I::Load64Add(op) => t!(
+            I::Store64(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                memory::load_add::<8>($mem, &mut $regs, op, memory::u64_raw)
+                memory::store::<8, FAST_MEM>($mem, &$regs, op)
             ),
-            I::Load8UAdd(op) => t!(
+            I::Store8Imm(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                memory::load_add::<1>($mem, &mut $regs, op, memory::u8_raw)
+                store_imm::<1, FAST_MEM>($mem, &$regs, op)
             ),
-            I::Load16UAdd(op) => t!(
+            I::Store16Imm(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                memory::load_add::<2>($mem, &mut $regs, op, memory::u16_raw)
+                store_imm::<2, FAST_MEM>($mem, &$regs, op)
             ),
-            I::I32Load8SAdd(op) => t!(
+            I::Store32Imm(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                memory::load_add::<1>($mem, &mut $regs, op, memory::i8_as_i32)
+                store_imm::<4, FAST_MEM>($mem, &$regs, op)
             ),
-            I::I32Load16SAdd(op) => t!(
+            I::Store64Imm(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                memory::load_add::<2>($mem, &mut $regs, op, memory::i16_as_i32)
+                store_imm::<8, FAST_MEM>($mem, &$regs, op)
             ),
-            I::I64Load8SAdd(op) => t!(
+            I::Load32Add(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                memory::load_add::<1>($mem, &mut $regs, op, memory::i8_as_i64)
+                memory::load_add::<4, FAST_MEM>($mem, &mut $regs, op, memory::u32_raw)
             ),
-            I::I64Load16SAdd(op) => t!(
+            I::Load32Idx(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                memory::load_add::<2>($mem, &mut $regs, op, memory::i16_as_i64)
+                memory::load_idx::<4, 2, FAST_MEM>($mem, &mut $regs, op, memory::u32_raw)
             ),
-            I::I64Load32SAdd(op) => t!(
+            I::Load64Idx(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                memory::load_add::<4>($mem, &mut $regs, op, memory::i32_as_i64)
+                memory::load_idx::<8, 3, FAST_MEM>($mem, &mut $regs, op, memory::u64_raw)
             ),
-            I::Store8Add(op) => t!($env, $code, $exit, memory::store_add::<1>($mem, &$regs, op)),
-            I::Store16Add(op) => t!($env, $code, $exit, memory::store_add::<2>($mem, &$regs, op)),
-            I::Store32Add(op) => t!($env, $code, $exit, memory::store_add::<4>($mem, &$regs, op)),
-            I::Store64Add(op) => t!($env, $code, $exit, memory::store_add::<8>($mem, &$regs, op)),
-            I::Store8ImmAdd(op) => t!(
+            I::Load64Add(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                memory::store_imm_add::<1>($mem, &$regs, op)
+                memory::load_add::<8, FAST_MEM>($mem, &mut $regs, op, memory::u64_raw)
             ),
-            I::Store16ImmAdd(op) => t!(
+            I::Load8UAdd(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                memory::store_imm_add::<2>($mem, &$regs, op)
+                memory::load_add::<1, FAST_MEM>($mem, &mut $regs, op, memory::u8_raw)
             ),
-            I::Store32ImmAdd(op) => t!(
+            I::Load16UAdd(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                memory::store_imm_add::<4>($mem, &$regs, op)
+                memory::load_add::<2, FAST_MEM>($mem, &mut $regs, op, memory::u16_raw)
             ),
-            I::Store64ImmAdd(op) => t!(
+            I::I32Load8SAdd(op) => $mem_t!(
                 $env,
                 $code,
                 $exit,
-                memory::store_imm_add::<8>($mem, &$regs, op)
+                memory::load_add::<1, FAST_MEM>($mem, &mut $regs, op, memory::i8_as_i32)
+            ),
+            I::I32Load16SAdd(op) => $mem_t!(
+                $env,
+                $code,
+                $exit,
+                memory::load_add::<2, FAST_MEM>($mem, &mut $regs, op, memory::i16_as_i32)
+            ),
+            I::I64Load8SAdd(op) => $mem_t!(
+                $env,
+                $code,
+                $exit,
+                memory::load_add::<1, FAST_MEM>($mem, &mut $regs, op, memory::i8_as_i64)
+            ),
+            I::I64Load16SAdd(op) => $mem_t!(
+                $env,
+                $code,
+                $exit,
+                memory::load_add::<2, FAST_MEM>($mem, &mut $regs, op, memory::i16_as_i64)
+            ),
+            I::I64Load32SAdd(op) => $mem_t!(
+                $env,
+                $code,
+                $exit,
+                memory::load_add::<4, FAST_MEM>($mem, &mut $regs, op, memory::i32_as_i64)
+            ),
+            I::Store8Add(op) => $mem_t!(
+                $env,
+                $code,
+                $exit,
+                memory::store_add::<1, FAST_MEM>($mem, &$regs, op)
+            ),
+            I::Store16Add(op) => $mem_t!(
+                $env,
+                $code,
+                $exit,
+                memory::store_add::<2, FAST_MEM>($mem, &$regs, op)
+            ),
+            I::Store32Add(op) => $mem_t!(
+                $env,
+                $code,
+                $exit,
+                memory::store_add::<4, FAST_MEM>($mem, &$regs, op)
+            ),
+            I::Store64Add(op) => $mem_t!(
+                $env,
+                $code,
+                $exit,
+                memory::store_add::<8, FAST_MEM>($mem, &$regs, op)
+            ),
+            I::Store8ImmAdd(op) => $mem_t!(
+                $env,
+                $code,
+                $exit,
+                memory::store_imm_add::<1, FAST_MEM>($mem, &$regs, op)
+            ),
+            I::Store16ImmAdd(op) => $mem_t!(
+                $env,
+                $code,
+                $exit,
+                memory::store_imm_add::<2, FAST_MEM>($mem, &$regs, op)
+            ),
+            I::Store32ImmAdd(op) => $mem_t!(
+                $env,
+                $code,
+                $exit,
+                memory::store_imm_add::<4, FAST_MEM>($mem, &$regs, op)
+            ),
+            I::Store64ImmAdd(op) => $mem_t!(
+                $env,
+                $code,
+                $exit,
+                memory::store_imm_add::<8, FAST_MEM>($mem, &$regs, op)
             ),
             I::MemorySize { dst } => $regs.set(dst, memory::size($mem)),
             I::MemoryGrow { dst, delta } => {

@@ -36,16 +36,15 @@ use super::hot::Code;
 /// What a handler returns; the run's outcome is in `Env::outcome`.
 pub(super) struct Halt;
 
-/// A handler: the instruction at `ip`, in code starting at `start`, on the
-/// frame `regs` with the running instance's memory `mem` and `fuel` left.
-pub(super) type Handler = for<'a, 's> fn(
-    NonNull<Instr>,
-    NonNull<Instr>,
-    NonNull<u64>,
-    NonNull<Memory>,
-    &'a mut Env<'s>,
-    u64,
-) -> Halt;
+/// A handler: the instruction at `ip`, on the frame `regs` with the running
+/// instance's memory `mem` and `fuel` left (0 in unmetered code). The
+/// running code's start is in `Env::code_start`. Five arguments leave four
+/// scratch registers on x86_64 (`rax`, `r9`–`r11`), enough for most
+/// handlers to run without saving a callee-saved register: a `push`/`pop`
+/// pair in every handler chains each instruction to the previous one
+/// through a store and a load.
+pub(super) type Handler =
+    for<'a, 's> fn(NonNull<Instr>, NonNull<u64>, NonNull<Memory>, &'a mut Env<'s>, u64) -> Halt;
 
 /// The tag of `instr`: its variant's position in the declaration of
 /// [`Instr`].
@@ -93,7 +92,12 @@ pub(super) fn next<'s, const M: bool>(
 ) -> Halt {
     let go = handler_of::<M>(code.at());
     let (ip, start, fuel) = code.into_parts();
-    go(ip, start, regs, mem, env, fuel)
+    // Free for handlers that do not change the running code: `start` is
+    // then the value they read from `env`.
+    if start != env.code_start {
+        env.code_start = start;
+    }
+    go(ip, regs, mem, env, if M { fuel } else { 0 })
 }
 
 /// Ends the run with `outcome`, writing the fuel back.
@@ -126,6 +130,7 @@ pub(super) fn run<'s, const M: bool>(
         &mut *env.no_memory,
     ));
     env.outcome = Err(TrapCode::Unreachable);
+    env.code_start = code.into_parts().1;
     let Halt = next(&mut code, regs, mem, env);
     core::mem::replace(&mut env.outcome, Err(TrapCode::Unreachable))
 }

@@ -11,7 +11,7 @@ use wisp_interp::Val;
 use super::{call, instantiate};
 
 const MIXED: &str = r#"(module
-  (memory 1)
+  (memory 2)
   (table 2 funcref)
   (elem (i32.const 0) $leaf $leaf2)
   (type $bin (func (param i32 i32) (result i32)))
@@ -36,6 +36,13 @@ const MIXED: &str = r#"(module
         (i64.add (i64.load offset=8 (i32.and (local.get $i) (i32.const 1016)))
                  (i64.extend_i32_s (i32.add (i32.load8_s offset=2000 (i32.and (local.get $t) (i32.const 255)))
                                             (i32.load16_u (i32.const 3000)))))))
+      ;; accesses straddling a page boundary: the memory's slow path (the
+      ;; threaded backend's `slow` handler) on every iteration
+      (i64.store (i32.const 65532) (local.get $acc))
+      (i32.store16 offset=65535 (i32.and (local.get $i) (i32.const 0)) (local.get $t))
+      (local.set $acc (i64.add (local.get $acc) (i64.load (i32.const 65530))))
+      (local.set $acc (i64.add (local.get $acc)
+        (i64.extend_i32_u (i32.load offset=65533 (i32.and (local.get $t) (i32.const 0))))))
       ;; bulk memory
       (memory.fill (i32.const 4000) (local.get $i) (i32.const 16))
       (memory.copy (i32.const 4100) (i32.const 4000) (i32.const 16))
