@@ -14,12 +14,12 @@
 //! frame per instruction executed; `tests/exec/deep_loops.rs` runs loops
 //! over many instruction families on a 256 KiB thread stack to catch that.
 //!
-//! Status: experimental, behind the `threaded-dispatch` feature, because it
-//! is not yet faster than the loop (session measurements: 1.27x wasmi's
-//! time against the loop's 1.10x). Handlers with an out-of-line slow path
-//! save callee-saved registers on every run, and the frame's slots make
-//! every dependent operation a store-load round trip; the next steps are
-//! slow paths as tail calls and a cached accumulator register.
+//! Status: experimental, behind the `threaded-dispatch` feature. With leaf
+//! handlers (loads and stores bail to `dispatch::slow` instead of calling
+//! out and coming back; five arguments; branches kept as branches, see
+//! `docs/bytecode.md`) it runs the benchmark workloads in 0.97x the loop's
+//! time, which is within what code placement moves; call-heavy code is
+//! still ~5% slower, because call and return handlers save registers.
 
 use core::ptr::NonNull;
 
