@@ -743,7 +743,13 @@ mod tests {
           (func (export "bump_store") (param $p i32) (param $n i32) (result i32)
             (local $m i32)
             (i32.store offset=4 (local.get $p) (local.tee $m (i32.add (local.get $n) (i32.const 1))))
-            (i32.add (local.get $m) (i32.load offset=4 (local.get $p)))))"#;
+            (i32.add (local.get $m) (i32.load offset=4 (local.get $p))))
+          ;; the store's address is the sum itself
+          (func (export "bump_store_at_sum") (param $n i32) (result i32)
+            (local $m i32)
+            (local.set $m (i32.add (local.get $n) (i32.const 4)))
+            (i32.store offset=8 (local.get $m) (local.get $m))
+            (i32.load offset=8 (local.get $m))))"#;
         let mut run = Run::new(wat, &["Load32Load32(", "I32AddImm2(", "I32AddImmStore32("]);
         let mut call = |name: &str, args: &[Val]| run.call(name, args);
         assert_eq!(call("chase", &[Val::I32(8)]), Ok(Val::I32(77)));
@@ -767,6 +773,12 @@ mod tests {
             Ok(Val::I32(84))
         );
         let trap = call("bump_store", &[Val::I32(65_533), Val::I32(1)]).expect_err("traps");
+        assert!(trap.contains("out of bounds"), "{trap}");
+        assert_eq!(
+            call("bump_store_at_sum", &[Val::I32(96)]),
+            Ok(Val::I32(100))
+        );
+        let trap = call("bump_store_at_sum", &[Val::I32(65_530)]).expect_err("traps");
         assert!(trap.contains("out of bounds"), "{trap}");
     }
 }
