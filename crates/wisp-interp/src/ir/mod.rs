@@ -10,6 +10,8 @@
 //! - [`operands`]: the operand records shared by families (`Bin`, `Load`, ...);
 //! - [`cmp`]: integer comparisons as data, for compare-and-branch fusion;
 //! - [`visit`]: a visitor over the slot operands of an instruction;
+//! - [`kinds`]: where each kind keeps its slots and target, learned once
+//!   per kind, for the passes over every instruction;
 //! - [`offsets`]: the compressed module offsets of the instructions, for
 //!   trap backtraces;
 //! - [`verify`]: the structural check every function passes before it can
@@ -17,6 +19,11 @@
 
 mod cmp;
 mod instr;
+#[expect(
+    unsafe_code,
+    reason = "reads an instruction's tag and the u32 fields its kind was seen to have"
+)]
+mod kinds;
 mod offsets;
 mod operands;
 mod verify;
@@ -24,6 +31,7 @@ mod visit;
 
 pub use cmp::{Cmp, Compare, IntWidth, Rhs};
 pub use instr::Instr;
+pub use kinds::KindTable;
 pub use offsets::OffsetTable;
 pub use operands::{
     AddBr, AddImm2, AddImmBr, AddImmCopy, AddImmLoad, AddImmStore, AddLoad, AndImmBr, AndImmBrImm,
@@ -71,6 +79,12 @@ impl CompiledFunc {
     /// if the constant slots do not fit in the frame or the locals overlap
     /// them, or if the results do not fit in the frame.
     /// The code is copied once, into a buffer that also holds the sentinel.
+    /// `kinds` is what the translator has learned of instruction kinds (see
+    /// [`KindTable`]), kept from one function to the next.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one caller, the translator: the code, the frame's shape and the kind table"
+    )]
     pub fn new(
         code: &[Instr],
         num_params: u32,
@@ -79,6 +93,7 @@ impl CompiledFunc {
         consts: Box<[u64]>,
         const_base: u32,
         max_slots: u32,
+        kinds: &mut KindTable,
     ) -> Result<Self, VerifyError> {
         let frame = |what| Err(VerifyError { at: 0, what });
         let locals_end = u64::from(num_params) + u64::from(num_locals);
@@ -90,7 +105,7 @@ impl CompiledFunc {
         if num_results > max_slots {
             return frame("results outside the frame");
         }
-        verify::verify(code, max_slots)?;
+        verify::verify(code, max_slots, kinds)?;
         // The sentinel: a `Trap` after the last instruction (see `Validity`).
         let mut with_sentinel = alloc::vec::Vec::new();
         with_sentinel

@@ -26,6 +26,7 @@
 //! [`CompiledFunc`]: super::CompiledFunc
 
 use super::instr::Instr;
+use super::kinds::{Checked, KindTable};
 use super::operands::Slot;
 
 /// Why translated code was rejected (a translator bug, never bad input:
@@ -45,7 +46,14 @@ impl core::fmt::Display for VerifyError {
 }
 
 /// Checks `code` against a frame of `max_slots` slots (see the module docs).
-pub(super) fn verify(code: &[Instr], max_slots: u32) -> Result<(), VerifyError> {
+/// `kinds` holds what is known of each instruction kind's layout: most
+/// instructions need only their slots and target checked, which the table
+/// does without dispatching on the kind.
+pub(super) fn verify(
+    code: &[Instr],
+    max_slots: u32,
+    kinds: &mut KindTable,
+) -> Result<(), VerifyError> {
     let fail = |at: usize, what: &'static str| Err(VerifyError { at, what });
     match code.last() {
         None => return fail(0, "empty code"),
@@ -57,62 +65,99 @@ pub(super) fn verify(code: &[Instr], max_slots: u32) -> Result<(), VerifyError> 
     let len = code.len();
     let max = u64::from(max_slots);
     for (at, instr) in code.iter().enumerate() {
-        // Every single-slot operand. A call's argument slot is where the
-        // callee's frame starts (checked when it is pushed): it may be the
-        // end of this frame, when the callee takes no parameters.
-        let slots_ok = match *instr {
-            Instr::CallInternal { args, .. } | Instr::CallImported { args, .. } => {
-                u64::from(args) <= max
-            }
-            Instr::CallIndirect { index, args, .. } => {
-                u64::from(args) <= max && u64::from(index) < max
-            }
-            mut other => {
-                let mut ok = true;
-                other.for_each_slot_mut(|slot| ok &= u64::from(*slot) < max);
-                ok
-            }
-        };
-        if !slots_ok {
-            return fail(at, "slot operand outside the frame");
+        let checked = kinds.check(instr, max, len as u64);
+        #[cfg(any(test, feature = "extra-checks"))]
+        if checked != Checked::Special {
+            let by_table = match checked {
+                Checked::SlotOutside => Some("slot operand outside the frame"),
+                Checked::TargetOutside => Some("branch target outside the code"),
+                _ => None,
+            };
+            assert_eq!(
+                check_fully(code, at, max).err(),
+                by_table,
+                "the kind table disagrees with the full check on {instr:?}"
+            );
         }
-        // The furthest slot of multi-slot operands.
-        if let Some((first, count)) = span(instr)
-            && u64::from(first) + u64::from(count) > max
-        {
-            return fail(at, "slot span outside the frame");
+        match checked {
+            Checked::Plain => {}
+            Checked::SlotOutside => return fail(at, "slot operand outside the frame"),
+            Checked::TargetOutside => return fail(at, "branch target outside the code"),
+            Checked::Special => check_fully(code, at, max).or_else(|what| fail(at, what))?,
         }
-        // Branch targets.
-        if let Some(target) = instr.branch_target()
-            && target as usize >= len
-        {
-            return fail(at, "branch target outside the code");
+    }
+    Ok(())
+}
+
+/// Whether checking `instr` takes more than its single slots and the
+/// target `branch_target_mut` gives: the kinds [`KindTable`] leaves to
+/// [`check_fully`].
+pub(super) fn needs_full_check(instr: &Instr) -> bool {
+    span(instr).is_some()
+        || instr.is_fused()
+        || words(instr) != 1
+        || matches!(
+            instr,
+            Instr::CallInternal { .. } | Instr::CallImported { .. } | Instr::CallIndirect { .. }
+        )
+}
+
+/// Every check of the instruction at `at` (see the module docs), failing
+/// with what is wrong.
+fn check_fully(code: &[Instr], at: usize, max: u64) -> Result<(), &'static str> {
+    let len = code.len();
+    let instr = &code[at];
+    // Every single-slot operand. A call's argument slot is where the
+    // callee's frame starts (checked when it is pushed): it may be the
+    // end of this frame, when the callee takes no parameters.
+    let slots_ok = match *instr {
+        Instr::CallInternal { args, .. } | Instr::CallImported { args, .. } => {
+            u64::from(args) <= max
         }
-        // A superinstruction executes and then skips the next instruction,
-        // which therefore must not end the code.
-        if instr.is_fused() && code.get(at + 1).is_none_or(is_terminator) {
-            return fail(at, "superinstruction without its second instruction");
+        Instr::CallIndirect { index, args, .. } => u64::from(args) <= max && u64::from(index) < max,
+        mut other => {
+            let mut ok = true;
+            other.for_each_slot_mut(|slot| ok &= u64::from(*slot) < max);
+            ok
         }
-        // Trailing words and jump tables.
-        let next = code.get(at + 1);
-        match instr {
-            Instr::Select { .. } if !matches!(next, Some(Instr::SelectCond { .. })) => {
-                return fail(at, "select without its condition word");
+    };
+    if !slots_ok {
+        return Err("slot operand outside the frame");
+    }
+    // The furthest slot of multi-slot operands.
+    if let Some((first, count)) = span(instr)
+        && u64::from(first) + u64::from(count) > max
+    {
+        return Err("slot span outside the frame");
+    }
+    // Branch targets.
+    if let Some(target) = instr.branch_target()
+        && target as usize >= len
+    {
+        return Err("branch target outside the code");
+    }
+    // A superinstruction executes and then skips the next instruction,
+    // which therefore must not end the code.
+    if instr.is_fused() && code.get(at + 1).is_none_or(is_terminator) {
+        return Err("superinstruction without its second instruction");
+    }
+    // Trailing words and jump tables.
+    let next = code.get(at + 1);
+    match instr {
+        Instr::Select { .. } if !matches!(next, Some(Instr::SelectCond { .. })) => {
+            return Err("select without its condition word");
+        }
+        Instr::CallIndirect { .. } if !matches!(next, Some(Instr::CallIndirectTable { .. })) => {
+            return Err("call_indirect without its table word");
+        }
+        Instr::BrTable { len: n, .. } => {
+            let entries = code.get(at + 1..).and_then(|rest| rest.get(..=*n as usize));
+            match entries {
+                Some(entries) if entries.iter().all(|e| matches!(e, Instr::Br { .. })) => {}
+                _ => return Err("br_table without its entries"),
             }
-            Instr::CallIndirect { .. }
-                if !matches!(next, Some(Instr::CallIndirectTable { .. })) =>
-            {
-                return fail(at, "call_indirect without its table word");
-            }
-            Instr::BrTable { len: n, .. } => {
-                let entries = code.get(at + 1..).and_then(|rest| rest.get(..=*n as usize));
-                match entries {
-                    Some(entries) if entries.iter().all(|e| matches!(e, Instr::Br { .. })) => {}
-                    _ => return fail(at, "br_table without its entries"),
-                }
-            }
-            _ => {}
         }
+        _ => {}
     }
     Ok(())
 }
@@ -191,12 +236,16 @@ mod tests {
             Instr::Br { target: 0 },
             Instr::Return1 { src: 2 },
         ];
-        assert_eq!(verify(&code, 3), Ok(()));
+        assert_eq!(verify(&code, 3, &mut KindTable::default()), Ok(()));
     }
 
     #[test]
     fn rejects_each_broken_invariant() {
-        let what = |code: &[Instr], max| verify(code, max).unwrap_err().what;
+        let what = |code: &[Instr], max| {
+            verify(code, max, &mut KindTable::default())
+                .unwrap_err()
+                .what
+        };
         assert_eq!(what(&[], 1), "empty code");
         assert_eq!(
             what(&[Instr::Copy { dst: 0, src: 0 }], 1),

@@ -44,12 +44,85 @@ use crate::ir::{
 };
 
 /// Fuses every pair the module docs list, in place.
-pub(super) fn fuse(code: &mut [Instr]) {
+pub(super) fn fuse(code: &mut [Instr], starts: &mut PairStarts) {
     for i in 1..code.len() {
+        if !starts.may_start_pair(&code[i - 1]) {
+            #[cfg(any(test, feature = "extra-checks"))]
+            assert!(
+                pair(code[i - 1], code[i]).is_none(),
+                "`starts_pair` misses {:?}",
+                code[i - 1]
+            );
+            continue;
+        }
         if let Some(fused) = pair(code[i - 1], code[i]) {
             code[i - 1] = fused;
         }
     }
+}
+
+/// Which kinds of instruction can start a pair, learned per kind: most
+/// instructions start none, and a table lookup and a well-predicted branch
+/// skip them, where the full match of [`pair`] is a jump-table dispatch
+/// whose target changes from one instruction to the next.
+#[derive(Debug, Clone)]
+pub(super) struct PairStarts {
+    /// By tag: 0 not yet seen, 1 starts no pair, 2 may start one.
+    by_tag: [u8; 512],
+}
+
+impl Default for PairStarts {
+    fn default() -> Self {
+        Self { by_tag: [0; 512] }
+    }
+}
+
+impl PairStarts {
+    #[inline(always)]
+    fn may_start_pair(&mut self, a: &Instr) -> bool {
+        match self.by_tag.get_mut(usize::from(a.tag())) {
+            Some(0) | None => self.learn(a),
+            Some(known) => *known == 2,
+        }
+    }
+
+    #[cold]
+    fn learn(&mut self, a: &Instr) -> bool {
+        let starts = starts_pair(a);
+        if let Some(entry) = self.by_tag.get_mut(usize::from(a.tag())) {
+            *entry = if starts { 2 } else { 1 };
+        }
+        starts
+    }
+}
+
+/// Whether `a` is the first instruction of some pair of [`pair`].
+fn starts_pair(a: &Instr) -> bool {
+    use Instr as I;
+    matches!(
+        a,
+        I::I32AddImm(_)
+            | I::I32Add(_)
+            | I::I32AndImm(_)
+            | I::I32ShrUImm(_)
+            | I::I32Xor(_)
+            | I::I64Xor(_)
+            | I::F64Mul(_)
+            | I::F32Mul(_)
+            | I::Load32(_)
+            | I::F32Eq(_)
+            | I::F32Ne(_)
+            | I::F32Lt(_)
+            | I::F32Gt(_)
+            | I::F32Le(_)
+            | I::F32Ge(_)
+            | I::F64Eq(_)
+            | I::F64Ne(_)
+            | I::F64Lt(_)
+            | I::F64Gt(_)
+            | I::F64Le(_)
+            | I::F64Ge(_)
+    )
 }
 
 /// The superinstruction for `a; b`, if they form a pair and fit.
@@ -470,7 +543,7 @@ mod tests {
             imm: 4,
         });
         let mut code = [add, br(0), Instr::Return];
-        fuse(&mut code);
+        fuse(&mut code, &mut PairStarts::default());
         assert_eq!(
             code[0],
             Instr::I32AddImmBrNeImm(AddImmBr {
@@ -506,7 +579,7 @@ mod tests {
         });
         for first in [other, big, wide] {
             let mut code = [first, br(0), Instr::Return];
-            fuse(&mut code);
+            fuse(&mut code, &mut PairStarts::default());
             assert_eq!(code[0], first);
         }
     }
@@ -516,7 +589,7 @@ mod tests {
         let mul = Instr::F64Mul(Bin { dst: 5, a: 1, b: 2 });
         let add = Instr::F64Sub(Bin { dst: 4, a: 4, b: 5 });
         let mut code = [mul, add, Instr::Return];
-        fuse(&mut code);
+        fuse(&mut code, &mut PairStarts::default());
         assert_eq!(
             code[0],
             Instr::F64MulSub(BinBin {

@@ -35,7 +35,7 @@ use wisp_validate::{FuncSink, OpFacts};
 
 use crate::config::Config;
 use crate::error::Error;
-use crate::ir::{CompiledFunc, Instr, OffsetTable};
+use crate::ir::{CompiledFunc, Instr, KindTable, OffsetTable};
 
 use control::Ctrl;
 use local_refs::LocalRefs;
@@ -133,6 +133,11 @@ pub(crate) struct Translator<'m> {
     offset_bytes: Vec<u8>,
     /// Buffers of the tail duplication pass.
     tail_scratch: tails::TailScratch,
+    /// Where each instruction kind keeps its slots, for the passes over
+    /// every instruction (renumbering, the structural check).
+    kinds: KindTable,
+    /// Which instruction kinds can start a superinstruction.
+    pair_starts: fuse::PairStarts,
     /// Values of the constant slots; constant slot `k` is numbered
     /// `MAX_FRAME_SLOTS + k` until `finish` places it after the locals.
     consts: Vec<u64>,
@@ -196,6 +201,8 @@ impl<'m> Translator<'m> {
             br_targets: Vec::new(),
             offset_bytes: Vec::new(),
             tail_scratch: tails::TailScratch::default(),
+            kinds: KindTable::default(),
+            pair_starts: fuse::PairStarts::default(),
             consts: Vec::new(),
         }
     }
@@ -254,7 +261,7 @@ impl<'m> Translator<'m> {
             for instr in &mut self.code {
                 // Written as selects, not branches: which kind of slot comes
                 // next is unpredictable.
-                instr.for_each_slot_mut(|slot| {
+                self.kinds.for_each_slot_mut(instr, |slot| {
                     let s = *slot;
                     let stack_shift = if s >= const_base { num_consts } else { 0 };
                     let shifted = s.wrapping_add(stack_shift);
@@ -269,8 +276,13 @@ impl<'m> Translator<'m> {
         }
         let max_slots = (const_base + num_consts + self.max_height).max(self.num_results);
         self.sync_offsets()?;
-        tails::duplicate_tails(&mut self.code, &mut self.offsets, &mut self.tail_scratch)?;
-        fuse::fuse(&mut self.code);
+        tails::duplicate_tails(
+            &mut self.code,
+            &mut self.offsets,
+            &mut self.tail_scratch,
+            &mut self.kinds,
+        )?;
+        fuse::fuse(&mut self.code, &mut self.pair_starts);
         CompiledFunc::new(
             &self.code,
             self.num_params,
@@ -279,6 +291,7 @@ impl<'m> Translator<'m> {
             self.consts.as_slice().into(),
             const_base,
             max_slots,
+            &mut self.kinds,
         )
         .map_err(|e| limit(format!("internal translator error: {e}")))
         .and_then(|f| {

@@ -18,7 +18,7 @@
 use alloc::vec::Vec;
 
 use super::{TranslateError, out_of_memory};
-use crate::ir::{Instr, Target};
+use crate::ir::{Instr, KindTable, Target};
 
 /// Longest block copied in place of a `Br`.
 const MAX_BLOCK: usize = 4;
@@ -41,6 +41,7 @@ pub(super) fn duplicate_tails(
     code: &mut Vec<Instr>,
     offsets: &mut Vec<(u32, u32)>,
     scratch: &mut TailScratch,
+    kinds: &mut KindTable,
 ) -> Result<(), TranslateError> {
     let len = code.len();
     // Which `Br` to replace by which block, within the growth budget.
@@ -87,45 +88,36 @@ pub(super) fn duplicate_tails(
         .and_then(|()| out_offsets.try_reserve_exact(offsets.len() + plan.len() * (MAX_BLOCK + 1)))
         .and_then(|()| moved.try_reserve_exact(len))
         .map_err(|_| out_of_memory())?;
-    // A copied instruction reports the offset of its original.
-    let offset_of = |i: usize| {
-        let run = offsets.partition_point(|&(start, _)| start as usize <= i);
-        run.checked_sub(1)
-            .and_then(|r| offsets.get(r))
-            .map_or(0, |r| r.1)
+    // The stretches between replaced `Br`s are copied whole, each `Br`
+    // replaced by its block; an old instruction `i` of a stretch moves by
+    // `shift`, the growth of the blocks copied before it.
+    let mut runs = Runs {
+        old: offsets,
+        next: 0,
+        out: out_offsets,
     };
-    // The run of instruction `i` in order, without a search per instruction:
-    // `run` is the number of runs starting at or before `i`.
-    let mut run = 0;
-    let mut next = plan.iter().peekable();
-    for (i, instr) in code.iter().enumerate() {
+    let mut shift = 0;
+    let mut stretch_start = 0;
+    let last = (len, 0, 0);
+    for &(at, start, end) in plan.iter().chain(core::iter::once(&last)) {
+        let stretch = code.get(stretch_start..at).unwrap_or_default();
+        moved.extend((stretch_start..at).map(|i| (i + shift) as Target));
+        runs.copy_stretch(stretch_start, at, shift);
+        out.extend_from_slice(stretch);
+        if at == len {
+            break;
+        }
+        // The block, each copied instruction reporting its original's offset.
         moved.push(out.len() as Target);
-        while offsets
-            .get(run)
-            .is_some_and(|&(start, _)| start as usize <= i)
-        {
-            run += 1;
+        for (k, copied) in code.iter().enumerate().take(end + 1).skip(start) {
+            runs.push(out.len(), runs.offset_of(k));
+            out.push(*copied);
         }
-        let offset = run
-            .checked_sub(1)
-            .and_then(|r| offsets.get(r))
-            .map_or(0, |r| r.1);
-        match next.peek() {
-            Some(&&(at, start, end)) if at == i => {
-                for (k, copied) in code.iter().enumerate().take(end + 1).skip(start) {
-                    push_run(out_offsets, out.len(), offset_of(k));
-                    out.push(*copied);
-                }
-                next.next();
-            }
-            _ => {
-                push_run(out_offsets, out.len(), offset);
-                out.push(*instr);
-            }
-        }
+        shift += end - start;
+        stretch_start = at + 1;
     }
     for instr in out.iter_mut() {
-        if let Some(target) = instr.branch_target_mut() {
+        if let Some(target) = kinds.branch_target_mut(instr) {
             // Targets are instruction indices of the old code.
             *target = moved.get(*target as usize).copied().unwrap_or(*target);
         }
@@ -136,11 +128,54 @@ pub(super) fn duplicate_tails(
     Ok(())
 }
 
-/// Appends a run starting at instruction `at` unless the last run has
-/// the same offset (the capacity was reserved by the caller).
-fn push_run(runs: &mut Vec<(u32, u32)>, at: usize, offset: u32) {
-    if runs.last().map(|r| r.1) != Some(offset) {
-        runs.push((at as u32, offset));
+/// The offset runs (`(first instruction, module offset)`, see the
+/// translator) of the old code, and those of the code being rebuilt.
+struct Runs<'a> {
+    old: &'a [(u32, u32)],
+    /// The number of old runs starting before the stretch being copied.
+    next: usize,
+    out: &'a mut Vec<(u32, u32)>,
+}
+
+impl Runs<'_> {
+    /// The offset of old instruction `i` (0 before the first run).
+    fn offset_of(&self, i: usize) -> u32 {
+        let run = self.old.partition_point(|&(start, _)| start as usize <= i);
+        run.checked_sub(1)
+            .and_then(|r| self.old.get(r))
+            .map_or(0, |r| r.1)
+    }
+
+    /// Records the runs of old instructions `from..to`, which move by
+    /// `shift` (stretches come in order).
+    fn copy_stretch(&mut self, from: usize, to: usize, shift: usize) {
+        if from >= to {
+            return;
+        }
+        // The run in force at `from`, then every run starting inside.
+        while self
+            .old
+            .get(self.next)
+            .is_some_and(|&(start, _)| start as usize <= from)
+        {
+            self.next += 1;
+        }
+        let in_force = self.next.checked_sub(1).and_then(|r| self.old.get(r));
+        self.push(from + shift, in_force.map_or(0, |r| r.1));
+        while let Some(&(start, offset)) = self.old.get(self.next)
+            && (start as usize) < to
+        {
+            self.push(start as usize + shift, offset);
+            self.next += 1;
+        }
+    }
+
+    /// Appends a run starting at instruction `at` unless the last run has
+    /// the same offset (the capacity was reserved by the caller).
+    fn push(&mut self, at: usize, offset: u32) {
+        if self.out.last().map(|r| r.1) != Some(offset) {
+            self.out.push((at as u32, offset));
+        }
     }
 }
 
@@ -196,6 +231,7 @@ mod tests {
             &mut code,
             &mut alloc::vec::Vec::new(),
             &mut TailScratch::default(),
+            &mut KindTable::default(),
         )
         .unwrap();
         assert_eq!(
@@ -232,6 +268,7 @@ mod tests {
             &mut code,
             &mut alloc::vec::Vec::new(),
             &mut TailScratch::default(),
+            &mut KindTable::default(),
         )
         .unwrap();
         assert_eq!(code, table);
