@@ -134,7 +134,7 @@ pub fn engine_infos() -> [EngineInfo; 8] {
         EngineInfo {
             engine: EngineKind::Wisp,
             version: WISP,
-            setup: "`Config::default()`",
+            setup: "`Config::default()`; default features (threaded dispatch, as in every optimised x86_64 build)",
             memory: "64 KiB pages allocated on first write (page table on the heap)",
         },
         EngineInfo {

@@ -5,13 +5,14 @@
 //! build of the same translator, so any change there yields a new value and
 //! old checkpoints are refused rather than misread.
 //!
-//! Also chooses the executor's dispatch (`cfg(wisp_threaded)`). The
-//! default is one `loop { match }`. The `threaded-dispatch` feature asks
-//! for threaded code, where each instruction's handler tail-calls the next
-//! one; that needs LLVM's sibling-call optimisation, which happens only in
-//! optimised builds on targets known to support it (x86_64, aarch64), so
-//! elsewhere, in unoptimised builds and with `extra-checks` (the checked
-//! twin), the feature falls back to the loop.
+//! Also chooses the executor's dispatch (`cfg(wisp_threaded)`): threaded
+//! code, where each instruction's handler tail-calls the next one, wherever
+//! that is sound. It needs LLVM's sibling-call optimisation, which happens
+//! only in optimised builds, on targets known to support it (x86_64,
+//! aarch64), and which debug assertions can defeat (a handler with a
+//! panic path to unwind may keep its frame). Elsewhere, with `extra-checks`
+//! (the checked twin) and with the `loop-dispatch` feature, the executor is
+//! the portable `loop { match }`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -63,9 +64,10 @@ fn main() {
     let env = |name: &str| std::env::var(name).unwrap_or_default();
     let optimised = matches!(env("OPT_LEVEL").as_str(), "2" | "3" | "s" | "z");
     let tail_calls = matches!(env("CARGO_CFG_TARGET_ARCH").as_str(), "x86_64" | "aarch64");
-    let wanted = std::env::var_os("CARGO_FEATURE_THREADED_DISPATCH").is_some();
+    let debug_assertions = std::env::var_os("CARGO_CFG_DEBUG_ASSERTIONS").is_some();
+    let loop_wanted = std::env::var_os("CARGO_FEATURE_LOOP_DISPATCH").is_some();
     let checked = std::env::var_os("CARGO_FEATURE_EXTRA_CHECKS").is_some();
-    if wanted && optimised && tail_calls && !checked {
+    if optimised && tail_calls && !debug_assertions && !loop_wanted && !checked {
         println!("cargo::rustc-cfg=wisp_threaded");
     }
 }

@@ -11,15 +11,16 @@
 //! On every exit the state is consistent, so `run` may simply be called again
 //! to resume.
 //!
-//! Layout: [`dispatch`] is the `loop { match }` over instructions, entered
-//! through [`env`], whose arms — one line per instruction — are the
+//! Layout: the arms of both executors — one line per instruction — are the
 //! `execute_instr!` macro of [`step`]; the handlers live by family in
 //! [`numeric`], [`control`], [`call`], [`memory`], [`table`] and
-//! [`variable`]. [`hot`] holds the instruction pointer and the frame's
-//! slots, read without bounds checks. The experimental `threaded` backend
-//! (feature `threaded-dispatch`) expands the same arms into one handler per
-//! instruction kind. `hot`, `threaded` and the threaded handler are the
-//! crate's only `unsafe` code.
+//! [`variable`]. In optimised x86_64 and aarch64 builds the `threaded`
+//! backend expands the arms into one handler per instruction kind, each
+//! tail-calling the next; elsewhere (and with the `loop-dispatch`
+//! feature) [`dispatch`] runs them as one `loop { match }`. Both are
+//! entered through [`env`]. [`hot`] holds the instruction pointer and the
+//! frame's slots, read without bounds checks. `hot`, `threaded` and the
+//! threaded handlers are the executor's only `unsafe` code.
 
 mod call;
 mod control;

@@ -9,17 +9,19 @@
 //! compiler keeps just that instruction's arm. The tail calls rely on LLVM's
 //! sibling-call optimisation, so this backend exists only where `build.rs`
 //! enables it (`cfg(wisp_threaded)`: optimised builds on x86_64 and
-//! aarch64); elsewhere the executor is the `loop { match }` of `dispatch`.
+//! aarch64, without debug assertions); elsewhere the executor is the
+//! `loop { match }` of `dispatch`.
 //! A call that did not become a jump would grow the native stack by one
 //! frame per instruction executed; `tests/exec/deep_loops.rs` runs loops
 //! over many instruction families on a 256 KiB thread stack to catch that.
 //!
-//! Status: experimental, behind the `threaded-dispatch` feature. With leaf
-//! handlers (loads and stores bail to `dispatch::slow` instead of calling
-//! out and coming back; five arguments; branches kept as branches, see
-//! `docs/bytecode.md`) it runs the benchmark workloads in 0.97x the loop's
-//! time, which is within what code placement moves; call-heavy code is
-//! still ~5% slower, because call and return handlers save registers.
+//! Status: the default where `build.rs` enables it (the `loop-dispatch`
+//! feature opts out). With leaf handlers (loads and stores bail to
+//! `dispatch::slow` instead of calling out and coming back; five
+//! arguments; branches kept as branches, see `docs/bytecode.md`) it runs
+//! the benchmark workloads in 0.958x the loop's time with fuel off and
+//! 0.963x with fuel on (geometric means over the 14 workloads). Call-heavy
+//! code gains least: call and return handlers still save registers.
 
 use core::ptr::NonNull;
 

@@ -1,10 +1,11 @@
 //! Long loops over many instruction families on a small native stack.
 //!
-//! The threaded backend (feature `threaded-dispatch`) relies on every
-//! handler ending in a real tail call; one that did not would grow the
-//! native stack by a frame each time it runs, and a loop of a few hundred
-//! thousand iterations on a 256 KiB stack would overflow it. With the
-//! default `loop { match }` this is an ordinary correctness test.
+//! The threaded backend (the executor of optimised x86_64 and aarch64
+//! builds) relies on every handler ending in a real tail call; one that
+//! did not would grow the native stack by a frame each time it runs, and a
+//! loop of a few hundred thousand iterations on a 256 KiB stack would
+//! overflow it. With the portable `loop { match }` (debug builds, the
+//! `loop-dispatch` feature) this is an ordinary correctness test.
 
 use wisp_interp::Val;
 
