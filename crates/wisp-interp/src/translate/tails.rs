@@ -248,6 +248,65 @@ mod tests {
         );
     }
 
+    /// The offset of each instruction, from `(first instruction, offset)`
+    /// runs.
+    fn offsets_per_instruction(runs: &[(u32, u32)], len: usize) -> Vec<u32> {
+        (0..len)
+            .map(|i| {
+                runs.iter()
+                    .rev()
+                    .find(|&&(start, _)| start as usize <= i)
+                    .map_or(0, |r| r.1)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn copies_report_their_originals_offsets() {
+        // Two `Br`s to short tails, and runs that span several instructions
+        // (the first starts after instruction 0, which has offset 0).
+        #[rustfmt::skip]
+        let mut code = alloc::vec![
+            add(0),                   // 0: offset 0
+            Instr::Br { target: 5 },  // 1: 10
+            add(1),                   // 2: 10
+            Instr::Br { target: 7 },  // 3: 20
+            add(2),                   // 4: 20
+            add(3),                   // 5: 30
+            Instr::Return,            // 6: 40
+            add(4),                   // 7: 40
+            Instr::Return,            // 8: 50
+        ];
+        let mut runs = alloc::vec![(1, 10), (3, 20), (5, 30), (6, 40), (8, 50)];
+        duplicate_tails(
+            &mut code,
+            &mut runs,
+            &mut TailScratch::default(),
+            &mut KindTable::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            code,
+            [
+                add(0),
+                add(3),
+                Instr::Return,
+                add(1),
+                add(4),
+                Instr::Return,
+                add(2),
+                add(3),
+                Instr::Return,
+                add(4),
+                Instr::Return,
+            ]
+        );
+        assert_eq!(
+            offsets_per_instruction(&runs, code.len()),
+            [0, 30, 40, 10, 40, 50, 20, 30, 40, 40, 50]
+        );
+    }
+
     #[test]
     fn jump_table_entries_and_long_blocks_stay() {
         let table = [
