@@ -4,9 +4,11 @@
 //! check) read one byte from a table instead of dispatching on the kind.
 //!
 //! A dispatch on the kind (`for_each_slot_mut`, `branch_target`, ...) is an
-//! indirect jump whose target changes from one instruction to the next: on
-//! GCC's `cc1.wasm` (4.5 M instructions) the two passes spent most of their
-//! ~45 ms there. The table is filled from those same exhaustive visitors:
+//! indirect jump whose target changes from one instruction to the next. On
+//! GCC's `cc1.wasm` (4.5 M instructions) the renumbering and `verify` took
+//! ~38 ms together, and tail duplication's target fix-up a good part of its
+//! ~32 ms (`docs/bytecode.md`). The table is filled from those same
+//! exhaustive visitors:
 //! the first instruction of a kind is probed (which fields did the visitor
 //! hand out, at which byte offsets), and every later instruction of the same
 //! kind has its fields at the same offsets, because a variant of a Rust enum
