@@ -126,7 +126,7 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
     env: &mut Env<'s>,
     fuel: u64,
 ) -> super::threaded::Halt {
-    use super::threaded::{halt, next, tag};
+    use super::threaded::{halt, next};
     // SAFETY: `ip` comes from `Code::into_parts` of the previous handler
     // (or of `threaded::run`), and `env.code_start` is the start of the
     // same code (`next` keeps it so), code of the store, which `env`
@@ -142,7 +142,7 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
     // through it or by replacing it.
     let mut mem: &mut Memory = unsafe { &mut *mem.as_ptr() };
     let instr = code.fetch();
-    if tag(instr) != TAG {
+    if instr.tag() != TAG {
         // SAFETY: the handler tables hold this handler at index `TAG` only,
         // and `next` picks the handler by the instruction's tag.
         unsafe { core::hint::unreachable_unchecked() }

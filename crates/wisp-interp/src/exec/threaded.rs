@@ -28,7 +28,7 @@ use core::ptr::NonNull;
 use wisp_core::TrapCode;
 use wisp_memory::Memory;
 
-use crate::ir::{CompiledFunc, Instr, Un};
+use crate::ir::{CompiledFunc, Instr, KIND_COUNT};
 
 use super::Exit;
 use super::dispatch::handler;
@@ -48,17 +48,8 @@ pub(super) struct Halt;
 pub(super) type Handler =
     for<'a, 's> fn(NonNull<Instr>, NonNull<u64>, NonNull<Memory>, &'a mut Env<'s>, u64) -> Halt;
 
-/// The tag of `instr`: its variant's position in the declaration of
-/// [`Instr`].
-#[inline(always)]
-pub(super) const fn tag(instr: &Instr) -> u16 {
-    // SAFETY: `Instr` is `repr(u16)`, so (RFC 2195) every value starts with
-    // its `u16` tag.
-    unsafe { *(instr as *const Instr).cast::<u16>() }
-}
-
-/// The number of instruction kinds: one past the tag of the last variant.
-const KINDS: usize = tag(&Instr::I64TruncSatF64U(Un { dst: 0, src: 0 })) as usize + 1;
+/// The number of instruction kinds (tags are `0..KINDS`).
+const KINDS: usize = KIND_COUNT;
 
 /// A table of the handlers of tags `0..KINDS`. The tags are listed by hand
 /// (a `macro_rules!` cannot count): when an instruction kind is added, the
@@ -79,7 +70,7 @@ static UNMETERED: [Handler; KINDS] = handler_table!(false; 0 1 2 3 4 5 6 7 8 9 1
 #[inline(always)]
 fn handler_of<const M: bool>(instr: &Instr) -> Handler {
     let table = if M { &METERED } else { &UNMETERED };
-    let tag = usize::from(tag(instr));
+    let tag = usize::from(instr.tag());
     // SAFETY: every tag is below `KINDS`, the length of both tables.
     unsafe { *table.get_unchecked(tag) }
 }

@@ -18,10 +18,11 @@
 //! calls), is marked *irregular* and still goes through the visitors.
 
 use super::instr::Instr;
-use super::operands::{Slot, Target};
+use super::operands::{Slot, Target, Un};
 
-/// Kinds whose tag is at least this use the visitors (there are fewer).
-const TABLE_LEN: usize = 512;
+/// The number of instruction kinds: one past the tag of the last variant
+/// of [`Instr`] (the executor's handler tables are this long too).
+pub const KIND_COUNT: usize = Instr::I64TruncSatF64U(Un { dst: 0, src: 0 }).tag() as usize + 1;
 
 // Bits 0..=2: word `k` (bytes `4k .. 4k + 4`, `k` in 1..=3) is a slot
 // when bit `k - 1` is set.
@@ -39,13 +40,13 @@ const LEARNED: u8 = 0b1000_0000;
 /// for all the functions it translates).
 #[derive(Debug, Clone)]
 pub struct KindTable {
-    kinds: [u8; TABLE_LEN],
+    kinds: [u8; KIND_COUNT],
 }
 
 impl Default for KindTable {
     fn default() -> Self {
         Self {
-            kinds: [0; TABLE_LEN],
+            kinds: [0; KIND_COUNT],
         }
     }
 }
@@ -124,7 +125,7 @@ impl KindTable {
     /// The learned kind of `instr`, learning it first if needed.
     #[inline(always)]
     fn kind(&mut self, instr: &Instr) -> u8 {
-        match self.kinds.get(tag(instr)) {
+        match self.kinds.get(usize::from(instr.tag())) {
             Some(&kind) if kind != 0 => kind,
             Some(_) => self.learn(instr),
             None => LEARNED | IRREGULAR_SLOTS | SPECIAL,
@@ -163,38 +164,29 @@ impl KindTable {
             Some(Some(word)) => kind |= word << TARGET_SHIFT,
             Some(None) => kind |= SPECIAL,
         }
-        // Everything `verify` checks beyond single slots and `branch_target_mut`.
-        if super::verify::needs_full_check(instr) || probe.branch_target() != target_value(&probe) {
+        // Everything `verify` checks beyond single slots and
+        // `branch_target_mut` (superinstructions, which report their
+        // targets only through `branch_target`, included).
+        if super::verify::needs_full_check(instr) {
             kind |= SPECIAL;
         }
-        self.kinds[tag(instr)] = kind;
+        if let Some(entry) = self.kinds.get_mut(usize::from(instr.tag())) {
+            *entry = kind;
+        }
         kind
     }
-}
-
-/// The target `branch_target_mut` reports, for comparing with
-/// `branch_target` (superinstructions report theirs only there).
-fn target_value(instr: &Instr) -> Option<Target> {
-    let mut copy = *instr;
-    copy.branch_target_mut().map(|t| *t)
 }
 
 impl Instr {
     /// The instruction's kind as a number (its discriminant): instructions
     /// of one kind have the same variant, so the same layout.
     #[inline(always)]
-    pub fn tag(&self) -> u16 {
+    pub const fn tag(&self) -> u16 {
         // SAFETY: `Instr` is `#[repr(u16)]`, so its first two bytes are the
         // discriminant, for every variant (the Reference, "Primitive
         // representation of enums with fields").
         unsafe { (&raw const *self).cast::<u16>().read() }
     }
-}
-
-/// The kind's index in the table.
-#[inline(always)]
-fn tag(instr: &Instr) -> usize {
-    usize::from(instr.tag())
 }
 
 /// Word `word` (1..=3) of `instr`.

@@ -31,7 +31,7 @@ mod visit;
 
 pub use cmp::{Cmp, Compare, IntWidth, Rhs};
 pub use instr::Instr;
-pub use kinds::KindTable;
+pub use kinds::{KIND_COUNT, KindTable};
 pub use offsets::OffsetTable;
 pub use operands::{
     AddBr, AddImm2, AddImmBr, AddImmCopy, AddImmLoad, AddImmStore, AddLoad, AndImmBr, AndImmBrImm,

@@ -40,7 +40,8 @@
 
 use crate::ir::{
     AddBr, AddImm2, AddImmBr, AddImmCopy, AddImmLoad, AddImmStore, AddLoad, AndImmBr, AndImmBrImm,
-    Bin, BinBin, BinBinImm, BinImmBin, BrCmpImm, Cmp, CmpBr, Instr, Load, LoadLoad, Slot, Slot16,
+    Bin, BinBin, BinBinImm, BinImmBin, BrCmpImm, Cmp, CmpBr, Instr, KIND_COUNT, Load, LoadLoad,
+    Slot, Slot16,
 };
 
 /// Fuses every pair the module docs list, in place.
@@ -68,12 +69,14 @@ pub(super) fn fuse(code: &mut [Instr], starts: &mut PairStarts) {
 #[derive(Debug, Clone)]
 pub(super) struct PairStarts {
     /// By tag: 0 not yet seen, 1 starts no pair, 2 may start one.
-    by_tag: [u8; 512],
+    by_tag: [u8; KIND_COUNT],
 }
 
 impl Default for PairStarts {
     fn default() -> Self {
-        Self { by_tag: [0; 512] }
+        Self {
+            by_tag: [0; KIND_COUNT],
+        }
     }
 }
 
