@@ -183,21 +183,65 @@ pub(super) fn push_frame(
 fn init_frame(stack: &mut [u64], fp: usize, callee: &CompiledFunc) {
     let locals = fp + callee.num_params() as usize;
     let num_locals = callee.num_locals() as usize;
-    // Up to four locals are zeroed by plain stores: `fill` (or a loop, which
-    // LLVM turns into one) is a call of `memset`, which costs more than the
-    // stores for the few locals most functions declare.
-    match &mut stack[locals..locals + num_locals] {
-        [] => {}
-        [a] => *a = 0,
-        [a, b] => [*a, *b] = [0; 2],
-        [a, b, c] => [*a, *b, *c] = [0; 3],
-        [a, b, c, d] => [*a, *b, *c, *d] = [0; 4],
-        slots => slots.fill(0),
-    }
+    fill_zero(&mut stack[locals..locals + num_locals]);
     let consts = callee.consts();
     if !consts.is_empty() {
         let start = fp + callee.const_base() as usize;
-        stack[start..start + consts.len()].copy_from_slice(consts);
+        copy_slots(&mut stack[start..start + consts.len()], consts);
+    }
+}
+
+/// Up to this many slots, frame setup writes them with inline stores: a
+/// call of `memset` or `memcpy` (what `fill` and `copy_from_slice` become
+/// for a length only known at run time) costs more than the stores for the
+/// few locals and constants most functions have.
+const INLINE_SLOTS: usize = 8;
+
+/// Sets `slots` to zero (see [`INLINE_SLOTS`]).
+#[inline(always)]
+fn fill_zero(slots: &mut [u64]) {
+    /// Zeroes the first `K` slots: a constant length, so inline stores.
+    #[inline(always)]
+    fn first<const K: usize>(slots: &mut [u64]) {
+        if let Some(head) = slots.first_chunk_mut::<K>() {
+            *head = [0; K];
+        }
+    }
+    match slots.len() {
+        0 => {}
+        1 => first::<1>(slots),
+        2 => first::<2>(slots),
+        3 => first::<3>(slots),
+        4 => first::<4>(slots),
+        5 => first::<5>(slots),
+        6 => first::<6>(slots),
+        7 => first::<7>(slots),
+        INLINE_SLOTS => first::<INLINE_SLOTS>(slots),
+        _ => slots.fill(0),
+    }
+}
+
+/// Copies `src` into `dst`, of the same length (see [`INLINE_SLOTS`]).
+#[inline(always)]
+fn copy_slots(dst: &mut [u64], src: &[u64]) {
+    /// Copies the first `K` slots: a constant length, so inline moves.
+    #[inline(always)]
+    fn first<const K: usize>(dst: &mut [u64], src: &[u64]) {
+        if let (Some(to), Some(from)) = (dst.first_chunk_mut::<K>(), src.first_chunk::<K>()) {
+            *to = *from;
+        }
+    }
+    match src.len() {
+        0 => {}
+        1 => first::<1>(dst, src),
+        2 => first::<2>(dst, src),
+        3 => first::<3>(dst, src),
+        4 => first::<4>(dst, src),
+        5 => first::<5>(dst, src),
+        6 => first::<6>(dst, src),
+        7 => first::<7>(dst, src),
+        INLINE_SLOTS => first::<INLINE_SLOTS>(dst, src),
+        _ => dst.copy_from_slice(src),
     }
 }
 

@@ -38,11 +38,12 @@ fn dump() {
         let index = imported + i as u32;
         let name = module.inner.decoded.func_name(index).unwrap_or("");
         println!(
-            "func {index} {name}: params {} locals {} results {} slots {}",
+            "func {index} {name}: params {} locals {} results {} slots {} consts {:?}",
             f.num_params(),
             f.num_locals(),
             f.num_results(),
-            f.max_slots()
+            f.max_slots(),
+            f.consts()
         );
         for (pc, instr) in f.code().iter().enumerate() {
             println!("  {pc:4}: {instr:?}");

@@ -388,3 +388,46 @@ fn traps_report_the_code_offset_of_each_frame() {
     let offsets: Vec<Option<u32>> = trap.backtrace.iter().map(|f| f.code_offset).collect();
     assert_eq!(offsets, vec![Some(unreachable_at), Some(call_at)]);
 }
+
+/// A callee's declared locals read as zero and its constant slots hold
+/// their constants, whatever a previous callee left in the same stack
+/// slots: for every count of locals and of large constants from 0 to 12
+/// (frame setup writes up to eight inline and more with `fill`/copies).
+#[test]
+fn callee_frames_start_clean_for_every_local_and_constant_count() {
+    use std::fmt::Write;
+    // Large constants have no immediate form, so each becomes a constant slot.
+    let constant = |j: usize| 0x0123_4567_89ab_0000_i64 + j as i64 * 0x1_0000_0001;
+    let mut wat = String::from(
+        "(module
+        (func $dirty (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)",
+    );
+    for l in 0..16 {
+        write!(wat, " (local.set {l} (i64.const -1))").unwrap();
+    }
+    wat.push(')');
+    for k in 0..=12 {
+        write!(wat, "\n(func $z{k} (result i64)").unwrap();
+        for _ in 0..k {
+            wat.push_str(" (local i64)");
+        }
+        wat.push_str(" (i64.const 0)");
+        for l in 0..k {
+            write!(wat, " (i64.or (local.get {l}))").unwrap();
+        }
+        for j in 0..k {
+            write!(wat, " (i64.add (i64.const {}))", constant(j)).unwrap();
+        }
+        write!(
+            wat,
+            ")\n(func (export \"run{k}\") (result i64) (call $dirty) (call $z{k}))"
+        )
+        .unwrap();
+    }
+    wat.push(')');
+    let (mut s, i) = instantiate(&wat);
+    for k in 0..=12 {
+        let sum = (0..k).map(constant).fold(0i64, i64::wrapping_add);
+        assert_call(&mut s, i, &format!("run{k}"), &[], &[i64(sum)]);
+    }
+}
