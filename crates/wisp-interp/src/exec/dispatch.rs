@@ -183,13 +183,7 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
         exit_threaded,
         retry_slow
     );
-    next(
-        code,
-        regs.into_raw(),
-        core::ptr::NonNull::from(mem),
-        env,
-        super::threaded::switches_code(TAG),
-    )
+    next(code, regs.into_raw(), core::ptr::NonNull::from(mem), env)
 }
 
 /// Runs the instruction at `ip` in full (loads and stores with their cold
@@ -237,13 +231,5 @@ pub(super) fn slow<'s, const METERED: bool>(
         exit_slow,
         t
     );
-    // Only loads and stores come here, but any instruction would be run
-    // right, so the code start is kept as after a call.
-    next(
-        code,
-        regs.into_raw(),
-        core::ptr::NonNull::from(mem),
-        env,
-        true,
-    )
+    next(code, regs.into_raw(), core::ptr::NonNull::from(mem), env)
 }

@@ -75,40 +75,19 @@ fn handler_of<const M: bool>(instr: &Instr) -> Handler {
     unsafe { *table.get_unchecked(tag) }
 }
 
-/// Whether instructions with tag `tag` may switch the running code (calls
-/// and returns): only their handlers have a new code start to keep.
-pub(super) const fn switches_code(tag: u16) -> bool {
-    tag == Instr::Return.tag()
-        || tag == Instr::Return1 { src: 0 }.tag()
-        || tag == Instr::ReturnImm32 { value: 0 }.tag()
-        || tag == Instr::ReturnSpan { src: 0, len: 0 }.tag()
-        || tag == Instr::CallInternal { func: 0, args: 0 }.tag()
-        || tag == Instr::CallImported { func: 0, args: 0 }.tag()
-        || tag
-            == Instr::CallIndirect {
-                type_index: 0,
-                index: 0,
-                args: 0,
-            }
-            .tag()
-}
-
 /// Goes on with the next instruction: a tail call of its handler.
-/// `switches` says whether the instruction just run may have switched the
-/// running code (a constant in each handler, see [`switches_code`]); if
-/// not, `env.code_start` is left alone. (Comparing would not be free: after a store to linear memory,
-/// LLVM cannot tell that `env` was not written, so it would load it again.)
 #[inline(always)]
 pub(super) fn next<'s, const M: bool>(
     code: &mut Code<'s, M>,
     regs: NonNull<u64>,
     mem: NonNull<Memory>,
     env: &mut Env<'s>,
-    switches: bool,
 ) -> Halt {
     let go = handler_of::<M>(code.at());
     let (ip, start, fuel) = code.into_parts();
-    if switches && start != env.code_start {
+    // Free for handlers that do not change the running code: `start` is
+    // then the value they read from `env`.
+    if start != env.code_start {
         env.code_start = start;
     }
     go(ip, regs, mem, env, if M { fuel } else { 0 })
@@ -145,6 +124,6 @@ pub(super) fn run<'s, const M: bool>(
     ));
     env.outcome = Err(TrapCode::Unreachable);
     env.code_start = code.into_parts().1;
-    let Halt = next(&mut code, regs, mem, env, true);
+    let Halt = next(&mut code, regs, mem, env);
     core::mem::replace(&mut env.outcome, Err(TrapCode::Unreachable))
 }
