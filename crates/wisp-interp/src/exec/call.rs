@@ -197,52 +197,50 @@ fn init_frame(stack: &mut [u64], fp: usize, callee: &CompiledFunc) {
 /// few locals and constants most functions have.
 const INLINE_SLOTS: usize = 8;
 
+/// Runs `$first::<K>($args)` for `K = $len` when `$len` is 1 to
+/// [`INLINE_SLOTS`] (a constant length, so inline stores), `$long` when it
+/// is more, and nothing when it is 0.
+macro_rules! by_length {
+    ($len:expr, $first:ident($($args:expr),*), $long:expr) => {
+        match $len {
+            0 => {}
+            1 => $first::<1>($($args),*),
+            2 => $first::<2>($($args),*),
+            3 => $first::<3>($($args),*),
+            4 => $first::<4>($($args),*),
+            5 => $first::<5>($($args),*),
+            6 => $first::<6>($($args),*),
+            7 => $first::<7>($($args),*),
+            INLINE_SLOTS => $first::<INLINE_SLOTS>($($args),*),
+            _ => $long,
+        }
+    };
+}
+
 /// Sets `slots` to zero (see [`INLINE_SLOTS`]).
 #[inline(always)]
 fn fill_zero(slots: &mut [u64]) {
-    /// Zeroes the first `K` slots: a constant length, so inline stores.
+    /// Zeroes the first `K` slots.
     #[inline(always)]
     fn first<const K: usize>(slots: &mut [u64]) {
         if let Some(head) = slots.first_chunk_mut::<K>() {
             *head = [0; K];
         }
     }
-    match slots.len() {
-        0 => {}
-        1 => first::<1>(slots),
-        2 => first::<2>(slots),
-        3 => first::<3>(slots),
-        4 => first::<4>(slots),
-        5 => first::<5>(slots),
-        6 => first::<6>(slots),
-        7 => first::<7>(slots),
-        INLINE_SLOTS => first::<INLINE_SLOTS>(slots),
-        _ => slots.fill(0),
-    }
+    by_length!(slots.len(), first(slots), slots.fill(0));
 }
 
 /// Copies `src` into `dst`, of the same length (see [`INLINE_SLOTS`]).
 #[inline(always)]
 fn copy_slots(dst: &mut [u64], src: &[u64]) {
-    /// Copies the first `K` slots: a constant length, so inline moves.
+    /// Copies the first `K` slots.
     #[inline(always)]
     fn first<const K: usize>(dst: &mut [u64], src: &[u64]) {
         if let (Some(to), Some(from)) = (dst.first_chunk_mut::<K>(), src.first_chunk::<K>()) {
             *to = *from;
         }
     }
-    match src.len() {
-        0 => {}
-        1 => first::<1>(dst, src),
-        2 => first::<2>(dst, src),
-        3 => first::<3>(dst, src),
-        4 => first::<4>(dst, src),
-        5 => first::<5>(dst, src),
-        6 => first::<6>(dst, src),
-        7 => first::<7>(dst, src),
-        INLINE_SLOTS => first::<INLINE_SLOTS>(dst, src),
-        _ => dst.copy_from_slice(src),
-    }
+    by_length!(src.len(), first(dst, src), dst.copy_from_slice(src));
 }
 
 /// Grows the value stack to at least `needed` slots (doubling, within the limit).
