@@ -2,7 +2,8 @@
 //! `copy_within`, and the page-splitting helpers behind the cold load/store
 //! paths.
 //!
-//! Every operation runs in two phases:
+//! On a flat memory each operation is one slice operation after its bounds
+//! checks. On a paged one, every operation runs in two phases:
 //!
 //! 1. Check the whole range, fetch the pending pages it touches (a lazy
 //!    memory), then make writable every page the operation will have to
@@ -96,6 +97,12 @@ impl Memory {
     /// with zero allocates nothing and frees pages it covers completely.
     pub fn fill(&mut self, addr: u64, byte: u8, len: u64) -> Result<(), MemoryError> {
         self.check_range(addr, len)?;
+        if !self.paged {
+            // In bounds, so the range fits in `usize`.
+            let start = addr as usize;
+            self.flat.bytes_mut()[start..start + len as usize].fill(byte);
+            return Ok(());
+        }
         self.materialize(addr, len)?;
         // Phase 1: make writable the pages that will hold non-zero bytes, or
         // that are resident and only partly zeroed.
@@ -124,6 +131,12 @@ impl Memory {
         self.check_range(src, len)?;
         self.check_range(dst, len)?;
         if len == 0 || src == dst {
+            return Ok(());
+        }
+        if !self.paged {
+            // Both ranges are in bounds, so they fit in `usize`.
+            let (src, dst, len) = (src as usize, dst as usize, len as usize);
+            self.flat.bytes_mut().copy_within(src..src + len, dst);
             return Ok(());
         }
         self.materialize(src, len)?;
@@ -197,6 +210,11 @@ impl Memory {
 
     /// Reads an already bounds-checked range whose pages are not pending.
     pub(crate) fn read_in_bounds(&self, addr: u64, buf: &mut [u8]) {
+        if !self.paged {
+            let start = addr as usize;
+            buf.copy_from_slice(&self.flat.bytes()[start..start + buf.len()]);
+            return;
+        }
         let mut pos = 0;
         for (page, offset, n) in chunks(addr, buf.len() as u64) {
             let out = &mut buf[pos..pos + n];
@@ -211,6 +229,11 @@ impl Memory {
     /// Writes an already bounds-checked range whose pages are not pending;
     /// on error nothing is written.
     pub(crate) fn write_in_bounds(&mut self, addr: u64, data: &[u8]) -> Result<(), MemoryError> {
+        if !self.paged {
+            let start = addr as usize;
+            self.flat.bytes_mut()[start..start + data.len()].copy_from_slice(data);
+            return Ok(());
+        }
         // Phase 1: make writable the pages that must change.
         let mut pos = 0;
         for (page, _, n) in chunks(addr, data.len() as u64) {

@@ -2,6 +2,9 @@
 //! out of a [`Memory`], the resident-page list, and the all-zero test that
 //! lets a writer skip pages holding nothing.
 //!
+//! Every page of a flat memory is resident: writers see all of them and skip
+//! the zero ones with [`is_zero_page`].
+//!
 //! A checkpoint writer typically calls [`Memory::fetch_all`] (if the memory
 //! may still be lazy), then walks [`Memory::resident_page_indices`] and
 //! reads each page with [`Memory::resident_page`], skipping those for which
@@ -26,7 +29,7 @@ impl Memory {
     fn page_index(&self, index: u64) -> Result<usize, MemoryError> {
         usize::try_from(index)
             .ok()
-            .filter(|&i| i < self.pages.len())
+            .filter(|&i| (i as u64) < self.size_pages())
             .ok_or(MemoryError::OutOfBounds)
     }
 
@@ -37,6 +40,9 @@ impl Memory {
     /// or as a fetch does.
     pub fn page(&mut self, index: u64) -> Result<Option<&PageBytes>, MemoryError> {
         let i = self.page_index(index)?;
+        if !self.paged {
+            return Ok(self.flat.page(i));
+        }
         self.fetch_page(i)?;
         Ok(self.pages.get(i))
     }
@@ -44,7 +50,12 @@ impl Memory {
     /// The bytes of page `index` if it is resident, without fetching: `None`
     /// if it is untouched, pending or out of range.
     pub fn resident_page(&self, index: u64) -> Option<&PageBytes> {
-        self.pages.get(usize::try_from(index).ok()?)
+        let index = usize::try_from(index).ok()?;
+        if self.paged {
+            self.pages.get(index)
+        } else {
+            self.flat.page(index)
+        }
     }
 
     /// Whether page `index` holds only zeros (untouched, or resident with
@@ -63,6 +74,11 @@ impl Memory {
     /// `OutOfMemory`; the memory is then unchanged.
     pub fn write_page(&mut self, index: u64, bytes: &PageBytes) -> Result<(), MemoryError> {
         let i = self.page_index(index)?;
+        if !self.paged {
+            let start = i * PAGE;
+            self.flat.bytes_mut()[start..start + PAGE].copy_from_slice(bytes);
+            return Ok(());
+        }
         if is_zero_page(bytes) {
             self.pages.decommit(i);
         } else {
@@ -75,7 +91,10 @@ impl Memory {
     /// Indices of the resident pages, in order; pages not listed read as
     /// zeros, unless pending (see [`Memory::is_pending`]). O(pages).
     pub fn resident_page_indices(&self) -> impl Iterator<Item = u64> + '_ {
-        self.pages.resident_indices().map(|i| i as u64)
+        // One of the two is empty: every page of a flat memory, or the
+        // resident pages of a paged one.
+        let flat_pages = if self.paged { 0 } else { self.size_pages() };
+        (0..flat_pages).chain(self.pages.resident_indices().map(|i| i as u64))
     }
 }
 

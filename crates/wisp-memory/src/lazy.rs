@@ -76,12 +76,12 @@ impl Lazy {
 }
 
 impl Memory {
-    /// Creates a memory of `size_pages` pages (limit `max_pages`, as for
-    /// [`Memory::new`]) whose pages listed in `pending` are fetched from
-    /// `source` on first touch; the other pages are zero.
+    /// Creates a paged memory of `size_pages` pages (limit `max_pages`, as
+    /// for [`Memory::new_paged`]) whose pages listed in `pending` are fetched
+    /// from `source` on first touch; the other pages are zero.
     ///
     /// Allocates only the page table and a bitmap of the pending pages.
-    /// Fails like [`Memory::new`], and with [`MemoryError::OutOfBounds`] if a
+    /// Fails like [`Memory::new_paged`], and with [`MemoryError::OutOfBounds`] if a
     /// listed page is not below `size_pages` (duplicates are fine).
     pub fn new_lazy(
         size_pages: u64,
@@ -89,7 +89,7 @@ impl Memory {
         pending: impl IntoIterator<Item = u64>,
         source: Box<dyn PageSource>,
     ) -> Result<Memory, MemoryError> {
-        let mut memory = Memory::new(size_pages, max_pages)?;
+        let mut memory = Memory::new_paged(size_pages, max_pages)?;
         let len = memory.pages.len();
         let mut bits = Vec::new();
         bits.try_reserve_exact(len.div_ceil(64))

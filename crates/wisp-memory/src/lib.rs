@@ -1,7 +1,30 @@
-//! Paged WebAssembly linear memory with copy-on-write snapshots, dirty-page
-//! tracking and lazily fetched pages.
+//! WebAssembly linear memory: flat while it runs, paged for copy-on-write
+//! snapshots, dirty-page tracking and lazily fetched pages.
 //!
-//! A [`Memory`] is a table of 64 KiB pages that are allocated on first write:
+//! # Two representations
+//! A [`Memory`] is either *flat* or *paged*:
+//!
+//! - **Flat**: one contiguous zeroed buffer (the private `flat` module). A load
+//!   or store is one bounds compare and the access, as in wasmi or wasm3.
+//!   [`Memory::new`] starts flat when the initial size is at most
+//!   [`FLAT_MAX_PAGES`] (1 GiB) and the buffer can be allocated; `grow`
+//!   reallocates it (amortised doubling, one copy per doubling), and turns
+//!   the memory paged instead if it would pass that size or the allocator
+//!   refuses the buffer.
+//!   A snapshot of a flat memory copies its non-zero pages, and the memory
+//!   stays flat, so a process that is checkpointed now and then keeps its
+//!   speed. Every page of a flat memory counts as resident.
+//! - **Paged**: the table of pages described below. [`Memory::new_paged`]
+//!   starts paged, as does [`Memory::new`] for a larger initial size and
+//!   [`Memory::new_lazy`]; a flat memory turns paged (for good) when a
+//!   snapshot is *restored* into it, since restores are what the page table
+//!   makes cheap (a fuzzing loop resets in time proportional to the pages
+//!   it dirtied).
+//!
+//! Both answer every operation the same way; only costs differ. The rest of
+//! these docs describe the paged representation.
+//!
+//! A paged memory is a table of 64 KiB pages that are allocated on first write:
 //!
 //! - Pages never written cost no RAM and read as zeros without allocating.
 //!   Creating a memory of 65536 pages (4 GiB) allocates only its page table
@@ -38,7 +61,12 @@
 //! fetch is [`MemoryError::PageFetch`] and leaves the page pending.
 //!
 //! # Fast path
-//! A load of `N` bytes that stays within one page costs a shift and a compare
+//! A flat load or store of `N` bytes costs one compare (`addr + N` within the
+//! buffer) and the access. The paged path follows it, inlined too: the flat
+//! compare of a paged memory fails at once (its buffer is empty), and that of
+//! a flat memory only fails for accesses out of bounds.
+//!
+//! A paged load of `N` bytes that stays within one page costs a shift and a compare
 //! (page index below the number of fast pages), a mask and a compare (the
 //! access fits in its page; together these imply it is in bounds), one table
 //! load and the read. Untouched pages point at a shared zero page, so reads
@@ -51,9 +79,10 @@
 //! `&mut self` because that cold path may have to fetch a pending page.
 //!
 //! # Modules
-//! The page-entry representation, the reference-counted pages and the fast
-//! path live in the private `page` module alone, the crate's only `unsafe`
-//! code (see its docs for the invariants and the `extra-checks` twin). Bulk
+//! The flat buffer and its fast path live in the private `flat` module; the
+//! page-entry representation, the reference-counted pages and the paged fast
+//! path in the private `page` module. They hold the crate's only `unsafe`
+//! code (see their docs for the invariants and the `extra-checks` twins). Bulk
 //! operations (`read`, `write`, `fill`, `copy_within`) are in `bulk`,
 //! snapshots in `snapshot`, lazy pages in `lazy` and page-level access for
 //! checkpoint writers in `checkpoint`.
@@ -83,6 +112,8 @@ extern crate std;
 mod bulk;
 mod checkpoint;
 mod error;
+#[expect(unsafe_code, reason = "the flat buffer and its load/store fast path")]
+mod flat;
 mod lazy;
 #[expect(
     unsafe_code,
@@ -98,6 +129,7 @@ pub use page::PageBytes;
 pub use snapshot::MemorySnapshot;
 
 use alloc::sync::Weak;
+use flat::FlatBytes;
 use page::{PAGE, PageTable};
 use wisp_core::limits::MAX_MEMORY32_PAGES;
 
@@ -107,17 +139,30 @@ pub const PAGE_SIZE: u64 = 65536;
 // The page table and the public constant must agree.
 const _: () = assert!(PAGE as u64 == PAGE_SIZE && PAGE_SIZE == wisp_core::limits::WASM_PAGE_SIZE);
 
+/// The largest size, in pages, of a flat memory (1 GiB): [`Memory::new`]
+/// starts larger memories paged, and a flat memory growing past it turns
+/// paged, so that a module declaring or growing to gigabytes it barely
+/// touches allocates only a page table.
+pub const FLAT_MAX_PAGES: u64 = 16384;
+
 /// Mask of the in-page offset bits of an address.
 const OFFSET_MASK: u64 = PAGE_SIZE - 1;
 /// Shift from an address to its page index.
 const PAGE_SHIFT: u32 = PAGE_SIZE.trailing_zeros();
 
-/// A 32-bit linear memory made of lazily allocated, copy-on-write 64 KiB
-/// pages (see the crate docs).
+/// A 32-bit linear memory, flat or made of lazily allocated, copy-on-write
+/// 64 KiB pages (see the crate docs).
 #[derive(Debug)]
 pub struct Memory {
-    /// The pages; the size in bytes is `pages.len() * PAGE_SIZE` (at most 4 GiB).
+    /// Every byte while the memory is flat (its size in bytes is then
+    /// `flat.len()`); empty while paged. First, with the table, for the
+    /// fast path.
+    flat: FlatBytes,
+    /// The pages while the memory is paged (its size in bytes is then
+    /// `pages.len() * PAGE_SIZE`, at most 4 GiB); empty while flat.
     pages: PageTable,
+    /// Whether the memory is paged; flat otherwise.
+    paged: bool,
     /// The declared maximum in pages, if any.
     max_pages: Option<u64>,
     /// The snapshot the dirty pages are counted from: the last one taken or
@@ -154,34 +199,34 @@ impl Memory {
     /// Creates a memory of `initial_pages` pages that may grow to `max_pages`
     /// (65536 pages, 4 GiB, when `None`).
     ///
+    /// The memory starts flat (one zeroed buffer of the initial size) if
+    /// `initial_pages <= FLAT_MAX_PAGES` and the buffer can be allocated,
+    /// else paged as with [`Memory::new_paged`]. Fails like `new_paged`.
+    pub fn new(initial_pages: u64, max_pages: Option<u64>) -> Result<Memory, MemoryError> {
+        check_limits(initial_pages, max_pages)?;
+        if initial_pages <= FLAT_MAX_PAGES
+            && let Ok(bytes) = usize::try_from(initial_pages << PAGE_SHIFT)
+            && let Ok(flat) = FlatBytes::zeroed(bytes)
+        {
+            let mut memory = Memory::empty(max_pages);
+            memory.flat = flat;
+            memory.paged = false;
+            return Ok(memory);
+        }
+        Memory::new_paged(initial_pages, max_pages)
+    }
+
+    /// Creates a paged memory of `initial_pages` pages that may grow to
+    /// `max_pages` (65536 pages, 4 GiB, when `None`): for sparse memories,
+    /// or when snapshots will be restored from the start.
+    ///
     /// Only the page table is allocated. Fails with
     /// [`MemoryError::LimitExceeded`] if `initial_pages > max_pages` or either
     /// is over 65536, and with [`MemoryError::OutOfMemory`] if the page table
     /// cannot be allocated.
-    pub fn new(initial_pages: u64, max_pages: Option<u64>) -> Result<Memory, MemoryError> {
-        if let Some(max) = max_pages
-            && max > MAX_MEMORY32_PAGES
-        {
-            return Err(MemoryError::LimitExceeded {
-                requested: max,
-                limit: MAX_MEMORY32_PAGES,
-            });
-        }
-        let limit = max_pages.unwrap_or(MAX_MEMORY32_PAGES);
-        if initial_pages > limit {
-            return Err(MemoryError::LimitExceeded {
-                requested: initial_pages,
-                limit,
-            });
-        }
-        let mut memory = Memory {
-            pages: PageTable::new(),
-            max_pages,
-            base: None,
-            lazy: None,
-            fetched: 0,
-            fetch_error: None,
-        };
+    pub fn new_paged(initial_pages: u64, max_pages: Option<u64>) -> Result<Memory, MemoryError> {
+        check_limits(initial_pages, max_pages)?;
+        let mut memory = Memory::empty(max_pages);
         // `initial_pages <= 65536`, so it fits in `usize` on every target with
         // at least 32-bit pointers; on smaller ones the table cannot exist.
         let initial = usize::try_from(initial_pages).map_err(|_| MemoryError::OutOfMemory)?;
@@ -189,10 +234,35 @@ impl Memory {
         Ok(memory)
     }
 
+    /// A paged memory of no pages.
+    fn empty(max_pages: Option<u64>) -> Memory {
+        Memory {
+            flat: FlatBytes::empty(),
+            pages: PageTable::new(),
+            paged: true,
+            max_pages,
+            base: None,
+            lazy: None,
+            fetched: 0,
+            fetch_error: None,
+        }
+    }
+
     /// Current size in pages.
     #[inline]
     pub fn size_pages(&self) -> u64 {
-        self.pages.len() as u64
+        if self.paged {
+            self.pages.len() as u64
+        } else {
+            (self.flat.len() >> PAGE_SHIFT) as u64
+        }
+    }
+
+    /// Whether the memory is flat (one contiguous buffer) rather than paged;
+    /// see the crate docs.
+    #[inline]
+    pub fn is_flat(&self) -> bool {
+        !self.paged
     }
 
     /// Current size in bytes.
@@ -213,10 +283,24 @@ impl Memory {
     }
 
     /// Number of pages whose bytes are actually allocated (pending pages are
-    /// not, until fetched).
+    /// not, until fetched): every page of a flat memory.
     #[inline]
     pub fn resident_pages(&self) -> usize {
-        self.pages.resident()
+        if self.paged {
+            self.pages.resident()
+        } else {
+            self.flat.len() >> PAGE_SHIFT
+        }
+    }
+
+    /// Bytes allocated for the memory's contents: the flat buffer's capacity,
+    /// or the resident pages of a paged memory (its table not included).
+    pub fn allocated_bytes(&self) -> usize {
+        if self.paged {
+            self.pages.resident() * PAGE
+        } else {
+            self.flat.capacity()
+        }
     }
 
     /// Number of pages written (made writable, zeroed or replaced) since the
@@ -224,7 +308,8 @@ impl Memory {
     /// been none. Each page counts once; a page counts even if an operation
     /// that made it writable then failed. This is the work a
     /// [`Memory::restore`] of the base snapshot does, besides cutting off
-    /// pages grown since.
+    /// pages grown since. Always zero while the memory is flat (a flat memory
+    /// does not track writes; restoring into it costs O(pages)).
     #[inline]
     pub fn dirty_pages(&self) -> usize {
         self.pages.dirty_count()
@@ -235,7 +320,11 @@ impl Memory {
     /// first pending page. A diagnostic, for tests and metrics.
     #[inline]
     pub fn fast_pages(&self) -> u64 {
-        self.pages.fast_len() as u64
+        if self.paged {
+            self.pages.fast_len() as u64
+        } else {
+            self.size_pages()
+        }
     }
 
     /// Number of spare pages: pages a restore of the base snapshot removed
@@ -280,12 +369,41 @@ impl Memory {
             return Some(old);
         }
         let delta = usize::try_from(delta_pages).ok()?;
-        // Amortise repeated small grows (doubling), but never reserve table
-        // space beyond what the limit allows.
+        // Amortise repeated small grows (doubling), but never reserve space
+        // beyond what the limit allows.
         let goal = old.saturating_mul(2).clamp(new, limit);
         let goal = usize::try_from(goal).ok()?;
+        if !self.paged {
+            if new <= FLAT_MAX_PAGES && self.grow_flat(new, goal as u64).is_ok() {
+                return Some(old);
+            }
+            // Too large to keep flat, or refused: go on paged.
+            self.make_paged().ok()?;
+        }
         self.pages.grow(delta, goal).ok()?;
         Some(old)
+    }
+
+    /// Grows the flat buffer to `new` pages (at most [`FLAT_MAX_PAGES`]),
+    /// reserving up to `goal` pages; if that is refused, to exactly `new`.
+    fn grow_flat(&mut self, new: u64, goal: u64) -> Result<(), MemoryError> {
+        let bytes = |pages: u64| usize::try_from(pages << PAGE_SHIFT);
+        let new_bytes = bytes(new).map_err(|_| MemoryError::OutOfMemory)?;
+        let goal_bytes = bytes(goal.min(FLAT_MAX_PAGES)).unwrap_or(new_bytes);
+        self.flat
+            .grow_to(new_bytes, goal_bytes)
+            .or_else(|_| self.flat.grow_to(new_bytes, new_bytes))
+    }
+
+    /// Turns a flat memory paged: its non-zero pages are copied into a page
+    /// table and the buffer is freed. On `OutOfMemory` nothing changed. A
+    /// snapshot taken while flat stays the base, but restoring it costs
+    /// O(pages), as the table does not know which pages changed since.
+    fn make_paged(&mut self) -> Result<(), MemoryError> {
+        self.pages = PageTable::from_pages(self.flat_page_copies()?)?;
+        self.flat.free();
+        self.paged = true;
+        Ok(())
     }
 
     /// Checks that `[addr, addr + len)` lies within the memory.
@@ -302,7 +420,11 @@ impl Memory {
     /// access in bounds) sends the caller to [`Memory::load`].
     #[inline(always)]
     pub fn load_fast<const N: usize>(&self, addr: u64) -> Option<[u8; N]> {
-        self.pages.load::<N>(addr)
+        // The one empty representation declines at its first compare.
+        match self.flat.load::<N>(addr) {
+            Some(bytes) => Some(bytes),
+            None => self.pages.load::<N>(addr),
+        }
     }
 
     /// Loads `N` bytes at `addr` (little-endian order is the caller's).
@@ -312,7 +434,7 @@ impl Memory {
     /// fetched. Takes `&mut self` only for that fetch: the fast path reads.
     #[inline(always)]
     pub fn load<const N: usize>(&mut self, addr: u64) -> Result<[u8; N], MemoryError> {
-        match self.pages.load::<N>(addr) {
+        match self.load_fast::<N>(addr) {
             Some(bytes) => Ok(bytes),
             None => self.load_slow(addr),
         }
@@ -335,7 +457,7 @@ impl Memory {
     /// `false` (nothing stored) sends the caller to [`Memory::store`].
     #[inline(always)]
     pub fn store_fast<const N: usize>(&mut self, addr: u64, bytes: [u8; N]) -> bool {
-        self.pages.store::<N>(addr, bytes)
+        self.flat.store::<N>(addr, bytes) || self.pages.store::<N>(addr, bytes)
     }
 
     /// Stores `bytes` at `addr`.
@@ -346,7 +468,7 @@ impl Memory {
     /// fetched; in every case memory is unchanged.
     #[inline(always)]
     pub fn store<const N: usize>(&mut self, addr: u64, bytes: [u8; N]) -> Result<(), MemoryError> {
-        if self.pages.store::<N>(addr, bytes) {
+        if self.store_fast::<N>(addr, bytes) {
             return Ok(());
         }
         self.store_slow(addr, bytes)
@@ -362,6 +484,27 @@ impl Memory {
         self.materialize(addr, N as u64)?;
         self.write_in_bounds(addr, &bytes)
     }
+}
+
+/// Checks a memory's limits: the maximum (if any) and the initial size are
+/// at most 65536 pages, and the initial size is at most the maximum.
+fn check_limits(initial_pages: u64, max_pages: Option<u64>) -> Result<(), MemoryError> {
+    if let Some(max) = max_pages
+        && max > MAX_MEMORY32_PAGES
+    {
+        return Err(MemoryError::LimitExceeded {
+            requested: max,
+            limit: MAX_MEMORY32_PAGES,
+        });
+    }
+    let limit = max_pages.unwrap_or(MAX_MEMORY32_PAGES);
+    if initial_pages > limit {
+        return Err(MemoryError::LimitExceeded {
+            requested: initial_pages,
+            limit,
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -7,6 +7,11 @@
 //! `page` module); the memory remembers the snapshot as its *base* through a
 //! weak reference, whose address identifies it.
 //!
+//! A flat memory has no pages to share: its snapshot holds copies of its
+//! non-zero pages (O(size) time, and RAM for those pages), and the memory
+//! stays flat. Restoring any snapshot into a flat memory makes it paged
+//! (O(pages)); from then on it is restored as below.
+//!
 //! Restoring the base is the fuzzing-loop fast path: the page table puts the
 //! snapshot's page back for every dirty page and truncates the pages grown
 //! since, O(dirty + grown). Restoring any other snapshot replaces the whole
@@ -17,7 +22,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use crate::page::{PAGE, PageRef};
-use crate::{Memory, MemoryError, OFFSET_MASK, PAGE_SHIFT, PageBytes};
+use crate::{Memory, MemoryError, OFFSET_MASK, PAGE_SHIFT, PageBytes, is_zero_page};
 use wisp_core::limits::MAX_MEMORY32_PAGES;
 
 /// What a [`MemorySnapshot`] shares among its clones.
@@ -124,18 +129,42 @@ impl Memory {
     /// Afterwards each page is read-only until written: its first write
     /// copies it on the cold path (or takes it back without copying if every
     /// snapshot holding it has been dropped). Pending pages of a lazy memory
-    /// are fetched first. Fails with `OutOfMemory` (snapshot vector) or
+    /// are fetched first. A flat memory instead copies its non-zero pages
+    /// into the snapshot, in O(size), and stays flat. Fails with
+    /// `OutOfMemory` (snapshot vector, or a page copy) or
     /// [`MemoryError::PageFetch`]; memory is then unchanged and keeps its base.
     pub fn snapshot(&mut self) -> Result<MemorySnapshot, MemoryError> {
         self.fetch_all()?;
-        let pages = self.pages.snapshot_pages()?;
+        let pages = if self.paged {
+            self.pages.snapshot_pages()?
+        } else {
+            self.flat_page_copies()?
+        };
+        let resident = pages.iter().filter(|page| page.is_some()).count();
         let inner = Arc::new(SnapshotInner {
             pages,
             max_pages: self.max_pages,
-            resident: self.pages.resident(),
+            resident,
         });
         self.base = Some(Arc::downgrade(&inner));
         Ok(MemorySnapshot { inner })
+    }
+
+    /// Copies of the non-zero pages of a flat memory (`None` for zero pages).
+    pub(crate) fn flat_page_copies(&self) -> Result<Vec<Option<PageRef>>, MemoryError> {
+        let count = self.flat.len() / PAGE;
+        let mut pages = Vec::new();
+        pages
+            .try_reserve_exact(count)
+            .map_err(|_| MemoryError::OutOfMemory)?;
+        for index in 0..count {
+            let copy = match self.flat.page(index) {
+                Some(bytes) if !is_zero_page(bytes) => Some(PageRef::copy_of(bytes)?),
+                _ => None,
+            };
+            pages.push(copy);
+        }
+        Ok(pages)
     }
 
     /// Whether `snapshot` is this memory's base: the last snapshot taken of
@@ -154,8 +183,10 @@ impl Memory {
     /// same limit (declared maximum, or 65536 pages); otherwise this fails
     /// with [`MemoryError::SnapshotMismatch`]. Restoring the base costs
     /// O(dirty pages + pages grown since); any other snapshot, O(pages),
-    /// and then pending pages are dropped with their source. Never fails half
-    /// way: on `OutOfMemory` (page table) the memory is unchanged.
+    /// and then pending pages are dropped with their source. A flat memory
+    /// becomes paged (its buffer is freed), so that later restores cost
+    /// O(dirty pages). Never fails half way: on `OutOfMemory` (page table)
+    /// the memory is unchanged.
     pub fn restore(&mut self, snapshot: &MemorySnapshot) -> Result<(), MemoryError> {
         let inner = &snapshot.inner;
         if snapshot.limit_pages() != self.limit_pages() {
@@ -165,10 +196,15 @@ impl Memory {
             });
         }
         // A memory with pending pages has no base (see `lazy`); check anyway.
-        let fast =
-            self.lazy.is_none() && self.is_base(snapshot) && self.pages.reset_to(&inner.pages);
+        // A flat memory's empty table was never sealed, so `reset_to` declines.
+        let fast = self.paged
+            && self.lazy.is_none()
+            && self.is_base(snapshot)
+            && self.pages.reset_to(&inner.pages);
         if !fast {
             self.pages.replace_all(&inner.pages)?;
+            self.flat.free();
+            self.paged = true;
             self.finish_lazy();
             self.base = Some(Arc::downgrade(inner));
         }

@@ -70,7 +70,7 @@ fn allocs() -> usize {
 fn pages_are_freed_exactly_once_in_any_drop_order() {
     let start = live();
     {
-        let mut m = Memory::new(8, None).unwrap();
+        let mut m = Memory::new_paged(8, None).unwrap();
         for i in 0..8 {
             m.store(i * P, [1u8]).unwrap();
         }
@@ -98,7 +98,7 @@ fn pages_are_freed_exactly_once_in_any_drop_order() {
 #[test]
 fn reset_loop_allocates_only_in_its_first_round() {
     let start = live();
-    let mut m = Memory::new(32, None).unwrap();
+    let mut m = Memory::new_paged(32, None).unwrap();
     for i in 0..32 {
         m.store(i * P, [1u8]).unwrap();
     }
@@ -126,7 +126,7 @@ fn reset_loop_allocates_only_in_its_first_round() {
 fn grown_pages_full_restores_and_lazy_fetches_free_everything() {
     let start = live();
     {
-        let mut a = Memory::new(2, Some(50)).unwrap();
+        let mut a = Memory::new_paged(2, Some(50)).unwrap();
         a.store(0, [1u8]).unwrap();
         let s = a.snapshot().unwrap();
         a.grow(40).unwrap();

@@ -9,7 +9,7 @@ use wisp_memory::{Memory, MemoryError, PageBytes, is_zero_page};
 
 #[test]
 fn pages_read_out_as_resident_untouched_or_zero() {
-    let mut m = Memory::new(4, None).unwrap();
+    let mut m = Memory::new_paged(4, None).unwrap();
     m.store(P + 7, [1u8]).unwrap();
     m.store(3 * P, [1u8]).unwrap();
     m.store(3 * P, [0u8]).unwrap();
@@ -42,7 +42,7 @@ fn is_zero_page_looks_at_every_byte() {
 
 #[test]
 fn write_page_replaces_frees_and_counts_as_dirty() {
-    let mut m = Memory::new(3, None).unwrap();
+    let mut m = Memory::new_paged(3, None).unwrap();
     m.store(0, [1u8; 8]).unwrap();
     let s = m.snapshot().unwrap();
     let mut bytes: Box<PageBytes> = vec![7; 65536].into_boxed_slice().try_into().unwrap();
@@ -65,7 +65,7 @@ fn write_page_replaces_frees_and_counts_as_dirty() {
 
 #[test]
 fn checkpoint_round_trip_through_a_lazy_memory() {
-    let mut m = Memory::new(6, Some(10)).unwrap();
+    let mut m = Memory::new_paged(6, Some(10)).unwrap();
     m.write(P - 5, &[3; 20]).unwrap();
     m.fill(4 * P, 0x44, P).unwrap();
     m.store(5 * P + 3, [0u8; 4]).unwrap();
@@ -97,7 +97,7 @@ fn checkpoint_round_trip_through_a_lazy_memory() {
     assert_eq!(log.lock().unwrap().fetched, [0, 1, 4]);
     assert_eq!(back.resident_pages(), 3);
     // Eagerly, through write_page, gives the same.
-    let mut eager = Memory::new(6, Some(10)).unwrap();
+    let mut eager = Memory::new_paged(6, Some(10)).unwrap();
     for i in s.resident_page_indices() {
         eager.write_page(i, s.page(i).unwrap()).unwrap();
     }

@@ -184,7 +184,7 @@ fn fetched_pages_are_clean_and_zero_pages_stay_untouched() {
 
 #[test]
 fn restoring_a_snapshot_drops_pending_pages_and_the_source() {
-    let mut other = Memory::new(4, None).unwrap();
+    let mut other = Memory::new_paged(4, None).unwrap();
     other.store(P, [5u8; 4]).unwrap();
     let s = other.snapshot().unwrap();
     let (source, log) = TestSource::new(image(4));

@@ -1,7 +1,8 @@
-//! Behaviour of `wisp_memory::Memory` through its public API: sizes and
-//! limits, loads and stores (including page-straddling ones), bulk
+//! Behaviour of a paged `wisp_memory::Memory` through its public API: sizes
+//! and limits, loads and stores (including page-straddling ones), bulk
 //! operations, laziness of page allocation, and a differential check against
-//! a flat `Vec<u8>` model.
+//! a `Vec<u8>` model (which a flat memory passes too; `tests/flat.rs` has
+//! the rest of the flat representation's tests).
 
 use wisp_core::TrapCode;
 use wisp_memory::{Memory, MemoryError, PAGE_SIZE};
@@ -9,14 +10,14 @@ use wisp_memory::{Memory, MemoryError, PAGE_SIZE};
 const P: u64 = PAGE_SIZE;
 
 fn mem(pages: u64) -> Memory {
-    Memory::new(pages, None).expect("memory")
+    Memory::new_paged(pages, None).expect("memory")
 }
 
 // ---------------------------------------------------------------- sizes ----
 
 #[test]
 fn new_reports_sizes_and_allocates_no_pages() {
-    let m = Memory::new(3, Some(10)).unwrap();
+    let m = Memory::new_paged(3, Some(10)).unwrap();
     assert_eq!(m.size_pages(), 3);
     assert_eq!(m.size_bytes(), 3 * P);
     assert_eq!(m.max_pages(), Some(10));
@@ -31,30 +32,30 @@ fn new_reports_sizes_and_allocates_no_pages() {
 #[test]
 fn new_rejects_limits() {
     assert_eq!(
-        Memory::new(11, Some(10)).unwrap_err(),
+        Memory::new_paged(11, Some(10)).unwrap_err(),
         MemoryError::LimitExceeded {
             requested: 11,
             limit: 10
         }
     );
     assert_eq!(
-        Memory::new(65537, None).unwrap_err(),
+        Memory::new_paged(65537, None).unwrap_err(),
         MemoryError::LimitExceeded {
             requested: 65537,
             limit: 65536
         }
     );
     assert!(matches!(
-        Memory::new(0, Some(65537)),
+        Memory::new_paged(0, Some(65537)),
         Err(MemoryError::LimitExceeded { .. })
     ));
-    assert!(Memory::new(u64::MAX, None).is_err());
-    assert!(Memory::new(0, Some(u64::MAX)).is_err());
+    assert!(Memory::new_paged(u64::MAX, None).is_err());
+    assert!(Memory::new_paged(0, Some(u64::MAX)).is_err());
 }
 
 #[test]
 fn four_gib_initial_allocates_only_the_table() {
-    let mut m = Memory::new(65536, Some(65536)).unwrap();
+    let mut m = Memory::new_paged(65536, Some(65536)).unwrap();
     assert_eq!(m.size_bytes(), 1 << 32);
     assert_eq!(m.resident_pages(), 0);
     let top = (1u64 << 32) - 8;
@@ -72,7 +73,7 @@ fn four_gib_initial_allocates_only_the_table() {
 
 #[test]
 fn touching_three_of_16384_pages_makes_three_resident() {
-    let mut m = Memory::new(16384, None).unwrap();
+    let mut m = Memory::new_paged(16384, None).unwrap();
     m.store(0, [1u8]).unwrap();
     m.store(5 * P + 17, [2u8; 4]).unwrap();
     m.store(16383 * P + 100, [3u8; 8]).unwrap();
@@ -93,7 +94,7 @@ fn touching_three_of_16384_pages_makes_three_resident() {
 
 #[test]
 fn grow_returns_old_size_and_respects_the_maximum() {
-    let mut m = Memory::new(1, Some(4)).unwrap();
+    let mut m = Memory::new_paged(1, Some(4)).unwrap();
     assert_eq!(m.grow(0), Some(1));
     assert_eq!(m.grow(2), Some(1));
     assert_eq!(m.size_pages(), 3);
@@ -119,7 +120,7 @@ fn grow_without_maximum_stops_at_4_gib() {
 
 #[test]
 fn grow_keeps_contents_and_new_pages_read_zero() {
-    let mut m = Memory::new(1, None).unwrap();
+    let mut m = Memory::new_paged(1, None).unwrap();
     m.store(P - 4, [9u8; 4]).unwrap();
     assert_eq!(m.load::<4>(P), Err(MemoryError::OutOfBounds));
     for _ in 0..100 {
@@ -409,9 +410,19 @@ fn in_bounds(addr: u64, len: u64, size: u64) -> bool {
 }
 
 #[test]
-fn matches_a_flat_buffer_model() {
+fn a_paged_memory_matches_a_flat_buffer_model() {
+    check_against_model(mem(3));
+}
+
+#[test]
+fn a_flat_memory_matches_a_flat_buffer_model() {
+    let m = Memory::new(3, None).unwrap();
+    assert!(m.is_flat());
+    check_against_model(m);
+}
+
+fn check_against_model(mut m: Memory) {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let mut m = mem(3);
     let mut model = vec![0u8; 3 * P as usize];
     for step in 0..3000 {
         let size = model.len() as u64;

@@ -1,8 +1,8 @@
-//! Randomized differential test (fixed seeds): a paged `Memory` against a
-//! flat `Vec<u8>` model, across loads, stores, bulk operations, growth,
+//! Randomized differential test (fixed seeds): a `Memory`, flat or paged,
+//! against a `Vec<u8>` model, across loads, stores, bulk operations, growth,
 //! whole-page writes, snapshots (kept, dropped, restored in any order, also
-//! across memories) and memories rebuilt lazily from the model with a page
-//! source that sometimes fails.
+//! across memories) and memories rebuilt from the model: lazily, with a page
+//! source that sometimes fails, or flat.
 
 mod common;
 
@@ -32,6 +32,8 @@ struct Seen {
     other_restores: usize,
     fetch_failures: usize,
     lazy_rebuilds: usize,
+    flat_rebuilds: usize,
+    flat_snapshots: usize,
     pending_refusals: usize,
     copies: u64,
 }
@@ -160,17 +162,22 @@ impl Harness {
                 let at = (page * P) as usize;
                 self.settle(r, ok, |m| m[at..at + P as usize].fill(fill));
             }
-            13 => match self.m.snapshot() {
-                Ok(s) => {
-                    assert!(self.m.is_base(&s));
-                    assert_eq!(self.m.dirty_pages(), 0);
-                    assert_eq!(self.m.pending_pages(), 0);
-                    assert_eq!(s.size_bytes(), size);
-                    self.snaps.push((s, self.model.clone()));
+            13 => {
+                let was_flat = self.m.is_flat();
+                match self.m.snapshot() {
+                    Ok(s) => {
+                        assert!(self.m.is_base(&s));
+                        assert_eq!(self.m.dirty_pages(), 0);
+                        assert_eq!(self.m.pending_pages(), 0);
+                        assert_eq!(s.size_bytes(), size);
+                        assert_eq!(self.m.is_flat(), was_flat, "a snapshot keeps the form");
+                        self.seen.flat_snapshots += usize::from(was_flat);
+                        self.snaps.push((s, self.model.clone()));
+                    }
+                    Err(MemoryError::PageFetch { .. }) => assert!(self.flaky),
+                    Err(e) => panic!("unexpected error {e}"),
                 }
-                Err(MemoryError::PageFetch { .. }) => assert!(self.flaky),
-                Err(e) => panic!("unexpected error {e}"),
-            },
+            }
             14 | 15 if !self.snaps.is_empty() => {
                 let i = self.rng.below(self.snaps.len() as u64) as usize;
                 let was_base = self.m.is_base(&self.snaps[i].0);
@@ -194,6 +201,17 @@ impl Harness {
                 let mut all = vec![0; saved.len()];
                 s.read(0, &mut all).unwrap();
                 assert!(all == saved, "step {step}: snapshot {i} changed");
+            }
+            17 if self.rng.chance(3) => {
+                // Rebuild the memory flat from the model: it stays flat
+                // through snapshots until one is restored into it.
+                self.seen.flat_rebuilds += 1;
+                self.seen.copies += self.m.stats().pages_copied;
+                let size = self.size();
+                self.m = Memory::new(size / P, Some(MAX_PAGES)).unwrap();
+                assert!(self.m.is_flat());
+                self.m.write(0, &self.model).unwrap();
+                self.flaky = false;
             }
             17 => {
                 // Rebuild the memory lazily from the model: the listed pages
@@ -301,6 +319,8 @@ fn run(seed: u64, steps: usize) {
             && seen.other_restores > 20
             && seen.fetch_failures > 5
             && seen.lazy_rebuilds > 20
+            && seen.flat_rebuilds > 10
+            && seen.flat_snapshots > 10
             && seen.pending_refusals > 5
             && seen.copies > 50,
         "{seen:?}"

@@ -10,7 +10,7 @@ use wisp_memory::{Memory, MemoryError, MemorySnapshot};
 
 /// A memory of `pages` pages (max `max`) whose page `i` starts with `i + 1`.
 fn filled(pages: u64, max: Option<u64>) -> Memory {
-    let mut m = Memory::new(pages, max).unwrap();
+    let mut m = Memory::new_paged(pages, max).unwrap();
     for i in 0..pages {
         m.store(i * P, [i as u8 + 1; 8]).unwrap();
     }
@@ -174,7 +174,7 @@ fn dropping_the_snapshot_first_lets_writes_reclaim_pages_without_copying() {
 #[test]
 fn many_snapshots_alive_at_once() {
     let mut rng = Rng(0x5EED);
-    let mut m = Memory::new(4, Some(16)).unwrap();
+    let mut m = Memory::new_paged(4, Some(16)).unwrap();
     let mut saved = Vec::new();
     for k in 0..24u64 {
         for _ in 0..3 {
@@ -208,7 +208,7 @@ fn many_snapshots_alive_at_once() {
 fn restore_into_another_memory_with_the_same_limit() {
     let mut a = filled(3, Some(5));
     let s = a.snapshot().unwrap();
-    let mut b = Memory::new(1, Some(5)).unwrap();
+    let mut b = Memory::new_paged(1, Some(5)).unwrap();
     b.store(0, [99u8]).unwrap();
     b.restore(&s).unwrap();
     assert!(b.is_base(&s) && a.is_base(&s));
@@ -223,7 +223,7 @@ fn restore_into_another_memory_with_the_same_limit() {
     assert_eq!(b.load::<1>(P).unwrap(), [2]);
 
     // A different limit is refused and changes nothing.
-    let mut c = Memory::new(1, Some(6)).unwrap();
+    let mut c = Memory::new_paged(1, Some(6)).unwrap();
     c.store(0, [1u8]).unwrap();
     assert_eq!(
         c.restore(&s),
@@ -235,8 +235,11 @@ fn restore_into_another_memory_with_the_same_limit() {
     assert_eq!(c.size_pages(), 1);
     assert_eq!(c.load::<1>(0).unwrap(), [1]);
     // No declared maximum is the 65536-page limit.
-    let mut d = Memory::new(0, None).unwrap();
-    let e = Memory::new(0, Some(65536)).unwrap().snapshot().unwrap();
+    let mut d = Memory::new_paged(0, None).unwrap();
+    let e = Memory::new_paged(0, Some(65536))
+        .unwrap()
+        .snapshot()
+        .unwrap();
     d.restore(&e).unwrap();
     assert_eq!(d.max_pages(), Some(65536));
 }
@@ -270,7 +273,7 @@ fn snapshots_outlive_their_memory_and_cross_threads() {
 
 #[test]
 fn snapshot_of_untouched_memory_is_cheap_and_restorable() {
-    let mut m = Memory::new(16384, None).unwrap();
+    let mut m = Memory::new_paged(16384, None).unwrap();
     let s = m.snapshot().unwrap();
     assert_eq!(s.resident_pages(), 0);
     assert!(s.page(5).is_none());

@@ -109,6 +109,13 @@ fn a_reset_only_touches_the_pages_written_since() {
     mem.write(&mut store, 0, &[1; 4 * 65536]).unwrap();
     let snapshot = store.snapshot().unwrap();
     assert_eq!(snapshot.resident_pages(), 4);
+    // The memory runs flat (every page resident) until the first reset,
+    // which makes it paged; from then on resets are proportional to the
+    // pages written.
+    assert_eq!(mem.resident_pages(&store), 4);
+    call(&mut store, instance, "mess", &[Val::I32(9)]).unwrap();
+    assert_eq!(mem.resident_pages(&store), 6);
+    store.reset(&snapshot).unwrap();
     call(&mut store, instance, "mess", &[Val::I32(9)]).unwrap();
     // `mess` wrote pages 0 and 3 (copies of the snapshot's) and grew by 2.
     assert_eq!(mem.resident_pages(&store), 4);

@@ -226,6 +226,24 @@ impl PageTable {
         }
     }
 
+    /// A table holding `pages` (`None` for untouched ones), each given to
+    /// the table, none writable yet (the first write to each takes it back
+    /// without a copy if no one else holds it) and no dirty tracking.
+    pub(crate) fn from_pages(pages: Vec<Option<PageRef>>) -> Result<Self, MemoryError> {
+        let mut table = PageTable::new();
+        table.reserve(pages.len(), pages.len(), false)?;
+        for page in pages {
+            let raw = page.map_or(zero_page(), PageRef::into_raw);
+            if raw != zero_page() {
+                table.resident += 1;
+            }
+            table.read.push(raw);
+            table.write.push(None);
+        }
+        table.fast_len = table.read.len();
+        Ok(table)
+    }
+
     /// Number of pages (resident or not).
     #[inline]
     pub(crate) fn len(&self) -> usize {

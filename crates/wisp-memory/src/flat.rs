@@ -1,0 +1,218 @@
+//! The flat representation: every byte of a memory in one contiguous,
+//! zero-initialised buffer, and the load/store fast path on it.
+//!
+//! A flat access is one compare (`addr + N <= len`) and the access itself,
+//! with no table between the address and the byte, which is what makes it
+//! the representation a memory starts in (see the crate docs for when it
+//! turns paged). This module is the buffer's only `unsafe` code.
+//!
+//! # Validity
+//! - `ptr` points to an allocation of `cap` bytes made with [`layout`]`(cap)`
+//!   by `alloc_zeroed`, owned by this value (freed once, on drop or when a
+//!   grow replaces it); for `cap == 0` it is dangling and never dereferenced.
+//! - `len <= cap`, and the bytes of `[len, cap)` are zero, so growing within
+//!   the capacity only moves `len`.
+//!
+//! Allocation is fallible: a refused buffer is [`MemoryError::OutOfMemory`]
+//! and leaves the old one in place. The buffer comes from `alloc_zeroed`, so
+//! on hosts whose allocator maps large blocks lazily (e.g. glibc), pages of
+//! it never touched cost no RAM.
+
+use alloc::alloc::{alloc_zeroed, dealloc};
+use core::alloc::Layout;
+use core::ptr::NonNull;
+
+use crate::MemoryError;
+use crate::page::{PAGE, PageBytes};
+
+/// Alignment of the buffer: enough for any scalar or vector a load reads
+/// (accesses use unaligned reads anyway).
+const ALIGN: usize = 16;
+
+/// The layout of a buffer of `cap > 0` bytes, if the size is representable.
+fn layout(cap: usize) -> Result<Layout, MemoryError> {
+    Layout::from_size_align(cap, ALIGN).map_err(|_| MemoryError::OutOfMemory)
+}
+
+/// A contiguous, zero-initialised byte buffer with a length and a capacity
+/// (see "Validity").
+pub(crate) struct FlatBytes {
+    ptr: NonNull<u8>,
+    len: usize,
+    cap: usize,
+}
+
+// SAFETY: `FlatBytes` owns its buffer exclusively, like a `Vec<u8>`; it is
+// written only through `&mut self`.
+unsafe impl Send for FlatBytes {}
+// SAFETY: as above; `&FlatBytes` only reads.
+unsafe impl Sync for FlatBytes {}
+
+impl core::fmt::Debug for FlatBytes {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FlatBytes")
+            .field("len", &self.len)
+            .field("cap", &self.cap)
+            .finish()
+    }
+}
+
+impl Drop for FlatBytes {
+    fn drop(&mut self) {
+        self.free();
+    }
+}
+
+impl FlatBytes {
+    /// An empty buffer that owns no allocation.
+    pub(crate) const fn empty() -> Self {
+        FlatBytes {
+            ptr: NonNull::dangling(),
+            len: 0,
+            cap: 0,
+        }
+    }
+
+    /// A buffer of `len` zero bytes.
+    pub(crate) fn zeroed(len: usize) -> Result<Self, MemoryError> {
+        let mut flat = FlatBytes::empty();
+        flat.grow_to(len, len)?;
+        Ok(flat)
+    }
+
+    /// Length in bytes.
+    #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Allocated bytes (at least the length).
+    #[inline]
+    pub(crate) fn capacity(&self) -> usize {
+        self.cap
+    }
+
+    /// Frees the buffer, leaving it empty.
+    pub(crate) fn free(&mut self) {
+        if self.cap > 0
+            && let Ok(layout) = layout(self.cap)
+        {
+            // SAFETY: `ptr` was allocated with `layout(cap)` and is freed
+            // once: the fields are reset below (see "Validity").
+            unsafe { dealloc(self.ptr.as_ptr(), layout) };
+        }
+        // Field by field: assigning a whole `FlatBytes` would drop the old
+        // value, which frees again.
+        self.ptr = NonNull::dangling();
+        self.len = 0;
+        self.cap = 0;
+    }
+
+    /// Extends the buffer with zeros to `new_len` bytes (`>= len`). Within
+    /// the capacity this only moves the length; beyond it, a new buffer of
+    /// `goal.max(new_len)` bytes replaces the old one (one copy of the old
+    /// bytes). On `OutOfMemory` nothing changed.
+    pub(crate) fn grow_to(&mut self, new_len: usize, goal: usize) -> Result<(), MemoryError> {
+        if new_len <= self.cap {
+            // The tail of the capacity is already zero (see "Validity").
+            self.len = self.len.max(new_len);
+            return Ok(());
+        }
+        let cap = goal.max(new_len);
+        let new_layout = layout(cap)?;
+        // SAFETY: `cap >= new_len > self.cap >= 0`, so the size is non-zero.
+        let raw = unsafe { alloc_zeroed(new_layout) };
+        let ptr = NonNull::new(raw).ok_or(MemoryError::OutOfMemory)?;
+        // SAFETY: the old buffer has `len` initialised bytes and the new one
+        // `cap > len` bytes; they are distinct allocations.
+        unsafe { core::ptr::copy_nonoverlapping(self.ptr.as_ptr(), ptr.as_ptr(), self.len) };
+        let len = self.len.max(new_len);
+        self.free();
+        self.ptr = ptr;
+        self.len = len;
+        self.cap = cap;
+        Ok(())
+    }
+
+    /// The bytes of the memory.
+    #[inline]
+    pub(crate) fn bytes(&self) -> &[u8] {
+        // SAFETY: `ptr` holds `len` initialised bytes (zeroed at allocation),
+        // or is dangling with `len == 0`, which a slice allows.
+        unsafe { core::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+
+    /// The bytes of the memory, for writing.
+    #[inline]
+    pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `bytes`; `&mut self` makes this the only reference.
+        unsafe { core::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+
+    /// The bytes of page `index`, if it lies within the buffer.
+    pub(crate) fn page(&self, index: usize) -> Option<&PageBytes> {
+        let start = index.checked_mul(PAGE)?;
+        let bytes = self.bytes().get(start..start.checked_add(PAGE)?)?;
+        bytes.try_into().ok()
+    }
+
+    /// The offset of an access of `n` bytes at `addr` if it lies within the
+    /// buffer.
+    #[inline(always)]
+    fn fast_offset(&self, addr: u64, n: usize) -> Option<usize> {
+        match addr.checked_add(n as u64) {
+            // `end <= len`, a `usize`, so `addr` fits in one too.
+            Some(end) if end <= self.len as u64 => Some(addr as usize),
+            _ => None,
+        }
+    }
+
+    /// Loads `N` bytes at `addr` if they lie within the buffer.
+    #[inline(always)]
+    pub(crate) fn load<const N: usize>(&self, addr: u64) -> Option<[u8; N]> {
+        let offset = self.fast_offset(addr, N)?;
+        #[cfg(any(test, feature = "extra-checks"))]
+        {
+            self.bytes()[offset..offset + N].try_into().ok()
+        }
+        #[cfg(not(any(test, feature = "extra-checks")))]
+        {
+            // SAFETY: `offset + N <= len` (checked by `fast_offset`), and the
+            // first `len` bytes are initialised; `read_unaligned` has no
+            // alignment requirement. `&self` rules out a concurrent write.
+            Some(unsafe {
+                self.ptr
+                    .as_ptr()
+                    .add(offset)
+                    .cast::<[u8; N]>()
+                    .read_unaligned()
+            })
+        }
+    }
+
+    /// Stores `bytes` at `addr` if they lie within the buffer; returns
+    /// whether it stored (on `false` nothing changed).
+    #[inline(always)]
+    pub(crate) fn store<const N: usize>(&mut self, addr: u64, bytes: [u8; N]) -> bool {
+        let Some(offset) = self.fast_offset(addr, N) else {
+            return false;
+        };
+        #[cfg(any(test, feature = "extra-checks"))]
+        {
+            self.bytes_mut()[offset..offset + N].copy_from_slice(&bytes);
+        }
+        #[cfg(not(any(test, feature = "extra-checks")))]
+        {
+            // SAFETY: `offset + N <= len` (checked by `fast_offset`);
+            // `&mut self` makes this the only access to the buffer.
+            unsafe {
+                self.ptr
+                    .as_ptr()
+                    .add(offset)
+                    .cast::<[u8; N]>()
+                    .write_unaligned(bytes);
+            }
+        }
+        true
+    }
+}
