@@ -135,7 +135,7 @@ pub fn engine_infos() -> [EngineInfo; 8] {
             engine: EngineKind::Wisp,
             version: WISP,
             setup: "`Config::default()`; default features (threaded dispatch, as in every optimised x86_64 build)",
-            memory: "64 KiB pages allocated on first write (page table on the heap)",
+            memory: "one zeroed heap buffer of the memory's size (flat; `grow` doubles its capacity)",
         },
         EngineInfo {
             engine: EngineKind::WispFuel,

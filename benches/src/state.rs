@@ -2,8 +2,12 @@
 //! memory (the fuzzing loop's reset, and moving a process).
 //!
 //! The subject is a store with one memory of 16384 pages maximum (1 GiB),
-//! 4096 pages (256 MiB) in use and every page written. Measured:
+//! 4096 pages (256 MiB) in use and every page written. Its engine makes
+//! memories paged (`Config::flat_memories(false)`), as a fuzzing loop that
+//! snapshots a large memory would. Measured:
 //!
+//! - `Store::snapshot` of the same memory flat (the default form, whose
+//!   snapshot copies the pages);
 //! - `Store::snapshot` once, then `Store::reset` after a call that writes
 //!   1 page, and after a call that writes 64 pages (median of many rounds;
 //!   only the reset is timed), beside a plain copy of 256 MiB (what a reset
@@ -18,7 +22,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wisp_interp::checkpoint::{Checkpoint, Image, split_pages};
-use wisp_interp::{CallOutcome, Engine, FuncType, HostError, Instance, Linker, Module, Store, Val};
+use wisp_interp::{
+    CallOutcome, Config, Engine, FuncType, HostError, Instance, Linker, Module, Store, Val,
+};
 
 /// Pages in use.
 const PAGES: i32 = 4096;
@@ -55,6 +61,7 @@ fn linker(engine: &Engine) -> Linker<()> {
 /// The measured figures.
 #[derive(Debug)]
 pub struct StateFigures {
+    pub snapshot_flat: Duration,
     pub snapshot: Duration,
     pub reset_1: Duration,
     pub reset_64: Duration,
@@ -79,16 +86,33 @@ fn call(store: &mut Store<()>, instance: Instance, name: &str, args: &[Val]) -> 
     f.call(store, args, &mut []).map_err(|e| e.to_string())
 }
 
-/// Runs the measurements (`rounds` resets per figure).
-pub fn measure(rounds: usize) -> Result<StateFigures, String> {
-    let engine = Engine::default();
-    let wasm = wisp_wat(MODULE)?;
-    let module = Module::new(&engine, &wasm).map_err(|e| e.to_string())?;
-    let mut store = Store::new(&engine, ());
-    let instance = linker(&engine)
-        .instantiate(&mut store, &module)
+/// A store of `engine` with the module instantiated and its 256 MiB filled.
+fn filled_store(engine: &Engine, module: &Module) -> Result<(Store<()>, Instance), String> {
+    let mut store = Store::new(engine, ());
+    let instance = linker(engine)
+        .instantiate(&mut store, module)
         .map_err(|e| e.to_string())?;
     call(&mut store, instance, "fill", &[])?;
+    Ok((store, instance))
+}
+
+/// Runs the measurements (`rounds` resets per figure).
+pub fn measure(rounds: usize) -> Result<StateFigures, String> {
+    let wasm = wisp_wat(MODULE)?;
+    let snapshot_flat = {
+        let engine = Engine::default();
+        let module = Module::new(&engine, &wasm).map_err(|e| e.to_string())?;
+        let (mut store, _) = filled_store(&engine, &module)?;
+        let started = Instant::now();
+        let snapshot = store.snapshot().map_err(|e| e.to_string())?;
+        let elapsed = started.elapsed();
+        drop(snapshot);
+        elapsed
+    };
+
+    let engine = Engine::new(Config::default().flat_memories(false));
+    let module = Module::new(&engine, &wasm).map_err(|e| e.to_string())?;
+    let (mut store, instance) = filled_store(&engine, &module)?;
 
     let started = Instant::now();
     let snapshot = store.snapshot().map_err(|e| e.to_string())?;
@@ -172,6 +196,7 @@ pub fn measure(rounds: usize) -> Result<StateFigures, String> {
     let resume_lazy = resume(restored.store, restored.call.ok_or("no call")?)?;
 
     Ok(StateFigures {
+        snapshot_flat,
         snapshot: snapshot_time,
         reset_1,
         reset_64,
@@ -206,12 +231,18 @@ pub fn render(f: &StateFigures, rounds: usize) -> String {
     out.push_str("## Snapshots, resets and checkpoints\n\n");
     out.push_str(
         "One store, one memory of 1 GiB maximum with 256 MiB (4096 pages) in use and \
-         every page written (`benches/src/state.rs`).\n\n",
+         every page written, paged (`Config::flat_memories(false)`) except in the first \
+         row (`benches/src/state.rs`).\n\n",
     );
     let _ = writeln!(out, "| operation | time |\n|---|---|");
     let _ = writeln!(
         out,
-        "| `Store::snapshot` (pages shared, not copied) | {} |",
+        "| `Store::snapshot` of the memory when flat (the default; pages copied) | {} |",
+        us(f.snapshot_flat)
+    );
+    let _ = writeln!(
+        out,
+        "| `Store::snapshot` (paged: pages shared, not copied) | {} |",
         us(f.snapshot)
     );
     let _ = writeln!(

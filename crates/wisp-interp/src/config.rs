@@ -1,4 +1,5 @@
-//! Engine configuration: enabled proposals, fuel metering and stack limits.
+//! Engine configuration: enabled proposals, fuel metering, NaN
+//! canonicalisation, stack limits and the form of linear memories.
 
 use alloc::sync::Arc;
 use wisp_core::{Features, limits};
@@ -11,6 +12,7 @@ pub struct Config {
     canonicalize_nans: bool,
     max_call_depth: usize,
     max_value_stack_slots: usize,
+    flat_memories: bool,
 }
 
 impl Default for Config {
@@ -21,6 +23,7 @@ impl Default for Config {
             canonicalize_nans: false,
             max_call_depth: limits::DEFAULT_MAX_CALL_DEPTH,
             max_value_stack_slots: limits::DEFAULT_MAX_VALUE_STACK_SLOTS,
+            flat_memories: true,
         }
     }
 }
@@ -70,6 +73,24 @@ impl Config {
     pub fn max_value_stack_slots(&mut self, slots: usize) -> &mut Self {
         self.max_value_stack_slots = slots;
         self
+    }
+
+    /// Whether linear memories start flat, one contiguous buffer (default:
+    /// on), or paged (see `wisp_memory`'s crate docs).
+    ///
+    /// Flat memories run loads and stores fastest. Paged ones allocate only
+    /// the pages written, and a snapshot shares their pages instead of
+    /// copying them: turn this off for a fuzzing loop that snapshots a large
+    /// memory and resets to it (a flat memory turns paged at its first
+    /// reset anyway, so only the first snapshot pays for the copy).
+    /// Memories over 1 GiB start paged either way.
+    pub fn flat_memories(&mut self, on: bool) -> &mut Self {
+        self.flat_memories = on;
+        self
+    }
+
+    pub fn get_flat_memories(&self) -> bool {
+        self.flat_memories
     }
 
     pub fn get_features(&self) -> &Features {

@@ -196,7 +196,12 @@ impl StoreInner {
             .check(crate::Resource::Memories, self.memories.len() as u64 + 1)?;
         self.limits
             .check_new_memory(ty.min, self.memory_pages_total)?;
-        let memory = wisp_memory::Memory::new(ty.min, ty.max).map_err(|e| {
+        let memory = if self.engine.config().get_flat_memories() {
+            wisp_memory::Memory::new(ty.min, ty.max)
+        } else {
+            wisp_memory::Memory::new_paged(ty.min, ty.max)
+        };
+        let memory = memory.map_err(|e| {
             crate::Error::Api(alloc::format!(
                 "cannot create a memory of {} pages: {e}",
                 ty.min

@@ -176,6 +176,24 @@ fn instance_table_and_memory_counts_are_limited() {
 }
 
 #[test]
+fn memories_start_flat_unless_configured_paged() {
+    let wat = r#"(module (memory (export "mem") 4)
+        (func (export "touch") (i32.store (i32.const 70000) (i32.const 1))))"#;
+    for flat in [true, false] {
+        let mut config = wisp_interp::Config::default();
+        config.flat_memories(flat);
+        let engine = wisp_interp::Engine::new(&config);
+        let mut store = wisp_interp::Store::new(&engine, ());
+        let i = Instance::new(&mut store, &module(&engine, wat), &[]).unwrap();
+        let mem = i.get_memory(&store, "mem").unwrap();
+        // A flat memory is one buffer: every page is resident from the start.
+        assert_eq!(mem.resident_pages(&store), if flat { 4 } else { 0 });
+        call(&mut store, i, "touch", &[]).unwrap();
+        assert_eq!(mem.resident_pages(&store), if flat { 4 } else { 1 });
+    }
+}
+
+#[test]
 fn memory_declared_but_never_touched_is_not_allocated() {
     let (engine, mut store) = store_with(StoreLimits::default());
     // 4 GiB declared, 2 GiB initial (too large to start flat): only the
