@@ -196,7 +196,7 @@ impl Memory {
             });
         }
         // A memory with pending pages has no base (see `lazy`); check anyway.
-        // A flat memory's empty table was never sealed, so `reset_to` declines.
+        // A flat memory has no page table to reset: it takes the full path.
         let fast = self.paged
             && self.lazy.is_none()
             && self.is_base(snapshot)
