@@ -85,6 +85,15 @@ impl<'s> Inst<'s> {
     }
 }
 
+/// Makes instance `id` the running one (a call or return across
+/// instances). Out of line: the copy takes many registers, and a call or
+/// return handler that inlined it would save them on every execution.
+#[cold]
+#[inline(never)]
+pub(super) fn switch_instance<'s>(inst: &mut Inst<'s>, instances: &'s [InstanceEntity], id: u32) {
+    *inst = Inst::new(instances, id);
+}
+
 /// A Wasm function's translated code and where it is defined.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct WasmFunc<'a> {
@@ -167,9 +176,7 @@ pub(super) fn push_frame(
     }
     init_frame(stack, fp, callee);
     if frames.len() == frames.capacity() {
-        frames
-            .try_reserve(frames.len())
-            .map_err(|_| TrapCode::StackOverflow)?;
+        grow_frames(frames)?;
     }
     if let Some(caller) = frames.last_mut() {
         caller.pc = return_pc as u32;
@@ -244,6 +251,15 @@ fn copy_slots(dst: &mut [u64], src: &[u64]) {
 }
 
 /// Grows the value stack to at least `needed` slots (doubling, within the limit).
+/// Doubles the frame stack's capacity (out of line, as `grow_stack`).
+#[cold]
+#[inline(never)]
+fn grow_frames(frames: &mut Vec<Frame>) -> Result<(), TrapCode> {
+    frames
+        .try_reserve(frames.len())
+        .map_err(|_| TrapCode::StackOverflow)
+}
+
 #[cold]
 #[inline(never)]
 fn grow_stack(stack: &mut Vec<u64>, needed: usize, limits: Limits) -> Result<(), TrapCode> {

@@ -33,7 +33,7 @@ use crate::num;
 use wisp_memory::Memory;
 
 use super::Exit;
-use super::call::{Inst, push_frame, resolve_indirect, wasm_func};
+use super::call::{push_frame, resolve_indirect, switch_instance, wasm_func};
 use super::control::{
     add_br, add_imm_br, and_imm_br, and_imm_br_imm, br_cmp, br_cmp_imm, cmp_br, write_results,
 };

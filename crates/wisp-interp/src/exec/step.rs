@@ -53,7 +53,7 @@ macro_rules! execute_instr {
                     $exit!(Ok(Exit::Return));
                 };
                 if caller.instance != $env.inst.id {
-                    $env.inst = Inst::new($env.instances, caller.instance);
+                    switch_instance(&mut $env.inst, $env.instances, caller.instance);
                     $mem = select_memory($env.memories, $env.inst.memory, $no_memory);
                 }
                 let caller_func = t!(
@@ -391,7 +391,7 @@ macro_rules! execute_instr {
                     )
                 );
                 if callee.instance != $env.inst.id {
-                    $env.inst = Inst::new($env.instances, callee.instance);
+                    switch_instance(&mut $env.inst, $env.instances, callee.instance);
                     $mem = select_memory($env.memories, $env.inst.memory, $no_memory);
                 }
                 enter_callee!($env, $code, $regs, $exit, callee.code, callee_fp);
