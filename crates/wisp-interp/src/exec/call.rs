@@ -250,7 +250,6 @@ fn copy_slots(dst: &mut [u64], src: &[u64]) {
     by_length!(src.len(), first(dst, src), dst.copy_from_slice(src));
 }
 
-/// Grows the value stack to at least `needed` slots (doubling, within the limit).
 /// Doubles the frame stack's capacity (out of line, as `grow_stack`).
 #[cold]
 #[inline(never)]
@@ -260,6 +259,7 @@ fn grow_frames(frames: &mut Vec<Frame>) -> Result<(), TrapCode> {
         .map_err(|_| TrapCode::StackOverflow)
 }
 
+/// Grows the value stack to at least `needed` slots (doubling, within the limit).
 #[cold]
 #[inline(never)]
 fn grow_stack(stack: &mut Vec<u64>, needed: usize, limits: Limits) -> Result<(), TrapCode> {
