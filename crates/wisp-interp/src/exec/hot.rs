@@ -243,6 +243,21 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
         }
     }
 
+    /// Takes entry `min(index, len)` of the jump table of the `BrTable {
+    /// len, .. }` at instruction `table`, of which the `BrTableAt` just
+    /// fetched is a copy.
+    ///
+    /// Protocol: the instruction just fetched was `BrTableAt` with this
+    /// `len` and `table`.
+    #[inline(always)]
+    pub(super) fn br_table_at(&mut self, index: u32, len: u32, table: Target) {
+        // SAFETY: verified code has a `BrTable { len, .. }` at `table` (an
+        // instruction of the code, which ends in a terminator), so its
+        // first entry is an instruction of the code too.
+        self.ip = unsafe { self.start().add(table as usize + 1) };
+        self.br_table(index, len);
+    }
+
     /// Continues at jump-table entry `k` (see [`Code::br_table`]).
     #[cold]
     fn skip_to_entry(&mut self, k: u32) {
@@ -344,6 +359,16 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
             Instr::Br { target } => self.jump(target),
             _ => panic!("jump table entry is not a `Br`"),
         }
+    }
+
+    #[inline(always)]
+    pub(super) fn br_table_at(&mut self, index: u32, len: u32, table: Target) {
+        assert!(
+            matches!(self.code[table as usize], Instr::BrTable { len: n, .. } if n == len),
+            "`BrTableAt` names no matching `BrTable`"
+        );
+        self.pc = table as usize + 1;
+        self.br_table(index, len);
     }
 }
 

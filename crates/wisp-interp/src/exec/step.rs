@@ -46,6 +46,9 @@ macro_rules! execute_instr {
             }
             I::Br { target } => $code.jump(target),
             I::BrTable { index, len } => $code.br_table($regs.get(index) as u32, len),
+            I::BrTableAt { index, len, table } => {
+                $code.br_table_at($regs.get(index) as u32, len, table)
+            }
             I::Return | I::Return1 { .. } | I::ReturnImm32 { .. } | I::ReturnSpan { .. } => {
                 write_results(&mut $regs, *$instr);
                 $env.frames.pop();

@@ -50,6 +50,14 @@ pub enum Instr {
         index: Slot,
         len: u32,
     },
+    /// A copy of the `BrTable { index, len }` at instruction `table`, made
+    /// where tail duplication copied the block that `BrTable` ends: jumps
+    /// through that instruction's entries, so the copy is one word.
+    BrTableAt {
+        index: Slot,
+        len: u32,
+        table: Target,
+    },
     /// Returns with no results.
     Return,
     /// Returns one result, read from `src`.
@@ -624,6 +632,9 @@ pub enum Instr {
 
 impl Instr {
     /// The branch target of a (possibly not yet resolved) branch instruction.
+    /// For a `BrTableAt`, the instruction it takes its entries from: not a
+    /// place control goes, but an instruction index that moves with the code
+    /// like one.
     ///
     /// The translator threads the list of unresolved forward branches to a
     /// label through these fields, and patches them when the label is bound.
@@ -631,6 +642,7 @@ impl Instr {
         use Instr::*;
         match self {
             Br { target } => Some(target),
+            BrTableAt { table, .. } => Some(table),
             BrI32Eq(op) | BrI32Ne(op) | BrI32LtS(op) | BrI32LtU(op) | BrI32GtS(op)
             | BrI32GtU(op) | BrI32LeS(op) | BrI32LeU(op) | BrI32GeS(op) | BrI32GeU(op)
             | BrI64Eq(op) | BrI64Ne(op) | BrI64LtS(op) | BrI64LtU(op) | BrI64GtS(op)

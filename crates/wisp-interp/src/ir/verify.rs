@@ -5,7 +5,7 @@
 //! this check, run once per function when its [`CompiledFunc`] is built:
 //!
 //! - the code is not empty and its last instruction is a *terminator*
-//!   (`Br`, a return, or `Trap`), so executing instructions in sequence
+//!   (`Br`, `BrTableAt`, a return, or `Trap`), so executing instructions in sequence
 //!   never runs past the end: every other instruction has a successor;
 //! - every branch target is an instruction index of the code;
 //! - every slot operand, including the extra slots of multi-slot operands
@@ -15,6 +15,8 @@
 //! - trailing words are where their instruction reads them: `Select` is
 //!   followed by `SelectCond`, `CallIndirect` by `CallIndirectTable`, and
 //!   `BrTable { len }` by `len + 1` `Br` entries;
+//! - a `BrTableAt { len, table }` names a `BrTable` with the same `len`,
+//!   whose entries it jumps through;
 //! - a superinstruction, which executes the next instruction's effect and
 //!   then skips it, is followed by a non-terminator (so the skip lands on an
 //!   instruction).
@@ -98,7 +100,10 @@ pub(super) fn needs_full_check(instr: &Instr) -> bool {
         || words(instr) != 1
         || matches!(
             instr,
-            Instr::CallInternal { .. } | Instr::CallImported { .. } | Instr::CallIndirect { .. }
+            Instr::CallInternal { .. }
+                | Instr::CallImported { .. }
+                | Instr::CallIndirect { .. }
+                | Instr::BrTableAt { .. }
         )
 }
 
@@ -150,6 +155,10 @@ fn check_fully(code: &[Instr], at: usize, max: u64) -> Result<(), &'static str> 
         Instr::CallIndirect { .. } if !matches!(next, Some(Instr::CallIndirectTable { .. })) => {
             return Err("call_indirect without its table word");
         }
+        Instr::BrTableAt { len: n, table, .. } => match code.get(*table as usize) {
+            Some(Instr::BrTable { len, .. }) if len == n => {}
+            _ => return Err("br_table copy without its table"),
+        },
         Instr::BrTable { len: n, .. } => {
             let entries = code.get(at + 1..).and_then(|rest| rest.get(..=*n as usize));
             match entries {
@@ -191,6 +200,7 @@ fn is_terminator(instr: &Instr) -> bool {
     matches!(
         instr,
         Instr::Br { .. }
+            | Instr::BrTableAt { .. }
             | Instr::Return
             | Instr::Return1 { .. }
             | Instr::ReturnImm32 { .. }
@@ -321,6 +331,37 @@ mod tests {
                 1
             ),
             "br_table without its entries"
+        );
+        // A copy of a jump table must name one, with the same length.
+        let table = [
+            Instr::BrTable { index: 0, len: 0 },
+            Instr::Br { target: 2 },
+            RET,
+        ];
+        let copy = |len, table| Instr::BrTableAt {
+            index: 0,
+            len,
+            table,
+        };
+        assert_eq!(
+            what(&[&table[..], &[copy(0, 2)]].concat(), 1),
+            "br_table copy without its table"
+        );
+        assert_eq!(
+            what(&[&table[..], &[copy(1, 0)]].concat(), 1),
+            "br_table copy without its table"
+        );
+        assert_eq!(
+            what(&[&table[..], &[copy(0, 7)]].concat(), 1),
+            "branch target outside the code"
+        );
+        assert!(
+            verify(
+                &[&table[..], &[copy(0, 0)]].concat(),
+                1,
+                &mut KindTable::default()
+            )
+            .is_ok()
         );
     }
 }

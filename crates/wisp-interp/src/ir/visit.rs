@@ -17,7 +17,7 @@ impl Instr {
             Trap(_) | ConsumeFuel { .. } | Br { .. } | Return | ReturnImm32 { .. } => {}
             CallIndirectTable { .. } | DataDrop { .. } | ElemDrop { .. } => {}
             SelectCond { cond } => f(cond),
-            BrTable { index, .. } => f(index),
+            BrTable { index, .. } | BrTableAt { index, .. } => f(index),
             Return1 { src } | ReturnSpan { src, .. } => f(src),
 
             BrI32Eq(op) | BrI32Ne(op) | BrI32LtS(op) | BrI32LtU(op) | BrI32GtS(op)

@@ -7,10 +7,14 @@
 //! counter updates and a jump back. The copy runs exactly the instructions
 //! the jump would have reached, in the same order, so the effect is the
 //! same; a copied `ConsumeFuel` charges what the original charges, and
-//! copied branches keep their targets. Only blocks of at most
-//! [`MAX_BLOCK`] instructions that end in a terminator other than `BrTable`
-//! (whose entries must follow it) are copied, and the code grows by at most
-//! a quarter.
+//! copied branches keep their targets. A block may end in a `BrTable` (the
+//! loop head of a `switch`: fetch the next opcode, jump through the table):
+//! its copy is a one-word `BrTableAt` that jumps through the original's
+//! entries, so the copy does not grow with the table. A copied block that
+//! ends in a `Br` to another short block takes that block's copy in place
+//! of its `Br` (one hop: a `case` that jumps to the loop's latch, which
+//! jumps to the `switch` head). Only blocks of at most [`MAX_BLOCK`]
+//! instructions are copied, and the code grows by at most a quarter.
 //!
 //! Instructions move, so every branch target is renumbered afterwards. The
 //! pass runs before superinstructions are made.
@@ -23,11 +27,33 @@ use crate::ir::{Instr, KindTable, Target};
 /// Longest block copied in place of a `Br`.
 const MAX_BLOCK: usize = 4;
 
+/// One `Br` to replace: the block `first` (`start..=end`) is copied in its
+/// place and, when that block itself ends in a `Br` to a short block
+/// `hop`, `hop` is copied in place of that `Br` too (a `case` jumping to
+/// the loop's latch, which jumps to the `switch` head).
+#[derive(Debug, Clone, Copy)]
+struct Replacement {
+    /// Index of the `Br`.
+    at: usize,
+    first: (usize, usize),
+    hop: Option<(usize, usize)>,
+}
+
+impl Replacement {
+    /// How many instructions the copy adds to the code.
+    fn growth(&self) -> usize {
+        let (start, end) = self.first;
+        // The copy replaces the `Br`: with a hop, the first block's own `Br`
+        // is left out and the hop's `end - start + 1` instructions added.
+        end - start + self.hop.map_or(0, |(start, end)| end - start)
+    }
+}
+
 /// The pass's buffers, kept from one function to the next.
 #[derive(Debug, Default)]
 pub(super) struct TailScratch {
-    /// `(Br index, block start, block end)` of each replacement, in order.
-    plan: Vec<(usize, usize, usize)>,
+    /// Each replacement, in code order.
+    plan: Vec<Replacement>,
     /// The rebuilt code (afterwards, the old code's buffer).
     out: Vec<Instr>,
     /// The rebuilt offset runs (afterwards, the old runs' buffer).
@@ -66,16 +92,27 @@ pub(super) fn duplicate_tails(
             }
             _ => continue,
         };
-        let Some(end) = block_end(code, target as usize) else {
+        // A block containing the `Br` itself is a loop around it: copying
+        // it would still be exact, but it would grow on every pass.
+        let short_block = |start: usize| {
+            block_end(code, start)
+                .filter(|&end| !(start..=end).contains(&i))
+                .map(|end| (start, end))
+        };
+        let Some(first) = short_block(target as usize) else {
             continue;
         };
-        let start = target as usize;
-        if (start..=end).contains(&i) || added + (end - start) > budget {
+        let hop = match code.get(first.1) {
+            Some(&Instr::Br { target }) => short_block(target as usize),
+            _ => None,
+        };
+        let replacement = Replacement { at: i, first, hop };
+        if added + replacement.growth() > budget {
             continue;
         }
-        added += end - start;
+        added += replacement.growth();
         plan.try_reserve(1).map_err(|_| out_of_memory())?;
-        plan.push((i, start, end));
+        plan.push(replacement);
     }
     if plan.is_empty() {
         return Ok(());
@@ -85,7 +122,9 @@ pub(super) fn duplicate_tails(
     out_offsets.clear();
     moved.clear();
     out.try_reserve_exact(len + added)
-        .and_then(|()| out_offsets.try_reserve_exact(offsets.len() + plan.len() * (MAX_BLOCK + 1)))
+        .and_then(|()| {
+            out_offsets.try_reserve_exact(offsets.len() + plan.len() * (2 * MAX_BLOCK + 1))
+        })
         .and_then(|()| moved.try_reserve_exact(len))
         .map_err(|_| out_of_memory())?;
     // The stretches between replaced `Br`s are copied whole, each `Br`
@@ -98,8 +137,13 @@ pub(super) fn duplicate_tails(
     };
     let mut shift = 0;
     let mut stretch_start = 0;
-    let last = (len, 0, 0);
-    for &(at, start, end) in plan.iter().chain(core::iter::once(&last)) {
+    let last = Replacement {
+        at: len,
+        first: (0, 0),
+        hop: None,
+    };
+    for replacement in plan.iter().chain(core::iter::once(&last)) {
+        let at = replacement.at;
         let stretch = code.get(stretch_start..at).unwrap_or_default();
         moved.extend((stretch_start..at).map(|i| (i + shift) as Target));
         runs.copy_stretch(stretch_start, at, shift);
@@ -107,13 +151,16 @@ pub(super) fn duplicate_tails(
         if at == len {
             break;
         }
-        // The block, each copied instruction reporting its original's offset.
         moved.push(out.len() as Target);
-        for (k, copied) in code.iter().enumerate().take(end + 1).skip(start) {
-            runs.push(out.len(), runs.offset_of(k));
-            out.push(*copied);
+        let (start, end) = replacement.first;
+        match replacement.hop {
+            Some((hop_start, hop_end)) => {
+                copy_block(code, start..end, &mut runs, out);
+                copy_block(code, hop_start..hop_end + 1, &mut runs, out);
+            }
+            None => copy_block(code, start..end + 1, &mut runs, out),
         }
-        shift += end - start;
+        shift += replacement.growth();
         stretch_start = at + 1;
     }
     for instr in out.iter_mut() {
@@ -126,6 +173,32 @@ pub(super) fn duplicate_tails(
     core::mem::swap(code, out);
     core::mem::swap(offsets, out_offsets);
     Ok(())
+}
+
+/// Appends a copy of old instructions `range` to `out`, each copy reporting
+/// its original's offset. A `BrTable` is copied as a `BrTableAt` naming it
+/// (its entries stay where they are).
+fn copy_block(
+    code: &[Instr],
+    range: core::ops::Range<usize>,
+    runs: &mut Runs<'_>,
+    out: &mut Vec<Instr>,
+) {
+    for k in range {
+        let Some(&copied) = code.get(k) else {
+            return;
+        };
+        runs.push(out.len(), runs.offset_of(k));
+        out.push(match copied {
+            // Its target is renumbered afterwards, like a branch's.
+            Instr::BrTable { index, len } => Instr::BrTableAt {
+                index,
+                len,
+                table: k as Target,
+            },
+            other => other,
+        });
+    }
 }
 
 /// The offset runs (`(first instruction, module offset)`, see the
@@ -179,13 +252,13 @@ impl Runs<'_> {
     }
 }
 
-/// The index of the terminator that ends the block starting at `start`, if
-/// the block is short enough to copy and contains no `BrTable`.
+/// The index of the terminator (or `BrTable`) that ends the block starting
+/// at `start`, if the block is short enough to copy.
 fn block_end(code: &[Instr], start: usize) -> Option<usize> {
     for (k, instr) in code.get(start..)?.iter().take(MAX_BLOCK).enumerate() {
         match instr {
-            Instr::BrTable { .. } => return None,
             Instr::Br { .. }
+            | Instr::BrTable { .. }
             | Instr::Return
             | Instr::Return1 { .. }
             | Instr::ReturnImm32 { .. }
@@ -305,6 +378,63 @@ mod tests {
             offsets_per_instruction(&runs, code.len()),
             [0, 30, 40, 10, 40, 50, 20, 30, 40, 40, 50]
         );
+    }
+
+    #[test]
+    fn a_jump_to_a_switch_head_copies_it_with_a_one_word_table() {
+        // A `switch` in a loop: the head fetches and jumps through the
+        // table; case 0 jumps to the latch, which jumps back to the head.
+        #[rustfmt::skip]
+        let mut code = alloc::vec![
+            add(0),                              // 0
+            add(1),                              // 1: the head
+            Instr::BrTable { index: 1, len: 1 }, // 2
+            Instr::Br { target: 5 },             // 3
+            Instr::Br { target: 7 },             // 4
+            add(2),                              // 5: case 0
+            Instr::Br { target: 8 },             // 6
+            Instr::Return,                       // 7: case 1 (the default)
+            add(3),                              // 8: the latch
+            Instr::Br { target: 1 },             // 9
+        ];
+        duplicate_tails(
+            &mut code,
+            &mut alloc::vec::Vec::new(),
+            &mut TailScratch::default(),
+            &mut KindTable::default(),
+        )
+        .unwrap();
+        // Case 0 runs the latch and the head in line (one hop); the latch
+        // runs the head. The copies of the head name the original table,
+        // which did not move; case 1 moved from 7 to 9.
+        #[rustfmt::skip]
+        let expected = [
+            add(0),
+            add(1),
+            Instr::BrTable { index: 1, len: 1 },
+            Instr::Br { target: 5 },
+            Instr::Br { target: 9 },
+            add(2),
+            add(3),
+            add(1),
+            Instr::BrTableAt { index: 1, len: 1, table: 2 },
+            Instr::Return,
+            add(3),
+            add(1),
+            Instr::BrTableAt { index: 1, len: 1, table: 2 },
+        ];
+        assert_eq!(code, expected);
+        crate::ir::CompiledFunc::new(
+            &code,
+            0,
+            0,
+            4,
+            alloc::boxed::Box::new([]),
+            4,
+            4,
+            &mut KindTable::default(),
+        )
+        .expect("the copies pass the structural check");
     }
 
     #[test]
