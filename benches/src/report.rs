@@ -294,6 +294,14 @@ Method:
   and one codegen unit), so every Rust engine gets whole-program optimisation;
   wasm3's C is built by its `-sys` crate with the `cc` crate's defaults for
   the profile (`-O3`).
+- **Code layout.** On x86_64 the workspace's `.cargo/config.toml` builds
+  every function of the harness, every engine's included, at a 64-byte
+  boundary (`-C llvm-args=-align-all-functions=6`). wisp's threaded
+  executor is several hundred small handlers, each ending in an indirect
+  jump, and where they landed moved whole workloads by 5-15% between builds
+  of the same code (`vm` ran 1.22x wasmi unaligned, 1.09x aligned, same
+  tree). An embedder gets the same steadiness by setting that flag in
+  `RUSTFLAGS` or in their own `.cargo/config.toml`.
 - The machine is small and shared (2 cores); treat differences under ~5% as
   noise.
 
