@@ -100,3 +100,96 @@ fn fuel_off_means_no_checks() {
     assert!(s.set_fuel(1).is_err());
     assert!(call(&mut s, i, "work", &[i32(10)]).is_ok());
 }
+
+/// A bytecode interpreter: a `switch` (`br_table`) in a loop, with cases
+/// that jump straight back to the head and cases that go through a shared
+/// latch. The translator copies the head (and the latch) into the cases,
+/// the copies ending in a one-word jump through the original table; the
+/// head is short enough to be copied with its fuel check too.
+const SWITCH_LOOP: &str = r#"(module
+    (memory 1)
+    ;; the program: opcodes 1 2 0 3 1 2 0 4 (4 halts)
+    (data (i32.const 0) "\01\00\00\00\02\00\00\00\00\00\00\00\03\00\00\00\01\00\00\00\02\00\00\00\00\00\00\00\04\00\00\00")
+    (func (export "vm") (param $rounds i32) (result i64)
+        (local $pc i32) (local $acc i64) (local $op i32)
+        (loop $round
+            (local.set $pc (i32.const 0))
+            (block $halt
+                (loop $head
+                    (local.set $op (i32.load (local.get $pc)))
+                    (local.set $pc (i32.add (local.get $pc) (i32.const 4)))
+                    (block $latch
+                        (block $c3 (block $c2 (block $c1 (block $c0
+                            (br_table $c0 $c1 $c2 $c3 $halt (local.get $op)))
+                            (local.set $acc (i64.add (local.get $acc) (i64.const 1)))
+                            (br $head))
+                            (local.set $acc (i64.mul (local.get $acc) (i64.const 3)))
+                            (br $latch))
+                            (local.set $acc (i64.xor (local.get $acc) (i64.const 0x55)))
+                            (br $latch))
+                        (local.set $acc (i64.rotl (local.get $acc) (i64.const 7))))
+                    (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (local.get $pc))))
+                    (br $head)))
+            (br_if $round (local.tee $rounds (i32.sub (local.get $rounds) (i32.const 1)))))
+        (local.get $acc))
+)"#;
+
+/// What `SWITCH_LOOP`'s `vm` computes, in Rust.
+fn switch_loop_model(rounds: u32) -> i64 {
+    let program = [1, 2, 0, 3, 1, 2, 0, 4];
+    let mut acc = 0i64;
+    for _ in 0..rounds {
+        let mut pc = 0;
+        loop {
+            let op = program[pc];
+            pc += 1;
+            match op {
+                0 => {
+                    acc = acc.wrapping_add(1);
+                    continue;
+                }
+                1 => acc = acc.wrapping_mul(3),
+                2 => acc ^= 0x55,
+                3 => acc = acc.rotate_left(7),
+                _ => break,
+            }
+            acc = acc.wrapping_add(4 * pc as i64);
+        }
+    }
+    acc
+}
+
+#[test]
+fn a_switch_loop_gives_the_same_result_however_often_it_is_suspended() {
+    let rounds = 500;
+    let expected = [i64(switch_loop_model(rounds))];
+    let n = [i32(rounds as i32)];
+    let (mut plain, pi) = instantiate(SWITCH_LOOP);
+    assert_eq!(call(&mut plain, pi, "vm", &n).unwrap(), expected);
+
+    let (mut s, i) = instantiate_with(&fuel_config(), SWITCH_LOOP);
+    s.set_fuel(u64::MAX / 2).unwrap();
+    assert_eq!(call(&mut s, i, "vm", &n).unwrap(), expected);
+    let consumed = u64::MAX / 2 - s.get_fuel().unwrap();
+
+    // Slices of a few units suspend inside the copied blocks too.
+    for slice in [3, 7, 64] {
+        let (mut s, i) = instantiate_with(&fuel_config(), SWITCH_LOOP);
+        s.set_fuel(slice).unwrap();
+        let vm = i.get_func(&s, "vm").unwrap();
+        let mut outcome = vm.call_resumable(&mut s, &n).unwrap();
+        let mut total = slice;
+        let results = loop {
+            match outcome {
+                CallOutcome::Complete(results) => break results,
+                CallOutcome::Suspended(call) => {
+                    s.add_fuel(slice).unwrap();
+                    total += slice;
+                    outcome = call.resume(&mut s, &[]).unwrap();
+                }
+            }
+        };
+        assert_eq!(results, expected, "slices of {slice}");
+        assert_eq!(total - s.get_fuel().unwrap(), consumed, "slices of {slice}");
+    }
+}
