@@ -251,9 +251,9 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
     /// `len` and `table`.
     #[inline(always)]
     pub(super) fn br_table_at(&mut self, index: u32, len: u32, table: Target) {
-        // SAFETY: verified code has a `BrTable { len, .. }` at `table` (an
-        // instruction of the code, which ends in a terminator), so its
-        // first entry is an instruction of the code too.
+        // SAFETY: verified code has a `BrTable { len, .. }` at `table`, and
+        // every `BrTable` is followed by its `len + 1` entries, so `table + 1`
+        // is an instruction of the code: the protocol `br_table` needs.
         self.ip = unsafe { self.start().add(table as usize + 1) };
         self.br_table(index, len);
     }

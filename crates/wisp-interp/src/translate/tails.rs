@@ -92,8 +92,9 @@ pub(super) fn duplicate_tails(
             }
             _ => continue,
         };
-        // A block containing the `Br` itself is a loop around it: copying
-        // it would still be exact, but it would grow on every pass.
+        // A block that contains the `Br` itself (so ends with it: a loop of
+        // a few instructions) is left alone: its copy would only unroll the
+        // loop once.
         let short_block = |start: usize| {
             block_end(code, start)
                 .filter(|&end| !(start..=end).contains(&i))
