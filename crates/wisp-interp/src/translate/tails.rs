@@ -284,6 +284,17 @@ mod tests {
         })
     }
 
+    /// Runs the pass on `code`, with no offsets to carry.
+    fn duplicate(code: &mut Vec<Instr>) {
+        duplicate_tails(
+            code,
+            &mut alloc::vec::Vec::new(),
+            &mut TailScratch::default(),
+            &mut KindTable::default(),
+        )
+        .unwrap();
+    }
+
     #[test]
     fn a_jump_to_a_short_tail_becomes_the_tail() {
         let br_ne = |target| {
@@ -301,13 +312,7 @@ mod tests {
             add(3),
             Instr::Return,
         ];
-        duplicate_tails(
-            &mut code,
-            &mut alloc::vec::Vec::new(),
-            &mut TailScratch::default(),
-            &mut KindTable::default(),
-        )
-        .unwrap();
+        duplicate(&mut code);
         assert_eq!(
             code,
             [
@@ -398,13 +403,7 @@ mod tests {
             add(3),                              // 8: the latch
             Instr::Br { target: 1 },             // 9
         ];
-        duplicate_tails(
-            &mut code,
-            &mut alloc::vec::Vec::new(),
-            &mut TailScratch::default(),
-            &mut KindTable::default(),
-        )
-        .unwrap();
+        duplicate(&mut code);
         // Case 0 runs the latch and the head in line (one hop); the latch
         // runs the head. The copies of the head name the original table,
         // which did not move; case 1 moved from 7 to 9.
@@ -454,13 +453,7 @@ mod tests {
             Instr::Br { target: 4 },
         ];
         let mut code = table.to_vec();
-        duplicate_tails(
-            &mut code,
-            &mut alloc::vec::Vec::new(),
-            &mut TailScratch::default(),
-            &mut KindTable::default(),
-        )
-        .unwrap();
+        duplicate(&mut code);
         assert_eq!(code, table);
     }
 }
