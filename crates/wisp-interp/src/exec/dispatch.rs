@@ -127,11 +127,12 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
     fuel: u64,
 ) -> super::threaded::Halt {
     use super::threaded::{halt, next};
+    let entry_start = env.code_start;
     // SAFETY: `ip` comes from `Code::into_parts` of the previous handler
     // (or of `threaded::run`), and `env.code_start` is the start of the
     // same code (`next` keeps it so), code of the store, which `env`
     // borrows for `'s`.
-    let mut code = unsafe { Code::<'s, METERED>::from_parts(ip, env.code_start, fuel) };
+    let mut code = unsafe { Code::<'s, METERED>::from_parts(ip, entry_start, fuel) };
     let code = &mut code;
     // SAFETY: `regs` comes from `Regs::into_raw` of the previous handler,
     // and the value stack was not resized since (a handler that resizes it
@@ -183,7 +184,7 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
         exit_threaded,
         retry_slow
     );
-    next(code, regs.into_raw(), core::ptr::NonNull::from(mem), env)
+    next(code, entry_start, regs.into_raw(), core::ptr::NonNull::from(mem), env)
 }
 
 /// Runs the instruction at `ip` in full (loads and stores with their cold
@@ -205,8 +206,9 @@ pub(super) fn slow<'s, const METERED: bool>(
     fuel: u64,
 ) -> super::threaded::Halt {
     use super::threaded::{halt, next};
+    let entry_start = env.code_start;
     // SAFETY: as in `handler`, whose arguments these are, unchanged.
-    let mut code = unsafe { Code::<'s, METERED>::from_parts(ip, env.code_start, fuel) };
+    let mut code = unsafe { Code::<'s, METERED>::from_parts(ip, entry_start, fuel) };
     let code = &mut code;
     // SAFETY: as in `handler`.
     let mut regs = unsafe { super::hot::Regs::from_raw(regs) };
@@ -231,5 +233,5 @@ pub(super) fn slow<'s, const METERED: bool>(
         exit_slow,
         t
     );
-    next(code, regs.into_raw(), core::ptr::NonNull::from(mem), env)
+    next(code, entry_start, regs.into_raw(), core::ptr::NonNull::from(mem), env)
 }

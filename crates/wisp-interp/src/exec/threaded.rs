@@ -76,9 +76,12 @@ fn handler_of<const M: bool>(instr: &Instr) -> Handler {
 }
 
 /// Goes on with the next instruction: a tail call of its handler.
+/// `entry_start` is the `env.code_start` the calling handler was entered
+/// with (nothing but this function writes it).
 #[inline(always)]
 pub(super) fn next<'s, const M: bool>(
     code: &mut Code<'s, M>,
+    entry_start: NonNull<Instr>,
     regs: NonNull<u64>,
     mem: NonNull<Memory>,
     env: &mut Env<'s>,
@@ -86,8 +89,11 @@ pub(super) fn next<'s, const M: bool>(
     let go = handler_of::<M>(code.at());
     let (ip, start, fuel) = code.into_parts();
     // Free for handlers that do not change the running code: `start` is
-    // then the value they read from `env`.
-    if start != env.code_start {
+    // then the very value they were entered with, so the compiler drops
+    // the test. (Comparing with `env.code_start` instead made every
+    // handler that stores to linear memory reload and test it, as the
+    // compiler cannot tell that store from one to `env`.)
+    if start != entry_start {
         env.code_start = start;
     }
     go(ip, regs, mem, env, if M { fuel } else { 0 })
@@ -123,7 +129,8 @@ pub(super) fn run<'s, const M: bool>(
         &mut *env.no_memory,
     ));
     env.outcome = Err(TrapCode::Unreachable);
-    env.code_start = code.into_parts().1;
-    let Halt = next(&mut code, regs, mem, env);
+    let start = code.into_parts().1;
+    env.code_start = start;
+    let Halt = next(&mut code, start, regs, mem, env);
     core::mem::replace(&mut env.outcome, Err(TrapCode::Unreachable))
 }
