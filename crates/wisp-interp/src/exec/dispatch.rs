@@ -124,15 +124,16 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
     regs: core::ptr::NonNull<u64>,
     mem: core::ptr::NonNull<Memory>,
     env: &mut Env<'s>,
-    fuel: u64,
+    fuel: super::threaded::Fuel,
 ) -> super::threaded::Halt {
-    use super::threaded::{halt, next};
+    use super::threaded::{fuel_of, halt, next};
     let entry_start = env.code_start;
     // SAFETY: `ip` comes from `Code::into_parts` of the previous handler
     // (or of `threaded::run`), and `env.code_start` is the start of the
     // same code (`next` keeps it so), code of the store, which `env`
     // borrows for `'s`.
-    let mut code = unsafe { Code::<'s, METERED>::from_parts(ip, entry_start, fuel) };
+    let mut code =
+        unsafe { Code::<'s, METERED>::from_parts(ip, entry_start, fuel_of::<METERED>(fuel)) };
     let code = &mut code;
     // SAFETY: `regs` comes from `Regs::into_raw` of the previous handler,
     // and the value stack was not resized since (a handler that resizes it
@@ -184,7 +185,13 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
         exit_threaded,
         retry_slow
     );
-    next(code, entry_start, regs.into_raw(), core::ptr::NonNull::from(mem), env)
+    next(
+        code,
+        entry_start,
+        regs.into_raw(),
+        core::ptr::NonNull::from(mem),
+        env,
+    )
 }
 
 /// Runs the instruction at `ip` in full (loads and stores with their cold
@@ -203,12 +210,13 @@ pub(super) fn slow<'s, const METERED: bool>(
     regs: core::ptr::NonNull<u64>,
     mem: core::ptr::NonNull<Memory>,
     env: &mut Env<'s>,
-    fuel: u64,
+    fuel: super::threaded::Fuel,
 ) -> super::threaded::Halt {
-    use super::threaded::{halt, next};
+    use super::threaded::{fuel_of, halt, next};
     let entry_start = env.code_start;
     // SAFETY: as in `handler`, whose arguments these are, unchanged.
-    let mut code = unsafe { Code::<'s, METERED>::from_parts(ip, entry_start, fuel) };
+    let mut code =
+        unsafe { Code::<'s, METERED>::from_parts(ip, entry_start, fuel_of::<METERED>(fuel)) };
     let code = &mut code;
     // SAFETY: as in `handler`.
     let mut regs = unsafe { super::hot::Regs::from_raw(regs) };
@@ -233,5 +241,11 @@ pub(super) fn slow<'s, const METERED: bool>(
         exit_slow,
         t
     );
-    next(code, entry_start, regs.into_raw(), core::ptr::NonNull::from(mem), env)
+    next(
+        code,
+        entry_start,
+        regs.into_raw(),
+        core::ptr::NonNull::from(mem),
+        env,
+    )
 }

@@ -39,14 +39,34 @@ use super::hot::Code;
 pub(super) struct Halt;
 
 /// A handler: the instruction at `ip`, on the frame `regs` with the running
-/// instance's memory `mem` and `fuel` left (0 in unmetered code). The
-/// running code's start is in `Env::code_start`. Five arguments leave four
-/// scratch registers on x86_64 (`rax`, `r9`–`r11`), enough for most
-/// handlers to run without saving a callee-saved register: a `push`/`pop`
-/// pair in every handler chains each instruction to the previous one
-/// through a store and a load.
+/// instance's memory `mem` and `fuel` left (see [`Fuel`]). The running
+/// code's start is in `Env::code_start`. Five arguments leave four scratch
+/// registers on x86_64 (`rax`, `r9`–`r11`), enough for most handlers to
+/// run without saving a callee-saved register: a `push`/`pop` pair in
+/// every handler chains each instruction to the previous one through a
+/// store and a load.
 pub(super) type Handler =
-    for<'a, 's> fn(NonNull<Instr>, NonNull<u64>, NonNull<Memory>, &'a mut Env<'s>, u64) -> Halt;
+    for<'a, 's> fn(NonNull<Instr>, NonNull<u64>, NonNull<Memory>, &'a mut Env<'s>, Fuel) -> Halt;
+
+/// The fuel argument of a handler: initialized when metered, and left
+/// uninitialized in unmetered code, which never reads it. (Passing 0 cost
+/// every unmetered handler an instruction to zero the register.)
+pub(super) type Fuel = core::mem::MaybeUninit<u64>;
+
+/// The fuel a handler of metered (`M`) or unmetered code was passed: what
+/// it holds when metered, 0 otherwise.
+#[inline(always)]
+pub(super) fn fuel_of<const M: bool>(fuel: Fuel) -> u64 {
+    if M {
+        // SAFETY: a metered handler is reached only through the `METERED`
+        // table, by `next::<true>`, which passes initialized fuel, or by a
+        // tail call to `dispatch::slow::<true>` from a metered handler,
+        // which passes on the fuel it was given.
+        unsafe { fuel.assume_init() }
+    } else {
+        0
+    }
+}
 
 /// The number of instruction kinds (tags are `0..KINDS`).
 const KINDS: usize = KIND_COUNT;
@@ -96,7 +116,8 @@ pub(super) fn next<'s, const M: bool>(
     if start != entry_start {
         env.code_start = start;
     }
-    go(ip, regs, mem, env, if M { fuel } else { 0 })
+    let fuel = if M { Fuel::new(fuel) } else { Fuel::uninit() };
+    go(ip, regs, mem, env, fuel)
 }
 
 /// Ends the run with `outcome`, writing the fuel back.
