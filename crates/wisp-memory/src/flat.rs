@@ -1,7 +1,8 @@
 //! The flat representation: every byte of a memory in one contiguous,
 //! zero-initialised buffer, and the load/store fast path on it.
 //!
-//! A flat access is one compare (`addr + N <= len`) and the access itself,
+//! A flat access is one compare (`addr < bound`, where the buffer keeps
+//! `bound = len + 1 - N` for each access width `N`) and the access itself,
 //! with no table between the address and the byte, which is what makes it
 //! the representation a memory starts in (see the crate docs for when it
 //! turns paged). This module is the buffer's only `unsafe` code.
@@ -12,6 +13,9 @@
 //!   grow replaces it); for `cap == 0` it is dangling and never dereferenced.
 //! - `len <= cap`, and the bytes of `[len, cap)` are zero, so growing within
 //!   the capacity only moves `len`.
+//! - `bounds[i] == (len + 1).saturating_sub(WIDTHS[i])`: an access of
+//!   `WIDTHS[i]` bytes at `addr < bounds[i]` ends within `len`. Only
+//!   `set_len` writes `len`, and it writes the bounds with it.
 //!
 //! Allocation is fallible: a refused buffer is [`MemoryError::OutOfMemory`]
 //! and leaves the old one in place. The buffer comes from `alloc_zeroed`, so
@@ -34,12 +38,20 @@ fn layout(cap: usize) -> Result<Layout, MemoryError> {
     Layout::from_size_align(cap, ALIGN).map_err(|_| MemoryError::OutOfMemory)
 }
 
+/// The access widths, in bytes, whose bounds a buffer keeps.
+const WIDTHS: [usize; 5] = [1, 2, 4, 8, 16];
+
 /// A contiguous, zero-initialised byte buffer with a length and a capacity
 /// (see "Validity").
 pub(crate) struct FlatBytes {
     ptr: NonNull<u8>,
     len: usize,
     cap: usize,
+    /// Per access width (see [`WIDTHS`]), the first address at which an
+    /// access no longer fits. Kept so that the bounds check is one compare
+    /// with no arithmetic on the length (two instructions fewer per access
+    /// than computing `addr + N` and comparing it with `len`).
+    bounds: [usize; WIDTHS.len()],
 }
 
 // SAFETY: `FlatBytes` owns its buffer exclusively, like a `Vec<u8>`; it is
@@ -70,6 +82,7 @@ impl FlatBytes {
             ptr: NonNull::dangling(),
             len: 0,
             cap: 0,
+            bounds: [0; WIDTHS.len()],
         }
     }
 
@@ -84,6 +97,14 @@ impl FlatBytes {
     #[inline(always)]
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// Sets the length, and the bounds that go with it (see "Validity").
+    fn set_len(&mut self, len: usize) {
+        self.len = len;
+        for (bound, width) in self.bounds.iter_mut().zip(WIDTHS) {
+            *bound = len.saturating_add(1).saturating_sub(width);
+        }
     }
 
     /// Allocated bytes (at least the length).
@@ -104,7 +125,7 @@ impl FlatBytes {
         // Field by field: assigning a whole `FlatBytes` would drop the old
         // value, which frees again.
         self.ptr = NonNull::dangling();
-        self.len = 0;
+        self.set_len(0);
         self.cap = 0;
     }
 
@@ -115,7 +136,7 @@ impl FlatBytes {
     pub(crate) fn grow_to(&mut self, new_len: usize, goal: usize) -> Result<(), MemoryError> {
         if new_len <= self.cap {
             // The tail of the capacity is already zero (see "Validity").
-            self.len = self.len.max(new_len);
+            self.set_len(self.len.max(new_len));
             return Ok(());
         }
         let cap = goal.max(new_len);
@@ -129,7 +150,7 @@ impl FlatBytes {
         let len = self.len.max(new_len);
         self.free();
         self.ptr = ptr;
-        self.len = len;
+        self.set_len(len);
         self.cap = cap;
         Ok(())
     }
@@ -156,28 +177,35 @@ impl FlatBytes {
         bytes.try_into().ok()
     }
 
-    /// The offset of an access of `n` bytes at `addr` if it lies within the
+    /// The offset of an access of `N` bytes at `addr` if it lies within the
     /// buffer.
     #[inline(always)]
-    fn fast_offset(&self, addr: u64, n: usize) -> Option<usize> {
-        match addr.checked_add(n as u64) {
-            // `end <= len`, a `usize`, so `addr` fits in one too.
-            Some(end) if end <= self.len as u64 => Some(addr as usize),
-            _ => None,
-        }
+    fn fast_offset<const N: usize>(&self, addr: u64) -> Option<usize> {
+        let bound = match N {
+            1 => self.bounds[0],
+            2 => self.bounds[1],
+            4 => self.bounds[2],
+            8 => self.bounds[3],
+            16 => self.bounds[4],
+            _ => self.len.saturating_add(1).saturating_sub(N),
+        };
+        // `addr < bound <= len`, a `usize`, so `addr` fits in one, and
+        // `addr + N <= len` (see "Validity").
+        (addr < bound as u64).then_some(addr as usize)
     }
 
     /// Loads `N` bytes at `addr` if they lie within the buffer.
     #[inline(always)]
     pub(crate) fn load<const N: usize>(&self, addr: u64) -> Option<[u8; N]> {
-        let offset = self.fast_offset(addr, N)?;
+        let offset = self.fast_offset::<N>(addr)?;
         #[cfg(any(test, feature = "extra-checks"))]
         {
             self.bytes()[offset..offset + N].try_into().ok()
         }
         #[cfg(not(any(test, feature = "extra-checks")))]
         {
-            // SAFETY: `offset + N <= len` (checked by `fast_offset`), and the
+            // SAFETY: `offset + N <= len` (`fast_offset`, by the bounds'
+            // invariant in "Validity"), and the
             // first `len` bytes are initialised; `read_unaligned` has no
             // alignment requirement. `&self` rules out a concurrent write.
             Some(unsafe {
@@ -194,7 +222,7 @@ impl FlatBytes {
     /// whether it stored (on `false` nothing changed).
     #[inline(always)]
     pub(crate) fn store<const N: usize>(&mut self, addr: u64, bytes: [u8; N]) -> bool {
-        let Some(offset) = self.fast_offset(addr, N) else {
+        let Some(offset) = self.fast_offset::<N>(addr) else {
             return false;
         };
         #[cfg(any(test, feature = "extra-checks"))]
@@ -203,7 +231,8 @@ impl FlatBytes {
         }
         #[cfg(not(any(test, feature = "extra-checks")))]
         {
-            // SAFETY: `offset + N <= len` (checked by `fast_offset`);
+            // SAFETY: `offset + N <= len` (`fast_offset`, by the bounds'
+            // invariant in "Validity");
             // `&mut self` makes this the only access to the buffer.
             unsafe {
                 self.ptr
@@ -214,5 +243,86 @@ impl FlatBytes {
             }
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether a load and a store of `N` bytes at `addr` are accepted.
+    fn fits<const N: usize>(flat: &mut FlatBytes, addr: u64) -> bool {
+        let loaded = flat.load::<N>(addr).is_some();
+        let stored = flat.store::<N>(addr, [0; N]);
+        assert_eq!(loaded, stored, "load and store disagree at {addr}");
+        loaded
+    }
+
+    /// Whether `addr + n <= len`, without overflow.
+    fn ends_within(addr: u64, n: u64, len: u64) -> bool {
+        addr.checked_add(n).is_some_and(|end| end <= len)
+    }
+
+    /// Checks every width against `addr + N <= len` around the end of a
+    /// buffer of `len` bytes, and around address 0.
+    fn check_bounds(flat: &mut FlatBytes) {
+        let len = flat.len() as u64;
+        let near_end = len.saturating_sub(20)..len + 20;
+        for addr in (0..20)
+            .chain(near_end)
+            .chain([u64::from(u32::MAX), u64::MAX - 3])
+        {
+            assert_eq!(
+                fits::<1>(flat, addr),
+                ends_within(addr, 1, len),
+                "N=1 at {addr}"
+            );
+            assert_eq!(
+                fits::<2>(flat, addr),
+                ends_within(addr, 2, len),
+                "N=2 at {addr}"
+            );
+            assert_eq!(
+                fits::<4>(flat, addr),
+                ends_within(addr, 4, len),
+                "N=4 at {addr}"
+            );
+            assert_eq!(
+                fits::<8>(flat, addr),
+                ends_within(addr, 8, len),
+                "N=8 at {addr}"
+            );
+            assert_eq!(
+                fits::<16>(flat, addr),
+                ends_within(addr, 16, len),
+                "N=16 at {addr}"
+            );
+            assert_eq!(
+                fits::<3>(flat, addr),
+                ends_within(addr, 3, len),
+                "N=3 at {addr}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_access_fits_exactly_when_it_ends_within_the_length() {
+        let mut flat = FlatBytes::empty();
+        check_bounds(&mut flat);
+        for len in [1, 3, 7, 15, 16, 17, PAGE] {
+            let mut flat = FlatBytes::zeroed(len).expect("small buffer");
+            check_bounds(&mut flat);
+        }
+    }
+
+    #[test]
+    fn growing_and_freeing_move_the_bounds_with_the_length() {
+        let mut flat = FlatBytes::zeroed(8).expect("small buffer");
+        flat.grow_to(12, 64).expect("grow beyond the capacity");
+        check_bounds(&mut flat);
+        flat.grow_to(40, 40).expect("grow within the capacity");
+        check_bounds(&mut flat);
+        flat.free();
+        check_bounds(&mut flat);
     }
 }
