@@ -61,8 +61,8 @@
 //! fetch is [`MemoryError::PageFetch`] and leaves the page pending.
 //!
 //! # Fast path
-//! A flat load or store of `N` bytes costs one compare (`addr + N` within the
-//! buffer) and the access. The paged path follows it, inlined too: the flat
+//! A flat load or store of `N` bytes costs one compare (`addr` below the
+//! bound the buffer keeps for width `N`, `len + 1 - N`) and the access. The paged path follows it, inlined too: the flat
 //! compare of a paged memory fails at once (its buffer is empty), and that of
 //! a flat memory only fails for accesses out of bounds.
 //!
