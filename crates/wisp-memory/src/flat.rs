@@ -13,9 +13,10 @@
 //!   grow replaces it); for `cap == 0` it is dangling and never dereferenced.
 //! - `len <= cap`, and the bytes of `[len, cap)` are zero, so growing within
 //!   the capacity only moves `len`.
-//! - `bounds[i] == (len + 1).saturating_sub(WIDTHS[i])`: an access of
-//!   `WIDTHS[i]` bytes at `addr < bounds[i]` ends within `len`. Only
-//!   `set_len` writes `len`, and it writes the bounds with it.
+//! - `bounds[i] == bound(len, WIDTHS[i])`, that is `len + 1 - WIDTHS[i]`
+//!   (0 if negative): an access of `WIDTHS[i]` bytes at `addr < bounds[i]`
+//!   ends within `len`. Only `set_len` writes `len`, and it writes the
+//!   bounds with it.
 //!
 //! Allocation is fallible: a refused buffer is [`MemoryError::OutOfMemory`]
 //! and leaves the old one in place. The buffer comes from `alloc_zeroed`, so
@@ -40,6 +41,13 @@ fn layout(cap: usize) -> Result<Layout, MemoryError> {
 
 /// The access widths, in bytes, whose bounds a buffer keeps.
 const WIDTHS: [usize; 5] = [1, 2, 4, 8, 16];
+
+/// The first address at which an access of `width >= 1` bytes no longer
+/// fits in `len` bytes.
+#[inline(always)]
+fn bound(len: usize, width: usize) -> usize {
+    len.saturating_add(1).saturating_sub(width)
+}
 
 /// A contiguous, zero-initialised byte buffer with a length and a capacity
 /// (see "Validity").
@@ -102,8 +110,8 @@ impl FlatBytes {
     /// Sets the length, and the bounds that go with it (see "Validity").
     fn set_len(&mut self, len: usize) {
         self.len = len;
-        for (bound, width) in self.bounds.iter_mut().zip(WIDTHS) {
-            *bound = len.saturating_add(1).saturating_sub(width);
+        for (slot, width) in self.bounds.iter_mut().zip(WIDTHS) {
+            *slot = bound(len, width);
         }
     }
 
@@ -187,7 +195,7 @@ impl FlatBytes {
             4 => self.bounds[2],
             8 => self.bounds[3],
             16 => self.bounds[4],
-            _ => self.len.saturating_add(1).saturating_sub(N),
+            _ => bound(self.len, N),
         };
         // `addr < bound <= len`, a `usize`, so `addr` fits in one, and
         // `addr + N <= len` (see "Validity").
@@ -263,6 +271,13 @@ mod tests {
         addr.checked_add(n).is_some_and(|end| end <= len)
     }
 
+    /// Checks that an access of `N` bytes at `addr` fits in a buffer of
+    /// `len` bytes exactly when `addr + N <= len`.
+    fn check_width<const N: usize>(flat: &mut FlatBytes, addr: u64, len: u64) {
+        let expected = ends_within(addr, N as u64, len);
+        assert_eq!(fits::<N>(flat, addr), expected, "N={N} at {addr}");
+    }
+
     /// Checks every width against `addr + N <= len` around the end of a
     /// buffer of `len` bytes, and around address 0.
     fn check_bounds(flat: &mut FlatBytes) {
@@ -272,36 +287,12 @@ mod tests {
             .chain(near_end)
             .chain([u64::from(u32::MAX), u64::MAX - 3])
         {
-            assert_eq!(
-                fits::<1>(flat, addr),
-                ends_within(addr, 1, len),
-                "N=1 at {addr}"
-            );
-            assert_eq!(
-                fits::<2>(flat, addr),
-                ends_within(addr, 2, len),
-                "N=2 at {addr}"
-            );
-            assert_eq!(
-                fits::<4>(flat, addr),
-                ends_within(addr, 4, len),
-                "N=4 at {addr}"
-            );
-            assert_eq!(
-                fits::<8>(flat, addr),
-                ends_within(addr, 8, len),
-                "N=8 at {addr}"
-            );
-            assert_eq!(
-                fits::<16>(flat, addr),
-                ends_within(addr, 16, len),
-                "N=16 at {addr}"
-            );
-            assert_eq!(
-                fits::<3>(flat, addr),
-                ends_within(addr, 3, len),
-                "N=3 at {addr}"
-            );
+            check_width::<1>(flat, addr, len);
+            check_width::<2>(flat, addr, len);
+            check_width::<4>(flat, addr, len);
+            check_width::<8>(flat, addr, len);
+            check_width::<16>(flat, addr, len);
+            check_width::<3>(flat, addr, len);
         }
     }
 
