@@ -40,7 +40,10 @@ use super::control::{
 use super::env::{Env, frame, frame_pointer, out_of_fuel, select_memory, trapped};
 use super::hot::Code;
 use super::memory::{self, bulk_args, load, store_imm};
-use super::numeric::{bin, bin_bin, bin_bin_imm, bin_imm, bin_imm_bin, bin_trap, un, un_trap};
+use super::numeric::{
+    acc_operand, bin, bin_acc_a, bin_acc_b, bin_bin, bin_bin_acc_a, bin_bin_acc_b, bin_bin_imm,
+    bin_bin_out, bin_imm, bin_imm_bin, bin_out, bin_trap, un, un_acc, un_out, un_trap,
+};
 use super::step::{enter_callee, execute_instr, t};
 use super::table;
 use super::variable;
@@ -88,6 +91,9 @@ fn run_loop_body<'s, const METERED: bool>(
 ) -> Result<Exit, TrapCode> {
     let mut regs = frame(env.stack, frame_pointer(env.frames), func)?;
     let mut mem: &mut Memory = select_memory(env.memories, env.inst.memory, &mut *env.no_memory);
+    // The float accumulators (see `docs/bytecode.md`).
+    let mut acc64 = 0.0f64;
+    let mut acc32 = 0.0f32;
     // Loads and stores complete in place, cold paths included.
     const FAST_MEM: bool = false;
     loop {
@@ -98,6 +104,8 @@ fn run_loop_body<'s, const METERED: bool>(
             code,
             regs,
             mem,
+            acc64,
+            acc32,
             &mut *env.no_memory,
             exit_loop,
             t
@@ -125,6 +133,8 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
     mem: core::ptr::NonNull<Memory>,
     env: &mut Env<'s>,
     fuel: super::threaded::Fuel,
+    acc64: f64,
+    acc32: f32,
 ) -> super::threaded::Halt {
     use super::threaded::{fuel_of, halt, next};
     let entry_start = env.code_start;
@@ -143,6 +153,7 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
     // which `env` borrows for the whole run; handlers reach memories only
     // through it or by replacing it.
     let mut mem: &mut Memory = unsafe { &mut *mem.as_ptr() };
+    let (mut acc64, mut acc32) = (acc64, acc32);
     let instr = code.fetch();
     if instr.tag() != TAG {
         // SAFETY: the handler tables hold this handler at index `TAG` only,
@@ -169,6 +180,8 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
                         core::ptr::NonNull::from(mem),
                         env,
                         fuel,
+                        acc64,
+                        acc32,
                     );
                 }
             }
@@ -181,6 +194,8 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
         code,
         regs,
         mem,
+        acc64,
+        acc32,
         &mut *env.no_memory,
         exit_threaded,
         retry_slow
@@ -191,6 +206,8 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
         regs.into_raw(),
         core::ptr::NonNull::from(mem),
         env,
+        acc64,
+        acc32,
     )
 }
 
@@ -211,6 +228,8 @@ pub(super) fn slow<'s, const METERED: bool>(
     mem: core::ptr::NonNull<Memory>,
     env: &mut Env<'s>,
     fuel: super::threaded::Fuel,
+    acc64: f64,
+    acc32: f32,
 ) -> super::threaded::Halt {
     use super::threaded::{fuel_of, halt, next};
     let entry_start = env.code_start;
@@ -222,6 +241,7 @@ pub(super) fn slow<'s, const METERED: bool>(
     let mut regs = unsafe { super::hot::Regs::from_raw(regs) };
     // SAFETY: as in `handler`.
     let mut mem: &mut Memory = unsafe { &mut *mem.as_ptr() };
+    let (mut acc64, mut acc32) = (acc64, acc32);
     let instr = code.fetch();
     /// Leaves the run with the given result.
     macro_rules! exit_slow {
@@ -237,6 +257,8 @@ pub(super) fn slow<'s, const METERED: bool>(
         code,
         regs,
         mem,
+        acc64,
+        acc32,
         &mut *env.no_memory,
         exit_slow,
         t
@@ -247,5 +269,7 @@ pub(super) fn slow<'s, const METERED: bool>(
         regs.into_raw(),
         core::ptr::NonNull::from(mem),
         env,
+        acc64,
+        acc32,
     )
 }

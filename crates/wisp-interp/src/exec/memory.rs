@@ -26,6 +26,7 @@ use crate::limits::StoreLimits;
 use crate::store::DataEntity;
 
 use super::hot::Regs;
+use super::numeric::Raw;
 
 #[inline(always)]
 fn effective(regs: &Regs<'_>, addr: Slot, offset: u32) -> u64 {
@@ -207,6 +208,19 @@ pub(super) fn store<const N: usize, const FAST: bool>(
     op: Store,
 ) -> Result<(), TrapCode> {
     let value = regs.get(op.value).to_le_bytes();
+    store_bytes::<N, FAST>(mem, effective(regs, op.addr, op.offset), value)
+}
+
+/// Stores the low `N` bytes of `value`, which an accumulator held for
+/// the value slot.
+#[inline(always)]
+pub(super) fn store_value<const N: usize, const FAST: bool>(
+    mem: &mut Memory,
+    regs: &Regs<'_>,
+    op: Store,
+    value: impl Raw,
+) -> Result<(), TrapCode> {
+    let value = value.into_raw().to_le_bytes();
     store_bytes::<N, FAST>(mem, effective(regs, op.addr, op.offset), value)
 }
 

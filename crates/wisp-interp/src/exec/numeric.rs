@@ -237,6 +237,137 @@ pub(super) fn bin_bin_imm<T: Raw + FromImm>(
     g(t, T::from_imm(op.imm)).write_to(regs, Slot::from(op.dst));
 }
 
+/// An operand the float accumulator holds: `acc`, which is the value of
+/// `slot` (the instruction before wrote both; with extra checks, a
+/// difference panics).
+#[inline(always)]
+pub(super) fn acc_operand<T: Raw>(regs: &Regs<'_>, slot: Slot, acc: T) -> T {
+    #[cfg(any(test, feature = "extra-checks"))]
+    assert_eq!(
+        T::from_raw(regs.get(slot)).into_raw(),
+        acc.into_raw(),
+        "the float accumulator does not hold slot {slot}"
+    );
+    let _ = (regs, slot);
+    acc
+}
+
+/// `dst = f(src)`, returning the result too: what a float operation passes
+/// on in its accumulator.
+#[inline(always)]
+pub(super) fn un_out<T: Raw>(regs: &mut Regs<'_>, op: Un, f: impl FnOnce(T) -> T) -> T {
+    let r = f(T::from_raw(regs.get(op.src)));
+    r.write_to(regs, op.dst);
+    r
+}
+
+/// `dst = f(src)` with `src` from the accumulator `acc`; returns the result.
+#[inline(always)]
+pub(super) fn un_acc<T: Raw>(regs: &mut Regs<'_>, op: Un, acc: T, f: impl FnOnce(T) -> T) -> T {
+    let r = f(acc_operand(regs, op.src, acc));
+    r.write_to(regs, op.dst);
+    r
+}
+
+/// `dst = f(a, b)`, returning the result too (see [`un_out`]).
+#[inline(always)]
+pub(super) fn bin_out<T: Raw>(regs: &mut Regs<'_>, op: Bin, f: impl FnOnce(T, T) -> T) -> T {
+    let a = T::from_raw(regs.get(op.a));
+    let b = T::from_raw(regs.get(op.b));
+    let r = f(a, b);
+    r.write_to(regs, op.dst);
+    r
+}
+
+/// `dst = f(a, b)` with `a` from the accumulator `acc`; returns the result.
+#[inline(always)]
+pub(super) fn bin_acc_a<T: Raw>(
+    regs: &mut Regs<'_>,
+    op: Bin,
+    acc: T,
+    f: impl FnOnce(T, T) -> T,
+) -> T {
+    let a = acc_operand(regs, op.a, acc);
+    let b = T::from_raw(regs.get(op.b));
+    let r = f(a, b);
+    r.write_to(regs, op.dst);
+    r
+}
+
+/// `dst = f(a, b)` with `b` from the accumulator `acc`; returns the result.
+#[inline(always)]
+pub(super) fn bin_acc_b<T: Raw>(
+    regs: &mut Regs<'_>,
+    op: Bin,
+    acc: T,
+    f: impl FnOnce(T, T) -> T,
+) -> T {
+    let a = T::from_raw(regs.get(op.a));
+    let b = acc_operand(regs, op.b, acc);
+    let r = f(a, b);
+    r.write_to(regs, op.dst);
+    r
+}
+
+/// [`bin_bin`] on the given product operands, returning `dst`'s value.
+#[inline(always)]
+fn bin_bin_on<T: Raw>(
+    regs: &mut Regs<'_>,
+    op: BinBin,
+    a: T,
+    b: T,
+    f: impl FnOnce(T, T) -> T,
+    g: impl FnOnce(T, T) -> T,
+) -> T {
+    let t = f(a, b);
+    t.write_to(regs, Slot::from(op.t));
+    let x = T::from_raw(regs.get(Slot::from(op.x)));
+    let r = g(x, t);
+    r.write_to(regs, Slot::from(op.dst));
+    r
+}
+
+/// [`bin_bin`], returning the result too (see [`un_out`]).
+#[inline(always)]
+pub(super) fn bin_bin_out<T: Raw>(
+    regs: &mut Regs<'_>,
+    op: BinBin,
+    f: impl FnOnce(T, T) -> T,
+    g: impl FnOnce(T, T) -> T,
+) -> T {
+    let a = T::from_raw(regs.get(Slot::from(op.a)));
+    let b = T::from_raw(regs.get(Slot::from(op.b)));
+    bin_bin_on(regs, op, a, b, f, g)
+}
+
+/// [`bin_bin`] with `a` from the accumulator `acc`; returns the result.
+#[inline(always)]
+pub(super) fn bin_bin_acc_a<T: Raw>(
+    regs: &mut Regs<'_>,
+    op: BinBin,
+    acc: T,
+    f: impl FnOnce(T, T) -> T,
+    g: impl FnOnce(T, T) -> T,
+) -> T {
+    let a = acc_operand(regs, Slot::from(op.a), acc);
+    let b = T::from_raw(regs.get(Slot::from(op.b)));
+    bin_bin_on(regs, op, a, b, f, g)
+}
+
+/// [`bin_bin`] with `b` from the accumulator `acc`; returns the result.
+#[inline(always)]
+pub(super) fn bin_bin_acc_b<T: Raw>(
+    regs: &mut Regs<'_>,
+    op: BinBin,
+    acc: T,
+    f: impl FnOnce(T, T) -> T,
+    g: impl FnOnce(T, T) -> T,
+) -> T {
+    let a = T::from_raw(regs.get(Slot::from(op.a)));
+    let b = acc_operand(regs, Slot::from(op.b), acc);
+    bin_bin_on(regs, op, a, b, f, g)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

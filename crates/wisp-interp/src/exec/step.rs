@@ -18,6 +18,8 @@ macro_rules! execute_instr {
         $code:ident,
         $regs:ident,
         $mem:ident,
+        $acc64:ident,
+        $acc32:ident,
         $no_memory:expr,
         $exit:ident,
         $mem_t:ident
@@ -156,35 +158,35 @@ macro_rules! execute_instr {
             I::I32AndImmBrEqz(op) => and_imm_br(&mut $regs, $code, op, true),
             I::I32AndImmBrNez(op) => and_imm_br(&mut $regs, $code, op, false),
             I::F64MulAdd(op) => {
-                bin_bin(&mut $regs, op, |a: f64, b| a * b, |x, y| x + y);
+                $acc64 = bin_bin_out(&mut $regs, op, |a: f64, b| a * b, |x, y| x + y);
                 $code.skip();
             }
             I::F64MulSub(op) => {
-                bin_bin(&mut $regs, op, |a: f64, b| a * b, |x, y| x - y);
+                $acc64 = bin_bin_out(&mut $regs, op, |a: f64, b| a * b, |x, y| x - y);
                 $code.skip();
             }
             I::F64MulAddLeft(op) => {
-                bin_bin(&mut $regs, op, |a: f64, b| a * b, |x, t| t + x);
+                $acc64 = bin_bin_out(&mut $regs, op, |a: f64, b| a * b, |x, t| t + x);
                 $code.skip();
             }
             I::F64MulSubLeft(op) => {
-                bin_bin(&mut $regs, op, |a: f64, b| a * b, |x, t| t - x);
+                $acc64 = bin_bin_out(&mut $regs, op, |a: f64, b| a * b, |x, t| t - x);
                 $code.skip();
             }
             I::F32MulAdd(op) => {
-                bin_bin(&mut $regs, op, |a: f32, b| a * b, |x, t| x + t);
+                $acc32 = bin_bin_out(&mut $regs, op, |a: f32, b| a * b, |x, t| x + t);
                 $code.skip();
             }
             I::F32MulSub(op) => {
-                bin_bin(&mut $regs, op, |a: f32, b| a * b, |x, t| x - t);
+                $acc32 = bin_bin_out(&mut $regs, op, |a: f32, b| a * b, |x, t| x - t);
                 $code.skip();
             }
             I::F32MulAddLeft(op) => {
-                bin_bin(&mut $regs, op, |a: f32, b| a * b, |x, t| t + x);
+                $acc32 = bin_bin_out(&mut $regs, op, |a: f32, b| a * b, |x, t| t + x);
                 $code.skip();
             }
             I::F32MulSubLeft(op) => {
-                bin_bin(&mut $regs, op, |a: f32, b| a * b, |x, t| t - x);
+                $acc32 = bin_bin_out(&mut $regs, op, |a: f32, b| a * b, |x, t| t - x);
                 $code.skip();
             }
             I::F32EqBrNez(op) => cmp_br(&mut $regs, $code, op, true, |a: f32, b| a == b),
@@ -500,6 +502,28 @@ macro_rules! execute_instr {
                 $code,
                 $exit,
                 memory::store::<8, FAST_MEM>($mem, &$regs, op)
+            ),
+            I::Store64AccF64(op) => $mem_t!(
+                $env,
+                $code,
+                $exit,
+                memory::store_value::<8, FAST_MEM>(
+                    $mem,
+                    &$regs,
+                    op,
+                    acc_operand(&$regs, op.value, $acc64)
+                )
+            ),
+            I::Store32AccF32(op) => $mem_t!(
+                $env,
+                $code,
+                $exit,
+                memory::store_value::<4, FAST_MEM>(
+                    $mem,
+                    &$regs,
+                    op,
+                    acc_operand(&$regs, op.value, $acc32)
+                )
             ),
             I::Store8Imm(op) => $mem_t!(
                 $env,
@@ -887,13 +911,13 @@ macro_rules! execute_instr {
             I::F32Floor(op) => un(&mut $regs, op, num::f32_floor),
             I::F32Trunc(op) => un(&mut $regs, op, num::f32_trunc),
             I::F32Nearest(op) => un(&mut $regs, op, num::f32_nearest),
-            I::F32Sqrt(op) => un(&mut $regs, op, num::f32_sqrt),
+            I::F32Sqrt(op) => $acc32 = un_out(&mut $regs, op, num::f32_sqrt),
             I::F32CanonNan(op) => un(&mut $regs, op, num::f32_canon_nan),
             I::F64CanonNan(op) => un(&mut $regs, op, num::f64_canon_nan),
-            I::F32Add(op) => bin(&mut $regs, op, |a: f32, b: f32| a + b),
-            I::F32Sub(op) => bin(&mut $regs, op, |a: f32, b: f32| a - b),
-            I::F32Mul(op) => bin(&mut $regs, op, |a: f32, b: f32| a * b),
-            I::F32Div(op) => bin(&mut $regs, op, |a: f32, b: f32| a / b),
+            I::F32Add(op) => $acc32 = bin_out(&mut $regs, op, |a: f32, b| a + b),
+            I::F32Sub(op) => $acc32 = bin_out(&mut $regs, op, |a: f32, b| a - b),
+            I::F32Mul(op) => $acc32 = bin_out(&mut $regs, op, |a: f32, b| a * b),
+            I::F32Div(op) => $acc32 = bin_out(&mut $regs, op, |a: f32, b| a / b),
             I::F32Min(op) => bin(&mut $regs, op, num::f32_min),
             I::F32Max(op) => bin(&mut $regs, op, num::f32_max),
             I::F32Copysign(op) => bin(&mut $regs, op, num::f32_copysign),
@@ -911,14 +935,66 @@ macro_rules! execute_instr {
             I::F64Floor(op) => un(&mut $regs, op, num::f64_floor),
             I::F64Trunc(op) => un(&mut $regs, op, num::f64_trunc),
             I::F64Nearest(op) => un(&mut $regs, op, num::f64_nearest),
-            I::F64Sqrt(op) => un(&mut $regs, op, num::f64_sqrt),
-            I::F64Add(op) => bin(&mut $regs, op, |a: f64, b: f64| a + b),
-            I::F64Sub(op) => bin(&mut $regs, op, |a: f64, b: f64| a - b),
-            I::F64Mul(op) => bin(&mut $regs, op, |a: f64, b: f64| a * b),
-            I::F64Div(op) => bin(&mut $regs, op, |a: f64, b: f64| a / b),
+            I::F64Sqrt(op) => $acc64 = un_out(&mut $regs, op, num::f64_sqrt),
+            I::F64Add(op) => $acc64 = bin_out(&mut $regs, op, |a: f64, b| a + b),
+            I::F64Sub(op) => $acc64 = bin_out(&mut $regs, op, |a: f64, b| a - b),
+            I::F64Mul(op) => $acc64 = bin_out(&mut $regs, op, |a: f64, b| a * b),
+            I::F64Div(op) => $acc64 = bin_out(&mut $regs, op, |a: f64, b| a / b),
             I::F64Min(op) => bin(&mut $regs, op, num::f64_min),
             I::F64Max(op) => bin(&mut $regs, op, num::f64_max),
             I::F64Copysign(op) => bin(&mut $regs, op, num::f64_copysign),
+
+            // ----- Float accumulator operands ---------------------------------------
+            I::F64AddAccA(op) => $acc64 = bin_acc_a(&mut $regs, op, $acc64, |a: f64, b| a + b),
+            I::F64AddAccB(op) => $acc64 = bin_acc_b(&mut $regs, op, $acc64, |a: f64, b| a + b),
+            I::F64SubAccA(op) => $acc64 = bin_acc_a(&mut $regs, op, $acc64, |a: f64, b| a - b),
+            I::F64SubAccB(op) => $acc64 = bin_acc_b(&mut $regs, op, $acc64, |a: f64, b| a - b),
+            I::F64MulAccA(op) => $acc64 = bin_acc_a(&mut $regs, op, $acc64, |a: f64, b| a * b),
+            I::F64MulAccB(op) => $acc64 = bin_acc_b(&mut $regs, op, $acc64, |a: f64, b| a * b),
+            I::F64DivAccA(op) => $acc64 = bin_acc_a(&mut $regs, op, $acc64, |a: f64, b| a / b),
+            I::F64DivAccB(op) => $acc64 = bin_acc_b(&mut $regs, op, $acc64, |a: f64, b| a / b),
+            I::F64SqrtAcc(op) => $acc64 = un_acc(&mut $regs, op, $acc64, num::f64_sqrt),
+            I::F64MulAddAccA(op) => {
+                $acc64 = bin_bin_acc_a(&mut $regs, op, $acc64, |a: f64, b| a * b, |x, t| x + t);
+                $code.skip();
+            }
+            I::F64MulAddAccB(op) => {
+                $acc64 = bin_bin_acc_b(&mut $regs, op, $acc64, |a: f64, b| a * b, |x, t| x + t);
+                $code.skip();
+            }
+            I::F64MulSubAccA(op) => {
+                $acc64 = bin_bin_acc_a(&mut $regs, op, $acc64, |a: f64, b| a * b, |x, t| x - t);
+                $code.skip();
+            }
+            I::F64MulSubAccB(op) => {
+                $acc64 = bin_bin_acc_b(&mut $regs, op, $acc64, |a: f64, b| a * b, |x, t| x - t);
+                $code.skip();
+            }
+            I::F32AddAccA(op) => $acc32 = bin_acc_a(&mut $regs, op, $acc32, |a: f32, b| a + b),
+            I::F32AddAccB(op) => $acc32 = bin_acc_b(&mut $regs, op, $acc32, |a: f32, b| a + b),
+            I::F32SubAccA(op) => $acc32 = bin_acc_a(&mut $regs, op, $acc32, |a: f32, b| a - b),
+            I::F32SubAccB(op) => $acc32 = bin_acc_b(&mut $regs, op, $acc32, |a: f32, b| a - b),
+            I::F32MulAccA(op) => $acc32 = bin_acc_a(&mut $regs, op, $acc32, |a: f32, b| a * b),
+            I::F32MulAccB(op) => $acc32 = bin_acc_b(&mut $regs, op, $acc32, |a: f32, b| a * b),
+            I::F32DivAccA(op) => $acc32 = bin_acc_a(&mut $regs, op, $acc32, |a: f32, b| a / b),
+            I::F32DivAccB(op) => $acc32 = bin_acc_b(&mut $regs, op, $acc32, |a: f32, b| a / b),
+            I::F32SqrtAcc(op) => $acc32 = un_acc(&mut $regs, op, $acc32, num::f32_sqrt),
+            I::F32MulAddAccA(op) => {
+                $acc32 = bin_bin_acc_a(&mut $regs, op, $acc32, |a: f32, b| a * b, |x, t| x + t);
+                $code.skip();
+            }
+            I::F32MulAddAccB(op) => {
+                $acc32 = bin_bin_acc_b(&mut $regs, op, $acc32, |a: f32, b| a * b, |x, t| x + t);
+                $code.skip();
+            }
+            I::F32MulSubAccA(op) => {
+                $acc32 = bin_bin_acc_a(&mut $regs, op, $acc32, |a: f32, b| a * b, |x, t| x - t);
+                $code.skip();
+            }
+            I::F32MulSubAccB(op) => {
+                $acc32 = bin_bin_acc_b(&mut $regs, op, $acc32, |a: f32, b| a * b, |x, t| x - t);
+                $code.skip();
+            }
 
             // ----- Conversions -----------------------------------------------------------
             I::I32WrapI64(op) => un(&mut $regs, op, num::i32_wrap_i64),

@@ -628,6 +628,46 @@ pub enum Instr {
     I64TruncSatF32U(Un),
     I64TruncSatF64S(Un),
     I64TruncSatF64U(Un),
+
+    // ----- Float accumulator operands ---------------------------------------
+    // Each is the instruction its name starts with, except that the operand
+    // its suffix names (`AccA`: `a`, `AccB`: `b`, `Acc`: the only one) is
+    // read from the float accumulator of its type instead of its slot. The
+    // accumulator holds that slot's value: the instruction before, which
+    // is always the one executed before, wrote both (see
+    // `docs/bytecode.md`, "Float accumulators").
+    F64AddAccA(Bin),
+    F64AddAccB(Bin),
+    F64SubAccA(Bin),
+    F64SubAccB(Bin),
+    F64MulAccA(Bin),
+    F64MulAccB(Bin),
+    F64DivAccA(Bin),
+    F64DivAccB(Bin),
+    F32AddAccA(Bin),
+    F32AddAccB(Bin),
+    F32SubAccA(Bin),
+    F32SubAccB(Bin),
+    F32MulAccA(Bin),
+    F32MulAccB(Bin),
+    F32DivAccA(Bin),
+    F32DivAccB(Bin),
+    F64SqrtAcc(Un),
+    F32SqrtAcc(Un),
+    /// `F64MulAdd` (a superinstruction) with the product's operand `a`
+    /// (`AccA`) or `b` (`AccB`) from the accumulator.
+    F64MulAddAccA(BinBin),
+    F64MulAddAccB(BinBin),
+    F64MulSubAccA(BinBin),
+    F64MulSubAccB(BinBin),
+    F32MulAddAccA(BinBin),
+    F32MulAddAccB(BinBin),
+    F32MulSubAccA(BinBin),
+    F32MulSubAccB(BinBin),
+    /// `Store64` of the `f64` accumulator (which holds slot `value`).
+    Store64AccF64(Store),
+    /// `Store32` of the `f32` accumulator (which holds slot `value`).
+    Store32AccF32(Store),
 }
 
 impl Instr {
@@ -733,6 +773,14 @@ impl Instr {
                 | F32MulSub(_)
                 | F32MulAddLeft(_)
                 | F32MulSubLeft(_)
+                | F64MulAddAccA(_)
+                | F64MulAddAccB(_)
+                | F64MulSubAccA(_)
+                | F64MulSubAccB(_)
+                | F32MulAddAccA(_)
+                | F32MulAddAccB(_)
+                | F32MulSubAccA(_)
+                | F32MulSubAccB(_)
                 | Load32Load32(_)
                 | I32AddImm2(_)
                 | I32AddImmStore32(_)

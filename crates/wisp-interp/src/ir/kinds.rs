@@ -18,11 +18,17 @@
 //! calls), is marked *irregular* and still goes through the visitors.
 
 use super::instr::Instr;
-use super::operands::{Slot, Target, Un};
+use super::operands::{Slot, Store, Target};
 
 /// The number of instruction kinds: one past the tag of the last variant
 /// of [`Instr`] (the executor's handler tables are this long too).
-pub const KIND_COUNT: usize = Instr::I64TruncSatF64U(Un { dst: 0, src: 0 }).tag() as usize + 1;
+pub const KIND_COUNT: usize = Instr::Store32AccF32(Store {
+    addr: 0,
+    value: 0,
+    offset: 0,
+})
+.tag() as usize
+    + 1;
 
 // Bits 0..=2: word `k` (bytes `4k .. 4k + 4`, `k` in 1..=3) is a slot
 // when bit `k - 1` is set.

@@ -85,7 +85,9 @@ impl Instr {
             }
             F64MulAdd(op) | F64MulSub(op) | F64MulAddLeft(op) | F64MulSubLeft(op)
             | F32MulAdd(op) | F32MulSub(op) | F32MulAddLeft(op) | F32MulSubLeft(op)
-            | I64XorMul(op) => {
+            | I64XorMul(op) | F64MulAddAccA(op) | F64MulAddAccB(op) | F64MulSubAccA(op)
+            | F64MulSubAccB(op) | F32MulAddAccA(op) | F32MulAddAccB(op) | F32MulSubAccA(op)
+            | F32MulSubAccB(op) => {
                 narrow(&mut op.t, &mut f);
                 narrow(&mut op.a, &mut f);
                 narrow(&mut op.b, &mut f);
@@ -154,7 +156,8 @@ impl Instr {
                 f(&mut op.dst);
                 f(&mut op.addr);
             }
-            Store8(op) | Store16(op) | Store32(op) | Store64(op) => {
+            Store8(op) | Store16(op) | Store32(op) | Store64(op) | Store64AccF64(op)
+            | Store32AccF32(op) => {
                 f(&mut op.addr);
                 f(&mut op.value);
             }
@@ -201,7 +204,11 @@ impl Instr {
             | F32Sub(op) | F32Mul(op) | F32Div(op) | F32Min(op) | F32Max(op) | F32Copysign(op)
             | F64Eq(op) | F64Ne(op) | F64Lt(op) | F64Gt(op) | F64Le(op) | F64Ge(op)
             | F64Add(op) | F64Sub(op) | F64Mul(op) | F64Div(op) | F64Min(op) | F64Max(op)
-            | F64Copysign(op) => {
+            | F64Copysign(op) | F64AddAccA(op) | F64AddAccB(op) | F64SubAccA(op)
+            | F64SubAccB(op) | F64MulAccA(op) | F64MulAccB(op) | F64DivAccA(op)
+            | F64DivAccB(op) | F32AddAccA(op) | F32AddAccB(op) | F32SubAccA(op)
+            | F32SubAccB(op) | F32MulAccA(op) | F32MulAccB(op) | F32DivAccA(op)
+            | F32DivAccB(op) => {
                 f(&mut op.dst);
                 f(&mut op.a);
                 f(&mut op.b);
@@ -229,15 +236,15 @@ impl Instr {
             | I64Extend32S(op) | F32Abs(op) | F32Neg(op) | F32Ceil(op) | F32Floor(op)
             | F32Trunc(op) | F32Nearest(op) | F32Sqrt(op) | F64Abs(op) | F64Neg(op)
             | F64Ceil(op) | F64Floor(op) | F64Trunc(op) | F64Nearest(op) | F64Sqrt(op)
-            | F32CanonNan(op) | F64CanonNan(op) | I32WrapI64(op) | I32TruncF32S(op)
-            | I32TruncF32U(op) | I32TruncF64S(op) | I32TruncF64U(op) | I64ExtendI32S(op)
-            | I64TruncF32S(op) | I64TruncF32U(op) | I64TruncF64S(op) | I64TruncF64U(op)
-            | F32ConvertI32S(op) | F32ConvertI32U(op) | F32ConvertI64S(op) | F32ConvertI64U(op)
-            | F32DemoteF64(op) | F64ConvertI32S(op) | F64ConvertI32U(op) | F64ConvertI64S(op)
-            | F64ConvertI64U(op) | F64PromoteF32(op) | I32TruncSatF32S(op)
-            | I32TruncSatF32U(op) | I32TruncSatF64S(op) | I32TruncSatF64U(op)
-            | I64TruncSatF32S(op) | I64TruncSatF32U(op) | I64TruncSatF64S(op)
-            | I64TruncSatF64U(op) => {
+            | F64SqrtAcc(op) | F32SqrtAcc(op) | F32CanonNan(op) | F64CanonNan(op)
+            | I32WrapI64(op) | I32TruncF32S(op) | I32TruncF32U(op) | I32TruncF64S(op)
+            | I32TruncF64U(op) | I64ExtendI32S(op) | I64TruncF32S(op) | I64TruncF32U(op)
+            | I64TruncF64S(op) | I64TruncF64U(op) | F32ConvertI32S(op) | F32ConvertI32U(op)
+            | F32ConvertI64S(op) | F32ConvertI64U(op) | F32DemoteF64(op) | F64ConvertI32S(op)
+            | F64ConvertI32U(op) | F64ConvertI64S(op) | F64ConvertI64U(op) | F64PromoteF32(op)
+            | I32TruncSatF32S(op) | I32TruncSatF32U(op) | I32TruncSatF64S(op)
+            | I32TruncSatF64U(op) | I64TruncSatF32S(op) | I64TruncSatF32U(op)
+            | I64TruncSatF64S(op) | I64TruncSatF64U(op) => {
                 f(&mut op.dst);
                 f(&mut op.src);
             }

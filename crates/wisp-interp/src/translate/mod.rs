@@ -9,11 +9,12 @@
 //! - [`control`]: blocks, branches, labels, returns, fuel blocks;
 //! - [`numeric`]: arithmetic, comparisons (with immediates) and conversions;
 //! - [`memory`], [`table`], [`call`], [`variable`]: the rest;
-//! - [`tails`], [`fuse`]: last passes over the finished code (tail
-//!   duplication, superinstructions).
+//! - [`tails`], [`fuse`], [`accumulators`]: last passes over the finished
+//!   code (tail duplication, superinstructions, float accumulator operands).
 //!
 //! See `docs/bytecode.md` for the lowering of each construct.
 
+mod accumulators;
 mod call;
 mod control;
 mod fuse;
@@ -138,6 +139,8 @@ pub(crate) struct Translator<'m> {
     kinds: KindTable,
     /// Which instruction kinds can start a superinstruction.
     pair_starts: fuse::PairStarts,
+    /// Scratch space of the float-accumulator pass.
+    acc_scratch: accumulators::AccScratch,
     /// Values of the constant slots; constant slot `k` is numbered
     /// `MAX_FRAME_SLOTS + k` until `finish` places it after the locals.
     consts: Vec<u64>,
@@ -203,6 +206,7 @@ impl<'m> Translator<'m> {
             tail_scratch: tails::TailScratch::default(),
             kinds: KindTable::default(),
             pair_starts: fuse::PairStarts::default(),
+            acc_scratch: accumulators::AccScratch::default(),
             consts: Vec::new(),
         }
     }
@@ -283,6 +287,8 @@ impl<'m> Translator<'m> {
             &mut self.kinds,
         )?;
         fuse::fuse(&mut self.code, &mut self.pair_starts);
+        accumulators::use_accumulators(&mut self.code, &mut self.acc_scratch)
+            .map_err(|_| out_of_memory())?;
         CompiledFunc::new(
             &self.code,
             self.num_params,

@@ -385,3 +385,47 @@ fn fuel_is_charged_per_basic_block() {
             .any(|i| matches!(i, Instr::ConsumeFuel { .. }))
     );
 }
+
+#[test]
+fn float_chains_read_the_accumulator() {
+    // sqrt(a*a + b) / (a + c), stored: each step takes the one before's
+    // result from the accumulator, except across the branch target.
+    let code = code_of(
+        "(module (memory 1) (func (param f64 f64 f64 i32) (result f64)
+            (f64.store (local.get 3)
+                (f64.div (f64.sqrt (f64.add (f64.mul (local.get 0) (local.get 0)) (local.get 1)))
+                         (f64.add (local.get 0) (local.get 2))))
+            (local.set 0 (f64.mul (local.get 0) (local.get 1)))
+            (block (br_if 0 (local.get 3)) (local.set 0 (f64.sub (local.get 2) (local.get 0))))
+            (f64.sqrt (local.get 0))))",
+    );
+    let kinds: Vec<_> = code.iter().map(|i| alloc::format!("{i:?}")).collect();
+    let kind = |pc: usize| kinds[pc].split(['(', ' ']).next().unwrap_or_default();
+    let names: Vec<_> = (0..kinds.len()).map(kind).collect();
+    assert_eq!(
+        names,
+        [
+            "F64MulAddLeft",
+            "F64Add",
+            "F64SqrtAcc",
+            "F64Add",
+            "F64DivAccB",
+            "Store64AccF64",
+            "F64Mul",
+            "BrI32NeImm",
+            "F64Sub",
+            "F64Sqrt",
+            "Return1"
+        ],
+        "{kinds:#?}"
+    );
+    // `F64Sub` follows a branch, not its operand's producer; `F64Sqrt`
+    // is a branch target.
+    let Instr::F64DivAccB(div) = code[4] else {
+        unreachable!()
+    };
+    let Instr::F64Add(add) = code[3] else {
+        unreachable!()
+    };
+    assert_eq!(div.b, add.dst, "the divisor is what the addition produced");
+}

@@ -2,13 +2,15 @@
 //! the public API, one file per instruction family (`control`, `calls`,
 //! `memory`, `fuel`). The spec test suite (`spec-tests`) is the broad
 //! conformance check; these tests target the translator's lowering choices
-//! (lazy operands, result folding, fused branches, trampolines) and the
+//! (lazy operands, result folding, fused branches, trampolines, float
+//! accumulators) and the
 //! executor's call, trap and suspension machinery.
 
 mod calls;
 mod control;
 mod deep_loops;
 mod determinism;
+mod floats;
 mod fuel;
 mod memory;
 

@@ -1,0 +1,178 @@
+//! Float chains and the float accumulators: an operation whose operand the
+//! instruction before has just computed reads it from a register (see
+//! `translate/accumulators.rs`). These modules put such chains next to
+//! branch targets, multiply-add superinstructions, stores and suspensions,
+//! and compare every result with the same arithmetic done in Rust (IEEE
+//! operations are exact, so the bits must match).
+
+use super::*;
+use wisp_interp::CallOutcome;
+
+/// Chains of dependent `f64` and `f32` operations in a loop, with a
+/// conditional step whose first instruction is a branch target right after
+/// a producer, results stored to memory from the accumulator, and a final
+/// sum of what was stored.
+const CHAINS: &str = r#"(module
+    (memory 1)
+    (func (export "chain64") (param $x f64) (param $y f64) (param $n i32) (result f64)
+        (local $i i32) (local $t f64)
+        (loop $l
+            ;; sqrt(x*x + y) / (x + 1.5) - y * 0.25: each operation takes
+            ;; the one before's result.
+            (local.set $x (f64.sub
+                (f64.div (f64.sqrt (f64.add (f64.mul (local.get $x) (local.get $x)) (local.get $y)))
+                         (f64.add (local.get $x) (f64.const 1.5)))
+                (f64.mul (local.get $y) (f64.const 0.25))))
+            ;; A producer right before a branch target.
+            (local.set $t (f64.mul (local.get $x) (f64.const 3)))
+            (if (f64.gt (local.get $t) (f64.const 1))
+                (then (local.set $x (f64.div (local.get $t) (f64.const 7)))))
+            (local.set $x (f64.add (local.get $x) (local.get $t)))
+            ;; Stored straight from the accumulator.
+            (f64.store (i32.shl (local.get $i) (i32.const 3))
+                (f64.sub (f64.mul (local.get $x) (local.get $y)) (local.get $t)))
+            (local.set $y (f64.sub (f64.const 2) (f64.div (local.get $y) (f64.add (local.get $y) (f64.const 0.5)))))
+            (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+        (f64.add (local.get $x) (call $sum64 (local.get $n))))
+    (func $sum64 (param $n i32) (result f64) (local $i i32) (local $s f64)
+        (loop $l
+            (local.set $s (f64.add (local.get $s) (f64.load (i32.shl (local.get $i) (i32.const 3)))))
+            (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+        (local.get $s))
+    (func (export "chain32") (param $x f32) (param $y f32) (param $n i32) (result f32)
+        (local $i i32) (local $t f32)
+        (loop $l
+            (local.set $x (f32.sub
+                (f32.div (f32.sqrt (f32.add (f32.mul (local.get $x) (local.get $x)) (local.get $y)))
+                         (f32.add (local.get $x) (f32.const 1.5)))
+                (f32.mul (local.get $y) (f32.const 0.25))))
+            (local.set $t (f32.mul (local.get $x) (f32.const 3)))
+            (if (f32.gt (local.get $t) (f32.const 1))
+                (then (local.set $x (f32.div (local.get $t) (f32.const 7)))))
+            (local.set $x (f32.add (local.get $x) (local.get $t)))
+            (f32.store (i32.add (i32.const 4096) (i32.shl (local.get $i) (i32.const 2)))
+                (f32.sub (f32.mul (local.get $x) (local.get $y)) (local.get $t)))
+            (local.set $y (f32.sub (f32.const 2) (f32.div (local.get $y) (f32.add (local.get $y) (f32.const 0.5)))))
+            (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+        (f32.add (local.get $x) (call $sum32 (local.get $n))))
+    (func $sum32 (param $n i32) (result f32) (local $i i32) (local $s f32)
+        (loop $l
+            (local.set $s (f32.add (local.get $s)
+                (f32.load (i32.add (i32.const 4096) (i32.shl (local.get $i) (i32.const 2))))))
+            (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+        (local.get $s))
+)"#;
+
+/// `chain64` of [`CHAINS`], in Rust.
+fn chain64(mut x: f64, mut y: f64, n: u32) -> f64 {
+    let mut stored = Vec::new();
+    for _ in 0..n.max(1) {
+        x = (x * x + y).sqrt() / (x + 1.5) - y * 0.25;
+        let t = x * 3.0;
+        if t > 1.0 {
+            x = t / 7.0;
+        }
+        x += t;
+        stored.push(x * y - t);
+        y = 2.0 - y / (y + 0.5);
+    }
+    x + stored.iter().fold(0.0, |s, v| s + v)
+}
+
+/// `chain32` of [`CHAINS`], in Rust.
+fn chain32(mut x: f32, mut y: f32, n: u32) -> f32 {
+    let mut stored = Vec::new();
+    for _ in 0..n.max(1) {
+        x = (x * x + y).sqrt() / (x + 1.5) - y * 0.25;
+        let t = x * 3.0;
+        if t > 1.0 {
+            x = t / 7.0;
+        }
+        x += t;
+        stored.push(x * y - t);
+        y = 2.0 - y / (y + 0.5);
+    }
+    x + stored.iter().fold(0.0, |s, v| s + v)
+}
+
+/// The configurations every check runs under: plain, metered, and with
+/// NaN canonicalization (which puts a `CanonNan` after every producer).
+fn configs() -> Vec<Config> {
+    let mut fuel = Config::default();
+    fuel.consume_fuel(true);
+    let mut canon = Config::default();
+    canon.canonicalize_nans(true);
+    vec![Config::default(), fuel, canon]
+}
+
+#[test]
+fn float_chains_match_the_same_arithmetic_in_rust() {
+    let cases = [
+        (0.5, 1.25, 1),
+        (3.0, -0.75, 17),
+        (-2.0, 4.0, 500),
+        (1e10, 1e-3, 64),
+    ];
+    for config in configs() {
+        let (mut s, i) = instantiate_with(&config, CHAINS);
+        if config.get_consume_fuel() {
+            s.set_fuel(u64::MAX / 2).unwrap();
+        }
+        for (x, y, n) in cases {
+            let n_val = Val::I32(n as i32);
+            let want64 = chain64(x, y, n);
+            let got = call(
+                &mut s,
+                i,
+                "chain64",
+                &[Val::F64(x.to_bits()), Val::F64(y.to_bits()), n_val],
+            )
+            .unwrap();
+            assert_eq!(got, [Val::F64(want64.to_bits())], "chain64({x}, {y}, {n})");
+            let (x, y) = (x as f32, y as f32);
+            let want32 = chain32(x, y, n);
+            let got = call(
+                &mut s,
+                i,
+                "chain32",
+                &[Val::F32(x.to_bits()), Val::F32(y.to_bits()), n_val],
+            )
+            .unwrap();
+            assert_eq!(got, [Val::F32(want32.to_bits())], "chain32({x}, {y}, {n})");
+        }
+    }
+}
+
+#[test]
+fn float_chains_survive_any_number_of_suspensions() {
+    let mut config = Config::default();
+    config.consume_fuel(true);
+    let (mut s, i) = instantiate_with(&config, CHAINS);
+    let want = chain64(-2.0, 4.0, 300);
+    let chain = i.get_func(&s, "chain64").unwrap();
+    // Slices of every size from 1 to 40 units: suspensions land on every
+    // fuel check of the loop, in every phase.
+    for slice in 1..=40 {
+        s.set_fuel(slice).unwrap();
+        let args = [
+            Val::F64((-2.0f64).to_bits()),
+            Val::F64(4.0f64.to_bits()),
+            Val::I32(300),
+        ];
+        let mut outcome = chain.call_resumable(&mut s, &args).unwrap();
+        let results = loop {
+            match outcome {
+                CallOutcome::Complete(results) => break results,
+                CallOutcome::Suspended(call) => {
+                    s.add_fuel(slice).unwrap();
+                    outcome = call.resume(&mut s, &[]).unwrap();
+                }
+            }
+        };
+        assert_eq!(
+            results,
+            [Val::F64(want.to_bits())],
+            "fuel slices of {slice}"
+        );
+    }
+}
