@@ -9,8 +9,10 @@
 /// One instruction: the body shared by the loop and the threaded backend.
 /// `$instr` is the instruction just fetched (`$code` is past it); `$exit`
 /// names the macro that leaves with a `Result<Exit, TrapCode>`. Running
-/// code's state is in `$env`, `$code`, `$regs` and `$mem` (the locals of
-/// the loop, or of one threaded handler).
+/// code's state is in `$env`, `$code`, `$regs` and `$mem`, and the float
+/// accumulators in `$acc64` and `$acc32` (the locals of the loop, or of one
+/// threaded handler): float producers assign them, their `…Acc…` forms
+/// read them (see `translate/accumulators.rs`).
 macro_rules! execute_instr {
     (
         $instr:ident,

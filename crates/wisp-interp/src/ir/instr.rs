@@ -15,6 +15,9 @@
 //!   `(slot + imm) mod 2^32`: an `i32.add` of a constant fused into the access.
 //! - Trailing words (`SelectCond`, `CallIndirectTable`) carry one more
 //!   operand of the instruction before them; they are never dispatched.
+//! - `Acc` forms (`F64AddAccB`, `Store64AccF64`) read one operand from a
+//!   float accumulator, which the instruction before left there (see
+//!   `translate/accumulators.rs`).
 //! - Superinstructions (named after the two instructions they fuse, e.g.
 //!   `I32AddImmBrNeImm` is `I32AddImm` then `BrI32NeImm`) replace the first
 //!   of two adjacent instructions and have exactly the effect of both; the

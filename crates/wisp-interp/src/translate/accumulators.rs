@@ -27,7 +27,7 @@
 //! producer either. With `extra-checks`, every read of an accumulator
 //! asserts that it equals the slot it stands for.
 
-use crate::ir::{Bin, BinBin, Instr, Slot, Store, Un};
+use crate::ir::{Bin, BinBin, Instr, KIND_COUNT, Slot, Store, Un};
 
 /// The two accumulators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,11 +36,38 @@ enum Float {
     F64,
 }
 
-/// Scratch space the pass reuses from one function to the next.
-#[derive(Debug, Default)]
+/// What the pass keeps from one function to the next: scratch space, and
+/// which kinds of instruction are producers, learned per kind (as
+/// `fuse::PairStarts` does: a table lookup where [`produces`] is a
+/// jump-table dispatch; most code has no float operation at all, and the
+/// scan that finds that out is then all this pass costs).
+#[derive(Debug, Clone)]
 pub(super) struct AccScratch {
     /// Bit `i` set: instruction `i` is a branch target.
     targets: alloc::vec::Vec<u64>,
+    /// By tag: 0 not yet seen, 1 not a producer, 2 a producer.
+    producer_kinds: [u8; KIND_COUNT],
+}
+
+impl Default for AccScratch {
+    fn default() -> Self {
+        Self {
+            targets: alloc::vec::Vec::new(),
+            producer_kinds: [0; KIND_COUNT],
+        }
+    }
+}
+
+impl AccScratch {
+    /// Whether `instr`'s kind is a producer.
+    #[inline]
+    fn may_produce(&mut self, instr: &Instr) -> bool {
+        let known = &mut self.producer_kinds[usize::from(instr.tag())];
+        if *known == 0 {
+            *known = 1 + u8::from(produces(instr).is_some());
+        }
+        *known == 2
+    }
 }
 
 /// Rewrites every instruction the module docs allow to its accumulator
@@ -50,7 +77,7 @@ pub(super) fn use_accumulators(
     scratch: &mut AccScratch,
 ) -> Result<(), alloc::collections::TryReserveError> {
     // Most functions compute no floats: one cheap scan finds out.
-    if !code.iter().any(|instr| produces(instr).is_some()) {
+    if !code.iter().any(|instr| scratch.may_produce(instr)) {
         return Ok(());
     }
     let targets = &mut scratch.targets;
@@ -66,7 +93,10 @@ pub(super) fn use_accumulators(
         }
     }
     for i in 1..code.len() {
-        if targets[i / 64] & (1 << (i % 64)) != 0 || code[i - 1].is_fused() {
+        if !scratch.may_produce(&code[i - 1])
+            || scratch.targets[i / 64] & (1 << (i % 64)) != 0
+            || code[i - 1].is_fused()
+        {
             continue;
         }
         let Some(produced) = produces(&code[i - 1]) else {
