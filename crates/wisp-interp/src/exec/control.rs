@@ -35,6 +35,20 @@ pub(super) fn br_cmp_imm<T: Raw + FromImm, const M: bool>(
     }
 }
 
+/// [`br_cmp_imm`] with the compared operand given (from the integer
+/// accumulator).
+#[inline(always)]
+pub(super) fn br_cmp_imm_on<T: Raw + FromImm, const M: bool>(
+    code: &mut Code<'_, M>,
+    op: BrCmpImm,
+    a: T,
+    cmp: impl FnOnce(T, T) -> bool,
+) {
+    if cmp(a, T::from_imm(op.imm)) {
+        code.jump(op.target);
+    }
+}
+
 /// The end of a superinstruction whose second half is a branch: jump, or
 /// skip the second instruction (kept in place, it is not executed again).
 #[inline(always)]

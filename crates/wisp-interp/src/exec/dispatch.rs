@@ -35,14 +35,16 @@ use wisp_memory::Memory;
 use super::Exit;
 use super::call::{push_frame, resolve_indirect, switch_instance, wasm_func};
 use super::control::{
-    add_br, add_imm_br, and_imm_br, and_imm_br_imm, br_cmp, br_cmp_imm, cmp_br, write_results,
+    add_br, add_imm_br, and_imm_br, and_imm_br_imm, br_cmp, br_cmp_imm, br_cmp_imm_on, cmp_br,
+    write_results,
 };
 use super::env::{Env, frame, frame_pointer, out_of_fuel, select_memory, trapped};
 use super::hot::Code;
 use super::memory::{self, bulk_args, load, store_imm};
 use super::numeric::{
-    acc_operand, bin, bin_acc_a, bin_acc_b, bin_bin, bin_bin_acc_a, bin_bin_acc_b, bin_bin_imm,
-    bin_bin_out, bin_imm, bin_imm_bin, bin_out, bin_trap, un, un_acc, un_out, un_trap,
+    Raw, acc_operand, bin, bin_acc_a, bin_acc_b, bin_bin, bin_bin_acc_a, bin_bin_acc_b,
+    bin_bin_imm, bin_bin_out, bin_imm, bin_imm_acc, bin_imm_bin, bin_imm_out, bin_out, bin_trap,
+    int_acc, un, un_acc, un_out, un_trap,
 };
 use super::step::{enter_callee, execute_instr, t};
 use super::table;
@@ -91,7 +93,8 @@ fn run_loop_body<'s, const METERED: bool>(
 ) -> Result<Exit, TrapCode> {
     let mut regs = frame(env.stack, frame_pointer(env.frames), func)?;
     let mut mem: &mut Memory = select_memory(env.memories, env.inst.memory, &mut *env.no_memory);
-    // The float accumulators (see `docs/bytecode.md`).
+    // The accumulators (see `translate/accumulators.rs`).
+    let mut acci = 0u64;
     let mut acc64 = 0.0f64;
     let mut acc32 = 0.0f32;
     // Loads and stores complete in place, cold paths included.
@@ -104,6 +107,7 @@ fn run_loop_body<'s, const METERED: bool>(
             code,
             regs,
             mem,
+            acci,
             acc64,
             acc32,
             &mut *env.no_memory,
@@ -133,6 +137,7 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
     mem: core::ptr::NonNull<Memory>,
     env: &mut Env<'s>,
     fuel: super::threaded::Fuel,
+    acci: u64,
     acc64: f64,
     acc32: f32,
 ) -> super::threaded::Halt {
@@ -153,7 +158,7 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
     // which `env` borrows for the whole run; handlers reach memories only
     // through it or by replacing it.
     let mut mem: &mut Memory = unsafe { &mut *mem.as_ptr() };
-    let (mut acc64, mut acc32) = (acc64, acc32);
+    let (mut acci, mut acc64, mut acc32) = (acci, acc64, acc32);
     let instr = code.fetch();
     if instr.tag() != TAG {
         // SAFETY: the handler tables hold this handler at index `TAG` only,
@@ -180,6 +185,7 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
                         core::ptr::NonNull::from(mem),
                         env,
                         fuel,
+                        acci,
                         acc64,
                         acc32,
                     );
@@ -194,6 +200,7 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
         code,
         regs,
         mem,
+        acci,
         acc64,
         acc32,
         &mut *env.no_memory,
@@ -206,6 +213,7 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
         regs.into_raw(),
         core::ptr::NonNull::from(mem),
         env,
+        acci,
         acc64,
         acc32,
     )
@@ -228,6 +236,7 @@ pub(super) fn slow<'s, const METERED: bool>(
     mem: core::ptr::NonNull<Memory>,
     env: &mut Env<'s>,
     fuel: super::threaded::Fuel,
+    acci: u64,
     acc64: f64,
     acc32: f32,
 ) -> super::threaded::Halt {
@@ -241,7 +250,7 @@ pub(super) fn slow<'s, const METERED: bool>(
     let mut regs = unsafe { super::hot::Regs::from_raw(regs) };
     // SAFETY: as in `handler`.
     let mut mem: &mut Memory = unsafe { &mut *mem.as_ptr() };
-    let (mut acc64, mut acc32) = (acc64, acc32);
+    let (mut acci, mut acc64, mut acc32) = (acci, acc64, acc32);
     let instr = code.fetch();
     /// Leaves the run with the given result.
     macro_rules! exit_slow {
@@ -257,6 +266,7 @@ pub(super) fn slow<'s, const METERED: bool>(
         code,
         regs,
         mem,
+        acci,
         acc64,
         acc32,
         &mut *env.no_memory,
@@ -269,6 +279,7 @@ pub(super) fn slow<'s, const METERED: bool>(
         regs.into_raw(),
         core::ptr::NonNull::from(mem),
         env,
+        acci,
         acc64,
         acc32,
     )

@@ -60,10 +60,24 @@ pub(super) fn load<const N: usize, const FAST: bool>(
     regs: &mut Regs<'_>,
     op: Load,
     convert: impl FnOnce([u8; N]) -> u64,
-) -> Result<(), TrapCode> {
-    let value = load_value::<N, FAST>(mem, effective(regs, op.addr, op.offset), convert)?;
+) -> Result<u64, TrapCode> {
+    let addr = regs.get(op.addr) as u32;
+    load_from::<N, FAST>(mem, regs, op, addr, convert)
+}
+
+/// [`load`] with the address slot's value given (from the integer
+/// accumulator); returns the loaded raw value.
+#[inline(always)]
+pub(super) fn load_from<const N: usize, const FAST: bool>(
+    mem: &mut Memory,
+    regs: &mut Regs<'_>,
+    op: Load,
+    addr: u32,
+    convert: impl FnOnce([u8; N]) -> u64,
+) -> Result<u64, TrapCode> {
+    let value = load_value::<N, FAST>(mem, u64::from(addr) + u64::from(op.offset), convert)?;
     regs.set(op.dst, value);
-    Ok(())
+    Ok(value)
 }
 
 /// `I32Add { dst: t, a, b }` then a load of `N` bytes from `t + offset`.
@@ -155,11 +169,11 @@ pub(super) fn load_add<const N: usize, const FAST: bool>(
     regs: &mut Regs<'_>,
     op: BinImm,
     convert: impl FnOnce([u8; N]) -> u64,
-) -> Result<(), TrapCode> {
+) -> Result<u64, TrapCode> {
     let addr = (regs.get(op.a) as u32).wrapping_add(op.imm as u32) as u64;
     let value = load_value::<N, FAST>(mem, addr, convert)?;
     regs.set(op.dst, value);
-    Ok(())
+    Ok(value)
 }
 
 /// Loads `N` bytes at `((a << SHIFT) + imm) mod 2^32` (element `a` of an

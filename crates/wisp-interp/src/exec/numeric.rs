@@ -252,6 +252,48 @@ pub(super) fn acc_operand<T: Raw>(regs: &Regs<'_>, slot: Slot, acc: T) -> T {
     acc
 }
 
+/// An operand the integer accumulator holds: the raw value `acc`, which
+/// is slot `slot`'s (the instruction before wrote both; with extra checks,
+/// a difference panics).
+#[inline(always)]
+pub(super) fn int_acc<T: Raw>(regs: &Regs<'_>, slot: Slot, acc: u64) -> T {
+    #[cfg(any(test, feature = "extra-checks"))]
+    assert_eq!(
+        regs.get(slot),
+        acc,
+        "the integer accumulator does not hold slot {slot}"
+    );
+    let _ = (regs, slot);
+    T::from_raw(acc)
+}
+
+/// `dst = f(a, imm)`, returning the result too (see [`un_out`]).
+#[inline(always)]
+pub(super) fn bin_imm_out<T: Raw + FromImm>(
+    regs: &mut Regs<'_>,
+    op: BinImm,
+    f: impl FnOnce(T, T) -> T,
+) -> T {
+    let a = T::from_raw(regs.get(op.a));
+    let r = f(a, T::from_imm(op.imm));
+    r.write_to(regs, op.dst);
+    r
+}
+
+/// `dst = f(a, imm)` with `a` from the accumulator `acc`; returns the
+/// result.
+#[inline(always)]
+pub(super) fn bin_imm_acc<T: Raw + FromImm>(
+    regs: &mut Regs<'_>,
+    op: BinImm,
+    acc: T,
+    f: impl FnOnce(T, T) -> T,
+) -> T {
+    let r = f(acc_operand(regs, op.a, acc), T::from_imm(op.imm));
+    r.write_to(regs, op.dst);
+    r
+}
+
 /// `dst = f(src)`, returning the result too: what a float operation passes
 /// on in its accumulator.
 #[inline(always)]

@@ -20,6 +20,7 @@ macro_rules! execute_instr {
         $code:ident,
         $regs:ident,
         $mem:ident,
+        $acci:ident,
         $acc64:ident,
         $acc32:ident,
         $no_memory:expr,
@@ -427,60 +428,78 @@ macro_rules! execute_instr {
             I::RefFunc { dst, func } => $regs.set(dst, variable::ref_func(&$env.inst, func)),
 
             // ----- Memory ------------------------------------------------------------
-            I::Load32(op) => $mem_t!(
-                $env,
-                $code,
-                $exit,
-                load::<4, FAST_MEM>($mem, &mut $regs, op, memory::u32_raw)
-            ),
-            I::Load64(op) => $mem_t!(
-                $env,
-                $code,
-                $exit,
-                load::<8, FAST_MEM>($mem, &mut $regs, op, memory::u64_raw)
-            ),
-            I::Load8U(op) => $mem_t!(
-                $env,
-                $code,
-                $exit,
-                load::<1, FAST_MEM>($mem, &mut $regs, op, memory::u8_raw)
-            ),
-            I::Load16U(op) => $mem_t!(
-                $env,
-                $code,
-                $exit,
-                load::<2, FAST_MEM>($mem, &mut $regs, op, memory::u16_raw)
-            ),
-            I::I32Load8S(op) => $mem_t!(
-                $env,
-                $code,
-                $exit,
-                load::<1, FAST_MEM>($mem, &mut $regs, op, memory::i8_as_i32)
-            ),
-            I::I32Load16S(op) => $mem_t!(
-                $env,
-                $code,
-                $exit,
-                load::<2, FAST_MEM>($mem, &mut $regs, op, memory::i16_as_i32)
-            ),
-            I::I64Load8S(op) => $mem_t!(
-                $env,
-                $code,
-                $exit,
-                load::<1, FAST_MEM>($mem, &mut $regs, op, memory::i8_as_i64)
-            ),
-            I::I64Load16S(op) => $mem_t!(
-                $env,
-                $code,
-                $exit,
-                load::<2, FAST_MEM>($mem, &mut $regs, op, memory::i16_as_i64)
-            ),
-            I::I64Load32S(op) => $mem_t!(
-                $env,
-                $code,
-                $exit,
-                load::<4, FAST_MEM>($mem, &mut $regs, op, memory::i32_as_i64)
-            ),
+            I::Load32(op) => {
+                $acci = $mem_t!(
+                    $env,
+                    $code,
+                    $exit,
+                    load::<4, FAST_MEM>($mem, &mut $regs, op, memory::u32_raw)
+                )
+            }
+            I::Load64(op) => {
+                $acci = $mem_t!(
+                    $env,
+                    $code,
+                    $exit,
+                    load::<8, FAST_MEM>($mem, &mut $regs, op, memory::u64_raw)
+                )
+            }
+            I::Load8U(op) => {
+                $acci = $mem_t!(
+                    $env,
+                    $code,
+                    $exit,
+                    load::<1, FAST_MEM>($mem, &mut $regs, op, memory::u8_raw)
+                )
+            }
+            I::Load16U(op) => {
+                $acci = $mem_t!(
+                    $env,
+                    $code,
+                    $exit,
+                    load::<2, FAST_MEM>($mem, &mut $regs, op, memory::u16_raw)
+                )
+            }
+            I::I32Load8S(op) => {
+                $acci = $mem_t!(
+                    $env,
+                    $code,
+                    $exit,
+                    load::<1, FAST_MEM>($mem, &mut $regs, op, memory::i8_as_i32)
+                )
+            }
+            I::I32Load16S(op) => {
+                $acci = $mem_t!(
+                    $env,
+                    $code,
+                    $exit,
+                    load::<2, FAST_MEM>($mem, &mut $regs, op, memory::i16_as_i32)
+                )
+            }
+            I::I64Load8S(op) => {
+                $acci = $mem_t!(
+                    $env,
+                    $code,
+                    $exit,
+                    load::<1, FAST_MEM>($mem, &mut $regs, op, memory::i8_as_i64)
+                )
+            }
+            I::I64Load16S(op) => {
+                $acci = $mem_t!(
+                    $env,
+                    $code,
+                    $exit,
+                    load::<2, FAST_MEM>($mem, &mut $regs, op, memory::i16_as_i64)
+                )
+            }
+            I::I64Load32S(op) => {
+                $acci = $mem_t!(
+                    $env,
+                    $code,
+                    $exit,
+                    load::<4, FAST_MEM>($mem, &mut $regs, op, memory::i32_as_i64)
+                )
+            }
             I::Store8(op) => $mem_t!(
                 $env,
                 $code,
@@ -551,12 +570,14 @@ macro_rules! execute_instr {
                 $exit,
                 store_imm::<8, FAST_MEM>($mem, &$regs, op)
             ),
-            I::Load32Add(op) => $mem_t!(
-                $env,
-                $code,
-                $exit,
-                memory::load_add::<4, FAST_MEM>($mem, &mut $regs, op, memory::u32_raw)
-            ),
+            I::Load32Add(op) => {
+                $acci = $mem_t!(
+                    $env,
+                    $code,
+                    $exit,
+                    memory::load_add::<4, FAST_MEM>($mem, &mut $regs, op, memory::u32_raw)
+                )
+            }
             I::Load32Idx(op) => $mem_t!(
                 $env,
                 $code,
@@ -569,54 +590,70 @@ macro_rules! execute_instr {
                 $exit,
                 memory::load_idx::<8, 3, FAST_MEM>($mem, &mut $regs, op, memory::u64_raw)
             ),
-            I::Load64Add(op) => $mem_t!(
-                $env,
-                $code,
-                $exit,
-                memory::load_add::<8, FAST_MEM>($mem, &mut $regs, op, memory::u64_raw)
-            ),
-            I::Load8UAdd(op) => $mem_t!(
-                $env,
-                $code,
-                $exit,
-                memory::load_add::<1, FAST_MEM>($mem, &mut $regs, op, memory::u8_raw)
-            ),
-            I::Load16UAdd(op) => $mem_t!(
-                $env,
-                $code,
-                $exit,
-                memory::load_add::<2, FAST_MEM>($mem, &mut $regs, op, memory::u16_raw)
-            ),
-            I::I32Load8SAdd(op) => $mem_t!(
-                $env,
-                $code,
-                $exit,
-                memory::load_add::<1, FAST_MEM>($mem, &mut $regs, op, memory::i8_as_i32)
-            ),
-            I::I32Load16SAdd(op) => $mem_t!(
-                $env,
-                $code,
-                $exit,
-                memory::load_add::<2, FAST_MEM>($mem, &mut $regs, op, memory::i16_as_i32)
-            ),
-            I::I64Load8SAdd(op) => $mem_t!(
-                $env,
-                $code,
-                $exit,
-                memory::load_add::<1, FAST_MEM>($mem, &mut $regs, op, memory::i8_as_i64)
-            ),
-            I::I64Load16SAdd(op) => $mem_t!(
-                $env,
-                $code,
-                $exit,
-                memory::load_add::<2, FAST_MEM>($mem, &mut $regs, op, memory::i16_as_i64)
-            ),
-            I::I64Load32SAdd(op) => $mem_t!(
-                $env,
-                $code,
-                $exit,
-                memory::load_add::<4, FAST_MEM>($mem, &mut $regs, op, memory::i32_as_i64)
-            ),
+            I::Load64Add(op) => {
+                $acci = $mem_t!(
+                    $env,
+                    $code,
+                    $exit,
+                    memory::load_add::<8, FAST_MEM>($mem, &mut $regs, op, memory::u64_raw)
+                )
+            }
+            I::Load8UAdd(op) => {
+                $acci = $mem_t!(
+                    $env,
+                    $code,
+                    $exit,
+                    memory::load_add::<1, FAST_MEM>($mem, &mut $regs, op, memory::u8_raw)
+                )
+            }
+            I::Load16UAdd(op) => {
+                $acci = $mem_t!(
+                    $env,
+                    $code,
+                    $exit,
+                    memory::load_add::<2, FAST_MEM>($mem, &mut $regs, op, memory::u16_raw)
+                )
+            }
+            I::I32Load8SAdd(op) => {
+                $acci = $mem_t!(
+                    $env,
+                    $code,
+                    $exit,
+                    memory::load_add::<1, FAST_MEM>($mem, &mut $regs, op, memory::i8_as_i32)
+                )
+            }
+            I::I32Load16SAdd(op) => {
+                $acci = $mem_t!(
+                    $env,
+                    $code,
+                    $exit,
+                    memory::load_add::<2, FAST_MEM>($mem, &mut $regs, op, memory::i16_as_i32)
+                )
+            }
+            I::I64Load8SAdd(op) => {
+                $acci = $mem_t!(
+                    $env,
+                    $code,
+                    $exit,
+                    memory::load_add::<1, FAST_MEM>($mem, &mut $regs, op, memory::i8_as_i64)
+                )
+            }
+            I::I64Load16SAdd(op) => {
+                $acci = $mem_t!(
+                    $env,
+                    $code,
+                    $exit,
+                    memory::load_add::<2, FAST_MEM>($mem, &mut $regs, op, memory::i16_as_i64)
+                )
+            }
+            I::I64Load32SAdd(op) => {
+                $acci = $mem_t!(
+                    $env,
+                    $code,
+                    $exit,
+                    memory::load_add::<4, FAST_MEM>($mem, &mut $regs, op, memory::i32_as_i64)
+                )
+            }
             I::Store8Add(op) => $mem_t!(
                 $env,
                 $code,
@@ -815,32 +852,38 @@ macro_rules! execute_instr {
             I::I32Clz(op) => un(&mut $regs, op, num::i32_clz),
             I::I32Ctz(op) => un(&mut $regs, op, num::i32_ctz),
             I::I32Popcnt(op) => un(&mut $regs, op, num::i32_popcnt),
-            I::I32Add(op) => bin(&mut $regs, op, i32::wrapping_add),
+            I::I32Add(op) => $acci = bin_out(&mut $regs, op, i32::wrapping_add).into_raw(),
             I::I32AddShl2(op) => bin(&mut $regs, op, |a: i32, b: i32| a.wrapping_add(b << 2)),
             I::I32AddShl3(op) => bin(&mut $regs, op, |a: i32, b: i32| a.wrapping_add(b << 3)),
-            I::I32Sub(op) => bin(&mut $regs, op, i32::wrapping_sub),
-            I::I32Mul(op) => bin(&mut $regs, op, i32::wrapping_mul),
+            I::I32Sub(op) => $acci = bin_out(&mut $regs, op, i32::wrapping_sub).into_raw(),
+            I::I32Mul(op) => $acci = bin_out(&mut $regs, op, i32::wrapping_mul).into_raw(),
             I::I32DivS(op) => t!($env, $code, $exit, bin_trap(&mut $regs, op, num::i32_div_s)),
             I::I32DivU(op) => t!($env, $code, $exit, bin_trap(&mut $regs, op, num::i32_div_u)),
             I::I32RemS(op) => t!($env, $code, $exit, bin_trap(&mut $regs, op, num::i32_rem_s)),
             I::I32RemU(op) => t!($env, $code, $exit, bin_trap(&mut $regs, op, num::i32_rem_u)),
-            I::I32And(op) => bin(&mut $regs, op, |a: i32, b: i32| a & b),
-            I::I32Or(op) => bin(&mut $regs, op, |a: i32, b: i32| a | b),
-            I::I32Xor(op) => bin(&mut $regs, op, |a: i32, b: i32| a ^ b),
-            I::I32Shl(op) => bin(&mut $regs, op, num::i32_shl),
-            I::I32ShrS(op) => bin(&mut $regs, op, num::i32_shr_s),
-            I::I32ShrU(op) => bin(&mut $regs, op, num::i32_shr_u),
+            I::I32And(op) => $acci = bin_out(&mut $regs, op, |a: i32, b: i32| a & b).into_raw(),
+            I::I32Or(op) => $acci = bin_out(&mut $regs, op, |a: i32, b: i32| a | b).into_raw(),
+            I::I32Xor(op) => $acci = bin_out(&mut $regs, op, |a: i32, b: i32| a ^ b).into_raw(),
+            I::I32Shl(op) => $acci = bin_out(&mut $regs, op, num::i32_shl).into_raw(),
+            I::I32ShrS(op) => $acci = bin_out(&mut $regs, op, num::i32_shr_s).into_raw(),
+            I::I32ShrU(op) => $acci = bin_out(&mut $regs, op, num::i32_shr_u).into_raw(),
             I::I32Rotl(op) => bin(&mut $regs, op, num::i32_rotl),
             I::I32Rotr(op) => bin(&mut $regs, op, num::i32_rotr),
-            I::I32AddImm(op) => bin_imm(&mut $regs, op, i32::wrapping_add),
+            I::I32AddImm(op) => $acci = bin_imm_out(&mut $regs, op, i32::wrapping_add).into_raw(),
             I::I32RSubImm(op) => bin_imm(&mut $regs, op, |a: i32, imm: i32| imm.wrapping_sub(a)),
-            I::I32MulImm(op) => bin_imm(&mut $regs, op, i32::wrapping_mul),
-            I::I32AndImm(op) => bin_imm(&mut $regs, op, |a: i32, b: i32| a & b),
-            I::I32OrImm(op) => bin_imm(&mut $regs, op, |a: i32, b: i32| a | b),
-            I::I32XorImm(op) => bin_imm(&mut $regs, op, |a: i32, b: i32| a ^ b),
-            I::I32ShlImm(op) => bin_imm(&mut $regs, op, num::i32_shl),
-            I::I32ShrSImm(op) => bin_imm(&mut $regs, op, num::i32_shr_s),
-            I::I32ShrUImm(op) => bin_imm(&mut $regs, op, num::i32_shr_u),
+            I::I32MulImm(op) => $acci = bin_imm_out(&mut $regs, op, i32::wrapping_mul).into_raw(),
+            I::I32AndImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: i32, b: i32| a & b).into_raw()
+            }
+            I::I32OrImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: i32, b: i32| a | b).into_raw()
+            }
+            I::I32XorImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: i32, b: i32| a ^ b).into_raw()
+            }
+            I::I32ShlImm(op) => $acci = bin_imm_out(&mut $regs, op, num::i32_shl).into_raw(),
+            I::I32ShrSImm(op) => $acci = bin_imm_out(&mut $regs, op, num::i32_shr_s).into_raw(),
+            I::I32ShrUImm(op) => $acci = bin_imm_out(&mut $regs, op, num::i32_shr_u).into_raw(),
             I::I32RotlImm(op) => bin_imm(&mut $regs, op, num::i32_rotl),
             I::I32RotrImm(op) => bin_imm(&mut $regs, op, num::i32_rotr),
             I::I32Extend8S(op) => un(&mut $regs, op, num::i32_extend8_s),
@@ -870,30 +913,36 @@ macro_rules! execute_instr {
             I::I64Clz(op) => un(&mut $regs, op, num::i64_clz),
             I::I64Ctz(op) => un(&mut $regs, op, num::i64_ctz),
             I::I64Popcnt(op) => un(&mut $regs, op, num::i64_popcnt),
-            I::I64Add(op) => bin(&mut $regs, op, i64::wrapping_add),
-            I::I64Sub(op) => bin(&mut $regs, op, i64::wrapping_sub),
-            I::I64Mul(op) => bin(&mut $regs, op, i64::wrapping_mul),
+            I::I64Add(op) => $acci = bin_out(&mut $regs, op, i64::wrapping_add).into_raw(),
+            I::I64Sub(op) => $acci = bin_out(&mut $regs, op, i64::wrapping_sub).into_raw(),
+            I::I64Mul(op) => $acci = bin_out(&mut $regs, op, i64::wrapping_mul).into_raw(),
             I::I64DivS(op) => t!($env, $code, $exit, bin_trap(&mut $regs, op, num::i64_div_s)),
             I::I64DivU(op) => t!($env, $code, $exit, bin_trap(&mut $regs, op, num::i64_div_u)),
             I::I64RemS(op) => t!($env, $code, $exit, bin_trap(&mut $regs, op, num::i64_rem_s)),
             I::I64RemU(op) => t!($env, $code, $exit, bin_trap(&mut $regs, op, num::i64_rem_u)),
-            I::I64And(op) => bin(&mut $regs, op, |a: i64, b: i64| a & b),
-            I::I64Or(op) => bin(&mut $regs, op, |a: i64, b: i64| a | b),
-            I::I64Xor(op) => bin(&mut $regs, op, |a: i64, b: i64| a ^ b),
-            I::I64Shl(op) => bin(&mut $regs, op, num::i64_shl),
-            I::I64ShrS(op) => bin(&mut $regs, op, num::i64_shr_s),
-            I::I64ShrU(op) => bin(&mut $regs, op, num::i64_shr_u),
+            I::I64And(op) => $acci = bin_out(&mut $regs, op, |a: i64, b: i64| a & b).into_raw(),
+            I::I64Or(op) => $acci = bin_out(&mut $regs, op, |a: i64, b: i64| a | b).into_raw(),
+            I::I64Xor(op) => $acci = bin_out(&mut $regs, op, |a: i64, b: i64| a ^ b).into_raw(),
+            I::I64Shl(op) => $acci = bin_out(&mut $regs, op, num::i64_shl).into_raw(),
+            I::I64ShrS(op) => $acci = bin_out(&mut $regs, op, num::i64_shr_s).into_raw(),
+            I::I64ShrU(op) => $acci = bin_out(&mut $regs, op, num::i64_shr_u).into_raw(),
             I::I64Rotl(op) => bin(&mut $regs, op, num::i64_rotl),
             I::I64Rotr(op) => bin(&mut $regs, op, num::i64_rotr),
-            I::I64AddImm(op) => bin_imm(&mut $regs, op, i64::wrapping_add),
+            I::I64AddImm(op) => $acci = bin_imm_out(&mut $regs, op, i64::wrapping_add).into_raw(),
             I::I64RSubImm(op) => bin_imm(&mut $regs, op, |a: i64, imm: i64| imm.wrapping_sub(a)),
-            I::I64MulImm(op) => bin_imm(&mut $regs, op, i64::wrapping_mul),
-            I::I64AndImm(op) => bin_imm(&mut $regs, op, |a: i64, b: i64| a & b),
-            I::I64OrImm(op) => bin_imm(&mut $regs, op, |a: i64, b: i64| a | b),
-            I::I64XorImm(op) => bin_imm(&mut $regs, op, |a: i64, b: i64| a ^ b),
-            I::I64ShlImm(op) => bin_imm(&mut $regs, op, num::i64_shl),
-            I::I64ShrSImm(op) => bin_imm(&mut $regs, op, num::i64_shr_s),
-            I::I64ShrUImm(op) => bin_imm(&mut $regs, op, num::i64_shr_u),
+            I::I64MulImm(op) => $acci = bin_imm_out(&mut $regs, op, i64::wrapping_mul).into_raw(),
+            I::I64AndImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: i64, b: i64| a & b).into_raw()
+            }
+            I::I64OrImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: i64, b: i64| a | b).into_raw()
+            }
+            I::I64XorImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: i64, b: i64| a ^ b).into_raw()
+            }
+            I::I64ShlImm(op) => $acci = bin_imm_out(&mut $regs, op, num::i64_shl).into_raw(),
+            I::I64ShrSImm(op) => $acci = bin_imm_out(&mut $regs, op, num::i64_shr_s).into_raw(),
+            I::I64ShrUImm(op) => $acci = bin_imm_out(&mut $regs, op, num::i64_shr_u).into_raw(),
             I::I64RotlImm(op) => bin_imm(&mut $regs, op, num::i64_rotl),
             I::I64RotrImm(op) => bin_imm(&mut $regs, op, num::i64_rotr),
             I::I64Extend8S(op) => un(&mut $regs, op, num::i64_extend8_s),
@@ -996,6 +1045,272 @@ macro_rules! execute_instr {
             I::F32MulSubAccB(op) => {
                 $acc32 = bin_bin_acc_b(&mut $regs, op, $acc32, |a: f32, b| a * b, |x, t| x - t);
                 $code.skip();
+            }
+
+            // ----- Integer accumulator operands -------------------------------------
+            I::I32AddAccA(op) => {
+                $acci =
+                    bin_acc_a(&mut $regs, op, Raw::from_raw($acci), i32::wrapping_add).into_raw()
+            }
+            I::I32AddAccB(op) => {
+                $acci =
+                    bin_acc_b(&mut $regs, op, Raw::from_raw($acci), i32::wrapping_add).into_raw()
+            }
+            I::I32SubAccA(op) => {
+                $acci =
+                    bin_acc_a(&mut $regs, op, Raw::from_raw($acci), i32::wrapping_sub).into_raw()
+            }
+            I::I32SubAccB(op) => {
+                $acci =
+                    bin_acc_b(&mut $regs, op, Raw::from_raw($acci), i32::wrapping_sub).into_raw()
+            }
+            I::I32MulAccA(op) => {
+                $acci =
+                    bin_acc_a(&mut $regs, op, Raw::from_raw($acci), i32::wrapping_mul).into_raw()
+            }
+            I::I32MulAccB(op) => {
+                $acci =
+                    bin_acc_b(&mut $regs, op, Raw::from_raw($acci), i32::wrapping_mul).into_raw()
+            }
+            I::I32AndAccA(op) => {
+                $acci = bin_acc_a(&mut $regs, op, Raw::from_raw($acci), |a: i32, b: i32| a & b)
+                    .into_raw()
+            }
+            I::I32AndAccB(op) => {
+                $acci = bin_acc_b(&mut $regs, op, Raw::from_raw($acci), |a: i32, b: i32| a & b)
+                    .into_raw()
+            }
+            I::I32OrAccA(op) => {
+                $acci = bin_acc_a(&mut $regs, op, Raw::from_raw($acci), |a: i32, b: i32| a | b)
+                    .into_raw()
+            }
+            I::I32OrAccB(op) => {
+                $acci = bin_acc_b(&mut $regs, op, Raw::from_raw($acci), |a: i32, b: i32| a | b)
+                    .into_raw()
+            }
+            I::I32XorAccA(op) => {
+                $acci = bin_acc_a(&mut $regs, op, Raw::from_raw($acci), |a: i32, b: i32| a ^ b)
+                    .into_raw()
+            }
+            I::I32XorAccB(op) => {
+                $acci = bin_acc_b(&mut $regs, op, Raw::from_raw($acci), |a: i32, b: i32| a ^ b)
+                    .into_raw()
+            }
+            I::I32ShlAccA(op) => {
+                $acci = bin_acc_a(&mut $regs, op, Raw::from_raw($acci), num::i32_shl).into_raw()
+            }
+            I::I32ShlAccB(op) => {
+                $acci = bin_acc_b(&mut $regs, op, Raw::from_raw($acci), num::i32_shl).into_raw()
+            }
+            I::I32ShrUAccA(op) => {
+                $acci = bin_acc_a(&mut $regs, op, Raw::from_raw($acci), num::i32_shr_u).into_raw()
+            }
+            I::I32ShrUAccB(op) => {
+                $acci = bin_acc_b(&mut $regs, op, Raw::from_raw($acci), num::i32_shr_u).into_raw()
+            }
+            I::I32ShrSAccA(op) => {
+                $acci = bin_acc_a(&mut $regs, op, Raw::from_raw($acci), num::i32_shr_s).into_raw()
+            }
+            I::I32ShrSAccB(op) => {
+                $acci = bin_acc_b(&mut $regs, op, Raw::from_raw($acci), num::i32_shr_s).into_raw()
+            }
+            I::I64AddAccA(op) => {
+                $acci =
+                    bin_acc_a(&mut $regs, op, Raw::from_raw($acci), i64::wrapping_add).into_raw()
+            }
+            I::I64AddAccB(op) => {
+                $acci =
+                    bin_acc_b(&mut $regs, op, Raw::from_raw($acci), i64::wrapping_add).into_raw()
+            }
+            I::I64SubAccA(op) => {
+                $acci =
+                    bin_acc_a(&mut $regs, op, Raw::from_raw($acci), i64::wrapping_sub).into_raw()
+            }
+            I::I64SubAccB(op) => {
+                $acci =
+                    bin_acc_b(&mut $regs, op, Raw::from_raw($acci), i64::wrapping_sub).into_raw()
+            }
+            I::I64MulAccA(op) => {
+                $acci =
+                    bin_acc_a(&mut $regs, op, Raw::from_raw($acci), i64::wrapping_mul).into_raw()
+            }
+            I::I64MulAccB(op) => {
+                $acci =
+                    bin_acc_b(&mut $regs, op, Raw::from_raw($acci), i64::wrapping_mul).into_raw()
+            }
+            I::I64AndAccA(op) => {
+                $acci = bin_acc_a(&mut $regs, op, Raw::from_raw($acci), |a: i64, b: i64| a & b)
+                    .into_raw()
+            }
+            I::I64AndAccB(op) => {
+                $acci = bin_acc_b(&mut $regs, op, Raw::from_raw($acci), |a: i64, b: i64| a & b)
+                    .into_raw()
+            }
+            I::I64OrAccA(op) => {
+                $acci = bin_acc_a(&mut $regs, op, Raw::from_raw($acci), |a: i64, b: i64| a | b)
+                    .into_raw()
+            }
+            I::I64OrAccB(op) => {
+                $acci = bin_acc_b(&mut $regs, op, Raw::from_raw($acci), |a: i64, b: i64| a | b)
+                    .into_raw()
+            }
+            I::I64XorAccA(op) => {
+                $acci = bin_acc_a(&mut $regs, op, Raw::from_raw($acci), |a: i64, b: i64| a ^ b)
+                    .into_raw()
+            }
+            I::I64XorAccB(op) => {
+                $acci = bin_acc_b(&mut $regs, op, Raw::from_raw($acci), |a: i64, b: i64| a ^ b)
+                    .into_raw()
+            }
+            I::I64ShlAccA(op) => {
+                $acci = bin_acc_a(&mut $regs, op, Raw::from_raw($acci), num::i64_shl).into_raw()
+            }
+            I::I64ShlAccB(op) => {
+                $acci = bin_acc_b(&mut $regs, op, Raw::from_raw($acci), num::i64_shl).into_raw()
+            }
+            I::I64ShrUAccA(op) => {
+                $acci = bin_acc_a(&mut $regs, op, Raw::from_raw($acci), num::i64_shr_u).into_raw()
+            }
+            I::I64ShrUAccB(op) => {
+                $acci = bin_acc_b(&mut $regs, op, Raw::from_raw($acci), num::i64_shr_u).into_raw()
+            }
+            I::I64ShrSAccA(op) => {
+                $acci = bin_acc_a(&mut $regs, op, Raw::from_raw($acci), num::i64_shr_s).into_raw()
+            }
+            I::I64ShrSAccB(op) => {
+                $acci = bin_acc_b(&mut $regs, op, Raw::from_raw($acci), num::i64_shr_s).into_raw()
+            }
+            I::I32AddImmAcc(op) => {
+                $acci =
+                    bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), i32::wrapping_add).into_raw()
+            }
+            I::I32MulImmAcc(op) => {
+                $acci =
+                    bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), i32::wrapping_mul).into_raw()
+            }
+            I::I32AndImmAcc(op) => {
+                $acci = bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), |a: i32, b: i32| a & b)
+                    .into_raw()
+            }
+            I::I32OrImmAcc(op) => {
+                $acci = bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), |a: i32, b: i32| a | b)
+                    .into_raw()
+            }
+            I::I32XorImmAcc(op) => {
+                $acci = bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), |a: i32, b: i32| a ^ b)
+                    .into_raw()
+            }
+            I::I32ShlImmAcc(op) => {
+                $acci = bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), num::i32_shl).into_raw()
+            }
+            I::I32ShrUImmAcc(op) => {
+                $acci = bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), num::i32_shr_u).into_raw()
+            }
+            I::I32ShrSImmAcc(op) => {
+                $acci = bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), num::i32_shr_s).into_raw()
+            }
+            I::I64AddImmAcc(op) => {
+                $acci =
+                    bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), i64::wrapping_add).into_raw()
+            }
+            I::I64MulImmAcc(op) => {
+                $acci =
+                    bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), i64::wrapping_mul).into_raw()
+            }
+            I::I64AndImmAcc(op) => {
+                $acci = bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), |a: i64, b: i64| a & b)
+                    .into_raw()
+            }
+            I::I64OrImmAcc(op) => {
+                $acci = bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), |a: i64, b: i64| a | b)
+                    .into_raw()
+            }
+            I::I64XorImmAcc(op) => {
+                $acci = bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), |a: i64, b: i64| a ^ b)
+                    .into_raw()
+            }
+            I::I64ShlImmAcc(op) => {
+                $acci = bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), num::i64_shl).into_raw()
+            }
+            I::I64ShrUImmAcc(op) => {
+                $acci = bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), num::i64_shr_u).into_raw()
+            }
+            I::I64ShrSImmAcc(op) => {
+                $acci = bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), num::i64_shr_s).into_raw()
+            }
+            I::Load32Acc(op) => {
+                $acci = $mem_t!($env, $code, $exit, {
+                    let addr = int_acc(&$regs, op.addr, $acci);
+                    memory::load_from::<4, FAST_MEM>($mem, &mut $regs, op, addr, memory::u32_raw)
+                })
+            }
+            I::Load64Acc(op) => {
+                $acci = $mem_t!($env, $code, $exit, {
+                    let addr = int_acc(&$regs, op.addr, $acci);
+                    memory::load_from::<8, FAST_MEM>($mem, &mut $regs, op, addr, memory::u64_raw)
+                })
+            }
+            I::Load8UAcc(op) => {
+                $acci = $mem_t!($env, $code, $exit, {
+                    let addr = int_acc(&$regs, op.addr, $acci);
+                    memory::load_from::<1, FAST_MEM>($mem, &mut $regs, op, addr, memory::u8_raw)
+                })
+            }
+            I::Load16UAcc(op) => {
+                $acci = $mem_t!($env, $code, $exit, {
+                    let addr = int_acc(&$regs, op.addr, $acci);
+                    memory::load_from::<2, FAST_MEM>($mem, &mut $regs, op, addr, memory::u16_raw)
+                })
+            }
+            I::Store32Acc(op) => $mem_t!(
+                $env,
+                $code,
+                $exit,
+                memory::store_value::<4, FAST_MEM>(
+                    $mem,
+                    &$regs,
+                    op,
+                    int_acc::<u64>(&$regs, op.value, $acci)
+                )
+            ),
+            I::Store64Acc(op) => $mem_t!(
+                $env,
+                $code,
+                $exit,
+                memory::store_value::<8, FAST_MEM>(
+                    $mem,
+                    &$regs,
+                    op,
+                    int_acc::<u64>(&$regs, op.value, $acci)
+                )
+            ),
+            I::Store8Acc(op) => $mem_t!(
+                $env,
+                $code,
+                $exit,
+                memory::store_value::<1, FAST_MEM>(
+                    $mem,
+                    &$regs,
+                    op,
+                    int_acc::<u64>(&$regs, op.value, $acci)
+                )
+            ),
+            I::Store16Acc(op) => $mem_t!(
+                $env,
+                $code,
+                $exit,
+                memory::store_value::<2, FAST_MEM>(
+                    $mem,
+                    &$regs,
+                    op,
+                    int_acc::<u64>(&$regs, op.value, $acci)
+                )
+            ),
+            I::BrI32NeImmAcc(op) => {
+                br_cmp_imm_on($code, op, int_acc(&$regs, op.a, $acci), |a: u32, b| a != b)
+            }
+            I::BrI32EqImmAcc(op) => {
+                br_cmp_imm_on($code, op, int_acc(&$regs, op.a, $acci), |a: u32, b| a == b)
             }
 
             // ----- Conversions -----------------------------------------------------------

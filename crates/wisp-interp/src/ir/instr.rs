@@ -671,6 +671,74 @@ pub enum Instr {
     Store64AccF64(Store),
     /// `Store32` of the `f32` accumulator (which holds slot `value`).
     Store32AccF32(Store),
+
+    // ----- Integer accumulator operands -------------------------------------
+    // As the float forms above: the operand the suffix names (`AccA`, `AccB`,
+    // `Acc`: `a`, the address of a load, the value of a store, the compared
+    // operand of a branch) is read from the integer accumulator, which holds
+    // that slot's raw value.
+    I32AddAccA(Bin),
+    I32AddAccB(Bin),
+    I32SubAccA(Bin),
+    I32SubAccB(Bin),
+    I32MulAccA(Bin),
+    I32MulAccB(Bin),
+    I32AndAccA(Bin),
+    I32AndAccB(Bin),
+    I32OrAccA(Bin),
+    I32OrAccB(Bin),
+    I32XorAccA(Bin),
+    I32XorAccB(Bin),
+    I32ShlAccA(Bin),
+    I32ShlAccB(Bin),
+    I32ShrUAccA(Bin),
+    I32ShrUAccB(Bin),
+    I32ShrSAccA(Bin),
+    I32ShrSAccB(Bin),
+    I64AddAccA(Bin),
+    I64AddAccB(Bin),
+    I64SubAccA(Bin),
+    I64SubAccB(Bin),
+    I64MulAccA(Bin),
+    I64MulAccB(Bin),
+    I64AndAccA(Bin),
+    I64AndAccB(Bin),
+    I64OrAccA(Bin),
+    I64OrAccB(Bin),
+    I64XorAccA(Bin),
+    I64XorAccB(Bin),
+    I64ShlAccA(Bin),
+    I64ShlAccB(Bin),
+    I64ShrUAccA(Bin),
+    I64ShrUAccB(Bin),
+    I64ShrSAccA(Bin),
+    I64ShrSAccB(Bin),
+    I32AddImmAcc(BinImm),
+    I32MulImmAcc(BinImm),
+    I32AndImmAcc(BinImm),
+    I32OrImmAcc(BinImm),
+    I32XorImmAcc(BinImm),
+    I32ShlImmAcc(BinImm),
+    I32ShrUImmAcc(BinImm),
+    I32ShrSImmAcc(BinImm),
+    I64AddImmAcc(BinImm),
+    I64MulImmAcc(BinImm),
+    I64AndImmAcc(BinImm),
+    I64OrImmAcc(BinImm),
+    I64XorImmAcc(BinImm),
+    I64ShlImmAcc(BinImm),
+    I64ShrUImmAcc(BinImm),
+    I64ShrSImmAcc(BinImm),
+    Load32Acc(Load),
+    Load64Acc(Load),
+    Load8UAcc(Load),
+    Load16UAcc(Load),
+    Store32Acc(Store),
+    Store64Acc(Store),
+    Store8Acc(Store),
+    Store16Acc(Store),
+    BrI32NeImmAcc(BrCmpImm),
+    BrI32EqImmAcc(BrCmpImm),
 }
 
 impl Instr {
@@ -696,9 +764,8 @@ impl Instr {
             | BrI32GtSImm(op) | BrI32GtUImm(op) | BrI32LeSImm(op) | BrI32LeUImm(op)
             | BrI32GeSImm(op) | BrI32GeUImm(op) | BrI64EqImm(op) | BrI64NeImm(op)
             | BrI64LtSImm(op) | BrI64LtUImm(op) | BrI64GtSImm(op) | BrI64GtUImm(op)
-            | BrI64LeSImm(op) | BrI64LeUImm(op) | BrI64GeSImm(op) | BrI64GeUImm(op) => {
-                Some(&mut op.target)
-            }
+            | BrI64LeSImm(op) | BrI64LeUImm(op) | BrI64GeSImm(op) | BrI64GeUImm(op)
+            | BrI32NeImmAcc(op) | BrI32EqImmAcc(op) => Some(&mut op.target),
             _ => None,
         }
     }

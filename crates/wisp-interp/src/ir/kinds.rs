@@ -18,14 +18,14 @@
 //! calls), is marked *irregular* and still goes through the visitors.
 
 use super::instr::Instr;
-use super::operands::{Slot, Store, Target};
+use super::operands::{BrCmpImm, Slot, Target};
 
 /// The number of instruction kinds: one past the tag of the last variant
 /// of [`Instr`] (the executor's handler tables are this long too).
-pub const KIND_COUNT: usize = Instr::Store32AccF32(Store {
-    addr: 0,
-    value: 0,
-    offset: 0,
+pub const KIND_COUNT: usize = Instr::BrI32EqImmAcc(BrCmpImm {
+    a: 0,
+    imm: 0,
+    target: 0,
 })
 .tag() as usize
     + 1;

@@ -31,7 +31,8 @@ impl Instr {
             | BrI32GtSImm(op) | BrI32GtUImm(op) | BrI32LeSImm(op) | BrI32LeUImm(op)
             | BrI32GeSImm(op) | BrI32GeUImm(op) | BrI64EqImm(op) | BrI64NeImm(op)
             | BrI64LtSImm(op) | BrI64LtUImm(op) | BrI64GtSImm(op) | BrI64GtUImm(op)
-            | BrI64LeSImm(op) | BrI64LeUImm(op) | BrI64GeSImm(op) | BrI64GeUImm(op) => f(&mut op.a),
+            | BrI64LeSImm(op) | BrI64LeUImm(op) | BrI64GeSImm(op) | BrI64GeUImm(op)
+            | BrI32NeImmAcc(op) | BrI32EqImmAcc(op) => f(&mut op.a),
 
             I32AddImmBrEqImm(op)
             | I32AddImmBrNeImm(op)
@@ -152,12 +153,14 @@ impl Instr {
             GlobalSet { src, .. } => f(src),
 
             Load32(op) | Load64(op) | Load8U(op) | Load16U(op) | I32Load8S(op) | I32Load16S(op)
-            | I64Load8S(op) | I64Load16S(op) | I64Load32S(op) => {
+            | I64Load8S(op) | I64Load16S(op) | I64Load32S(op) | Load32Acc(op) | Load64Acc(op)
+            | Load8UAcc(op) | Load16UAcc(op) => {
                 f(&mut op.dst);
                 f(&mut op.addr);
             }
             Store8(op) | Store16(op) | Store32(op) | Store64(op) | Store64AccF64(op)
-            | Store32AccF32(op) => {
+            | Store32AccF32(op) | Store32Acc(op) | Store64Acc(op) | Store8Acc(op)
+            | Store16Acc(op) => {
                 f(&mut op.addr);
                 f(&mut op.value);
             }
@@ -208,7 +211,15 @@ impl Instr {
             | F64SubAccB(op) | F64MulAccA(op) | F64MulAccB(op) | F64DivAccA(op)
             | F64DivAccB(op) | F32AddAccA(op) | F32AddAccB(op) | F32SubAccA(op)
             | F32SubAccB(op) | F32MulAccA(op) | F32MulAccB(op) | F32DivAccA(op)
-            | F32DivAccB(op) => {
+            | F32DivAccB(op) | I32AddAccA(op) | I32AddAccB(op) | I32SubAccA(op)
+            | I32SubAccB(op) | I32MulAccA(op) | I32MulAccB(op) | I32AndAccA(op)
+            | I32AndAccB(op) | I32OrAccA(op) | I32OrAccB(op) | I32XorAccA(op) | I32XorAccB(op)
+            | I32ShlAccA(op) | I32ShlAccB(op) | I32ShrUAccA(op) | I32ShrUAccB(op)
+            | I32ShrSAccA(op) | I32ShrSAccB(op) | I64AddAccA(op) | I64AddAccB(op)
+            | I64SubAccA(op) | I64SubAccB(op) | I64MulAccA(op) | I64MulAccB(op)
+            | I64AndAccA(op) | I64AndAccB(op) | I64OrAccA(op) | I64OrAccB(op) | I64XorAccA(op)
+            | I64XorAccB(op) | I64ShlAccA(op) | I64ShlAccB(op) | I64ShrUAccA(op)
+            | I64ShrUAccB(op) | I64ShrSAccA(op) | I64ShrSAccB(op) => {
                 f(&mut op.dst);
                 f(&mut op.a);
                 f(&mut op.b);
@@ -225,7 +236,11 @@ impl Instr {
             | I64OrImm(op) | I64XorImm(op) | I64ShlImm(op) | I64ShrSImm(op) | I64ShrUImm(op)
             | I64RotlImm(op) | I64RotrImm(op) | Load32Add(op) | Load32Idx(op) | Load64Idx(op)
             | Load64Add(op) | Load8UAdd(op) | Load16UAdd(op) | I32Load8SAdd(op)
-            | I32Load16SAdd(op) | I64Load8SAdd(op) | I64Load16SAdd(op) | I64Load32SAdd(op) => {
+            | I32Load16SAdd(op) | I64Load8SAdd(op) | I64Load16SAdd(op) | I64Load32SAdd(op)
+            | I32AddImmAcc(op) | I32MulImmAcc(op) | I32AndImmAcc(op) | I32OrImmAcc(op)
+            | I32XorImmAcc(op) | I32ShlImmAcc(op) | I32ShrUImmAcc(op) | I32ShrSImmAcc(op)
+            | I64AddImmAcc(op) | I64MulImmAcc(op) | I64AndImmAcc(op) | I64OrImmAcc(op)
+            | I64XorImmAcc(op) | I64ShlImmAcc(op) | I64ShrUImmAcc(op) | I64ShrSImmAcc(op) => {
                 f(&mut op.dst);
                 f(&mut op.a);
             }

@@ -27,11 +27,13 @@
 //! producer either. With `extra-checks`, every read of an accumulator
 //! asserts that it equals the slot it stands for.
 
-use crate::ir::{Bin, BinBin, Instr, KIND_COUNT, Slot, Store, Un};
+use crate::ir::{Bin, BinBin, BinImm, BrCmpImm, Instr, KIND_COUNT, Load, Slot, Store, Un};
 
 /// The two accumulators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Float {
+enum Acc {
+    /// The integer accumulator (raw slot values of every integer type).
+    Int,
     F32,
     F64,
 }
@@ -113,8 +115,8 @@ pub(super) fn use_accumulators(
 }
 
 /// The slot and accumulator a producer writes (see the module docs).
-fn produces(instr: &Instr) -> Option<(Slot, Float)> {
-    use Float::*;
+fn produces(instr: &Instr) -> Option<(Slot, Acc)> {
+    use Acc::*;
     use Instr::*;
     match *instr {
         F64Add(Bin { dst, .. })
@@ -161,6 +163,114 @@ fn produces(instr: &Instr) -> Option<(Slot, Float)> {
         | F32MulAddAccB(BinBin { dst, .. })
         | F32MulSubAccA(BinBin { dst, .. })
         | F32MulSubAccB(BinBin { dst, .. }) => Some((Slot::from(dst), F32)),
+        I32Add(Bin { dst, .. })
+        | I32AddAccA(Bin { dst, .. })
+        | I32AddAccB(Bin { dst, .. })
+        | I32Sub(Bin { dst, .. })
+        | I32SubAccA(Bin { dst, .. })
+        | I32SubAccB(Bin { dst, .. })
+        | I32Mul(Bin { dst, .. })
+        | I32MulAccA(Bin { dst, .. })
+        | I32MulAccB(Bin { dst, .. })
+        | I32And(Bin { dst, .. })
+        | I32AndAccA(Bin { dst, .. })
+        | I32AndAccB(Bin { dst, .. })
+        | I32Or(Bin { dst, .. })
+        | I32OrAccA(Bin { dst, .. })
+        | I32OrAccB(Bin { dst, .. })
+        | I32Xor(Bin { dst, .. })
+        | I32XorAccA(Bin { dst, .. })
+        | I32XorAccB(Bin { dst, .. })
+        | I32Shl(Bin { dst, .. })
+        | I32ShlAccA(Bin { dst, .. })
+        | I32ShlAccB(Bin { dst, .. })
+        | I32ShrU(Bin { dst, .. })
+        | I32ShrUAccA(Bin { dst, .. })
+        | I32ShrUAccB(Bin { dst, .. })
+        | I32ShrS(Bin { dst, .. })
+        | I32ShrSAccA(Bin { dst, .. })
+        | I32ShrSAccB(Bin { dst, .. })
+        | I64Add(Bin { dst, .. })
+        | I64AddAccA(Bin { dst, .. })
+        | I64AddAccB(Bin { dst, .. })
+        | I64Sub(Bin { dst, .. })
+        | I64SubAccA(Bin { dst, .. })
+        | I64SubAccB(Bin { dst, .. })
+        | I64Mul(Bin { dst, .. })
+        | I64MulAccA(Bin { dst, .. })
+        | I64MulAccB(Bin { dst, .. })
+        | I64And(Bin { dst, .. })
+        | I64AndAccA(Bin { dst, .. })
+        | I64AndAccB(Bin { dst, .. })
+        | I64Or(Bin { dst, .. })
+        | I64OrAccA(Bin { dst, .. })
+        | I64OrAccB(Bin { dst, .. })
+        | I64Xor(Bin { dst, .. })
+        | I64XorAccA(Bin { dst, .. })
+        | I64XorAccB(Bin { dst, .. })
+        | I64Shl(Bin { dst, .. })
+        | I64ShlAccA(Bin { dst, .. })
+        | I64ShlAccB(Bin { dst, .. })
+        | I64ShrU(Bin { dst, .. })
+        | I64ShrUAccA(Bin { dst, .. })
+        | I64ShrUAccB(Bin { dst, .. })
+        | I64ShrS(Bin { dst, .. })
+        | I64ShrSAccA(Bin { dst, .. })
+        | I64ShrSAccB(Bin { dst, .. })
+        | I32AddImm(BinImm { dst, .. })
+        | I32AddImmAcc(BinImm { dst, .. })
+        | I32MulImm(BinImm { dst, .. })
+        | I32MulImmAcc(BinImm { dst, .. })
+        | I32AndImm(BinImm { dst, .. })
+        | I32AndImmAcc(BinImm { dst, .. })
+        | I32OrImm(BinImm { dst, .. })
+        | I32OrImmAcc(BinImm { dst, .. })
+        | I32XorImm(BinImm { dst, .. })
+        | I32XorImmAcc(BinImm { dst, .. })
+        | I32ShlImm(BinImm { dst, .. })
+        | I32ShlImmAcc(BinImm { dst, .. })
+        | I32ShrUImm(BinImm { dst, .. })
+        | I32ShrUImmAcc(BinImm { dst, .. })
+        | I32ShrSImm(BinImm { dst, .. })
+        | I32ShrSImmAcc(BinImm { dst, .. })
+        | I64AddImm(BinImm { dst, .. })
+        | I64AddImmAcc(BinImm { dst, .. })
+        | I64MulImm(BinImm { dst, .. })
+        | I64MulImmAcc(BinImm { dst, .. })
+        | I64AndImm(BinImm { dst, .. })
+        | I64AndImmAcc(BinImm { dst, .. })
+        | I64OrImm(BinImm { dst, .. })
+        | I64OrImmAcc(BinImm { dst, .. })
+        | I64XorImm(BinImm { dst, .. })
+        | I64XorImmAcc(BinImm { dst, .. })
+        | I64ShlImm(BinImm { dst, .. })
+        | I64ShlImmAcc(BinImm { dst, .. })
+        | I64ShrUImm(BinImm { dst, .. })
+        | I64ShrUImmAcc(BinImm { dst, .. })
+        | I64ShrSImm(BinImm { dst, .. })
+        | I64ShrSImmAcc(BinImm { dst, .. })
+        | Load32Add(BinImm { dst, .. })
+        | Load64Add(BinImm { dst, .. })
+        | Load8UAdd(BinImm { dst, .. })
+        | Load16UAdd(BinImm { dst, .. })
+        | I32Load8SAdd(BinImm { dst, .. })
+        | I32Load16SAdd(BinImm { dst, .. })
+        | I64Load8SAdd(BinImm { dst, .. })
+        | I64Load16SAdd(BinImm { dst, .. })
+        | I64Load32SAdd(BinImm { dst, .. })
+        | Load32(Load { dst, .. })
+        | Load64(Load { dst, .. })
+        | Load8U(Load { dst, .. })
+        | Load16U(Load { dst, .. })
+        | Load32Acc(Load { dst, .. })
+        | Load64Acc(Load { dst, .. })
+        | Load8UAcc(Load { dst, .. })
+        | Load16UAcc(Load { dst, .. })
+        | I32Load8S(Load { dst, .. })
+        | I32Load16S(Load { dst, .. })
+        | I64Load8S(Load { dst, .. })
+        | I64Load16S(Load { dst, .. })
+        | I64Load32S(Load { dst, .. }) => Some((dst, Int)),
         _ => None,
     }
 }
@@ -170,8 +280,8 @@ type Ctor<T> = fn(T) -> Instr;
 
 /// `instr` reading slot `s` from the accumulator `float`, if it has such a
 /// form (the first operand that is `s` is the one read from it).
-fn reading_accumulator(instr: Instr, (s, float): (Slot, Float)) -> Option<Instr> {
-    use Float::*;
+fn reading_accumulator(instr: Instr, (s, acc): (Slot, Acc)) -> Option<Instr> {
+    use Acc::*;
     use Instr::*;
     let bin = |op: Bin, (acc_a, acc_b): (Ctor<Bin>, Ctor<Bin>)| {
         if op.a == s {
@@ -193,7 +303,10 @@ fn reading_accumulator(instr: Instr, (s, float): (Slot, Float)) -> Option<Instr>
     };
     let un = |op: Un, acc: Ctor<Un>| (op.src == s).then(|| acc(op));
     let store = |op: Store, acc: Ctor<Store>| (op.value == s).then(|| acc(op));
-    match (instr, float) {
+    let bin_imm = |op: BinImm, acc: Ctor<BinImm>| (op.a == s).then(|| acc(op));
+    let load = |op: Load, acc: Ctor<Load>| (op.addr == s).then(|| acc(op));
+    let branch = |op: BrCmpImm, acc: Ctor<BrCmpImm>| (op.a == s).then(|| acc(op));
+    match (instr, acc) {
         (F64Add(op), F64) => bin(op, (F64AddAccA, F64AddAccB)),
         (F64Sub(op), F64) => bin(op, (F64SubAccA, F64SubAccB)),
         (F64Mul(op), F64) => bin(op, (F64MulAccA, F64MulAccB)),
@@ -210,6 +323,50 @@ fn reading_accumulator(instr: Instr, (s, float): (Slot, Float)) -> Option<Instr>
         (F32MulAdd(op), F32) => bin_bin(op, (F32MulAddAccA, F32MulAddAccB)),
         (F32MulSub(op), F32) => bin_bin(op, (F32MulSubAccA, F32MulSubAccB)),
         (Store32(op), F32) => store(op, Store32AccF32),
+        (I32Add(op), Int) => bin(op, (I32AddAccA, I32AddAccB)),
+        (I32Sub(op), Int) => bin(op, (I32SubAccA, I32SubAccB)),
+        (I32Mul(op), Int) => bin(op, (I32MulAccA, I32MulAccB)),
+        (I32And(op), Int) => bin(op, (I32AndAccA, I32AndAccB)),
+        (I32Or(op), Int) => bin(op, (I32OrAccA, I32OrAccB)),
+        (I32Xor(op), Int) => bin(op, (I32XorAccA, I32XorAccB)),
+        (I32Shl(op), Int) => bin(op, (I32ShlAccA, I32ShlAccB)),
+        (I32ShrU(op), Int) => bin(op, (I32ShrUAccA, I32ShrUAccB)),
+        (I32ShrS(op), Int) => bin(op, (I32ShrSAccA, I32ShrSAccB)),
+        (I64Add(op), Int) => bin(op, (I64AddAccA, I64AddAccB)),
+        (I64Sub(op), Int) => bin(op, (I64SubAccA, I64SubAccB)),
+        (I64Mul(op), Int) => bin(op, (I64MulAccA, I64MulAccB)),
+        (I64And(op), Int) => bin(op, (I64AndAccA, I64AndAccB)),
+        (I64Or(op), Int) => bin(op, (I64OrAccA, I64OrAccB)),
+        (I64Xor(op), Int) => bin(op, (I64XorAccA, I64XorAccB)),
+        (I64Shl(op), Int) => bin(op, (I64ShlAccA, I64ShlAccB)),
+        (I64ShrU(op), Int) => bin(op, (I64ShrUAccA, I64ShrUAccB)),
+        (I64ShrS(op), Int) => bin(op, (I64ShrSAccA, I64ShrSAccB)),
+        (I32AddImm(op), Int) => bin_imm(op, I32AddImmAcc),
+        (I32MulImm(op), Int) => bin_imm(op, I32MulImmAcc),
+        (I32AndImm(op), Int) => bin_imm(op, I32AndImmAcc),
+        (I32OrImm(op), Int) => bin_imm(op, I32OrImmAcc),
+        (I32XorImm(op), Int) => bin_imm(op, I32XorImmAcc),
+        (I32ShlImm(op), Int) => bin_imm(op, I32ShlImmAcc),
+        (I32ShrUImm(op), Int) => bin_imm(op, I32ShrUImmAcc),
+        (I32ShrSImm(op), Int) => bin_imm(op, I32ShrSImmAcc),
+        (I64AddImm(op), Int) => bin_imm(op, I64AddImmAcc),
+        (I64MulImm(op), Int) => bin_imm(op, I64MulImmAcc),
+        (I64AndImm(op), Int) => bin_imm(op, I64AndImmAcc),
+        (I64OrImm(op), Int) => bin_imm(op, I64OrImmAcc),
+        (I64XorImm(op), Int) => bin_imm(op, I64XorImmAcc),
+        (I64ShlImm(op), Int) => bin_imm(op, I64ShlImmAcc),
+        (I64ShrUImm(op), Int) => bin_imm(op, I64ShrUImmAcc),
+        (I64ShrSImm(op), Int) => bin_imm(op, I64ShrSImmAcc),
+        (Load32(op), Int) => load(op, Load32Acc),
+        (Load64(op), Int) => load(op, Load64Acc),
+        (Load8U(op), Int) => load(op, Load8UAcc),
+        (Load16U(op), Int) => load(op, Load16UAcc),
+        (Store32(op), Int) => store(op, Store32Acc),
+        (Store64(op), Int) => store(op, Store64Acc),
+        (Store8(op), Int) => store(op, Store8Acc),
+        (Store16(op), Int) => store(op, Store16Acc),
+        (BrI32NeImm(op), Int) => branch(op, BrI32NeImmAcc),
+        (BrI32EqImm(op), Int) => branch(op, BrI32EqImmAcc),
         _ => None,
     }
 }

@@ -185,7 +185,8 @@ fn tee_with_a_pending_read_copies_before_the_producer() {
         [
             Instr::Copy { dst: 1, src: 0 },
             Instr::I32Mul(Bin { dst: 0, a: 0, b: 0 }),
-            Instr::I32Add(Bin { dst: 1, a: 1, b: 0 }),
+            // (the product from the integer accumulator)
+            Instr::I32AddAccB(Bin { dst: 1, a: 1, b: 0 }),
             Instr::Return1 { src: 1 },
         ]
     );
@@ -257,7 +258,8 @@ fn array_indexing_fuses_shifts() {
                 addr: 3,
                 offset: 0
             }),
-            Instr::I64Add(Bin { dst: 2, a: 2, b: 3 }),
+            // (the loaded value from the integer accumulator)
+            Instr::I64AddAccB(Bin { dst: 2, a: 2, b: 3 }),
             Instr::Return1 { src: 2 },
         ]
     );
