@@ -1,12 +1,18 @@
-//! The float accumulators: the last pass over a finished function, which
-//! lets a float operation take an operand from a register instead of
-//! reloading it from the slot the instruction before has just written.
+//! The accumulators: the last pass over a finished function, which lets an
+//! operation take an operand from a register instead of reloading it from
+//! the slot the instruction before has just written.
 //!
-//! Every float operation that writes one result (the *producers*:
-//! `F64Add`, `F64Sub`, `F64Mul`, `F64Div`, `F64Sqrt`, the multiply-add
-//! superinstructions, the forms below, and the same for `f32`) also hands
-//! its result to the next instruction's handler in the accumulator of its
-//! type (`f64` or `f32`, two float registers of the handler's signature).
+//! Every operation that writes one result of a kind the pass knows (the
+//! *producers*) also hands that result to the next instruction's handler
+//! in an accumulator, one of three handler arguments that travel in
+//! registers:
+//! - the integer accumulator (the raw slot value): integer add, sub, mul,
+//!   and, or, xor and shifts of both widths, with a slot or an immediate
+//!   right operand, and every load;
+//! - the `f64` and `f32` accumulators: add, sub, mul, div, sqrt and the
+//!   multiply-add superinstructions;
+//! - and the accumulator forms below, which are producers too.
+//!
 //! It still writes its slot, so nothing else about the code changes: a
 //! suspension, a checkpoint or a trap sees the frame exactly as before.
 //!
@@ -27,9 +33,11 @@
 //! producer either. With `extra-checks`, every read of an accumulator
 //! asserts that it equals the slot it stands for.
 
-use crate::ir::{Bin, BinBin, BinImm, BrCmpImm, Instr, KIND_COUNT, Load, Slot, Store, Un};
+use crate::ir::{
+    Bin, BinBin, BinImm, BrCmpImm, Instr, KIND_COUNT, KindTable, Load, Slot, Store, Un,
+};
 
-/// The two accumulators.
+/// The three accumulators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Acc {
     /// The integer accumulator (raw slot values of every integer type).
@@ -41,8 +49,7 @@ enum Acc {
 /// What the pass keeps from one function to the next: scratch space, and
 /// which kinds of instruction are producers, learned per kind (as
 /// `fuse::PairStarts` does: a table lookup where [`produces`] is a
-/// jump-table dispatch; most code has no float operation at all, and the
-/// scan that finds that out is then all this pass costs).
+/// jump-table dispatch).
 #[derive(Debug, Clone)]
 pub(super) struct AccScratch {
     /// Bit `i` set: instruction `i` is a branch target.
@@ -77,8 +84,9 @@ impl AccScratch {
 pub(super) fn use_accumulators(
     code: &mut [Instr],
     scratch: &mut AccScratch,
+    kinds: &mut KindTable,
 ) -> Result<(), alloc::collections::TryReserveError> {
-    // Most functions compute no floats: one cheap scan finds out.
+    // A function without producers needs nothing more: one cheap scan.
     if !code.iter().any(|instr| scratch.may_produce(instr)) {
         return Ok(());
     }
@@ -87,8 +95,15 @@ pub(super) fn use_accumulators(
     let words = code.len().div_ceil(64);
     targets.try_reserve_exact(words)?;
     targets.resize(words, 0);
-    for instr in code.iter() {
-        if let Some(target) = instr.branch_target()
+    for instr in code.iter_mut() {
+        // (`KindTable` finds most targets by a table lookup; it leaves out
+        // superinstructions, whose targets `branch_target` gives.)
+        let target = if instr.is_fused() {
+            instr.branch_target()
+        } else {
+            kinds.branch_target_mut(instr).map(|t| *t)
+        };
+        if let Some(target) = target
             && let Some(word) = targets.get_mut(target as usize / 64)
         {
             *word |= 1 << (target % 64);
@@ -278,7 +293,7 @@ fn produces(instr: &Instr) -> Option<(Slot, Acc)> {
 /// A constructor of an instruction kind from its operands.
 type Ctor<T> = fn(T) -> Instr;
 
-/// `instr` reading slot `s` from the accumulator `float`, if it has such a
+/// `instr` reading slot `s` from the accumulator `acc`, if it has such a
 /// form (the first operand that is `s` is the one read from it).
 fn reading_accumulator(instr: Instr, (s, acc): (Slot, Acc)) -> Option<Instr> {
     use Acc::*;

@@ -6,11 +6,11 @@
 //! accumulators) and the
 //! executor's call, trap and suspension machinery.
 
+mod accumulators;
 mod calls;
 mod control;
 mod deep_loops;
 mod determinism;
-mod floats;
 mod fuel;
 mod memory;
 

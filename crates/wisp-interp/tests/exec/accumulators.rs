@@ -1,9 +1,9 @@
-//! Float chains and the float accumulators: an operation whose operand the
+//! Dependent chains and the accumulators: an operation whose operand the
 //! instruction before has just computed reads it from a register (see
 //! `translate/accumulators.rs`). These modules put such chains next to
-//! branch targets, multiply-add superinstructions, stores and suspensions,
-//! and compare every result with the same arithmetic done in Rust (IEEE
-//! operations are exact, so the bits must match).
+//! branch targets, superinstructions, loads, stores and suspensions, and
+//! compare every result with the same arithmetic done in Rust (IEEE
+//! operations are exact, so float bits must match too).
 
 use super::*;
 use wisp_interp::CallOutcome;
@@ -174,5 +174,117 @@ fn float_chains_survive_any_number_of_suspensions() {
             [Val::F64(want.to_bits())],
             "fuel slices of {slice}"
         );
+    }
+}
+
+/// Integer chains: hashing steps of both widths, loads feeding arithmetic
+/// and addresses, stores of fresh results, a compare-and-branch on a fresh
+/// result, and a branch target right after a producer.
+const INT_CHAINS: &str = r#"(module
+    (memory 1)
+    (func (export "mix") (param $seed i64) (param $n i32) (result i64)
+        (local $i i32) (local $h i64) (local $k i32) (local $p i32) (local $t i32)
+        (local.set $h (local.get $seed))
+        (loop $l
+            ;; xorshift-multiply on i64, each step the one before's result.
+            (local.set $h (i64.mul (i64.xor (local.get $h) (i64.shr_u (local.get $h) (i64.const 29)))
+                                   (i64.const 0xbf58476d1ce4e5b9)))
+            (local.set $h (i64.add (i64.shl (local.get $h) (i64.const 7)) (i64.sub (local.get $h) (i64.const 3))))
+            ;; an i32 index from it, a store and a load through it
+            (local.set $p (i32.shl (i32.and (i32.wrap_i64 (local.get $h)) (i32.const 1023)) (i32.const 2)))
+            (i32.store (local.get $p) (i32.or (i32.xor (local.get $k) (i32.wrap_i64 (local.get $h))) (i32.const 1)))
+            (local.set $k (i32.add (i32.load (local.get $p)) (i32.mul (local.get $k) (i32.const 31))))
+            ;; a load feeding a load's address
+            (local.set $k (i32.sub (local.get $k)
+                (i32.load8_u (i32.and (i32.load (i32.and (local.get $k) (i32.const 4092))) (i32.const 4095)))))
+            ;; a producer right before a branch target, and a branch on a fresh result
+            ;; (on the path that skips the `then`, the last value produced is
+            ;; $t, not $k, which the join reads)
+            (local.set $k (i32.shr_s (local.get $k) (i32.const 1)))
+            (local.set $t (i32.mul (local.get $k) (i32.const 3)))
+            (if (i32.eqz (i32.and (local.get $t) (i32.const 4)))
+                (then (local.set $k (i32.xor (local.get $k) (i32.const 0x5a5a)))))
+            (local.set $h (i64.xor (local.get $h) (i64.extend_i32_u (local.get $k))))
+            (i64.store offset=8192 (i32.and (local.get $i) (i32.const 255)) (i64.shr_s (local.get $h) (i64.const 3)))
+            (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+        (i64.add (local.get $h) (i64.load offset=8192 (i32.const 0))))
+)"#;
+
+/// `mix` of [`INT_CHAINS`], in Rust (memory as a byte array).
+fn mix(seed: i64, n: u32) -> i64 {
+    let mut mem = vec![0u8; 65536];
+    let load32 = |mem: &[u8], a: u32| {
+        u32::from_le_bytes(mem[a as usize..a as usize + 4].try_into().unwrap())
+    };
+    let (mut h, mut k, mut i) = (seed, 0i32, 0u32);
+    loop {
+        h = (h ^ ((h as u64) >> 29) as i64).wrapping_mul(0xbf58476d1ce4e5b9u64 as i64);
+        h = (h << 7).wrapping_add(h.wrapping_sub(3));
+        let p = ((h as i32) & 1023) << 2;
+        let v = (k ^ h as i32) | 1;
+        mem[p as usize..p as usize + 4].copy_from_slice(&v.to_le_bytes());
+        k = (load32(&mem, p as u32) as i32).wrapping_add(k.wrapping_mul(31));
+        let q = load32(&mem, (k & 4092) as u32) & 4095;
+        k = k.wrapping_sub(i32::from(mem[q as usize]));
+        k >>= 1;
+        let t = k.wrapping_mul(3);
+        if t & 4 == 0 {
+            k ^= 0x5a5a;
+        }
+        h ^= i64::from(k as u32);
+        let at = 8192 + (i & 255) as usize;
+        mem[at..at + 8].copy_from_slice(&(h >> 3).to_le_bytes());
+        i = i.wrapping_add(1);
+        if i == n {
+            break;
+        }
+    }
+    h.wrapping_add(i64::from_le_bytes(mem[8192..8200].try_into().unwrap()))
+}
+
+#[test]
+fn integer_chains_match_the_same_arithmetic_in_rust() {
+    for config in configs() {
+        for (seed, n) in [
+            (1i64, 1u32),
+            (-7, 5),
+            (0x1234_5678_9abc, 1000),
+            (i64::MIN, 333),
+        ] {
+            // A fresh instance each time: the model starts from zeroed memory.
+            let (mut s, i) = instantiate_with(&config, INT_CHAINS);
+            if config.get_consume_fuel() {
+                s.set_fuel(u64::MAX / 2).unwrap();
+            }
+            let got = call(&mut s, i, "mix", &[Val::I64(seed), Val::I32(n as i32)]).unwrap();
+            assert_eq!(got, [Val::I64(mix(seed, n))], "mix({seed}, {n})");
+        }
+    }
+}
+
+#[test]
+fn integer_chains_survive_any_number_of_suspensions() {
+    let mut config = Config::default();
+    config.consume_fuel(true);
+    let want = mix(99, 200);
+    for slice in 1..=40 {
+        // (Every run writes the same memory, so the model's zeroed start
+        // holds for the first run only: each run gets a fresh instance.)
+        let (mut s, i) = instantiate_with(&config, INT_CHAINS);
+        let func = i.get_func(&s, "mix").unwrap();
+        s.set_fuel(slice).unwrap();
+        let mut outcome = func
+            .call_resumable(&mut s, &[Val::I64(99), Val::I32(200)])
+            .unwrap();
+        let results = loop {
+            match outcome {
+                CallOutcome::Complete(results) => break results,
+                CallOutcome::Suspended(call) => {
+                    s.add_fuel(slice).unwrap();
+                    outcome = call.resume(&mut s, &[]).unwrap();
+                }
+            }
+        };
+        assert_eq!(results, [Val::I64(want)], "fuel slices of {slice}");
     }
 }
