@@ -55,6 +55,9 @@ macro_rules! execute_instr {
                 $code.br_table_at($regs.get(index) as u32, len, table)
             }
             I::Return | I::Return1 { .. } | I::ReturnImm32 { .. } | I::ReturnSpan { .. } => {
+                // Nothing after a call or a return reads an accumulator:
+                // constants spare saving them around the calls out.
+                ($acci, $acc64, $acc32) = (0, 0.0, 0.0);
                 write_results(&mut $regs, *$instr);
                 $env.frames.pop();
                 let Some(caller) = $env.frames.last() else {
@@ -322,6 +325,9 @@ macro_rules! execute_instr {
 
             // ----- Calls -----------------------------------------------------------
             I::CallInternal { func, args } => {
+                // Nothing after a call or a return reads an accumulator:
+                // constants spare saving them around the calls out.
+                ($acci, $acc64, $acc32) = (0, 0.0, 0.0);
                 let callee = $env.inst.defined(func);
                 let callee_fp = frame_pointer($env.frames) + args as usize;
                 let addr = $env.inst.funcs[func as usize];
@@ -342,6 +348,9 @@ macro_rules! execute_instr {
                 enter_callee!($env, $code, $regs, $exit, callee.code, callee_fp);
             }
             I::CallImported { .. } | I::CallIndirect { .. } => {
+                // Nothing after a call or a return reads an accumulator:
+                // constants spare saving them around the calls out.
+                ($acci, $acc64, $acc32) = (0, 0.0, 0.0);
                 let (addr, args) = match *$instr {
                     I::CallImported { func, args } => ($env.inst.funcs[func as usize], args),
                     I::CallIndirect {
