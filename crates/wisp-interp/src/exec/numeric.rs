@@ -237,7 +237,7 @@ pub(super) fn bin_bin_imm<T: Raw + FromImm>(
     g(t, T::from_imm(op.imm)).write_to(regs, Slot::from(op.dst));
 }
 
-/// An operand the float accumulator holds: `acc`, which is the value of
+/// An operand an accumulator holds: `acc`, which is the value of
 /// `slot` (the instruction before wrote both; with extra checks, a
 /// difference panics).
 #[inline(always)]
@@ -246,7 +246,7 @@ pub(super) fn acc_operand<T: Raw>(regs: &Regs<'_>, slot: Slot, acc: T) -> T {
     assert_eq!(
         T::from_raw(regs.get(slot)).into_raw(),
         acc.into_raw(),
-        "the float accumulator does not hold slot {slot}"
+        "the accumulator does not hold slot {slot}"
     );
     let _ = (regs, slot);
     acc

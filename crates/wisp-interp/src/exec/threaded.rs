@@ -2,7 +2,7 @@
 //! ending in a tail call of the next instruction's handler, so every
 //! instruction has its own indirect jump (which the branch predictor learns
 //! per site) and the hot state — position, code start, frame, memory,
-//! fuel, float accumulators — stays in argument registers from handler to
+//! fuel, accumulators — stays in argument registers from handler to
 //! handler.
 //!
 //! Each handler is [`handler`] instantiated for one instruction tag: the
@@ -40,14 +40,15 @@ use super::hot::Code;
 pub(super) struct Halt;
 
 /// A handler: the instruction at `ip`, on the frame `regs` with the running
-/// instance's memory `mem` and `fuel` left (see [`Fuel`]), and the float
-/// accumulators (`f64`, `f32`; see `translate/accumulators.rs`). The
-/// running code's start is in `Env::code_start`. Five integer arguments
-/// leave four scratch registers on x86_64 (`rax`, `r9`–`r11`), enough for
-/// most handlers to run without saving a callee-saved register: a
-/// `push`/`pop` pair in every handler chains each instruction to the
-/// previous one through a store and a load. The accumulators travel in
-/// float registers (`xmm0`, `xmm1`), which cost no integer register.
+/// instance's memory `mem` and `fuel` left (see [`Fuel`]), and the
+/// accumulators (integer, `f64`, `f32`; see `translate/accumulators.rs`).
+/// The running code's start is in `Env::code_start`. On x86_64 the six
+/// integer arguments leave `rax`, `r10` and `r11` scratch (and `r8` in
+/// unmetered code, which leaves the fuel uninitialized); the float
+/// accumulators travel in `xmm0` and `xmm1`. Few enough registers that
+/// most handlers save no callee-saved one: a `push`/`pop` pair in every
+/// handler would chain each instruction to the previous one through a
+/// store and a load.
 pub(super) type Handler = for<'a, 's> fn(
     NonNull<Instr>,
     NonNull<u64>,

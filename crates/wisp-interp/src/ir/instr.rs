@@ -15,8 +15,8 @@
 //!   `(slot + imm) mod 2^32`: an `i32.add` of a constant fused into the access.
 //! - Trailing words (`SelectCond`, `CallIndirectTable`) carry one more
 //!   operand of the instruction before them; they are never dispatched.
-//! - `Acc` forms (`F64AddAccB`, `Store64AccF64`) read one operand from a
-//!   float accumulator, which the instruction before left there (see
+//! - `Acc` forms (`I32AddAccB`, `Store64AccF64`) read one operand from an
+//!   accumulator, which the instruction before left there (see
 //!   `translate/accumulators.rs`).
 //! - Superinstructions (named after the two instructions they fuse, e.g.
 //!   `I32AddImmBrNeImm` is `I32AddImm` then `BrI32NeImm`) replace the first
@@ -638,7 +638,7 @@ pub enum Instr {
     // read from the float accumulator of its type instead of its slot. The
     // accumulator holds that slot's value: the instruction before, which
     // is always the one executed before, wrote both (see
-    // `docs/bytecode.md`, "Float accumulators").
+    // `docs/bytecode.md`, "Accumulators").
     F64AddAccA(Bin),
     F64AddAccB(Bin),
     F64SubAccA(Bin),

@@ -10,7 +10,7 @@
 //! - [`numeric`]: arithmetic, comparisons (with immediates) and conversions;
 //! - [`memory`], [`table`], [`call`], [`variable`]: the rest;
 //! - [`tails`], [`fuse`], [`accumulators`]: last passes over the finished
-//!   code (tail duplication, superinstructions, float accumulator operands).
+//!   code (tail duplication, superinstructions, accumulator operands).
 //!
 //! See `docs/bytecode.md` for the lowering of each construct.
 
