@@ -33,9 +33,7 @@
 //! producer either. With `extra-checks`, every read of an accumulator
 //! asserts that it equals the slot it stands for.
 
-use crate::ir::{
-    Bin, BinBin, BinImm, BrCmpImm, Instr, KIND_COUNT, KindTable, Load, Slot, Store, Un,
-};
+use crate::ir::{Bin, BinBin, BinImm, BrCmpImm, Instr, KIND_COUNT, Load, Slot, Store, Un};
 
 /// The three accumulators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,36 +45,75 @@ enum Acc {
 }
 
 /// What the pass keeps from one function to the next: scratch space, and
-/// which kinds of instruction are producers, learned per kind (as
-/// `fuse::PairStarts` does: a table lookup where [`produces`] is a
-/// jump-table dispatch).
+/// what each kind of instruction is to the pass, learned per kind (as
+/// `fuse::PairStarts` does: one table lookup where [`produces`],
+/// [`Instr::is_fused`] and [`reading_accumulator`] are jump-table
+/// dispatches; the pass visits every instruction of every function).
 #[derive(Debug, Clone)]
 pub(super) struct AccScratch {
+    /// The flags of each instruction of the function.
+    flags: alloc::vec::Vec<u8>,
     /// Bit `i` set: instruction `i` is a branch target.
     targets: alloc::vec::Vec<u64>,
-    /// By tag: 0 not yet seen, 1 not a producer, 2 a producer.
-    producer_kinds: [u8; KIND_COUNT],
+    /// By tag: `LEARNED` and the flags below, or 0 if not yet seen.
+    kind_flags: [u8; KIND_COUNT],
 }
+
+/// A producer (see the module docs).
+const PRODUCER: u8 = 1;
+/// A superinstruction ([`Instr::is_fused`]).
+const FUSED: u8 = 2;
+/// Has an accumulator form.
+const CONSUMER: u8 = 4;
+/// Has a branch target ([`Instr::branch_target`]).
+const BRANCH: u8 = 8;
+/// The entry has been learned.
+const LEARNED: u8 = 16;
 
 impl Default for AccScratch {
     fn default() -> Self {
         Self {
+            flags: alloc::vec::Vec::new(),
             targets: alloc::vec::Vec::new(),
-            producer_kinds: [0; KIND_COUNT],
+            kind_flags: [0; KIND_COUNT],
         }
     }
 }
 
-impl AccScratch {
-    /// Whether `instr`'s kind is a producer.
-    #[inline]
-    fn may_produce(&mut self, instr: &Instr) -> bool {
-        let known = &mut self.producer_kinds[usize::from(instr.tag())];
-        if *known == 0 {
-            *known = 1 + u8::from(produces(instr).is_some());
-        }
-        *known == 2
+/// The flags of `instr`'s kind, learned into `kind_flags` on first sight.
+#[inline]
+fn flags(kind_flags: &mut [u8; KIND_COUNT], instr: &Instr) -> u8 {
+    let known = &mut kind_flags[usize::from(instr.tag())];
+    if *known == 0 {
+        *known = learn(instr);
     }
+    *known
+}
+
+/// The flags of `instr`'s kind: every instruction of a kind has the same.
+/// A kind is a consumer if reading any of its slots from any accumulator
+/// gives a form, which is what [`reading_accumulator`] is asked later.
+#[cold]
+fn learn(instr: &Instr) -> u8 {
+    let mut flags = LEARNED;
+    if produces(instr).is_some() {
+        flags |= PRODUCER;
+    }
+    if instr.is_fused() {
+        flags |= FUSED;
+    }
+    if instr.branch_target().is_some() {
+        flags |= BRANCH;
+    }
+    let mut copy = *instr;
+    copy.for_each_slot_mut(|&mut slot| {
+        for acc in [Acc::Int, Acc::F32, Acc::F64] {
+            if reading_accumulator(*instr, (slot, acc)).is_some() {
+                flags |= CONSUMER;
+            }
+        }
+    });
+    flags
 }
 
 /// Rewrites every instruction the module docs allow to its accumulator
@@ -84,46 +121,55 @@ impl AccScratch {
 pub(super) fn use_accumulators(
     code: &mut [Instr],
     scratch: &mut AccScratch,
-    kinds: &mut KindTable,
 ) -> Result<(), alloc::collections::TryReserveError> {
-    // A function without producers needs nothing more: one cheap scan.
-    if !code.iter().any(|instr| scratch.may_produce(instr)) {
+    let AccScratch {
+        flags: per_instr,
+        targets,
+        kind_flags,
+    } = scratch;
+    per_instr.clear();
+    per_instr.try_reserve_exact(code.len())?;
+    let mut all = 0;
+    for instr in code.iter() {
+        let f = flags(kind_flags, instr);
+        all |= f;
+        per_instr.push(f);
+    }
+    // A function without producers needs nothing more.
+    if all & PRODUCER == 0 {
         return Ok(());
     }
-    let targets = &mut scratch.targets;
-    targets.clear();
     let words = code.len().div_ceil(64);
+    targets.clear();
     targets.try_reserve_exact(words)?;
     targets.resize(words, 0);
-    for instr in code.iter_mut() {
-        // (`KindTable` finds most targets by a table lookup; it leaves out
-        // superinstructions, whose targets `branch_target` gives.)
-        let target = if instr.is_fused() {
-            instr.branch_target()
-        } else {
-            kinds.branch_target_mut(instr).map(|t| *t)
-        };
-        if let Some(target) = target
+    for (instr, &f) in code.iter().zip(per_instr.iter()) {
+        if f & BRANCH != 0
+            && let Some(target) = instr.branch_target()
             && let Some(word) = targets.get_mut(target as usize / 64)
         {
             *word |= 1 << (target % 64);
         }
     }
     for i in 1..code.len() {
-        if !scratch.may_produce(&code[i - 1])
-            || scratch.targets[i / 64] & (1 << (i % 64)) != 0
-            || code[i - 1].is_fused()
+        // The instruction before is a producer, not a superinstruction
+        // (which would skip this one), and this one can read from an
+        // accumulator and is not a branch target.
+        if per_instr[i - 1] & (PRODUCER | FUSED) != PRODUCER
+            || per_instr[i] & CONSUMER == 0
+            || targets[i / 64] & (1 << (i % 64)) != 0
         {
             continue;
         }
         let Some(produced) = produces(&code[i - 1]) else {
             continue;
         };
-        if i >= 2 && code[i - 2].is_fused() && produces(&code[i - 2]) != Some(produced) {
+        if i >= 2 && per_instr[i - 2] & FUSED != 0 && produces(&code[i - 2]) != Some(produced) {
             continue;
         }
         if let Some(rewritten) = reading_accumulator(code[i], produced) {
             code[i] = rewritten;
+            // (The form is a producer and a consumer like the original.)
         }
     }
     Ok(())
