@@ -18,7 +18,7 @@
 //!
 //! An instruction `B` at `i` reads its operand `s` from the accumulator
 //! (becomes its `…Acc…` form) when, whenever `B` runs, the instruction that
-//! ran just before it was a producer of `s` of `B`'s type:
+//! ran just before it produced `s` into the accumulator `B` would read:
 //! - `B` is not a branch target, so it is only entered from `i - 1`;
 //! - the instruction at `i - 1` produces `s`;
 //! - if `i - 1` is the second half of a superinstruction at `i - 2`, which
@@ -30,7 +30,8 @@
 //! instruction after the call and resumptions start at a fuel check or
 //! after a call, none of which is a producer; a fuel check a jump lands
 //! on and that is performed on the spot (see `exec::hot::Code`) is not a
-//! producer either. With `extra-checks`, every read of an accumulator
+//! producer either. (Calls and returns set the accumulators to constants,
+//! so that their handlers need not save them around calls out.) With `extra-checks`, every read of an accumulator
 //! asserts that it equals the slot it stands for.
 
 use crate::ir::{Bin, BinBin, BinImm, BrCmpImm, Instr, KIND_COUNT, Load, Slot, Store, Un};
