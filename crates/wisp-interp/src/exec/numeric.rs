@@ -275,9 +275,7 @@ pub(super) fn bin_imm_out<T: Raw + FromImm>(
     f: impl FnOnce(T, T) -> T,
 ) -> T {
     let a = T::from_raw(regs.get(op.a));
-    let r = f(a, T::from_imm(op.imm));
-    r.write_to(regs, op.dst);
-    r
+    bin_imm_on(regs, op, a, f)
 }
 
 /// `dst = f(a, imm)` with `a` from the accumulator `acc`; returns the
@@ -289,7 +287,19 @@ pub(super) fn bin_imm_acc<T: Raw + FromImm>(
     acc: T,
     f: impl FnOnce(T, T) -> T,
 ) -> T {
-    let r = f(acc_operand(regs, op.a, acc), T::from_imm(op.imm));
+    let a = acc_operand(regs, op.a, acc);
+    bin_imm_on(regs, op, a, f)
+}
+
+/// `dst = f(a, imm)` on the given operand, returning the result.
+#[inline(always)]
+fn bin_imm_on<T: Raw + FromImm>(
+    regs: &mut Regs<'_>,
+    op: BinImm,
+    a: T,
+    f: impl FnOnce(T, T) -> T,
+) -> T {
+    let r = f(a, T::from_imm(op.imm));
     r.write_to(regs, op.dst);
     r
 }
@@ -298,15 +308,21 @@ pub(super) fn bin_imm_acc<T: Raw + FromImm>(
 /// on in its accumulator.
 #[inline(always)]
 pub(super) fn un_out<T: Raw>(regs: &mut Regs<'_>, op: Un, f: impl FnOnce(T) -> T) -> T {
-    let r = f(T::from_raw(regs.get(op.src)));
-    r.write_to(regs, op.dst);
-    r
+    let v = T::from_raw(regs.get(op.src));
+    un_on(regs, op, v, f)
 }
 
 /// `dst = f(src)` with `src` from the accumulator `acc`; returns the result.
 #[inline(always)]
 pub(super) fn un_acc<T: Raw>(regs: &mut Regs<'_>, op: Un, acc: T, f: impl FnOnce(T) -> T) -> T {
-    let r = f(acc_operand(regs, op.src, acc));
+    let v = acc_operand(regs, op.src, acc);
+    un_on(regs, op, v, f)
+}
+
+/// `dst = f(v)` on the given operand, returning the result.
+#[inline(always)]
+fn un_on<T: Raw>(regs: &mut Regs<'_>, op: Un, v: T, f: impl FnOnce(T) -> T) -> T {
+    let r = f(v);
     r.write_to(regs, op.dst);
     r
 }
@@ -316,6 +332,12 @@ pub(super) fn un_acc<T: Raw>(regs: &mut Regs<'_>, op: Un, acc: T, f: impl FnOnce
 pub(super) fn bin_out<T: Raw>(regs: &mut Regs<'_>, op: Bin, f: impl FnOnce(T, T) -> T) -> T {
     let a = T::from_raw(regs.get(op.a));
     let b = T::from_raw(regs.get(op.b));
+    bin_on(regs, op, a, b, f)
+}
+
+/// `dst = f(a, b)` on the given operands, returning the result.
+#[inline(always)]
+fn bin_on<T: Raw>(regs: &mut Regs<'_>, op: Bin, a: T, b: T, f: impl FnOnce(T, T) -> T) -> T {
     let r = f(a, b);
     r.write_to(regs, op.dst);
     r
@@ -331,9 +353,7 @@ pub(super) fn bin_acc_a<T: Raw>(
 ) -> T {
     let a = acc_operand(regs, op.a, acc);
     let b = T::from_raw(regs.get(op.b));
-    let r = f(a, b);
-    r.write_to(regs, op.dst);
-    r
+    bin_on(regs, op, a, b, f)
 }
 
 /// `dst = f(a, b)` with `b` from the accumulator `acc`; returns the result.
@@ -346,9 +366,7 @@ pub(super) fn bin_acc_b<T: Raw>(
 ) -> T {
     let a = T::from_raw(regs.get(op.a));
     let b = acc_operand(regs, op.b, acc);
-    let r = f(a, b);
-    r.write_to(regs, op.dst);
-    r
+    bin_on(regs, op, a, b, f)
 }
 
 /// [`bin_bin`] on the given product operands, returning `dst`'s value.

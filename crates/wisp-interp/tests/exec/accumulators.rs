@@ -63,37 +63,28 @@ const CHAINS: &str = r#"(module
         (local.get $s))
 )"#;
 
-/// `chain64` of [`CHAINS`], in Rust.
-fn chain64(mut x: f64, mut y: f64, n: u32) -> f64 {
-    let mut stored = Vec::new();
-    for _ in 0..n.max(1) {
-        x = (x * x + y).sqrt() / (x + 1.5) - y * 0.25;
-        let t = x * 3.0;
-        if t > 1.0 {
-            x = t / 7.0;
+/// Defines `$name`, the `chain64`/`chain32` export of [`CHAINS`] in Rust
+/// on `$float`.
+macro_rules! chain_model {
+    ($name:ident, $float:ty) => {
+        fn $name(mut x: $float, mut y: $float, n: u32) -> $float {
+            let mut stored = Vec::new();
+            for _ in 0..n.max(1) {
+                x = (x * x + y).sqrt() / (x + 1.5) - y * 0.25;
+                let t = x * 3.0;
+                if t > 1.0 {
+                    x = t / 7.0;
+                }
+                x += t;
+                stored.push(x * y - t);
+                y = 2.0 - y / (y + 0.5);
+            }
+            x + stored.iter().fold(0.0, |s, v| s + v)
         }
-        x += t;
-        stored.push(x * y - t);
-        y = 2.0 - y / (y + 0.5);
-    }
-    x + stored.iter().fold(0.0, |s, v| s + v)
+    };
 }
-
-/// `chain32` of [`CHAINS`], in Rust.
-fn chain32(mut x: f32, mut y: f32, n: u32) -> f32 {
-    let mut stored = Vec::new();
-    for _ in 0..n.max(1) {
-        x = (x * x + y).sqrt() / (x + 1.5) - y * 0.25;
-        let t = x * 3.0;
-        if t > 1.0 {
-            x = t / 7.0;
-        }
-        x += t;
-        stored.push(x * y - t);
-        y = 2.0 - y / (y + 0.5);
-    }
-    x + stored.iter().fold(0.0, |s, v| s + v)
-}
+chain_model!(chain64, f64);
+chain_model!(chain32, f32);
 
 /// The configurations every check runs under: plain, metered, and with
 /// NaN canonicalization (which puts a `CanonNan` after every producer).
