@@ -52,8 +52,9 @@ enum Acc {
 /// dispatches; the pass visits every instruction of every function).
 #[derive(Debug, Clone)]
 pub(super) struct AccScratch {
-    /// The flags of each instruction of the function.
-    flags: alloc::vec::Vec<u8>,
+    /// The instructions that may read an accumulator: each can read one
+    /// and follows a producer that is not a superinstruction.
+    candidates: alloc::vec::Vec<u32>,
     /// Bit `i` set: instruction `i` is a branch target.
     targets: alloc::vec::Vec<u64>,
     /// By tag: `LEARNED` and the flags below, or 0 if not yet seen.
@@ -74,7 +75,7 @@ const LEARNED: u8 = 16;
 impl Default for AccScratch {
     fn default() -> Self {
         Self {
-            flags: alloc::vec::Vec::new(),
+            candidates: alloc::vec::Vec::new(),
             targets: alloc::vec::Vec::new(),
             kind_flags: [0; KIND_COUNT],
         }
@@ -82,20 +83,19 @@ impl Default for AccScratch {
 }
 
 /// The flags of `instr`'s kind, learned into `kind_flags` on first sight.
-#[inline]
+#[inline(always)]
 fn flags(kind_flags: &mut [u8; KIND_COUNT], instr: &Instr) -> u8 {
-    let known = &mut kind_flags[usize::from(instr.tag())];
-    if *known == 0 {
-        *known = learn(instr);
+    match kind_flags.get_mut(usize::from(instr.tag())) {
+        Some(0) | None => learn(kind_flags, instr),
+        Some(known) => *known,
     }
-    *known
 }
 
 /// The flags of `instr`'s kind: every instruction of a kind has the same.
 /// A kind is a consumer if reading any of its slots from any accumulator
 /// gives a form, which is what [`reading_accumulator`] is asked later.
 #[cold]
-fn learn(instr: &Instr) -> u8 {
+fn learn(kind_flags: &mut [u8; KIND_COUNT], instr: &Instr) -> u8 {
     let mut flags = LEARNED;
     if produces(instr).is_some() {
         flags |= PRODUCER;
@@ -114,58 +114,64 @@ fn learn(instr: &Instr) -> u8 {
             }
         }
     });
+    if let Some(entry) = kind_flags.get_mut(usize::from(instr.tag())) {
+        *entry = flags;
+    }
     flags
 }
 
 /// Rewrites every instruction the module docs allow to its accumulator
 /// form, in place. Fails only when the scratch space cannot be allocated.
+///
+/// One scan over the function marks the branch targets and notes the
+/// candidates (cheap per-kind tests on neighbours); only the candidates,
+/// a fraction of the code, are then examined operand by operand.
 pub(super) fn use_accumulators(
     code: &mut [Instr],
     scratch: &mut AccScratch,
 ) -> Result<(), alloc::collections::TryReserveError> {
     let AccScratch {
-        flags: per_instr,
+        candidates,
         targets,
         kind_flags,
     } = scratch;
-    per_instr.clear();
-    per_instr.try_reserve_exact(code.len())?;
-    let mut all = 0;
-    for instr in code.iter() {
-        let f = flags(kind_flags, instr);
-        all |= f;
-        per_instr.push(f);
-    }
-    // A function without producers needs nothing more.
-    if all & PRODUCER == 0 {
-        return Ok(());
-    }
-    let words = code.len().div_ceil(64);
+    candidates.clear();
+    candidates.try_reserve_exact(code.len())?;
     targets.clear();
-    targets.try_reserve_exact(words)?;
-    targets.resize(words, 0);
-    for (instr, &f) in code.iter().zip(per_instr.iter()) {
+    targets.try_reserve_exact(code.len().div_ceil(64))?;
+    targets.resize(code.len().div_ceil(64), 0);
+    let mut before = 0;
+    for (i, instr) in code.iter().enumerate() {
+        let f = flags(kind_flags, instr);
         if f & BRANCH != 0
             && let Some(target) = instr.branch_target()
             && let Some(word) = targets.get_mut(target as usize / 64)
         {
             *word |= 1 << (target % 64);
         }
+        // This one can read an accumulator, and the instruction before is
+        // a producer, not a superinstruction (which would skip this one).
+        if f & CONSUMER != 0 && before & (PRODUCER | FUSED) == PRODUCER {
+            // (Within the capacity reserved above: at most one per
+            // instruction, and a function has fewer than 2^32.)
+            candidates.push(i as u32);
+        }
+        before = f;
     }
-    for i in 1..code.len() {
-        // The instruction before is a producer, not a superinstruction
-        // (which would skip this one), and this one can read from an
-        // accumulator and is not a branch target.
-        if per_instr[i - 1] & (PRODUCER | FUSED) != PRODUCER
-            || per_instr[i] & CONSUMER == 0
-            || targets[i / 64] & (1 << (i % 64)) != 0
-        {
+    for &i in candidates.iter() {
+        let i = i as usize;
+        if targets[i / 64] & (1 << (i % 64)) != 0 {
             continue;
         }
         let Some(produced) = produces(&code[i - 1]) else {
             continue;
         };
-        if i >= 2 && per_instr[i - 2] & FUSED != 0 && produces(&code[i - 2]) != Some(produced) {
+        // A superinstruction at `i - 2` skips `i - 1` and falls through to
+        // `i`: it must produce the same.
+        if i >= 2
+            && flags(kind_flags, &code[i - 2]) & FUSED != 0
+            && produces(&code[i - 2]) != Some(produced)
+        {
             continue;
         }
         if let Some(rewritten) = reading_accumulator(code[i], produced) {
