@@ -131,6 +131,10 @@ fn run_loop_body<'s, const METERED: bool>(
     unsafe_code,
     reason = "rebuilds the hot state from the registers the previous handler passed"
 )]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the handler signature: each argument is a register one handler passes the next"
+)]
 pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
     ip: core::ptr::NonNull<Instr>,
     regs: core::ptr::NonNull<u64>,
@@ -229,6 +233,10 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
 #[allow(
     unsafe_code,
     reason = "rebuilds the hot state from the registers the handler passed"
+)]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the handler signature: each argument is a register one handler passes the next"
 )]
 pub(super) fn slow<'s, const METERED: bool>(
     ip: core::ptr::NonNull<Instr>,

@@ -111,6 +111,10 @@ fn handler_of<const M: bool>(instr: &Instr) -> Handler {
 /// `entry_start` is the `env.code_start` the calling handler was entered
 /// with (nothing but this function writes it).
 #[inline(always)]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "passes on the handler signature, one argument per register"
+)]
 pub(super) fn next<'s, const M: bool>(
     code: &mut Code<'s, M>,
     entry_start: NonNull<Instr>,
