@@ -31,10 +31,12 @@
 //! after a call, none of which is a producer; a fuel check a jump lands
 //! on and that is performed on the spot (see `exec::hot::Code`) is not a
 //! producer either. (Calls and returns set the accumulators to constants,
-//! so that their handlers need not save them around calls out.) With `extra-checks`, every read of an accumulator
-//! asserts that it equals the slot it stands for.
+//! so that their handlers need not save them around calls out.) With
+//! `extra-checks`, every read of an accumulator asserts that it equals the
+//! slot it stands for.
 
-use crate::ir::{Bin, BinBin, BinImm, BrCmpImm, Instr, KIND_COUNT, Load, Slot, Store, Un};
+use super::kind_memo::KindMemo;
+use crate::ir::{Bin, BinBin, BinImm, BrCmpImm, Instr, Load, Slot, Store, Un};
 
 /// The three accumulators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,19 +48,19 @@ enum Acc {
 }
 
 /// What the pass keeps from one function to the next: scratch space, and
-/// what each kind of instruction is to the pass, learned per kind (as
-/// `fuse::PairStarts` does: one table lookup where [`produces`],
-/// [`Instr::is_fused`] and [`reading_accumulator`] are jump-table
-/// dispatches; the pass visits every instruction of every function).
-#[derive(Debug, Clone)]
+/// what each kind of instruction is to the pass (the flags below, learned
+/// per kind: [`produces`], [`Instr::is_fused`] and [`reading_accumulator`]
+/// are jump-table dispatches, and the pass visits every instruction of
+/// every function).
+#[derive(Debug, Clone, Default)]
 pub(super) struct AccScratch {
     /// The instructions that may read an accumulator: each can read one
     /// and follows a producer that is not a superinstruction.
     candidates: alloc::vec::Vec<u32>,
     /// Bit `i` set: instruction `i` is a branch target.
     targets: alloc::vec::Vec<u64>,
-    /// By tag: `LEARNED` and the flags below, or 0 if not yet seen.
-    kind_flags: [u8; KIND_COUNT],
+    /// Each kind's flags.
+    kind_flags: KindMemo,
 }
 
 /// A producer (see the module docs).
@@ -69,34 +71,12 @@ const FUSED: u8 = 2;
 const CONSUMER: u8 = 4;
 /// Has a branch target ([`Instr::branch_target`]).
 const BRANCH: u8 = 8;
-/// The entry has been learned.
-const LEARNED: u8 = 16;
-
-impl Default for AccScratch {
-    fn default() -> Self {
-        Self {
-            candidates: alloc::vec::Vec::new(),
-            targets: alloc::vec::Vec::new(),
-            kind_flags: [0; KIND_COUNT],
-        }
-    }
-}
-
-/// The flags of `instr`'s kind, learned into `kind_flags` on first sight.
-#[inline(always)]
-fn flags(kind_flags: &mut [u8; KIND_COUNT], instr: &Instr) -> u8 {
-    match kind_flags.get_mut(usize::from(instr.tag())) {
-        Some(0) | None => learn(kind_flags, instr),
-        Some(known) => *known,
-    }
-}
 
 /// The flags of `instr`'s kind: every instruction of a kind has the same.
 /// A kind is a consumer if reading any of its slots from any accumulator
 /// gives a form, which is what [`reading_accumulator`] is asked later.
-#[cold]
-fn learn(kind_flags: &mut [u8; KIND_COUNT], instr: &Instr) -> u8 {
-    let mut flags = LEARNED;
+fn kind_flags(instr: &Instr) -> u8 {
+    let mut flags = 0;
     if produces(instr).is_some() {
         flags |= PRODUCER;
     }
@@ -114,9 +94,6 @@ fn learn(kind_flags: &mut [u8; KIND_COUNT], instr: &Instr) -> u8 {
             }
         }
     });
-    if let Some(entry) = kind_flags.get_mut(usize::from(instr.tag())) {
-        *entry = flags;
-    }
     flags
 }
 
@@ -142,7 +119,7 @@ pub(super) fn use_accumulators(
     targets.resize(code.len().div_ceil(64), 0);
     let mut before = 0;
     for (i, instr) in code.iter().enumerate() {
-        let f = flags(kind_flags, instr);
+        let f = kind_flags.get(instr, self::kind_flags);
         if f & BRANCH != 0
             && let Some(target) = instr.branch_target()
             && let Some(word) = targets.get_mut(target as usize / 64)
@@ -169,7 +146,7 @@ pub(super) fn use_accumulators(
         // A superinstruction at `i - 2` skips `i - 1` and falls through to
         // `i`: it must produce the same.
         if i >= 2
-            && flags(kind_flags, &code[i - 2]) & FUSED != 0
+            && kind_flags.get(&code[i - 2], self::kind_flags) & FUSED != 0
             && produces(&code[i - 2]) != Some(produced)
         {
             continue;

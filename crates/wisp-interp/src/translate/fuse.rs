@@ -38,16 +38,17 @@
 //! fit are left alone. The pass runs after slots are renumbered, so the
 //! slots it narrows are final.
 
+use super::kind_memo::KindMemo;
 use crate::ir::{
     AddBr, AddImm2, AddImmBr, AddImmCopy, AddImmLoad, AddImmStore, AddLoad, AndImmBr, AndImmBrImm,
-    Bin, BinBin, BinBinImm, BinImmBin, BrCmpImm, Cmp, CmpBr, Instr, KIND_COUNT, Load, LoadLoad,
-    Slot, Slot16,
+    Bin, BinBin, BinBinImm, BinImmBin, BrCmpImm, Cmp, CmpBr, Instr, Load, LoadLoad, Slot, Slot16,
 };
 
-/// Fuses every pair the module docs list, in place.
-pub(super) fn fuse(code: &mut [Instr], starts: &mut PairStarts) {
+/// Fuses every pair the module docs list, in place. `starts` remembers
+/// which kinds may start a pair (most start none).
+pub(super) fn fuse(code: &mut [Instr], starts: &mut KindMemo) {
     for i in 1..code.len() {
-        if !starts.may_start_pair(&code[i - 1]) {
+        if starts.get(&code[i - 1], |a| u8::from(starts_pair(a))) == 0 {
             #[cfg(any(test, feature = "extra-checks"))]
             assert!(
                 pair(code[i - 1], code[i]).is_none(),
@@ -59,43 +60,6 @@ pub(super) fn fuse(code: &mut [Instr], starts: &mut PairStarts) {
         if let Some(fused) = pair(code[i - 1], code[i]) {
             code[i - 1] = fused;
         }
-    }
-}
-
-/// Which kinds of instruction can start a pair, learned per kind: most
-/// instructions start none, and a table lookup and a well-predicted branch
-/// skip them, where the full match of [`pair`] is a jump-table dispatch
-/// whose target changes from one instruction to the next.
-#[derive(Debug, Clone)]
-pub(super) struct PairStarts {
-    /// By tag: 0 not yet seen, 1 starts no pair, 2 may start one.
-    by_tag: [u8; KIND_COUNT],
-}
-
-impl Default for PairStarts {
-    fn default() -> Self {
-        Self {
-            by_tag: [0; KIND_COUNT],
-        }
-    }
-}
-
-impl PairStarts {
-    #[inline(always)]
-    fn may_start_pair(&mut self, a: &Instr) -> bool {
-        match self.by_tag.get_mut(usize::from(a.tag())) {
-            Some(0) | None => self.learn(a),
-            Some(known) => *known == 2,
-        }
-    }
-
-    #[cold]
-    fn learn(&mut self, a: &Instr) -> bool {
-        let starts = starts_pair(a);
-        if let Some(entry) = self.by_tag.get_mut(usize::from(a.tag())) {
-            *entry = if starts { 2 } else { 1 };
-        }
-        starts
     }
 }
 
@@ -546,7 +510,7 @@ mod tests {
             imm: 4,
         });
         let mut code = [add, br(0), Instr::Return];
-        fuse(&mut code, &mut PairStarts::default());
+        fuse(&mut code, &mut KindMemo::default());
         assert_eq!(
             code[0],
             Instr::I32AddImmBrNeImm(AddImmBr {
@@ -582,7 +546,7 @@ mod tests {
         });
         for first in [other, big, wide] {
             let mut code = [first, br(0), Instr::Return];
-            fuse(&mut code, &mut PairStarts::default());
+            fuse(&mut code, &mut KindMemo::default());
             assert_eq!(code[0], first);
         }
     }
@@ -592,7 +556,7 @@ mod tests {
         let mul = Instr::F64Mul(Bin { dst: 5, a: 1, b: 2 });
         let add = Instr::F64Sub(Bin { dst: 4, a: 4, b: 5 });
         let mut code = [mul, add, Instr::Return];
-        fuse(&mut code, &mut PairStarts::default());
+        fuse(&mut code, &mut KindMemo::default());
         assert_eq!(
             code[0],
             Instr::F64MulSub(BinBin {

@@ -10,7 +10,8 @@
 //! - [`numeric`]: arithmetic, comparisons (with immediates) and conversions;
 //! - [`memory`], [`table`], [`call`], [`variable`]: the rest;
 //! - [`tails`], [`fuse`], [`accumulators`]: last passes over the finished
-//!   code (tail duplication, superinstructions, accumulator operands).
+//!   code (tail duplication, superinstructions, accumulator operands), with
+//!   [`kind_memo`] for what they learn per instruction kind.
 //!
 //! See `docs/bytecode.md` for the lowering of each construct.
 
@@ -18,6 +19,7 @@ mod accumulators;
 mod call;
 mod control;
 mod fuse;
+mod kind_memo;
 mod local_refs;
 mod memory;
 mod numeric;
@@ -138,7 +140,7 @@ pub(crate) struct Translator<'m> {
     /// every instruction (renumbering, the structural check).
     kinds: KindTable,
     /// Which instruction kinds can start a superinstruction.
-    pair_starts: fuse::PairStarts,
+    pair_starts: kind_memo::KindMemo,
     /// Scratch space of the float-accumulator pass.
     acc_scratch: accumulators::AccScratch,
     /// Values of the constant slots; constant slot `k` is numbered
@@ -205,7 +207,7 @@ impl<'m> Translator<'m> {
             offset_bytes: Vec::new(),
             tail_scratch: tails::TailScratch::default(),
             kinds: KindTable::default(),
-            pair_starts: fuse::PairStarts::default(),
+            pair_starts: kind_memo::KindMemo::default(),
             acc_scratch: accumulators::AccScratch::default(),
             consts: Vec::new(),
         }
