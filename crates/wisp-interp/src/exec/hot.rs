@@ -33,10 +33,11 @@ use crate::ir::{CompiledFunc, Instr, Slot, Target};
 ///
 /// Whenever the position is set (a jump, a call, a return, a resume) and
 /// lands on a `ConsumeFuel` that the fuel covers, the check is performed on
-/// the spot and the position moves past it: every branch target of metered
-/// code is a fuel check, and this saves its dispatch. The effect is exactly
-/// that of executing it next. When the fuel does not cover it, the
-/// position stays on it, and executing it suspends there as usual.
+/// the spot and the position moves past it: loop headers, `else` arms and
+/// function entries are fuel checks, and this saves their dispatch. The
+/// effect is exactly that of executing it next. When the fuel does not
+/// cover it, the position stays on it, and executing it suspends there as
+/// usual.
 ///
 /// # Validity
 /// `code` is the code of a [`CompiledFunc`] (verified, see the module docs)

@@ -1,6 +1,7 @@
 //! Structured control flow lowered to jumps: blocks, loops, `if`/`else`,
 //! branches (with compare fusion), `br_table`, returns, unreachable code, and
-//! the fuel blocks that start at every branch target.
+//! the fuel checks (function entry, loop headers, `if` arms; the code after
+//! an `end` is paid for where its construct opened).
 //!
 //! Labels: a loop's label is its header, known when branches to it are
 //! emitted. A block's or `if`'s label is its end, so branches to it are
@@ -39,6 +40,9 @@ pub(super) struct Ctrl {
     pub branches: Target,
     /// Entered in unreachable code: nothing inside is translated.
     pub dead: bool,
+    /// The fuel check that pays for the code after this frame's `end`: the
+    /// one current where the frame opened (see `docs/bytecode.md`, "Fuel").
+    pub payer: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,21 +82,36 @@ impl Translator<'_> {
             results: self.num_results,
             branches: NO_BRANCH,
             dead: false,
+            payer: None,
         });
         // Cannot fail: the code is empty.
         let _ = self.start_fuel_block();
         self.entry_block = true;
     }
 
-    /// Starts a basic block: emits its fuel check when fuel is on.
+    /// Starts a basic block that pays for itself (the function's entry, a
+    /// loop header, an `if` arm): emits its fuel check when fuel is on.
     fn start_fuel_block(&mut self) -> Result<(), TranslateError> {
-        self.mark_label();
-        self.entry_block = false;
+        self.start_block();
         if self.fuel {
             let at = self.emit(Instr::ConsumeFuel { amount: 0 })?;
             self.fuel_at = Some(at);
         }
         Ok(())
+    }
+
+    /// Starts a basic block that was paid for in advance by the fuel check
+    /// `payer` (the code after an `end`): no check of its own.
+    fn continue_fuel_block(&mut self, payer: Option<usize>) {
+        self.start_block();
+        self.fuel_at = payer;
+    }
+
+    /// Starts a basic block: a label may point here, and the entry block
+    /// is over.
+    fn start_block(&mut self) {
+        self.mark_label();
+        self.entry_block = false;
     }
 
     /// Notes that a label may point at the next instruction: nothing emitted
@@ -159,6 +178,7 @@ impl Translator<'_> {
         kind: CtrlKind,
         params: u32,
         results: u32,
+        payer: Option<usize>,
     ) -> Result<(), TranslateError> {
         self.materialize_all_locals()?;
         self.materialize_top(params)?;
@@ -174,13 +194,14 @@ impl Translator<'_> {
             results,
             branches: NO_BRANCH,
             dead: false,
+            payer,
         });
         Ok(())
     }
 
     pub(super) fn visit_block(&mut self, ty: BlockType) -> Result<(), TranslateError> {
         let (params, results) = self.block_arity(ty)?;
-        self.open_frame(CtrlKind::Block, params, results)
+        self.open_frame(CtrlKind::Block, params, results, self.fuel_at)
     }
 
     pub(super) fn visit_loop(&mut self, ty: BlockType) -> Result<(), TranslateError> {
@@ -189,8 +210,9 @@ impl Translator<'_> {
         self.materialize_all_locals()?;
         self.materialize_top(params)?;
         let header = self.next_index();
+        let payer = self.fuel_at;
         self.start_fuel_block()?;
-        self.open_frame(CtrlKind::Loop { header }, params, results)
+        self.open_frame(CtrlKind::Loop { header }, params, results, payer)
     }
 
     pub(super) fn visit_if(&mut self, ty: BlockType) -> Result<(), TranslateError> {
@@ -200,7 +222,7 @@ impl Translator<'_> {
         self.materialize_all_locals()?;
         self.materialize_top(params)?;
         let to_else = self.emit(cond.negate().branch(NO_BRANCH))? as Target;
-        self.open_frame(CtrlKind::If { to_else }, params, results)?;
+        self.open_frame(CtrlKind::If { to_else }, params, results, self.fuel_at)?;
         self.start_fuel_block()
     }
 
@@ -250,10 +272,10 @@ impl Translator<'_> {
             }
             CtrlKind::Loop { .. } => {
                 // Not a branch target: falling through keeps the values lazy.
-                // The code after the loop gets its own fuel block, so that
+                // The code after the loop was paid for before it, so that
                 // iterations are not charged for it.
                 if self.reachable {
-                    self.start_fuel_block()?;
+                    self.continue_fuel_block(frame.payer);
                 } else {
                     self.reset_to(frame.height, frame.results)?;
                 }
@@ -280,7 +302,7 @@ impl Translator<'_> {
         }
         self.patch_branches(frame.branches, here)?;
         if reachable {
-            self.start_fuel_block()?;
+            self.continue_fuel_block(frame.payer);
         }
         self.reset_to(frame.height, frame.results)?;
         self.reachable = reachable;
@@ -309,6 +331,7 @@ impl Translator<'_> {
                     results: 0,
                     branches: NO_BRANCH,
                     dead: true,
+                    payer: None,
                 });
                 Ok(())
             }

@@ -367,10 +367,15 @@ fn fuel_is_charged_per_basic_block() {
                 (br_if $l (local.get 1)))))",
     );
     let code = funcs[0].code();
-    // entry: local.set's 2 operators + `loop` = 3; loop body: 6 operators +
-    // its `end`; after the loop: the function's `end`.
-    assert_eq!(code[0], Instr::ConsumeFuel { amount: 3 });
-    assert!(code.contains(&Instr::ConsumeFuel { amount: 1 }));
+    // entry: local.set's 2 operators + `loop` = 3, and the code after the
+    // loop (the function's `end`), which the entry pays for; loop body: 6
+    // operators + its `end`. Nothing else has a check.
+    assert_eq!(code[0], Instr::ConsumeFuel { amount: 4 });
+    let checks = code
+        .iter()
+        .filter(|i| matches!(i, Instr::ConsumeFuel { .. }))
+        .count();
+    assert_eq!(checks, 2);
     let header = code
         .iter()
         .position(|i| matches!(i, Instr::ConsumeFuel { amount: 7 }))
@@ -386,6 +391,31 @@ fn fuel_is_charged_per_basic_block() {
             .iter()
             .any(|i| matches!(i, Instr::ConsumeFuel { .. }))
     );
+}
+
+#[test]
+fn code_after_an_end_is_paid_for_by_the_enclosing_block() {
+    let mut config = Config::default();
+    config.consume_fuel(true);
+    let funcs = translate_with(
+        &config,
+        "(module (func (param i32) (result i32)
+            (block $b (br_if $b (local.get 0)) (nop))
+            (if (local.get 0) (then (nop)) (else (nop)))
+            (i32.const 7)))",
+    );
+    let amounts: Vec<u32> = funcs[0]
+        .code()
+        .iter()
+        .filter_map(|i| match i {
+            Instr::ConsumeFuel { amount } => Some(*amount),
+            _ => None,
+        })
+        .collect();
+    // entry: the block (5 operators with its `end`), `local.get` and `if`,
+    // and after the `if` the constant and the function's `end`. The arms
+    // pay for themselves: `nop` and `else`, `nop` and `end`.
+    assert_eq!(amounts, [9, 2, 2]);
 }
 
 #[test]
