@@ -38,7 +38,8 @@ pub enum Instr {
     // ----- Control --------------------------------------------------------
     /// Traps with the given code (`unreachable`).
     Trap(TrapCode),
-    /// Charges `amount` fuel for the basic block it starts; when less fuel
+    /// Charges `amount` fuel for the code it pays for (up to the next check;
+    /// see `docs/bytecode.md`, "Fuel"); when less fuel
     /// remains, suspends *at* this instruction so a resume re-executes it.
     ConsumeFuel {
         amount: u32,

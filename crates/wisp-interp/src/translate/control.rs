@@ -121,7 +121,8 @@ impl Translator<'_> {
         self.block_start = self.code.len();
     }
 
-    /// Adds `units` to the current basic block's fuel charge.
+    /// Adds `units` to the charge of the fuel check paying for the code
+    /// being translated.
     pub(super) fn charge_fuel(&mut self, units: u32) {
         if let Some(Instr::ConsumeFuel { amount }) = self.fuel_at.and_then(|i| self.code.get_mut(i))
         {

@@ -118,7 +118,8 @@ pub(crate) struct Translator<'m> {
     /// The last instruction, when it produced the top operand and can still
     /// be retargeted or fused.
     last: Option<Last>,
-    /// Index of the current basic block's `ConsumeFuel`, if fuel is on.
+    /// Index of the `ConsumeFuel` that pays for the code being translated,
+    /// if fuel is on.
     fuel_at: Option<usize>,
     /// Index where the current straight-line code starts (the last label):
     /// instructions before it must not be merged with later ones.
