@@ -101,21 +101,24 @@ pub(super) fn add_load<const N: usize, const FAST: bool>(
 }
 
 /// `I32AddImm { dst: t, a, imm }` then a load of `N` bytes from `t + offset`
-/// (ordered as in [`add_load`]).
+/// (ordered as in [`add_load`]), with `a`'s value given (from its slot or
+/// the accumulator); returns the loaded value.
 #[inline(always)]
 pub(super) fn add_imm_load<const N: usize, const FAST: bool>(
     mem: &mut Memory,
     regs: &mut Regs<'_>,
     op: AddImmLoad,
+    a: u32,
     convert: impl FnOnce([u8; N]) -> u64,
-) -> Result<(), TrapCode> {
-    let t = (regs.get(Slot::from(op.a)) as u32).wrapping_add(op.imm as u32);
+) -> Result<u64, TrapCode> {
+    let t = a.wrapping_add(op.imm as u32);
     let loaded = load_value::<N, FAST>(mem, u64::from(t) + u64::from(op.offset), convert);
     if !FAST || loaded.is_ok() {
         regs.set(Slot::from(op.t), u64::from(t));
     }
-    regs.set(Slot::from(op.dst), loaded?);
-    Ok(())
+    let value = loaded?;
+    regs.set(Slot::from(op.dst), value);
+    Ok(value)
 }
 
 /// `Load32 { dst: t, addr: a, offset: first }` then `Load32 { dst, addr: t,
@@ -176,20 +179,22 @@ pub(super) fn load_add<const N: usize, const FAST: bool>(
     Ok(value)
 }
 
-/// Loads `N` bytes at `((a << SHIFT) + imm) mod 2^32` (element `a` of an
-/// array at `imm`) and writes `convert(bytes)` to the destination slot.
+/// Loads `N` bytes at `((index << SHIFT) + imm) mod 2^32` (element `index`
+/// of an array at `imm`; `index` is slot `a`'s value, given from the slot or
+/// the accumulator), writes `convert(bytes)` to the destination slot and
+/// returns it.
 #[inline(always)]
 pub(super) fn load_idx<const N: usize, const SHIFT: u32, const FAST: bool>(
     mem: &mut Memory,
     regs: &mut Regs<'_>,
     op: BinImm,
+    index: u32,
     convert: impl FnOnce([u8; N]) -> u64,
-) -> Result<(), TrapCode> {
-    let index = regs.get(op.a) as u32;
+) -> Result<u64, TrapCode> {
     let addr = (index << SHIFT).wrapping_add(op.imm as u32) as u64;
     let value = load_value::<N, FAST>(mem, addr, convert)?;
     regs.set(op.dst, value);
-    Ok(())
+    Ok(value)
 }
 
 /// Stores the low `N` bytes of the value slot at `(base + add) mod 2^32`.

@@ -164,6 +164,35 @@ pub(super) fn bin<T: Raw, R: Raw>(regs: &mut Regs<'_>, op: Bin, f: impl FnOnce(T
     f(a, b).write_to(regs, op.dst);
 }
 
+/// `dst = f(a, b)` with an integer or `bool` result (raw values of the
+/// whole slot, unlike `f32`'s), returning the raw value written.
+#[inline(always)]
+pub(super) fn bin_raw<T: Raw, R: Raw>(
+    regs: &mut Regs<'_>,
+    op: Bin,
+    f: impl FnOnce(T, T) -> R,
+) -> u64 {
+    let a = T::from_raw(regs.get(op.a));
+    let b = T::from_raw(regs.get(op.b));
+    let raw = f(a, b).into_raw();
+    regs.set(op.dst, raw);
+    raw
+}
+
+/// `dst = f(a, imm)` with an integer or `bool` result, returning the raw
+/// value written (see [`bin_raw`]).
+#[inline(always)]
+pub(super) fn bin_imm_raw<T: Raw + FromImm, R: Raw>(
+    regs: &mut Regs<'_>,
+    op: BinImm,
+    f: impl FnOnce(T, T) -> R,
+) -> u64 {
+    let a = T::from_raw(regs.get(op.a));
+    let raw = f(a, T::from_imm(op.imm)).into_raw();
+    regs.set(op.dst, raw);
+    raw
+}
+
 /// `dst = f(a, imm)`.
 #[inline(always)]
 pub(super) fn bin_imm<T: Raw + FromImm, R: Raw>(

@@ -296,30 +296,24 @@ macro_rules! execute_instr {
                 $code.skip();
             }
             I::I32AddImmLoad32(op) => {
-                $mem_t!(
-                    $env,
-                    $code,
-                    $exit,
-                    memory::add_imm_load::<4, FAST_MEM>($mem, &mut $regs, op, memory::u32_raw)
-                );
+                $acci = $mem_t!($env, $code, $exit, {
+                    let a = $regs.get(Slot::from(op.a)) as u32;
+                    memory::add_imm_load::<4, FAST_MEM>($mem, &mut $regs, op, a, memory::u32_raw)
+                });
                 $code.skip();
             }
             I::I32AddImmLoad64(op) => {
-                $mem_t!(
-                    $env,
-                    $code,
-                    $exit,
-                    memory::add_imm_load::<8, FAST_MEM>($mem, &mut $regs, op, memory::u64_raw)
-                );
+                $acci = $mem_t!($env, $code, $exit, {
+                    let a = $regs.get(Slot::from(op.a)) as u32;
+                    memory::add_imm_load::<8, FAST_MEM>($mem, &mut $regs, op, a, memory::u64_raw)
+                });
                 $code.skip();
             }
             I::I32AddImmLoad8U(op) => {
-                $mem_t!(
-                    $env,
-                    $code,
-                    $exit,
-                    memory::add_imm_load::<1, FAST_MEM>($mem, &mut $regs, op, memory::u8_raw)
-                );
+                $acci = $mem_t!($env, $code, $exit, {
+                    let a = $regs.get(Slot::from(op.a)) as u32;
+                    memory::add_imm_load::<1, FAST_MEM>($mem, &mut $regs, op, a, memory::u8_raw)
+                });
                 $code.skip();
             }
 
@@ -425,6 +419,16 @@ macro_rules! execute_instr {
                     _ => dst,
                 };
                 $code.skip();
+                let cond = $regs.get(cond) as u32;
+                variable::select(&mut $regs, dst, a, b, cond);
+            }
+            I::SelectAcc { dst, a, b } => {
+                let cond = match $code.peek() {
+                    I::SelectCond { cond } => cond,
+                    _ => dst,
+                };
+                $code.skip();
+                let cond = int_acc::<u32>(&$regs, cond, $acci);
                 variable::select(&mut $regs, dst, a, b, cond);
             }
             I::SelectCond { .. } | I::CallIndirectTable { .. } => {}
@@ -587,18 +591,18 @@ macro_rules! execute_instr {
                     memory::load_add::<4, FAST_MEM>($mem, &mut $regs, op, memory::u32_raw)
                 )
             }
-            I::Load32Idx(op) => $mem_t!(
-                $env,
-                $code,
-                $exit,
-                memory::load_idx::<4, 2, FAST_MEM>($mem, &mut $regs, op, memory::u32_raw)
-            ),
-            I::Load64Idx(op) => $mem_t!(
-                $env,
-                $code,
-                $exit,
-                memory::load_idx::<8, 3, FAST_MEM>($mem, &mut $regs, op, memory::u64_raw)
-            ),
+            I::Load32Idx(op) => {
+                $acci = $mem_t!($env, $code, $exit, {
+                    let index = $regs.get(op.a) as u32;
+                    memory::load_idx::<4, 2, FAST_MEM>($mem, &mut $regs, op, index, memory::u32_raw)
+                })
+            }
+            I::Load64Idx(op) => {
+                $acci = $mem_t!($env, $code, $exit, {
+                    let index = $regs.get(op.a) as u32;
+                    memory::load_idx::<8, 3, FAST_MEM>($mem, &mut $regs, op, index, memory::u64_raw)
+                })
+            }
             I::Load64Add(op) => {
                 $acci = $mem_t!(
                     $env,
@@ -838,26 +842,26 @@ macro_rules! execute_instr {
             }
 
             // ----- i32 -----------------------------------------------------------------
-            I::I32Eq(op) => bin(&mut $regs, op, |a: u32, b: u32| a == b),
-            I::I32Ne(op) => bin(&mut $regs, op, |a: u32, b: u32| a != b),
-            I::I32LtS(op) => bin(&mut $regs, op, |a: i32, b: i32| a < b),
-            I::I32LtU(op) => bin(&mut $regs, op, |a: u32, b: u32| a < b),
-            I::I32GtS(op) => bin(&mut $regs, op, |a: i32, b: i32| a > b),
-            I::I32GtU(op) => bin(&mut $regs, op, |a: u32, b: u32| a > b),
-            I::I32LeS(op) => bin(&mut $regs, op, |a: i32, b: i32| a <= b),
-            I::I32LeU(op) => bin(&mut $regs, op, |a: u32, b: u32| a <= b),
-            I::I32GeS(op) => bin(&mut $regs, op, |a: i32, b: i32| a >= b),
-            I::I32GeU(op) => bin(&mut $regs, op, |a: u32, b: u32| a >= b),
-            I::I32EqImm(op) => bin_imm(&mut $regs, op, |a: u32, b: u32| a == b),
-            I::I32NeImm(op) => bin_imm(&mut $regs, op, |a: u32, b: u32| a != b),
-            I::I32LtSImm(op) => bin_imm(&mut $regs, op, |a: i32, b: i32| a < b),
-            I::I32LtUImm(op) => bin_imm(&mut $regs, op, |a: u32, b: u32| a < b),
-            I::I32GtSImm(op) => bin_imm(&mut $regs, op, |a: i32, b: i32| a > b),
-            I::I32GtUImm(op) => bin_imm(&mut $regs, op, |a: u32, b: u32| a > b),
-            I::I32LeSImm(op) => bin_imm(&mut $regs, op, |a: i32, b: i32| a <= b),
-            I::I32LeUImm(op) => bin_imm(&mut $regs, op, |a: u32, b: u32| a <= b),
-            I::I32GeSImm(op) => bin_imm(&mut $regs, op, |a: i32, b: i32| a >= b),
-            I::I32GeUImm(op) => bin_imm(&mut $regs, op, |a: u32, b: u32| a >= b),
+            I::I32Eq(op) => $acci = bin_raw(&mut $regs, op, |a: u32, b: u32| a == b),
+            I::I32Ne(op) => $acci = bin_raw(&mut $regs, op, |a: u32, b: u32| a != b),
+            I::I32LtS(op) => $acci = bin_raw(&mut $regs, op, |a: i32, b: i32| a < b),
+            I::I32LtU(op) => $acci = bin_raw(&mut $regs, op, |a: u32, b: u32| a < b),
+            I::I32GtS(op) => $acci = bin_raw(&mut $regs, op, |a: i32, b: i32| a > b),
+            I::I32GtU(op) => $acci = bin_raw(&mut $regs, op, |a: u32, b: u32| a > b),
+            I::I32LeS(op) => $acci = bin_raw(&mut $regs, op, |a: i32, b: i32| a <= b),
+            I::I32LeU(op) => $acci = bin_raw(&mut $regs, op, |a: u32, b: u32| a <= b),
+            I::I32GeS(op) => $acci = bin_raw(&mut $regs, op, |a: i32, b: i32| a >= b),
+            I::I32GeU(op) => $acci = bin_raw(&mut $regs, op, |a: u32, b: u32| a >= b),
+            I::I32EqImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u32, b: u32| a == b),
+            I::I32NeImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u32, b: u32| a != b),
+            I::I32LtSImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: i32, b: i32| a < b),
+            I::I32LtUImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u32, b: u32| a < b),
+            I::I32GtSImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: i32, b: i32| a > b),
+            I::I32GtUImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u32, b: u32| a > b),
+            I::I32LeSImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: i32, b: i32| a <= b),
+            I::I32LeUImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u32, b: u32| a <= b),
+            I::I32GeSImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: i32, b: i32| a >= b),
+            I::I32GeUImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u32, b: u32| a >= b),
             I::I32Clz(op) => un(&mut $regs, op, num::i32_clz),
             I::I32Ctz(op) => un(&mut $regs, op, num::i32_ctz),
             I::I32Popcnt(op) => un(&mut $regs, op, num::i32_popcnt),
@@ -899,26 +903,26 @@ macro_rules! execute_instr {
             I::I32Extend16S(op) => un(&mut $regs, op, num::i32_extend16_s),
 
             // ----- i64 -----------------------------------------------------------------
-            I::I64Eq(op) => bin(&mut $regs, op, |a: u64, b: u64| a == b),
-            I::I64Ne(op) => bin(&mut $regs, op, |a: u64, b: u64| a != b),
-            I::I64LtS(op) => bin(&mut $regs, op, |a: i64, b: i64| a < b),
-            I::I64LtU(op) => bin(&mut $regs, op, |a: u64, b: u64| a < b),
-            I::I64GtS(op) => bin(&mut $regs, op, |a: i64, b: i64| a > b),
-            I::I64GtU(op) => bin(&mut $regs, op, |a: u64, b: u64| a > b),
-            I::I64LeS(op) => bin(&mut $regs, op, |a: i64, b: i64| a <= b),
-            I::I64LeU(op) => bin(&mut $regs, op, |a: u64, b: u64| a <= b),
-            I::I64GeS(op) => bin(&mut $regs, op, |a: i64, b: i64| a >= b),
-            I::I64GeU(op) => bin(&mut $regs, op, |a: u64, b: u64| a >= b),
-            I::I64EqImm(op) => bin_imm(&mut $regs, op, |a: u64, b: u64| a == b),
-            I::I64NeImm(op) => bin_imm(&mut $regs, op, |a: u64, b: u64| a != b),
-            I::I64LtSImm(op) => bin_imm(&mut $regs, op, |a: i64, b: i64| a < b),
-            I::I64LtUImm(op) => bin_imm(&mut $regs, op, |a: u64, b: u64| a < b),
-            I::I64GtSImm(op) => bin_imm(&mut $regs, op, |a: i64, b: i64| a > b),
-            I::I64GtUImm(op) => bin_imm(&mut $regs, op, |a: u64, b: u64| a > b),
-            I::I64LeSImm(op) => bin_imm(&mut $regs, op, |a: i64, b: i64| a <= b),
-            I::I64LeUImm(op) => bin_imm(&mut $regs, op, |a: u64, b: u64| a <= b),
-            I::I64GeSImm(op) => bin_imm(&mut $regs, op, |a: i64, b: i64| a >= b),
-            I::I64GeUImm(op) => bin_imm(&mut $regs, op, |a: u64, b: u64| a >= b),
+            I::I64Eq(op) => $acci = bin_raw(&mut $regs, op, |a: u64, b: u64| a == b),
+            I::I64Ne(op) => $acci = bin_raw(&mut $regs, op, |a: u64, b: u64| a != b),
+            I::I64LtS(op) => $acci = bin_raw(&mut $regs, op, |a: i64, b: i64| a < b),
+            I::I64LtU(op) => $acci = bin_raw(&mut $regs, op, |a: u64, b: u64| a < b),
+            I::I64GtS(op) => $acci = bin_raw(&mut $regs, op, |a: i64, b: i64| a > b),
+            I::I64GtU(op) => $acci = bin_raw(&mut $regs, op, |a: u64, b: u64| a > b),
+            I::I64LeS(op) => $acci = bin_raw(&mut $regs, op, |a: i64, b: i64| a <= b),
+            I::I64LeU(op) => $acci = bin_raw(&mut $regs, op, |a: u64, b: u64| a <= b),
+            I::I64GeS(op) => $acci = bin_raw(&mut $regs, op, |a: i64, b: i64| a >= b),
+            I::I64GeU(op) => $acci = bin_raw(&mut $regs, op, |a: u64, b: u64| a >= b),
+            I::I64EqImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u64, b: u64| a == b),
+            I::I64NeImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u64, b: u64| a != b),
+            I::I64LtSImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: i64, b: i64| a < b),
+            I::I64LtUImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u64, b: u64| a < b),
+            I::I64GtSImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: i64, b: i64| a > b),
+            I::I64GtUImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u64, b: u64| a > b),
+            I::I64LeSImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: i64, b: i64| a <= b),
+            I::I64LeUImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u64, b: u64| a <= b),
+            I::I64GeSImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: i64, b: i64| a >= b),
+            I::I64GeUImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u64, b: u64| a >= b),
             I::I64Clz(op) => un(&mut $regs, op, num::i64_clz),
             I::I64Ctz(op) => un(&mut $regs, op, num::i64_ctz),
             I::I64Popcnt(op) => un(&mut $regs, op, num::i64_popcnt),
@@ -1320,6 +1324,39 @@ macro_rules! execute_instr {
             }
             I::BrI32EqImmAcc(op) => {
                 br_cmp_imm_on($code, op, int_acc(&$regs, op.a, $acci), |a: u32, b| a == b)
+            }
+            I::Load32IdxAcc(op) => {
+                $acci = $mem_t!($env, $code, $exit, {
+                    let index = int_acc::<u32>(&$regs, op.a, $acci);
+                    memory::load_idx::<4, 2, FAST_MEM>($mem, &mut $regs, op, index, memory::u32_raw)
+                })
+            }
+            I::Load64IdxAcc(op) => {
+                $acci = $mem_t!($env, $code, $exit, {
+                    let index = int_acc::<u32>(&$regs, op.a, $acci);
+                    memory::load_idx::<8, 3, FAST_MEM>($mem, &mut $regs, op, index, memory::u64_raw)
+                })
+            }
+            I::I32AddImmLoad32Acc(op) => {
+                $acci = $mem_t!($env, $code, $exit, {
+                    let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
+                    memory::add_imm_load::<4, FAST_MEM>($mem, &mut $regs, op, a, memory::u32_raw)
+                });
+                $code.skip();
+            }
+            I::I32AddImmLoad64Acc(op) => {
+                $acci = $mem_t!($env, $code, $exit, {
+                    let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
+                    memory::add_imm_load::<8, FAST_MEM>($mem, &mut $regs, op, a, memory::u64_raw)
+                });
+                $code.skip();
+            }
+            I::I32AddImmLoad8UAcc(op) => {
+                $acci = $mem_t!($env, $code, $exit, {
+                    let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
+                    memory::add_imm_load::<1, FAST_MEM>($mem, &mut $regs, op, a, memory::u8_raw)
+                });
+                $code.skip();
             }
 
             // ----- Conversions -----------------------------------------------------------

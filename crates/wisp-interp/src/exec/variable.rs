@@ -14,10 +14,11 @@ pub(super) fn copy2(regs: &mut Regs<'_>, dst: Slot, a: Slot, b: Slot) {
     regs.set(dst + 1, b);
 }
 
-/// `dst = if cond != 0 { a } else { b }` (the condition is an i32).
+/// `dst = if cond != 0 { a } else { b }` (`cond` is the i32 condition's
+/// value).
 #[inline(always)]
-pub(super) fn select(regs: &mut Regs<'_>, dst: Slot, a: Slot, b: Slot, cond: Slot) {
-    let chosen = if regs.get(cond) as u32 != 0 { a } else { b };
+pub(super) fn select(regs: &mut Regs<'_>, dst: Slot, a: Slot, b: Slot, cond: u32) {
+    let chosen = if cond != 0 { a } else { b };
     regs.set(dst, regs.get(chosen));
 }
 

@@ -740,6 +740,19 @@ pub enum Instr {
     Store16Acc(Store),
     BrI32NeImmAcc(BrCmpImm),
     BrI32EqImmAcc(BrCmpImm),
+    Load32IdxAcc(BinImm),
+    Load64IdxAcc(BinImm),
+    /// `I32AddImmLoad…` (superinstructions) with `a` from the accumulator.
+    I32AddImmLoad32Acc(AddImmLoad),
+    I32AddImmLoad64Acc(AddImmLoad),
+    I32AddImmLoad8UAcc(AddImmLoad),
+    /// `Select` with its condition (the slot its `SelectCond` names) from
+    /// the accumulator.
+    SelectAcc {
+        dst: Slot,
+        a: Slot,
+        b: Slot,
+    },
 }
 
 impl Instr {
@@ -885,6 +898,9 @@ impl Instr {
                 | I32AddImmLoad32(_)
                 | I32AddImmLoad64(_)
                 | I32AddImmLoad8U(_)
+                | I32AddImmLoad32Acc(_)
+                | I32AddImmLoad64Acc(_)
+                | I32AddImmLoad8UAcc(_)
                 | I32AndImmBrEqImm(_)
                 | I32AndImmBrNeImm(_)
                 | I32AndImmBrLtUImm(_)

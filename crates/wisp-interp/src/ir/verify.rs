@@ -149,7 +149,9 @@ fn check_fully(code: &[Instr], at: usize, max: u64) -> Result<(), &'static str> 
     // Trailing words and jump tables.
     let next = code.get(at + 1);
     match instr {
-        Instr::Select { .. } if !matches!(next, Some(Instr::SelectCond { .. })) => {
+        Instr::Select { .. } | Instr::SelectAcc { .. }
+            if !matches!(next, Some(Instr::SelectCond { .. })) =>
+        {
             return Err("select without its condition word");
         }
         Instr::CallIndirect { .. } if !matches!(next, Some(Instr::CallIndirectTable { .. })) => {
@@ -175,7 +177,7 @@ fn check_fully(code: &[Instr], at: usize, max: u64) -> Result<(), &'static str> 
 /// trailing words (see the module docs).
 fn words(instr: &Instr) -> usize {
     match instr {
-        Instr::Select { .. } | Instr::CallIndirect { .. } => 2,
+        Instr::Select { .. } | Instr::SelectAcc { .. } | Instr::CallIndirect { .. } => 2,
         Instr::BrTable { len, .. } => *len as usize + 2,
         _ => 1,
     }

@@ -127,7 +127,12 @@ impl Instr {
                 narrow(&mut op.b, &mut f);
                 narrow(&mut op.dst, &mut f);
             }
-            I32AddImmLoad32(op) | I32AddImmLoad64(op) | I32AddImmLoad8U(op) => {
+            I32AddImmLoad32(op)
+            | I32AddImmLoad64(op)
+            | I32AddImmLoad8U(op)
+            | I32AddImmLoad32Acc(op)
+            | I32AddImmLoad64Acc(op)
+            | I32AddImmLoad8UAcc(op) => {
                 narrow(&mut op.t, &mut f);
                 narrow(&mut op.a, &mut f);
                 narrow(&mut op.dst, &mut f);
@@ -144,7 +149,7 @@ impl Instr {
                 f(src);
             }
             Const32 { dst, .. } | Const64 { dst, .. } => f(dst),
-            Copy2 { dst, a, b } | Select { dst, a, b } => {
+            Copy2 { dst, a, b } | Select { dst, a, b } | SelectAcc { dst, a, b } => {
                 f(dst);
                 f(a);
                 f(b);
@@ -235,12 +240,13 @@ impl Instr {
             | I64GeUImm(op) | I64AddImm(op) | I64RSubImm(op) | I64MulImm(op) | I64AndImm(op)
             | I64OrImm(op) | I64XorImm(op) | I64ShlImm(op) | I64ShrSImm(op) | I64ShrUImm(op)
             | I64RotlImm(op) | I64RotrImm(op) | Load32Add(op) | Load32Idx(op) | Load64Idx(op)
-            | Load64Add(op) | Load8UAdd(op) | Load16UAdd(op) | I32Load8SAdd(op)
-            | I32Load16SAdd(op) | I64Load8SAdd(op) | I64Load16SAdd(op) | I64Load32SAdd(op)
-            | I32AddImmAcc(op) | I32MulImmAcc(op) | I32AndImmAcc(op) | I32OrImmAcc(op)
-            | I32XorImmAcc(op) | I32ShlImmAcc(op) | I32ShrUImmAcc(op) | I32ShrSImmAcc(op)
-            | I64AddImmAcc(op) | I64MulImmAcc(op) | I64AndImmAcc(op) | I64OrImmAcc(op)
-            | I64XorImmAcc(op) | I64ShlImmAcc(op) | I64ShrUImmAcc(op) | I64ShrSImmAcc(op) => {
+            | Load32IdxAcc(op) | Load64IdxAcc(op) | Load64Add(op) | Load8UAdd(op)
+            | Load16UAdd(op) | I32Load8SAdd(op) | I32Load16SAdd(op) | I64Load8SAdd(op)
+            | I64Load16SAdd(op) | I64Load32SAdd(op) | I32AddImmAcc(op) | I32MulImmAcc(op)
+            | I32AndImmAcc(op) | I32OrImmAcc(op) | I32XorImmAcc(op) | I32ShlImmAcc(op)
+            | I32ShrUImmAcc(op) | I32ShrSImmAcc(op) | I64AddImmAcc(op) | I64MulImmAcc(op)
+            | I64AndImmAcc(op) | I64OrImmAcc(op) | I64XorImmAcc(op) | I64ShlImmAcc(op)
+            | I64ShrUImmAcc(op) | I64ShrSImmAcc(op) => {
                 f(&mut op.dst);
                 f(&mut op.a);
             }

@@ -7,8 +7,9 @@
 //! in an accumulator, one of three handler arguments that travel in
 //! registers:
 //! - the integer accumulator (the raw slot value): integer add, sub, mul,
-//!   and, or, xor and shifts of both widths, with a slot or an immediate
-//!   right operand, and every load;
+//!   and, or, xor, shifts and comparisons of both widths, with a slot or
+//!   an immediate right operand, and every load (the indexed loads and the
+//!   fused add-and-loads, whose loaded value it holds, included);
 //! - the `f64` and `f32` accumulators: add, sub, mul, div, sqrt and the
 //!   multiply-add superinstructions;
 //! - and the accumulator forms below, which are producers too.
@@ -36,7 +37,7 @@
 //! slot it stands for.
 
 use super::kind_memo::KindMemo;
-use crate::ir::{Bin, BinBin, BinImm, BrCmpImm, Instr, Load, Slot, Store, Un};
+use crate::ir::{AddImmLoad, Bin, BinBin, BinImm, BrCmpImm, Instr, Load, Slot, Store, Un};
 
 /// The three accumulators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +86,11 @@ fn kind_flags(instr: &Instr) -> u8 {
     }
     if instr.branch_target().is_some() {
         flags |= BRANCH;
+    }
+    // (A `Select`'s condition is in its trailing word, which the slot
+    // visitor does not see from here: see `reading_accumulator_at`.)
+    if matches!(instr, Instr::Select { .. }) {
+        flags |= CONSUMER;
     }
     let mut copy = *instr;
     copy.for_each_slot_mut(|&mut slot| {
@@ -151,7 +157,7 @@ pub(super) fn use_accumulators(
         {
             continue;
         }
-        if let Some(rewritten) = reading_accumulator(code[i], produced) {
+        if let Some(rewritten) = reading_accumulator_at(code, i, produced) {
             code[i] = rewritten;
             // (The form is a producer and a consumer like the original.)
         }
@@ -315,8 +321,73 @@ fn produces(instr: &Instr) -> Option<(Slot, Acc)> {
         | I32Load16S(Load { dst, .. })
         | I64Load8S(Load { dst, .. })
         | I64Load16S(Load { dst, .. })
-        | I64Load32S(Load { dst, .. }) => Some((dst, Int)),
+        | I64Load32S(Load { dst, .. })
+        | Load32Idx(BinImm { dst, .. })
+        | Load64Idx(BinImm { dst, .. })
+        | Load32IdxAcc(BinImm { dst, .. })
+        | Load64IdxAcc(BinImm { dst, .. })
+        | I32Eq(Bin { dst, .. })
+        | I32Ne(Bin { dst, .. })
+        | I32LtS(Bin { dst, .. })
+        | I32LtU(Bin { dst, .. })
+        | I32GtS(Bin { dst, .. })
+        | I32GtU(Bin { dst, .. })
+        | I32LeS(Bin { dst, .. })
+        | I32LeU(Bin { dst, .. })
+        | I32GeS(Bin { dst, .. })
+        | I32GeU(Bin { dst, .. })
+        | I64Eq(Bin { dst, .. })
+        | I64Ne(Bin { dst, .. })
+        | I64LtS(Bin { dst, .. })
+        | I64LtU(Bin { dst, .. })
+        | I64GtS(Bin { dst, .. })
+        | I64GtU(Bin { dst, .. })
+        | I64LeS(Bin { dst, .. })
+        | I64LeU(Bin { dst, .. })
+        | I64GeS(Bin { dst, .. })
+        | I64GeU(Bin { dst, .. })
+        | I32EqImm(BinImm { dst, .. })
+        | I32NeImm(BinImm { dst, .. })
+        | I32LtSImm(BinImm { dst, .. })
+        | I32LtUImm(BinImm { dst, .. })
+        | I32GtSImm(BinImm { dst, .. })
+        | I32GtUImm(BinImm { dst, .. })
+        | I32LeSImm(BinImm { dst, .. })
+        | I32LeUImm(BinImm { dst, .. })
+        | I32GeSImm(BinImm { dst, .. })
+        | I32GeUImm(BinImm { dst, .. })
+        | I64EqImm(BinImm { dst, .. })
+        | I64NeImm(BinImm { dst, .. })
+        | I64LtSImm(BinImm { dst, .. })
+        | I64LtUImm(BinImm { dst, .. })
+        | I64GtSImm(BinImm { dst, .. })
+        | I64GtUImm(BinImm { dst, .. })
+        | I64LeSImm(BinImm { dst, .. })
+        | I64LeUImm(BinImm { dst, .. })
+        | I64GeSImm(BinImm { dst, .. })
+        | I64GeUImm(BinImm { dst, .. }) => Some((dst, Int)),
+        I32AddImmLoad32(AddImmLoad { dst, .. })
+        | I32AddImmLoad64(AddImmLoad { dst, .. })
+        | I32AddImmLoad8U(AddImmLoad { dst, .. })
+        | I32AddImmLoad32Acc(AddImmLoad { dst, .. })
+        | I32AddImmLoad64Acc(AddImmLoad { dst, .. })
+        | I32AddImmLoad8UAcc(AddImmLoad { dst, .. }) => Some((Slot::from(dst), Int)),
         _ => None,
+    }
+}
+
+/// The instruction at `i` reading slot `s` from the accumulator `acc`
+/// (see [`reading_accumulator`]), where the form may depend on a trailing
+/// word: a `Select` reads its condition, named by the `SelectCond` after
+/// it, from the integer accumulator as a `SelectAcc`.
+fn reading_accumulator_at(code: &[Instr], i: usize, produced: (Slot, Acc)) -> Option<Instr> {
+    match (code[i], code.get(i + 1)) {
+        (Instr::Select { dst, a, b }, Some(&Instr::SelectCond { cond }))
+            if (cond, Acc::Int) == produced =>
+        {
+            Some(Instr::SelectAcc { dst, a, b })
+        }
+        (instr, _) => reading_accumulator(instr, produced),
     }
 }
 
@@ -351,6 +422,8 @@ fn reading_accumulator(instr: Instr, (s, acc): (Slot, Acc)) -> Option<Instr> {
     let bin_imm = |op: BinImm, acc: Ctor<BinImm>| (op.a == s).then(|| acc(op));
     let load = |op: Load, acc: Ctor<Load>| (op.addr == s).then(|| acc(op));
     let branch = |op: BrCmpImm, acc: Ctor<BrCmpImm>| (op.a == s).then(|| acc(op));
+    let add_imm_load =
+        |op: AddImmLoad, acc: Ctor<AddImmLoad>| (Slot::from(op.a) == s).then(|| acc(op));
     match (instr, acc) {
         (F64Add(op), F64) => bin(op, (F64AddAccA, F64AddAccB)),
         (F64Sub(op), F64) => bin(op, (F64SubAccA, F64SubAccB)),
@@ -412,6 +485,11 @@ fn reading_accumulator(instr: Instr, (s, acc): (Slot, Acc)) -> Option<Instr> {
         (Store16(op), Int) => store(op, Store16Acc),
         (BrI32NeImm(op), Int) => branch(op, BrI32NeImmAcc),
         (BrI32EqImm(op), Int) => branch(op, BrI32EqImmAcc),
+        (Load32Idx(op), Int) => bin_imm(op, Load32IdxAcc),
+        (Load64Idx(op), Int) => bin_imm(op, Load64IdxAcc),
+        (I32AddImmLoad32(op), Int) => add_imm_load(op, I32AddImmLoad32Acc),
+        (I32AddImmLoad64(op), Int) => add_imm_load(op, I32AddImmLoad64Acc),
+        (I32AddImmLoad8U(op), Int) => add_imm_load(op, I32AddImmLoad8UAcc),
         _ => None,
     }
 }

@@ -112,7 +112,8 @@ fn subtraction_and_left_constants_use_immediates() {
                 a: 1,
                 imm: 9
             }),
-            Instr::I32Add(Bin { dst: 2, a: 2, b: 3 }),
+            // (the comparison's result from the accumulator)
+            Instr::I32AddAccB(Bin { dst: 2, a: 2, b: 3 }),
             Instr::Return1 { src: 2 },
         ]
     );
@@ -228,7 +229,8 @@ fn address_additions_fuse_into_accesses() {
                 addr: 2,
                 offset: 8
             }),
-            Instr::I32Add(Bin { dst: 1, a: 1, b: 2 }),
+            // (the loaded value from the accumulator)
+            Instr::I32AddAccB(Bin { dst: 1, a: 1, b: 2 }),
             Instr::Return1 { src: 1 },
         ]
     );
@@ -460,4 +462,47 @@ fn float_chains_read_the_accumulator() {
         unreachable!()
     };
     assert_eq!(div.b, add.dst, "the divisor is what the addition produced");
+}
+
+#[test]
+fn integer_results_feed_indexed_loads_selects_and_fused_loads() {
+    // An index masked right before the load that scales it, a comparison
+    // right before the `select` it decides (read through its condition
+    // word), and a shift right before the add-and-load that keeps the
+    // address in a local. A `select` produces nothing for the instruction
+    // after it: its condition word comes between them.
+    let code = code_of(
+        "(module (memory 1) (func (param i32 i32) (result i32) (local i32)
+            (local.set 2 (i32.and (local.get 0) (i32.const 255)))
+            (local.set 0 (i32.load (i32.add (i32.shl (local.get 2) (i32.const 2)) (i32.const 1024))))
+            (local.set 1 (select (local.get 0) (local.get 1) (i32.gt_u (local.get 0) (local.get 1))))
+            (i32.load (local.tee 2 (i32.add (i32.shl (local.get 1) (i32.const 2)) (i32.const 1024))))))",
+    );
+    let kinds: Vec<_> = code.iter().map(|i| alloc::format!("{i:?}")).collect();
+    let names: Vec<_> = kinds
+        .iter()
+        .map(|k| k.split(['(', ' ']).next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "I32AndImm",
+            "Load32IdxAcc",
+            "I32GtU",
+            "SelectAcc",
+            "SelectCond",
+            "I32ShlImm",
+            "I32AddImmLoad32Acc",
+            "Load32",
+            "Return1"
+        ],
+        "{kinds:#?}"
+    );
+    let (Instr::I32GtU(cmp), Instr::SelectCond { cond }) = (code[2], code[4]) else {
+        unreachable!()
+    };
+    assert_eq!(
+        cond, cmp.dst,
+        "the condition is what the comparison produced"
+    );
 }

@@ -279,3 +279,125 @@ fn integer_chains_survive_any_number_of_suspensions() {
         assert_eq!(results, [Val::I64(want)], "fuel slices of {slice}");
     }
 }
+
+/// Integer results feeding the superinstructions, the indexed loads and
+/// `select`: an index computed right before the indexed load that scales
+/// it, comparisons feeding `select` (its condition word) and arithmetic,
+/// and shifted indices plus a base kept in a local (`local.tee`) and
+/// loaded through, for each width the fused add-and-load has.
+const WALK: &str = r#"(module
+  (memory 1)
+  (func (export "walk") (param $seed i32) (param $n i32) (result i64)
+    (local $i i32) (local $x i32) (local $j i32) (local $p i32) (local $m i32) (local $k i32) (local $h i64) (local $g i64)
+    ;; 256 u32 at 1024 and 256 u64 at 4096
+    (loop $f
+      (local.set $x (i32.add (i32.mul (local.get $x) (i32.const 1103515245)) (local.get $seed)))
+      (i32.store offset=1024 (i32.shl (local.get $i) (i32.const 2)) (local.get $x))
+      (i64.store offset=4096 (i32.shl (local.get $i) (i32.const 3))
+        (i64.mul (i64.extend_i32_u (local.get $x)) (i64.const 0x9e3779b97f4a7c15)))
+      (br_if $f (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 256))))
+    (local.set $i (i32.const 0))
+    (loop $l
+      ;; an index computed just before the load that scales it
+      (local.set $k (i32.and (i32.add (local.get $j) (i32.const 7)) (i32.const 255)))
+      (local.set $x (i32.load (i32.add (i32.shl (local.get $k) (i32.const 2)) (i32.const 1024))))
+      ;; a comparison feeding a select: the larger
+      (local.set $m (select (local.get $x) (local.get $m) (i32.gt_u (local.get $x) (local.get $m))))
+      ;; a shifted index plus the array's base, kept and loaded through
+      (local.set $j (i32.xor (local.get $j) (i32.load (local.tee $p
+        (i32.add (i32.shl (i32.and (local.get $m) (i32.const 255)) (i32.const 2)) (i32.const 1024))))))
+      ;; the same for a byte and for an i64
+      (local.set $j (i32.add (local.get $j) (i32.load8_u (local.tee $p
+        (i32.add (i32.shl (i32.and (local.get $j) (i32.const 511)) (i32.const 1)) (i32.const 1024))))))
+      (local.set $h (i64.add (local.get $h) (i64.load (local.tee $p
+        (i32.add (i32.shl (i32.and (local.get $j) (i32.const 255)) (i32.const 3)) (i32.const 4096))))))
+      ;; an i64 element by a fresh index, and an i64 comparison feeding a select
+      (local.set $k (i32.and (i32.add (local.get $p) (i32.const 3)) (i32.const 255)))
+      (local.set $g (i64.load (i32.add (i32.shl (local.get $k) (i32.const 3)) (i32.const 4096))))
+      (local.set $h (select (local.get $g) (local.get $h) (i64.lt_s (local.get $g) (local.get $h))))
+      ;; a comparison feeding arithmetic
+      (local.set $h (i64.add (local.get $h) (i64.extend_i32_u (i32.lt_u (local.get $j) (local.get $m)))))
+      (local.set $h (i64.add (i64.rotl (local.get $h) (i64.const 5)) (i64.extend_i32_u (local.get $j))))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (i64.add (local.get $h) (i64.extend_i32_u (i32.add (local.get $m) (local.get $p)))))
+)"#;
+
+/// `walk` of [`WALK`], in Rust (memory as a byte array).
+fn walk(seed: i32, n: u32) -> i64 {
+    let mut mem = vec![0u8; 65536];
+    let load32 = |mem: &[u8], a: i32| {
+        i32::from_le_bytes(mem[a as usize..a as usize + 4].try_into().unwrap())
+    };
+    let load64 = |mem: &[u8], a: i32| {
+        i64::from_le_bytes(mem[a as usize..a as usize + 8].try_into().unwrap())
+    };
+    let mut x = 0i32;
+    for i in 0..256usize {
+        x = x.wrapping_mul(1103515245).wrapping_add(seed);
+        mem[1024 + 4 * i..1028 + 4 * i].copy_from_slice(&x.to_le_bytes());
+        let wide = u64::from(x as u32).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        mem[4096 + 8 * i..4104 + 8 * i].copy_from_slice(&wide.to_le_bytes());
+    }
+    let (mut j, mut m, mut h, mut i) = (0i32, 0i32, 0i64, 0u32);
+    let mut p;
+    loop {
+        let k = j.wrapping_add(7) & 255;
+        x = load32(&mem, (k << 2) + 1024);
+        m = if x as u32 > m as u32 { x } else { m };
+        p = ((m & 255) << 2) + 1024;
+        j ^= load32(&mem, p);
+        p = ((j & 511) << 1) + 1024;
+        j = j.wrapping_add(i32::from(mem[p as usize]));
+        p = ((j & 255) << 3) + 4096;
+        h = h.wrapping_add(load64(&mem, p));
+        let k = p.wrapping_add(3) & 255;
+        let g = load64(&mem, (k << 3) + 4096);
+        h = if g < h { g } else { h };
+        h = h.wrapping_add(i64::from((j as u32) < (m as u32)));
+        h = h.rotate_left(5).wrapping_add(i64::from(j as u32));
+        i = i.wrapping_add(1);
+        if i == n {
+            break;
+        }
+    }
+    h.wrapping_add(i64::from(m.wrapping_add(p) as u32))
+}
+
+#[test]
+fn comparisons_selects_and_indexed_loads_match_the_same_arithmetic_in_rust() {
+    for config in configs() {
+        for (seed, n) in [(1i32, 1u32), (-7, 9), (0x1234_5678, 1000), (i32::MIN, 333)] {
+            let (mut s, i) = instantiate_with(&config, WALK);
+            if config.get_consume_fuel() {
+                s.set_fuel(u64::MAX / 2).unwrap();
+            }
+            let got = call(&mut s, i, "walk", &[Val::I32(seed), Val::I32(n as i32)]).unwrap();
+            assert_eq!(got, [Val::I64(walk(seed, n))], "walk({seed}, {n})");
+        }
+    }
+}
+
+#[test]
+fn comparisons_selects_and_indexed_loads_survive_any_number_of_suspensions() {
+    let mut config = Config::default();
+    config.consume_fuel(true);
+    let want = walk(5, 120);
+    for slice in 1..=40 {
+        let (mut s, i) = instantiate_with(&config, WALK);
+        let func = i.get_func(&s, "walk").unwrap();
+        s.set_fuel(slice).unwrap();
+        let mut outcome = func
+            .call_resumable(&mut s, &[Val::I32(5), Val::I32(120)])
+            .unwrap();
+        let results = loop {
+            match outcome {
+                CallOutcome::Complete(results) => break results,
+                CallOutcome::Suspended(call) => {
+                    s.add_fuel(slice).unwrap();
+                    outcome = call.resume(&mut s, &[]).unwrap();
+                }
+            }
+        };
+        assert_eq!(results, [Val::I64(want)], "fuel slices of {slice}");
+    }
+}
