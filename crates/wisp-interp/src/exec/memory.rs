@@ -89,15 +89,16 @@ pub(super) fn add_load<const N: usize, const FAST: bool>(
     regs: &mut Regs<'_>,
     op: AddLoad,
     convert: impl FnOnce([u8; N]) -> u64,
-) -> Result<(), TrapCode> {
+) -> Result<u64, TrapCode> {
     let a = regs.get(Slot::from(op.a)) as u32;
     let t = a.wrapping_add(regs.get(Slot::from(op.b)) as u32);
     let loaded = load_value::<N, FAST>(mem, u64::from(t) + u64::from(op.offset), convert);
     if !FAST || loaded.is_ok() {
         regs.set(Slot::from(op.t), u64::from(t));
     }
-    regs.set(Slot::from(op.dst), loaded?);
-    Ok(())
+    let value = loaded?;
+    regs.set(Slot::from(op.dst), value);
+    Ok(value)
 }
 
 /// `I32AddImm { dst: t, a, imm }` then a load of `N` bytes from `t + offset`
@@ -130,15 +131,16 @@ pub(super) fn load_load<const FAST: bool>(
     mem: &mut Memory,
     regs: &mut Regs<'_>,
     op: LoadLoad,
-) -> Result<(), TrapCode> {
+) -> Result<u64, TrapCode> {
     let first = effective(regs, Slot::from(op.a), op.first);
     let pointer = load_value::<4, FAST>(mem, first, u32_raw)?;
     let second = load_value::<4, FAST>(mem, pointer + u64::from(op.second), u32_raw);
     if !FAST || second.is_ok() {
         regs.set(Slot::from(op.t), pointer);
     }
-    regs.set(Slot::from(op.dst), second?);
-    Ok(())
+    let value = second?;
+    regs.set(Slot::from(op.dst), value);
+    Ok(value)
 }
 
 /// `I32AddImm { dst: t, a, imm }` then `Store32 { addr, value: t, offset }`.

@@ -227,13 +227,15 @@ pub(super) fn bin_bin<T: Raw>(
     op: BinBin,
     f: impl FnOnce(T, T) -> T,
     g: impl FnOnce(T, T) -> T,
-) {
+) -> T {
     let a = T::from_raw(regs.get(Slot::from(op.a)));
     let b = T::from_raw(regs.get(Slot::from(op.b)));
     let t = f(a, b);
     t.write_to(regs, Slot::from(op.t));
     let x = T::from_raw(regs.get(Slot::from(op.x)));
-    g(x, t).write_to(regs, Slot::from(op.dst));
+    let r = g(x, t);
+    r.write_to(regs, Slot::from(op.dst));
+    r
 }
 
 /// `t = f(a, imm); dst = g(x, t)` (see [`bin_bin`]).
@@ -243,12 +245,14 @@ pub(super) fn bin_imm_bin<T: Raw + FromImm>(
     op: BinImmBin,
     f: impl FnOnce(T, T) -> T,
     g: impl FnOnce(T, T) -> T,
-) {
+) -> T {
     let a = T::from_raw(regs.get(Slot::from(op.a)));
     let t = f(a, T::from_imm(op.imm));
     t.write_to(regs, Slot::from(op.t));
     let x = T::from_raw(regs.get(Slot::from(op.x)));
-    g(x, t).write_to(regs, Slot::from(op.dst));
+    let r = g(x, t);
+    r.write_to(regs, Slot::from(op.dst));
+    r
 }
 
 /// `t = f(a, b); dst = g(t, imm)`.
@@ -258,12 +262,14 @@ pub(super) fn bin_bin_imm<T: Raw + FromImm>(
     op: BinBinImm,
     f: impl FnOnce(T, T) -> T,
     g: impl FnOnce(T, T) -> T,
-) {
+) -> T {
     let a = T::from_raw(regs.get(Slot::from(op.a)));
     let b = T::from_raw(regs.get(Slot::from(op.b)));
     let t = f(a, b);
     t.write_to(regs, Slot::from(op.t));
-    g(t, T::from_imm(op.imm)).write_to(regs, Slot::from(op.dst));
+    let r = g(t, T::from_imm(op.imm));
+    r.write_to(regs, Slot::from(op.dst));
+    r
 }
 
 /// An operand an accumulator holds: `acc`, which is the value of

@@ -232,19 +232,20 @@ macro_rules! execute_instr {
                 $code.skip();
             }
             I::I32ShrUImmXor(op) => {
-                bin_imm_bin(&mut $regs, op, num::i32_shr_u, |x: i32, t| x ^ t);
+                $acci = bin_imm_bin(&mut $regs, op, num::i32_shr_u, |x: i32, t| x ^ t).into_raw();
                 $code.skip();
             }
             I::I32XorMulImm(op) => {
-                bin_bin_imm(&mut $regs, op, |a: i32, b| a ^ b, i32::wrapping_mul);
+                $acci =
+                    bin_bin_imm(&mut $regs, op, |a: i32, b| a ^ b, i32::wrapping_mul).into_raw();
                 $code.skip();
             }
             I::I64XorMul(op) => {
-                bin_bin(&mut $regs, op, |a: i64, b| a ^ b, i64::wrapping_mul);
+                $acci = bin_bin(&mut $regs, op, |a: i64, b| a ^ b, i64::wrapping_mul).into_raw();
                 $code.skip();
             }
             I::I32AddLoad32(op) => {
-                $mem_t!(
+                $acci = $mem_t!(
                     $env,
                     $code,
                     $exit,
@@ -253,7 +254,7 @@ macro_rules! execute_instr {
                 $code.skip();
             }
             I::I32AddLoad64(op) => {
-                $mem_t!(
+                $acci = $mem_t!(
                     $env,
                     $code,
                     $exit,
@@ -262,7 +263,7 @@ macro_rules! execute_instr {
                 $code.skip();
             }
             I::I32AddLoad8U(op) => {
-                $mem_t!(
+                $acci = $mem_t!(
                     $env,
                     $code,
                     $exit,
@@ -271,7 +272,7 @@ macro_rules! execute_instr {
                 $code.skip();
             }
             I::Load32Load32(op) => {
-                $mem_t!(
+                $acci = $mem_t!(
                     $env,
                     $code,
                     $exit,
@@ -284,6 +285,7 @@ macro_rules! execute_instr {
                 $regs.set(Slot::from(op.t), u64::from(t));
                 let sum = ($regs.get(Slot::from(op.b)) as u32).wrapping_add(op.imm_b as u32);
                 $regs.set(Slot::from(op.dst), u64::from(sum));
+                $acci = u64::from(sum);
                 $code.skip();
             }
             I::I32AddImmStore32(op) => {

@@ -8,8 +8,10 @@
 //! registers:
 //! - the integer accumulator (the raw slot value): integer add, sub, mul,
 //!   and, or, xor, shifts and comparisons of both widths, with a slot or
-//!   an immediate right operand, and every load (the indexed loads and the
-//!   fused add-and-loads, whose loaded value it holds, included);
+//!   an immediate right operand, every load (the indexed loads included),
+//!   and the integer superinstructions whose second half is a producer
+//!   (xor-multiply, shift-xor, two adds, the add-and-loads and the double
+//!   load), which hand on what that second half would;
 //! - the `f64` and `f32` accumulators: add, sub, mul, div, sqrt and the
 //!   multiply-add superinstructions;
 //! - and the accumulator forms below, which are producers too.
@@ -37,7 +39,10 @@
 //! slot it stands for.
 
 use super::kind_memo::KindMemo;
-use crate::ir::{AddImmLoad, Bin, BinBin, BinImm, BrCmpImm, Instr, Load, Slot, Store, Un};
+use crate::ir::{
+    AddImm2, AddImmLoad, AddLoad, Bin, BinBin, BinBinImm, BinImm, BinImmBin, BrCmpImm, Instr, Load,
+    LoadLoad, Slot, Store, Un,
+};
 
 /// The three accumulators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -371,7 +376,15 @@ fn produces(instr: &Instr) -> Option<(Slot, Acc)> {
         | I32AddImmLoad8U(AddImmLoad { dst, .. })
         | I32AddImmLoad32Acc(AddImmLoad { dst, .. })
         | I32AddImmLoad64Acc(AddImmLoad { dst, .. })
-        | I32AddImmLoad8UAcc(AddImmLoad { dst, .. }) => Some((Slot::from(dst), Int)),
+        | I32AddImmLoad8UAcc(AddImmLoad { dst, .. })
+        | I32AddLoad32(AddLoad { dst, .. })
+        | I32AddLoad64(AddLoad { dst, .. })
+        | I32AddLoad8U(AddLoad { dst, .. })
+        | Load32Load32(LoadLoad { dst, .. })
+        | I32AddImm2(AddImm2 { dst, .. })
+        | I32ShrUImmXor(BinImmBin { dst, .. })
+        | I32XorMulImm(BinBinImm { dst, .. })
+        | I64XorMul(BinBin { dst, .. }) => Some((Slot::from(dst), Int)),
         _ => None,
     }
 }

@@ -255,28 +255,32 @@ fn integer_chains_match_the_same_arithmetic_in_rust() {
 
 #[test]
 fn integer_chains_survive_any_number_of_suspensions() {
-    let mut config = Config::default();
-    config.consume_fuel(true);
     let want = mix(99, 200);
     for slice in 1..=40 {
-        // (Every run writes the same memory, so the model's zeroed start
-        // holds for the first run only: each run gets a fresh instance.)
-        let (mut s, i) = instantiate_with(&config, INT_CHAINS);
-        let func = i.get_func(&s, "mix").unwrap();
-        s.set_fuel(slice).unwrap();
-        let mut outcome = func
-            .call_resumable(&mut s, &[Val::I64(99), Val::I32(200)])
-            .unwrap();
-        let results = loop {
-            match outcome {
-                CallOutcome::Complete(results) => break results,
-                CallOutcome::Suspended(call) => {
-                    s.add_fuel(slice).unwrap();
-                    outcome = call.resume(&mut s, &[]).unwrap();
-                }
-            }
-        };
+        let results = call_in_fuel_slices(INT_CHAINS, "mix", &[Val::I64(99), Val::I32(200)], slice);
         assert_eq!(results, [Val::I64(want)], "fuel slices of {slice}");
+    }
+}
+
+/// Calls export `name` of a fresh metered instance of `wat` with `args`,
+/// giving it `slice` units of fuel at a time (it suspends whenever they
+/// run out, and is resumed with another `slice`). A fresh instance
+/// because the Rust models start from zeroed memory.
+fn call_in_fuel_slices(wat: &str, name: &str, args: &[Val], slice: u64) -> Vec<Val> {
+    let mut config = Config::default();
+    config.consume_fuel(true);
+    let (mut s, i) = instantiate_with(&config, wat);
+    let func = i.get_func(&s, name).unwrap();
+    s.set_fuel(slice).unwrap();
+    let mut outcome = func.call_resumable(&mut s, args).unwrap();
+    loop {
+        match outcome {
+            CallOutcome::Complete(results) => return results,
+            CallOutcome::Suspended(call) => {
+                s.add_fuel(slice).unwrap();
+                outcome = call.resume(&mut s, &[]).unwrap();
+            }
+        }
     }
 }
 
@@ -379,25 +383,103 @@ fn comparisons_selects_and_indexed_loads_match_the_same_arithmetic_in_rust() {
 
 #[test]
 fn comparisons_selects_and_indexed_loads_survive_any_number_of_suspensions() {
-    let mut config = Config::default();
-    config.consume_fuel(true);
     let want = walk(5, 120);
     for slice in 1..=40 {
-        let (mut s, i) = instantiate_with(&config, WALK);
-        let func = i.get_func(&s, "walk").unwrap();
-        s.set_fuel(slice).unwrap();
-        let mut outcome = func
-            .call_resumable(&mut s, &[Val::I32(5), Val::I32(120)])
-            .unwrap();
-        let results = loop {
-            match outcome {
-                CallOutcome::Complete(results) => break results,
-                CallOutcome::Suspended(call) => {
-                    s.add_fuel(slice).unwrap();
-                    outcome = call.resume(&mut s, &[]).unwrap();
-                }
+        let results = call_in_fuel_slices(WALK, "walk", &[Val::I32(5), Val::I32(120)], slice);
+        assert_eq!(results, [Val::I64(want)], "fuel slices of {slice}");
+    }
+}
+
+/// Superinstructions feeding the next instruction through the integer
+/// accumulator: xor-multiply (by a slot and by an immediate), shift-xor,
+/// a pointer loaded and followed, two counters stepped at once, and an
+/// address add fused into its load, each result used right after.
+const SUPERS: &str = r#"(module
+  (memory 1)
+  (func (export "supers") (param $seed i64) (param $n i32) (result i64)
+    (local $h i64) (local $i i32) (local $x i32) (local $p i32) (local $q i32)
+    (local.set $h (local.get $seed))
+    (loop $l
+      ;; xor then multiply by a slot, the product shifted right after
+      (local.set $h (i64.mul (i64.xor (local.get $h) (i64.extend_i32_u (local.get $i))) (local.get $seed)))
+      (local.set $h (i64.xor (local.get $h) (i64.shr_u (local.get $h) (i64.const 31))))
+      ;; shift-xor, then xor-multiply by an immediate, each result masked after
+      (local.set $x (i32.xor (local.get $x) (i32.shr_u (i32.wrap_i64 (local.get $h)) (i32.const 7))))
+      (local.set $x (i32.and (local.get $x) (i32.const 0x7ffffffc)))
+      (local.set $x (i32.mul (i32.xor (local.get $x) (local.get $i)) (i32.const 0x01000193)))
+      (local.set $p (i32.and (local.get $x) (i32.const 1020)))
+      ;; a pointer loaded and followed, the value added to
+      (i32.store (local.get $p) (local.get $x))
+      (local.set $q (i32.load (i32.load (i32.const 2048))))
+      (local.set $q (i32.add (local.get $q) (i32.const 5)))
+      (i32.store (i32.const 2048) (local.get $p))
+      ;; two counters stepped together, the second masked after
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (local.set $p (i32.and (local.get $p) (i32.const 1020)))
+      ;; an address add then a load, the value used at once
+      (local.set $q (i32.xor (local.get $q) (i32.load (i32.add (local.get $p) (local.get $p)))))
+      (local.set $h (i64.add (local.get $h) (i64.extend_i32_u (i32.and (local.get $q) (i32.const 0xffff)))))
+      (br_if $l (i32.ne (local.get $i) (local.get $n))))
+    (local.get $h))
+)"#;
+
+/// `supers` of [`SUPERS`], in Rust (memory as a byte array).
+fn supers(seed: i64, n: u32) -> i64 {
+    let mut mem = vec![0u8; 65536];
+    let load32 = |mem: &[u8], a: i32| {
+        i32::from_le_bytes(mem[a as usize..a as usize + 4].try_into().unwrap())
+    };
+    let store32 = |mem: &mut [u8], a: i32, v: i32| {
+        mem[a as usize..a as usize + 4].copy_from_slice(&v.to_le_bytes());
+    };
+    let (mut h, mut i, mut x) = (seed, 0i32, 0i32);
+    loop {
+        h = (h ^ i64::from(i as u32)).wrapping_mul(seed);
+        h ^= ((h as u64) >> 31) as i64;
+        x ^= ((h as u32) >> 7) as i32;
+        x &= 0x7fff_fffc;
+        x = (x ^ i).wrapping_mul(0x0100_0193);
+        let mut p = x & 1020;
+        store32(&mut mem, p, x);
+        let pointer = load32(&mem, 2048);
+        let mut q = load32(&mem, pointer).wrapping_add(5);
+        store32(&mut mem, 2048, p);
+        i = i.wrapping_add(1);
+        p = (p + 4) & 1020;
+        q ^= load32(&mem, p + p);
+        h = h.wrapping_add(i64::from((q & 0xffff) as u32));
+        if i as u32 == n {
+            break;
+        }
+    }
+    h
+}
+
+#[test]
+fn superinstruction_results_match_the_same_arithmetic_in_rust() {
+    for config in configs() {
+        for (seed, n) in [
+            (1i64, 1u32),
+            (-7, 9),
+            (0x1234_5678_9abc, 1000),
+            (i64::MIN, 333),
+        ] {
+            let (mut s, i) = instantiate_with(&config, SUPERS);
+            if config.get_consume_fuel() {
+                s.set_fuel(u64::MAX / 2).unwrap();
             }
-        };
+            let got = call(&mut s, i, "supers", &[Val::I64(seed), Val::I32(n as i32)]).unwrap();
+            assert_eq!(got, [Val::I64(supers(seed, n))], "supers({seed}, {n})");
+        }
+    }
+}
+
+#[test]
+fn superinstruction_results_survive_any_number_of_suspensions() {
+    let want = supers(77, 150);
+    for slice in 1..=40 {
+        let results = call_in_fuel_slices(SUPERS, "supers", &[Val::I64(77), Val::I32(150)], slice);
         assert_eq!(results, [Val::I64(want)], "fuel slices of {slice}");
     }
 }
