@@ -4,7 +4,7 @@
 use crate::ir::{AddBr, AddImmBr, AndImmBr, AndImmBrImm, BrCmp, BrCmpImm, CmpBr, Instr, Slot};
 
 use super::hot::{Code, Regs};
-use super::numeric::{FromImm, Raw};
+use super::numeric::{FromImm, Raw, int_acc};
 
 /// `if cmp(a, b) { goto target }`.
 #[inline(always)]
@@ -15,6 +15,22 @@ pub(super) fn br_cmp<T: Raw, const M: bool>(
     cmp: impl FnOnce(T, T) -> bool,
 ) {
     let a = T::from_raw(regs.get(op.a));
+    let b = T::from_raw(regs.get(op.b));
+    if cmp(a, b) {
+        code.jump(op.target);
+    }
+}
+
+/// [`br_cmp`] with `a` from the integer accumulator `acc`.
+#[inline(always)]
+pub(super) fn br_cmp_acc_a<T: Raw, const M: bool>(
+    regs: &Regs<'_>,
+    code: &mut Code<'_, M>,
+    op: BrCmp,
+    acc: u64,
+    cmp: impl FnOnce(T, T) -> bool,
+) {
+    let a = int_acc::<T>(regs, op.a, acc);
     let b = T::from_raw(regs.get(op.b));
     if cmp(a, b) {
         code.jump(op.target);

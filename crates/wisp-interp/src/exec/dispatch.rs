@@ -35,8 +35,8 @@ use wisp_memory::Memory;
 use super::Exit;
 use super::call::{push_frame, resolve_indirect, switch_instance, wasm_func};
 use super::control::{
-    add_br, add_imm_br, and_imm_br, and_imm_br_imm, br_cmp, br_cmp_imm, br_cmp_imm_on, cmp_br,
-    write_results,
+    add_br, add_imm_br, and_imm_br, and_imm_br_imm, br_cmp, br_cmp_acc_a, br_cmp_imm,
+    br_cmp_imm_on, cmp_br, write_results,
 };
 use super::env::{Env, frame, frame_pointer, out_of_fuel, select_memory, trapped};
 use super::hot::Code;

@@ -1327,6 +1327,16 @@ macro_rules! execute_instr {
             I::BrI32EqImmAcc(op) => {
                 br_cmp_imm_on($code, op, int_acc(&$regs, op.a, $acci), |a: u32, b| a == b)
             }
+            I::BrI32EqAccA(op) => br_cmp_acc_a(&$regs, $code, op, $acci, |a: u32, b| a == b),
+            I::BrI32NeAccA(op) => br_cmp_acc_a(&$regs, $code, op, $acci, |a: u32, b| a != b),
+            I::BrI32LtSAccA(op) => br_cmp_acc_a(&$regs, $code, op, $acci, |a: i32, b| a < b),
+            I::BrI32LtUAccA(op) => br_cmp_acc_a(&$regs, $code, op, $acci, |a: u32, b| a < b),
+            I::BrI32GtSAccA(op) => br_cmp_acc_a(&$regs, $code, op, $acci, |a: i32, b| a > b),
+            I::BrI32GtUAccA(op) => br_cmp_acc_a(&$regs, $code, op, $acci, |a: u32, b| a > b),
+            I::BrI32LeSAccA(op) => br_cmp_acc_a(&$regs, $code, op, $acci, |a: i32, b| a <= b),
+            I::BrI32LeUAccA(op) => br_cmp_acc_a(&$regs, $code, op, $acci, |a: u32, b| a <= b),
+            I::BrI32GeSAccA(op) => br_cmp_acc_a(&$regs, $code, op, $acci, |a: i32, b| a >= b),
+            I::BrI32GeUAccA(op) => br_cmp_acc_a(&$regs, $code, op, $acci, |a: u32, b| a >= b),
             I::Load32IdxAcc(op) => {
                 $acci = $mem_t!($env, $code, $exit, {
                     let index = int_acc::<u32>(&$regs, op.a, $acci);

@@ -740,6 +740,18 @@ pub enum Instr {
     Store16Acc(Store),
     BrI32NeImmAcc(BrCmpImm),
     BrI32EqImmAcc(BrCmpImm),
+    /// `BrI32<cmp>` with `a` from the accumulator (a branch whose produced
+    /// operand is `b` swaps its operands, and the comparison, to use these).
+    BrI32EqAccA(BrCmp),
+    BrI32NeAccA(BrCmp),
+    BrI32LtSAccA(BrCmp),
+    BrI32LtUAccA(BrCmp),
+    BrI32GtSAccA(BrCmp),
+    BrI32GtUAccA(BrCmp),
+    BrI32LeSAccA(BrCmp),
+    BrI32LeUAccA(BrCmp),
+    BrI32GeSAccA(BrCmp),
+    BrI32GeUAccA(BrCmp),
     Load32IdxAcc(BinImm),
     Load64IdxAcc(BinImm),
     /// `I32AddImmLoad…` (superinstructions) with `a` from the accumulator.
@@ -780,6 +792,9 @@ impl Instr {
             | BrI64LtSImm(op) | BrI64LtUImm(op) | BrI64GtSImm(op) | BrI64GtUImm(op)
             | BrI64LeSImm(op) | BrI64LeUImm(op) | BrI64GeSImm(op) | BrI64GeUImm(op)
             | BrI32NeImmAcc(op) | BrI32EqImmAcc(op) => Some(&mut op.target),
+            BrI32EqAccA(op) | BrI32NeAccA(op) | BrI32LtSAccA(op) | BrI32LtUAccA(op)
+            | BrI32GtSAccA(op) | BrI32GtUAccA(op) | BrI32LeSAccA(op) | BrI32LeUAccA(op)
+            | BrI32GeSAccA(op) | BrI32GeUAccA(op) => Some(&mut op.target),
             _ => None,
         }
     }

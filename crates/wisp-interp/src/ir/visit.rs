@@ -23,7 +23,10 @@ impl Instr {
             BrI32Eq(op) | BrI32Ne(op) | BrI32LtS(op) | BrI32LtU(op) | BrI32GtS(op)
             | BrI32GtU(op) | BrI32LeS(op) | BrI32LeU(op) | BrI32GeS(op) | BrI32GeU(op)
             | BrI64Eq(op) | BrI64Ne(op) | BrI64LtS(op) | BrI64LtU(op) | BrI64GtS(op)
-            | BrI64GtU(op) | BrI64LeS(op) | BrI64LeU(op) | BrI64GeS(op) | BrI64GeU(op) => {
+            | BrI64GtU(op) | BrI64LeS(op) | BrI64LeU(op) | BrI64GeS(op) | BrI64GeU(op)
+            | BrI32EqAccA(op) | BrI32NeAccA(op) | BrI32LtSAccA(op) | BrI32LtUAccA(op)
+            | BrI32GtSAccA(op) | BrI32GtUAccA(op) | BrI32LeSAccA(op) | BrI32LeUAccA(op)
+            | BrI32GeSAccA(op) | BrI32GeUAccA(op) => {
                 f(&mut op.a);
                 f(&mut op.b);
             }

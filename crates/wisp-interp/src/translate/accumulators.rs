@@ -40,8 +40,8 @@
 
 use super::kind_memo::KindMemo;
 use crate::ir::{
-    AddImm2, AddImmLoad, AddLoad, Bin, BinBin, BinBinImm, BinImm, BinImmBin, BrCmpImm, Instr, Load,
-    LoadLoad, Slot, Store, Un,
+    AddImm2, AddImmLoad, AddLoad, Bin, BinBin, BinBinImm, BinImm, BinImmBin, BrCmp, BrCmpImm,
+    Instr, Load, LoadLoad, Slot, Store, Un,
 };
 
 /// The three accumulators.
@@ -435,6 +435,21 @@ fn reading_accumulator(instr: Instr, (s, acc): (Slot, Acc)) -> Option<Instr> {
     let bin_imm = |op: BinImm, acc: Ctor<BinImm>| (op.a == s).then(|| acc(op));
     let load = |op: Load, acc: Ctor<Load>| (op.addr == s).then(|| acc(op));
     let branch = |op: BrCmpImm, acc: Ctor<BrCmpImm>| (op.a == s).then(|| acc(op));
+    // `b` from the accumulator: the same comparison with the operands
+    // swapped (`a < b` is `b > a`).
+    let br_cmp = |op: BrCmp, (acc_a, swapped): (Ctor<BrCmp>, Ctor<BrCmp>)| {
+        if op.a == s {
+            Some(acc_a(op))
+        } else if op.b == s {
+            Some(swapped(BrCmp {
+                a: op.b,
+                b: op.a,
+                target: op.target,
+            }))
+        } else {
+            None
+        }
+    };
     let add_imm_load =
         |op: AddImmLoad, acc: Ctor<AddImmLoad>| (Slot::from(op.a) == s).then(|| acc(op));
     match (instr, acc) {
@@ -498,6 +513,16 @@ fn reading_accumulator(instr: Instr, (s, acc): (Slot, Acc)) -> Option<Instr> {
         (Store16(op), Int) => store(op, Store16Acc),
         (BrI32NeImm(op), Int) => branch(op, BrI32NeImmAcc),
         (BrI32EqImm(op), Int) => branch(op, BrI32EqImmAcc),
+        (BrI32Eq(op), Int) => br_cmp(op, (BrI32EqAccA, BrI32EqAccA)),
+        (BrI32Ne(op), Int) => br_cmp(op, (BrI32NeAccA, BrI32NeAccA)),
+        (BrI32LtS(op), Int) => br_cmp(op, (BrI32LtSAccA, BrI32GtSAccA)),
+        (BrI32LtU(op), Int) => br_cmp(op, (BrI32LtUAccA, BrI32GtUAccA)),
+        (BrI32GtS(op), Int) => br_cmp(op, (BrI32GtSAccA, BrI32LtSAccA)),
+        (BrI32GtU(op), Int) => br_cmp(op, (BrI32GtUAccA, BrI32LtUAccA)),
+        (BrI32LeS(op), Int) => br_cmp(op, (BrI32LeSAccA, BrI32GeSAccA)),
+        (BrI32LeU(op), Int) => br_cmp(op, (BrI32LeUAccA, BrI32GeUAccA)),
+        (BrI32GeS(op), Int) => br_cmp(op, (BrI32GeSAccA, BrI32LeSAccA)),
+        (BrI32GeU(op), Int) => br_cmp(op, (BrI32GeUAccA, BrI32LeUAccA)),
         (Load32Idx(op), Int) => bin_imm(op, Load32IdxAcc),
         (Load64Idx(op), Int) => bin_imm(op, Load64IdxAcc),
         (I32AddImmLoad32(op), Int) => add_imm_load(op, I32AddImmLoad32Acc),

@@ -135,7 +135,8 @@ fn loop_condition_fuses_into_the_branch() {
                 a: 1,
                 imm: 1
             }),
-            Instr::BrI32LtS(BrCmp {
+            // (the counter from the accumulator)
+            Instr::BrI32LtSAccA(BrCmp {
                 a: 1,
                 b: 0,
                 target: 0
@@ -504,5 +505,45 @@ fn integer_results_feed_indexed_loads_selects_and_fused_loads() {
     assert_eq!(
         cond, cmp.dst,
         "the condition is what the comparison produced"
+    );
+}
+
+#[test]
+fn compare_and_branch_reads_a_fresh_operand_from_the_accumulator() {
+    // `1 <u x` right after `x` is computed becomes `x >u 1` with `x` from
+    // the accumulator; `y >=s 1` right after `y` keeps its order.
+    let code = code_of(
+        "(module (func (param i32 i32) (result i32)
+            (block
+                (loop
+                    (br_if 1 (i32.lt_u (local.get 1) (local.tee 0 (i32.mul (local.get 0) (i32.const 3)))))
+                    (br_if 0 (i32.ge_s (local.tee 0 (i32.add (local.get 0) (i32.const -7))) (local.get 1)))))
+            (local.get 0)))",
+    );
+    assert_eq!(
+        code,
+        [
+            Instr::I32MulImm(BinImm {
+                dst: 0,
+                a: 0,
+                imm: 3
+            }),
+            Instr::BrI32GtUAccA(BrCmp {
+                a: 0,
+                b: 1,
+                target: 4
+            }),
+            Instr::I32AddImm(BinImm {
+                dst: 0,
+                a: 0,
+                imm: -7
+            }),
+            Instr::BrI32GeSAccA(BrCmp {
+                a: 0,
+                b: 1,
+                target: 0
+            }),
+            Instr::Return1 { src: 0 },
+        ]
     );
 }

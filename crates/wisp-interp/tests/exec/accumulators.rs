@@ -483,3 +483,102 @@ fn superinstruction_results_survive_any_number_of_suspensions() {
         assert_eq!(results, [Val::I64(want)], "fuel slices of {slice}");
     }
 }
+
+/// The ten `i32` comparisons, by their WAT names, and what they compute.
+const I32_COMPARISONS: [(&str, fn(i32, i32) -> bool); 10] = [
+    ("eq", |a, b| a == b),
+    ("ne", |a, b| a != b),
+    ("lt_s", |a, b| a < b),
+    ("lt_u", |a, b| (a as u32) < (b as u32)),
+    ("gt_s", |a, b| a > b),
+    ("gt_u", |a, b| (a as u32) > (b as u32)),
+    ("le_s", |a, b| a <= b),
+    ("le_u", |a, b| (a as u32) <= (b as u32)),
+    ("ge_s", |a, b| a >= b),
+    ("ge_u", |a, b| (a as u32) >= (b as u32)),
+];
+
+/// The multiplier of step `k` of [`branches`]: odd, and different each step.
+fn multiplier(k: usize) -> i32 {
+    0x9e37_79b1u32.wrapping_mul(2 * k as u32 + 1) as i32
+}
+
+/// A loop that, for every `i32` comparison and both operand orders,
+/// computes a value `v` (from -4 to 3) right before an `if` comparing it
+/// with the parameter `w`: the compare-and-branch reads `v` from the
+/// accumulator as its left operand, or with the comparison swapped when
+/// `v` is the right one.
+fn branches_wat() -> String {
+    let mut steps = String::new();
+    for (k, (name, _)) in I32_COMPARISONS.iter().enumerate() {
+        for (order, operands) in [
+            "(local.get $v) (local.get $w)",
+            "(local.get $w) (local.get $v)",
+        ]
+        .iter()
+        .enumerate()
+        {
+            steps += &format!(
+                "(local.set $v (i32.shr_s (i32.mul (local.get $i) (i32.const {m})) (i32.const 29)))
+                 (if (i32.{name} {operands}) (then (local.set $c (i32.add (local.get $c) (i32.const 1)))))
+                 (local.set $c (i32.rotl (local.get $c) (i32.const 1)))\n",
+                m = multiplier(2 * k + order),
+            );
+        }
+    }
+    format!(
+        r#"(module (func (export "branches") (param $w i32) (param $n i32) (result i32)
+            (local $i i32) (local $v i32) (local $c i32)
+            (loop $l
+                {steps}
+                (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+            (local.get $c)))"#
+    )
+}
+
+/// `branches` of [`branches_wat`], in Rust.
+fn branches(w: i32, n: u32) -> i32 {
+    let (mut c, mut i) = (0i32, 0i32);
+    loop {
+        for (k, (_, cmp)) in I32_COMPARISONS.iter().enumerate() {
+            for order in 0..2 {
+                let v = i.wrapping_mul(multiplier(2 * k + order)) >> 29;
+                let (a, b) = if order == 0 { (v, w) } else { (w, v) };
+                if cmp(a, b) {
+                    c = c.wrapping_add(1);
+                }
+                c = c.rotate_left(1);
+            }
+        }
+        i = i.wrapping_add(1);
+        if i as u32 == n {
+            break;
+        }
+    }
+    c
+}
+
+#[test]
+fn compare_and_branch_on_a_fresh_value_matches_rust() {
+    let wat = branches_wat();
+    for config in configs() {
+        for (w, n) in [(0i32, 1u32), (-1, 50), (2, 300), (-3, 1000), (i32::MIN, 77)] {
+            let (mut s, i) = instantiate_with(&config, &wat);
+            if config.get_consume_fuel() {
+                s.set_fuel(u64::MAX / 2).unwrap();
+            }
+            let got = call(&mut s, i, "branches", &[Val::I32(w), Val::I32(n as i32)]).unwrap();
+            assert_eq!(got, [Val::I32(branches(w, n))], "branches({w}, {n})");
+        }
+    }
+}
+
+#[test]
+fn compare_and_branch_on_a_fresh_value_survives_any_number_of_suspensions() {
+    let wat = branches_wat();
+    let want = branches(-2, 40);
+    for slice in 1..=40 {
+        let results = call_in_fuel_slices(&wat, "branches", &[Val::I32(-2), Val::I32(40)], slice);
+        assert_eq!(results, [Val::I32(want)], "fuel slices of {slice}");
+    }
+}
