@@ -65,6 +65,17 @@ pub(super) fn br_cmp_imm_on<T: Raw + FromImm, const M: bool>(
     }
 }
 
+/// The `i32` operand in `slot`, or in the integer accumulator `acc` when
+/// the instruction is an accumulator form (`Some`, a constant in each
+/// handler, so the test folds away).
+#[inline(always)]
+fn operand(regs: &Regs<'_>, slot: Slot, acc: Option<u64>) -> u32 {
+    match acc {
+        Some(acc) => int_acc(regs, slot, acc),
+        None => regs.get(slot) as u32,
+    }
+}
+
 /// The end of a superinstruction whose second half is a branch: jump, or
 /// skip the second instruction (kept in place, it is not executed again).
 #[inline(always)]
@@ -82,9 +93,11 @@ pub(super) fn add_imm_br<T: Raw + FromImm, const M: bool>(
     regs: &mut Regs<'_>,
     code: &mut Code<'_, M>,
     op: AddImmBr,
+    acc: Option<u64>,
     cmp: impl FnOnce(T, T) -> bool,
 ) {
-    let sum = (regs.get(Slot::from(op.a)) as u32).wrapping_add(op.add as i32 as u32);
+    let a = operand(regs, Slot::from(op.a), acc);
+    let sum = a.wrapping_add(op.add as i32 as u32);
     regs.set(Slot::from(op.dst), u64::from(sum));
     let taken = cmp(T::from_raw(u64::from(sum)), T::from_imm(op.imm));
     branch_or_skip(code, taken, op.target);
@@ -128,9 +141,10 @@ pub(super) fn and_imm_br<const M: bool>(
     regs: &mut Regs<'_>,
     code: &mut Code<'_, M>,
     op: AndImmBr,
+    acc: Option<u64>,
     zero: bool,
 ) {
-    let bits = (regs.get(Slot::from(op.a)) as u32) & op.mask as u32;
+    let bits = operand(regs, Slot::from(op.a), acc) & op.mask as u32;
     regs.set(Slot::from(op.dst), u64::from(bits));
     branch_or_skip(code, (bits == 0) == zero, op.target);
 }

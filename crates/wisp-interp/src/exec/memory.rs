@@ -175,7 +175,21 @@ pub(super) fn load_add<const N: usize, const FAST: bool>(
     op: BinImm,
     convert: impl FnOnce([u8; N]) -> u64,
 ) -> Result<u64, TrapCode> {
-    let addr = (regs.get(op.a) as u32).wrapping_add(op.imm as u32) as u64;
+    let a = regs.get(op.a) as u32;
+    load_add_from::<N, FAST>(mem, regs, op, a, convert)
+}
+
+/// [`load_add`] with slot `a`'s value given (from the slot or the
+/// accumulator); returns the loaded value.
+#[inline(always)]
+pub(super) fn load_add_from<const N: usize, const FAST: bool>(
+    mem: &mut Memory,
+    regs: &mut Regs<'_>,
+    op: BinImm,
+    a: u32,
+    convert: impl FnOnce([u8; N]) -> u64,
+) -> Result<u64, TrapCode> {
+    let addr = a.wrapping_add(op.imm as u32) as u64;
     let value = load_value::<N, FAST>(mem, addr, convert)?;
     regs.set(op.dst, value);
     Ok(value)

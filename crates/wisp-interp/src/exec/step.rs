@@ -141,16 +141,16 @@ macro_rules! execute_instr {
             I::BrI64GeUImm(op) => br_cmp_imm(&$regs, $code, op, |a: u64, b| a >= b),
 
             // ----- Superinstructions ------------------------------------------------
-            I::I32AddImmBrEqImm(op) => add_imm_br(&mut $regs, $code, op, |a: u32, b| a == b),
-            I::I32AddImmBrNeImm(op) => add_imm_br(&mut $regs, $code, op, |a: u32, b| a != b),
-            I::I32AddImmBrLtSImm(op) => add_imm_br(&mut $regs, $code, op, |a: i32, b| a < b),
-            I::I32AddImmBrLtUImm(op) => add_imm_br(&mut $regs, $code, op, |a: u32, b| a < b),
-            I::I32AddImmBrGtSImm(op) => add_imm_br(&mut $regs, $code, op, |a: i32, b| a > b),
-            I::I32AddImmBrGtUImm(op) => add_imm_br(&mut $regs, $code, op, |a: u32, b| a > b),
-            I::I32AddImmBrLeSImm(op) => add_imm_br(&mut $regs, $code, op, |a: i32, b| a <= b),
-            I::I32AddImmBrLeUImm(op) => add_imm_br(&mut $regs, $code, op, |a: u32, b| a <= b),
-            I::I32AddImmBrGeSImm(op) => add_imm_br(&mut $regs, $code, op, |a: i32, b| a >= b),
-            I::I32AddImmBrGeUImm(op) => add_imm_br(&mut $regs, $code, op, |a: u32, b| a >= b),
+            I::I32AddImmBrEqImm(op) => add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a == b),
+            I::I32AddImmBrNeImm(op) => add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a != b),
+            I::I32AddImmBrLtSImm(op) => add_imm_br(&mut $regs, $code, op, None, |a: i32, b| a < b),
+            I::I32AddImmBrLtUImm(op) => add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a < b),
+            I::I32AddImmBrGtSImm(op) => add_imm_br(&mut $regs, $code, op, None, |a: i32, b| a > b),
+            I::I32AddImmBrGtUImm(op) => add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a > b),
+            I::I32AddImmBrLeSImm(op) => add_imm_br(&mut $regs, $code, op, None, |a: i32, b| a <= b),
+            I::I32AddImmBrLeUImm(op) => add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a <= b),
+            I::I32AddImmBrGeSImm(op) => add_imm_br(&mut $regs, $code, op, None, |a: i32, b| a >= b),
+            I::I32AddImmBrGeUImm(op) => add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a >= b),
             I::I32AddBrEqImm(op) => add_br(&mut $regs, $code, op, |a: u32, b| a == b),
             I::I32AddBrNeImm(op) => add_br(&mut $regs, $code, op, |a: u32, b| a != b),
             I::I32AddBrLtSImm(op) => add_br(&mut $regs, $code, op, |a: i32, b| a < b),
@@ -161,8 +161,8 @@ macro_rules! execute_instr {
             I::I32AddBrLeUImm(op) => add_br(&mut $regs, $code, op, |a: u32, b| a <= b),
             I::I32AddBrGeSImm(op) => add_br(&mut $regs, $code, op, |a: i32, b| a >= b),
             I::I32AddBrGeUImm(op) => add_br(&mut $regs, $code, op, |a: u32, b| a >= b),
-            I::I32AndImmBrEqz(op) => and_imm_br(&mut $regs, $code, op, true),
-            I::I32AndImmBrNez(op) => and_imm_br(&mut $regs, $code, op, false),
+            I::I32AndImmBrEqz(op) => and_imm_br(&mut $regs, $code, op, None, true),
+            I::I32AndImmBrNez(op) => and_imm_br(&mut $regs, $code, op, None, false),
             I::F64MulAdd(op) => {
                 $acc64 = bin_bin_out(&mut $regs, op, |a: f64, b| a * b, |x, y| x + y);
                 $code.skip();
@@ -1337,6 +1337,41 @@ macro_rules! execute_instr {
             I::BrI32LeUAccA(op) => br_cmp_acc_a(&$regs, $code, op, $acci, |a: u32, b| a <= b),
             I::BrI32GeSAccA(op) => br_cmp_acc_a(&$regs, $code, op, $acci, |a: i32, b| a >= b),
             I::BrI32GeUAccA(op) => br_cmp_acc_a(&$regs, $code, op, $acci, |a: u32, b| a >= b),
+            I::Load32AddAcc(op) => {
+                $acci = $mem_t!($env, $code, $exit, {
+                    let a = int_acc::<u32>(&$regs, op.a, $acci);
+                    memory::load_add_from::<4, FAST_MEM>($mem, &mut $regs, op, a, memory::u32_raw)
+                })
+            }
+            I::Load64AddAcc(op) => {
+                $acci = $mem_t!($env, $code, $exit, {
+                    let a = int_acc::<u32>(&$regs, op.a, $acci);
+                    memory::load_add_from::<8, FAST_MEM>($mem, &mut $regs, op, a, memory::u64_raw)
+                })
+            }
+            I::Load8UAddAcc(op) => {
+                $acci = $mem_t!($env, $code, $exit, {
+                    let a = int_acc::<u32>(&$regs, op.a, $acci);
+                    memory::load_add_from::<1, FAST_MEM>($mem, &mut $regs, op, a, memory::u8_raw)
+                })
+            }
+            I::Load16UAddAcc(op) => {
+                $acci = $mem_t!($env, $code, $exit, {
+                    let a = int_acc::<u32>(&$regs, op.a, $acci);
+                    memory::load_add_from::<2, FAST_MEM>($mem, &mut $regs, op, a, memory::u16_raw)
+                })
+            }
+            I::I32AddImmBrNeImmAcc(op) => {
+                add_imm_br(&mut $regs, $code, op, Some($acci), |a: u32, b| a != b)
+            }
+            I::I32AddImmBrLtUImmAcc(op) => {
+                add_imm_br(&mut $regs, $code, op, Some($acci), |a: u32, b| a < b)
+            }
+            I::I32AddImmBrGtUImmAcc(op) => {
+                add_imm_br(&mut $regs, $code, op, Some($acci), |a: u32, b| a > b)
+            }
+            I::I32AndImmBrEqzAcc(op) => and_imm_br(&mut $regs, $code, op, Some($acci), true),
+            I::I32AndImmBrNezAcc(op) => and_imm_br(&mut $regs, $code, op, Some($acci), false),
             I::Load32IdxAcc(op) => {
                 $acci = $mem_t!($env, $code, $exit, {
                     let index = int_acc::<u32>(&$regs, op.a, $acci);

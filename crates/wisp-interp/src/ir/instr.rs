@@ -752,6 +752,17 @@ pub enum Instr {
     BrI32LeUAccA(BrCmp),
     BrI32GeSAccA(BrCmp),
     BrI32GeUAccA(BrCmp),
+    Load32AddAcc(BinImm),
+    Load64AddAcc(BinImm),
+    Load8UAddAcc(BinImm),
+    Load16UAddAcc(BinImm),
+    /// `I32AddImmBr…` and `I32AndImmBr…` (superinstructions) with `a` from
+    /// the accumulator.
+    I32AddImmBrNeImmAcc(AddImmBr),
+    I32AddImmBrLtUImmAcc(AddImmBr),
+    I32AddImmBrGtUImmAcc(AddImmBr),
+    I32AndImmBrEqzAcc(AndImmBr),
+    I32AndImmBrNezAcc(AndImmBr),
     Load32IdxAcc(BinImm),
     Load64IdxAcc(BinImm),
     /// `I32AddImmLoad…` (superinstructions) with `a` from the accumulator.
@@ -815,11 +826,17 @@ impl Instr {
             | I32AddImmBrLeSImm(op)
             | I32AddImmBrLeUImm(op)
             | I32AddImmBrGeSImm(op)
-            | I32AddImmBrGeUImm(op) => Some(op.target),
+            | I32AddImmBrGeUImm(op)
+            | I32AddImmBrNeImmAcc(op)
+            | I32AddImmBrLtUImmAcc(op)
+            | I32AddImmBrGtUImmAcc(op) => Some(op.target),
             I32AddBrEqImm(op) | I32AddBrNeImm(op) | I32AddBrLtSImm(op) | I32AddBrLtUImm(op)
             | I32AddBrGtSImm(op) | I32AddBrGtUImm(op) | I32AddBrLeSImm(op) | I32AddBrLeUImm(op)
             | I32AddBrGeSImm(op) | I32AddBrGeUImm(op) => Some(op.target),
-            I32AndImmBrEqz(op) | I32AndImmBrNez(op) => Some(op.target),
+            I32AndImmBrEqz(op)
+            | I32AndImmBrNez(op)
+            | I32AndImmBrEqzAcc(op)
+            | I32AndImmBrNezAcc(op) => Some(op.target),
             I32AndImmBrEqImm(op)
             | I32AndImmBrNeImm(op)
             | I32AndImmBrLtUImm(op)
@@ -916,6 +933,11 @@ impl Instr {
                 | I32AddImmLoad32Acc(_)
                 | I32AddImmLoad64Acc(_)
                 | I32AddImmLoad8UAcc(_)
+                | I32AddImmBrNeImmAcc(_)
+                | I32AddImmBrLtUImmAcc(_)
+                | I32AddImmBrGtUImmAcc(_)
+                | I32AndImmBrEqzAcc(_)
+                | I32AndImmBrNezAcc(_)
                 | I32AndImmBrEqImm(_)
                 | I32AndImmBrNeImm(_)
                 | I32AndImmBrLtUImm(_)

@@ -46,7 +46,10 @@ impl Instr {
             | I32AddImmBrLeSImm(op)
             | I32AddImmBrLeUImm(op)
             | I32AddImmBrGeSImm(op)
-            | I32AddImmBrGeUImm(op) => {
+            | I32AddImmBrGeUImm(op)
+            | I32AddImmBrNeImmAcc(op)
+            | I32AddImmBrLtUImmAcc(op)
+            | I32AddImmBrGtUImmAcc(op) => {
                 narrow(&mut op.dst, &mut f);
                 narrow(&mut op.a, &mut f);
             }
@@ -57,7 +60,10 @@ impl Instr {
                 narrow(&mut op.a, &mut f);
                 narrow(&mut op.b, &mut f);
             }
-            I32AndImmBrEqz(op) | I32AndImmBrNez(op) => {
+            I32AndImmBrEqz(op)
+            | I32AndImmBrNez(op)
+            | I32AndImmBrEqzAcc(op)
+            | I32AndImmBrNezAcc(op) => {
                 narrow(&mut op.dst, &mut f);
                 narrow(&mut op.a, &mut f);
             }
@@ -243,7 +249,8 @@ impl Instr {
             | I64GeUImm(op) | I64AddImm(op) | I64RSubImm(op) | I64MulImm(op) | I64AndImm(op)
             | I64OrImm(op) | I64XorImm(op) | I64ShlImm(op) | I64ShrSImm(op) | I64ShrUImm(op)
             | I64RotlImm(op) | I64RotrImm(op) | Load32Add(op) | Load32Idx(op) | Load64Idx(op)
-            | Load32IdxAcc(op) | Load64IdxAcc(op) | Load64Add(op) | Load8UAdd(op)
+            | Load32IdxAcc(op) | Load64IdxAcc(op) | Load32AddAcc(op) | Load64AddAcc(op)
+            | Load8UAddAcc(op) | Load16UAddAcc(op) | Load64Add(op) | Load8UAdd(op)
             | Load16UAdd(op) | I32Load8SAdd(op) | I32Load16SAdd(op) | I64Load8SAdd(op)
             | I64Load16SAdd(op) | I64Load32SAdd(op) | I32AddImmAcc(op) | I32MulImmAcc(op)
             | I32AndImmAcc(op) | I32OrImmAcc(op) | I32XorImmAcc(op) | I32ShlImmAcc(op)

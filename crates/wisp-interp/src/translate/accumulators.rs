@@ -40,8 +40,8 @@
 
 use super::kind_memo::KindMemo;
 use crate::ir::{
-    AddImm2, AddImmLoad, AddLoad, Bin, BinBin, BinBinImm, BinImm, BinImmBin, BrCmp, BrCmpImm,
-    Instr, Load, LoadLoad, Slot, Store, Un,
+    AddImm2, AddImmBr, AddImmLoad, AddLoad, AndImmBr, Bin, BinBin, BinBinImm, BinImm, BinImmBin,
+    BrCmp, BrCmpImm, Instr, Load, LoadLoad, Slot, Store, Un,
 };
 
 /// The three accumulators.
@@ -327,6 +327,10 @@ fn produces(instr: &Instr) -> Option<(Slot, Acc)> {
         | I64Load8S(Load { dst, .. })
         | I64Load16S(Load { dst, .. })
         | I64Load32S(Load { dst, .. })
+        | Load32AddAcc(BinImm { dst, .. })
+        | Load64AddAcc(BinImm { dst, .. })
+        | Load8UAddAcc(BinImm { dst, .. })
+        | Load16UAddAcc(BinImm { dst, .. })
         | Load32Idx(BinImm { dst, .. })
         | Load64Idx(BinImm { dst, .. })
         | Load32IdxAcc(BinImm { dst, .. })
@@ -452,6 +456,8 @@ fn reading_accumulator(instr: Instr, (s, acc): (Slot, Acc)) -> Option<Instr> {
     };
     let add_imm_load =
         |op: AddImmLoad, acc: Ctor<AddImmLoad>| (Slot::from(op.a) == s).then(|| acc(op));
+    let add_imm_br = |op: AddImmBr, acc: Ctor<AddImmBr>| (Slot::from(op.a) == s).then(|| acc(op));
+    let and_imm_br = |op: AndImmBr, acc: Ctor<AndImmBr>| (Slot::from(op.a) == s).then(|| acc(op));
     match (instr, acc) {
         (F64Add(op), F64) => bin(op, (F64AddAccA, F64AddAccB)),
         (F64Sub(op), F64) => bin(op, (F64SubAccA, F64SubAccB)),
@@ -523,6 +529,15 @@ fn reading_accumulator(instr: Instr, (s, acc): (Slot, Acc)) -> Option<Instr> {
         (BrI32LeU(op), Int) => br_cmp(op, (BrI32LeUAccA, BrI32GeUAccA)),
         (BrI32GeS(op), Int) => br_cmp(op, (BrI32GeSAccA, BrI32LeSAccA)),
         (BrI32GeU(op), Int) => br_cmp(op, (BrI32GeUAccA, BrI32LeUAccA)),
+        (Load32Add(op), Int) => bin_imm(op, Load32AddAcc),
+        (Load64Add(op), Int) => bin_imm(op, Load64AddAcc),
+        (Load8UAdd(op), Int) => bin_imm(op, Load8UAddAcc),
+        (Load16UAdd(op), Int) => bin_imm(op, Load16UAddAcc),
+        (I32AddImmBrNeImm(op), Int) => add_imm_br(op, I32AddImmBrNeImmAcc),
+        (I32AddImmBrLtUImm(op), Int) => add_imm_br(op, I32AddImmBrLtUImmAcc),
+        (I32AddImmBrGtUImm(op), Int) => add_imm_br(op, I32AddImmBrGtUImmAcc),
+        (I32AndImmBrEqz(op), Int) => and_imm_br(op, I32AndImmBrEqzAcc),
+        (I32AndImmBrNez(op), Int) => and_imm_br(op, I32AndImmBrNezAcc),
         (Load32Idx(op), Int) => bin_imm(op, Load32IdxAcc),
         (Load64Idx(op), Int) => bin_imm(op, Load64IdxAcc),
         (I32AddImmLoad32(op), Int) => add_imm_load(op, I32AddImmLoad32Acc),

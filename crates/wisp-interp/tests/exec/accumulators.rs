@@ -582,3 +582,120 @@ fn compare_and_branch_on_a_fresh_value_survives_any_number_of_suspensions() {
         assert_eq!(results, [Val::I32(want)], "fuel slices of {slice}");
     }
 }
+
+/// A lexer-like loop: a pointer loaded, then a byte and a halfword at
+/// offsets from it, each range-checked right after by an add-and-branch,
+/// fresh values tested against masks, and loads at a fresh base plus an
+/// offset: the forms of `Load{8U,16U,32,64}Add`, `I32AddImmBr…Imm` and
+/// `I32AndImmBr{Eqz,Nez}` that take their operand from the accumulator.
+const LEX: &str = r#"(module
+  (memory 1)
+  (func (export "lex") (param $seed i32) (param $n i32) (result i32)
+    (local $i i32) (local $p i32) (local $c i32) (local $d i32) (local $s i32)
+    ;; 256 bytes of pseudo-text at 1024, a table of pointers to it at 0
+    (loop $f
+      (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 1103515245)) (local.get $seed)))
+      (i32.store8 offset=1024 (local.get $i) (i32.shr_u (local.get $s) (i32.const 25)))
+      (i32.store (i32.shl (i32.and (local.get $i) (i32.const 63)) (i32.const 2)) (i32.add (local.get $i) (i32.const 1024)))
+      (br_if $f (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 256))))
+    (local.set $i (i32.const 0))
+    (loop $l
+      ;; a pointer loaded, a byte at an offset from it, a range check on the byte
+      (local.set $p (i32.load (i32.shl (i32.and (local.get $i) (i32.const 63)) (i32.const 2))))
+      (local.set $c (i32.load8_u (i32.add (local.get $p) (i32.const 3))))
+      (if (i32.le_u (i32.add (local.get $c) (i32.const -48)) (i32.const 9))
+        (then (local.set $d (i32.add (i32.mul (local.get $d) (i32.const 10)) (local.get $c)))))
+      ;; a fresh value tested against a mask, and a fresh value range-checked the other way
+      (local.set $c (i32.xor (local.get $c) (local.get $i)))
+      (if (i32.and (local.get $c) (i32.const 6))
+        (then (local.set $d (i32.sub (local.get $d) (i32.const 3)))))
+      (local.set $c (i32.mul (local.get $c) (i32.const 7)))
+      (if (i32.eqz (i32.and (local.get $c) (i32.const 24)))
+        (then (local.set $d (i32.xor (local.get $d) (i32.const 0x55)))))
+      ;; (bit 10 of $p is set: this changes nothing but makes $p fresh)
+      (local.set $p (i32.or (local.get $p) (i32.const 1024)))
+      (local.set $c (i32.load16_u (i32.add (local.get $p) (i32.const 5))))
+      (block $b
+        (br_if $b (i32.lt_u (i32.add (local.get $c) (i32.const -1000)) (i32.const 20000)))
+        (local.set $d (i32.add (local.get $d) (i32.const 1))))
+      (local.set $c (i32.xor (local.get $c) (local.get $d)))
+      (block $b
+        (br_if $b (i32.ne (i32.add (local.get $c) (i32.const 5)) (i32.const 77)))
+        (local.set $d (i32.add (local.get $d) (i32.const 1000))))
+      (local.set $c (i32.load (i32.add (i32.and (local.get $d) (i32.const 0xfc)) (i32.const 1024))))
+      (local.set $c (i32.add (local.get $c)
+        (i32.wrap_i64 (i64.load (i32.add (i32.and (local.get $c) (i32.const 0xf8)) (i32.const 1024))))))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (i32.add (local.get $d) (local.get $c)))
+)"#;
+
+/// `lex` of [`LEX`], in Rust (memory as a byte array).
+fn lex(seed: i32, n: u32) -> i32 {
+    let mut mem = vec![0u8; 65536];
+    let load = |mem: &[u8], a: i32, n: usize| {
+        let mut bytes = [0u8; 8];
+        bytes[..n].copy_from_slice(&mem[a as usize..a as usize + n]);
+        i64::from_le_bytes(bytes)
+    };
+    let mut s = 0i32;
+    for i in 0..256i32 {
+        s = s.wrapping_mul(1103515245).wrapping_add(seed);
+        mem[1024 + i as usize] = ((s as u32) >> 25) as u8;
+        let at = ((i & 63) << 2) as usize;
+        mem[at..at + 4].copy_from_slice(&(i + 1024).to_le_bytes());
+    }
+    let (mut i, mut d, mut c) = (0i32, 0i32, 0i32);
+    loop {
+        let p = load(&mem, (i & 63) << 2, 4) as i32;
+        c = i32::from(mem[(p + 3) as usize]);
+        if c.wrapping_sub(48) as u32 <= 9 {
+            d = d.wrapping_mul(10).wrapping_add(c);
+        }
+        c ^= i;
+        if c & 6 != 0 {
+            d = d.wrapping_sub(3);
+        }
+        c = c.wrapping_mul(7);
+        if c & 24 == 0 {
+            d ^= 0x55;
+        }
+        c = load(&mem, (p | 1024) + 5, 2) as i32;
+        if c.wrapping_sub(1000) as u32 >= 20000 {
+            d = d.wrapping_add(1);
+        }
+        c ^= d;
+        if c.wrapping_add(5) == 77 {
+            d = d.wrapping_add(1000);
+        }
+        c = load(&mem, (d & 0xfc) + 1024, 4) as i32;
+        c = c.wrapping_add(load(&mem, (c & 0xf8) + 1024, 8) as i32);
+        i = i.wrapping_add(1);
+        if i as u32 == n {
+            break;
+        }
+    }
+    d.wrapping_add(c)
+}
+
+#[test]
+fn lexer_steps_match_the_same_arithmetic_in_rust() {
+    for config in configs() {
+        for (seed, n) in [(1i32, 1u32), (-7, 9), (0x1234_5678, 1000), (i32::MIN, 333)] {
+            let (mut s, i) = instantiate_with(&config, LEX);
+            if config.get_consume_fuel() {
+                s.set_fuel(u64::MAX / 2).unwrap();
+            }
+            let got = call(&mut s, i, "lex", &[Val::I32(seed), Val::I32(n as i32)]).unwrap();
+            assert_eq!(got, [Val::I32(lex(seed, n))], "lex({seed}, {n})");
+        }
+    }
+}
+
+#[test]
+fn lexer_steps_survive_any_number_of_suspensions() {
+    let want = lex(3, 100);
+    for slice in 1..=40 {
+        let results = call_in_fuel_slices(LEX, "lex", &[Val::I32(3), Val::I32(100)], slice);
+        assert_eq!(results, [Val::I32(want)], "fuel slices of {slice}");
+    }
+}
