@@ -37,18 +37,20 @@ pub(super) fn br_cmp_acc_a<T: Raw, const M: bool>(
     }
 }
 
-/// `if cmp(a, imm) { goto target }`.
+/// `if cmp(a, imm) { goto target }`; returns `a`'s raw value, which the
+/// code after the branch may read from the integer accumulator.
 #[inline(always)]
 pub(super) fn br_cmp_imm<T: Raw + FromImm, const M: bool>(
     regs: &Regs<'_>,
     code: &mut Code<'_, M>,
     op: BrCmpImm,
     cmp: impl FnOnce(T, T) -> bool,
-) {
-    let a = T::from_raw(regs.get(op.a));
-    if cmp(a, T::from_imm(op.imm)) {
+) -> u64 {
+    let raw = regs.get(op.a);
+    if cmp(T::from_raw(raw), T::from_imm(op.imm)) {
         code.jump(op.target);
     }
+    raw
 }
 
 /// [`br_cmp_imm`] with the compared operand given (from the integer
@@ -95,12 +97,13 @@ pub(super) fn add_imm_br<T: Raw + FromImm, const M: bool>(
     op: AddImmBr,
     acc: Option<u64>,
     cmp: impl FnOnce(T, T) -> bool,
-) {
+) -> u64 {
     let a = operand(regs, Slot::from(op.a), acc);
     let sum = a.wrapping_add(op.add as i32 as u32);
     regs.set(Slot::from(op.dst), u64::from(sum));
     let taken = cmp(T::from_raw(u64::from(sum)), T::from_imm(op.imm));
     branch_or_skip(code, taken, op.target);
+    u64::from(sum)
 }
 
 /// `I32Add { dst, a, b }; BrI32<cmp>Imm { dst, imm, target }`.
@@ -110,12 +113,13 @@ pub(super) fn add_br<T: Raw + FromImm, const M: bool>(
     code: &mut Code<'_, M>,
     op: AddBr,
     cmp: impl FnOnce(T, T) -> bool,
-) {
+) -> u64 {
     let a = regs.get(Slot::from(op.a)) as u32;
     let sum = a.wrapping_add(regs.get(Slot::from(op.b)) as u32);
     regs.set(Slot::from(op.dst), u64::from(sum));
     let taken = cmp(T::from_raw(u64::from(sum)), T::from_imm(op.imm));
     branch_or_skip(code, taken, op.target);
+    u64::from(sum)
 }
 
 /// `<T>Cmp { dst, a, b }; BrI32NeImm/EqImm { dst, 0, target }`: writes the
@@ -143,10 +147,11 @@ pub(super) fn and_imm_br<const M: bool>(
     op: AndImmBr,
     acc: Option<u64>,
     zero: bool,
-) {
+) -> u64 {
     let bits = operand(regs, Slot::from(op.a), acc) & op.mask as u32;
     regs.set(Slot::from(op.dst), u64::from(bits));
     branch_or_skip(code, (bits == 0) == zero, op.target);
+    u64::from(bits)
 }
 
 /// `I32AndImm { dst, a, mask }; BrI32<cmp>Imm { dst, imm, target }`.
@@ -156,10 +161,11 @@ pub(super) fn and_imm_br_imm<const M: bool>(
     code: &mut Code<'_, M>,
     op: AndImmBrImm,
     cmp: impl FnOnce(u32, u32) -> bool,
-) {
+) -> u64 {
     let bits = (regs.get(Slot::from(op.a)) as u32) & op.mask as i32 as u32;
     regs.set(Slot::from(op.dst), u64::from(bits));
     branch_or_skip(code, cmp(bits, op.imm as u32), op.target);
+    u64::from(bits)
 }
 
 /// Copies the results of a `Return*` instruction to slots `0..n`.

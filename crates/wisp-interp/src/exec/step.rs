@@ -109,16 +109,16 @@ macro_rules! execute_instr {
             I::BrI32LeU(op) => br_cmp(&$regs, $code, op, |a: u32, b| a <= b),
             I::BrI32GeS(op) => br_cmp(&$regs, $code, op, |a: i32, b| a >= b),
             I::BrI32GeU(op) => br_cmp(&$regs, $code, op, |a: u32, b| a >= b),
-            I::BrI32EqImm(op) => br_cmp_imm(&$regs, $code, op, |a: u32, b| a == b),
-            I::BrI32NeImm(op) => br_cmp_imm(&$regs, $code, op, |a: u32, b| a != b),
-            I::BrI32LtSImm(op) => br_cmp_imm(&$regs, $code, op, |a: i32, b| a < b),
-            I::BrI32LtUImm(op) => br_cmp_imm(&$regs, $code, op, |a: u32, b| a < b),
-            I::BrI32GtSImm(op) => br_cmp_imm(&$regs, $code, op, |a: i32, b| a > b),
-            I::BrI32GtUImm(op) => br_cmp_imm(&$regs, $code, op, |a: u32, b| a > b),
-            I::BrI32LeSImm(op) => br_cmp_imm(&$regs, $code, op, |a: i32, b| a <= b),
-            I::BrI32LeUImm(op) => br_cmp_imm(&$regs, $code, op, |a: u32, b| a <= b),
-            I::BrI32GeSImm(op) => br_cmp_imm(&$regs, $code, op, |a: i32, b| a >= b),
-            I::BrI32GeUImm(op) => br_cmp_imm(&$regs, $code, op, |a: u32, b| a >= b),
+            I::BrI32EqImm(op) => $acci = br_cmp_imm(&$regs, $code, op, |a: u32, b| a == b),
+            I::BrI32NeImm(op) => $acci = br_cmp_imm(&$regs, $code, op, |a: u32, b| a != b),
+            I::BrI32LtSImm(op) => $acci = br_cmp_imm(&$regs, $code, op, |a: i32, b| a < b),
+            I::BrI32LtUImm(op) => $acci = br_cmp_imm(&$regs, $code, op, |a: u32, b| a < b),
+            I::BrI32GtSImm(op) => $acci = br_cmp_imm(&$regs, $code, op, |a: i32, b| a > b),
+            I::BrI32GtUImm(op) => $acci = br_cmp_imm(&$regs, $code, op, |a: u32, b| a > b),
+            I::BrI32LeSImm(op) => $acci = br_cmp_imm(&$regs, $code, op, |a: i32, b| a <= b),
+            I::BrI32LeUImm(op) => $acci = br_cmp_imm(&$regs, $code, op, |a: u32, b| a <= b),
+            I::BrI32GeSImm(op) => $acci = br_cmp_imm(&$regs, $code, op, |a: i32, b| a >= b),
+            I::BrI32GeUImm(op) => $acci = br_cmp_imm(&$regs, $code, op, |a: u32, b| a >= b),
             I::BrI64Eq(op) => br_cmp(&$regs, $code, op, |a: u64, b| a == b),
             I::BrI64Ne(op) => br_cmp(&$regs, $code, op, |a: u64, b| a != b),
             I::BrI64LtS(op) => br_cmp(&$regs, $code, op, |a: i64, b| a < b),
@@ -129,40 +129,60 @@ macro_rules! execute_instr {
             I::BrI64LeU(op) => br_cmp(&$regs, $code, op, |a: u64, b| a <= b),
             I::BrI64GeS(op) => br_cmp(&$regs, $code, op, |a: i64, b| a >= b),
             I::BrI64GeU(op) => br_cmp(&$regs, $code, op, |a: u64, b| a >= b),
-            I::BrI64EqImm(op) => br_cmp_imm(&$regs, $code, op, |a: u64, b| a == b),
-            I::BrI64NeImm(op) => br_cmp_imm(&$regs, $code, op, |a: u64, b| a != b),
-            I::BrI64LtSImm(op) => br_cmp_imm(&$regs, $code, op, |a: i64, b| a < b),
-            I::BrI64LtUImm(op) => br_cmp_imm(&$regs, $code, op, |a: u64, b| a < b),
-            I::BrI64GtSImm(op) => br_cmp_imm(&$regs, $code, op, |a: i64, b| a > b),
-            I::BrI64GtUImm(op) => br_cmp_imm(&$regs, $code, op, |a: u64, b| a > b),
-            I::BrI64LeSImm(op) => br_cmp_imm(&$regs, $code, op, |a: i64, b| a <= b),
-            I::BrI64LeUImm(op) => br_cmp_imm(&$regs, $code, op, |a: u64, b| a <= b),
-            I::BrI64GeSImm(op) => br_cmp_imm(&$regs, $code, op, |a: i64, b| a >= b),
-            I::BrI64GeUImm(op) => br_cmp_imm(&$regs, $code, op, |a: u64, b| a >= b),
+            I::BrI64EqImm(op) => $acci = br_cmp_imm(&$regs, $code, op, |a: u64, b| a == b),
+            I::BrI64NeImm(op) => $acci = br_cmp_imm(&$regs, $code, op, |a: u64, b| a != b),
+            I::BrI64LtSImm(op) => $acci = br_cmp_imm(&$regs, $code, op, |a: i64, b| a < b),
+            I::BrI64LtUImm(op) => $acci = br_cmp_imm(&$regs, $code, op, |a: u64, b| a < b),
+            I::BrI64GtSImm(op) => $acci = br_cmp_imm(&$regs, $code, op, |a: i64, b| a > b),
+            I::BrI64GtUImm(op) => $acci = br_cmp_imm(&$regs, $code, op, |a: u64, b| a > b),
+            I::BrI64LeSImm(op) => $acci = br_cmp_imm(&$regs, $code, op, |a: i64, b| a <= b),
+            I::BrI64LeUImm(op) => $acci = br_cmp_imm(&$regs, $code, op, |a: u64, b| a <= b),
+            I::BrI64GeSImm(op) => $acci = br_cmp_imm(&$regs, $code, op, |a: i64, b| a >= b),
+            I::BrI64GeUImm(op) => $acci = br_cmp_imm(&$regs, $code, op, |a: u64, b| a >= b),
 
             // ----- Superinstructions ------------------------------------------------
-            I::I32AddImmBrEqImm(op) => add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a == b),
-            I::I32AddImmBrNeImm(op) => add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a != b),
-            I::I32AddImmBrLtSImm(op) => add_imm_br(&mut $regs, $code, op, None, |a: i32, b| a < b),
-            I::I32AddImmBrLtUImm(op) => add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a < b),
-            I::I32AddImmBrGtSImm(op) => add_imm_br(&mut $regs, $code, op, None, |a: i32, b| a > b),
-            I::I32AddImmBrGtUImm(op) => add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a > b),
-            I::I32AddImmBrLeSImm(op) => add_imm_br(&mut $regs, $code, op, None, |a: i32, b| a <= b),
-            I::I32AddImmBrLeUImm(op) => add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a <= b),
-            I::I32AddImmBrGeSImm(op) => add_imm_br(&mut $regs, $code, op, None, |a: i32, b| a >= b),
-            I::I32AddImmBrGeUImm(op) => add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a >= b),
-            I::I32AddBrEqImm(op) => add_br(&mut $regs, $code, op, |a: u32, b| a == b),
-            I::I32AddBrNeImm(op) => add_br(&mut $regs, $code, op, |a: u32, b| a != b),
-            I::I32AddBrLtSImm(op) => add_br(&mut $regs, $code, op, |a: i32, b| a < b),
-            I::I32AddBrLtUImm(op) => add_br(&mut $regs, $code, op, |a: u32, b| a < b),
-            I::I32AddBrGtSImm(op) => add_br(&mut $regs, $code, op, |a: i32, b| a > b),
-            I::I32AddBrGtUImm(op) => add_br(&mut $regs, $code, op, |a: u32, b| a > b),
-            I::I32AddBrLeSImm(op) => add_br(&mut $regs, $code, op, |a: i32, b| a <= b),
-            I::I32AddBrLeUImm(op) => add_br(&mut $regs, $code, op, |a: u32, b| a <= b),
-            I::I32AddBrGeSImm(op) => add_br(&mut $regs, $code, op, |a: i32, b| a >= b),
-            I::I32AddBrGeUImm(op) => add_br(&mut $regs, $code, op, |a: u32, b| a >= b),
-            I::I32AndImmBrEqz(op) => and_imm_br(&mut $regs, $code, op, None, true),
-            I::I32AndImmBrNez(op) => and_imm_br(&mut $regs, $code, op, None, false),
+            I::I32AddImmBrEqImm(op) => {
+                $acci = add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a == b)
+            }
+            I::I32AddImmBrNeImm(op) => {
+                $acci = add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a != b)
+            }
+            I::I32AddImmBrLtSImm(op) => {
+                $acci = add_imm_br(&mut $regs, $code, op, None, |a: i32, b| a < b)
+            }
+            I::I32AddImmBrLtUImm(op) => {
+                $acci = add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a < b)
+            }
+            I::I32AddImmBrGtSImm(op) => {
+                $acci = add_imm_br(&mut $regs, $code, op, None, |a: i32, b| a > b)
+            }
+            I::I32AddImmBrGtUImm(op) => {
+                $acci = add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a > b)
+            }
+            I::I32AddImmBrLeSImm(op) => {
+                $acci = add_imm_br(&mut $regs, $code, op, None, |a: i32, b| a <= b)
+            }
+            I::I32AddImmBrLeUImm(op) => {
+                $acci = add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a <= b)
+            }
+            I::I32AddImmBrGeSImm(op) => {
+                $acci = add_imm_br(&mut $regs, $code, op, None, |a: i32, b| a >= b)
+            }
+            I::I32AddImmBrGeUImm(op) => {
+                $acci = add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a >= b)
+            }
+            I::I32AddBrEqImm(op) => $acci = add_br(&mut $regs, $code, op, |a: u32, b| a == b),
+            I::I32AddBrNeImm(op) => $acci = add_br(&mut $regs, $code, op, |a: u32, b| a != b),
+            I::I32AddBrLtSImm(op) => $acci = add_br(&mut $regs, $code, op, |a: i32, b| a < b),
+            I::I32AddBrLtUImm(op) => $acci = add_br(&mut $regs, $code, op, |a: u32, b| a < b),
+            I::I32AddBrGtSImm(op) => $acci = add_br(&mut $regs, $code, op, |a: i32, b| a > b),
+            I::I32AddBrGtUImm(op) => $acci = add_br(&mut $regs, $code, op, |a: u32, b| a > b),
+            I::I32AddBrLeSImm(op) => $acci = add_br(&mut $regs, $code, op, |a: i32, b| a <= b),
+            I::I32AddBrLeUImm(op) => $acci = add_br(&mut $regs, $code, op, |a: u32, b| a <= b),
+            I::I32AddBrGeSImm(op) => $acci = add_br(&mut $regs, $code, op, |a: i32, b| a >= b),
+            I::I32AddBrGeUImm(op) => $acci = add_br(&mut $regs, $code, op, |a: u32, b| a >= b),
+            I::I32AndImmBrEqz(op) => $acci = and_imm_br(&mut $regs, $code, op, None, true),
+            I::I32AndImmBrNez(op) => $acci = and_imm_br(&mut $regs, $code, op, None, false),
             I::F64MulAdd(op) => {
                 $acc64 = bin_bin_out(&mut $regs, op, |a: f64, b| a * b, |x, y| x + y);
                 $code.skip();
@@ -219,12 +239,16 @@ macro_rules! execute_instr {
             I::F64LeBrEqz(op) => cmp_br(&mut $regs, $code, op, false, |a: f64, b| a <= b),
             I::F64GeBrNez(op) => cmp_br(&mut $regs, $code, op, true, |a: f64, b| a >= b),
             I::F64GeBrEqz(op) => cmp_br(&mut $regs, $code, op, false, |a: f64, b| a >= b),
-            I::I32AndImmBrEqImm(op) => and_imm_br_imm(&mut $regs, $code, op, |a, b| a == b),
-            I::I32AndImmBrNeImm(op) => and_imm_br_imm(&mut $regs, $code, op, |a, b| a != b),
-            I::I32AndImmBrLtUImm(op) => and_imm_br_imm(&mut $regs, $code, op, |a, b| a < b),
-            I::I32AndImmBrGtUImm(op) => and_imm_br_imm(&mut $regs, $code, op, |a, b| a > b),
-            I::I32AndImmBrLeUImm(op) => and_imm_br_imm(&mut $regs, $code, op, |a, b| a <= b),
-            I::I32AndImmBrGeUImm(op) => and_imm_br_imm(&mut $regs, $code, op, |a, b| a >= b),
+            I::I32AndImmBrEqImm(op) => $acci = and_imm_br_imm(&mut $regs, $code, op, |a, b| a == b),
+            I::I32AndImmBrNeImm(op) => $acci = and_imm_br_imm(&mut $regs, $code, op, |a, b| a != b),
+            I::I32AndImmBrLtUImm(op) => $acci = and_imm_br_imm(&mut $regs, $code, op, |a, b| a < b),
+            I::I32AndImmBrGtUImm(op) => $acci = and_imm_br_imm(&mut $regs, $code, op, |a, b| a > b),
+            I::I32AndImmBrLeUImm(op) => {
+                $acci = and_imm_br_imm(&mut $regs, $code, op, |a, b| a <= b)
+            }
+            I::I32AndImmBrGeUImm(op) => {
+                $acci = and_imm_br_imm(&mut $regs, $code, op, |a, b| a >= b)
+            }
             I::I32AddImmCopy(op) => {
                 let t = ($regs.get(Slot::from(op.a)) as u32).wrapping_add(op.imm as u32);
                 $regs.set(Slot::from(op.t), u64::from(t));
@@ -1362,16 +1386,20 @@ macro_rules! execute_instr {
                 })
             }
             I::I32AddImmBrNeImmAcc(op) => {
-                add_imm_br(&mut $regs, $code, op, Some($acci), |a: u32, b| a != b)
+                $acci = add_imm_br(&mut $regs, $code, op, Some($acci), |a: u32, b| a != b)
             }
             I::I32AddImmBrLtUImmAcc(op) => {
-                add_imm_br(&mut $regs, $code, op, Some($acci), |a: u32, b| a < b)
+                $acci = add_imm_br(&mut $regs, $code, op, Some($acci), |a: u32, b| a < b)
             }
             I::I32AddImmBrGtUImmAcc(op) => {
-                add_imm_br(&mut $regs, $code, op, Some($acci), |a: u32, b| a > b)
+                $acci = add_imm_br(&mut $regs, $code, op, Some($acci), |a: u32, b| a > b)
             }
-            I::I32AndImmBrEqzAcc(op) => and_imm_br(&mut $regs, $code, op, Some($acci), true),
-            I::I32AndImmBrNezAcc(op) => and_imm_br(&mut $regs, $code, op, Some($acci), false),
+            I::I32AndImmBrEqzAcc(op) => {
+                $acci = and_imm_br(&mut $regs, $code, op, Some($acci), true)
+            }
+            I::I32AndImmBrNezAcc(op) => {
+                $acci = and_imm_br(&mut $regs, $code, op, Some($acci), false)
+            }
             I::Load32IdxAcc(op) => {
                 $acci = $mem_t!($env, $code, $exit, {
                     let index = int_acc::<u32>(&$regs, op.a, $acci);

@@ -11,7 +11,12 @@
 //!   an immediate right operand, every load (the indexed loads included),
 //!   and the integer superinstructions whose second half is a producer
 //!   (xor-multiply, shift-xor, two adds, the add-and-loads and the double
-//!   load), which hand on what that second half would;
+//!   load), which hand on what that second half would; and, for the code
+//!   they fall through to, the compare-and-branches with an immediate (the
+//!   compared operand) and the superinstructions ending in one
+//!   (`I32AddImmBr…`, `I32AddBr…`, `I32AndImmBr…`: the sum or the masked
+//!   value they compare, which their second half, that same branch, would
+//!   leave);
 //! - the `f64` and `f32` accumulators: add, sub, mul, div, sqrt and the
 //!   multiply-add superinstructions;
 //! - and the accumulator forms below, which are producers too.
@@ -40,8 +45,8 @@
 
 use super::kind_memo::KindMemo;
 use crate::ir::{
-    AddImm2, AddImmBr, AddImmLoad, AddLoad, AndImmBr, Bin, BinBin, BinBinImm, BinImm, BinImmBin,
-    BrCmp, BrCmpImm, Instr, Load, LoadLoad, Slot, Store, Un,
+    AddBr, AddImm2, AddImmBr, AddImmLoad, AddLoad, AndImmBr, AndImmBrImm, Bin, BinBin, BinBinImm,
+    BinImm, BinImmBin, BrCmp, BrCmpImm, Instr, Load, LoadLoad, Slot, Store, Un,
 };
 
 /// The three accumulators.
@@ -375,6 +380,64 @@ fn produces(instr: &Instr) -> Option<(Slot, Acc)> {
         | I64LeUImm(BinImm { dst, .. })
         | I64GeSImm(BinImm { dst, .. })
         | I64GeUImm(BinImm { dst, .. }) => Some((dst, Int)),
+        // A compare-and-branch with an immediate leaves its operand in the
+        // accumulator for the code it falls through to.
+        BrI32NeImmAcc(BrCmpImm { a, .. })
+        | BrI32EqImmAcc(BrCmpImm { a, .. })
+        | BrI32EqImm(BrCmpImm { a, .. })
+        | BrI32NeImm(BrCmpImm { a, .. })
+        | BrI32LtSImm(BrCmpImm { a, .. })
+        | BrI32LtUImm(BrCmpImm { a, .. })
+        | BrI32GtSImm(BrCmpImm { a, .. })
+        | BrI32GtUImm(BrCmpImm { a, .. })
+        | BrI32LeSImm(BrCmpImm { a, .. })
+        | BrI32LeUImm(BrCmpImm { a, .. })
+        | BrI32GeSImm(BrCmpImm { a, .. })
+        | BrI32GeUImm(BrCmpImm { a, .. })
+        | BrI64EqImm(BrCmpImm { a, .. })
+        | BrI64NeImm(BrCmpImm { a, .. })
+        | BrI64LtSImm(BrCmpImm { a, .. })
+        | BrI64LtUImm(BrCmpImm { a, .. })
+        | BrI64GtSImm(BrCmpImm { a, .. })
+        | BrI64GtUImm(BrCmpImm { a, .. })
+        | BrI64LeSImm(BrCmpImm { a, .. })
+        | BrI64LeUImm(BrCmpImm { a, .. })
+        | BrI64GeSImm(BrCmpImm { a, .. })
+        | BrI64GeUImm(BrCmpImm { a, .. }) => Some((a, Int)),
+        // Superinstructions ending in such a branch: the value it compares.
+        I32AddImmBrEqImm(AddImmBr { dst, .. })
+        | I32AddImmBrNeImm(AddImmBr { dst, .. })
+        | I32AddImmBrLtSImm(AddImmBr { dst, .. })
+        | I32AddImmBrLtUImm(AddImmBr { dst, .. })
+        | I32AddImmBrGtSImm(AddImmBr { dst, .. })
+        | I32AddImmBrGtUImm(AddImmBr { dst, .. })
+        | I32AddImmBrLeSImm(AddImmBr { dst, .. })
+        | I32AddImmBrLeUImm(AddImmBr { dst, .. })
+        | I32AddImmBrGeSImm(AddImmBr { dst, .. })
+        | I32AddImmBrGeUImm(AddImmBr { dst, .. })
+        | I32AddImmBrNeImmAcc(AddImmBr { dst, .. })
+        | I32AddImmBrLtUImmAcc(AddImmBr { dst, .. })
+        | I32AddImmBrGtUImmAcc(AddImmBr { dst, .. })
+        | I32AddBrEqImm(AddBr { dst, .. })
+        | I32AddBrNeImm(AddBr { dst, .. })
+        | I32AddBrLtSImm(AddBr { dst, .. })
+        | I32AddBrLtUImm(AddBr { dst, .. })
+        | I32AddBrGtSImm(AddBr { dst, .. })
+        | I32AddBrGtUImm(AddBr { dst, .. })
+        | I32AddBrLeSImm(AddBr { dst, .. })
+        | I32AddBrLeUImm(AddBr { dst, .. })
+        | I32AddBrGeSImm(AddBr { dst, .. })
+        | I32AddBrGeUImm(AddBr { dst, .. })
+        | I32AndImmBrEqz(AndImmBr { dst, .. })
+        | I32AndImmBrNez(AndImmBr { dst, .. })
+        | I32AndImmBrEqzAcc(AndImmBr { dst, .. })
+        | I32AndImmBrNezAcc(AndImmBr { dst, .. })
+        | I32AndImmBrEqImm(AndImmBrImm { dst, .. })
+        | I32AndImmBrNeImm(AndImmBrImm { dst, .. })
+        | I32AndImmBrLtUImm(AndImmBrImm { dst, .. })
+        | I32AndImmBrGtUImm(AndImmBrImm { dst, .. })
+        | I32AndImmBrLeUImm(AndImmBrImm { dst, .. })
+        | I32AndImmBrGeUImm(AndImmBrImm { dst, .. }) => Some((Slot::from(dst), Int)),
         I32AddImmLoad32(AddImmLoad { dst, .. })
         | I32AddImmLoad64(AddImmLoad { dst, .. })
         | I32AddImmLoad8U(AddImmLoad { dst, .. })

@@ -291,7 +291,8 @@ fn block_results_stay_in_place() {
                 imm: 0,
                 target: 3
             }),
-            Instr::I32Mul(Bin { dst: 1, a: 0, b: 0 }),
+            // (the branch's operand, still in the accumulator)
+            Instr::I32MulAccA(Bin { dst: 1, a: 0, b: 0 }),
             Instr::Return1 { src: 1 },
         ]
     );

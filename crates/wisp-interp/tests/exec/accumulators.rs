@@ -699,3 +699,104 @@ fn lexer_steps_survive_any_number_of_suspensions() {
         assert_eq!(results, [Val::I32(want)], "fuel slices of {slice}");
     }
 }
+
+/// Compare-and-branches leaving the value they compared in the integer
+/// accumulator for the code they fall through to: a plain one of each
+/// width on a local, and the superinstructions that add or mask first
+/// (`I32AddImmBr…`, `I32AddBr…`, `I32AndImmBr…`), each followed by an
+/// instruction reading that value.
+const FALLS: &str = r#"(module
+  (func (export "falls") (param $seed i32) (param $n i32) (result i64)
+    (local $i i32) (local $c i32) (local $d i32) (local $m i32) (local $h i64)
+    (local.set $h (i64.extend_i32_s (local.get $seed)))
+    (loop $l
+      (local.set $c (i32.add (i32.mul (local.get $i) (i32.const 0x9e3779b1)) (local.get $seed)))
+      (local.set $c (i32.shr_u (local.get $c) (i32.const 24)))
+      ;; a fused add-and-branch; on the way through, its sum is read at once
+      (block $b
+        (br_if $b (i32.gt_u (local.tee $m (i32.add (local.get $c) (i32.const -48))) (i32.const 9)))
+        (local.set $d (i32.xor (local.get $m) (local.get $d))))
+      ;; a plain compare-and-branch on a local, which the next step reads
+      (block $b
+        (br_if $b (i32.eq (local.get $d) (i32.const 5)))
+        (local.set $d (i32.add (local.get $d) (i32.const 3))))
+      ;; an and-and-branch on zero, and one against an immediate
+      (block $b
+        (br_if $b (i32.eqz (local.tee $m (i32.and (local.get $c) (i32.const 12)))))
+        (local.set $d (i32.add (local.get $d) (local.get $m))))
+      (block $b
+        (br_if $b (i32.gt_u (local.tee $m (i32.and (local.get $c) (i32.const 255))) (i32.const 200)))
+        (local.set $d (i32.sub (local.get $d) (local.get $m))))
+      ;; an add of two slots and a branch on the sum
+      (block $b
+        (br_if $b (i32.ne (local.tee $m (i32.add (local.get $c) (local.get $d))) (i32.const 7)))
+        (local.set $d (i32.mul (local.get $m) (i32.const 3))))
+      ;; an i64 compare-and-branch, the value shifted after
+      (local.set $h (i64.add (local.get $h) (i64.extend_i32_u (local.get $d))))
+      (block $b
+        (br_if $b (i64.lt_s (local.get $h) (i64.const 0)))
+        (local.set $h (i64.shl (local.get $h) (i64.const 1))))
+      (local.set $h (i64.xor (local.get $h) (i64.const 0x5555)))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (i64.add (local.get $h) (i64.extend_i32_u (local.get $d))))
+)"#;
+
+/// `falls` of [`FALLS`], in Rust.
+fn falls(seed: i32, n: u32) -> i64 {
+    let (mut i, mut d, mut h) = (0i32, 0i32, i64::from(seed));
+    loop {
+        let c = (i.wrapping_mul(0x9e37_79b1u32 as i32).wrapping_add(seed) as u32 >> 24) as i32;
+        let m = c.wrapping_sub(48);
+        if m as u32 <= 9 {
+            d ^= m;
+        }
+        if d != 5 {
+            d = d.wrapping_add(3);
+        }
+        let m = c & 12;
+        if m != 0 {
+            d = d.wrapping_add(m);
+        }
+        let m = c & 255;
+        if m as u32 <= 200 {
+            d = d.wrapping_sub(m);
+        }
+        let m = c.wrapping_add(d);
+        if m == 7 {
+            d = m.wrapping_mul(3);
+        }
+        h = h.wrapping_add(i64::from(d as u32));
+        if h >= 0 {
+            h = h.wrapping_shl(1);
+        }
+        h ^= 0x5555;
+        i = i.wrapping_add(1);
+        if i as u32 == n {
+            break;
+        }
+    }
+    h.wrapping_add(i64::from(d as u32))
+}
+
+#[test]
+fn values_compared_by_branches_match_the_same_arithmetic_in_rust() {
+    for config in configs() {
+        for (seed, n) in [(1i32, 1u32), (-7, 9), (0x1234_5678, 1000), (i32::MIN, 333)] {
+            let (mut s, i) = instantiate_with(&config, FALLS);
+            if config.get_consume_fuel() {
+                s.set_fuel(u64::MAX / 2).unwrap();
+            }
+            let got = call(&mut s, i, "falls", &[Val::I32(seed), Val::I32(n as i32)]).unwrap();
+            assert_eq!(got, [Val::I64(falls(seed, n))], "falls({seed}, {n})");
+        }
+    }
+}
+
+#[test]
+fn values_compared_by_branches_survive_any_number_of_suspensions() {
+    let want = falls(11, 100);
+    for slice in 1..=40 {
+        let results = call_in_fuel_slices(FALLS, "falls", &[Val::I32(11), Val::I32(100)], slice);
+        assert_eq!(results, [Val::I64(want)], "fuel slices of {slice}");
+    }
+}
