@@ -484,8 +484,11 @@ fn superinstruction_results_survive_any_number_of_suspensions() {
     }
 }
 
-/// The ten `i32` comparisons, by their WAT names, and what they compute.
-const I32_COMPARISONS: [(&str, fn(i32, i32) -> bool); 10] = [
+/// An `i32` comparison: its WAT name and what it computes.
+type Comparison = (&'static str, fn(i32, i32) -> bool);
+
+/// The ten `i32` comparisons.
+const I32_COMPARISONS: [Comparison; 10] = [
     ("eq", |a, b| a == b),
     ("ne", |a, b| a != b),
     ("lt_s", |a, b| a < b),
@@ -644,7 +647,8 @@ fn lex(seed: i32, n: u32) -> i32 {
         let at = ((i & 63) << 2) as usize;
         mem[at..at + 4].copy_from_slice(&(i + 1024).to_le_bytes());
     }
-    let (mut i, mut d, mut c) = (0i32, 0i32, 0i32);
+    let (mut i, mut d) = (0i32, 0i32);
+    let mut c;
     loop {
         let p = load(&mem, (i & 63) << 2, 4) as i32;
         c = i32::from(mem[(p + 3) as usize]);
