@@ -13,6 +13,13 @@ fn translate_with(config: &Config, wat: &str) -> Vec<CompiledFunc> {
     module.inner.funcs.to_vec()
 }
 
+/// The translation with fuel metering on.
+fn translate_metered(wat: &str) -> Vec<CompiledFunc> {
+    let mut config = Config::default();
+    config.consume_fuel(true);
+    translate_with(&config, wat)
+}
+
 fn translate(wat: &str) -> Vec<CompiledFunc> {
     translate_with(&Config::default(), wat)
 }
@@ -360,10 +367,7 @@ fn zero_stores_to_fresh_locals_are_skipped() {
 
 #[test]
 fn fuel_is_charged_per_basic_block() {
-    let mut config = Config::default();
-    config.consume_fuel(true);
-    let funcs = translate_with(
-        &config,
+    let funcs = translate_metered(
         "(module (func (param i32) (local i32)
             (local.set 1 (i32.const 3))
             (loop $l
@@ -399,10 +403,7 @@ fn fuel_is_charged_per_basic_block() {
 
 #[test]
 fn code_after_an_end_is_paid_for_by_the_enclosing_block() {
-    let mut config = Config::default();
-    config.consume_fuel(true);
-    let funcs = translate_with(
-        &config,
+    let funcs = translate_metered(
         "(module (func (param i32) (result i32)
             (block $b (br_if $b (local.get 0)) (nop))
             (if (local.get 0) (then (nop)) (else (nop)))
