@@ -164,35 +164,6 @@ pub(super) fn bin<T: Raw, R: Raw>(regs: &mut Regs<'_>, op: Bin, f: impl FnOnce(T
     f(a, b).write_to(regs, op.dst);
 }
 
-/// `dst = f(a, b)` with an integer or `bool` result (raw values of the
-/// whole slot, unlike `f32`'s), returning the raw value written.
-#[inline(always)]
-pub(super) fn bin_raw<T: Raw, R: Raw>(
-    regs: &mut Regs<'_>,
-    op: Bin,
-    f: impl FnOnce(T, T) -> R,
-) -> u64 {
-    let a = T::from_raw(regs.get(op.a));
-    let b = T::from_raw(regs.get(op.b));
-    let raw = f(a, b).into_raw();
-    regs.set(op.dst, raw);
-    raw
-}
-
-/// `dst = f(a, imm)` with an integer or `bool` result, returning the raw
-/// value written (see [`bin_raw`]).
-#[inline(always)]
-pub(super) fn bin_imm_raw<T: Raw + FromImm, R: Raw>(
-    regs: &mut Regs<'_>,
-    op: BinImm,
-    f: impl FnOnce(T, T) -> R,
-) -> u64 {
-    let a = T::from_raw(regs.get(op.a));
-    let raw = f(a, T::from_imm(op.imm)).into_raw();
-    regs.set(op.dst, raw);
-    raw
-}
-
 /// `dst = f(a, imm)`.
 #[inline(always)]
 pub(super) fn bin_imm<T: Raw + FromImm, R: Raw>(
@@ -302,13 +273,14 @@ pub(super) fn int_acc<T: Raw>(regs: &Regs<'_>, slot: Slot, acc: u64) -> T {
     T::from_raw(acc)
 }
 
-/// `dst = f(a, imm)`, returning the result too (see [`un_out`]).
+/// `dst = f(a, imm)`, returning the result too (see [`un_out`]). A
+/// comparison's `bool` result goes on as its raw value, `0` or `1`.
 #[inline(always)]
-pub(super) fn bin_imm_out<T: Raw + FromImm>(
+pub(super) fn bin_imm_out<T: Raw + FromImm, R: Raw>(
     regs: &mut Regs<'_>,
     op: BinImm,
-    f: impl FnOnce(T, T) -> T,
-) -> T {
+    f: impl FnOnce(T, T) -> R,
+) -> R {
     let a = T::from_raw(regs.get(op.a));
     bin_imm_on(regs, op, a, f)
 }
@@ -328,12 +300,12 @@ pub(super) fn bin_imm_acc<T: Raw + FromImm>(
 
 /// `dst = f(a, imm)` on the given operand, returning the result.
 #[inline(always)]
-fn bin_imm_on<T: Raw + FromImm>(
+fn bin_imm_on<T: Raw + FromImm, R: Raw>(
     regs: &mut Regs<'_>,
     op: BinImm,
     a: T,
-    f: impl FnOnce(T, T) -> T,
-) -> T {
+    f: impl FnOnce(T, T) -> R,
+) -> R {
     let r = f(a, T::from_imm(op.imm));
     r.write_to(regs, op.dst);
     r
@@ -362,9 +334,14 @@ fn un_on<T: Raw>(regs: &mut Regs<'_>, op: Un, v: T, f: impl FnOnce(T) -> T) -> T
     r
 }
 
-/// `dst = f(a, b)`, returning the result too (see [`un_out`]).
+/// `dst = f(a, b)`, returning the result too (see [`un_out`]). A
+/// comparison's `bool` result goes on as its raw value, `0` or `1`.
 #[inline(always)]
-pub(super) fn bin_out<T: Raw>(regs: &mut Regs<'_>, op: Bin, f: impl FnOnce(T, T) -> T) -> T {
+pub(super) fn bin_out<T: Raw, R: Raw>(
+    regs: &mut Regs<'_>,
+    op: Bin,
+    f: impl FnOnce(T, T) -> R,
+) -> R {
     let a = T::from_raw(regs.get(op.a));
     let b = T::from_raw(regs.get(op.b));
     bin_on(regs, op, a, b, f)
@@ -372,7 +349,13 @@ pub(super) fn bin_out<T: Raw>(regs: &mut Regs<'_>, op: Bin, f: impl FnOnce(T, T)
 
 /// `dst = f(a, b)` on the given operands, returning the result.
 #[inline(always)]
-fn bin_on<T: Raw>(regs: &mut Regs<'_>, op: Bin, a: T, b: T, f: impl FnOnce(T, T) -> T) -> T {
+fn bin_on<T: Raw, R: Raw>(
+    regs: &mut Regs<'_>,
+    op: Bin,
+    a: T,
+    b: T,
+    f: impl FnOnce(T, T) -> R,
+) -> R {
     let r = f(a, b);
     r.write_to(regs, op.dst);
     r

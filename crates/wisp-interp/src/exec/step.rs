@@ -868,26 +868,46 @@ macro_rules! execute_instr {
             }
 
             // ----- i32 -----------------------------------------------------------------
-            I::I32Eq(op) => $acci = bin_raw(&mut $regs, op, |a: u32, b: u32| a == b),
-            I::I32Ne(op) => $acci = bin_raw(&mut $regs, op, |a: u32, b: u32| a != b),
-            I::I32LtS(op) => $acci = bin_raw(&mut $regs, op, |a: i32, b: i32| a < b),
-            I::I32LtU(op) => $acci = bin_raw(&mut $regs, op, |a: u32, b: u32| a < b),
-            I::I32GtS(op) => $acci = bin_raw(&mut $regs, op, |a: i32, b: i32| a > b),
-            I::I32GtU(op) => $acci = bin_raw(&mut $regs, op, |a: u32, b: u32| a > b),
-            I::I32LeS(op) => $acci = bin_raw(&mut $regs, op, |a: i32, b: i32| a <= b),
-            I::I32LeU(op) => $acci = bin_raw(&mut $regs, op, |a: u32, b: u32| a <= b),
-            I::I32GeS(op) => $acci = bin_raw(&mut $regs, op, |a: i32, b: i32| a >= b),
-            I::I32GeU(op) => $acci = bin_raw(&mut $regs, op, |a: u32, b: u32| a >= b),
-            I::I32EqImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u32, b: u32| a == b),
-            I::I32NeImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u32, b: u32| a != b),
-            I::I32LtSImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: i32, b: i32| a < b),
-            I::I32LtUImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u32, b: u32| a < b),
-            I::I32GtSImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: i32, b: i32| a > b),
-            I::I32GtUImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u32, b: u32| a > b),
-            I::I32LeSImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: i32, b: i32| a <= b),
-            I::I32LeUImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u32, b: u32| a <= b),
-            I::I32GeSImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: i32, b: i32| a >= b),
-            I::I32GeUImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u32, b: u32| a >= b),
+            I::I32Eq(op) => $acci = bin_out(&mut $regs, op, |a: u32, b: u32| a == b).into_raw(),
+            I::I32Ne(op) => $acci = bin_out(&mut $regs, op, |a: u32, b: u32| a != b).into_raw(),
+            I::I32LtS(op) => $acci = bin_out(&mut $regs, op, |a: i32, b: i32| a < b).into_raw(),
+            I::I32LtU(op) => $acci = bin_out(&mut $regs, op, |a: u32, b: u32| a < b).into_raw(),
+            I::I32GtS(op) => $acci = bin_out(&mut $regs, op, |a: i32, b: i32| a > b).into_raw(),
+            I::I32GtU(op) => $acci = bin_out(&mut $regs, op, |a: u32, b: u32| a > b).into_raw(),
+            I::I32LeS(op) => $acci = bin_out(&mut $regs, op, |a: i32, b: i32| a <= b).into_raw(),
+            I::I32LeU(op) => $acci = bin_out(&mut $regs, op, |a: u32, b: u32| a <= b).into_raw(),
+            I::I32GeS(op) => $acci = bin_out(&mut $regs, op, |a: i32, b: i32| a >= b).into_raw(),
+            I::I32GeU(op) => $acci = bin_out(&mut $regs, op, |a: u32, b: u32| a >= b).into_raw(),
+            I::I32EqImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: u32, b: u32| a == b).into_raw()
+            }
+            I::I32NeImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: u32, b: u32| a != b).into_raw()
+            }
+            I::I32LtSImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: i32, b: i32| a < b).into_raw()
+            }
+            I::I32LtUImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: u32, b: u32| a < b).into_raw()
+            }
+            I::I32GtSImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: i32, b: i32| a > b).into_raw()
+            }
+            I::I32GtUImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: u32, b: u32| a > b).into_raw()
+            }
+            I::I32LeSImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: i32, b: i32| a <= b).into_raw()
+            }
+            I::I32LeUImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: u32, b: u32| a <= b).into_raw()
+            }
+            I::I32GeSImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: i32, b: i32| a >= b).into_raw()
+            }
+            I::I32GeUImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: u32, b: u32| a >= b).into_raw()
+            }
             I::I32Clz(op) => un(&mut $regs, op, num::i32_clz),
             I::I32Ctz(op) => un(&mut $regs, op, num::i32_ctz),
             I::I32Popcnt(op) => un(&mut $regs, op, num::i32_popcnt),
@@ -929,26 +949,46 @@ macro_rules! execute_instr {
             I::I32Extend16S(op) => un(&mut $regs, op, num::i32_extend16_s),
 
             // ----- i64 -----------------------------------------------------------------
-            I::I64Eq(op) => $acci = bin_raw(&mut $regs, op, |a: u64, b: u64| a == b),
-            I::I64Ne(op) => $acci = bin_raw(&mut $regs, op, |a: u64, b: u64| a != b),
-            I::I64LtS(op) => $acci = bin_raw(&mut $regs, op, |a: i64, b: i64| a < b),
-            I::I64LtU(op) => $acci = bin_raw(&mut $regs, op, |a: u64, b: u64| a < b),
-            I::I64GtS(op) => $acci = bin_raw(&mut $regs, op, |a: i64, b: i64| a > b),
-            I::I64GtU(op) => $acci = bin_raw(&mut $regs, op, |a: u64, b: u64| a > b),
-            I::I64LeS(op) => $acci = bin_raw(&mut $regs, op, |a: i64, b: i64| a <= b),
-            I::I64LeU(op) => $acci = bin_raw(&mut $regs, op, |a: u64, b: u64| a <= b),
-            I::I64GeS(op) => $acci = bin_raw(&mut $regs, op, |a: i64, b: i64| a >= b),
-            I::I64GeU(op) => $acci = bin_raw(&mut $regs, op, |a: u64, b: u64| a >= b),
-            I::I64EqImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u64, b: u64| a == b),
-            I::I64NeImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u64, b: u64| a != b),
-            I::I64LtSImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: i64, b: i64| a < b),
-            I::I64LtUImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u64, b: u64| a < b),
-            I::I64GtSImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: i64, b: i64| a > b),
-            I::I64GtUImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u64, b: u64| a > b),
-            I::I64LeSImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: i64, b: i64| a <= b),
-            I::I64LeUImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u64, b: u64| a <= b),
-            I::I64GeSImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: i64, b: i64| a >= b),
-            I::I64GeUImm(op) => $acci = bin_imm_raw(&mut $regs, op, |a: u64, b: u64| a >= b),
+            I::I64Eq(op) => $acci = bin_out(&mut $regs, op, |a: u64, b: u64| a == b).into_raw(),
+            I::I64Ne(op) => $acci = bin_out(&mut $regs, op, |a: u64, b: u64| a != b).into_raw(),
+            I::I64LtS(op) => $acci = bin_out(&mut $regs, op, |a: i64, b: i64| a < b).into_raw(),
+            I::I64LtU(op) => $acci = bin_out(&mut $regs, op, |a: u64, b: u64| a < b).into_raw(),
+            I::I64GtS(op) => $acci = bin_out(&mut $regs, op, |a: i64, b: i64| a > b).into_raw(),
+            I::I64GtU(op) => $acci = bin_out(&mut $regs, op, |a: u64, b: u64| a > b).into_raw(),
+            I::I64LeS(op) => $acci = bin_out(&mut $regs, op, |a: i64, b: i64| a <= b).into_raw(),
+            I::I64LeU(op) => $acci = bin_out(&mut $regs, op, |a: u64, b: u64| a <= b).into_raw(),
+            I::I64GeS(op) => $acci = bin_out(&mut $regs, op, |a: i64, b: i64| a >= b).into_raw(),
+            I::I64GeU(op) => $acci = bin_out(&mut $regs, op, |a: u64, b: u64| a >= b).into_raw(),
+            I::I64EqImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: u64, b: u64| a == b).into_raw()
+            }
+            I::I64NeImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: u64, b: u64| a != b).into_raw()
+            }
+            I::I64LtSImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: i64, b: i64| a < b).into_raw()
+            }
+            I::I64LtUImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: u64, b: u64| a < b).into_raw()
+            }
+            I::I64GtSImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: i64, b: i64| a > b).into_raw()
+            }
+            I::I64GtUImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: u64, b: u64| a > b).into_raw()
+            }
+            I::I64LeSImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: i64, b: i64| a <= b).into_raw()
+            }
+            I::I64LeUImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: u64, b: u64| a <= b).into_raw()
+            }
+            I::I64GeSImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: i64, b: i64| a >= b).into_raw()
+            }
+            I::I64GeUImm(op) => {
+                $acci = bin_imm_out(&mut $regs, op, |a: u64, b: u64| a >= b).into_raw()
+            }
             I::I64Clz(op) => un(&mut $regs, op, num::i64_clz),
             I::I64Ctz(op) => un(&mut $regs, op, num::i64_ctz),
             I::I64Popcnt(op) => un(&mut $regs, op, num::i64_popcnt),

@@ -96,6 +96,23 @@ fn configs() -> Vec<Config> {
     vec![Config::default(), fuel, canon]
 }
 
+/// Calls export `name` of a fresh instance of `wat` under each of
+/// [`configs`], once per case, and checks that it returns the case's
+/// result (which the test computed with a Rust model). A fresh instance
+/// per call because the models start from zeroed memory.
+fn assert_matches_model(wat: &str, name: &str, cases: &[(Vec<Val>, Val)]) {
+    for config in configs() {
+        for (args, want) in cases {
+            let (mut s, i) = instantiate_with(&config, wat);
+            if config.get_consume_fuel() {
+                s.set_fuel(u64::MAX / 2).unwrap();
+            }
+            let got = call(&mut s, i, name, args).unwrap();
+            assert_eq!(got, [*want], "{name}{args:?}");
+        }
+    }
+}
+
 #[test]
 fn float_chains_match_the_same_arithmetic_in_rust() {
     let cases = [
@@ -235,22 +252,17 @@ fn mix(seed: i64, n: u32) -> i64 {
 
 #[test]
 fn integer_chains_match_the_same_arithmetic_in_rust() {
-    for config in configs() {
-        for (seed, n) in [
-            (1i64, 1u32),
-            (-7, 5),
-            (0x1234_5678_9abc, 1000),
-            (i64::MIN, 333),
-        ] {
-            // A fresh instance each time: the model starts from zeroed memory.
-            let (mut s, i) = instantiate_with(&config, INT_CHAINS);
-            if config.get_consume_fuel() {
-                s.set_fuel(u64::MAX / 2).unwrap();
-            }
-            let got = call(&mut s, i, "mix", &[Val::I64(seed), Val::I32(n as i32)]).unwrap();
-            assert_eq!(got, [Val::I64(mix(seed, n))], "mix({seed}, {n})");
-        }
-    }
+    let cases = [
+        (1i64, 1u32),
+        (-7, 5),
+        (0x1234_5678_9abc, 1000),
+        (i64::MIN, 333),
+    ]
+    .map(|(seed, n)| {
+        let args = vec![Val::I64(seed), Val::I32(n as i32)];
+        (args, Val::I64(mix(seed, n)))
+    });
+    assert_matches_model(INT_CHAINS, "mix", &cases);
 }
 
 #[test]
@@ -369,16 +381,11 @@ fn walk(seed: i32, n: u32) -> i64 {
 
 #[test]
 fn comparisons_selects_and_indexed_loads_match_the_same_arithmetic_in_rust() {
-    for config in configs() {
-        for (seed, n) in [(1i32, 1u32), (-7, 9), (0x1234_5678, 1000), (i32::MIN, 333)] {
-            let (mut s, i) = instantiate_with(&config, WALK);
-            if config.get_consume_fuel() {
-                s.set_fuel(u64::MAX / 2).unwrap();
-            }
-            let got = call(&mut s, i, "walk", &[Val::I32(seed), Val::I32(n as i32)]).unwrap();
-            assert_eq!(got, [Val::I64(walk(seed, n))], "walk({seed}, {n})");
-        }
-    }
+    let cases = [(1i32, 1u32), (-7, 9), (0x1234_5678, 1000), (i32::MIN, 333)].map(|(seed, n)| {
+        let args = vec![Val::I32(seed), Val::I32(n as i32)];
+        (args, Val::I64(walk(seed, n)))
+    });
+    assert_matches_model(WALK, "walk", &cases);
 }
 
 #[test]
@@ -458,21 +465,17 @@ fn supers(seed: i64, n: u32) -> i64 {
 
 #[test]
 fn superinstruction_results_match_the_same_arithmetic_in_rust() {
-    for config in configs() {
-        for (seed, n) in [
-            (1i64, 1u32),
-            (-7, 9),
-            (0x1234_5678_9abc, 1000),
-            (i64::MIN, 333),
-        ] {
-            let (mut s, i) = instantiate_with(&config, SUPERS);
-            if config.get_consume_fuel() {
-                s.set_fuel(u64::MAX / 2).unwrap();
-            }
-            let got = call(&mut s, i, "supers", &[Val::I64(seed), Val::I32(n as i32)]).unwrap();
-            assert_eq!(got, [Val::I64(supers(seed, n))], "supers({seed}, {n})");
-        }
-    }
+    let cases = [
+        (1i64, 1u32),
+        (-7, 9),
+        (0x1234_5678_9abc, 1000),
+        (i64::MIN, 333),
+    ]
+    .map(|(seed, n)| {
+        let args = vec![Val::I64(seed), Val::I32(n as i32)];
+        (args, Val::I64(supers(seed, n)))
+    });
+    assert_matches_model(SUPERS, "supers", &cases);
 }
 
 #[test]
@@ -563,17 +566,11 @@ fn branches(w: i32, n: u32) -> i32 {
 
 #[test]
 fn compare_and_branch_on_a_fresh_value_matches_rust() {
-    let wat = branches_wat();
-    for config in configs() {
-        for (w, n) in [(0i32, 1u32), (-1, 50), (2, 300), (-3, 1000), (i32::MIN, 77)] {
-            let (mut s, i) = instantiate_with(&config, &wat);
-            if config.get_consume_fuel() {
-                s.set_fuel(u64::MAX / 2).unwrap();
-            }
-            let got = call(&mut s, i, "branches", &[Val::I32(w), Val::I32(n as i32)]).unwrap();
-            assert_eq!(got, [Val::I32(branches(w, n))], "branches({w}, {n})");
-        }
-    }
+    let cases = [(0i32, 1u32), (-1, 50), (2, 300), (-3, 1000), (i32::MIN, 77)].map(|(w, n)| {
+        let args = vec![Val::I32(w), Val::I32(n as i32)];
+        (args, Val::I32(branches(w, n)))
+    });
+    assert_matches_model(&branches_wat(), "branches", &cases);
 }
 
 #[test]
@@ -683,16 +680,11 @@ fn lex(seed: i32, n: u32) -> i32 {
 
 #[test]
 fn lexer_steps_match_the_same_arithmetic_in_rust() {
-    for config in configs() {
-        for (seed, n) in [(1i32, 1u32), (-7, 9), (0x1234_5678, 1000), (i32::MIN, 333)] {
-            let (mut s, i) = instantiate_with(&config, LEX);
-            if config.get_consume_fuel() {
-                s.set_fuel(u64::MAX / 2).unwrap();
-            }
-            let got = call(&mut s, i, "lex", &[Val::I32(seed), Val::I32(n as i32)]).unwrap();
-            assert_eq!(got, [Val::I32(lex(seed, n))], "lex({seed}, {n})");
-        }
-    }
+    let cases = [(1i32, 1u32), (-7, 9), (0x1234_5678, 1000), (i32::MIN, 333)].map(|(seed, n)| {
+        let args = vec![Val::I32(seed), Val::I32(n as i32)];
+        (args, Val::I32(lex(seed, n)))
+    });
+    assert_matches_model(LEX, "lex", &cases);
 }
 
 #[test]
@@ -784,16 +776,11 @@ fn falls(seed: i32, n: u32) -> i64 {
 
 #[test]
 fn values_compared_by_branches_match_the_same_arithmetic_in_rust() {
-    for config in configs() {
-        for (seed, n) in [(1i32, 1u32), (-7, 9), (0x1234_5678, 1000), (i32::MIN, 333)] {
-            let (mut s, i) = instantiate_with(&config, FALLS);
-            if config.get_consume_fuel() {
-                s.set_fuel(u64::MAX / 2).unwrap();
-            }
-            let got = call(&mut s, i, "falls", &[Val::I32(seed), Val::I32(n as i32)]).unwrap();
-            assert_eq!(got, [Val::I64(falls(seed, n))], "falls({seed}, {n})");
-        }
-    }
+    let cases = [(1i32, 1u32), (-7, 9), (0x1234_5678, 1000), (i32::MIN, 333)].map(|(seed, n)| {
+        let args = vec![Val::I32(seed), Val::I32(n as i32)];
+        (args, Val::I64(falls(seed, n)))
+    });
+    assert_matches_model(FALLS, "falls", &cases);
 }
 
 #[test]
