@@ -218,6 +218,19 @@ pub(super) fn bin_imm_bin<T: Raw + FromImm>(
     g: impl FnOnce(T, T) -> T,
 ) -> T {
     let a = T::from_raw(regs.get(Slot::from(op.a)));
+    bin_imm_bin_on(regs, op, a, f, g)
+}
+
+/// [`bin_imm_bin`] on the given operand `a` (which an accumulator may
+/// hold).
+#[inline(always)]
+pub(super) fn bin_imm_bin_on<T: Raw + FromImm>(
+    regs: &mut Regs<'_>,
+    op: BinImmBin,
+    a: T,
+    f: impl FnOnce(T, T) -> T,
+    g: impl FnOnce(T, T) -> T,
+) -> T {
     let t = f(a, T::from_imm(op.imm));
     t.write_to(regs, Slot::from(op.t));
     let x = T::from_raw(regs.get(Slot::from(op.x)));
@@ -236,6 +249,20 @@ pub(super) fn bin_bin_imm<T: Raw + FromImm>(
 ) -> T {
     let a = T::from_raw(regs.get(Slot::from(op.a)));
     let b = T::from_raw(regs.get(Slot::from(op.b)));
+    bin_bin_imm_on(regs, op, a, b, f, g)
+}
+
+/// [`bin_bin_imm`] on the given operands (one of which an accumulator
+/// may hold).
+#[inline(always)]
+pub(super) fn bin_bin_imm_on<T: Raw + FromImm>(
+    regs: &mut Regs<'_>,
+    op: BinBinImm,
+    a: T,
+    b: T,
+    f: impl FnOnce(T, T) -> T,
+    g: impl FnOnce(T, T) -> T,
+) -> T {
     let t = f(a, b);
     t.write_to(regs, Slot::from(op.t));
     let r = g(t, T::from_imm(op.imm));
@@ -311,24 +338,29 @@ fn bin_imm_on<T: Raw + FromImm, R: Raw>(
     r
 }
 
-/// `dst = f(src)`, returning the result too: what a float operation passes
-/// on in its accumulator.
+/// `dst = f(src)`, returning the result too: what an operation passes on
+/// in its accumulator.
 #[inline(always)]
-pub(super) fn un_out<T: Raw>(regs: &mut Regs<'_>, op: Un, f: impl FnOnce(T) -> T) -> T {
+pub(super) fn un_out<T: Raw, R: Raw>(regs: &mut Regs<'_>, op: Un, f: impl FnOnce(T) -> R) -> R {
     let v = T::from_raw(regs.get(op.src));
     un_on(regs, op, v, f)
 }
 
 /// `dst = f(src)` with `src` from the accumulator `acc`; returns the result.
 #[inline(always)]
-pub(super) fn un_acc<T: Raw>(regs: &mut Regs<'_>, op: Un, acc: T, f: impl FnOnce(T) -> T) -> T {
+pub(super) fn un_acc<T: Raw, R: Raw>(
+    regs: &mut Regs<'_>,
+    op: Un,
+    acc: T,
+    f: impl FnOnce(T) -> R,
+) -> R {
     let v = acc_operand(regs, op.src, acc);
     un_on(regs, op, v, f)
 }
 
 /// `dst = f(v)` on the given operand, returning the result.
 #[inline(always)]
-fn un_on<T: Raw>(regs: &mut Regs<'_>, op: Un, v: T, f: impl FnOnce(T) -> T) -> T {
+fn un_on<T: Raw, R: Raw>(regs: &mut Regs<'_>, op: Un, v: T, f: impl FnOnce(T) -> R) -> R {
     let r = f(v);
     r.write_to(regs, op.dst);
     r

@@ -268,6 +268,38 @@ macro_rules! execute_instr {
                 $acci = bin_bin(&mut $regs, op, |a: i64, b| a ^ b, i64::wrapping_mul).into_raw();
                 $code.skip();
             }
+            I::I64XorMulAccA(op) => {
+                let acc = Raw::from_raw($acci);
+                $acci = bin_bin_acc_a(&mut $regs, op, acc, |a: i64, b| a ^ b, i64::wrapping_mul)
+                    .into_raw();
+                $code.skip();
+            }
+            I::I64XorMulAccB(op) => {
+                let acc = Raw::from_raw($acci);
+                $acci = bin_bin_acc_b(&mut $regs, op, acc, |a: i64, b| a ^ b, i64::wrapping_mul)
+                    .into_raw();
+                $code.skip();
+            }
+            I::I32XorMulImmAccA(op) => {
+                let a: i32 = int_acc(&$regs, Slot::from(op.a), $acci);
+                let b = i32::from_raw($regs.get(Slot::from(op.b)));
+                $acci = bin_bin_imm_on(&mut $regs, op, a, b, |a, b| a ^ b, i32::wrapping_mul)
+                    .into_raw();
+                $code.skip();
+            }
+            I::I32XorMulImmAccB(op) => {
+                let a = i32::from_raw($regs.get(Slot::from(op.a)));
+                let b: i32 = int_acc(&$regs, Slot::from(op.b), $acci);
+                $acci = bin_bin_imm_on(&mut $regs, op, a, b, |a, b| a ^ b, i32::wrapping_mul)
+                    .into_raw();
+                $code.skip();
+            }
+            I::I32ShrUImmXorAcc(op) => {
+                let a: i32 = int_acc(&$regs, Slot::from(op.a), $acci);
+                $acci =
+                    bin_imm_bin_on(&mut $regs, op, a, num::i32_shr_u, |x: i32, t| x ^ t).into_raw();
+                $code.skip();
+            }
             I::I32AddLoad32(op) => {
                 $acci = $mem_t!(
                     $env,
@@ -926,7 +958,7 @@ macro_rules! execute_instr {
             I::I32Shl(op) => $acci = bin_out(&mut $regs, op, num::i32_shl).into_raw(),
             I::I32ShrS(op) => $acci = bin_out(&mut $regs, op, num::i32_shr_s).into_raw(),
             I::I32ShrU(op) => $acci = bin_out(&mut $regs, op, num::i32_shr_u).into_raw(),
-            I::I32Rotl(op) => bin(&mut $regs, op, num::i32_rotl),
+            I::I32Rotl(op) => $acci = bin_out(&mut $regs, op, num::i32_rotl).into_raw(),
             I::I32Rotr(op) => bin(&mut $regs, op, num::i32_rotr),
             I::I32AddImm(op) => $acci = bin_imm_out(&mut $regs, op, i32::wrapping_add).into_raw(),
             I::I32RSubImm(op) => bin_imm(&mut $regs, op, |a: i32, imm: i32| imm.wrapping_sub(a)),
@@ -943,7 +975,7 @@ macro_rules! execute_instr {
             I::I32ShlImm(op) => $acci = bin_imm_out(&mut $regs, op, num::i32_shl).into_raw(),
             I::I32ShrSImm(op) => $acci = bin_imm_out(&mut $regs, op, num::i32_shr_s).into_raw(),
             I::I32ShrUImm(op) => $acci = bin_imm_out(&mut $regs, op, num::i32_shr_u).into_raw(),
-            I::I32RotlImm(op) => bin_imm(&mut $regs, op, num::i32_rotl),
+            I::I32RotlImm(op) => $acci = bin_imm_out(&mut $regs, op, num::i32_rotl).into_raw(),
             I::I32RotrImm(op) => bin_imm(&mut $regs, op, num::i32_rotr),
             I::I32Extend8S(op) => un(&mut $regs, op, num::i32_extend8_s),
             I::I32Extend16S(op) => un(&mut $regs, op, num::i32_extend16_s),
@@ -1005,7 +1037,7 @@ macro_rules! execute_instr {
             I::I64Shl(op) => $acci = bin_out(&mut $regs, op, num::i64_shl).into_raw(),
             I::I64ShrS(op) => $acci = bin_out(&mut $regs, op, num::i64_shr_s).into_raw(),
             I::I64ShrU(op) => $acci = bin_out(&mut $regs, op, num::i64_shr_u).into_raw(),
-            I::I64Rotl(op) => bin(&mut $regs, op, num::i64_rotl),
+            I::I64Rotl(op) => $acci = bin_out(&mut $regs, op, num::i64_rotl).into_raw(),
             I::I64Rotr(op) => bin(&mut $regs, op, num::i64_rotr),
             I::I64AddImm(op) => $acci = bin_imm_out(&mut $regs, op, i64::wrapping_add).into_raw(),
             I::I64RSubImm(op) => bin_imm(&mut $regs, op, |a: i64, imm: i64| imm.wrapping_sub(a)),
@@ -1022,7 +1054,7 @@ macro_rules! execute_instr {
             I::I64ShlImm(op) => $acci = bin_imm_out(&mut $regs, op, num::i64_shl).into_raw(),
             I::I64ShrSImm(op) => $acci = bin_imm_out(&mut $regs, op, num::i64_shr_s).into_raw(),
             I::I64ShrUImm(op) => $acci = bin_imm_out(&mut $regs, op, num::i64_shr_u).into_raw(),
-            I::I64RotlImm(op) => bin_imm(&mut $regs, op, num::i64_rotl),
+            I::I64RotlImm(op) => $acci = bin_imm_out(&mut $regs, op, num::i64_rotl).into_raw(),
             I::I64RotrImm(op) => bin_imm(&mut $regs, op, num::i64_rotr),
             I::I64Extend8S(op) => un(&mut $regs, op, num::i64_extend8_s),
             I::I64Extend16S(op) => un(&mut $regs, op, num::i64_extend16_s),
@@ -1263,6 +1295,12 @@ macro_rules! execute_instr {
                 $acci =
                     bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), i32::wrapping_add).into_raw()
             }
+            I::I32RotlImmAcc(op) => {
+                $acci = bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), num::i32_rotl).into_raw()
+            }
+            I::I64RotlImmAcc(op) => {
+                $acci = bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), num::i64_rotl).into_raw()
+            }
             I::I32MulImmAcc(op) => {
                 $acci =
                     bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), i32::wrapping_mul).into_raw()
@@ -1475,7 +1513,11 @@ macro_rules! execute_instr {
             }
 
             // ----- Conversions -----------------------------------------------------------
-            I::I32WrapI64(op) => un(&mut $regs, op, num::i32_wrap_i64),
+            I::I32WrapI64(op) => $acci = un_out(&mut $regs, op, num::i32_wrap_i64).into_raw(),
+            I::I32WrapI64Acc(op) => {
+                let acc = Raw::from_raw($acci);
+                $acci = un_acc(&mut $regs, op, acc, num::i32_wrap_i64).into_raw()
+            }
             I::I32TruncF32S(op) => t!(
                 $env,
                 $code,

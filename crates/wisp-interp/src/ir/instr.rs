@@ -776,6 +776,17 @@ pub enum Instr {
         a: Slot,
         b: Slot,
     },
+    /// `I64XorMul` and `I32XorMulImm` (superinstructions) with `a` or `b`
+    /// from the accumulator.
+    I64XorMulAccA(BinBin),
+    I64XorMulAccB(BinBin),
+    I32XorMulImmAccA(BinBinImm),
+    I32XorMulImmAccB(BinBinImm),
+    /// `I32ShrUImmXor` (superinstruction) with `a` from the accumulator.
+    I32ShrUImmXorAcc(BinImmBin),
+    I32RotlImmAcc(BinImm),
+    I64RotlImmAcc(BinImm),
+    I32WrapI64Acc(Un),
 }
 
 impl Instr {
@@ -946,8 +957,13 @@ impl Instr {
                 | I32AndImmBrGeUImm(_)
                 | I32AddImmCopy(_)
                 | I32ShrUImmXor(_)
+                | I32ShrUImmXorAcc(_)
                 | I32XorMulImm(_)
+                | I32XorMulImmAccA(_)
+                | I32XorMulImmAccB(_)
                 | I64XorMul(_)
+                | I64XorMulAccA(_)
+                | I64XorMulAccB(_)
         )
     }
 }

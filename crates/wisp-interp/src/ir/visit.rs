@@ -81,13 +81,13 @@ impl Instr {
                 narrow(&mut op.a, &mut f);
                 narrow(&mut op.dst, &mut f);
             }
-            I32ShrUImmXor(op) => {
+            I32ShrUImmXor(op) | I32ShrUImmXorAcc(op) => {
                 narrow(&mut op.t, &mut f);
                 narrow(&mut op.a, &mut f);
                 narrow(&mut op.dst, &mut f);
                 narrow(&mut op.x, &mut f);
             }
-            I32XorMulImm(op) => {
+            I32XorMulImm(op) | I32XorMulImmAccA(op) | I32XorMulImmAccB(op) => {
                 narrow(&mut op.t, &mut f);
                 narrow(&mut op.a, &mut f);
                 narrow(&mut op.b, &mut f);
@@ -95,9 +95,9 @@ impl Instr {
             }
             F64MulAdd(op) | F64MulSub(op) | F64MulAddLeft(op) | F64MulSubLeft(op)
             | F32MulAdd(op) | F32MulSub(op) | F32MulAddLeft(op) | F32MulSubLeft(op)
-            | I64XorMul(op) | F64MulAddAccA(op) | F64MulAddAccB(op) | F64MulSubAccA(op)
-            | F64MulSubAccB(op) | F32MulAddAccA(op) | F32MulAddAccB(op) | F32MulSubAccA(op)
-            | F32MulSubAccB(op) => {
+            | I64XorMul(op) | I64XorMulAccA(op) | I64XorMulAccB(op) | F64MulAddAccA(op)
+            | F64MulAddAccB(op) | F64MulSubAccA(op) | F64MulSubAccB(op) | F32MulAddAccA(op)
+            | F32MulAddAccB(op) | F32MulSubAccA(op) | F32MulSubAccB(op) => {
                 narrow(&mut op.t, &mut f);
                 narrow(&mut op.a, &mut f);
                 narrow(&mut op.b, &mut f);
@@ -244,19 +244,20 @@ impl Instr {
             | I32GtUImm(op) | I32LeSImm(op) | I32LeUImm(op) | I32GeSImm(op) | I32GeUImm(op)
             | I32AddImm(op) | I32RSubImm(op) | I32MulImm(op) | I32AndImm(op) | I32OrImm(op)
             | I32XorImm(op) | I32ShlImm(op) | I32ShrSImm(op) | I32ShrUImm(op) | I32RotlImm(op)
-            | I32RotrImm(op) | I64EqImm(op) | I64NeImm(op) | I64LtSImm(op) | I64LtUImm(op)
-            | I64GtSImm(op) | I64GtUImm(op) | I64LeSImm(op) | I64LeUImm(op) | I64GeSImm(op)
-            | I64GeUImm(op) | I64AddImm(op) | I64RSubImm(op) | I64MulImm(op) | I64AndImm(op)
-            | I64OrImm(op) | I64XorImm(op) | I64ShlImm(op) | I64ShrSImm(op) | I64ShrUImm(op)
-            | I64RotlImm(op) | I64RotrImm(op) | Load32Add(op) | Load32Idx(op) | Load64Idx(op)
-            | Load32IdxAcc(op) | Load64IdxAcc(op) | Load32AddAcc(op) | Load64AddAcc(op)
-            | Load8UAddAcc(op) | Load16UAddAcc(op) | Load64Add(op) | Load8UAdd(op)
-            | Load16UAdd(op) | I32Load8SAdd(op) | I32Load16SAdd(op) | I64Load8SAdd(op)
-            | I64Load16SAdd(op) | I64Load32SAdd(op) | I32AddImmAcc(op) | I32MulImmAcc(op)
-            | I32AndImmAcc(op) | I32OrImmAcc(op) | I32XorImmAcc(op) | I32ShlImmAcc(op)
-            | I32ShrUImmAcc(op) | I32ShrSImmAcc(op) | I64AddImmAcc(op) | I64MulImmAcc(op)
-            | I64AndImmAcc(op) | I64OrImmAcc(op) | I64XorImmAcc(op) | I64ShlImmAcc(op)
-            | I64ShrUImmAcc(op) | I64ShrSImmAcc(op) => {
+            | I32RotlImmAcc(op) | I32RotrImm(op) | I64EqImm(op) | I64NeImm(op) | I64LtSImm(op)
+            | I64LtUImm(op) | I64GtSImm(op) | I64GtUImm(op) | I64LeSImm(op) | I64LeUImm(op)
+            | I64GeSImm(op) | I64GeUImm(op) | I64AddImm(op) | I64RSubImm(op) | I64MulImm(op)
+            | I64AndImm(op) | I64OrImm(op) | I64XorImm(op) | I64ShlImm(op) | I64ShrSImm(op)
+            | I64ShrUImm(op) | I64RotlImm(op) | I64RotlImmAcc(op) | I64RotrImm(op)
+            | Load32Add(op) | Load32Idx(op) | Load64Idx(op) | Load32IdxAcc(op)
+            | Load64IdxAcc(op) | Load32AddAcc(op) | Load64AddAcc(op) | Load8UAddAcc(op)
+            | Load16UAddAcc(op) | Load64Add(op) | Load8UAdd(op) | Load16UAdd(op)
+            | I32Load8SAdd(op) | I32Load16SAdd(op) | I64Load8SAdd(op) | I64Load16SAdd(op)
+            | I64Load32SAdd(op) | I32AddImmAcc(op) | I32MulImmAcc(op) | I32AndImmAcc(op)
+            | I32OrImmAcc(op) | I32XorImmAcc(op) | I32ShlImmAcc(op) | I32ShrUImmAcc(op)
+            | I32ShrSImmAcc(op) | I64AddImmAcc(op) | I64MulImmAcc(op) | I64AndImmAcc(op)
+            | I64OrImmAcc(op) | I64XorImmAcc(op) | I64ShlImmAcc(op) | I64ShrUImmAcc(op)
+            | I64ShrSImmAcc(op) => {
                 f(&mut op.dst);
                 f(&mut op.a);
             }
@@ -268,14 +269,14 @@ impl Instr {
             | F32Trunc(op) | F32Nearest(op) | F32Sqrt(op) | F64Abs(op) | F64Neg(op)
             | F64Ceil(op) | F64Floor(op) | F64Trunc(op) | F64Nearest(op) | F64Sqrt(op)
             | F64SqrtAcc(op) | F32SqrtAcc(op) | F32CanonNan(op) | F64CanonNan(op)
-            | I32WrapI64(op) | I32TruncF32S(op) | I32TruncF32U(op) | I32TruncF64S(op)
-            | I32TruncF64U(op) | I64ExtendI32S(op) | I64TruncF32S(op) | I64TruncF32U(op)
-            | I64TruncF64S(op) | I64TruncF64U(op) | F32ConvertI32S(op) | F32ConvertI32U(op)
-            | F32ConvertI64S(op) | F32ConvertI64U(op) | F32DemoteF64(op) | F64ConvertI32S(op)
-            | F64ConvertI32U(op) | F64ConvertI64S(op) | F64ConvertI64U(op) | F64PromoteF32(op)
-            | I32TruncSatF32S(op) | I32TruncSatF32U(op) | I32TruncSatF64S(op)
-            | I32TruncSatF64U(op) | I64TruncSatF32S(op) | I64TruncSatF32U(op)
-            | I64TruncSatF64S(op) | I64TruncSatF64U(op) => {
+            | I32WrapI64(op) | I32WrapI64Acc(op) | I32TruncF32S(op) | I32TruncF32U(op)
+            | I32TruncF64S(op) | I32TruncF64U(op) | I64ExtendI32S(op) | I64TruncF32S(op)
+            | I64TruncF32U(op) | I64TruncF64S(op) | I64TruncF64U(op) | F32ConvertI32S(op)
+            | F32ConvertI32U(op) | F32ConvertI64S(op) | F32ConvertI64U(op) | F32DemoteF64(op)
+            | F64ConvertI32S(op) | F64ConvertI32U(op) | F64ConvertI64S(op) | F64ConvertI64U(op)
+            | F64PromoteF32(op) | I32TruncSatF32S(op) | I32TruncSatF32U(op)
+            | I32TruncSatF64S(op) | I32TruncSatF64U(op) | I64TruncSatF32S(op)
+            | I64TruncSatF32U(op) | I64TruncSatF64S(op) | I64TruncSatF64U(op) => {
                 f(&mut op.dst);
                 f(&mut op.src);
             }

@@ -7,8 +7,9 @@
 //! in an accumulator, one of three handler arguments that travel in
 //! registers:
 //! - the integer accumulator (the raw slot value): integer add, sub, mul,
-//!   and, or, xor, shifts and comparisons of both widths, with a slot or
-//!   an immediate right operand, every load (the indexed loads included),
+//!   and, or, xor, shifts, rotates and comparisons of both widths, with a
+//!   slot or an immediate right operand, `i32.wrap_i64`, every load (the
+//!   indexed loads included),
 //!   and the integer superinstructions whose second half is a producer
 //!   (xor-multiply, shift-xor, two adds, the add-and-loads and the double
 //!   load), which hand on what that second half would; and, for the code
@@ -278,6 +279,14 @@ fn produces(instr: &Instr) -> Option<(Slot, Acc)> {
         | I64ShrS(Bin { dst, .. })
         | I64ShrSAccA(Bin { dst, .. })
         | I64ShrSAccB(Bin { dst, .. })
+        | I32Rotl(Bin { dst, .. })
+        | I64Rotl(Bin { dst, .. })
+        | I32RotlImm(BinImm { dst, .. })
+        | I32RotlImmAcc(BinImm { dst, .. })
+        | I64RotlImm(BinImm { dst, .. })
+        | I64RotlImmAcc(BinImm { dst, .. })
+        | I32WrapI64(Un { dst, .. })
+        | I32WrapI64Acc(Un { dst, .. })
         | I32AddImm(BinImm { dst, .. })
         | I32AddImmAcc(BinImm { dst, .. })
         | I32MulImm(BinImm { dst, .. })
@@ -450,8 +459,13 @@ fn produces(instr: &Instr) -> Option<(Slot, Acc)> {
         | Load32Load32(LoadLoad { dst, .. })
         | I32AddImm2(AddImm2 { dst, .. })
         | I32ShrUImmXor(BinImmBin { dst, .. })
+        | I32ShrUImmXorAcc(BinImmBin { dst, .. })
         | I32XorMulImm(BinBinImm { dst, .. })
-        | I64XorMul(BinBin { dst, .. }) => Some((Slot::from(dst), Int)),
+        | I32XorMulImmAccA(BinBinImm { dst, .. })
+        | I32XorMulImmAccB(BinBinImm { dst, .. })
+        | I64XorMul(BinBin { dst, .. })
+        | I64XorMulAccA(BinBin { dst, .. })
+        | I64XorMulAccB(BinBin { dst, .. }) => Some((Slot::from(dst), Int)),
         _ => None,
     }
 }
@@ -489,6 +503,15 @@ fn reading_accumulator(instr: Instr, (s, acc): (Slot, Acc)) -> Option<Instr> {
         }
     };
     let bin_bin = |op: BinBin, (acc_a, acc_b): (Ctor<BinBin>, Ctor<BinBin>)| {
+        if Slot::from(op.a) == s {
+            Some(acc_a(op))
+        } else if Slot::from(op.b) == s {
+            Some(acc_b(op))
+        } else {
+            None
+        }
+    };
+    let bin_bin_imm = |op: BinBinImm, (acc_a, acc_b): (Ctor<BinBinImm>, Ctor<BinBinImm>)| {
         if Slot::from(op.a) == s {
             Some(acc_a(op))
         } else if Slot::from(op.b) == s {
@@ -606,6 +629,12 @@ fn reading_accumulator(instr: Instr, (s, acc): (Slot, Acc)) -> Option<Instr> {
         (I32AddImmLoad32(op), Int) => add_imm_load(op, I32AddImmLoad32Acc),
         (I32AddImmLoad64(op), Int) => add_imm_load(op, I32AddImmLoad64Acc),
         (I32AddImmLoad8U(op), Int) => add_imm_load(op, I32AddImmLoad8UAcc),
+        (I64XorMul(op), Int) => bin_bin(op, (I64XorMulAccA, I64XorMulAccB)),
+        (I32XorMulImm(op), Int) => bin_bin_imm(op, (I32XorMulImmAccA, I32XorMulImmAccB)),
+        (I32ShrUImmXor(op), Int) => (Slot::from(op.a) == s).then_some(I32ShrUImmXorAcc(op)),
+        (I32RotlImm(op), Int) => bin_imm(op, I32RotlImmAcc),
+        (I64RotlImm(op), Int) => bin_imm(op, I64RotlImmAcc),
+        (I32WrapI64(op), Int) => un(op, I32WrapI64Acc),
         _ => None,
     }
 }

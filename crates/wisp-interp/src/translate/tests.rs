@@ -511,6 +511,53 @@ fn integer_results_feed_indexed_loads_selects_and_fused_loads() {
 }
 
 #[test]
+fn hash_steps_read_fresh_operands_from_the_accumulator() {
+    // murmur3's and a 64-bit mixer's steps, each operand computed by the
+    // instruction before: a multiply then a rotate then a multiply, a
+    // shift-xor on a fresh value, a xor-multiply by an immediate and one
+    // by a slot on the shift-xor's result, a 64-bit rotate then an add,
+    // and a wrap of a fresh xor.
+    let code = code_of(
+        "(module (func (param i32 i32 i64 i64) (result i32)
+            (local.set 0 (i32.mul (i32.rotl (i32.mul (local.get 0) (i32.const 0xcc9e2d51)) (i32.const 15)) (i32.const 5)))
+            (local.set 0 (i32.xor (local.get 0) (i32.shr_u (local.get 0) (i32.const 16))))
+            (local.set 0 (i32.mul (i32.xor (local.get 0) (local.get 1)) (i32.const 0x85ebca6b)))
+            (local.set 2 (i64.xor (local.get 2) (i64.shr_u (local.get 2) (i64.const 33))))
+            (local.set 2 (i64.mul (i64.xor (local.get 2) (local.get 3)) (local.get 3)))
+            (local.set 2 (i64.add (i64.rotl (local.get 2) (i64.const 31)) (local.get 3)))
+            (i32.add (i32.wrap_i64 (i64.xor (local.get 2) (local.get 3))) (local.get 0))))",
+    );
+    let kinds: Vec<_> = code.iter().map(|i| alloc::format!("{i:?}")).collect();
+    let names: Vec<_> = kinds
+        .iter()
+        .map(|k| k.split(['(', ' ']).next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "I32MulImm",
+            "I32RotlImmAcc",
+            "I32MulImmAcc",
+            "I32ShrUImmXorAcc",
+            "I32Xor",
+            "I32XorMulImmAccA",
+            "I32MulImm",
+            "I64ShrUImm",
+            "I64XorAccB",
+            "I64XorMulAccA",
+            "I64Mul",
+            "I64RotlImmAcc",
+            "I64AddAccA",
+            "I64XorAccA",
+            "I32WrapI64Acc",
+            "I32AddAccA",
+            "Return1"
+        ],
+        "{kinds:#?}"
+    );
+}
+
+#[test]
 fn compare_and_branch_reads_a_fresh_operand_from_the_accumulator() {
     // `1 <u x` right after `x` is computed becomes `x >u 1` with `x` from
     // the accumulator; `y >=s 1` right after `y` keeps its order.

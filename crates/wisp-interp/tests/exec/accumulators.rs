@@ -791,3 +791,110 @@ fn values_compared_by_branches_survive_any_number_of_suspensions() {
         assert_eq!(results, [Val::I64(want)], "fuel slices of {slice}");
     }
 }
+
+/// Hash steps whose operands the instruction before computed: murmur3's
+/// multiply-rotate-multiply and its finaliser's shift-xor and
+/// xor-multiplies (by an immediate, with either operand fresh), FNV-1a on
+/// a fresh byte and a 64-bit mixer (xor-multiplies by a slot, either
+/// operand fresh), rotates by a slot and by an immediate, and a wrap of a
+/// fresh xor.
+const HASHES: &str = r#"(module
+  (memory 1)
+  (func (export "hashes") (param $seed i64) (param $n i32) (result i64)
+    (local $i i32) (local $h i32) (local $k i32) (local $g i64) (local $r i32)
+    (local.set $g (local.get $seed))
+    (local.set $h (i32.wrap_i64 (local.get $seed)))
+    ;; 256 pseudo-random bytes at 0
+    (loop $f
+      (local.set $g (i64.add (i64.mul (local.get $g) (i64.const 6364136223846793005)) (i64.const 1442695040888963407)))
+      (i32.store8 (local.get $i) (i32.wrap_i64 (i64.shr_u (local.get $g) (i64.const 33))))
+      (br_if $f (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 256))))
+    (local.set $i (i32.const 0))
+    (loop $l
+      ;; murmur3's block step: multiply, rotate, multiply, each on the one before
+      (local.set $k (i32.mul (i32.rotl (i32.mul (i32.load (i32.and (local.get $i) (i32.const 252))) (i32.const 0xcc9e2d51)) (i32.const 15)) (i32.const 0x1b873593)))
+      (local.set $h (i32.add (i32.mul (i32.rotl (i32.xor (local.get $h) (local.get $k)) (i32.const 13)) (i32.const 5)) (i32.const 0xe6546b64)))
+      ;; fmix: a shift-xor on a fresh value, a xor-multiply on its result
+      (local.set $h (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 16))))
+      (local.set $h (i32.mul (i32.xor (local.get $h) (local.get $k)) (i32.const 0x85ebca6b)))
+      ;; a rotate by a slot, then a xor-multiply whose right operand it is
+      (local.set $r (i32.rotl (local.get $h) (local.get $i)))
+      (local.set $h (i32.mul (i32.xor (local.get $k) (local.get $r)) (i32.const 0xc2b2ae35)))
+      ;; FNV-1a on a fresh byte (the xor's right operand)
+      (local.set $g (i64.mul (i64.xor (local.get $g) (i64.load8_u (i32.and (local.get $i) (i32.const 255)))) (i64.const 0x100000001b3)))
+      ;; a mixer: a shift then a xor-multiply by a slot on it
+      (local.set $g (i64.mul (i64.xor (i64.shr_u (local.get $g) (i64.const 29)) (local.get $seed)) (local.get $seed)))
+      ;; rotates (by a slot and by an immediate) feeding an add, and a
+      ;; rotate of a fresh xor
+      (local.set $g (i64.add (i64.rotl (local.get $g) (i64.extend_i32_u (local.get $i))) (i64.rotl (local.get $g) (i64.const 27))))
+      (local.set $g (i64.add (i64.rotl (i64.xor (local.get $g) (local.get $seed)) (i64.const 7)) (local.get $seed)))
+      ;; a wrap of a fresh xor, masked
+      (local.set $h (i32.add (local.get $h) (i32.and (i32.wrap_i64 (i64.xor (local.get $g) (i64.const 0x123456789))) (i32.const 0xffff))))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (i64.xor (local.get $g) (i64.extend_i32_u (local.get $h))))
+)"#;
+
+/// `hashes` of [`HASHES`], in Rust (memory as a byte array).
+fn hashes(seed: i64, n: u32) -> i64 {
+    let mut mem = [0u8; 256];
+    let mut g = seed as u64;
+    let mut h = seed as u32;
+    for byte in mem.iter_mut() {
+        g = g
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        *byte = (g >> 33) as u8;
+    }
+    let seed = seed as u64;
+    let mut i = 0u32;
+    loop {
+        let at = (i & 252) as usize;
+        let word = u32::from_le_bytes(mem[at..at + 4].try_into().unwrap());
+        let k = word
+            .wrapping_mul(0xcc9e2d51)
+            .rotate_left(15)
+            .wrapping_mul(0x1b873593);
+        h = (h ^ k)
+            .rotate_left(13)
+            .wrapping_mul(5)
+            .wrapping_add(0xe6546b64);
+        h ^= h >> 16;
+        h = (h ^ k).wrapping_mul(0x85ebca6b);
+        let r = h.rotate_left(i % 32);
+        h = (k ^ r).wrapping_mul(0xc2b2ae35);
+        g = (g ^ u64::from(mem[(i & 255) as usize])).wrapping_mul(0x100000001b3);
+        g = ((g >> 29) ^ seed).wrapping_mul(seed);
+        g = g.rotate_left(i % 64).wrapping_add(g.rotate_left(27));
+        g = (g ^ seed).rotate_left(7).wrapping_add(seed);
+        h = h.wrapping_add((g ^ 0x123456789) as u32 & 0xffff);
+        i = i.wrapping_add(1);
+        if i == n {
+            break;
+        }
+    }
+    (g ^ u64::from(h)) as i64
+}
+
+#[test]
+fn hash_steps_match_the_same_arithmetic_in_rust() {
+    let cases = [
+        (1i64, 1u32),
+        (-7, 9),
+        (0x1234_5678_9abc, 1000),
+        (i64::MIN, 333),
+    ]
+    .map(|(seed, n)| {
+        let args = vec![Val::I64(seed), Val::I32(n as i32)];
+        (args, Val::I64(hashes(seed, n)))
+    });
+    assert_matches_model(HASHES, "hashes", &cases);
+}
+
+#[test]
+fn hash_steps_survive_any_number_of_suspensions() {
+    let want = hashes(-3, 120);
+    for slice in 1..=40 {
+        let results = call_in_fuel_slices(HASHES, "hashes", &[Val::I64(-3), Val::I32(120)], slice);
+        assert_eq!(results, [Val::I64(want)], "fuel slices of {slice}");
+    }
+}
