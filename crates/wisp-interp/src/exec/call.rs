@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 
 use wisp_core::TrapCode;
 
-use crate::ir::CompiledFunc;
+use crate::ir::{CompiledFunc, FRAME_IMAGE_SLOTS};
 use crate::store::{FuncEntity, FuncKind, InstanceEntity, TableEntity};
 
 use super::Frame;
@@ -185,69 +185,29 @@ pub(super) fn push_frame(
     Ok(())
 }
 
-/// Zeroes the declared locals of a frame at `fp` and writes its constant slots.
+/// Zeroes the declared locals of a frame at `fp` and writes its constant
+/// slots: a copy of the function's frame image. Most images are
+/// [`FRAME_IMAGE_SLOTS`] long, and a copy of that constant length is a few
+/// inline moves where a call of `memcpy` (what `copy_from_slice` becomes
+/// for a length only known at run time) would cost more than the copy.
+/// The padding may reach past the frame (see `CompiledFunc::frame_image`);
+/// where the value stack ends first, only what fits is copied, which is
+/// all of the frame's part (the caller made the stack hold the frame).
 #[inline(always)]
 fn init_frame(stack: &mut [u64], fp: usize, callee: &CompiledFunc) {
-    let locals = fp + callee.num_params() as usize;
-    let num_locals = callee.num_locals() as usize;
-    fill_zero(&mut stack[locals..locals + num_locals]);
-    let consts = callee.consts();
-    if !consts.is_empty() {
-        let start = fp + callee.const_base() as usize;
-        copy_slots(&mut stack[start..start + consts.len()], consts);
-    }
-}
-
-/// Up to this many slots, frame setup writes them with inline stores: a
-/// call of `memset` or `memcpy` (what `fill` and `copy_from_slice` become
-/// for a length only known at run time) costs more than the stores for the
-/// few locals and constants most functions have.
-const INLINE_SLOTS: usize = 8;
-
-/// Runs `$first::<K>($args)` for `K = $len` when `$len` is 1 to
-/// [`INLINE_SLOTS`] (a constant length, so inline stores), `$long` when it
-/// is more, and nothing when it is 0.
-macro_rules! by_length {
-    ($len:expr, $first:ident($($args:expr),*), $long:expr) => {
-        match $len {
-            0 => {}
-            1 => $first::<1>($($args),*),
-            2 => $first::<2>($($args),*),
-            3 => $first::<3>($($args),*),
-            4 => $first::<4>($($args),*),
-            5 => $first::<5>($($args),*),
-            6 => $first::<6>($($args),*),
-            7 => $first::<7>($($args),*),
-            INLINE_SLOTS => $first::<INLINE_SLOTS>($($args),*),
-            _ => $long,
-        }
-    };
-}
-
-/// Sets `slots` to zero (see [`INLINE_SLOTS`]).
-#[inline(always)]
-fn fill_zero(slots: &mut [u64]) {
-    /// Zeroes the first `K` slots.
-    #[inline(always)]
-    fn first<const K: usize>(slots: &mut [u64]) {
-        if let Some(head) = slots.first_chunk_mut::<K>() {
-            *head = [0; K];
+    let image = callee.frame_image();
+    let slots = &mut stack[fp + callee.num_params() as usize..];
+    match (
+        slots.first_chunk_mut::<FRAME_IMAGE_SLOTS>(),
+        image.first_chunk::<FRAME_IMAGE_SLOTS>(),
+    ) {
+        (Some(to), Some(from)) if image.len() == FRAME_IMAGE_SLOTS => *to = *from,
+        _ if image.is_empty() => {}
+        _ => {
+            let n = image.len().min(slots.len());
+            slots[..n].copy_from_slice(&image[..n]);
         }
     }
-    by_length!(slots.len(), first(slots), slots.fill(0));
-}
-
-/// Copies `src` into `dst`, of the same length (see [`INLINE_SLOTS`]).
-#[inline(always)]
-fn copy_slots(dst: &mut [u64], src: &[u64]) {
-    /// Copies the first `K` slots.
-    #[inline(always)]
-    fn first<const K: usize>(dst: &mut [u64], src: &[u64]) {
-        if let (Some(to), Some(from)) = (dst.first_chunk_mut::<K>(), src.first_chunk::<K>()) {
-            *to = *from;
-        }
-    }
-    by_length!(src.len(), first(dst, src), dst.copy_from_slice(src));
 }
 
 /// Doubles the frame stack's capacity (out of line, as `grow_stack`).

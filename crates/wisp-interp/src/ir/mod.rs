@@ -62,7 +62,9 @@ pub struct CompiledFunc {
     num_params: u32,
     num_results: u32,
     num_locals: u32,
-    consts: Box<[u64]>,
+    /// What a call writes above the parameters (see [`frame_image`](Self::frame_image)).
+    frame_image: Box<[u64]>,
+    num_consts: u32,
     const_base: u32,
     max_slots: u32,
     /// The byte offset in the module binary of the operator each
@@ -90,7 +92,7 @@ impl CompiledFunc {
         num_params: u32,
         num_results: u32,
         num_locals: u32,
-        consts: Box<[u64]>,
+        consts: &[u64],
         const_base: u32,
         max_slots: u32,
         kinds: &mut KindTable,
@@ -106,6 +108,11 @@ impl CompiledFunc {
             return frame("results outside the frame");
         }
         verify::verify(code, max_slots, kinds)?;
+        let frame_image =
+            build_frame_image(num_params, consts, const_base).map_err(|_| VerifyError {
+                at: 0,
+                what: "out of memory",
+            })?;
         // The sentinel: a `Trap` after the last instruction (see `Validity`).
         let mut with_sentinel = alloc::vec::Vec::new();
         with_sentinel
@@ -121,7 +128,8 @@ impl CompiledFunc {
             num_params,
             num_results,
             num_locals,
-            consts,
+            frame_image,
+            num_consts: consts.len() as u32,
             const_base,
             max_slots,
             offsets: OffsetTable::default(),
@@ -177,7 +185,22 @@ impl CompiledFunc {
     /// `const_base..const_base + consts.len()` on entry, read like locals.
     #[inline]
     pub fn consts(&self) -> &[u64] {
-        &self.consts
+        let start = (self.const_base - self.num_params) as usize;
+        self.frame_image
+            .get(start..start + self.num_consts as usize)
+            .unwrap_or_default()
+    }
+
+    /// What a call writes to the frame's slots from `num_params` on: zeros
+    /// for the declared locals (and any slots before the constants), then
+    /// the constants; padded with zeros to [`FRAME_IMAGE_SLOTS`] when it is
+    /// shorter but not empty, so that most calls write it with one copy of
+    /// a constant length (and a function with neither locals nor constants
+    /// costs no memory for it). (Slots past the frame are free: the callee is the newest
+    /// frame, and a frame's slots are all written before they are read.)
+    #[inline]
+    pub(crate) fn frame_image(&self) -> &[u64] {
+        &self.frame_image
     }
 
     /// First constant slot (right after the declared locals; the operand
@@ -193,6 +216,30 @@ impl CompiledFunc {
     pub fn max_slots(&self) -> u32 {
         self.max_slots
     }
+}
+
+/// The length to which a short [`CompiledFunc::frame_image`] is padded.
+pub(crate) const FRAME_IMAGE_SLOTS: usize = 8;
+
+/// The frame image of a function (see [`CompiledFunc::frame_image`]); the
+/// caller has checked that locals and constants fit the frame.
+fn build_frame_image(
+    num_params: u32,
+    consts: &[u64],
+    const_base: u32,
+) -> Result<Box<[u64]>, alloc::collections::TryReserveError> {
+    let const_start = (const_base - num_params) as usize;
+    let len = const_start + consts.len();
+    let padded = if len == 0 {
+        0
+    } else {
+        len.max(FRAME_IMAGE_SLOTS)
+    };
+    let mut image = alloc::vec::Vec::new();
+    image.try_reserve_exact(padded)?;
+    image.resize(padded, 0);
+    image[const_start..len].copy_from_slice(consts);
+    Ok(image.into_boxed_slice())
 }
 
 #[cfg(test)]

@@ -297,7 +297,7 @@ impl<'m> Translator<'m> {
             self.num_params,
             self.num_results,
             self.num_locals,
-            self.consts.as_slice().into(),
+            &self.consts,
             const_base,
             max_slots,
             &mut self.kinds,

@@ -431,3 +431,101 @@ fn callee_frames_start_clean_for_every_local_and_constant_count() {
         assert_call(&mut s, i, &format!("run{k}"), &[], &[i64(sum)]);
     }
 }
+
+/// A module whose export `run` calls `dirty`, which fills 24 `i64` locals
+/// with ones, then from the same place (so the same stack slots) `fresh_<n>`
+/// for each `n`, which declares `n` `i64` locals and returns their sum plus
+/// a constant that has a slot of its own: any local not zeroed on entry
+/// shows up in the sum.
+fn locals_module(counts: &[usize]) -> String {
+    let mut wat = String::from("(module\n");
+    wat.push_str("  (func $dirty (param i32) (result i32)\n    (local");
+    wat.push_str(&" i64".repeat(24));
+    wat.push(')');
+    for k in 1..=24 {
+        wat.push_str(&format!("\n    (local.set {k} (i64.const -1))"));
+    }
+    wat.push_str("\n    (local.get 0))\n");
+    for &n in counts {
+        wat.push_str(&format!("  (func $fresh_{n} (param i32) (result i64)"));
+        if n > 0 {
+            wat.push_str(" (local");
+            wat.push_str(&" i64".repeat(n));
+            wat.push(')');
+        }
+        wat.push_str("\n    (i64.const 0x123456789abc)");
+        for k in 1..=n {
+            wat.push_str(&format!(" (i64.add (local.get {k}))"));
+        }
+        // Leave the locals dirty for the next call.
+        for k in 1..=n {
+            wat.push_str(&format!("\n    (local.set {k} (i64.const 7))"));
+        }
+        wat.push_str(")\n");
+    }
+    wat.push_str("  (func (export \"run\") (result i64) (local i64)\n");
+    for &n in counts {
+        wat.push_str(&format!(
+            "    (drop (call $dirty (i32.const 0)))\n    \
+             (local.set 0 (i64.add (local.get 0) (call $fresh_{n} (i32.const 0))))\n    \
+             (local.set 0 (i64.add (local.get 0) (call $fresh_{n} (i32.const 0))))\n"
+        ));
+    }
+    wat.push_str("    (local.get 0)))\n");
+    wat
+}
+
+#[test]
+fn declared_locals_are_zero_on_every_entry() {
+    // Frame set-up copies a frame image, of a constant length for short
+    // ones (padded with zeros): counts around that length and well past it.
+    let counts = [0, 1, 2, 5, 6, 7, 8, 9, 16, 23];
+    let wat = locals_module(&counts);
+    let want = 0x1234_5678_9abc * 2 * counts.len() as i64;
+    for config in [Config::default(), {
+        let mut fuel = Config::default();
+        fuel.consume_fuel(true);
+        fuel
+    }] {
+        let (mut s, i) = instantiate_with(&config, &wat);
+        if config.get_consume_fuel() {
+            s.set_fuel(1 << 40).unwrap();
+        }
+        assert_call(&mut s, i, "run", &[], &[i64(want)]);
+    }
+}
+
+#[test]
+fn locals_are_zero_when_the_value_stack_ends_at_the_frame() {
+    // With a value stack limit just above the frame, the padding of a
+    // short frame image does not fit: what fits is copied, and the call
+    // either runs correctly or traps with a stack overflow.
+    let wat = r#"(module
+        (func (export "f") (param i32) (result i64) (local i64 i64 i64)
+            (local.set 1 (i64.extend_i32_u (local.get 0)))
+            (i64.add (i64.add (local.get 1) (local.get 2)) (i64.add (local.get 3) (i64.const 0x1234567890)))))"#;
+    let mut ran = 0;
+    for limit in 1..=16 {
+        let mut config = Config::default();
+        config.max_value_stack_slots(limit);
+        let (mut s, i) = instantiate_with(&config, wat);
+        match call(&mut s, i, "f", &[i32(5)]) {
+            Ok(results) => {
+                assert_eq!(results, [i64(0x1234567895)], "limit {limit}");
+                ran += 1;
+            }
+            Err(Error::Trap(trap)) => {
+                assert_eq!(
+                    trap.kind,
+                    TrapKind::Code(TrapCode::StackOverflow),
+                    "limit {limit}"
+                )
+            }
+            Err(other) => panic!("limit {limit}: {other}"),
+        }
+    }
+    assert!(
+        ran > 0 && ran < 16,
+        "some limits too small, some enough: {ran}"
+    );
+}
