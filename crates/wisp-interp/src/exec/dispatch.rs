@@ -42,9 +42,10 @@ use super::env::{Env, frame, frame_pointer, out_of_fuel, select_memory, trapped}
 use super::hot::Code;
 use super::memory::{self, bulk_args, load, store_imm};
 use super::numeric::{
-    Raw, acc_operand, bin, bin_acc_a, bin_acc_b, bin_bin, bin_bin_acc_a, bin_bin_acc_b,
-    bin_bin_imm, bin_bin_imm_on, bin_bin_out, bin_imm, bin_imm_acc, bin_imm_bin, bin_imm_bin_on,
-    bin_imm_out, bin_out, bin_trap, int_acc, un, un_acc, un_out, un_trap,
+    Raw, acc_operand, bin, bin_acc_a, bin_acc_ab, bin_acc_b, bin_bin, bin_bin_acc_a,
+    bin_bin_acc_ab, bin_bin_acc_b, bin_bin_imm, bin_bin_imm_on, bin_bin_out, bin_imm, bin_imm_acc,
+    bin_imm_bin, bin_imm_bin_acc_ax, bin_imm_bin_on, bin_imm_out, bin_out, bin_trap, int_acc, un,
+    un_acc, un_out, un_trap,
 };
 use super::step::{enter_callee, execute_instr, t};
 use super::table;

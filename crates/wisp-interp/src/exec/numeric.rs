@@ -239,6 +239,26 @@ pub(super) fn bin_imm_bin_on<T: Raw + FromImm>(
     r
 }
 
+/// [`bin_imm_bin_on`] where `x` is `a`'s slot (and `t` is not), which the
+/// integer accumulator `acc` holds: `t = f(a, imm); dst = g(a, t)`, as in
+/// `h ^ (h >> k)`.
+#[inline(always)]
+pub(super) fn bin_imm_bin_acc_ax<T: Raw + FromImm>(
+    regs: &mut Regs<'_>,
+    op: BinImmBin,
+    acc: u64,
+    f: impl FnOnce(T, T) -> T,
+    g: impl FnOnce(T, T) -> T,
+) -> T {
+    let a: T = int_acc(regs, Slot::from(op.a), acc);
+    let x: T = int_acc(regs, Slot::from(op.x), acc);
+    let t = f(a, T::from_imm(op.imm));
+    t.write_to(regs, Slot::from(op.t));
+    let r = g(x, t);
+    r.write_to(regs, Slot::from(op.dst));
+    r
+}
+
 /// `t = f(a, b); dst = g(t, imm)`.
 #[inline(always)]
 pub(super) fn bin_bin_imm<T: Raw + FromImm>(
@@ -419,6 +439,20 @@ pub(super) fn bin_acc_b<T: Raw>(
     bin_on(regs, op, a, b, f)
 }
 
+/// `dst = f(a, b)` where `a` and `b` are one slot, which the accumulator
+/// `acc` holds (a square); returns the result.
+#[inline(always)]
+pub(super) fn bin_acc_ab<T: Raw>(
+    regs: &mut Regs<'_>,
+    op: Bin,
+    acc: T,
+    f: impl FnOnce(T, T) -> T,
+) -> T {
+    let a = acc_operand(regs, op.a, acc);
+    let b = acc_operand(regs, op.b, acc);
+    bin_on(regs, op, a, b, f)
+}
+
 /// [`bin_bin`] on the given product operands, returning `dst`'s value.
 #[inline(always)]
 fn bin_bin_on<T: Raw>(
@@ -474,6 +508,21 @@ pub(super) fn bin_bin_acc_b<T: Raw>(
     g: impl FnOnce(T, T) -> T,
 ) -> T {
     let a = T::from_raw(regs.get(Slot::from(op.a)));
+    let b = acc_operand(regs, Slot::from(op.b), acc);
+    bin_bin_on(regs, op, a, b, f, g)
+}
+
+/// [`bin_bin`] where `a` and `b` are one slot, which the accumulator `acc`
+/// holds (the product is a square); returns the result.
+#[inline(always)]
+pub(super) fn bin_bin_acc_ab<T: Raw>(
+    regs: &mut Regs<'_>,
+    op: BinBin,
+    acc: T,
+    f: impl FnOnce(T, T) -> T,
+    g: impl FnOnce(T, T) -> T,
+) -> T {
+    let a = acc_operand(regs, Slot::from(op.a), acc);
     let b = acc_operand(regs, Slot::from(op.b), acc);
     bin_bin_on(regs, op, a, b, f, g)
 }

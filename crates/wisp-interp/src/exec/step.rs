@@ -300,6 +300,12 @@ macro_rules! execute_instr {
                     bin_imm_bin_on(&mut $regs, op, a, num::i32_shr_u, |x: i32, t| x ^ t).into_raw();
                 $code.skip();
             }
+            I::I32ShrUImmXorAccAX(op) => {
+                $acci =
+                    bin_imm_bin_acc_ax(&mut $regs, op, $acci, num::i32_shr_u, |x: i32, t| x ^ t)
+                        .into_raw();
+                $code.skip();
+            }
             I::I32AddLoad32(op) => {
                 $acci = $mem_t!(
                     $env,
@@ -1132,6 +1138,15 @@ macro_rules! execute_instr {
                 $acc64 = bin_bin_acc_b(&mut $regs, op, $acc64, |a: f64, b| a * b, |x, t| x - t);
                 $code.skip();
             }
+            I::F64MulAccAB(op) => $acc64 = bin_acc_ab(&mut $regs, op, $acc64, |a: f64, b| a * b),
+            I::F64MulAddAccAB(op) => {
+                $acc64 = bin_bin_acc_ab(&mut $regs, op, $acc64, |a: f64, b| a * b, |x, t| x + t);
+                $code.skip();
+            }
+            I::F64MulSubAccAB(op) => {
+                $acc64 = bin_bin_acc_ab(&mut $regs, op, $acc64, |a: f64, b| a * b, |x, t| x - t);
+                $code.skip();
+            }
             I::F32AddAccA(op) => $acc32 = bin_acc_a(&mut $regs, op, $acc32, |a: f32, b| a + b),
             I::F32AddAccB(op) => $acc32 = bin_acc_b(&mut $regs, op, $acc32, |a: f32, b| a + b),
             I::F32SubAccA(op) => $acc32 = bin_acc_a(&mut $regs, op, $acc32, |a: f32, b| a - b),
@@ -1155,6 +1170,15 @@ macro_rules! execute_instr {
             }
             I::F32MulSubAccB(op) => {
                 $acc32 = bin_bin_acc_b(&mut $regs, op, $acc32, |a: f32, b| a * b, |x, t| x - t);
+                $code.skip();
+            }
+            I::F32MulAccAB(op) => $acc32 = bin_acc_ab(&mut $regs, op, $acc32, |a: f32, b| a * b),
+            I::F32MulAddAccAB(op) => {
+                $acc32 = bin_bin_acc_ab(&mut $regs, op, $acc32, |a: f32, b| a * b, |x, t| x + t);
+                $code.skip();
+            }
+            I::F32MulSubAccAB(op) => {
+                $acc32 = bin_bin_acc_ab(&mut $regs, op, $acc32, |a: f32, b| a * b, |x, t| x - t);
                 $code.skip();
             }
 
@@ -1182,6 +1206,10 @@ macro_rules! execute_instr {
             I::I32MulAccB(op) => {
                 $acci =
                     bin_acc_b(&mut $regs, op, Raw::from_raw($acci), i32::wrapping_mul).into_raw()
+            }
+            I::I32MulAccAB(op) => {
+                $acci =
+                    bin_acc_ab(&mut $regs, op, Raw::from_raw($acci), i32::wrapping_mul).into_raw()
             }
             I::I32AndAccA(op) => {
                 $acci = bin_acc_a(&mut $regs, op, Raw::from_raw($acci), |a: i32, b: i32| a & b)
@@ -1248,6 +1276,10 @@ macro_rules! execute_instr {
             I::I64MulAccB(op) => {
                 $acci =
                     bin_acc_b(&mut $regs, op, Raw::from_raw($acci), i64::wrapping_mul).into_raw()
+            }
+            I::I64MulAccAB(op) => {
+                $acci =
+                    bin_acc_ab(&mut $regs, op, Raw::from_raw($acci), i64::wrapping_mul).into_raw()
             }
             I::I64AndAccA(op) => {
                 $acci = bin_acc_a(&mut $regs, op, Raw::from_raw($acci), |a: i64, b: i64| a & b)

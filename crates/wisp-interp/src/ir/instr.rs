@@ -787,6 +787,24 @@ pub enum Instr {
     I32RotlImmAcc(BinImm),
     I64RotlImmAcc(BinImm),
     I32WrapI64Acc(Un),
+    /// Squares: `F64Mul`, `F32Mul`, `I32Mul` and `I64Mul` whose two
+    /// operands are the same slot, read once, from the accumulator (`AccAB`:
+    /// both `a` and `b`).
+    F64MulAccAB(Bin),
+    F32MulAccAB(Bin),
+    I32MulAccAB(Bin),
+    I64MulAccAB(Bin),
+    /// `F64MulAdd`, `F64MulSub`, `F32MulAdd` and `F32MulSub`
+    /// (superinstructions) whose product is a square: `a` and `b` are the
+    /// same slot, read from the accumulator.
+    F64MulAddAccAB(BinBin),
+    F64MulSubAccAB(BinBin),
+    F32MulAddAccAB(BinBin),
+    F32MulSubAccAB(BinBin),
+    /// `I32ShrUImmXor` (superinstruction) computing `x ^ (x >> imm)`: `a`
+    /// and `x` are the same slot (and `t` another), read from the
+    /// accumulator.
+    I32ShrUImmXorAccAX(BinImmBin),
 }
 
 impl Instr {
@@ -908,6 +926,10 @@ impl Instr {
                 | F32MulAddAccB(_)
                 | F32MulSubAccA(_)
                 | F32MulSubAccB(_)
+                | F64MulAddAccAB(_)
+                | F64MulSubAccAB(_)
+                | F32MulAddAccAB(_)
+                | F32MulSubAccAB(_)
                 | Load32Load32(_)
                 | I32AddImm2(_)
                 | I32AddImmStore32(_)
@@ -958,6 +980,7 @@ impl Instr {
                 | I32AddImmCopy(_)
                 | I32ShrUImmXor(_)
                 | I32ShrUImmXorAcc(_)
+                | I32ShrUImmXorAccAX(_)
                 | I32XorMulImm(_)
                 | I32XorMulImmAccA(_)
                 | I32XorMulImmAccB(_)

@@ -18,11 +18,19 @@
 //! calls), is marked *irregular* and still goes through the visitors.
 
 use super::instr::Instr;
-use super::operands::{Slot, Target, Un};
+use super::operands::{BinImmBin, Slot, Target};
 
 /// The number of instruction kinds: one past the tag of the last variant
 /// of [`Instr`] (the executor's handler tables are this long too).
-pub const KIND_COUNT: usize = Instr::I32WrapI64Acc(Un { dst: 0, src: 0 }).tag() as usize + 1;
+pub const KIND_COUNT: usize = Instr::I32ShrUImmXorAccAX(BinImmBin {
+    t: 0,
+    a: 0,
+    imm: 0,
+    dst: 0,
+    x: 0,
+})
+.tag() as usize
+    + 1;
 
 // Bits 0..=2: word `k` (bytes `4k .. 4k + 4`, `k` in 1..=3) is a slot
 // when bit `k - 1` is set.

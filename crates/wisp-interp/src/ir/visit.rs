@@ -81,7 +81,7 @@ impl Instr {
                 narrow(&mut op.a, &mut f);
                 narrow(&mut op.dst, &mut f);
             }
-            I32ShrUImmXor(op) | I32ShrUImmXorAcc(op) => {
+            I32ShrUImmXor(op) | I32ShrUImmXorAcc(op) | I32ShrUImmXorAccAX(op) => {
                 narrow(&mut op.t, &mut f);
                 narrow(&mut op.a, &mut f);
                 narrow(&mut op.dst, &mut f);
@@ -97,7 +97,8 @@ impl Instr {
             | F32MulAdd(op) | F32MulSub(op) | F32MulAddLeft(op) | F32MulSubLeft(op)
             | I64XorMul(op) | I64XorMulAccA(op) | I64XorMulAccB(op) | F64MulAddAccA(op)
             | F64MulAddAccB(op) | F64MulSubAccA(op) | F64MulSubAccB(op) | F32MulAddAccA(op)
-            | F32MulAddAccB(op) | F32MulSubAccA(op) | F32MulSubAccB(op) => {
+            | F32MulAddAccB(op) | F32MulSubAccA(op) | F32MulSubAccB(op) | F64MulAddAccAB(op)
+            | F64MulSubAccAB(op) | F32MulAddAccAB(op) | F32MulSubAccAB(op) => {
                 narrow(&mut op.t, &mut f);
                 narrow(&mut op.a, &mut f);
                 narrow(&mut op.b, &mut f);
@@ -233,7 +234,8 @@ impl Instr {
             | I64SubAccA(op) | I64SubAccB(op) | I64MulAccA(op) | I64MulAccB(op)
             | I64AndAccA(op) | I64AndAccB(op) | I64OrAccA(op) | I64OrAccB(op) | I64XorAccA(op)
             | I64XorAccB(op) | I64ShlAccA(op) | I64ShlAccB(op) | I64ShrUAccA(op)
-            | I64ShrUAccB(op) | I64ShrSAccA(op) | I64ShrSAccB(op) => {
+            | I64ShrUAccB(op) | I64ShrSAccA(op) | I64ShrSAccB(op) | F64MulAccAB(op)
+            | F32MulAccAB(op) | I32MulAccAB(op) | I64MulAccAB(op) => {
                 f(&mut op.dst);
                 f(&mut op.a);
                 f(&mut op.b);

@@ -28,12 +28,22 @@
 //! An instruction `B` at `i` reads its operand `s` from the accumulator
 //! (becomes its `…Acc…` form) when, whenever `B` runs, the instruction that
 //! ran just before it produced `s` into the accumulator `B` would read:
-//! - `B` is not a branch target, so it is only entered from `i - 1`;
-//! - the instruction at `i - 1` produces `s`;
-//! - if `i - 1` is the second half of a superinstruction at `i - 2`, which
-//!   skips it and falls through to `B`, that superinstruction produces `s`
-//!   too (the multiply-adds produce what their second half does);
-//! - `B` is not itself the skipped second half of a superinstruction.
+//! - `B` is not a branch target, so it is only entered by falling through;
+//! - when the instruction at `i - 1` is not a superinstruction: it
+//!   produces `s`, and if it is the second half of a superinstruction at
+//!   `i - 2`, which skips it and falls through to `B`, that
+//!   superinstruction produces `s` too (the multiply-adds produce what
+//!   their second half does);
+//! - when `i - 1` is a superinstruction, it skips `B` (`B` is its second
+//!   half), so `B` runs after `i - 1` only if that was skipped by a
+//!   superinstruction at `i - 2`: there must be one, and it produces `s`.
+//!   (`a >> k; x ^ that; that * m` fuses both pairs; the first
+//!   superinstruction runs, then the multiply on its own.)
+//!
+//! A product of a slot with itself (`x * x`, also as the product of a
+//! multiply-add) reads both operands from the accumulator, and so does
+//! `x ^ (x >> k)`: reading the second from the slot just written would
+//! wait for it as long as reading the first.
 //!
 //! Nothing else enters an instruction mid-function: calls return to the
 //! instruction after the call and resumptions start at a fuel check or
@@ -134,7 +144,8 @@ pub(super) fn use_accumulators(
     targets.clear();
     targets.try_reserve_exact(code.len().div_ceil(64))?;
     targets.resize(code.len().div_ceil(64), 0);
-    let mut before = 0;
+    // The flags of the instructions one and two before.
+    let (mut before, mut before2) = (0, 0);
     for (i, instr) in code.iter().enumerate() {
         let f = kind_flags.get(instr, self::kind_flags);
         if f & BRANCH != 0
@@ -143,31 +154,40 @@ pub(super) fn use_accumulators(
         {
             *word |= 1 << (target % 64);
         }
-        // This one can read an accumulator, and the instruction before is
-        // a producer, not a superinstruction (which would skip this one).
-        if f & CONSUMER != 0 && before & (PRODUCER | FUSED) == PRODUCER {
+        // This one can read an accumulator, and what falls through to it
+        // is a producer: the instruction before, unless that is a
+        // superinstruction (which skips this one); then only a producing
+        // superinstruction two before, which skips the one before.
+        let after_producer = before & (PRODUCER | FUSED) == PRODUCER;
+        let after_skip = before & FUSED != 0 && before2 & (PRODUCER | FUSED) == PRODUCER | FUSED;
+        if f & CONSUMER != 0 && (after_producer || after_skip) {
             // (Within the capacity reserved above: at most one per
             // instruction, and a function has fewer than 2^32.)
             candidates.push(i as u32);
         }
-        before = f;
+        (before, before2) = (f, before);
     }
     for &i in candidates.iter() {
         let i = i as usize;
         if targets[i / 64] & (1 << (i % 64)) != 0 {
             continue;
         }
-        let Some(produced) = produces(&code[i - 1]) else {
+        let fused_before = kind_flags.get(&code[i - 1], self::kind_flags) & FUSED != 0;
+        let fused_two_before =
+            i >= 2 && kind_flags.get(&code[i - 2], self::kind_flags) & FUSED != 0;
+        let produced = if fused_before {
+            // Only the superinstruction at `i - 2` falls through to `i`
+            // (the candidate test saw to it that there is one).
+            produces(&code[i - 2])
+        } else {
+            // A superinstruction at `i - 2` skips `i - 1` and falls
+            // through to `i`: it must produce the same.
+            produces(&code[i - 1])
+                .filter(|&produced| !fused_two_before || produces(&code[i - 2]) == Some(produced))
+        };
+        let Some(produced) = produced else {
             continue;
         };
-        // A superinstruction at `i - 2` skips `i - 1` and falls through to
-        // `i`: it must produce the same.
-        if i >= 2
-            && kind_flags.get(&code[i - 2], self::kind_flags) & FUSED != 0
-            && produces(&code[i - 2]) != Some(produced)
-        {
-            continue;
-        }
         if let Some(rewritten) = reading_accumulator_at(code, i, produced) {
             code[i] = rewritten;
             // (The form is a producer and a consumer like the original.)
@@ -194,6 +214,7 @@ fn produces(instr: &Instr) -> Option<(Slot, Acc)> {
         | F64DivAccA(Bin { dst, .. })
         | F64DivAccB(Bin { dst, .. })
         | F64Sqrt(Un { dst, .. })
+        | F64MulAccAB(Bin { dst, .. })
         | F64SqrtAcc(Un { dst, .. }) => Some((dst, F64)),
         F64MulAdd(BinBin { dst, .. })
         | F64MulSub(BinBin { dst, .. })
@@ -202,7 +223,9 @@ fn produces(instr: &Instr) -> Option<(Slot, Acc)> {
         | F64MulAddAccA(BinBin { dst, .. })
         | F64MulAddAccB(BinBin { dst, .. })
         | F64MulSubAccA(BinBin { dst, .. })
-        | F64MulSubAccB(BinBin { dst, .. }) => Some((Slot::from(dst), F64)),
+        | F64MulSubAccB(BinBin { dst, .. })
+        | F64MulAddAccAB(BinBin { dst, .. })
+        | F64MulSubAccAB(BinBin { dst, .. }) => Some((Slot::from(dst), F64)),
         F32Add(Bin { dst, .. })
         | F32Sub(Bin { dst, .. })
         | F32Mul(Bin { dst, .. })
@@ -216,6 +239,7 @@ fn produces(instr: &Instr) -> Option<(Slot, Acc)> {
         | F32DivAccA(Bin { dst, .. })
         | F32DivAccB(Bin { dst, .. })
         | F32Sqrt(Un { dst, .. })
+        | F32MulAccAB(Bin { dst, .. })
         | F32SqrtAcc(Un { dst, .. }) => Some((dst, F32)),
         F32MulAdd(BinBin { dst, .. })
         | F32MulSub(BinBin { dst, .. })
@@ -224,7 +248,9 @@ fn produces(instr: &Instr) -> Option<(Slot, Acc)> {
         | F32MulAddAccA(BinBin { dst, .. })
         | F32MulAddAccB(BinBin { dst, .. })
         | F32MulSubAccA(BinBin { dst, .. })
-        | F32MulSubAccB(BinBin { dst, .. }) => Some((Slot::from(dst), F32)),
+        | F32MulSubAccB(BinBin { dst, .. })
+        | F32MulAddAccAB(BinBin { dst, .. })
+        | F32MulSubAccAB(BinBin { dst, .. }) => Some((Slot::from(dst), F32)),
         I32Add(Bin { dst, .. })
         | I32AddAccA(Bin { dst, .. })
         | I32AddAccB(Bin { dst, .. })
@@ -234,6 +260,7 @@ fn produces(instr: &Instr) -> Option<(Slot, Acc)> {
         | I32Mul(Bin { dst, .. })
         | I32MulAccA(Bin { dst, .. })
         | I32MulAccB(Bin { dst, .. })
+        | I32MulAccAB(Bin { dst, .. })
         | I32And(Bin { dst, .. })
         | I32AndAccA(Bin { dst, .. })
         | I32AndAccB(Bin { dst, .. })
@@ -261,6 +288,7 @@ fn produces(instr: &Instr) -> Option<(Slot, Acc)> {
         | I64Mul(Bin { dst, .. })
         | I64MulAccA(Bin { dst, .. })
         | I64MulAccB(Bin { dst, .. })
+        | I64MulAccAB(Bin { dst, .. })
         | I64And(Bin { dst, .. })
         | I64AndAccA(Bin { dst, .. })
         | I64AndAccB(Bin { dst, .. })
@@ -460,6 +488,7 @@ fn produces(instr: &Instr) -> Option<(Slot, Acc)> {
         | I32AddImm2(AddImm2 { dst, .. })
         | I32ShrUImmXor(BinImmBin { dst, .. })
         | I32ShrUImmXorAcc(BinImmBin { dst, .. })
+        | I32ShrUImmXorAccAX(BinImmBin { dst, .. })
         | I32XorMulImm(BinBinImm { dst, .. })
         | I32XorMulImmAccA(BinBinImm { dst, .. })
         | I32XorMulImmAccB(BinBinImm { dst, .. })
@@ -502,6 +531,14 @@ fn reading_accumulator(instr: Instr, (s, acc): (Slot, Acc)) -> Option<Instr> {
             None
         }
     };
+    // A product of the slot with itself reads it once, for both operands.
+    let mul = |op: Bin, (acc_a, acc_b, square): (Ctor<Bin>, Ctor<Bin>, Ctor<Bin>)| {
+        if op.a == s && op.b == s {
+            Some(square(op))
+        } else {
+            bin(op, (acc_a, acc_b))
+        }
+    };
     let bin_bin = |op: BinBin, (acc_a, acc_b): (Ctor<BinBin>, Ctor<BinBin>)| {
         if Slot::from(op.a) == s {
             Some(acc_a(op))
@@ -511,6 +548,14 @@ fn reading_accumulator(instr: Instr, (s, acc): (Slot, Acc)) -> Option<Instr> {
             None
         }
     };
+    let mul_add =
+        |op: BinBin, (acc_a, acc_b, square): (Ctor<BinBin>, Ctor<BinBin>, Ctor<BinBin>)| {
+            if Slot::from(op.a) == s && Slot::from(op.b) == s {
+                Some(square(op))
+            } else {
+                bin_bin(op, (acc_a, acc_b))
+            }
+        };
     let bin_bin_imm = |op: BinBinImm, (acc_a, acc_b): (Ctor<BinBinImm>, Ctor<BinBinImm>)| {
         if Slot::from(op.a) == s {
             Some(acc_a(op))
@@ -547,23 +592,23 @@ fn reading_accumulator(instr: Instr, (s, acc): (Slot, Acc)) -> Option<Instr> {
     match (instr, acc) {
         (F64Add(op), F64) => bin(op, (F64AddAccA, F64AddAccB)),
         (F64Sub(op), F64) => bin(op, (F64SubAccA, F64SubAccB)),
-        (F64Mul(op), F64) => bin(op, (F64MulAccA, F64MulAccB)),
+        (F64Mul(op), F64) => mul(op, (F64MulAccA, F64MulAccB, F64MulAccAB)),
         (F64Div(op), F64) => bin(op, (F64DivAccA, F64DivAccB)),
         (F64Sqrt(op), F64) => un(op, F64SqrtAcc),
-        (F64MulAdd(op), F64) => bin_bin(op, (F64MulAddAccA, F64MulAddAccB)),
-        (F64MulSub(op), F64) => bin_bin(op, (F64MulSubAccA, F64MulSubAccB)),
+        (F64MulAdd(op), F64) => mul_add(op, (F64MulAddAccA, F64MulAddAccB, F64MulAddAccAB)),
+        (F64MulSub(op), F64) => mul_add(op, (F64MulSubAccA, F64MulSubAccB, F64MulSubAccAB)),
         (Store64(op), F64) => store(op, Store64AccF64),
         (F32Add(op), F32) => bin(op, (F32AddAccA, F32AddAccB)),
         (F32Sub(op), F32) => bin(op, (F32SubAccA, F32SubAccB)),
-        (F32Mul(op), F32) => bin(op, (F32MulAccA, F32MulAccB)),
+        (F32Mul(op), F32) => mul(op, (F32MulAccA, F32MulAccB, F32MulAccAB)),
         (F32Div(op), F32) => bin(op, (F32DivAccA, F32DivAccB)),
         (F32Sqrt(op), F32) => un(op, F32SqrtAcc),
-        (F32MulAdd(op), F32) => bin_bin(op, (F32MulAddAccA, F32MulAddAccB)),
-        (F32MulSub(op), F32) => bin_bin(op, (F32MulSubAccA, F32MulSubAccB)),
+        (F32MulAdd(op), F32) => mul_add(op, (F32MulAddAccA, F32MulAddAccB, F32MulAddAccAB)),
+        (F32MulSub(op), F32) => mul_add(op, (F32MulSubAccA, F32MulSubAccB, F32MulSubAccAB)),
         (Store32(op), F32) => store(op, Store32AccF32),
         (I32Add(op), Int) => bin(op, (I32AddAccA, I32AddAccB)),
         (I32Sub(op), Int) => bin(op, (I32SubAccA, I32SubAccB)),
-        (I32Mul(op), Int) => bin(op, (I32MulAccA, I32MulAccB)),
+        (I32Mul(op), Int) => mul(op, (I32MulAccA, I32MulAccB, I32MulAccAB)),
         (I32And(op), Int) => bin(op, (I32AndAccA, I32AndAccB)),
         (I32Or(op), Int) => bin(op, (I32OrAccA, I32OrAccB)),
         (I32Xor(op), Int) => bin(op, (I32XorAccA, I32XorAccB)),
@@ -572,7 +617,7 @@ fn reading_accumulator(instr: Instr, (s, acc): (Slot, Acc)) -> Option<Instr> {
         (I32ShrS(op), Int) => bin(op, (I32ShrSAccA, I32ShrSAccB)),
         (I64Add(op), Int) => bin(op, (I64AddAccA, I64AddAccB)),
         (I64Sub(op), Int) => bin(op, (I64SubAccA, I64SubAccB)),
-        (I64Mul(op), Int) => bin(op, (I64MulAccA, I64MulAccB)),
+        (I64Mul(op), Int) => mul(op, (I64MulAccA, I64MulAccB, I64MulAccAB)),
         (I64And(op), Int) => bin(op, (I64AndAccA, I64AndAccB)),
         (I64Or(op), Int) => bin(op, (I64OrAccA, I64OrAccB)),
         (I64Xor(op), Int) => bin(op, (I64XorAccA, I64XorAccB)),
@@ -631,6 +676,10 @@ fn reading_accumulator(instr: Instr, (s, acc): (Slot, Acc)) -> Option<Instr> {
         (I32AddImmLoad8U(op), Int) => add_imm_load(op, I32AddImmLoad8UAcc),
         (I64XorMul(op), Int) => bin_bin(op, (I64XorMulAccA, I64XorMulAccB)),
         (I32XorMulImm(op), Int) => bin_bin_imm(op, (I32XorMulImmAccA, I32XorMulImmAccB)),
+        // `x ^ (x >> k)` reads `x` once, unless the shift overwrites it.
+        (I32ShrUImmXor(op), Int) if Slot::from(op.a) == s && op.x == op.a && op.t != op.x => {
+            Some(I32ShrUImmXorAccAX(op))
+        }
         (I32ShrUImmXor(op), Int) => (Slot::from(op.a) == s).then_some(I32ShrUImmXorAcc(op)),
         (I32RotlImm(op), Int) => bin_imm(op, I32RotlImmAcc),
         (I64RotlImm(op), Int) => bin_imm(op, I64RotlImmAcc),

@@ -298,8 +298,9 @@ fn block_results_stay_in_place() {
                 imm: 0,
                 target: 3
             }),
-            // (the branch's operand, still in the accumulator)
-            Instr::I32MulAccA(Bin { dst: 1, a: 0, b: 0 }),
+            // (the branch's operand, still in the accumulator: a square
+            // reads it for both operands)
+            Instr::I32MulAccAB(Bin { dst: 1, a: 0, b: 0 }),
             Instr::Return1 { src: 1 },
         ]
     );
@@ -538,7 +539,7 @@ fn hash_steps_read_fresh_operands_from_the_accumulator() {
             "I32MulImm",
             "I32RotlImmAcc",
             "I32MulImmAcc",
-            "I32ShrUImmXorAcc",
+            "I32ShrUImmXorAccAX",
             "I32Xor",
             "I32XorMulImmAccA",
             "I32MulImm",
@@ -551,6 +552,62 @@ fn hash_steps_read_fresh_operands_from_the_accumulator() {
             "I64XorAccA",
             "I32WrapI64Acc",
             "I32AddAccA",
+            "Return1"
+        ],
+        "{kinds:#?}"
+    );
+}
+
+#[test]
+fn squares_and_skipped_halves_read_the_accumulator() {
+    // murmur3's finaliser step `h ^= h >> 16; h *= m` on a fresh `h`: the
+    // shift-xor and the xor-multiply both fuse, so the multiply runs on
+    // its own right after the shift-xor. Then squares of fresh values, as
+    // products and as the product of a multiply-add (the multiplies fuse
+    // with the next statement's add or subtract), in f64, f32 and i64.
+    // Last, a shift-xor whose shift overwrites `x`: the translator copies
+    // `x` aside first, so it is no square.
+    let code = code_of(
+        "(module (func (param i32 f64 f64 f32 f32 i64) (result i32)
+            (local.set 0 (i32.add (local.get 0) (i32.const 7)))
+            (local.set 0 (i32.mul (i32.xor (local.get 0) (i32.shr_u (local.get 0) (i32.const 16))) (i32.const 0x85ebca6b)))
+            (local.set 1 (f64.mul (local.tee 2 (f64.sub (local.get 1) (local.get 2))) (local.get 2)))
+            (local.set 1 (f64.add (local.get 1) (f64.mul (local.tee 2 (f64.sub (local.get 2) (local.get 1))) (local.get 2))))
+            (local.set 3 (f32.mul (local.tee 4 (f32.sub (local.get 3) (local.get 4))) (local.get 4)))
+            (local.set 3 (f32.sub (local.get 3) (f32.mul (local.tee 4 (f32.add (local.get 4) (local.get 3))) (local.get 4))))
+            (local.set 5 (i64.mul (local.tee 5 (i64.add (local.get 5) (i64.const 3))) (local.get 5)))
+            (local.set 0 (i32.xor (local.get 0) (local.tee 0 (i32.shr_u (local.get 0) (i32.const 3)))))
+            (i32.add (local.get 0) (i32.wrap_i64 (local.get 5)))))",
+    );
+    let kinds: Vec<_> = code.iter().map(|i| alloc::format!("{i:?}")).collect();
+    let names: Vec<_> = kinds
+        .iter()
+        .map(|k| k.split(['(', ' ']).next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "I32AddImm",
+            "I32ShrUImmXorAccAX",
+            "I32XorMulImm",
+            "I32MulImmAcc",
+            "F64Sub",
+            "F64MulSubAccAB",
+            "F64Sub",
+            "F64MulAddAccAB",
+            "F64Add",
+            "F32Sub",
+            "F32MulAddAccAB",
+            "F32Add",
+            "F32MulSubAccAB",
+            "F32Sub",
+            "I64AddImm",
+            "I64MulAccAB",
+            "Copy",
+            "I32ShrUImmXor",
+            "I32Xor",
+            "I32WrapI64",
+            "I32AddAccB",
             "Return1"
         ],
         "{kinds:#?}"

@@ -898,3 +898,117 @@ fn hash_steps_survive_any_number_of_suspensions() {
         assert_eq!(results, [Val::I64(want)], "fuel slices of {slice}");
     }
 }
+
+/// Squares of fresh values (products of a slot with itself, alone and as
+/// the product of a multiply-add or multiply-subtract, in every type) and
+/// murmur3's finaliser, whose shift-xor and xor-multiply both fuse so
+/// that the multiply runs right after the shift-xor, in a loop whose
+/// header each chain starts next to.
+const SQUARES: &str = r#"(module
+  (func (export "squares") (param $x f64) (param $y f64) (param $h i32) (param $n i32) (result f64)
+    (local $i i32) (local $d f64) (local $s f64) (local $p f32) (local $q f32) (local $g i64)
+    (local.set $p (f32.demote_f64 (local.get $x)))
+    (local.set $q (f32.demote_f64 (local.get $y)))
+    (local.set $g (i64.extend_i32_u (local.get $h)))
+    (loop $l
+      ;; f64: a square, then multiply-adds and a multiply-subtract of squares
+      (local.set $s (f64.mul (local.tee $d (f64.sub (local.get $x) (local.get $y))) (local.get $d)))
+      (local.set $s (f64.add (local.get $s) (f64.mul (local.tee $d (f64.sub (local.get $y) (f64.const 0.5))) (local.get $d))))
+      (local.set $s (f64.sub (local.get $s) (f64.mul (local.tee $d (f64.mul (local.get $d) (f64.const 0.25))) (local.get $d))))
+      (local.set $x (f64.div (f64.sqrt (local.get $s)) (f64.const 3)))
+      (local.set $y (f64.sub (local.get $y) (f64.const 0.125)))
+      ;; f32: the same
+      (local.set $p (f32.mul (local.tee $q (f32.add (local.get $q) (local.get $p))) (local.get $q)))
+      (local.set $p (f32.add (local.get $p) (f32.mul (local.tee $q (f32.sub (local.get $q) (f32.const 1.5))) (local.get $q))))
+      (local.set $p (f32.sub (local.get $p) (f32.mul (local.tee $q (f32.mul (local.get $q) (f32.const 0.5))) (local.get $q))))
+      (local.set $p (f32.sqrt (f32.abs (local.get $p))))
+      ;; integer squares of fresh values
+      (local.set $g (i64.mul (local.tee $g (i64.add (local.get $g) (i64.const 0x9e3779b97f4a7c15))) (local.get $g)))
+      (local.set $h (i32.mul (local.tee $h (i32.xor (local.get $h) (local.get $i))) (local.get $h)))
+      ;; murmur3's fmix on a fresh h
+      (local.set $h (i32.add (local.get $h) (i32.const 0x6b43a9b5)))
+      (local.set $h (i32.mul (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 16))) (i32.const 0x85ebca6b)))
+      (local.set $h (i32.mul (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 13))) (i32.const 0xc2b2ae35)))
+      (local.set $h (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 16))))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (f64.add
+      (f64.add (local.get $x) (f64.promote_f32 (local.get $p)))
+      (f64.convert_i64_u (i64.xor (local.get $g) (i64.extend_i32_u (local.get $h))))))
+)"#;
+
+/// `squares` of [`SQUARES`], in Rust.
+fn squares(mut x: f64, mut y: f64, mut h: u32, n: u32) -> f64 {
+    let mut p = x as f32;
+    let mut q = y as f32;
+    let mut g = u64::from(h);
+    let mut i = 0u32;
+    loop {
+        let mut d = x - y;
+        let mut s = d * d;
+        d = y - 0.5;
+        s += d * d;
+        d *= 0.25;
+        s -= d * d;
+        x = s.sqrt() / 3.0;
+        y -= 0.125;
+        q += p;
+        p = q * q;
+        q -= 1.5;
+        p += q * q;
+        q *= 0.5;
+        p -= q * q;
+        p = p.abs().sqrt();
+        g = g.wrapping_add(0x9e3779b97f4a7c15);
+        g = g.wrapping_mul(g);
+        h ^= i;
+        h = h.wrapping_mul(h);
+        h = h.wrapping_add(0x6b43a9b5);
+        h = (h ^ (h >> 16)).wrapping_mul(0x85ebca6b);
+        h = (h ^ (h >> 13)).wrapping_mul(0xc2b2ae35);
+        h ^= h >> 16;
+        i = i.wrapping_add(1);
+        if i == n {
+            break;
+        }
+    }
+    x + f64::from(p) + (g ^ u64::from(h)) as f64
+}
+
+/// The arguments of a `squares` call.
+fn squares_args(x: f64, y: f64, h: u32, n: u32) -> Vec<Val> {
+    vec![
+        Val::F64(x.to_bits()),
+        Val::F64(y.to_bits()),
+        Val::I32(h as i32),
+        Val::I32(n as i32),
+    ]
+}
+
+#[test]
+fn squares_and_skipped_halves_match_the_same_arithmetic_in_rust() {
+    let cases = [
+        (0.5, 1.25, 1u32, 1u32),
+        (3.0, -0.75, 0xdead_beef, 17),
+        (-2.0, 4.0, 7, 500),
+        (1e10, 1e-3, u32::MAX, 64),
+    ]
+    .map(|(x, y, h, n)| {
+        let want = squares(x, y, h, n);
+        (squares_args(x, y, h, n), Val::F64(want.to_bits()))
+    });
+    assert_matches_model(SQUARES, "squares", &cases);
+}
+
+#[test]
+fn squares_and_skipped_halves_survive_any_number_of_suspensions() {
+    let want = squares(1.5, -2.25, 99, 80);
+    for slice in 1..=40 {
+        let results =
+            call_in_fuel_slices(SQUARES, "squares", &squares_args(1.5, -2.25, 99, 80), slice);
+        assert_eq!(
+            results,
+            [Val::F64(want.to_bits())],
+            "fuel slices of {slice}"
+        );
+    }
+}
