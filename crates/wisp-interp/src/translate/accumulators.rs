@@ -597,6 +597,10 @@ fn reading_accumulator(instr: Instr, (s, acc): (Slot, Acc)) -> Option<Instr> {
         (F64Sqrt(op), F64) => un(op, F64SqrtAcc),
         (F64MulAdd(op), F64) => mul_add(op, (F64MulAddAccA, F64MulAddAccB, F64MulAddAccAB)),
         (F64MulSub(op), F64) => mul_add(op, (F64MulSubAccA, F64MulSubAccB, F64MulSubAccAB)),
+        // `t + x` as `x + t`: the same sum; only which NaN payload a sum of
+        // two NaNs keeps may differ, which Wasm leaves open (and the
+        // compiler does not keep either: it emits one handler for both).
+        (F64MulAddLeft(op), F64) => mul_add(op, (F64MulAddAccA, F64MulAddAccB, F64MulAddAccAB)),
         (Store64(op), F64) => store(op, Store64AccF64),
         (F32Add(op), F32) => bin(op, (F32AddAccA, F32AddAccB)),
         (F32Sub(op), F32) => bin(op, (F32SubAccA, F32SubAccB)),
@@ -605,6 +609,7 @@ fn reading_accumulator(instr: Instr, (s, acc): (Slot, Acc)) -> Option<Instr> {
         (F32Sqrt(op), F32) => un(op, F32SqrtAcc),
         (F32MulAdd(op), F32) => mul_add(op, (F32MulAddAccA, F32MulAddAccB, F32MulAddAccAB)),
         (F32MulSub(op), F32) => mul_add(op, (F32MulSubAccA, F32MulSubAccB, F32MulSubAccAB)),
+        (F32MulAddLeft(op), F32) => mul_add(op, (F32MulAddAccA, F32MulAddAccB, F32MulAddAccAB)),
         (Store32(op), F32) => store(op, Store32AccF32),
         (I32Add(op), Int) => bin(op, (I32AddAccA, I32AddAccB)),
         (I32Sub(op), Int) => bin(op, (I32SubAccA, I32SubAccB)),

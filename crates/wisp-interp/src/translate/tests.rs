@@ -615,6 +615,35 @@ fn squares_and_skipped_halves_read_the_accumulator() {
 }
 
 #[test]
+fn a_multiply_add_with_the_product_on_the_left_reads_the_accumulator() {
+    // mandelbrot's `y = x * (y + y) + c`: the product is the left operand
+    // of the add, its right factor fresh.
+    let code = code_of(
+        "(module (func (param f32 f32 f32 f64 f64) (result f64)
+            (local.set 1 (f32.add (f32.mul (local.get 0) (f32.add (local.get 1) (local.get 1))) (local.get 2)))
+            (local.set 3 (f64.add (f64.mul (f64.add (local.get 3) (local.get 4)) (local.get 4)) (local.get 4)))
+            (f64.add (local.get 3) (f64.promote_f32 (local.get 1)))))",
+    );
+    let kinds: Vec<_> = code.iter().map(|i| alloc::format!("{i:?}")).collect();
+    let names: Vec<_> = kinds
+        .iter()
+        .map(|k| k.split(['(', ' ']).next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        names[..6],
+        [
+            "F32Add",
+            "F32MulAddAccB",
+            "F32Add",
+            "F64Add",
+            "F64MulAddAccA",
+            "F64Add"
+        ],
+        "{kinds:#?}"
+    );
+}
+
+#[test]
 fn compare_and_branch_reads_a_fresh_operand_from_the_accumulator() {
     // `1 <u x` right after `x` is computed becomes `x >u 1` with `x` from
     // the accumulator; `y >=s 1` right after `y` keeps its order.

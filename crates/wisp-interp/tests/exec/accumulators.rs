@@ -900,7 +900,8 @@ fn hash_steps_survive_any_number_of_suspensions() {
 }
 
 /// Squares of fresh values (products of a slot with itself, alone and as
-/// the product of a multiply-add or multiply-subtract, in every type) and
+/// the product of a multiply-add or multiply-subtract, in every type),
+/// multiply-adds whose product is the add's left operand, and
 /// murmur3's finaliser, whose shift-xor and xor-multiply both fuse so
 /// that the multiply runs right after the shift-xor, in a loop whose
 /// header each chain starts next to.
@@ -915,12 +916,15 @@ const SQUARES: &str = r#"(module
       (local.set $s (f64.mul (local.tee $d (f64.sub (local.get $x) (local.get $y))) (local.get $d)))
       (local.set $s (f64.add (local.get $s) (f64.mul (local.tee $d (f64.sub (local.get $y) (f64.const 0.5))) (local.get $d))))
       (local.set $s (f64.sub (local.get $s) (f64.mul (local.tee $d (f64.mul (local.get $d) (f64.const 0.25))) (local.get $d))))
-      (local.set $x (f64.div (f64.sqrt (local.get $s)) (f64.const 3)))
+      ;; a multiply-add with the product on the left, one factor fresh
+      (local.set $s (f64.add (f64.mul (f64.sub (local.get $s) (local.get $y)) (local.get $y)) (local.get $x)))
+      (local.set $x (f64.div (f64.sqrt (f64.abs (local.get $s))) (f64.const 3)))
       (local.set $y (f64.sub (local.get $y) (f64.const 0.125)))
       ;; f32: the same
       (local.set $p (f32.mul (local.tee $q (f32.add (local.get $q) (local.get $p))) (local.get $q)))
       (local.set $p (f32.add (local.get $p) (f32.mul (local.tee $q (f32.sub (local.get $q) (f32.const 1.5))) (local.get $q))))
       (local.set $p (f32.sub (local.get $p) (f32.mul (local.tee $q (f32.mul (local.get $q) (f32.const 0.5))) (local.get $q))))
+      (local.set $p (f32.add (f32.mul (local.get $q) (f32.add (local.get $p) (local.get $p))) (f32.const 0.75)))
       (local.set $p (f32.sqrt (f32.abs (local.get $p))))
       ;; integer squares of fresh values
       (local.set $g (i64.mul (local.tee $g (i64.add (local.get $g) (i64.const 0x9e3779b97f4a7c15))) (local.get $g)))
@@ -949,7 +953,8 @@ fn squares(mut x: f64, mut y: f64, mut h: u32, n: u32) -> f64 {
         s += d * d;
         d *= 0.25;
         s -= d * d;
-        x = s.sqrt() / 3.0;
+        s = (s - y) * y + x;
+        x = s.abs().sqrt() / 3.0;
         y -= 0.125;
         q += p;
         p = q * q;
@@ -957,6 +962,7 @@ fn squares(mut x: f64, mut y: f64, mut h: u32, n: u32) -> f64 {
         p += q * q;
         q *= 0.5;
         p -= q * q;
+        p = q * (p + p) + 0.75;
         p = p.abs().sqrt();
         g = g.wrapping_add(0x9e3779b97f4a7c15);
         g = g.wrapping_mul(g);
