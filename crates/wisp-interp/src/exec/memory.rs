@@ -153,7 +153,19 @@ pub(super) fn add_imm_store<const FAST: bool>(
     regs: &mut Regs<'_>,
     op: AddImmStore,
 ) -> Result<(), TrapCode> {
-    let t = (regs.get(Slot::from(op.a)) as u32).wrapping_add(op.imm as i32 as u32);
+    let a = regs.get(Slot::from(op.a)) as u32;
+    add_imm_store_from::<FAST>(mem, regs, op, a)
+}
+
+/// [`add_imm_store`] with `a`'s value given (from the integer accumulator).
+#[inline(always)]
+pub(super) fn add_imm_store_from<const FAST: bool>(
+    mem: &mut Memory,
+    regs: &mut Regs<'_>,
+    op: AddImmStore,
+    a: u32,
+) -> Result<(), TrapCode> {
+    let t = a.wrapping_add(op.imm as i32 as u32);
     let base = if op.addr == op.t {
         u64::from(t)
     } else {

@@ -950,8 +950,22 @@ macro_rules! execute_instr {
             I::I32Ctz(op) => un(&mut $regs, op, num::i32_ctz),
             I::I32Popcnt(op) => un(&mut $regs, op, num::i32_popcnt),
             I::I32Add(op) => $acci = bin_out(&mut $regs, op, i32::wrapping_add).into_raw(),
-            I::I32AddShl2(op) => bin(&mut $regs, op, |a: i32, b: i32| a.wrapping_add(b << 2)),
-            I::I32AddShl3(op) => bin(&mut $regs, op, |a: i32, b: i32| a.wrapping_add(b << 3)),
+            I::I32AddShl2(op) => {
+                $acci = bin_out(&mut $regs, op, |a: i32, b: i32| a.wrapping_add(b << 2)).into_raw()
+            }
+            I::I32AddShl3(op) => {
+                $acci = bin_out(&mut $regs, op, |a: i32, b: i32| a.wrapping_add(b << 3)).into_raw()
+            }
+            I::I32AddShl2AccB(op) => {
+                let acc = Raw::from_raw($acci);
+                $acci = bin_acc_b(&mut $regs, op, acc, |a: i32, b: i32| a.wrapping_add(b << 2))
+                    .into_raw()
+            }
+            I::I32AddShl3AccB(op) => {
+                let acc = Raw::from_raw($acci);
+                $acci = bin_acc_b(&mut $regs, op, acc, |a: i32, b: i32| a.wrapping_add(b << 3))
+                    .into_raw()
+            }
             I::I32Sub(op) => $acci = bin_out(&mut $regs, op, i32::wrapping_sub).into_raw(),
             I::I32Mul(op) => $acci = bin_out(&mut $regs, op, i32::wrapping_mul).into_raw(),
             I::I32DivS(op) => t!($env, $code, $exit, bin_trap(&mut $regs, op, num::i32_div_s)),
@@ -1521,6 +1535,13 @@ macro_rules! execute_instr {
                     let index = int_acc::<u32>(&$regs, op.a, $acci);
                     memory::load_idx::<8, 3, FAST_MEM>($mem, &mut $regs, op, index, memory::u64_raw)
                 })
+            }
+            I::I32AddImmStore32Acc(op) => {
+                $mem_t!($env, $code, $exit, {
+                    let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
+                    memory::add_imm_store_from::<FAST_MEM>($mem, &mut $regs, op, a)
+                });
+                $code.skip();
             }
             I::I32AddImmLoad32Acc(op) => {
                 $acci = $mem_t!($env, $code, $exit, {

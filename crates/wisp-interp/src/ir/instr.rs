@@ -801,6 +801,12 @@ pub enum Instr {
     F64MulSubAccAB(BinBin),
     F32MulAddAccAB(BinBin),
     F32MulSubAccAB(BinBin),
+    /// `I32AddShl2` and `I32AddShl3` with `b`, the index, from the
+    /// accumulator.
+    I32AddShl2AccB(Bin),
+    I32AddShl3AccB(Bin),
+    /// `I32AddImmStore32` (superinstruction) with `a` from the accumulator.
+    I32AddImmStore32Acc(AddImmStore),
     /// `I32ShrUImmXor` (superinstruction) computing `x ^ (x >> imm)`: `a`
     /// and `x` are the same slot (and `t` another), read from the
     /// accumulator.
@@ -933,6 +939,7 @@ impl Instr {
                 | Load32Load32(_)
                 | I32AddImm2(_)
                 | I32AddImmStore32(_)
+                | I32AddImmStore32Acc(_)
                 | F32EqBrNez(_)
                 | F32EqBrEqz(_)
                 | F32NeBrNez(_)

@@ -126,7 +126,7 @@ impl Instr {
                 narrow(&mut op.dst, &mut f);
                 narrow(&mut op.b, &mut f);
             }
-            I32AddImmStore32(op) => {
+            I32AddImmStore32(op) | I32AddImmStore32Acc(op) => {
                 narrow(&mut op.t, &mut f);
                 narrow(&mut op.a, &mut f);
                 narrow(&mut op.addr, &mut f);
@@ -235,7 +235,8 @@ impl Instr {
             | I64AndAccA(op) | I64AndAccB(op) | I64OrAccA(op) | I64OrAccB(op) | I64XorAccA(op)
             | I64XorAccB(op) | I64ShlAccA(op) | I64ShlAccB(op) | I64ShrUAccA(op)
             | I64ShrUAccB(op) | I64ShrSAccA(op) | I64ShrSAccB(op) | F64MulAccAB(op)
-            | F32MulAccAB(op) | I32MulAccAB(op) | I64MulAccAB(op) => {
+            | F32MulAccAB(op) | I32MulAccAB(op) | I64MulAccAB(op) | I32AddShl2AccB(op)
+            | I32AddShl3AccB(op) => {
                 f(&mut op.dst);
                 f(&mut op.a);
                 f(&mut op.b);

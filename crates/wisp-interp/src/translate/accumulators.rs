@@ -317,6 +317,10 @@ fn produces(instr: &Instr) -> Option<(Slot, Acc)> {
         | I32WrapI64Acc(Un { dst, .. })
         | I32AddImm(BinImm { dst, .. })
         | I32AddImmAcc(BinImm { dst, .. })
+        | I32AddShl2(Bin { dst, .. })
+        | I32AddShl3(Bin { dst, .. })
+        | I32AddShl2AccB(Bin { dst, .. })
+        | I32AddShl3AccB(Bin { dst, .. })
         | I32MulImm(BinImm { dst, .. })
         | I32MulImmAcc(BinImm { dst, .. })
         | I32AndImm(BinImm { dst, .. })
@@ -677,6 +681,9 @@ fn reading_accumulator(instr: Instr, (s, acc): (Slot, Acc)) -> Option<Instr> {
         (Load32Idx(op), Int) => bin_imm(op, Load32IdxAcc),
         (Load64Idx(op), Int) => bin_imm(op, Load64IdxAcc),
         (I32AddImmLoad32(op), Int) => add_imm_load(op, I32AddImmLoad32Acc),
+        (I32AddImmStore32(op), Int) => (Slot::from(op.a) == s).then_some(I32AddImmStore32Acc(op)),
+        (I32AddShl2(op), Int) => (op.b == s).then_some(I32AddShl2AccB(op)),
+        (I32AddShl3(op), Int) => (op.b == s).then_some(I32AddShl3AccB(op)),
         (I32AddImmLoad64(op), Int) => add_imm_load(op, I32AddImmLoad64Acc),
         (I32AddImmLoad8U(op), Int) => add_imm_load(op, I32AddImmLoad8UAcc),
         (I64XorMul(op), Int) => bin_bin(op, (I64XorMulAccA, I64XorMulAccB)),

@@ -263,7 +263,8 @@ fn array_indexing_fuses_shifts() {
                 imm: 1024
             }),
             Instr::I32AddShl3(Bin { dst: 3, a: 1, b: 0 }),
-            Instr::Load64(Load {
+            // (the address from the accumulator)
+            Instr::Load64Acc(Load {
                 dst: 3,
                 addr: 3,
                 offset: 0
@@ -638,6 +639,42 @@ fn a_multiply_add_with_the_product_on_the_left_reads_the_accumulator() {
             "F64Add",
             "F64MulAddAccA",
             "F64Add"
+        ],
+        "{kinds:#?}"
+    );
+}
+
+#[test]
+fn histogram_steps_read_fresh_operands_from_the_accumulator() {
+    // `count[byte[i]] += 1` over u32 counts at a base in a local: the
+    // scaled add takes the fresh byte as its index, the load the fresh
+    // address, and the add-and-store the fresh count; then the same over
+    // u64 sums, where the scaled add by 8 hands its address to a load.
+    let code = code_of(
+        "(module (memory 1) (func (param i32 i32 i32)
+            (i32.store (local.tee 2 (i32.add (local.get 1) (i32.shl (i32.load8_u (local.get 0)) (i32.const 2))))
+                (i32.add (i32.load (local.get 2)) (i32.const 1)))
+            (i64.store (local.get 1)
+                (i64.load (i32.add (local.get 1) (i32.shl (i32.load8_u (local.get 0)) (i32.const 3)))))))",
+    );
+    let kinds: Vec<_> = code.iter().map(|i| alloc::format!("{i:?}")).collect();
+    let names: Vec<_> = kinds
+        .iter()
+        .map(|k| k.split(['(', ' ']).next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Load8U",
+            "I32AddShl2AccB",
+            "Load32Acc",
+            "I32AddImmStore32Acc",
+            "Store32",
+            "Load8U",
+            "I32AddShl3AccB",
+            "Load64Acc",
+            "Store64Acc",
+            "Return"
         ],
         "{kinds:#?}"
     );

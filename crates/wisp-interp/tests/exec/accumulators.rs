@@ -1018,3 +1018,87 @@ fn squares_and_skipped_halves_survive_any_number_of_suspensions() {
         );
     }
 }
+
+/// Histograms: `count[byte] += 1` over u32 counts and `sum[byte] += i`
+/// over u64 sums, each array at a base held in a local, so that the index
+/// is scaled by a shifted add whose index is the byte just loaded, and the
+/// count is bumped by an add-and-store right after its load.
+const HISTOGRAMS: &str = r#"(module
+  (memory 1)
+  (func (export "histograms") (param $seed i32) (param $n i32) (param $counts i32) (param $sums i32) (result i64)
+    (local $i i32) (local $g i32) (local $p i32) (local $h i64)
+    (local.set $g (local.get $seed))
+    ;; 256 pseudo-random bytes at 0
+    (loop $f
+      (local.set $g (i32.add (i32.mul (local.get $g) (i32.const 1103515245)) (i32.const 12345)))
+      (i32.store8 (local.get $i) (i32.shr_u (local.get $g) (i32.const 16)))
+      (br_if $f (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 256))))
+    (local.set $i (i32.const 0))
+    (loop $l
+      (i32.store (local.tee $p (i32.add (local.get $counts) (i32.shl (i32.load8_u (i32.and (local.get $i) (i32.const 255))) (i32.const 2))))
+        (i32.add (i32.load (local.get $p)) (i32.const 1)))
+      (i64.store (local.tee $p (i32.add (local.get $sums) (i32.shl (i32.load8_u (i32.and (i32.mul (local.get $i) (i32.const 7)) (i32.const 255))) (i32.const 3))))
+        (i64.add (i64.load (local.get $p)) (i64.extend_i32_u (local.get $i))))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    ;; fold both arrays
+    (local.set $i (i32.const 0))
+    (loop $s
+      (local.set $h (i64.add (i64.mul (local.get $h) (i64.const 31))
+        (i64.add (i64.extend_i32_u (i32.load (i32.add (local.get $counts) (i32.shl (local.get $i) (i32.const 2)))))
+                 (i64.load (i32.add (local.get $sums) (i32.shl (local.get $i) (i32.const 3)))))))
+      (br_if $s (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 256))))
+    (local.get $h))
+)"#;
+
+/// `histograms` of [`HISTOGRAMS`], in Rust.
+fn histograms(seed: i32, n: u32) -> i64 {
+    let mut bytes = [0u8; 256];
+    let mut g = seed as u32;
+    for byte in bytes.iter_mut() {
+        g = g.wrapping_mul(1103515245).wrapping_add(12345);
+        *byte = (g >> 16) as u8;
+    }
+    let mut counts = [0u32; 256];
+    let mut sums = [0u64; 256];
+    let mut i = 0u32;
+    loop {
+        counts[usize::from(bytes[(i & 255) as usize])] += 1;
+        sums[usize::from(bytes[(i.wrapping_mul(7) & 255) as usize])] += u64::from(i);
+        i = i.wrapping_add(1);
+        if i == n {
+            break;
+        }
+    }
+    let mut h = 0u64;
+    for (count, sum) in counts.iter().zip(&sums) {
+        h = h.wrapping_mul(31).wrapping_add(u64::from(*count) + sum);
+    }
+    h as i64
+}
+
+/// The arguments of a `histograms` call (counts at 1024, sums at 4096).
+fn histograms_args(seed: i32, n: u32) -> Vec<Val> {
+    vec![
+        Val::I32(seed),
+        Val::I32(n as i32),
+        Val::I32(1024),
+        Val::I32(4096),
+    ]
+}
+
+#[test]
+fn histogram_steps_match_the_same_arithmetic_in_rust() {
+    let cases = [(1, 1u32), (-7, 9), (0x1234_5678, 1000), (i32::MIN, 333)]
+        .map(|(seed, n)| (histograms_args(seed, n), Val::I64(histograms(seed, n))));
+    assert_matches_model(HISTOGRAMS, "histograms", &cases);
+}
+
+#[test]
+fn histogram_steps_survive_any_number_of_suspensions() {
+    let want = histograms(-3, 120);
+    for slice in 1..=40 {
+        let results =
+            call_in_fuel_slices(HISTOGRAMS, "histograms", &histograms_args(-3, 120), slice);
+        assert_eq!(results, [Val::I64(want)], "fuel slices of {slice}");
+    }
+}
