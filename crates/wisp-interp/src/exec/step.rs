@@ -313,6 +313,7 @@ macro_rules! execute_instr {
                     $exit,
                     memory::add_load::<4, FAST_MEM>($mem, &mut $regs, op, memory::u32_raw)
                 );
+                $acc32 = f32::from_bits($acci as u32);
                 $code.skip();
             }
             I::I32AddLoad64(op) => {
@@ -322,6 +323,7 @@ macro_rules! execute_instr {
                     $exit,
                     memory::add_load::<8, FAST_MEM>($mem, &mut $regs, op, memory::u64_raw)
                 );
+                $acc64 = f64::from_bits($acci);
                 $code.skip();
             }
             I::I32AddLoad8U(op) => {
@@ -340,6 +342,7 @@ macro_rules! execute_instr {
                     $exit,
                     memory::load_load::<FAST_MEM>($mem, &mut $regs, op)
                 );
+                $acc32 = f32::from_bits($acci as u32);
                 $code.skip();
             }
             I::I32AddImm2(op) => {
@@ -364,6 +367,7 @@ macro_rules! execute_instr {
                     let a = $regs.get(Slot::from(op.a)) as u32;
                     memory::add_imm_load::<4, FAST_MEM>($mem, &mut $regs, op, a, memory::u32_raw)
                 });
+                $acc32 = f32::from_bits($acci as u32);
                 $code.skip();
             }
             I::I32AddImmLoad64(op) => {
@@ -371,6 +375,7 @@ macro_rules! execute_instr {
                     let a = $regs.get(Slot::from(op.a)) as u32;
                     memory::add_imm_load::<8, FAST_MEM>($mem, &mut $regs, op, a, memory::u64_raw)
                 });
+                $acc64 = f64::from_bits($acci);
                 $code.skip();
             }
             I::I32AddImmLoad8U(op) => {
@@ -511,7 +516,8 @@ macro_rules! execute_instr {
                     $code,
                     $exit,
                     load::<4, FAST_MEM>($mem, &mut $regs, op, memory::u32_raw)
-                )
+                );
+                $acc32 = f32::from_bits($acci as u32);
             }
             I::Load64(op) => {
                 $acci = $mem_t!(
@@ -519,7 +525,8 @@ macro_rules! execute_instr {
                     $code,
                     $exit,
                     load::<8, FAST_MEM>($mem, &mut $regs, op, memory::u64_raw)
-                )
+                );
+                $acc64 = f64::from_bits($acci);
             }
             I::Load8U(op) => {
                 $acci = $mem_t!(
@@ -653,19 +660,22 @@ macro_rules! execute_instr {
                     $code,
                     $exit,
                     memory::load_add::<4, FAST_MEM>($mem, &mut $regs, op, memory::u32_raw)
-                )
+                );
+                $acc32 = f32::from_bits($acci as u32);
             }
             I::Load32Idx(op) => {
                 $acci = $mem_t!($env, $code, $exit, {
                     let index = $regs.get(op.a) as u32;
                     memory::load_idx::<4, 2, FAST_MEM>($mem, &mut $regs, op, index, memory::u32_raw)
-                })
+                });
+                $acc32 = f32::from_bits($acci as u32);
             }
             I::Load64Idx(op) => {
                 $acci = $mem_t!($env, $code, $exit, {
                     let index = $regs.get(op.a) as u32;
                     memory::load_idx::<8, 3, FAST_MEM>($mem, &mut $regs, op, index, memory::u64_raw)
-                })
+                });
+                $acc64 = f64::from_bits($acci);
             }
             I::Load64Add(op) => {
                 $acci = $mem_t!(
@@ -673,7 +683,8 @@ macro_rules! execute_instr {
                     $code,
                     $exit,
                     memory::load_add::<8, FAST_MEM>($mem, &mut $regs, op, memory::u64_raw)
-                )
+                );
+                $acc64 = f64::from_bits($acci);
             }
             I::Load8UAdd(op) => {
                 $acci = $mem_t!(
@@ -1405,13 +1416,15 @@ macro_rules! execute_instr {
                 $acci = $mem_t!($env, $code, $exit, {
                     let addr = int_acc(&$regs, op.addr, $acci);
                     memory::load_from::<4, FAST_MEM>($mem, &mut $regs, op, addr, memory::u32_raw)
-                })
+                });
+                $acc32 = f32::from_bits($acci as u32);
             }
             I::Load64Acc(op) => {
                 $acci = $mem_t!($env, $code, $exit, {
                     let addr = int_acc(&$regs, op.addr, $acci);
                     memory::load_from::<8, FAST_MEM>($mem, &mut $regs, op, addr, memory::u64_raw)
-                })
+                });
+                $acc64 = f64::from_bits($acci);
             }
             I::Load8UAcc(op) => {
                 $acci = $mem_t!($env, $code, $exit, {
@@ -1489,13 +1502,15 @@ macro_rules! execute_instr {
                 $acci = $mem_t!($env, $code, $exit, {
                     let a = int_acc::<u32>(&$regs, op.a, $acci);
                     memory::load_add_from::<4, FAST_MEM>($mem, &mut $regs, op, a, memory::u32_raw)
-                })
+                });
+                $acc32 = f32::from_bits($acci as u32);
             }
             I::Load64AddAcc(op) => {
                 $acci = $mem_t!($env, $code, $exit, {
                     let a = int_acc::<u32>(&$regs, op.a, $acci);
                     memory::load_add_from::<8, FAST_MEM>($mem, &mut $regs, op, a, memory::u64_raw)
-                })
+                });
+                $acc64 = f64::from_bits($acci);
             }
             I::Load8UAddAcc(op) => {
                 $acci = $mem_t!($env, $code, $exit, {
@@ -1528,13 +1543,15 @@ macro_rules! execute_instr {
                 $acci = $mem_t!($env, $code, $exit, {
                     let index = int_acc::<u32>(&$regs, op.a, $acci);
                     memory::load_idx::<4, 2, FAST_MEM>($mem, &mut $regs, op, index, memory::u32_raw)
-                })
+                });
+                $acc32 = f32::from_bits($acci as u32);
             }
             I::Load64IdxAcc(op) => {
                 $acci = $mem_t!($env, $code, $exit, {
                     let index = int_acc::<u32>(&$regs, op.a, $acci);
                     memory::load_idx::<8, 3, FAST_MEM>($mem, &mut $regs, op, index, memory::u64_raw)
-                })
+                });
+                $acc64 = f64::from_bits($acci);
             }
             I::I32AddImmStore32Acc(op) => {
                 $mem_t!($env, $code, $exit, {
@@ -1548,6 +1565,7 @@ macro_rules! execute_instr {
                     let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
                     memory::add_imm_load::<4, FAST_MEM>($mem, &mut $regs, op, a, memory::u32_raw)
                 });
+                $acc32 = f32::from_bits($acci as u32);
                 $code.skip();
             }
             I::I32AddImmLoad64Acc(op) => {
@@ -1555,6 +1573,7 @@ macro_rules! execute_instr {
                     let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
                     memory::add_imm_load::<8, FAST_MEM>($mem, &mut $regs, op, a, memory::u64_raw)
                 });
+                $acc64 = f64::from_bits($acci);
                 $code.skip();
             }
             I::I32AddImmLoad8UAcc(op) => {

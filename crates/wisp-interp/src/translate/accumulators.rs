@@ -19,7 +19,9 @@
 //!   value they compare, which their second half, that same branch, would
 //!   leave);
 //! - the `f64` and `f32` accumulators: add, sub, mul, div, sqrt and the
-//!   multiply-add superinstructions;
+//!   multiply-add superinstructions; and the 8- and 4-byte loads (every
+//!   one that fills the integer accumulator), which hand the loaded bits to
+//!   the float accumulator of their width as well;
 //! - and the accumulator forms below, which are producers too.
 //!
 //! It still writes its slot, so nothing else about the code changes: a
@@ -188,7 +190,19 @@ pub(super) fn use_accumulators(
         let Some(produced) = produced else {
             continue;
         };
-        if let Some(rewritten) = reading_accumulator_at(code, i, produced) {
+        // A 4- or 8-byte load also hands its value to the float
+        // accumulator of that width (as must the superinstruction that
+        // skips it, when one does).
+        let float = || {
+            let from = if fused_before { i - 2 } else { i - 1 };
+            let acc = loaded_float(&code[from])?;
+            let skipped_agrees =
+                fused_before || !fused_two_before || loaded_float(&code[i - 2]) == Some(acc);
+            skipped_agrees.then_some((produced.0, acc))
+        };
+        let rewritten = reading_accumulator_at(code, i, produced)
+            .or_else(|| reading_accumulator_at(code, i, float()?));
+        if let Some(rewritten) = rewritten {
             code[i] = rewritten;
             // (The form is a producer and a consumer like the original.)
         }
@@ -499,6 +513,36 @@ fn produces(instr: &Instr) -> Option<(Slot, Acc)> {
         | I64XorMul(BinBin { dst, .. })
         | I64XorMulAccA(BinBin { dst, .. })
         | I64XorMulAccB(BinBin { dst, .. }) => Some((Slot::from(dst), Int)),
+        _ => None,
+    }
+}
+
+/// The float accumulator a load hands its value to besides the integer
+/// one: a 4-byte load's to the `f32`, an 8-byte load's to the `f64` one
+/// (the loaded bits, unchanged), so that float arithmetic on a value just
+/// loaded need not read it back from its slot.
+fn loaded_float(instr: &Instr) -> Option<Acc> {
+    use Instr::*;
+    match instr {
+        Load32(_)
+        | Load32Acc(_)
+        | Load32Add(_)
+        | Load32AddAcc(_)
+        | Load32Idx(_)
+        | Load32IdxAcc(_)
+        | I32AddLoad32(_)
+        | I32AddImmLoad32(_)
+        | I32AddImmLoad32Acc(_)
+        | Load32Load32(_) => Some(Acc::F32),
+        Load64(_)
+        | Load64Acc(_)
+        | Load64Add(_)
+        | Load64AddAcc(_)
+        | Load64Idx(_)
+        | Load64IdxAcc(_)
+        | I32AddLoad64(_)
+        | I32AddImmLoad64(_)
+        | I32AddImmLoad64Acc(_) => Some(Acc::F64),
         _ => None,
     }
 }

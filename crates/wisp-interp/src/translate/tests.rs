@@ -681,6 +681,38 @@ fn histogram_steps_read_fresh_operands_from_the_accumulator() {
 }
 
 #[test]
+fn float_arithmetic_reads_a_value_just_loaded_from_the_accumulator() {
+    // A loaded f64 as the right operand of a subtract and as a factor of a
+    // multiply-add, and a loaded f32 as the left operand of an add: each
+    // load hands the bits to the float accumulator of its width.
+    let code = code_of(
+        "(module (memory 1) (func (param i32 f64 f32) (result f64)
+            (local.set 1 (f64.sub (local.get 1) (f64.load offset=8 (local.get 0))))
+            (local.set 1 (f64.add (local.get 1) (f64.mul (f64.load offset=16 (local.get 0)) (local.get 1))))
+            (local.set 2 (f32.add (f32.load offset=4 (local.get 0)) (local.get 2)))
+            (f64.add (local.get 1) (f64.promote_f32 (local.get 2)))))",
+    );
+    let kinds: Vec<_> = code.iter().map(|i| alloc::format!("{i:?}")).collect();
+    let names: Vec<_> = kinds
+        .iter()
+        .map(|k| k.split(['(', ' ']).next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        names[..6],
+        [
+            "Load64",
+            "F64SubAccB",
+            "Load64",
+            "F64MulAddAccA",
+            "F64Add",
+            "Load32",
+        ],
+        "{kinds:#?}"
+    );
+    assert_eq!(names[6], "F32AddAccA", "{kinds:#?}");
+}
+
+#[test]
 fn compare_and_branch_reads_a_fresh_operand_from_the_accumulator() {
     // `1 <u x` right after `x` is computed becomes `x >u 1` with `x` from
     // the accumulator; `y >=s 1` right after `y` keeps its order.

@@ -1102,3 +1102,70 @@ fn histogram_steps_survive_any_number_of_suspensions() {
         assert_eq!(results, [Val::I64(want)], "fuel slices of {slice}");
     }
 }
+
+/// Float arithmetic on values just loaded: an f64 and an f32 array are
+/// filled, then read back through indexed, offset and plain loads, each
+/// loaded value the operand of the very next float operation (a subtract,
+/// a multiply-add, an add, a square).
+const FLOAT_LOADS: &str = r#"(module
+  (memory 1)
+  (func (export "float_loads") (param $x f64) (param $n i32) (result f64)
+    (local $i i32) (local $s f64) (local $t f64) (local $u f32) (local $v f64)
+    ;; a[i] = x * i - 3 (f64 at 0), b[i] = f32(a[i] / 7) (f32 at 8192)
+    (loop $f
+      (local.set $v (f64.sub (f64.mul (local.get $x) (f64.convert_i32_u (local.get $i))) (f64.const 3)))
+      (f64.store (i32.shl (local.get $i) (i32.const 3)) (local.get $v))
+      (f32.store offset=8192 (i32.shl (local.get $i) (i32.const 2)) (f32.demote_f64 (f64.div (local.get $v) (f64.const 7))))
+      (br_if $f (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 64))))
+    (local.set $i (i32.const 0))
+    (loop $l
+      (local.set $s (f64.sub (local.get $s) (f64.load (i32.shl (i32.and (local.get $i) (i32.const 63)) (i32.const 3)))))
+      (local.set $t (f64.add (local.get $t) (f64.mul (f64.load offset=8 (i32.shl (i32.and (local.get $i) (i32.const 31)) (i32.const 3))) (local.get $x))))
+      (local.set $u (f32.add (f32.load offset=8192 (i32.shl (i32.and (local.get $i) (i32.const 63)) (i32.const 2))) (local.get $u)))
+      (local.set $t (f64.add (local.get $t) (f64.mul (local.tee $v (f64.load offset=16 (i32.shl (i32.and (local.get $i) (i32.const 15)) (i32.const 3)))) (local.get $v))))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (f64.add (f64.add (local.get $s) (local.get $t)) (f64.promote_f32 (local.get $u))))
+)"#;
+
+/// `float_loads` of [`FLOAT_LOADS`], in Rust.
+fn float_loads(x: f64, n: u32) -> f64 {
+    let a: Vec<f64> = (0..66u32).map(|i| x * f64::from(i) - 3.0).collect();
+    let b: Vec<f32> = a.iter().map(|v| (v / 7.0) as f32).collect();
+    let (mut s, mut t, mut u) = (0.0f64, 0.0f64, 0.0f32);
+    let mut i = 0u32;
+    loop {
+        s -= a[(i & 63) as usize];
+        t += a[(i & 31) as usize + 1] * x;
+        u += b[(i & 63) as usize];
+        let v = a[(i & 15) as usize + 2];
+        t += v * v;
+        i = i.wrapping_add(1);
+        if i == n {
+            break;
+        }
+    }
+    s + t + f64::from(u)
+}
+
+#[test]
+fn float_arithmetic_on_loaded_values_matches_rust() {
+    let cases = [(0.5, 1u32), (-3.25, 9), (1e-3, 1000), (7.0, 333)].map(|(x, n)| {
+        let args = vec![Val::F64(f64::to_bits(x)), Val::I32(n as i32)];
+        (args, Val::F64(float_loads(x, n).to_bits()))
+    });
+    assert_matches_model(FLOAT_LOADS, "float_loads", &cases);
+}
+
+#[test]
+fn float_arithmetic_on_loaded_values_survives_any_number_of_suspensions() {
+    let want = float_loads(1.75, 120);
+    let args = [Val::F64(1.75f64.to_bits()), Val::I32(120)];
+    for slice in 1..=40 {
+        let results = call_in_fuel_slices(FLOAT_LOADS, "float_loads", &args, slice);
+        assert_eq!(
+            results,
+            [Val::F64(want.to_bits())],
+            "fuel slices of {slice}"
+        );
+    }
+}
