@@ -65,6 +65,17 @@ fn code_of(wat: &str) -> Vec<Instr> {
     funcs[0].code().to_vec()
 }
 
+/// Each instruction's debug text, and its kind's name (the text up to the
+/// first `(` or space), for assertions on the sequence of kinds.
+fn kinds_and_names(code: &[Instr]) -> (Vec<alloc::string::String>, Vec<alloc::string::String>) {
+    let kinds: Vec<alloc::string::String> = code.iter().map(|i| alloc::format!("{i:?}")).collect();
+    let names = kinds
+        .iter()
+        .map(|k| k.split(['(', ' ']).next().unwrap_or_default().into())
+        .collect();
+    (kinds, names)
+}
+
 #[test]
 fn instr_size() {
     assert!(core::mem::size_of::<Instr>() <= 16);
@@ -483,11 +494,7 @@ fn integer_results_feed_indexed_loads_selects_and_fused_loads() {
             (local.set 1 (select (local.get 0) (local.get 1) (i32.gt_u (local.get 0) (local.get 1))))
             (i32.load (local.tee 2 (i32.add (i32.shl (local.get 1) (i32.const 2)) (i32.const 1024))))))",
     );
-    let kinds: Vec<_> = code.iter().map(|i| alloc::format!("{i:?}")).collect();
-    let names: Vec<_> = kinds
-        .iter()
-        .map(|k| k.split(['(', ' ']).next().unwrap_or_default())
-        .collect();
+    let (kinds, names) = kinds_and_names(&code);
     assert_eq!(
         names,
         [
@@ -529,11 +536,7 @@ fn hash_steps_read_fresh_operands_from_the_accumulator() {
             (local.set 2 (i64.add (i64.rotl (local.get 2) (i64.const 31)) (local.get 3)))
             (i32.add (i32.wrap_i64 (i64.xor (local.get 2) (local.get 3))) (local.get 0))))",
     );
-    let kinds: Vec<_> = code.iter().map(|i| alloc::format!("{i:?}")).collect();
-    let names: Vec<_> = kinds
-        .iter()
-        .map(|k| k.split(['(', ' ']).next().unwrap_or_default())
-        .collect();
+    let (kinds, names) = kinds_and_names(&code);
     assert_eq!(
         names,
         [
@@ -580,11 +583,7 @@ fn squares_and_skipped_halves_read_the_accumulator() {
             (local.set 0 (i32.xor (local.get 0) (local.tee 0 (i32.shr_u (local.get 0) (i32.const 3)))))
             (i32.add (local.get 0) (i32.wrap_i64 (local.get 5)))))",
     );
-    let kinds: Vec<_> = code.iter().map(|i| alloc::format!("{i:?}")).collect();
-    let names: Vec<_> = kinds
-        .iter()
-        .map(|k| k.split(['(', ' ']).next().unwrap_or_default())
-        .collect();
+    let (kinds, names) = kinds_and_names(&code);
     assert_eq!(
         names,
         [
@@ -625,11 +624,7 @@ fn a_multiply_add_with_the_product_on_the_left_reads_the_accumulator() {
             (local.set 3 (f64.add (f64.mul (f64.add (local.get 3) (local.get 4)) (local.get 4)) (local.get 4)))
             (f64.add (local.get 3) (f64.promote_f32 (local.get 1)))))",
     );
-    let kinds: Vec<_> = code.iter().map(|i| alloc::format!("{i:?}")).collect();
-    let names: Vec<_> = kinds
-        .iter()
-        .map(|k| k.split(['(', ' ']).next().unwrap_or_default())
-        .collect();
+    let (kinds, names) = kinds_and_names(&code);
     assert_eq!(
         names[..6],
         [
@@ -657,11 +652,7 @@ fn histogram_steps_read_fresh_operands_from_the_accumulator() {
             (i64.store (local.get 1)
                 (i64.load (i32.add (local.get 1) (i32.shl (i32.load8_u (local.get 0)) (i32.const 3)))))))",
     );
-    let kinds: Vec<_> = code.iter().map(|i| alloc::format!("{i:?}")).collect();
-    let names: Vec<_> = kinds
-        .iter()
-        .map(|k| k.split(['(', ' ']).next().unwrap_or_default())
-        .collect();
+    let (kinds, names) = kinds_and_names(&code);
     assert_eq!(
         names,
         [
@@ -692,11 +683,7 @@ fn float_arithmetic_reads_a_value_just_loaded_from_the_accumulator() {
             (local.set 2 (f32.add (f32.load offset=4 (local.get 0)) (local.get 2)))
             (f64.add (local.get 1) (f64.promote_f32 (local.get 2)))))",
     );
-    let kinds: Vec<_> = code.iter().map(|i| alloc::format!("{i:?}")).collect();
-    let names: Vec<_> = kinds
-        .iter()
-        .map(|k| k.split(['(', ' ']).next().unwrap_or_default())
-        .collect();
+    let (kinds, names) = kinds_and_names(&code);
     assert_eq!(
         names[..6],
         [
