@@ -138,7 +138,7 @@ pub(crate) fn retry<T>(store: &mut Store<T>, call: ResumableCall) -> Result<Call
     };
     let ty = store.inner.func_type(host.addr());
     let args = read_raw(&state, host_slot.unwrap_or(0), ty.params())?;
-    let caller_instance = caller_instance(&store.inner, &state);
+    let caller_instance = caller_instance(&state);
     let mut results = default_results(&store.inner, host.addr());
     match call_host(store, host.addr(), caller_instance, &args, &mut results) {
         Ok(()) => {}
@@ -166,14 +166,8 @@ pub(crate) fn retry<T>(store: &mut Store<T>, call: ResumableCall) -> Result<Call
 }
 
 /// The instance whose code is running in `state`'s innermost frame.
-fn caller_instance(s: &StoreInner, state: &ExecState) -> Option<crate::Instance> {
-    state
-        .frames
-        .last()
-        .and_then(|f| match s.funcs.get(f.func as usize)?.kind {
-            FuncKind::Wasm { instance, .. } => Some(crate::Instance(instance)),
-            FuncKind::Host { .. } => None,
-        })
+fn caller_instance(state: &ExecState) -> Option<crate::Instance> {
+    state.frames.last().map(|f| crate::Instance(f.instance))
 }
 
 /// Writes a host call's results to `stack[slot..]`, where the executor
@@ -237,7 +231,7 @@ fn drive<T>(store: &mut Store<T>, mut state: ExecState, func: Func) -> Result<Ca
                 }));
             }
             Ok(Exit::HostCall { func: host, slot }) => {
-                let caller_instance = caller_instance(&store.inner, &state);
+                let caller_instance = caller_instance(&state);
                 let ty = store.inner.func_type(host);
                 let args = read_raw(&state, slot, ty.params())?;
                 let mut results = default_results(&store.inner, host);
@@ -317,16 +311,10 @@ fn backtrace(s: &StoreInner, state: &ExecState) -> Vec<FrameInfo> {
         } else {
             (frame.pc as usize).saturating_sub(1)
         };
-        let code_offset =
-            crate::exec::wasm_func_code(s, frame.func).and_then(|code| code.wasm_offset(pc));
-        if let Some(FuncKind::Wasm {
-            module,
-            defined_index,
-            ..
-        }) = s.funcs.get(frame.func as usize).map(|f| &f.kind)
-        {
-            let decoded = &module.decoded;
-            let func_index = decoded.num_imported.funcs.saturating_add(*defined_index);
+        let code_offset = frame.code(s).and_then(|code| code.wasm_offset(pc));
+        if let Some(instance) = s.instances.get(frame.instance as usize) {
+            let decoded = &instance.module.decoded;
+            let func_index = decoded.num_imported.funcs.saturating_add(frame.defined);
             frames.push(FrameInfo {
                 func_index,
                 func_name: decoded.func_name(func_index).map(Into::into),

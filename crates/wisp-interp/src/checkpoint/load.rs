@@ -480,23 +480,19 @@ fn exec_state(bytes: &[u8], s: &StoreInner) -> Result<ResumableCall, RestoreErro
     let n = r.count(12)?;
     let mut frames = Vec::with_capacity(n);
     for _ in 0..n {
-        // `check_resumable` below fills in the cached instance and index.
-        frames.push(Frame {
-            func: r.u32()?,
-            pc: r.u32()?,
-            fp: r.u32()?,
-            instance: 0,
-            defined: 0,
-        });
+        let (func, pc, fp) = (r.u32()?, r.u32()?, r.u32()?);
+        let frame = Frame::of_func(s, func, pc, fp).ok_or_else(|| RestoreError::Malformed {
+            section: tags::EXEC,
+            what: "a frame of something that is not a Wasm function".into(),
+        })?;
+        frames.push(frame);
     }
     r.finish()?;
-    let mut state = ExecState { stack, frames };
+    let state = ExecState { stack, frames };
     let host_slot = host_slot.map(|slot| slot as usize);
-    crate::exec::check_resumable(s, &mut state, host_slot).map_err(|what| {
-        RestoreError::Malformed {
-            section: tags::EXEC,
-            what: what.into(),
-        }
+    crate::exec::check_resumable(s, &state, host_slot).map_err(|what| RestoreError::Malformed {
+        section: tags::EXEC,
+        what: what.into(),
     })?;
     let is_host = |addr: u32| {
         s.funcs

@@ -314,7 +314,7 @@ fn exec_state(store: &StoreInner, call: &ResumableCall) -> Vec<u8> {
     }
     w.len(state.frames.len());
     for frame in &state.frames {
-        w.u32(frame.func);
+        w.u32(frame.func_addr(store).unwrap_or(u32::MAX));
         w.u32(frame.pc);
         w.u32(frame.fp);
     }

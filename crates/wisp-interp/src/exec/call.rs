@@ -127,11 +127,10 @@ pub(super) fn enter_outermost(
     limits: Limits,
     stack: &mut Vec<u64>,
     frames: &mut Vec<Frame>,
-    func: u32,
     callee: &WasmFunc<'_>,
     args: &[u64],
 ) -> Result<(), TrapCode> {
-    let frame = Frame::new(callee, func, 0, 0);
+    let frame = Frame::new(callee, 0, 0);
     let callee = callee.code;
     stack.clear();
     frames.clear();
@@ -151,7 +150,7 @@ pub(super) fn enter_outermost(
     Ok(())
 }
 
-/// Pushes the frame of a call to Wasm function `func` whose frame starts at
+/// Pushes the frame of a call to Wasm function `callee` whose frame starts at
 /// stack index `fp` (where the caller left the arguments). `return_pc` is
 /// where the caller resumes. Zeroes the callee's declared locals and writes
 /// its constant slots.
@@ -161,11 +160,10 @@ pub(super) fn push_frame(
     stack: &mut Vec<u64>,
     frames: &mut Vec<Frame>,
     return_pc: usize,
-    func: u32,
     fp: usize,
     callee: &WasmFunc<'_>,
 ) -> Result<(), TrapCode> {
-    let frame = Frame::new(callee, func, 0, fp as u32);
+    let frame = Frame::new(callee, 0, fp as u32);
     let callee = callee.code;
     if frames.len() >= limits.max_depth {
         return Err(TrapCode::StackOverflow);
@@ -185,28 +183,111 @@ pub(super) fn push_frame(
     Ok(())
 }
 
+/// The longest frame image a call copies block by block (see
+/// [`copy_short_image`]); a longer one costs a call of `memcpy`.
+const SHORT_IMAGE_SLOTS: usize = 4 * FRAME_IMAGE_SLOTS;
+
+/// [`push_frame`] of a call on the common path (see [`is_plain_call`]); any
+/// other is refused with an `Err` before anything changed, for the caller
+/// to run it in full. Nothing here calls a function (no `memcpy`, no
+/// growth, no trap), so a threaded call handler that inlines it need not
+/// save registers around a call.
+#[inline(always)]
+pub(super) fn push_plain_frame(
+    limits: Limits,
+    stack: &mut [u64],
+    frames: &mut Vec<Frame>,
+    return_pc: usize,
+    fp: usize,
+    callee: &WasmFunc<'_>,
+) -> Result<(), TrapCode> {
+    let frame = Frame::new(callee, 0, fp as u32);
+    let callee = callee.code;
+    if !is_plain_call(limits, stack, frames, fp, callee) {
+        // Refused, not a trap: the caller runs the call in full.
+        return Err(TrapCode::StackOverflow);
+    }
+    // First, while the compiler still knows the capacity suffices.
+    frames.push(frame);
+    let depth = frames.len();
+    if let Some(caller) = frames.get_mut(depth.wrapping_sub(2)) {
+        caller.pc = return_pc as u32;
+    }
+    if let Some(slots) = stack.get_mut(fp + callee.num_params() as usize..) {
+        copy_short_image(slots, callee.frame_image());
+    }
+    Ok(())
+}
+
+/// Whether a call of `callee` with its frame at `fp` is on the common path:
+/// there is a caller's frame, no limit is reached, neither the value stack
+/// nor the frame stack has to grow, and the frame image is short and fits
+/// in the value stack (so [`init_frame`] copies it with inline moves).
+#[inline(always)]
+fn is_plain_call(
+    limits: Limits,
+    stack: &[u64],
+    frames: &Vec<Frame>,
+    fp: usize,
+    callee: &CompiledFunc,
+) -> bool {
+    let depth = frames.len();
+    let image = callee.frame_image().len();
+    let image_start = fp + callee.num_params() as usize;
+    depth != 0
+        && depth < limits.max_depth
+        && depth < frames.capacity()
+        && fp + callee.max_slots() as usize <= stack.len()
+        && image <= SHORT_IMAGE_SLOTS
+        && image_start + image <= stack.len()
+}
+
 /// Zeroes the declared locals of a frame at `fp` and writes its constant
-/// slots: a copy of the function's frame image. Most images are
-/// [`FRAME_IMAGE_SLOTS`] long, and a copy of that constant length is a few
-/// inline moves where a call of `memcpy` (what `copy_from_slice` becomes
-/// for a length only known at run time) would cost more than the copy.
-/// The padding may reach past the frame (see `CompiledFunc::frame_image`);
-/// where the value stack ends first, only what fits is copied, which is
-/// all of the frame's part (the caller made the stack hold the frame).
+/// slots: a copy of the function's frame image. The padding may reach past
+/// the frame (see `CompiledFunc::frame_image`); where the value stack ends
+/// first, only what fits is copied, which is all of the frame's part (the
+/// caller made the stack hold the frame).
 #[inline(always)]
 fn init_frame(stack: &mut [u64], fp: usize, callee: &CompiledFunc) {
     let image = callee.frame_image();
     let slots = &mut stack[fp + callee.num_params() as usize..];
-    match (
-        slots.first_chunk_mut::<FRAME_IMAGE_SLOTS>(),
-        image.first_chunk::<FRAME_IMAGE_SLOTS>(),
-    ) {
-        (Some(to), Some(from)) if image.len() == FRAME_IMAGE_SLOTS => *to = *from,
-        _ if image.is_empty() => {}
-        _ => {
-            let n = image.len().min(slots.len());
-            slots[..n].copy_from_slice(&image[..n]);
-        }
+    if image.len() <= SHORT_IMAGE_SLOTS && image.len() <= slots.len() {
+        copy_short_image(slots, image);
+    } else {
+        let n = image.len().min(slots.len());
+        slots[..n].copy_from_slice(&image[..n]);
+    }
+}
+
+/// Copies a frame image of at most [`SHORT_IMAGE_SLOTS`] slots (a multiple
+/// of [`FRAME_IMAGE_SLOTS`], by construction) to the start of `slots`, which
+/// is at least as long, one block of
+/// `FRAME_IMAGE_SLOTS` at a time. Each block is a copy of a constant
+/// length, a few inline moves, where `copy_from_slice` of a length known
+/// only at run time calls `memcpy`, which costs more than most copies and
+/// makes the call handler save registers around it. Unrolled by hand: LLVM
+/// turns a loop of such copies back into a call of `memcpy`.
+#[inline(always)]
+fn copy_short_image(slots: &mut [u64], image: &[u64]) {
+    copy_image_block(slots, image, 0);
+    copy_image_block(slots, image, 1);
+    copy_image_block(slots, image, 2);
+    copy_image_block(slots, image, 3);
+}
+
+/// Copies block `index` of `image` (see [`copy_short_image`]), if the image
+/// has it.
+#[inline(always)]
+fn copy_image_block(slots: &mut [u64], image: &[u64], index: usize) {
+    let at = index * FRAME_IMAGE_SLOTS;
+    let to = slots
+        .get_mut(at..)
+        .and_then(|s| s.first_chunk_mut::<FRAME_IMAGE_SLOTS>());
+    let from = image
+        .get(at..)
+        .and_then(|s| s.first_chunk::<FRAME_IMAGE_SLOTS>());
+    if let (Some(to), Some(from)) = (to, from) {
+        *to = *from;
     }
 }
 

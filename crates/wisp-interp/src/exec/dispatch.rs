@@ -33,12 +33,12 @@ use crate::num;
 use wisp_memory::Memory;
 
 use super::Exit;
-use super::call::{push_frame, resolve_indirect, switch_instance, wasm_func};
+use super::call::{push_frame, push_plain_frame, resolve_indirect, switch_instance, wasm_func};
 use super::control::{
     add_br, add_imm_br, and_imm_br, and_imm_br_imm, br_cmp, br_cmp_acc_a, br_cmp_imm,
     br_cmp_imm_on, cmp_br, write_results,
 };
-use super::env::{Env, frame, frame_pointer, out_of_fuel, select_memory, trapped};
+use super::env::{Env, caller_frame, frame, frame_pointer, out_of_fuel, select_memory, trapped};
 use super::hot::Code;
 use super::memory::{self, bulk_args, load, store_imm};
 use super::numeric::{
@@ -53,6 +53,9 @@ use super::variable;
 
 /// Leaves the loop with the given result.
 macro_rules! exit_loop {
+    (@trap $env:ident, $at:expr, $trap:expr) => {
+        return Err(trapped($env.frames, $at, $trap))
+    };
     ($e:expr) => {
         return $e
     };
@@ -99,7 +102,7 @@ fn run_loop_body<'s, const METERED: bool>(
     let mut acc64 = 0.0f64;
     let mut acc32 = 0.0f32;
     // Loads and stores complete in place, cold paths included.
-    const FAST_MEM: bool = false;
+    const FAST: bool = false;
     loop {
         let instr = code.fetch();
         execute_instr!(
@@ -122,7 +125,7 @@ fn run_loop_body<'s, const METERED: bool>(
 /// [`threaded`](super::threaded)): the instruction at `ip`, then a tail
 /// call of the next one's handler.
 ///
-/// Loads and stores take only the memory's fast path here (`FAST_MEM`):
+/// Loads and stores take only the memory's fast path here (`FAST`):
 /// when it declines, nothing has changed, and the handler tail-calls
 /// [`slow`] to run the same instruction in full. So no handler calls a
 /// function and comes back, and the simple ones save no registers.
@@ -146,7 +149,7 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
     acc64: f64,
     acc32: f32,
 ) -> super::threaded::Halt {
-    use super::threaded::{fuel_of, halt, next};
+    use super::threaded::{fuel_of, halt, next, trap_halt};
     let entry_start = env.code_start;
     // SAFETY: `ip` comes from `Code::into_parts` of the previous handler
     // (or of `threaded::run`), and `env.code_start` is the start of the
@@ -170,8 +173,13 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
         // and `next` picks the handler by the instruction's tag.
         unsafe { core::hint::unreachable_unchecked() }
     }
-    /// Leaves the run with the given result.
+    /// Leaves the run with the given result. A trap is one tail call, so
+    /// that no value lives across a call on the way out.
     macro_rules! exit_threaded {
+        (@trap $env:ident, $at:expr, $trap:expr) => {{
+            let at = $at;
+            return trap_halt::<METERED>(env, code.fuel(), at, $trap);
+        }};
         ($e:expr) => {{
             let outcome = $e;
             return halt::<METERED>(env, code.fuel(), outcome);
@@ -198,7 +206,7 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
             }
         };
     }
-    const FAST_MEM: bool = true;
+    const FAST: bool = true;
     execute_instr!(
         instr,
         env,
@@ -249,7 +257,7 @@ pub(super) fn slow<'s, const METERED: bool>(
     acc64: f64,
     acc32: f32,
 ) -> super::threaded::Halt {
-    use super::threaded::{fuel_of, halt, next};
+    use super::threaded::{fuel_of, halt, next, trap_halt};
     let entry_start = env.code_start;
     // SAFETY: as in `handler`, whose arguments these are, unchanged.
     let mut code =
@@ -263,12 +271,16 @@ pub(super) fn slow<'s, const METERED: bool>(
     let instr = code.fetch();
     /// Leaves the run with the given result.
     macro_rules! exit_slow {
+        (@trap $env:ident, $at:expr, $trap:expr) => {{
+            let at = $at;
+            return trap_halt::<METERED>(env, code.fuel(), at, $trap);
+        }};
         ($e:expr) => {{
             let outcome = $e;
             return halt::<METERED>(env, code.fuel(), outcome);
         }};
     }
-    const FAST_MEM: bool = false;
+    const FAST: bool = false;
     execute_instr!(
         instr,
         env,

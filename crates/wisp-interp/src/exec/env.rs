@@ -14,7 +14,7 @@ use crate::store::{
     DataEntity, ElemEntity, FuncEntity, GlobalEntity, InstanceEntity, StoreInner, TableEntity,
 };
 
-use super::call::{Inst, Limits, WasmFunc, wasm_func};
+use super::call::{Inst, Limits};
 #[cfg(not(all(wisp_threaded, not(test))))]
 use super::dispatch::run_loop;
 use super::hot::Regs;
@@ -49,6 +49,13 @@ pub(super) fn select_memory<'a>(
 #[inline(always)]
 pub(super) fn frame_pointer(frames: &[Frame]) -> usize {
     frames.last().map_or(0, |f| f.fp as usize)
+}
+
+/// The frame a return from the running frame goes back to (a copy);
+/// `None` when the running frame is the run's outermost.
+#[inline(always)]
+pub(super) fn caller_frame(frames: &[Frame]) -> Option<Frame> {
+    frames.len().checked_sub(2).map(|i| frames[i])
 }
 
 /// Suspends at the fuel check at `at`, so resuming re-executes it.
@@ -113,11 +120,11 @@ pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<E
         ..
     } = store;
     let top = *state.frames.last().ok_or(TrapCode::Unreachable)?;
-    let WasmFunc {
-        code: func,
-        instance: inst_id,
-        ..
-    } = wasm_func(funcs, top.func).ok_or(TrapCode::Unreachable)?;
+    let inst_id = top.instance;
+    let func = instances
+        .get(inst_id as usize)
+        .and_then(|instance| instance.module.funcs.get(top.defined as usize))
+        .ok_or(TrapCode::Unreachable)?;
     // Stands in for the memory of instances without one (allocates nothing).
     let mut no_memory = Memory::new(0, Some(0)).map_err(|_| TrapCode::OutOfMemory)?;
     let mut env = Env {

@@ -19,8 +19,8 @@ use wisp_core::TrapCode;
 use wisp_memory::Memory;
 
 use crate::ir::{
-    AddImmLoad, AddImmStore, AddLoad, BinImm, Load, LoadLoad, Slot, Store, StoreAdd, StoreImm,
-    StoreImmAdd,
+    AddImmLoad, AddImmStore, AddLoad, BinImm, Load, LoadLoad, LoadStore, Slot, Store, StoreAdd,
+    StoreImm, StoreImmAdd,
 };
 use crate::limits::StoreLimits;
 use crate::store::DataEntity;
@@ -141,6 +141,48 @@ pub(super) fn load_load<const FAST: bool>(
     let value = second?;
     regs.set(Slot::from(op.dst), value);
     Ok(value)
+}
+
+/// A load of `N` bytes from `from` then a store of them (see
+/// [`LoadStore`]): the store's address is read as the second instruction
+/// would read it (after `t` is written, so the loaded value when `addr` is
+/// `t`); `t` is written after the store. A trap in the store leaves `t`
+/// written, as the two instructions would (with `FAST`, a declined store
+/// writes nothing; see the module docs).
+#[inline(always)]
+pub(super) fn load_store<const N: usize, const FAST: bool>(
+    mem: &mut Memory,
+    regs: &mut Regs<'_>,
+    op: LoadStore,
+    from: u64,
+    convert: impl FnOnce([u8; N]) -> u64,
+) -> Result<(), TrapCode> {
+    let value = load_value::<N, FAST>(mem, from, convert)?;
+    let base = if op.addr == op.t {
+        value
+    } else {
+        regs.get(Slot::from(op.addr))
+    };
+    let to = base as u32 as u64 + op.offset as u64;
+    let stored = store_bytes::<N, FAST>(mem, to, value.to_le_bytes());
+    if !FAST || stored.is_ok() {
+        regs.set(Slot::from(op.t), value);
+    }
+    stored
+}
+
+/// The source address of a [`LoadStore`] whose load has an offset:
+/// `a + load`, in 64 bits.
+#[inline(always)]
+pub(super) fn load_store_from(regs: &Regs<'_>, op: LoadStore) -> u64 {
+    effective(regs, Slot::from(op.a), op.load)
+}
+
+/// The source address of a [`LoadStore`] whose load adds an immediate
+/// (`Load8UAddStore8`): `(a + load) mod 2^32`, given `a`'s value.
+#[inline(always)]
+pub(super) fn load_add_store_from(a: u32, op: LoadStore) -> u64 {
+    u64::from(a.wrapping_add(op.load))
 }
 
 /// `I32AddImm { dst: t, a, imm }` then `Store32 { addr, value: t, offset }`.

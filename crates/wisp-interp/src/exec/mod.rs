@@ -63,32 +63,53 @@ pub(crate) struct ExecState {
 /// One activation of a Wasm function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Frame {
-    /// Store address of the function.
-    pub func: u32,
     /// Index of the next instruction to execute in the function's code (of
     /// a caller: where it resumes; of the running frame: written back on
     /// every exit, and pointing at the trapping instruction after a trap).
     pub pc: u32,
     /// Index in `ExecState::stack` of the frame's slot 0.
     pub fp: u32,
-    /// The function's instance and its index among the module's defined
-    /// functions: a copy of what `func`'s entity says, so that a return
-    /// finds the caller's code without going through the store's function
-    /// table. Not part of a checkpoint (restoring fills them in).
+    /// The function: its instance and its index among the module's defined
+    /// functions, which is what a return needs to find the caller's code
+    /// (a checkpoint stores the function's store address instead, see
+    /// [`Frame::func_addr`]).
     pub instance: u32,
     pub defined: u32,
 }
 
 impl Frame {
     /// The frame of `func`, running from `pc`, with slot 0 at `fp`.
-    pub(crate) fn new(func: &call::WasmFunc<'_>, addr: u32, pc: u32, fp: u32) -> Self {
+    pub(crate) fn new(func: &call::WasmFunc<'_>, pc: u32, fp: u32) -> Self {
         Self {
-            func: addr,
             pc,
             fp,
             instance: func.instance,
             defined: func.defined,
         }
+    }
+
+    /// The frame of the Wasm function at store address `func`; `None` if
+    /// there is no such Wasm function.
+    pub(crate) fn of_func(store: &StoreInner, func: u32, pc: u32, fp: u32) -> Option<Self> {
+        call::wasm_func(&store.funcs, func).map(|f| Self::new(&f, pc, fp))
+    }
+
+    /// The store address of the frame's function.
+    pub(crate) fn func_addr(&self, store: &StoreInner) -> Option<u32> {
+        let instance = store.instances.get(self.instance as usize)?;
+        let index = instance
+            .module
+            .decoded
+            .num_imported
+            .funcs
+            .checked_add(self.defined)?;
+        instance.funcs.get(index as usize).copied()
+    }
+
+    /// The frame's compiled code.
+    pub(crate) fn code<'s>(&self, store: &'s StoreInner) -> Option<&'s crate::ir::CompiledFunc> {
+        let instance = store.instances.get(self.instance as usize)?;
+        instance.module.funcs.get(self.defined as usize)
     }
 }
 
@@ -115,14 +136,7 @@ pub(crate) fn enter(
     // Not a Wasm function: the driver calls host functions itself.
     let callee = call::wasm_func(&store.funcs, func).ok_or(TrapCode::Unreachable)?;
     let limits = call::Limits::new(store.engine.config());
-    call::enter_outermost(
-        limits,
-        &mut state.stack,
-        &mut state.frames,
-        func,
-        &callee,
-        args,
-    )
+    call::enter_outermost(limits, &mut state.stack, &mut state.frames, &callee, args)
 }
 
 impl ExecState {
@@ -131,10 +145,7 @@ impl ExecState {
     pub(crate) fn used_stack_len(&self, store: &StoreInner) -> usize {
         self.frames
             .iter()
-            .filter_map(|f| {
-                let func = call::wasm_func(&store.funcs, f.func)?;
-                Some(f.fp as usize + func.code.max_slots() as usize)
-            })
+            .filter_map(|f| Some(f.fp as usize + f.code(store)?.max_slots() as usize))
             .max()
             .unwrap_or(0)
             .min(self.stack.len())
@@ -148,10 +159,9 @@ impl ExecState {
 /// in the stack. This is what makes running it as safe as running a state
 /// the executor built itself (the executor's unchecked slot and code
 /// accesses rely on the verified code and on frames fitting the stack).
-/// Fills in each frame's cached instance and defined-function index.
 pub(crate) fn check_resumable(
     store: &StoreInner,
-    state: &mut ExecState,
+    state: &ExecState,
     host_slot: Option<usize>,
 ) -> Result<(), &'static str> {
     let limits = call::Limits::new(store.engine.config());
@@ -162,11 +172,10 @@ pub(crate) fn check_resumable(
         return Err("a value stack larger than the engine's limit");
     }
     let mut previous_fp = 0;
-    for frame in &mut state.frames {
-        let func = call::wasm_func(&store.funcs, frame.func)
+    for frame in &state.frames {
+        let code = frame
+            .code(store)
             .ok_or("a frame of something that is not a Wasm function")?;
-        *frame = Frame::new(&func, frame.func, frame.pc, frame.fp);
-        let code = func.code;
         if !crate::ir::is_instruction_start(code.code(), frame.pc as usize) {
             return Err("a frame position that is not an instruction of its function");
         }
@@ -182,11 +191,6 @@ pub(crate) fn check_resumable(
         return Err("a host call result slot outside the value stack");
     }
     Ok(())
-}
-
-/// The compiled code of Wasm function `func` (store address).
-pub(crate) fn wasm_func_code(store: &StoreInner, func: u32) -> Option<&crate::ir::CompiledFunc> {
-    call::wasm_func(&store.funcs, func).map(|func| func.code)
 }
 
 /// Runs `state` until it returns, suspends, or traps.

@@ -8,7 +8,13 @@
 
 /// One instruction: the body shared by the loop and the threaded backend.
 /// `$instr` is the instruction just fetched (`$code` is past it); `$exit`
-/// names the macro that leaves with a `Result<Exit, TrapCode>`. Running
+/// names the macro that leaves with a `Result<Exit, TrapCode>` (or, as
+/// `$exit!(@trap $env, at, trap)`, with a trap at instruction `at` of the
+/// running frame). `FAST` (a constant where it is expanded) says whether
+/// loads, stores, calls and returns take only their common path: then
+/// `$fast_t` names the macro that handles a refusal (`Err`, with nothing
+/// changed yet), by running the instruction again in full; otherwise it
+/// is [`t`], and an `Err` is a trap. Running
 /// code's state is in `$env`, `$code`, `$regs` and `$mem`, and the float
 /// accumulators in `$acc64` and `$acc32` (the locals of the loop, or of one
 /// threaded handler): float producers assign them, their `…Acc…` forms
@@ -25,12 +31,12 @@ macro_rules! execute_instr {
         $acc32:ident,
         $no_memory:expr,
         $exit:ident,
-        $mem_t:ident
+        $fast_t:ident
     ) => {{
         use Instr as I;
         match *$instr {
             // ----- Control -------------------------------------------------------
-            I::Trap(trap) => $exit!(Err(trapped($env.frames, $code.pc() - 1, trap))),
+            I::Trap(trap) => $exit!(@trap $env, $code.pc() - 1, trap),
             I::ConsumeFuel { amount } => {
                 // (Most fuel checks are performed where a jump, call or
                 // return lands on them; see `Code`.) Unmetered $code has no
@@ -58,9 +64,25 @@ macro_rules! execute_instr {
                 // Nothing after a call or a return reads an accumulator:
                 // constants spare saving them around the calls out.
                 ($acci, $acc64, $acc32) = (0, 0.0, 0.0);
+                // A copy, read before the results are written: the checks
+                // below then need not be redone after those stores.
+                let caller = caller_frame($env.frames);
+                if FAST {
+                    // Only a return to a caller of the same instance (the
+                    // others leave the run or switch instances: calls out).
+                    $fast_t!(
+                        $env,
+                        $code,
+                        $exit,
+                        match caller {
+                            Some(caller) if caller.instance == $env.inst.id => Ok(()),
+                            _ => Err(TrapCode::Unreachable),
+                        }
+                    );
+                }
                 write_results(&mut $regs, *$instr);
                 $env.frames.pop();
-                let Some(caller) = $env.frames.last() else {
+                let Some(caller) = caller else {
                     $exit!(Ok(Exit::Return));
                 };
                 if caller.instance != $env.inst.id {
@@ -307,40 +329,40 @@ macro_rules! execute_instr {
                 $code.skip();
             }
             I::I32AddLoad32(op) => {
-                $acci = $mem_t!(
+                $acci = $fast_t!(
                     $env,
                     $code,
                     $exit,
-                    memory::add_load::<4, FAST_MEM>($mem, &mut $regs, op, memory::u32_raw)
+                    memory::add_load::<4, FAST>($mem, &mut $regs, op, memory::u32_raw)
                 );
                 $acc32 = f32::from_bits($acci as u32);
                 $code.skip();
             }
             I::I32AddLoad64(op) => {
-                $acci = $mem_t!(
+                $acci = $fast_t!(
                     $env,
                     $code,
                     $exit,
-                    memory::add_load::<8, FAST_MEM>($mem, &mut $regs, op, memory::u64_raw)
+                    memory::add_load::<8, FAST>($mem, &mut $regs, op, memory::u64_raw)
                 );
                 $acc64 = f64::from_bits($acci);
                 $code.skip();
             }
             I::I32AddLoad8U(op) => {
-                $acci = $mem_t!(
+                $acci = $fast_t!(
                     $env,
                     $code,
                     $exit,
-                    memory::add_load::<1, FAST_MEM>($mem, &mut $regs, op, memory::u8_raw)
+                    memory::add_load::<1, FAST>($mem, &mut $regs, op, memory::u8_raw)
                 );
                 $code.skip();
             }
             I::Load32Load32(op) => {
-                $acci = $mem_t!(
+                $acci = $fast_t!(
                     $env,
                     $code,
                     $exit,
-                    memory::load_load::<FAST_MEM>($mem, &mut $regs, op)
+                    memory::load_load::<FAST>($mem, &mut $regs, op)
                 );
                 $acc32 = f32::from_bits($acci as u32);
                 $code.skip();
@@ -354,34 +376,71 @@ macro_rules! execute_instr {
                 $code.skip();
             }
             I::I32AddImmStore32(op) => {
-                $mem_t!(
+                $fast_t!(
                     $env,
                     $code,
                     $exit,
-                    memory::add_imm_store::<FAST_MEM>($mem, &mut $regs, op)
+                    memory::add_imm_store::<FAST>($mem, &mut $regs, op)
                 );
                 $code.skip();
             }
-            I::I32AddImmLoad32(op) => {
-                $acci = $mem_t!($env, $code, $exit, {
+            I::Load8UStore8(op) => {
+                $fast_t!($env, $code, $exit, {
+                    let from = memory::load_store_from(&$regs, op);
+                    memory::load_store::<1, FAST>($mem, &mut $regs, op, from, memory::u8_raw)
+                });
+                $code.skip();
+            }
+            I::Load32Store32(op) => {
+                $fast_t!($env, $code, $exit, {
+                    let from = memory::load_store_from(&$regs, op);
+                    memory::load_store::<4, FAST>($mem, &mut $regs, op, from, memory::u32_raw)
+                });
+                $code.skip();
+            }
+            I::Load64Store64(op) => {
+                $fast_t!($env, $code, $exit, {
+                    let from = memory::load_store_from(&$regs, op);
+                    memory::load_store::<8, FAST>($mem, &mut $regs, op, from, memory::u64_raw)
+                });
+                $code.skip();
+            }
+            I::Load8UAddStore8(op) => {
+                $fast_t!($env, $code, $exit, {
                     let a = $regs.get(Slot::from(op.a)) as u32;
-                    memory::add_imm_load::<4, FAST_MEM>($mem, &mut $regs, op, a, memory::u32_raw)
+                    let from = memory::load_add_store_from(a, op);
+                    memory::load_store::<1, FAST>($mem, &mut $regs, op, from, memory::u8_raw)
+                });
+                $code.skip();
+            }
+            I::Load8UAddStore8Acc(op) => {
+                $fast_t!($env, $code, $exit, {
+                    let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
+                    let from = memory::load_add_store_from(a, op);
+                    memory::load_store::<1, FAST>($mem, &mut $regs, op, from, memory::u8_raw)
+                });
+                $code.skip();
+            }
+            I::I32AddImmLoad32(op) => {
+                $acci = $fast_t!($env, $code, $exit, {
+                    let a = $regs.get(Slot::from(op.a)) as u32;
+                    memory::add_imm_load::<4, FAST>($mem, &mut $regs, op, a, memory::u32_raw)
                 });
                 $acc32 = f32::from_bits($acci as u32);
                 $code.skip();
             }
             I::I32AddImmLoad64(op) => {
-                $acci = $mem_t!($env, $code, $exit, {
+                $acci = $fast_t!($env, $code, $exit, {
                     let a = $regs.get(Slot::from(op.a)) as u32;
-                    memory::add_imm_load::<8, FAST_MEM>($mem, &mut $regs, op, a, memory::u64_raw)
+                    memory::add_imm_load::<8, FAST>($mem, &mut $regs, op, a, memory::u64_raw)
                 });
                 $acc64 = f64::from_bits($acci);
                 $code.skip();
             }
             I::I32AddImmLoad8U(op) => {
-                $acci = $mem_t!($env, $code, $exit, {
+                $acci = $fast_t!($env, $code, $exit, {
                     let a = $regs.get(Slot::from(op.a)) as u32;
-                    memory::add_imm_load::<1, FAST_MEM>($mem, &mut $regs, op, a, memory::u8_raw)
+                    memory::add_imm_load::<1, FAST>($mem, &mut $regs, op, a, memory::u8_raw)
                 });
                 $code.skip();
             }
@@ -393,21 +452,35 @@ macro_rules! execute_instr {
                 ($acci, $acc64, $acc32) = (0, 0.0, 0.0);
                 let callee = $env.inst.defined(func);
                 let callee_fp = frame_pointer($env.frames) + args as usize;
-                let addr = $env.inst.funcs[func as usize];
-                t!(
-                    $env,
-                    $code,
-                    $exit,
-                    push_frame(
-                        $env.limits,
-                        $env.stack,
-                        $env.frames,
-                        $code.pc(),
-                        addr,
-                        callee_fp,
-                        &callee
-                    )
-                );
+                if FAST {
+                    $fast_t!(
+                        $env,
+                        $code,
+                        $exit,
+                        push_plain_frame(
+                            $env.limits,
+                            $env.stack,
+                            $env.frames,
+                            $code.pc(),
+                            callee_fp,
+                            &callee
+                        )
+                    );
+                } else {
+                    t!(
+                        $env,
+                        $code,
+                        $exit,
+                        push_frame(
+                            $env.limits,
+                            $env.stack,
+                            $env.frames,
+                            $code.pc(),
+                            callee_fp,
+                            &callee
+                        )
+                    );
+                }
                 enter_callee!($env, $code, $regs, $exit, callee.code, callee_fp);
             }
             I::CallImported { .. } | I::CallIndirect { .. } => {
@@ -439,11 +512,7 @@ macro_rules! execute_instr {
                             args,
                         )
                     }
-                    _ => $exit!(Err(trapped(
-                        $env.frames,
-                        $code.pc() - 1,
-                        TrapCode::Unreachable
-                    ))),
+                    _ => $exit!(@trap $env, $code.pc() - 1, TrapCode::Unreachable),
                 };
                 let callee_fp = frame_pointer($env.frames) + args as usize;
                 let Some(callee) = wasm_func($env.funcs, addr) else {
@@ -456,20 +525,47 @@ macro_rules! execute_instr {
                         slot: callee_fp,
                     }));
                 };
-                t!(
-                    $env,
-                    $code,
-                    $exit,
-                    push_frame(
-                        $env.limits,
-                        $env.stack,
-                        $env.frames,
-                        $code.pc(),
-                        addr,
-                        callee_fp,
-                        &callee
-                    )
-                );
+                if FAST {
+                    // A call into another instance switches instances, a
+                    // call out: refused like the calls that are not plain.
+                    $fast_t!(
+                        $env,
+                        $code,
+                        $exit,
+                        if callee.instance == $env.inst.id {
+                            Ok(())
+                        } else {
+                            Err(TrapCode::Unreachable)
+                        }
+                    );
+                    $fast_t!(
+                        $env,
+                        $code,
+                        $exit,
+                        push_plain_frame(
+                            $env.limits,
+                            $env.stack,
+                            $env.frames,
+                            $code.pc(),
+                            callee_fp,
+                            &callee
+                        )
+                    );
+                } else {
+                    t!(
+                        $env,
+                        $code,
+                        $exit,
+                        push_frame(
+                            $env.limits,
+                            $env.stack,
+                            $env.frames,
+                            $code.pc(),
+                            callee_fp,
+                            &callee
+                        )
+                    );
+                }
                 if callee.instance != $env.inst.id {
                     switch_instance(&mut $env.inst, $env.instances, callee.instance);
                     $mem = select_memory($env.memories, $env.inst.memory, $no_memory);
@@ -511,284 +607,284 @@ macro_rules! execute_instr {
 
             // ----- Memory ------------------------------------------------------------
             I::Load32(op) => {
-                $acci = $mem_t!(
+                $acci = $fast_t!(
                     $env,
                     $code,
                     $exit,
-                    load::<4, FAST_MEM>($mem, &mut $regs, op, memory::u32_raw)
+                    load::<4, FAST>($mem, &mut $regs, op, memory::u32_raw)
                 );
                 $acc32 = f32::from_bits($acci as u32);
             }
             I::Load64(op) => {
-                $acci = $mem_t!(
+                $acci = $fast_t!(
                     $env,
                     $code,
                     $exit,
-                    load::<8, FAST_MEM>($mem, &mut $regs, op, memory::u64_raw)
+                    load::<8, FAST>($mem, &mut $regs, op, memory::u64_raw)
                 );
                 $acc64 = f64::from_bits($acci);
             }
             I::Load8U(op) => {
-                $acci = $mem_t!(
+                $acci = $fast_t!(
                     $env,
                     $code,
                     $exit,
-                    load::<1, FAST_MEM>($mem, &mut $regs, op, memory::u8_raw)
+                    load::<1, FAST>($mem, &mut $regs, op, memory::u8_raw)
                 )
             }
             I::Load16U(op) => {
-                $acci = $mem_t!(
+                $acci = $fast_t!(
                     $env,
                     $code,
                     $exit,
-                    load::<2, FAST_MEM>($mem, &mut $regs, op, memory::u16_raw)
+                    load::<2, FAST>($mem, &mut $regs, op, memory::u16_raw)
                 )
             }
             I::I32Load8S(op) => {
-                $acci = $mem_t!(
+                $acci = $fast_t!(
                     $env,
                     $code,
                     $exit,
-                    load::<1, FAST_MEM>($mem, &mut $regs, op, memory::i8_as_i32)
+                    load::<1, FAST>($mem, &mut $regs, op, memory::i8_as_i32)
                 )
             }
             I::I32Load16S(op) => {
-                $acci = $mem_t!(
+                $acci = $fast_t!(
                     $env,
                     $code,
                     $exit,
-                    load::<2, FAST_MEM>($mem, &mut $regs, op, memory::i16_as_i32)
+                    load::<2, FAST>($mem, &mut $regs, op, memory::i16_as_i32)
                 )
             }
             I::I64Load8S(op) => {
-                $acci = $mem_t!(
+                $acci = $fast_t!(
                     $env,
                     $code,
                     $exit,
-                    load::<1, FAST_MEM>($mem, &mut $regs, op, memory::i8_as_i64)
+                    load::<1, FAST>($mem, &mut $regs, op, memory::i8_as_i64)
                 )
             }
             I::I64Load16S(op) => {
-                $acci = $mem_t!(
+                $acci = $fast_t!(
                     $env,
                     $code,
                     $exit,
-                    load::<2, FAST_MEM>($mem, &mut $regs, op, memory::i16_as_i64)
+                    load::<2, FAST>($mem, &mut $regs, op, memory::i16_as_i64)
                 )
             }
             I::I64Load32S(op) => {
-                $acci = $mem_t!(
+                $acci = $fast_t!(
                     $env,
                     $code,
                     $exit,
-                    load::<4, FAST_MEM>($mem, &mut $regs, op, memory::i32_as_i64)
+                    load::<4, FAST>($mem, &mut $regs, op, memory::i32_as_i64)
                 )
             }
-            I::Store8(op) => $mem_t!(
+            I::Store8(op) => $fast_t!(
                 $env,
                 $code,
                 $exit,
-                memory::store::<1, FAST_MEM>($mem, &$regs, op)
+                memory::store::<1, FAST>($mem, &$regs, op)
             ),
-            I::Store16(op) => $mem_t!(
+            I::Store16(op) => $fast_t!(
                 $env,
                 $code,
                 $exit,
-                memory::store::<2, FAST_MEM>($mem, &$regs, op)
+                memory::store::<2, FAST>($mem, &$regs, op)
             ),
-            I::Store32(op) => $mem_t!(
+            I::Store32(op) => $fast_t!(
                 $env,
                 $code,
                 $exit,
-                memory::store::<4, FAST_MEM>($mem, &$regs, op)
+                memory::store::<4, FAST>($mem, &$regs, op)
             ),
-            I::Store64(op) => $mem_t!(
+            I::Store64(op) => $fast_t!(
                 $env,
                 $code,
                 $exit,
-                memory::store::<8, FAST_MEM>($mem, &$regs, op)
+                memory::store::<8, FAST>($mem, &$regs, op)
             ),
-            I::Store64AccF64(op) => $mem_t!(
+            I::Store64AccF64(op) => $fast_t!(
                 $env,
                 $code,
                 $exit,
-                memory::store_value::<8, FAST_MEM>(
+                memory::store_value::<8, FAST>(
                     $mem,
                     &$regs,
                     op,
                     acc_operand(&$regs, op.value, $acc64)
                 )
             ),
-            I::Store32AccF32(op) => $mem_t!(
+            I::Store32AccF32(op) => $fast_t!(
                 $env,
                 $code,
                 $exit,
-                memory::store_value::<4, FAST_MEM>(
+                memory::store_value::<4, FAST>(
                     $mem,
                     &$regs,
                     op,
                     acc_operand(&$regs, op.value, $acc32)
                 )
             ),
-            I::Store8Imm(op) => $mem_t!(
+            I::Store8Imm(op) => $fast_t!(
                 $env,
                 $code,
                 $exit,
-                store_imm::<1, FAST_MEM>($mem, &$regs, op)
+                store_imm::<1, FAST>($mem, &$regs, op)
             ),
-            I::Store16Imm(op) => $mem_t!(
+            I::Store16Imm(op) => $fast_t!(
                 $env,
                 $code,
                 $exit,
-                store_imm::<2, FAST_MEM>($mem, &$regs, op)
+                store_imm::<2, FAST>($mem, &$regs, op)
             ),
-            I::Store32Imm(op) => $mem_t!(
+            I::Store32Imm(op) => $fast_t!(
                 $env,
                 $code,
                 $exit,
-                store_imm::<4, FAST_MEM>($mem, &$regs, op)
+                store_imm::<4, FAST>($mem, &$regs, op)
             ),
-            I::Store64Imm(op) => $mem_t!(
+            I::Store64Imm(op) => $fast_t!(
                 $env,
                 $code,
                 $exit,
-                store_imm::<8, FAST_MEM>($mem, &$regs, op)
+                store_imm::<8, FAST>($mem, &$regs, op)
             ),
             I::Load32Add(op) => {
-                $acci = $mem_t!(
+                $acci = $fast_t!(
                     $env,
                     $code,
                     $exit,
-                    memory::load_add::<4, FAST_MEM>($mem, &mut $regs, op, memory::u32_raw)
+                    memory::load_add::<4, FAST>($mem, &mut $regs, op, memory::u32_raw)
                 );
                 $acc32 = f32::from_bits($acci as u32);
             }
             I::Load32Idx(op) => {
-                $acci = $mem_t!($env, $code, $exit, {
+                $acci = $fast_t!($env, $code, $exit, {
                     let index = $regs.get(op.a) as u32;
-                    memory::load_idx::<4, 2, FAST_MEM>($mem, &mut $regs, op, index, memory::u32_raw)
+                    memory::load_idx::<4, 2, FAST>($mem, &mut $regs, op, index, memory::u32_raw)
                 });
                 $acc32 = f32::from_bits($acci as u32);
             }
             I::Load64Idx(op) => {
-                $acci = $mem_t!($env, $code, $exit, {
+                $acci = $fast_t!($env, $code, $exit, {
                     let index = $regs.get(op.a) as u32;
-                    memory::load_idx::<8, 3, FAST_MEM>($mem, &mut $regs, op, index, memory::u64_raw)
+                    memory::load_idx::<8, 3, FAST>($mem, &mut $regs, op, index, memory::u64_raw)
                 });
                 $acc64 = f64::from_bits($acci);
             }
             I::Load64Add(op) => {
-                $acci = $mem_t!(
+                $acci = $fast_t!(
                     $env,
                     $code,
                     $exit,
-                    memory::load_add::<8, FAST_MEM>($mem, &mut $regs, op, memory::u64_raw)
+                    memory::load_add::<8, FAST>($mem, &mut $regs, op, memory::u64_raw)
                 );
                 $acc64 = f64::from_bits($acci);
             }
             I::Load8UAdd(op) => {
-                $acci = $mem_t!(
+                $acci = $fast_t!(
                     $env,
                     $code,
                     $exit,
-                    memory::load_add::<1, FAST_MEM>($mem, &mut $regs, op, memory::u8_raw)
+                    memory::load_add::<1, FAST>($mem, &mut $regs, op, memory::u8_raw)
                 )
             }
             I::Load16UAdd(op) => {
-                $acci = $mem_t!(
+                $acci = $fast_t!(
                     $env,
                     $code,
                     $exit,
-                    memory::load_add::<2, FAST_MEM>($mem, &mut $regs, op, memory::u16_raw)
+                    memory::load_add::<2, FAST>($mem, &mut $regs, op, memory::u16_raw)
                 )
             }
             I::I32Load8SAdd(op) => {
-                $acci = $mem_t!(
+                $acci = $fast_t!(
                     $env,
                     $code,
                     $exit,
-                    memory::load_add::<1, FAST_MEM>($mem, &mut $regs, op, memory::i8_as_i32)
+                    memory::load_add::<1, FAST>($mem, &mut $regs, op, memory::i8_as_i32)
                 )
             }
             I::I32Load16SAdd(op) => {
-                $acci = $mem_t!(
+                $acci = $fast_t!(
                     $env,
                     $code,
                     $exit,
-                    memory::load_add::<2, FAST_MEM>($mem, &mut $regs, op, memory::i16_as_i32)
+                    memory::load_add::<2, FAST>($mem, &mut $regs, op, memory::i16_as_i32)
                 )
             }
             I::I64Load8SAdd(op) => {
-                $acci = $mem_t!(
+                $acci = $fast_t!(
                     $env,
                     $code,
                     $exit,
-                    memory::load_add::<1, FAST_MEM>($mem, &mut $regs, op, memory::i8_as_i64)
+                    memory::load_add::<1, FAST>($mem, &mut $regs, op, memory::i8_as_i64)
                 )
             }
             I::I64Load16SAdd(op) => {
-                $acci = $mem_t!(
+                $acci = $fast_t!(
                     $env,
                     $code,
                     $exit,
-                    memory::load_add::<2, FAST_MEM>($mem, &mut $regs, op, memory::i16_as_i64)
+                    memory::load_add::<2, FAST>($mem, &mut $regs, op, memory::i16_as_i64)
                 )
             }
             I::I64Load32SAdd(op) => {
-                $acci = $mem_t!(
+                $acci = $fast_t!(
                     $env,
                     $code,
                     $exit,
-                    memory::load_add::<4, FAST_MEM>($mem, &mut $regs, op, memory::i32_as_i64)
+                    memory::load_add::<4, FAST>($mem, &mut $regs, op, memory::i32_as_i64)
                 )
             }
-            I::Store8Add(op) => $mem_t!(
+            I::Store8Add(op) => $fast_t!(
                 $env,
                 $code,
                 $exit,
-                memory::store_add::<1, FAST_MEM>($mem, &$regs, op)
+                memory::store_add::<1, FAST>($mem, &$regs, op)
             ),
-            I::Store16Add(op) => $mem_t!(
+            I::Store16Add(op) => $fast_t!(
                 $env,
                 $code,
                 $exit,
-                memory::store_add::<2, FAST_MEM>($mem, &$regs, op)
+                memory::store_add::<2, FAST>($mem, &$regs, op)
             ),
-            I::Store32Add(op) => $mem_t!(
+            I::Store32Add(op) => $fast_t!(
                 $env,
                 $code,
                 $exit,
-                memory::store_add::<4, FAST_MEM>($mem, &$regs, op)
+                memory::store_add::<4, FAST>($mem, &$regs, op)
             ),
-            I::Store64Add(op) => $mem_t!(
+            I::Store64Add(op) => $fast_t!(
                 $env,
                 $code,
                 $exit,
-                memory::store_add::<8, FAST_MEM>($mem, &$regs, op)
+                memory::store_add::<8, FAST>($mem, &$regs, op)
             ),
-            I::Store8ImmAdd(op) => $mem_t!(
+            I::Store8ImmAdd(op) => $fast_t!(
                 $env,
                 $code,
                 $exit,
-                memory::store_imm_add::<1, FAST_MEM>($mem, &$regs, op)
+                memory::store_imm_add::<1, FAST>($mem, &$regs, op)
             ),
-            I::Store16ImmAdd(op) => $mem_t!(
+            I::Store16ImmAdd(op) => $fast_t!(
                 $env,
                 $code,
                 $exit,
-                memory::store_imm_add::<2, FAST_MEM>($mem, &$regs, op)
+                memory::store_imm_add::<2, FAST>($mem, &$regs, op)
             ),
-            I::Store32ImmAdd(op) => $mem_t!(
+            I::Store32ImmAdd(op) => $fast_t!(
                 $env,
                 $code,
                 $exit,
-                memory::store_imm_add::<4, FAST_MEM>($mem, &$regs, op)
+                memory::store_imm_add::<4, FAST>($mem, &$regs, op)
             ),
-            I::Store64ImmAdd(op) => $mem_t!(
+            I::Store64ImmAdd(op) => $fast_t!(
                 $env,
                 $code,
                 $exit,
-                memory::store_imm_add::<8, FAST_MEM>($mem, &$regs, op)
+                memory::store_imm_add::<8, FAST>($mem, &$regs, op)
             ),
             I::MemorySize { dst } => $regs.set(dst, memory::size($mem)),
             I::MemoryGrow { dst, delta } => {
@@ -1413,69 +1509,69 @@ macro_rules! execute_instr {
                 $acci = bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), num::i64_shr_s).into_raw()
             }
             I::Load32Acc(op) => {
-                $acci = $mem_t!($env, $code, $exit, {
+                $acci = $fast_t!($env, $code, $exit, {
                     let addr = int_acc(&$regs, op.addr, $acci);
-                    memory::load_from::<4, FAST_MEM>($mem, &mut $regs, op, addr, memory::u32_raw)
+                    memory::load_from::<4, FAST>($mem, &mut $regs, op, addr, memory::u32_raw)
                 });
                 $acc32 = f32::from_bits($acci as u32);
             }
             I::Load64Acc(op) => {
-                $acci = $mem_t!($env, $code, $exit, {
+                $acci = $fast_t!($env, $code, $exit, {
                     let addr = int_acc(&$regs, op.addr, $acci);
-                    memory::load_from::<8, FAST_MEM>($mem, &mut $regs, op, addr, memory::u64_raw)
+                    memory::load_from::<8, FAST>($mem, &mut $regs, op, addr, memory::u64_raw)
                 });
                 $acc64 = f64::from_bits($acci);
             }
             I::Load8UAcc(op) => {
-                $acci = $mem_t!($env, $code, $exit, {
+                $acci = $fast_t!($env, $code, $exit, {
                     let addr = int_acc(&$regs, op.addr, $acci);
-                    memory::load_from::<1, FAST_MEM>($mem, &mut $regs, op, addr, memory::u8_raw)
+                    memory::load_from::<1, FAST>($mem, &mut $regs, op, addr, memory::u8_raw)
                 })
             }
             I::Load16UAcc(op) => {
-                $acci = $mem_t!($env, $code, $exit, {
+                $acci = $fast_t!($env, $code, $exit, {
                     let addr = int_acc(&$regs, op.addr, $acci);
-                    memory::load_from::<2, FAST_MEM>($mem, &mut $regs, op, addr, memory::u16_raw)
+                    memory::load_from::<2, FAST>($mem, &mut $regs, op, addr, memory::u16_raw)
                 })
             }
-            I::Store32Acc(op) => $mem_t!(
+            I::Store32Acc(op) => $fast_t!(
                 $env,
                 $code,
                 $exit,
-                memory::store_value::<4, FAST_MEM>(
+                memory::store_value::<4, FAST>(
                     $mem,
                     &$regs,
                     op,
                     int_acc::<u64>(&$regs, op.value, $acci)
                 )
             ),
-            I::Store64Acc(op) => $mem_t!(
+            I::Store64Acc(op) => $fast_t!(
                 $env,
                 $code,
                 $exit,
-                memory::store_value::<8, FAST_MEM>(
+                memory::store_value::<8, FAST>(
                     $mem,
                     &$regs,
                     op,
                     int_acc::<u64>(&$regs, op.value, $acci)
                 )
             ),
-            I::Store8Acc(op) => $mem_t!(
+            I::Store8Acc(op) => $fast_t!(
                 $env,
                 $code,
                 $exit,
-                memory::store_value::<1, FAST_MEM>(
+                memory::store_value::<1, FAST>(
                     $mem,
                     &$regs,
                     op,
                     int_acc::<u64>(&$regs, op.value, $acci)
                 )
             ),
-            I::Store16Acc(op) => $mem_t!(
+            I::Store16Acc(op) => $fast_t!(
                 $env,
                 $code,
                 $exit,
-                memory::store_value::<2, FAST_MEM>(
+                memory::store_value::<2, FAST>(
                     $mem,
                     &$regs,
                     op,
@@ -1499,29 +1595,29 @@ macro_rules! execute_instr {
             I::BrI32GeSAccA(op) => br_cmp_acc_a(&$regs, $code, op, $acci, |a: i32, b| a >= b),
             I::BrI32GeUAccA(op) => br_cmp_acc_a(&$regs, $code, op, $acci, |a: u32, b| a >= b),
             I::Load32AddAcc(op) => {
-                $acci = $mem_t!($env, $code, $exit, {
+                $acci = $fast_t!($env, $code, $exit, {
                     let a = int_acc::<u32>(&$regs, op.a, $acci);
-                    memory::load_add_from::<4, FAST_MEM>($mem, &mut $regs, op, a, memory::u32_raw)
+                    memory::load_add_from::<4, FAST>($mem, &mut $regs, op, a, memory::u32_raw)
                 });
                 $acc32 = f32::from_bits($acci as u32);
             }
             I::Load64AddAcc(op) => {
-                $acci = $mem_t!($env, $code, $exit, {
+                $acci = $fast_t!($env, $code, $exit, {
                     let a = int_acc::<u32>(&$regs, op.a, $acci);
-                    memory::load_add_from::<8, FAST_MEM>($mem, &mut $regs, op, a, memory::u64_raw)
+                    memory::load_add_from::<8, FAST>($mem, &mut $regs, op, a, memory::u64_raw)
                 });
                 $acc64 = f64::from_bits($acci);
             }
             I::Load8UAddAcc(op) => {
-                $acci = $mem_t!($env, $code, $exit, {
+                $acci = $fast_t!($env, $code, $exit, {
                     let a = int_acc::<u32>(&$regs, op.a, $acci);
-                    memory::load_add_from::<1, FAST_MEM>($mem, &mut $regs, op, a, memory::u8_raw)
+                    memory::load_add_from::<1, FAST>($mem, &mut $regs, op, a, memory::u8_raw)
                 })
             }
             I::Load16UAddAcc(op) => {
-                $acci = $mem_t!($env, $code, $exit, {
+                $acci = $fast_t!($env, $code, $exit, {
                     let a = int_acc::<u32>(&$regs, op.a, $acci);
-                    memory::load_add_from::<2, FAST_MEM>($mem, &mut $regs, op, a, memory::u16_raw)
+                    memory::load_add_from::<2, FAST>($mem, &mut $regs, op, a, memory::u16_raw)
                 })
             }
             I::I32AddImmBrNeImmAcc(op) => {
@@ -1540,46 +1636,46 @@ macro_rules! execute_instr {
                 $acci = and_imm_br(&mut $regs, $code, op, Some($acci), false)
             }
             I::Load32IdxAcc(op) => {
-                $acci = $mem_t!($env, $code, $exit, {
+                $acci = $fast_t!($env, $code, $exit, {
                     let index = int_acc::<u32>(&$regs, op.a, $acci);
-                    memory::load_idx::<4, 2, FAST_MEM>($mem, &mut $regs, op, index, memory::u32_raw)
+                    memory::load_idx::<4, 2, FAST>($mem, &mut $regs, op, index, memory::u32_raw)
                 });
                 $acc32 = f32::from_bits($acci as u32);
             }
             I::Load64IdxAcc(op) => {
-                $acci = $mem_t!($env, $code, $exit, {
+                $acci = $fast_t!($env, $code, $exit, {
                     let index = int_acc::<u32>(&$regs, op.a, $acci);
-                    memory::load_idx::<8, 3, FAST_MEM>($mem, &mut $regs, op, index, memory::u64_raw)
+                    memory::load_idx::<8, 3, FAST>($mem, &mut $regs, op, index, memory::u64_raw)
                 });
                 $acc64 = f64::from_bits($acci);
             }
             I::I32AddImmStore32Acc(op) => {
-                $mem_t!($env, $code, $exit, {
+                $fast_t!($env, $code, $exit, {
                     let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
-                    memory::add_imm_store_from::<FAST_MEM>($mem, &mut $regs, op, a)
+                    memory::add_imm_store_from::<FAST>($mem, &mut $regs, op, a)
                 });
                 $code.skip();
             }
             I::I32AddImmLoad32Acc(op) => {
-                $acci = $mem_t!($env, $code, $exit, {
+                $acci = $fast_t!($env, $code, $exit, {
                     let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
-                    memory::add_imm_load::<4, FAST_MEM>($mem, &mut $regs, op, a, memory::u32_raw)
+                    memory::add_imm_load::<4, FAST>($mem, &mut $regs, op, a, memory::u32_raw)
                 });
                 $acc32 = f32::from_bits($acci as u32);
                 $code.skip();
             }
             I::I32AddImmLoad64Acc(op) => {
-                $acci = $mem_t!($env, $code, $exit, {
+                $acci = $fast_t!($env, $code, $exit, {
                     let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
-                    memory::add_imm_load::<8, FAST_MEM>($mem, &mut $regs, op, a, memory::u64_raw)
+                    memory::add_imm_load::<8, FAST>($mem, &mut $regs, op, a, memory::u64_raw)
                 });
                 $acc64 = f64::from_bits($acci);
                 $code.skip();
             }
             I::I32AddImmLoad8UAcc(op) => {
-                $acci = $mem_t!($env, $code, $exit, {
+                $acci = $fast_t!($env, $code, $exit, {
                     let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
-                    memory::add_imm_load::<1, FAST_MEM>($mem, &mut $regs, op, a, memory::u8_raw)
+                    memory::add_imm_load::<1, FAST>($mem, &mut $regs, op, a, memory::u8_raw)
                 });
                 $code.skip();
             }
@@ -1666,7 +1762,7 @@ macro_rules! t {
     ($env:ident, $code:ident, $exit:ident, $e:expr) => {
         match $e {
             Ok(v) => v,
-            Err(trap) => $exit!(Err(trapped($env.frames, $code.pc() - 1, trap))),
+            Err(trap) => $exit!(@trap $env, $code.pc() - 1, trap),
         }
     };
 }

@@ -27,8 +27,8 @@ use wisp_core::TrapCode;
 
 use super::operands::{
     AddBr, AddImm2, AddImmBr, AddImmCopy, AddImmLoad, AddImmStore, AddLoad, AndImmBr, AndImmBrImm,
-    Bin, BinBin, BinBinImm, BinImm, BinImmBin, BrCmp, BrCmpImm, CmpBr, Load, LoadLoad, Slot, Store,
-    StoreAdd, StoreImm, StoreImmAdd, Target, Un,
+    Bin, BinBin, BinBinImm, BinImm, BinImmBin, BrCmp, BrCmpImm, CmpBr, Load, LoadLoad, LoadStore,
+    Slot, Store, StoreAdd, StoreImm, StoreImmAdd, Target, Un,
 };
 
 /// One instruction of wisp's internal code (16 bytes, see the module docs).
@@ -811,6 +811,17 @@ pub enum Instr {
     /// and `x` are the same slot (and `t` another), read from the
     /// accumulator.
     I32ShrUImmXorAccAX(BinImmBin),
+    /// A load then a store of the loaded value (superinstructions, see
+    /// [`LoadStore`]): 1, 4 or 8 bytes moved from `a + load` to
+    /// `addr + offset` (`Load8U`, `Load32` or `Load64`, then `Store8`,
+    /// `Store32` or `Store64`).
+    Load8UStore8(LoadStore),
+    Load32Store32(LoadStore),
+    Load64Store64(LoadStore),
+    /// `Load8UAdd` (from `(a + load) mod 2^32`) then `Store8` of the byte.
+    Load8UAddStore8(LoadStore),
+    /// `Load8UAddStore8` with `a` from the accumulator.
+    Load8UAddStore8Acc(LoadStore),
 }
 
 impl Instr {
@@ -994,6 +1005,11 @@ impl Instr {
                 | I64XorMul(_)
                 | I64XorMulAccA(_)
                 | I64XorMulAccB(_)
+                | Load8UStore8(_)
+                | Load32Store32(_)
+                | Load64Store64(_)
+                | Load8UAddStore8(_)
+                | Load8UAddStore8Acc(_)
         )
     }
 }

@@ -18,16 +18,16 @@
 //! calls), is marked *irregular* and still goes through the visitors.
 
 use super::instr::Instr;
-use super::operands::{BinImmBin, Slot, Target};
+use super::operands::{LoadStore, Slot, Target};
 
 /// The number of instruction kinds: one past the tag of the last variant
 /// of [`Instr`] (the executor's handler tables are this long too).
-pub const KIND_COUNT: usize = Instr::I32ShrUImmXorAccAX(BinImmBin {
+pub const KIND_COUNT: usize = Instr::Load8UAddStore8Acc(LoadStore {
     t: 0,
     a: 0,
-    imm: 0,
-    dst: 0,
-    x: 0,
+    load: 0,
+    addr: 0,
+    offset: 0,
 })
 .tag() as usize
     + 1;

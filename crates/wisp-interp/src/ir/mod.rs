@@ -35,8 +35,8 @@ pub use kinds::{KIND_COUNT, KindTable};
 pub use offsets::OffsetTable;
 pub use operands::{
     AddBr, AddImm2, AddImmBr, AddImmCopy, AddImmLoad, AddImmStore, AddLoad, AndImmBr, AndImmBrImm,
-    Bin, BinBin, BinBinImm, BinImm, BinImmBin, BrCmp, BrCmpImm, CmpBr, Load, LoadLoad, Slot,
-    Slot16, Store, StoreAdd, StoreImm, StoreImmAdd, Target, Un,
+    Bin, BinBin, BinBinImm, BinImm, BinImmBin, BrCmp, BrCmpImm, CmpBr, Load, LoadLoad, LoadStore,
+    Slot, Slot16, Store, StoreAdd, StoreImm, StoreImmAdd, Target, Un,
 };
 pub use verify::VerifyError;
 pub(crate) use verify::is_instruction_start;
@@ -193,9 +193,9 @@ impl CompiledFunc {
 
     /// What a call writes to the frame's slots from `num_params` on: zeros
     /// for the declared locals (and any slots before the constants), then
-    /// the constants; padded with zeros to [`FRAME_IMAGE_SLOTS`] when it is
-    /// shorter but not empty, so that most calls write it with one copy of
-    /// a constant length (and a function with neither locals nor constants
+    /// the constants; padded with zeros to a multiple of
+    /// [`FRAME_IMAGE_SLOTS`], so that a call writes it in blocks of a
+    /// constant length (and a function with neither locals nor constants
     /// costs no memory for it). (Slots past the frame are free: the callee is the newest
     /// frame, and a frame's slots are all written before they are read.)
     #[inline]
@@ -218,7 +218,8 @@ impl CompiledFunc {
     }
 }
 
-/// The length to which a short [`CompiledFunc::frame_image`] is padded.
+/// The block length to a multiple of which [`CompiledFunc::frame_image`] is
+/// padded.
 pub(crate) const FRAME_IMAGE_SLOTS: usize = 8;
 
 /// The frame image of a function (see [`CompiledFunc::frame_image`]); the
@@ -230,11 +231,7 @@ fn build_frame_image(
 ) -> Result<Box<[u64]>, alloc::collections::TryReserveError> {
     let const_start = (const_base - num_params) as usize;
     let len = const_start + consts.len();
-    let padded = if len == 0 {
-        0
-    } else {
-        len.max(FRAME_IMAGE_SLOTS)
-    };
+    let padded = len.next_multiple_of(FRAME_IMAGE_SLOTS);
     let mut image = alloc::vec::Vec::new();
     image.try_reserve_exact(padded)?;
     image.resize(padded, 0);

@@ -226,6 +226,20 @@ pub struct AddImmStore {
     pub offset: u32,
 }
 
+/// A load then a store of the loaded value, as in copy loops (`*d = *s`):
+/// `Load… { dst: t, addr: a, offset: load }` (for `Load8UAddStore8`,
+/// `Load8UAdd { dst: t, a, imm: load }`) then `Store… { addr, value: t,
+/// offset }` of the same width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed(2))]
+pub struct LoadStore {
+    pub t: Slot16,
+    pub a: Slot16,
+    pub load: u32,
+    pub addr: Slot16,
+    pub offset: u32,
+}
+
 /// `I32AndImm { dst, a, imm: mask }` then `BrI32<cmp>Imm { a: dst, imm, target }`
 /// (a mask that fits 16 bits, typically a byte mask).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

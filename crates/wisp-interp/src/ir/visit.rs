@@ -126,6 +126,15 @@ impl Instr {
                 narrow(&mut op.dst, &mut f);
                 narrow(&mut op.b, &mut f);
             }
+            Load8UStore8(op)
+            | Load32Store32(op)
+            | Load64Store64(op)
+            | Load8UAddStore8(op)
+            | Load8UAddStore8Acc(op) => {
+                narrow(&mut op.t, &mut f);
+                narrow(&mut op.a, &mut f);
+                narrow(&mut op.addr, &mut f);
+            }
             I32AddImmStore32(op) | I32AddImmStore32Acc(op) => {
                 narrow(&mut op.t, &mut f);
                 narrow(&mut op.a, &mut f);

@@ -726,6 +726,7 @@ fn reading_accumulator(instr: Instr, (s, acc): (Slot, Acc)) -> Option<Instr> {
         (Load64Idx(op), Int) => bin_imm(op, Load64IdxAcc),
         (I32AddImmLoad32(op), Int) => add_imm_load(op, I32AddImmLoad32Acc),
         (I32AddImmStore32(op), Int) => (Slot::from(op.a) == s).then_some(I32AddImmStore32Acc(op)),
+        (Load8UAddStore8(op), Int) => (Slot::from(op.a) == s).then_some(Load8UAddStore8Acc(op)),
         (I32AddShl2(op), Int) => (op.b == s).then_some(I32AddShl2AccB(op)),
         (I32AddShl3(op), Int) => (op.b == s).then_some(I32AddShl3AccB(op)),
         (I32AddImmLoad64(op), Int) => add_imm_load(op, I32AddImmLoad64Acc),

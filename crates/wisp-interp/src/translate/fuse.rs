@@ -25,6 +25,9 @@
 //!   with an immediate: character-class tests (`(c - 'a') & 255 < 26`);
 //! - a float comparison then a branch on its result (true or false);
 //! - `Load32` then `Load32` through the loaded pointer (`p->q->x`, vtables);
+//! - a 1-, 4- or 8-byte load then a store of the loaded value, of the same
+//!   width (`*d = *s` in copy loops; for bytes also from `(a + imm) mod
+//!   2^32`, `Load8UAdd`);
 //! - two `I32AddImm`s (pointer and counter bumps side by side), and
 //!   `I32AddImm` then a `Store32` of its result (`p->n = n + 1`);
 //! - `I32AddImm` then a `Copy` of the result (`local.tee x; local.set y`);
@@ -41,7 +44,8 @@
 use super::kind_memo::KindMemo;
 use crate::ir::{
     AddBr, AddImm2, AddImmBr, AddImmCopy, AddImmLoad, AddImmStore, AddLoad, AndImmBr, AndImmBrImm,
-    Bin, BinBin, BinBinImm, BinImmBin, BrCmpImm, Cmp, CmpBr, Instr, Load, LoadLoad, Slot, Slot16,
+    Bin, BinBin, BinBinImm, BinImmBin, BrCmpImm, Cmp, CmpBr, Instr, Load, LoadLoad, LoadStore,
+    Slot, Slot16, Store,
 };
 
 /// Fuses every pair the module docs list, in place. `starts` remembers
@@ -77,6 +81,9 @@ fn starts_pair(a: &Instr) -> bool {
             | I::F64Mul(_)
             | I::F32Mul(_)
             | I::Load32(_)
+            | I::Load8U(_)
+            | I::Load64(_)
+            | I::Load8UAdd(_)
             | I::F32Eq(_)
             | I::F32Ne(_)
             | I::F32Lt(_)
@@ -253,21 +260,39 @@ fn pair(a: Instr, b: Instr) -> Option<Instr> {
             };
             multiply_accumulate(mul, second?)
         }
-        Instr::Load32(first) => {
-            let Instr::Load32(second) = b else {
-                return None;
-            };
-            if second.addr != first.dst {
-                return None;
+        Instr::Load32(first) => match b {
+            Instr::Load32(second) if second.addr == first.dst => {
+                Some(Instr::Load32Load32(LoadLoad {
+                    t: narrow(first.dst)?,
+                    a: narrow(first.addr)?,
+                    dst: narrow(second.dst)?,
+                    first: first.offset,
+                    second: second.offset,
+                }))
             }
-            Some(Instr::Load32Load32(LoadLoad {
-                t: narrow(first.dst)?,
-                a: narrow(first.addr)?,
-                dst: narrow(second.dst)?,
-                first: first.offset,
-                second: second.offset,
-            }))
-        }
+            Instr::Store32(store) => move_of(Instr::Load32Store32, first, store),
+            _ => None,
+        },
+        Instr::Load8U(load) => match b {
+            Instr::Store8(store) => move_of(Instr::Load8UStore8, load, store),
+            _ => None,
+        },
+        Instr::Load64(load) => match b {
+            Instr::Store64(store) => move_of(Instr::Load64Store64, load, store),
+            _ => None,
+        },
+        Instr::Load8UAdd(load) => match b {
+            Instr::Store8(store) if store.value == load.dst => {
+                Some(Instr::Load8UAddStore8(LoadStore {
+                    t: narrow(load.dst)?,
+                    a: narrow(load.a)?,
+                    load: load.imm as u32,
+                    addr: narrow(store.addr)?,
+                    offset: store.offset,
+                }))
+            }
+            _ => None,
+        },
         Instr::I32AddImm(first) => match b {
             Instr::I32AddImm(second) => Some(Instr::I32AddImm2(AddImm2 {
                 t: narrow(first.dst)?,
@@ -290,6 +315,21 @@ fn pair(a: Instr, b: Instr) -> Option<Instr> {
         },
         _ => float_cmp_br(a, b),
     }
+}
+
+/// A load then a store of the loaded value (see [`LoadStore`]), if the
+/// store stores what was loaded and the slots fit.
+fn move_of(ctor: fn(LoadStore) -> Instr, load: Load, store: Store) -> Option<Instr> {
+    if store.value != load.dst {
+        return None;
+    }
+    Some(ctor(LoadStore {
+        t: narrow(load.dst)?,
+        a: narrow(load.addr)?,
+        load: load.offset,
+        addr: narrow(store.addr)?,
+        offset: store.offset,
+    }))
 }
 
 /// The constructors of a comparison's branch-if-true and branch-if-false
@@ -820,6 +860,52 @@ mod tests {
             Ok(Val::I32(100))
         );
         let trap = call("bump_store_at_sum", &[Val::I32(65_530)]).expect_err("traps");
+        assert!(trap.contains("out of bounds"), "{trap}");
+    }
+
+    /// A load then a store of the loaded value, of each width, becomes one
+    /// move (the byte move also from an address with an immediate added,
+    /// and to the address the byte names); the moved value lands.
+    #[test]
+    fn loads_stored_right_away_become_moves() {
+        use crate::Val;
+        let wat = r#"(module
+          (memory 1)
+          (data (i32.const 16) "\05\06\07\08\09\0a\0b\0c\0d")
+          (func (export "move8") (param $d i32) (param $s i32) (result i32)
+            (i32.store8 (local.get $d) (i32.load8_u offset=1 (local.get $s)))
+            (i32.load8_u (local.get $d)))
+          (func (export "move8_add") (param $d i32) (param $s i32) (result i32)
+            (i32.store8 (local.get $d) (i32.load8_u (i32.add (local.get $s) (i32.const 2))))
+            (i32.load8_u (local.get $d)))
+          (func (export "move32") (param $d i32) (param $s i32) (result i32)
+            (i32.store (local.get $d) (i32.load (local.get $s)))
+            (i32.load (local.get $d)))
+          (func (export "move64") (param $d i32) (param $s i32) (result i64)
+            (i64.store (local.get $d) (i64.load (local.get $s)))
+            (i64.load (local.get $d)))
+          (func (export "move_to_itself") (param $s i32) (result i32)
+            (local $x i32)
+            (local.set $x (i32.load8_u (local.get $s)))
+            (i32.store8 offset=100 (local.get $x) (local.get $x))
+            (i32.load8_u offset=100 (local.get $x))))"#;
+        let mut run = Run::new(
+            wat,
+            &[
+                "Load8UStore8(",
+                "Load8UAddStore8(",
+                "Load32Store32(",
+                "Load64Store64(",
+            ],
+        );
+        let mut call = |name: &str, args: &[Val]| run.call(name, args);
+        let args = [Val::I32(1000), Val::I32(16)];
+        assert_eq!(call("move8", &args), Ok(Val::I32(6)));
+        assert_eq!(call("move8_add", &args), Ok(Val::I32(7)));
+        assert_eq!(call("move32", &args), Ok(Val::I32(0x0807_0605)));
+        assert_eq!(call("move64", &args), Ok(Val::I64(0x0c0b_0a09_0807_0605)));
+        assert_eq!(call("move_to_itself", &[Val::I32(20)]), Ok(Val::I32(9)));
+        let trap = call("move32", &[Val::I32(65_534), Val::I32(16)]).expect_err("traps");
         assert!(trap.contains("out of bounds"), "{trap}");
     }
 }

@@ -1169,3 +1169,170 @@ fn float_arithmetic_on_loaded_values_survives_any_number_of_suspensions() {
         );
     }
 }
+
+/// Copy loops, whose bodies are a load then a store of the loaded value
+/// (the move superinstructions): pseudo-random bytes at 1000 are copied
+/// forward byte by byte, backward through an address that adds an
+/// immediate to a counter just decremented (so read from the accumulator),
+/// as unaligned 4- and 8-byte words across the 64 KiB page boundary, and
+/// each byte to the address it names (at 120000); then the destinations
+/// are hashed.
+const MOVES: &str = r#"(module
+  (memory 2)
+  (func (export "moves") (param $seed i32) (param $n i32) (result i64)
+    (local $i i32) (local $g i32) (local $s i32) (local $d i32) (local $x i32) (local $h i64)
+    (local.set $g (local.get $seed))
+    (loop $f
+      (local.set $g (i32.add (i32.mul (local.get $g) (i32.const 1103515245)) (i32.const 12345)))
+      (i32.store8 offset=1000 (local.get $i) (i32.shr_u (local.get $g) (i32.const 16)))
+      (br_if $f (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.add (local.get $n) (i32.const 8)))))
+    ;; forward bytes to 8000
+    (local.set $s (i32.const 1000))
+    (local.set $d (i32.const 8000))
+    (local.set $i (local.get $n))
+    (loop $c1
+      (i32.store8 (local.get $d) (i32.load8_u (local.get $s)))
+      (local.set $s (i32.add (local.get $s) (i32.const 1)))
+      (local.set $d (i32.add (local.get $d) (i32.const 1)))
+      (br_if $c1 (local.tee $i (i32.add (local.get $i) (i32.const -1)))))
+    ;; backward bytes to 16000
+    (local.set $d (i32.const 16000))
+    (local.set $i (local.get $n))
+    (loop $c2
+      (local.set $i (i32.add (local.get $i) (i32.const -1)))
+      (i32.store8 (local.get $d) (i32.load8_u (i32.add (local.get $i) (i32.const 1000))))
+      (local.set $d (i32.add (local.get $d) (i32.const 1)))
+      (br_if $c2 (local.get $i)))
+    ;; unaligned words to 65001 and 100003
+    (local.set $i (i32.const 0))
+    (loop $c3
+      (i32.store offset=65001 (local.get $i) (i32.load offset=1003 (local.get $i)))
+      (i64.store offset=100003 (i32.shl (local.get $i) (i32.const 1)) (i64.load offset=1001 (i32.shl (local.get $i) (i32.const 1))))
+      (br_if $c3 (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $n))))
+    ;; each byte to 120000 plus itself
+    (local.set $i (i32.const 0))
+    (loop $c4
+      (local.set $x (i32.load8_u offset=1000 (local.get $i)))
+      (i32.store8 offset=120000 (local.get $x) (local.get $x))
+      (br_if $c4 (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    ;; hash the destinations
+    (local.set $h (call $hash (i32.const 8000) (i32.add (i32.const 8000) (local.get $n)) (i64.const 0)))
+    (local.set $h (call $hash (i32.const 16000) (i32.add (i32.const 16000) (local.get $n)) (local.get $h)))
+    (local.set $h (call $hash (i32.const 65001) (i32.add (i32.const 65005) (local.get $n)) (local.get $h)))
+    (local.set $h (call $hash (i32.const 100003) (i32.add (i32.const 100011) (i32.shl (local.get $n) (i32.const 1))) (local.get $h)))
+    (call $hash (i32.const 120000) (i32.const 120256) (local.get $h)))
+  (func $hash (param $i i32) (param $end i32) (param $h i64) (result i64)
+    (loop $l
+      (local.set $h (i64.add (i64.mul (local.get $h) (i64.const 31)) (i64.load8_u (local.get $i))))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $end))))
+    (local.get $h))
+  (func (export "move8") (param $d i32) (param $s i32) (result i32)
+    (i32.store8 (local.get $d) (i32.load8_u (local.get $s)))
+    (i32.load8_u (local.get $d)))
+  (func (export "move8_add") (param $d i32) (param $s i32) (result i32)
+    (i32.store8 (local.get $d) (i32.load8_u (i32.add (local.get $s) (i32.const 7))))
+    (i32.load8_u (local.get $d)))
+  (func (export "move32") (param $d i32) (param $s i32) (result i32)
+    (i32.store offset=2 (local.get $d) (i32.load offset=1 (local.get $s)))
+    (i32.load offset=2 (local.get $d)))
+  (func (export "move64") (param $d i32) (param $s i32) (result i64)
+    (i64.store offset=3 (local.get $d) (i64.load (local.get $s)))
+    (i64.load offset=3 (local.get $d)))
+)"#;
+
+/// `moves` of [`MOVES`], in Rust.
+fn moves(seed: i32, n: u32) -> i64 {
+    let n = n as usize;
+    let mut mem = vec![0u8; 131_072];
+    let mut g = seed as u32;
+    for i in 0..n + 8 {
+        g = g.wrapping_mul(1103515245).wrapping_add(12345);
+        mem[1000 + i] = (g >> 16) as u8;
+    }
+    for i in 0..n {
+        mem[8000 + i] = mem[1000 + i];
+    }
+    for k in 0..n {
+        mem[16000 + k] = mem[1000 + n - 1 - k];
+    }
+    for i in (0..n).step_by(4) {
+        mem.copy_within(1003 + i..1007 + i, 65001 + i);
+        mem.copy_within(1001 + 2 * i..1009 + 2 * i, 100003 + 2 * i);
+    }
+    for i in 0..n {
+        let x = usize::from(mem[1000 + i]);
+        mem[120000 + x] = x as u8;
+    }
+    let regions = [
+        8000..8000 + n,
+        16000..16000 + n,
+        65001..65005 + n,
+        100003..100011 + 2 * n,
+        120000..120256,
+    ];
+    regions
+        .into_iter()
+        .flat_map(|region| mem[region].to_vec())
+        .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))) as i64
+}
+
+#[test]
+fn move_loops_match_the_same_copies_in_rust() {
+    let cases = [(1, 1u32), (-7, 9), (0x1234_5678, 1000), (i32::MIN, 2999)].map(|(seed, n)| {
+        (
+            vec![Val::I32(seed), Val::I32(n as i32)],
+            Val::I64(moves(seed, n)),
+        )
+    });
+    assert_matches_model(MOVES, "moves", &cases);
+}
+
+#[test]
+fn move_loops_survive_any_number_of_suspensions() {
+    let want = moves(5, 200);
+    for slice in 1..=40 {
+        let results = call_in_fuel_slices(MOVES, "moves", &[Val::I32(5), Val::I32(200)], slice);
+        assert_eq!(results, [Val::I64(want)], "fuel slices of {slice}");
+    }
+}
+
+#[test]
+fn moves_trap_on_either_access_out_of_bounds() {
+    let end = 131_072;
+    let (mut s, i) = instantiate(MOVES);
+    // In bounds, the last bytes of memory: a move lands and reads back.
+    assert_eq!(
+        call(&mut s, i, "move8", &[Val::I32(end - 1), Val::I32(0)]).unwrap(),
+        [Val::I32(0)]
+    );
+    assert_eq!(
+        call(
+            &mut s,
+            i,
+            "move64",
+            &[Val::I32(end - 11), Val::I32(end - 8)]
+        )
+        .unwrap(),
+        [Val::I64(0)]
+    );
+    for (name, d, s_addr) in [
+        ("move8", 0, end),
+        ("move8", end, 0),
+        ("move8_add", 0, end - 7),
+        ("move8_add", end, 0),
+        ("move32", 0, end - 4),
+        ("move32", end - 5, 0),
+        ("move64", 0, end - 7),
+        ("move64", end - 10, 0),
+    ] {
+        let err = call(&mut s, i, name, &[Val::I32(d), Val::I32(s_addr)]).unwrap_err();
+        match err {
+            Error::Trap(trap) => assert_eq!(
+                trap.kind,
+                wisp_interp::TrapKind::Code(TrapCode::MemoryOutOfBounds),
+                "{name}({d}, {s_addr})"
+            ),
+            other => panic!("{name}({d}, {s_addr}): {other}"),
+        }
+    }
+}

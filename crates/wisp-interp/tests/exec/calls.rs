@@ -437,12 +437,16 @@ fn callee_frames_start_clean_for_every_local_and_constant_count() {
 /// for each `n`, which declares `n` `i64` locals and returns their sum plus
 /// a constant that has a slot of its own: any local not zeroed on entry
 /// shows up in the sum.
+/// How many locals `locals_module`'s `$dirty` leaves set (more than any
+/// count it is given).
+const DIRTY_LOCALS: usize = 48;
+
 fn locals_module(counts: &[usize]) -> String {
     let mut wat = String::from("(module\n");
     wat.push_str("  (func $dirty (param i32) (result i32)\n    (local");
-    wat.push_str(&" i64".repeat(24));
+    wat.push_str(&" i64".repeat(DIRTY_LOCALS));
     wat.push(')');
-    for k in 1..=24 {
+    for k in 1..=DIRTY_LOCALS {
         wat.push_str(&format!("\n    (local.set {k} (i64.const -1))"));
     }
     wat.push_str("\n    (local.get 0))\n");
@@ -477,9 +481,12 @@ fn locals_module(counts: &[usize]) -> String {
 
 #[test]
 fn declared_locals_are_zero_on_every_entry() {
-    // Frame set-up copies a frame image, of a constant length for short
-    // ones (padded with zeros): counts around that length and well past it.
-    let counts = [0, 1, 2, 5, 6, 7, 8, 9, 16, 23];
+    // Frame set-up copies a frame image (padded with zeros to whole blocks
+    // of 8 slots), block by block up to 32 slots and with one `memcpy`
+    // past that: counts around each block boundary and past the last.
+    let counts = [
+        0, 1, 2, 5, 6, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 40,
+    ];
     let wat = locals_module(&counts);
     let want = 0x1234_5678_9abc * 2 * counts.len() as i64;
     for config in [Config::default(), {
@@ -497,35 +504,49 @@ fn declared_locals_are_zero_on_every_entry() {
 
 #[test]
 fn locals_are_zero_when_the_value_stack_ends_at_the_frame() {
-    // With a value stack limit just above the frame, the padding of a
-    // short frame image does not fit: what fits is copied, and the call
-    // either runs correctly or traps with a stack overflow.
-    let wat = r#"(module
-        (func (export "f") (param i32) (result i64) (local i64 i64 i64)
-            (local.set 1 (i64.extend_i32_u (local.get 0)))
-            (i64.add (i64.add (local.get 1) (local.get 2)) (i64.add (local.get 3) (i64.const 0x1234567890)))))"#;
-    let mut ran = 0;
-    for limit in 1..=16 {
-        let mut config = Config::default();
-        config.max_value_stack_slots(limit);
-        let (mut s, i) = instantiate_with(&config, wat);
-        match call(&mut s, i, "f", &[i32(5)]) {
-            Ok(results) => {
-                assert_eq!(results, [i64(0x1234567895)], "limit {limit}");
-                ran += 1;
-            }
-            Err(Error::Trap(trap)) => {
-                assert_eq!(
-                    trap.kind,
-                    TrapKind::Code(TrapCode::StackOverflow),
-                    "limit {limit}"
-                )
-            }
-            Err(other) => panic!("limit {limit}: {other}"),
+    // With a value stack limit just above the frame, the padding of the
+    // frame image does not fit: what fits is copied, and the call either
+    // runs correctly or traps with a stack overflow. A short image (3
+    // locals, one block) and a longer one (20 locals, three blocks).
+    for locals in [3, 20] {
+        let mut wat =
+            String::from("(module\n  (func (export \"f\") (param i32) (result i64) (local");
+        wat.push_str(&" i64".repeat(locals));
+        wat.push_str(
+            ")\n    (local.set 1 (i64.extend_i32_u (local.get 0)))\n    (i64.const 0x1234567890)",
+        );
+        for k in 1..=locals {
+            wat.push_str(&format!(" (i64.add (local.get {k}))"));
         }
+        wat.push_str("))");
+        let limits = 1..=locals + 16;
+        let mut ran = 0;
+        for limit in limits.clone() {
+            let mut config = Config::default();
+            config.max_value_stack_slots(limit);
+            let (mut s, i) = instantiate_with(&config, &wat);
+            match call(&mut s, i, "f", &[i32(5)]) {
+                Ok(results) => {
+                    assert_eq!(
+                        results,
+                        [i64(0x1234567895)],
+                        "{locals} locals, limit {limit}"
+                    );
+                    ran += 1;
+                }
+                Err(Error::Trap(trap)) => {
+                    assert_eq!(
+                        trap.kind,
+                        TrapKind::Code(TrapCode::StackOverflow),
+                        "{locals} locals, limit {limit}"
+                    )
+                }
+                Err(other) => panic!("{locals} locals, limit {limit}: {other}"),
+            }
+        }
+        assert!(
+            ran > 0 && ran < limits.count(),
+            "{locals} locals: some limits too small, some enough: {ran}"
+        );
     }
-    assert!(
-        ran > 0 && ran < 16,
-        "some limits too small, some enough: {ran}"
-    );
 }
