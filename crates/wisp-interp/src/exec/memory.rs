@@ -172,10 +172,10 @@ pub(super) fn load_store<const N: usize, const FAST: bool>(
 }
 
 /// The source address of a [`LoadStore`] whose load has an offset:
-/// `a + load`, in 64 bits.
+/// `a + load`, in 64 bits, given `a`'s value.
 #[inline(always)]
-pub(super) fn load_store_from(regs: &Regs<'_>, op: LoadStore) -> u64 {
-    effective(regs, Slot::from(op.a), op.load)
+pub(super) fn load_store_from(a: u32, op: LoadStore) -> u64 {
+    u64::from(a) + u64::from(op.load)
 }
 
 /// The source address of a [`LoadStore`] whose load adds an immediate

@@ -386,21 +386,48 @@ macro_rules! execute_instr {
             }
             I::Load8UStore8(op) => {
                 $fast_t!($env, $code, $exit, {
-                    let from = memory::load_store_from(&$regs, op);
+                    let a = $regs.get(Slot::from(op.a)) as u32;
+                    let from = memory::load_store_from(a, op);
+                    memory::load_store::<1, FAST>($mem, &mut $regs, op, from, memory::u8_raw)
+                });
+                $code.skip();
+            }
+            I::Load8UStore8Acc(op) => {
+                $fast_t!($env, $code, $exit, {
+                    let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
+                    let from = memory::load_store_from(a, op);
                     memory::load_store::<1, FAST>($mem, &mut $regs, op, from, memory::u8_raw)
                 });
                 $code.skip();
             }
             I::Load32Store32(op) => {
                 $fast_t!($env, $code, $exit, {
-                    let from = memory::load_store_from(&$regs, op);
+                    let a = $regs.get(Slot::from(op.a)) as u32;
+                    let from = memory::load_store_from(a, op);
+                    memory::load_store::<4, FAST>($mem, &mut $regs, op, from, memory::u32_raw)
+                });
+                $code.skip();
+            }
+            I::Load32Store32Acc(op) => {
+                $fast_t!($env, $code, $exit, {
+                    let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
+                    let from = memory::load_store_from(a, op);
                     memory::load_store::<4, FAST>($mem, &mut $regs, op, from, memory::u32_raw)
                 });
                 $code.skip();
             }
             I::Load64Store64(op) => {
                 $fast_t!($env, $code, $exit, {
-                    let from = memory::load_store_from(&$regs, op);
+                    let a = $regs.get(Slot::from(op.a)) as u32;
+                    let from = memory::load_store_from(a, op);
+                    memory::load_store::<8, FAST>($mem, &mut $regs, op, from, memory::u64_raw)
+                });
+                $code.skip();
+            }
+            I::Load64Store64Acc(op) => {
+                $fast_t!($env, $code, $exit, {
+                    let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
+                    let from = memory::load_store_from(a, op);
                     memory::load_store::<8, FAST>($mem, &mut $regs, op, from, memory::u64_raw)
                 });
                 $code.skip();

@@ -820,7 +820,10 @@ pub enum Instr {
     Load64Store64(LoadStore),
     /// `Load8UAdd` (from `(a + load) mod 2^32`) then `Store8` of the byte.
     Load8UAddStore8(LoadStore),
-    /// `Load8UAddStore8` with `a` from the accumulator.
+    /// The moves with `a` from the accumulator.
+    Load8UStore8Acc(LoadStore),
+    Load32Store32Acc(LoadStore),
+    Load64Store64Acc(LoadStore),
     Load8UAddStore8Acc(LoadStore),
 }
 
@@ -1009,6 +1012,9 @@ impl Instr {
                 | Load32Store32(_)
                 | Load64Store64(_)
                 | Load8UAddStore8(_)
+                | Load8UStore8Acc(_)
+                | Load32Store32Acc(_)
+                | Load64Store64Acc(_)
                 | Load8UAddStore8Acc(_)
         )
     }

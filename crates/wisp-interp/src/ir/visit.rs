@@ -130,6 +130,9 @@ impl Instr {
             | Load32Store32(op)
             | Load64Store64(op)
             | Load8UAddStore8(op)
+            | Load8UStore8Acc(op)
+            | Load32Store32Acc(op)
+            | Load64Store64Acc(op)
             | Load8UAddStore8Acc(op) => {
                 narrow(&mut op.t, &mut f);
                 narrow(&mut op.a, &mut f);

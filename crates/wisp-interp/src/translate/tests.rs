@@ -644,7 +644,8 @@ fn histogram_steps_read_fresh_operands_from_the_accumulator() {
     // `count[byte[i]] += 1` over u32 counts at a base in a local: the
     // scaled add takes the fresh byte as its index, the load the fresh
     // address, and the add-and-store the fresh count; then the same over
-    // u64 sums, where the scaled add by 8 hands its address to a load.
+    // u64 sums, where the scaled add by 8 hands its address to a load
+    // whose value is stored right away (a move).
     let code = code_of(
         "(module (memory 1) (func (param i32 i32 i32)
             (i32.store (local.tee 2 (i32.add (local.get 1) (i32.shl (i32.load8_u (local.get 0)) (i32.const 2))))
@@ -663,8 +664,8 @@ fn histogram_steps_read_fresh_operands_from_the_accumulator() {
             "Store32",
             "Load8U",
             "I32AddShl3AccB",
-            "Load64Acc",
-            "Store64Acc",
+            "Load64Store64Acc",
+            "Store64",
             "Return"
         ],
         "{kinds:#?}"

@@ -1206,13 +1206,13 @@ const MOVES: &str = r#"(module
     ;; unaligned words to 65001 and 100003
     (local.set $i (i32.const 0))
     (loop $c3
-      (i32.store offset=65001 (local.get $i) (i32.load offset=1003 (local.get $i)))
-      (i64.store offset=100003 (i32.shl (local.get $i) (i32.const 1)) (i64.load offset=1001 (i32.shl (local.get $i) (i32.const 1))))
-      (br_if $c3 (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $n))))
+      (i32.store offset=65001 (i32.shl (local.get $i) (i32.const 2)) (i32.load offset=1003 (i32.shl (local.get $i) (i32.const 2))))
+      (i64.store offset=100003 (i32.shl (local.get $i) (i32.const 3)) (i64.load offset=1001 (i32.shl (local.get $i) (i32.const 3))))
+      (br_if $c3 (i32.lt_u (i32.shl (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 2)) (local.get $n))))
     ;; each byte to 120000 plus itself
     (local.set $i (i32.const 0))
     (loop $c4
-      (local.set $x (i32.load8_u offset=1000 (local.get $i)))
+      (local.set $x (i32.load8_u offset=1000 (i32.and (local.get $i) (i32.const 65535))))
       (i32.store8 offset=120000 (local.get $x) (local.get $x))
       (br_if $c4 (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
     ;; hash the destinations
