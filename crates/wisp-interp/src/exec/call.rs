@@ -222,7 +222,8 @@ pub(super) fn push_plain_frame(
 /// Whether a call of `callee` with its frame at `fp` is on the common path:
 /// there is a caller's frame, no limit is reached, neither the value stack
 /// nor the frame stack has to grow, and the frame image is short and fits
-/// in the value stack (so [`init_frame`] copies it with inline moves).
+/// in the value stack (so [`copy_short_image`] copies it, with inline
+/// moves).
 #[inline(always)]
 fn is_plain_call(
     limits: Limits,
@@ -260,13 +261,13 @@ fn init_frame(stack: &mut [u64], fp: usize, callee: &CompiledFunc) {
 }
 
 /// Copies a frame image of at most [`SHORT_IMAGE_SLOTS`] slots (a multiple
-/// of [`FRAME_IMAGE_SLOTS`], by construction) to the start of `slots`, which
-/// is at least as long, one block of
-/// `FRAME_IMAGE_SLOTS` at a time. Each block is a copy of a constant
-/// length, a few inline moves, where `copy_from_slice` of a length known
-/// only at run time calls `memcpy`, which costs more than most copies and
-/// makes the call handler save registers around it. Unrolled by hand: LLVM
-/// turns a loop of such copies back into a call of `memcpy`.
+/// of [`FRAME_IMAGE_SLOTS`], by construction) to the start of `slots`,
+/// which is at least as long, one block of `FRAME_IMAGE_SLOTS` at a time.
+/// Each block is a copy of a constant length, a few inline moves, where
+/// `copy_from_slice` of a length known only at run time calls `memcpy`,
+/// which costs more than most copies and makes the call handler save
+/// registers around it. Unrolled by hand: LLVM turns a loop of such copies
+/// back into a call of `memcpy`.
 #[inline(always)]
 fn copy_short_image(slots: &mut [u64], image: &[u64]) {
     copy_image_block(slots, image, 0);
