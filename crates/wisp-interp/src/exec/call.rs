@@ -187,60 +187,57 @@ pub(super) fn push_frame(
 /// [`copy_short_image`]); a longer one costs a call of `memcpy`.
 const SHORT_IMAGE_SLOTS: usize = 4 * FRAME_IMAGE_SLOTS;
 
-/// [`push_frame`] of a call on the common path (see [`is_plain_call`]); any
-/// other is refused with an `Err` before anything changed, for the caller
-/// to run it in full. Nothing here calls a function (no `memcpy`, no
-/// growth, no trap), so a threaded call handler that inlines it need not
-/// save registers around a call.
+/// [`push_frame`] of a call on the common path, whose arguments start
+/// `args` slots into the running (caller's) frame; returns the callee's
+/// frame: its `max_slots` slots of the value stack.
+///
+/// The common path: there is a caller's frame, no limit is reached,
+/// neither the value stack nor the frame stack has to grow, and the frame
+/// image is short and fits in the value stack (so [`copy_short_image`]
+/// copies it, with inline moves). Any other call is refused with an `Err`
+/// before anything changed, for the caller to run it in full. Nothing here
+/// calls a function (no `memcpy`, no growth, no trap), so a threaded call
+/// handler that inlines it need not save registers around a call.
 #[inline(always)]
-pub(super) fn push_plain_frame(
+pub(super) fn push_plain_frame<'a>(
     limits: Limits,
-    stack: &mut [u64],
+    stack: &'a mut [u64],
     frames: &mut Vec<Frame>,
     return_pc: usize,
-    fp: usize,
+    args: u32,
     callee: &WasmFunc<'_>,
-) -> Result<(), TrapCode> {
-    let frame = Frame::new(callee, 0, fp as u32);
-    let callee = callee.code;
-    if !is_plain_call(limits, stack, frames, fp, callee) {
-        // Refused, not a trap: the caller runs the call in full.
-        return Err(TrapCode::StackOverflow);
+) -> Result<&'a mut [u64], TrapCode> {
+    // Refused, not a trap: the caller runs the call in full.
+    const REFUSED: Result<&mut [u64], TrapCode> = Err(TrapCode::StackOverflow);
+    let depth = frames.len();
+    let Some(caller) = frames.last() else {
+        return REFUSED;
+    };
+    let fp = caller.fp as usize + args as usize;
+    let code = callee.code;
+    let max_slots = code.max_slots() as usize;
+    let params = code.num_params() as usize;
+    let image = code.frame_image();
+    let Some(slots) = stack.get_mut(fp..) else {
+        return REFUSED;
+    };
+    if depth >= limits.max_depth
+        || depth >= frames.capacity()
+        || image.len() > SHORT_IMAGE_SLOTS
+        || max_slots > slots.len()
+        || params + image.len() > slots.len()
+    {
+        return REFUSED;
     }
     // First, while the compiler still knows the capacity suffices.
-    frames.push(frame);
-    let depth = frames.len();
-    if let Some(caller) = frames.get_mut(depth.wrapping_sub(2)) {
+    frames.push(Frame::new(callee, 0, fp as u32));
+    if let Some(caller) = frames.get_mut(depth - 1) {
         caller.pc = return_pc as u32;
     }
-    if let Some(slots) = stack.get_mut(fp + callee.num_params() as usize..) {
-        copy_short_image(slots, callee.frame_image());
+    if let Some(locals) = slots.get_mut(params..) {
+        copy_short_image(locals, image);
     }
-    Ok(())
-}
-
-/// Whether a call of `callee` with its frame at `fp` is on the common path:
-/// there is a caller's frame, no limit is reached, neither the value stack
-/// nor the frame stack has to grow, and the frame image is short and fits
-/// in the value stack (so [`copy_short_image`] copies it, with inline
-/// moves).
-#[inline(always)]
-fn is_plain_call(
-    limits: Limits,
-    stack: &[u64],
-    frames: &Vec<Frame>,
-    fp: usize,
-    callee: &CompiledFunc,
-) -> bool {
-    let depth = frames.len();
-    let image = callee.frame_image().len();
-    let image_start = fp + callee.num_params() as usize;
-    depth != 0
-        && depth < limits.max_depth
-        && depth < frames.capacity()
-        && fp + callee.max_slots() as usize <= stack.len()
-        && image <= SHORT_IMAGE_SLOTS
-        && image_start + image <= stack.len()
+    Ok(slots.get_mut(..max_slots).unwrap_or_default())
 }
 
 /// Zeroes the declared locals of a frame at `fp` and writes its constant

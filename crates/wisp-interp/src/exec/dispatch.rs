@@ -47,7 +47,7 @@ use super::numeric::{
     bin_imm_bin, bin_imm_bin_acc_ax, bin_imm_bin_on, bin_imm_out, bin_out, bin_trap, int_acc, un,
     un_acc, un_out, un_trap,
 };
-use super::step::{enter_callee, execute_instr, t};
+use super::step::{enter_callee, enter_plain_callee, execute_instr, t};
 use super::table;
 use super::variable;
 

@@ -72,6 +72,22 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
         Some(this)
     }
 
+    /// Starts executing `func` at its first instruction with `fuel` left
+    /// (a function entry). Cannot fail: the code holds at least its
+    /// sentinel.
+    #[inline(always)]
+    pub(super) fn entry(func: &'c CompiledFunc, fuel: u64) -> Self {
+        let start = core::ptr::NonNull::from(func.code_with_sentinel()).cast();
+        let mut this = Self {
+            start,
+            ip: start,
+            fuel,
+            code: core::marker::PhantomData,
+        };
+        this.charge_ahead();
+        this
+    }
+
     /// The position, the code's start and the fuel: what the threaded
     /// backend passes from handler to handler in registers.
     #[cfg(all(wisp_threaded, not(test)))]
@@ -291,6 +307,17 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
         let mut this = (pc < code.len()).then_some(Self { code, pc, fuel })?;
         this.charge_ahead();
         Some(this)
+    }
+
+    #[inline(always)]
+    pub(super) fn entry(func: &'c CompiledFunc, fuel: u64) -> Self {
+        let mut this = Self {
+            code: func.code_with_sentinel(),
+            pc: 0,
+            fuel,
+        };
+        this.charge_ahead();
+        this
     }
 
     #[inline(always)]

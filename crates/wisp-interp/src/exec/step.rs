@@ -80,8 +80,12 @@ macro_rules! execute_instr {
                         }
                     );
                 }
-                write_results(&mut $regs, *$instr);
+                // Popped first, while the length is still in a register;
+                // the instruction was read before that store, which the
+                // compiler cannot tell from one to the code.
+                let returning = *$instr;
                 $env.frames.pop();
+                write_results(&mut $regs, returning);
                 let Some(caller) = caller else {
                     $exit!(Ok(Exit::Return));
                 };
@@ -478,22 +482,10 @@ macro_rules! execute_instr {
                 // constants spare saving them around the calls out.
                 ($acci, $acc64, $acc32) = (0, 0.0, 0.0);
                 let callee = $env.inst.defined(func);
-                let callee_fp = frame_pointer($env.frames) + args as usize;
                 if FAST {
-                    $fast_t!(
-                        $env,
-                        $code,
-                        $exit,
-                        push_plain_frame(
-                            $env.limits,
-                            $env.stack,
-                            $env.frames,
-                            $code.pc(),
-                            callee_fp,
-                            &callee
-                        )
-                    );
+                    enter_plain_callee!($env, $code, $regs, $exit, $fast_t, callee, args);
                 } else {
+                    let callee_fp = frame_pointer($env.frames) + args as usize;
                     t!(
                         $env,
                         $code,
@@ -507,8 +499,8 @@ macro_rules! execute_instr {
                             &callee
                         )
                     );
+                    enter_callee!($env, $code, $regs, $exit, callee.code, callee_fp);
                 }
-                enter_callee!($env, $code, $regs, $exit, callee.code, callee_fp);
             }
             I::CallImported { .. } | I::CallIndirect { .. } => {
                 // Nothing after a call or a return reads an accumulator:
@@ -565,19 +557,7 @@ macro_rules! execute_instr {
                             Err(TrapCode::Unreachable)
                         }
                     );
-                    $fast_t!(
-                        $env,
-                        $code,
-                        $exit,
-                        push_plain_frame(
-                            $env.limits,
-                            $env.stack,
-                            $env.frames,
-                            $code.pc(),
-                            callee_fp,
-                            &callee
-                        )
-                    );
+                    enter_plain_callee!($env, $code, $regs, $exit, $fast_t, callee, args);
                 } else {
                     t!(
                         $env,
@@ -592,12 +572,12 @@ macro_rules! execute_instr {
                             &callee
                         )
                     );
+                    if callee.instance != $env.inst.id {
+                        switch_instance(&mut $env.inst, $env.instances, callee.instance);
+                        $mem = select_memory($env.memories, $env.inst.memory, $no_memory);
+                    }
+                    enter_callee!($env, $code, $regs, $exit, callee.code, callee_fp);
                 }
-                if callee.instance != $env.inst.id {
-                    switch_instance(&mut $env.inst, $env.instances, callee.instance);
-                    $mem = select_memory($env.memories, $env.inst.memory, $no_memory);
-                }
-                enter_callee!($env, $code, $regs, $exit, callee.code, callee_fp);
             }
 
             // ----- Variables, constants and parametric -----------------------------
@@ -1798,14 +1778,34 @@ macro_rules! t {
 /// start, its slots from `fp`.
 macro_rules! enter_callee {
     ($env:ident, $code:ident, $regs:ident, $exit:ident, $callee:expr, $fp:expr) => {
-        *$code = t!(
-            $env,
-            $code,
-            $exit,
-            Code::new($callee, 0, $code.fuel()).ok_or(TrapCode::Unreachable)
-        );
+        *$code = Code::entry($callee, $code.fuel());
         $regs = t!($env, $code, $exit, frame($env.stack, $fp, $callee));
     };
 }
 
-pub(super) use {enter_callee, execute_instr, t};
+/// The plain call (see `push_plain_frame`) of `callee`, whose arguments
+/// start `args` slots into the running frame, made by a threaded handler,
+/// which then continues in the callee; any other call goes to `$fast_t`'s
+/// refusal, before anything changed.
+macro_rules! enter_plain_callee {
+    ($env:ident, $code:ident, $regs:ident, $exit:ident, $fast_t:ident, $callee:expr, $args:expr) => {
+        let callee = $callee;
+        let slots = $fast_t!(
+            $env,
+            $code,
+            $exit,
+            push_plain_frame(
+                $env.limits,
+                $env.stack,
+                $env.frames,
+                $code.pc(),
+                $args,
+                &callee
+            )
+        );
+        *$code = Code::entry(callee.code, $code.fuel());
+        $regs = t!($env, $code, $exit, frame(slots, 0, callee.code));
+    };
+}
+
+pub(super) use {enter_callee, enter_plain_callee, execute_instr, t};
