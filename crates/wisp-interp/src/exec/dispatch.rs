@@ -61,6 +61,14 @@ macro_rules! exit_loop {
     };
 }
 
+/// Keeps every arm of `execute_instr!` (see its `$keep`): the loop and
+/// `slow` run every kind.
+macro_rules! keep_all {
+    ($($kind:path)|+) => {
+        true
+    };
+}
+
 /// The dispatch loop proper, starting at instruction `pc` of `func` in the
 /// last frame. `METERED` says whether the code has fuel checks: then the
 /// remaining fuel is kept in a local and written back on every exit.
@@ -116,7 +124,8 @@ fn run_loop_body<'s, const METERED: bool>(
             acc32,
             &mut *env.no_memory,
             exit_loop,
-            t
+            t,
+            keep_all
         );
     }
 }
@@ -206,6 +215,18 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
             }
         };
     }
+    /// Keeps only the arm of kind `TAG` (see `execute_instr!`): a
+    /// constant, so the compiler generates no code for the others.
+    macro_rules! keep_kind {
+        ($($kind:path)|+) => {
+            const {
+                // SAFETY: `TAG` is a kind's tag (the handler tables hold
+                // this handler at its index); zero is a value of every
+                // operand (it is evaluated here, at compile time).
+                matches!(unsafe { Instr::of_tag(TAG) }, $($kind { .. })|+)
+            }
+        };
+    }
     const FAST: bool = true;
     execute_instr!(
         instr,
@@ -218,7 +239,8 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
         acc32,
         &mut *env.no_memory,
         exit_threaded,
-        retry_slow
+        retry_slow,
+        keep_kind
     );
     next(
         code,
@@ -292,7 +314,8 @@ pub(super) fn slow<'s, const METERED: bool>(
         acc32,
         &mut *env.no_memory,
         exit_slow,
-        t
+        t,
+        keep_all
     );
     next(
         code,

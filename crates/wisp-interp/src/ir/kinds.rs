@@ -186,6 +186,26 @@ impl KindTable {
 }
 
 impl Instr {
+    /// An instruction of kind `tag`, every operand zero: a value to match
+    /// an arm's pattern against in a constant (each threaded handler keeps
+    /// only its own kind's arm this way).
+    ///
+    /// # Safety
+    /// `tag` is below [`KIND_COUNT`], and zero is a value of every operand
+    /// of that kind. Evaluated in a constant, a breach is a compile error
+    /// (the compiler checks that a constant is a valid `Instr`).
+    #[cfg_attr(
+        not(all(wisp_threaded, not(test))),
+        allow(dead_code, reason = "only the threaded handlers use it")
+    )]
+    pub(crate) const unsafe fn of_tag(tag: u16) -> Self {
+        let words: [u16; 8] = [tag, 0, 0, 0, 0, 0, 0, 0];
+        // SAFETY: `Instr` is `#[repr(u16)]` and 16 bytes (the module docs),
+        // so its first two bytes are the discriminant and the rest its
+        // operands; the caller vouches for both.
+        unsafe { core::mem::transmute::<[u16; 8], Self>(words) }
+    }
+
     /// The instruction's kind as a number (its discriminant): instructions
     /// of one kind have the same variant, so the same layout.
     #[inline(always)]
