@@ -543,16 +543,13 @@ macro_rules! execute_instr {
                     }
                     _ => $exit!(@trap $env, $code.pc() - 1, TrapCode::Unreachable),
                 };
-                let callee_fp = frame_pointer($env.frames) + args as usize;
                 let Some(callee) = wasm_func($env.funcs, addr) else {
                     // A host function: the driver calls it and resumes at `pc`.
+                    let slot = frame_pointer($env.frames) + args as usize;
                     if let Some(frame) = $env.frames.last_mut() {
                         frame.pc = $code.pc() as u32;
                     }
-                    $exit!(Ok(Exit::HostCall {
-                        func: addr,
-                        slot: callee_fp,
-                    }));
+                    $exit!(Ok(Exit::HostCall { func: addr, slot }));
                 };
                 if FAST {
                     // A call into another instance switches instances, a
@@ -569,6 +566,7 @@ macro_rules! execute_instr {
                     );
                     enter_plain_callee!($env, $code, $regs, $exit, $fast_t, callee, args);
                 } else {
+                    let callee_fp = frame_pointer($env.frames) + args as usize;
                     t!(
                         $env,
                         $code,
