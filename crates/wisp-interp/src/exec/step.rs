@@ -611,6 +611,28 @@ macro_rules! execute_instr {
                 let cond = int_acc::<u32>(&$regs, cond, $acci);
                 variable::select(&mut $regs, dst, a, b, cond);
             }
+            // Compare-select superinstructions: the `Select` and its
+            // condition word after them are skipped.
+            I::I32LtUSelect(op) if $keep!(I::I32LtUSelect) => {
+                variable::compare_select(&mut $regs, op, |a, b| a < b);
+                $code.skip();
+                $code.skip();
+            }
+            I::I32LtSSelect(op) if $keep!(I::I32LtSSelect) => {
+                variable::compare_select(&mut $regs, op, |a, b| (a as i32) < (b as i32));
+                $code.skip();
+                $code.skip();
+            }
+            I::I32GtUImmSelect(op) if $keep!(I::I32GtUImmSelect) => {
+                variable::compare_imm_select(&mut $regs, op, |a, imm| a > imm);
+                $code.skip();
+                $code.skip();
+            }
+            I::I32LtUImmSelect(op) if $keep!(I::I32LtUImmSelect) => {
+                variable::compare_imm_select(&mut $regs, op, |a, imm| a < imm);
+                $code.skip();
+                $code.skip();
+            }
             I::SelectCond { .. } | I::CallIndirectTable { .. } if $keep!(I::SelectCond | I::CallIndirectTable) => {}
             I::GlobalGet { dst, global } if $keep!(I::GlobalGet) => {
                 variable::global_get($env.globals, &$env.inst, &mut $regs, dst, global)

@@ -1,6 +1,7 @@
-//! Handlers for copies, `select`, globals and `ref.func`.
+//! Handlers for copies, `select` (alone and fused with the comparison
+//! that makes its condition), globals and `ref.func`.
 
-use crate::ir::Slot;
+use crate::ir::{CmpImmSelect, CmpSelect, Slot};
 use crate::store::GlobalEntity;
 
 use super::call::Inst;
@@ -19,6 +20,55 @@ pub(super) fn copy2(regs: &mut Regs<'_>, dst: Slot, a: Slot, b: Slot) {
 #[inline(always)]
 pub(super) fn select(regs: &mut Regs<'_>, dst: Slot, a: Slot, b: Slot, cond: u32) {
     let chosen = if cond != 0 { a } else { b };
+    regs.set(dst, regs.get(chosen));
+}
+
+/// The compare-select superinstructions on two slots ([`CmpSelect`]):
+/// `t = a <cmp> b`, then `dst = if t { x } else { y }`.
+#[inline(always)]
+pub(super) fn compare_select(
+    regs: &mut Regs<'_>,
+    op: CmpSelect,
+    cmp: impl FnOnce(u32, u32) -> bool,
+) {
+    let a = regs.get(Slot::from(op.a)) as u32;
+    let b = regs.get(Slot::from(op.b)) as u32;
+    select_on(
+        regs,
+        Slot::from(op.t),
+        cmp(a, b),
+        Slot::from(op.dst),
+        Slot::from(op.x),
+        Slot::from(op.y),
+    );
+}
+
+/// The compare-select superinstructions with an immediate
+/// ([`CmpImmSelect`]): `t = a <cmp> imm`, then `dst = if t { x } else { y }`.
+#[inline(always)]
+pub(super) fn compare_imm_select(
+    regs: &mut Regs<'_>,
+    op: CmpImmSelect,
+    cmp: impl FnOnce(u32, u32) -> bool,
+) {
+    let a = regs.get(Slot::from(op.a)) as u32;
+    let holds = cmp(a, op.imm as u32);
+    select_on(
+        regs,
+        Slot::from(op.t),
+        holds,
+        Slot::from(op.dst),
+        Slot::from(op.x),
+        Slot::from(op.y),
+    );
+}
+
+/// Writes the comparison's result `holds` to `t`, then `x` or `y` (read
+/// after that write, as the separate `select` would) to `dst`.
+#[inline(always)]
+fn select_on(regs: &mut Regs<'_>, t: Slot, holds: bool, dst: Slot, x: Slot, y: Slot) {
+    regs.set(t, u64::from(holds));
+    let chosen = if holds { x } else { y };
     regs.set(dst, regs.get(chosen));
 }
 

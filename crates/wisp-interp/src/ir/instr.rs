@@ -27,8 +27,8 @@ use wisp_core::TrapCode;
 
 use super::operands::{
     AddBr, AddImm2, AddImmBr, AddImmCopy, AddImmLoad, AddImmStore, AddLoad, AndImmBr, AndImmBrImm,
-    Bin, BinBin, BinBinImm, BinImm, BinImmBin, BrCmp, BrCmpImm, CmpBr, Load, LoadLoad, LoadStore,
-    Slot, Store, StoreAdd, StoreImm, StoreImmAdd, Target, Un,
+    Bin, BinBin, BinBinImm, BinImm, BinImmBin, BrCmp, BrCmpImm, CmpBr, CmpImmSelect, CmpSelect,
+    Load, LoadLoad, LoadStore, Slot, Store, StoreAdd, StoreImm, StoreImmAdd, Target, Un,
 };
 
 /// One instruction of wisp's internal code (16 bytes, see the module docs).
@@ -825,6 +825,15 @@ pub enum Instr {
     Load32Store32Acc(LoadStore),
     Load64Store64Acc(LoadStore),
     Load8UAddStore8Acc(LoadStore),
+    /// An `i32` comparison then a `select` on its result (superinstructions,
+    /// see [`CmpSelect`]): `I32LtU` (or `I32GtU`, operands swapped) and
+    /// `I32LtS` (`I32GtS`), then `Select`. They skip the `Select` and its
+    /// `SelectCond`.
+    I32LtUSelect(CmpSelect),
+    I32LtSSelect(CmpSelect),
+    /// `I32GtUImm` and `I32LtUImm` then `Select` (see [`CmpImmSelect`]).
+    I32GtUImmSelect(CmpImmSelect),
+    I32LtUImmSelect(CmpImmSelect),
 }
 
 impl Instr {
@@ -1016,6 +1025,10 @@ impl Instr {
                 | Load32Store32Acc(_)
                 | Load64Store64Acc(_)
                 | Load8UAddStore8Acc(_)
+                | I32LtUSelect(_)
+                | I32LtSSelect(_)
+                | I32GtUImmSelect(_)
+                | I32LtUImmSelect(_)
         )
     }
 }

@@ -18,16 +18,17 @@
 //! calls), is marked *irregular* and still goes through the visitors.
 
 use super::instr::Instr;
-use super::operands::{LoadStore, Slot, Target};
+use super::operands::{CmpImmSelect, Slot, Target};
 
 /// The number of instruction kinds: one past the tag of the last variant
 /// of [`Instr`] (the executor's handler tables are this long too).
-pub const KIND_COUNT: usize = Instr::Load8UAddStore8Acc(LoadStore {
+pub const KIND_COUNT: usize = Instr::I32LtUImmSelect(CmpImmSelect {
     t: 0,
     a: 0,
-    load: 0,
-    addr: 0,
-    offset: 0,
+    dst: 0,
+    x: 0,
+    y: 0,
+    imm: 0,
 })
 .tag() as usize
     + 1;

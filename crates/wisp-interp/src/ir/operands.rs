@@ -286,3 +286,30 @@ pub struct BinBinImm {
     pub dst: Slot16,
     pub imm: i32,
 }
+
+/// An `i32` comparison then a `select` on its result: `t = a <cmp> b`
+/// then `dst = if t { x } else { y }` (`x` and `y` read after `t` is
+/// written, so either may be `t`). Min, max and clamping idioms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed(2))]
+pub struct CmpSelect {
+    pub t: Slot16,
+    pub a: Slot16,
+    pub b: Slot16,
+    pub dst: Slot16,
+    pub x: Slot16,
+    pub y: Slot16,
+}
+
+/// [`CmpSelect`] comparing with an immediate: `t = a <cmp> imm` then
+/// `dst = if t { x } else { y }` (wrap-around and clamping idioms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed(2))]
+pub struct CmpImmSelect {
+    pub t: Slot16,
+    pub a: Slot16,
+    pub dst: Slot16,
+    pub x: Slot16,
+    pub y: Slot16,
+    pub imm: i32,
+}

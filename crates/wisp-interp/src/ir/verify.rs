@@ -19,7 +19,8 @@
 //!   whose entries it jumps through;
 //! - a superinstruction, which executes the next instruction's effect and
 //!   then skips it, is followed by a non-terminator (so the skip lands on an
-//!   instruction).
+//!   instruction); a compare-select (`I32LtUSelect`, …) by a `Select`, whose
+//!   condition word it skips as well.
 //!
 //! A call's argument slot is at most `max_slots` (the callee's frame starts
 //! there; its own size is checked against the value stack when the frame is
@@ -153,6 +154,16 @@ fn check_fully(code: &[Instr], at: usize, max: u64) -> Result<(), &'static str> 
             if !matches!(next, Some(Instr::SelectCond { .. })) =>
         {
             return Err("select without its condition word");
+        }
+        // A compare-select skips the `Select` after it and that one's
+        // condition word.
+        Instr::I32LtUSelect(_)
+        | Instr::I32LtSSelect(_)
+        | Instr::I32GtUImmSelect(_)
+        | Instr::I32LtUImmSelect(_)
+            if !matches!(next, Some(Instr::Select { .. } | Instr::SelectAcc { .. })) =>
+        {
+            return Err("compare-select without its select");
         }
         Instr::CallIndirect { .. } if !matches!(next, Some(Instr::CallIndirectTable { .. })) => {
             return Err("call_indirect without its table word");
@@ -315,6 +326,24 @@ mod tests {
         assert_eq!(
             what(&[fused, Instr::Copy { dst: 0, src: 1 }, RET], 1),
             "slot operand outside the frame"
+        );
+        let min = Instr::I32LtUSelect(crate::ir::CmpSelect {
+            t: 0,
+            a: 0,
+            b: 0,
+            dst: 0,
+            x: 0,
+            y: 0,
+        });
+        assert_eq!(
+            what(&[min, Instr::Copy { dst: 0, src: 0 }, RET], 1),
+            "compare-select without its select"
+        );
+        let select = Instr::Select { dst: 0, a: 0, b: 0 };
+        let cond = Instr::SelectCond { cond: 0 };
+        assert_eq!(
+            verify(&[min, select, cond, RET], 1, &mut KindTable::default()),
+            Ok(())
         );
         assert_eq!(
             what(

@@ -138,6 +138,21 @@ impl Instr {
                 narrow(&mut op.a, &mut f);
                 narrow(&mut op.addr, &mut f);
             }
+            I32LtUSelect(op) | I32LtSSelect(op) => {
+                narrow(&mut op.t, &mut f);
+                narrow(&mut op.a, &mut f);
+                narrow(&mut op.b, &mut f);
+                narrow(&mut op.dst, &mut f);
+                narrow(&mut op.x, &mut f);
+                narrow(&mut op.y, &mut f);
+            }
+            I32GtUImmSelect(op) | I32LtUImmSelect(op) => {
+                narrow(&mut op.t, &mut f);
+                narrow(&mut op.a, &mut f);
+                narrow(&mut op.dst, &mut f);
+                narrow(&mut op.x, &mut f);
+                narrow(&mut op.y, &mut f);
+            }
             I32AddImmStore32(op) | I32AddImmStore32Acc(op) => {
                 narrow(&mut op.t, &mut f);
                 narrow(&mut op.a, &mut f);

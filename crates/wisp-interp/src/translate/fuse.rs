@@ -31,6 +31,10 @@
 //! - two `I32AddImm`s (pointer and counter bumps side by side), and
 //!   `I32AddImm` then a `Store32` of its result (`p->n = n + 1`);
 //! - `I32AddImm` then a `Copy` of the result (`local.tee x; local.set y`);
+//! - an `i32` comparison (`lt` or `gt`, signed or unsigned, or unsigned with
+//!   an immediate) then a `select` on its result: min, max, clamps and
+//!   wrap-arounds (`i = i >= n ? i - n : i`). The superinstruction also
+//!   skips the `select`'s condition word;
 //! - hash-function steps: `I32ShrUImm` then `I32Xor` with the result
 //!   (xorshift), `I32Xor` then `I32MulImm` and `I64Xor` then `I64Mul`
 //!   (FNV). The second operation is commutative, so the result may be either
@@ -44,8 +48,8 @@
 use super::kind_memo::KindMemo;
 use crate::ir::{
     AddBr, AddImm2, AddImmBr, AddImmCopy, AddImmLoad, AddImmStore, AddLoad, AndImmBr, AndImmBrImm,
-    Bin, BinBin, BinBinImm, BinImmBin, BrCmpImm, Cmp, CmpBr, Instr, Load, LoadLoad, LoadStore,
-    Slot, Slot16, Store,
+    Bin, BinBin, BinBinImm, BinImm, BinImmBin, BrCmpImm, Cmp, CmpBr, CmpImmSelect, CmpSelect,
+    Instr, Load, LoadLoad, LoadStore, Slot, Slot16, Store,
 };
 
 /// Fuses every pair the module docs list, in place. `starts` remembers
@@ -55,13 +59,16 @@ pub(super) fn fuse(code: &mut [Instr], starts: &mut KindMemo) {
         if starts.get(&code[i - 1], |a| u8::from(starts_pair(a))) == 0 {
             #[cfg(any(test, feature = "extra-checks"))]
             assert!(
-                pair(code[i - 1], code[i]).is_none(),
+                pair(code[i - 1], code[i]).is_none()
+                    && compare_select(code[i - 1], code[i], code.get(i + 1).copied()).is_none(),
                 "`starts_pair` misses {:?}",
                 code[i - 1]
             );
             continue;
         }
-        if let Some(fused) = pair(code[i - 1], code[i]) {
+        let fused = pair(code[i - 1], code[i])
+            .or_else(|| compare_select(code[i - 1], code[i], code.get(i + 1).copied()));
+        if let Some(fused) = fused {
             code[i - 1] = fused;
         }
     }
@@ -96,7 +103,57 @@ fn starts_pair(a: &Instr) -> bool {
             | I::F64Gt(_)
             | I::F64Le(_)
             | I::F64Ge(_)
+            | I::I32LtU(_)
+            | I::I32GtU(_)
+            | I::I32LtS(_)
+            | I::I32GtS(_)
+            | I::I32GtUImm(_)
+            | I::I32LtUImm(_)
     )
+}
+
+/// The compare-select superinstruction for `a; b; cond` (see
+/// [`CmpSelect`]): an `i32` comparison `a` whose result is the condition
+/// of the `Select` `b` (its trailing word `cond`), if the slots fit.
+/// `a > b` is fused as `b < a`.
+fn compare_select(a: Instr, b: Instr, cond: Option<Instr>) -> Option<Instr> {
+    let Instr::Select { dst, a: x, b: y } = b else {
+        return None;
+    };
+    let Some(Instr::SelectCond { cond }) = cond else {
+        return None;
+    };
+    let slots = |t: Slot, lhs: Slot, rhs: Slot| -> Option<CmpSelect> {
+        (t == cond).then_some(())?;
+        Some(CmpSelect {
+            t: narrow(t)?,
+            a: narrow(lhs)?,
+            b: narrow(rhs)?,
+            dst: narrow(dst)?,
+            x: narrow(x)?,
+            y: narrow(y)?,
+        })
+    };
+    let with_imm = |op: BinImm| -> Option<CmpImmSelect> {
+        (op.dst == cond).then_some(())?;
+        Some(CmpImmSelect {
+            t: narrow(op.dst)?,
+            a: narrow(op.a)?,
+            dst: narrow(dst)?,
+            x: narrow(x)?,
+            y: narrow(y)?,
+            imm: op.imm,
+        })
+    };
+    match a {
+        Instr::I32LtU(op) => slots(op.dst, op.a, op.b).map(Instr::I32LtUSelect),
+        Instr::I32GtU(op) => slots(op.dst, op.b, op.a).map(Instr::I32LtUSelect),
+        Instr::I32LtS(op) => slots(op.dst, op.a, op.b).map(Instr::I32LtSSelect),
+        Instr::I32GtS(op) => slots(op.dst, op.b, op.a).map(Instr::I32LtSSelect),
+        Instr::I32GtUImm(op) => with_imm(op).map(Instr::I32GtUImmSelect),
+        Instr::I32LtUImm(op) => with_imm(op).map(Instr::I32LtUImmSelect),
+        _ => None,
+    }
 }
 
 /// The superinstruction for `a; b`, if they form a pair and fit.

@@ -3,7 +3,9 @@
 use alloc::vec::Vec;
 
 use crate::config::{Config, Engine};
-use crate::ir::{AddImmLoad, Bin, BinImm, BrCmp, BrCmpImm, CompiledFunc, Instr, Load, StoreImmAdd};
+use crate::ir::{
+    AddImmLoad, Bin, BinImm, BrCmp, BrCmpImm, CompiledFunc, Instr, Load, Slot, StoreImmAdd,
+};
 use crate::module::Module;
 
 fn translate_with(config: &Config, wat: &str) -> Vec<CompiledFunc> {
@@ -481,17 +483,78 @@ fn float_chains_read_the_accumulator() {
 }
 
 #[test]
+fn comparisons_fuse_with_the_select_they_decide() {
+    // `gt` is fused as `lt` with its operands swapped; `ge` and `eq` are
+    // not fused; the immediate forms keep their immediate.
+    let code = code_of(
+        "(module (func (param i32 i32) (result i32)
+            (local.set 0 (select (local.get 0) (local.get 1) (i32.gt_u (local.get 0) (local.get 1))))
+            (local.set 1 (select (local.get 1) (local.get 0) (i32.lt_s (local.get 0) (local.get 1))))
+            (local.set 0 (select (local.get 0) (local.get 1) (i32.gt_u (local.get 1) (i32.const 77))))
+            (local.set 1 (select (local.get 1) (local.get 0) (i32.lt_u (local.get 0) (i32.const -3))))
+            (local.set 0 (select (local.get 1) (local.get 0) (i32.eq (local.get 0) (local.get 1))))
+            (local.get 0)))",
+    );
+    let (kinds, names) = kinds_and_names(&code);
+    assert_eq!(
+        names,
+        [
+            "I32LtUSelect",
+            "Select",
+            "SelectCond",
+            "I32LtSSelect",
+            "Select",
+            "SelectCond",
+            "I32GtUImmSelect",
+            "Select",
+            "SelectCond",
+            "I32LtUImmSelect",
+            "Select",
+            "SelectCond",
+            "I32Eq",
+            "SelectAcc",
+            "SelectCond",
+            "Return1"
+        ],
+        "{kinds:#?}"
+    );
+    let (Instr::I32LtUSelect(max), Instr::Select { dst, a, b }) = (code[0], code[1]) else {
+        unreachable!()
+    };
+    let (t, cmp_a, cmp_b) = (max.t, max.a, max.b);
+    let (sel_dst, x, y) = (max.dst, max.x, max.y);
+    assert_eq!((cmp_a, cmp_b), (1, 0), "a > b is fused as b < a");
+    assert_eq!(
+        (Slot::from(sel_dst), Slot::from(x), Slot::from(y)),
+        (dst, a, b)
+    );
+    let Instr::SelectCond { cond } = code[2] else {
+        unreachable!()
+    };
+    assert_eq!(
+        Slot::from(t),
+        cond,
+        "the condition is the comparison's result"
+    );
+    let Instr::I32LtUImmSelect(op) = code[9] else {
+        unreachable!()
+    };
+    let imm = op.imm;
+    assert_eq!(imm, -3);
+}
+
+#[test]
 fn integer_results_feed_indexed_loads_selects_and_fused_loads() {
     // An index masked right before the load that scales it, a comparison
-    // right before the `select` it decides (read through its condition
-    // word), and a shift right before the add-and-load that keeps the
+    // (one that does not fuse with it) right before the `select` it decides
+    // (read through its condition word), and a shift right before the add-and-load that keeps the
     // address in a local. A `select` produces nothing for the instruction
     // after it: its condition word comes between them.
     let code = code_of(
         "(module (memory 1) (func (param i32 i32) (result i32) (local i32)
             (local.set 2 (i32.and (local.get 0) (i32.const 255)))
             (local.set 0 (i32.load (i32.add (i32.shl (local.get 2) (i32.const 2)) (i32.const 1024))))
-            (local.set 1 (select (local.get 0) (local.get 1) (i32.gt_u (local.get 0) (local.get 1))))
+            (local.set 1 (select (local.get 0) (local.get 1) (i32.ge_u (local.get 0) (local.get 1))))
             (i32.load (local.tee 2 (i32.add (i32.shl (local.get 1) (i32.const 2)) (i32.const 1024))))))",
     );
     let (kinds, names) = kinds_and_names(&code);
@@ -500,7 +563,7 @@ fn integer_results_feed_indexed_loads_selects_and_fused_loads() {
         [
             "I32AndImm",
             "Load32IdxAcc",
-            "I32GtU",
+            "I32GeU",
             "SelectAcc",
             "SelectCond",
             "I32ShlImm",
@@ -510,7 +573,7 @@ fn integer_results_feed_indexed_loads_selects_and_fused_loads() {
         ],
         "{kinds:#?}"
     );
-    let (Instr::I32GtU(cmp), Instr::SelectCond { cond }) = (code[2], code[4]) else {
+    let (Instr::I32GeU(cmp), Instr::SelectCond { cond }) = (code[2], code[4]) else {
         unreachable!()
     };
     assert_eq!(

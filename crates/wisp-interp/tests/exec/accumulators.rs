@@ -1336,3 +1336,100 @@ fn moves_trap_on_either_access_out_of_bounds() {
         }
     }
 }
+
+/// Comparisons fused with the `select` they decide (`I32LtUSelect`,
+/// `I32LtSSelect`, `I32GtUImmSelect`, `I32LtUImmSelect`): unsigned and
+/// signed choices between values that cross the sign bit, a
+/// wrap-around with an immediate, an immediate with the sign bit set
+/// (compared unsigned), and a comparison whose result is also kept in a local
+/// (`local.tee`). Every second iteration the values come from a small
+/// range, so that operands are often equal to each other or to the
+/// immediate.
+const CLAMPS: &str = r#"(module
+  (func (export "clamps") (param $seed i32) (param $n i32) (result i64)
+    (local $i i32) (local $x i32) (local $y i32) (local $a i32) (local $b i32)
+    (local $c i32) (local $d i32) (local $t i32) (local $h i64)
+    (loop $l
+      (local.set $x (i32.add (i32.mul (local.get $x) (i32.const 1103515245)) (local.get $seed)))
+      (local.set $y (i32.xor (i32.rotl (local.get $x) (i32.const 13)) (local.get $i)))
+      (if (i32.and (local.get $i) (i32.const 1))
+        (then
+          (local.set $x (i32.sub (i32.and (local.get $x) (i32.const 3)) (i32.const 2)))
+          (local.set $y (i32.sub (i32.and (local.get $y) (i32.const 3)) (i32.const 2)))))
+      ;; x or i by x > y unsigned (gt fused as lt, operands swapped), and
+      ;; the signed minimum
+      (local.set $a (select (local.get $x) (local.get $i) (i32.gt_u (local.get $x) (local.get $y))))
+      (local.set $b (select (local.get $x) (local.get $y) (i32.lt_s (local.get $x) (local.get $y))))
+      ;; signed max, the comparison kept in a local as well
+      (local.set $c (select (local.get $y) (local.get $b)
+        (local.tee $t (i32.gt_s (local.get $y) (local.get $b)))))
+      ;; a wrap-around: a > 1 ? a - 1000 : a
+      (local.set $a (select (i32.add (local.get $a) (i32.const -1000)) (local.get $a)
+        (i32.gt_u (local.get $a) (i32.const 1))))
+      ;; below 2^31 unsigned (an immediate with the sign bit set), and below 1
+      (local.set $d (select (local.get $b) (local.get $c)
+        (i32.lt_u (local.get $b) (i32.const 0x80000000))))
+      (local.set $d (select (local.get $d) (local.get $i)
+        (i32.lt_u (local.get $y) (i32.const 1))))
+      (local.set $h (i64.add (i64.rotl (local.get $h) (i64.const 7))
+        (i64.extend_i32_u (i32.xor (i32.xor (local.get $a) (local.get $d))
+          (i32.add (local.get $c) (local.get $t))))))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (local.get $h))
+)"#;
+
+/// `clamps` of [`CLAMPS`], in Rust.
+fn clamps(seed: i32, n: u32) -> i64 {
+    let (mut x, mut h, mut i) = (0i32, 0i64, 0u32);
+    loop {
+        x = x.wrapping_mul(1103515245).wrapping_add(seed);
+        let mut y = x.rotate_left(13) ^ i as i32;
+        if i & 1 != 0 {
+            x = (x & 3) - 2;
+            y = (y & 3) - 2;
+        }
+        let mut a = if x as u32 > y as u32 { x } else { i as i32 };
+        let b = if x < y { x } else { y };
+        let t = i32::from(y > b);
+        let c = if y > b { y } else { b };
+        a = if a as u32 > 1 {
+            a.wrapping_sub(1000)
+        } else {
+            a
+        };
+        let d = if (b as u32) < 0x8000_0000 { b } else { c };
+        let d = if (y as u32) < 1 { d } else { i as i32 };
+        h = h
+            .rotate_left(7)
+            .wrapping_add(i64::from(((a ^ d) ^ c.wrapping_add(t)) as u32));
+        i = i.wrapping_add(1);
+        if i == n {
+            return h;
+        }
+    }
+}
+
+#[test]
+fn compare_selects_match_the_same_arithmetic_in_rust() {
+    let cases = [
+        (1i32, 1u32),
+        (-7, 90),
+        (0x1234_5678, 1000),
+        (i32::MIN, 333),
+        (999, 5000),
+    ]
+    .map(|(seed, n)| {
+        let args = vec![Val::I32(seed), Val::I32(n as i32)];
+        (args, Val::I64(clamps(seed, n)))
+    });
+    assert_matches_model(CLAMPS, "clamps", &cases);
+}
+
+#[test]
+fn compare_selects_survive_any_number_of_suspensions() {
+    let want = clamps(-5, 150);
+    for slice in 1..=40 {
+        let results = call_in_fuel_slices(CLAMPS, "clamps", &[Val::I32(-5), Val::I32(150)], slice);
+        assert_eq!(results, [Val::I64(want)], "fuel slices of {slice}");
+    }
+}
