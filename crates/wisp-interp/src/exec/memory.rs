@@ -19,8 +19,8 @@ use wisp_core::TrapCode;
 use wisp_memory::Memory;
 
 use crate::ir::{
-    AddImmLoad, AddImmStore, AddLoad, BinImm, Load, LoadLoad, LoadStore, Slot, Store, StoreAdd,
-    StoreImm, StoreImmAdd,
+    AddImmLoad, AddImmStore, AddLoad, BinImm, Load, LoadLoad, LoadStore, ShlAddLoad, Slot, Store,
+    StoreAdd, StoreImm, StoreImmAdd,
 };
 use crate::limits::StoreLimits;
 use crate::store::DataEntity;
@@ -115,6 +115,29 @@ pub(super) fn add_imm_load<const N: usize, const FAST: bool>(
     let t = a.wrapping_add(op.imm as u32);
     let loaded = load_value::<N, FAST>(mem, u64::from(t) + u64::from(op.offset), convert);
     if !FAST || loaded.is_ok() {
+        regs.set(Slot::from(op.t), u64::from(t));
+    }
+    let value = loaded?;
+    regs.set(Slot::from(op.dst), value);
+    Ok(value)
+}
+
+/// `I32ShlImm { dst: s, a, imm: shift }`, `I32AddImm { dst: t, a: s, imm }`,
+/// then a 4-byte load from `t` (see [`ShlAddLoad`]), with `a`'s value given
+/// (from its slot or the accumulator); returns the loaded value. `s` and
+/// `t` are written after the load (ordered as in [`add_load`]).
+#[inline(always)]
+pub(super) fn shl_add_imm_load<const FAST: bool>(
+    mem: &mut Memory,
+    regs: &mut Regs<'_>,
+    op: ShlAddLoad,
+    a: u32,
+) -> Result<u64, TrapCode> {
+    let s = a << (op.shift & 31);
+    let t = s.wrapping_add(op.imm as u32);
+    let loaded = load_value::<4, FAST>(mem, u64::from(t), u32_raw);
+    if !FAST || loaded.is_ok() {
+        regs.set(Slot::from(op.s), u64::from(s));
         regs.set(Slot::from(op.t), u64::from(t));
     }
     let value = loaded?;

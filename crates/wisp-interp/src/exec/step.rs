@@ -462,6 +462,16 @@ macro_rules! execute_instr {
                 });
                 $code.skip();
             }
+            // Skips the `I32AddImm` (or `I32AddImmLoad32`) and the `Load32`.
+            I::I32ShlImmAddImmLoad32(op) if $keep!(I::I32ShlImmAddImmLoad32) => {
+                $acci = $fast_t!($env, $code, $exit, {
+                    let a = $regs.get(Slot::from(op.a)) as u32;
+                    memory::shl_add_imm_load::<FAST>($mem, &mut $regs, op, a)
+                });
+                $acc32 = f32::from_bits($acci as u32);
+                $code.skip();
+                $code.skip();
+            }
             I::I32AddImmLoad32(op) if $keep!(I::I32AddImmLoad32) => {
                 $acci = $fast_t!($env, $code, $exit, {
                     let a = $regs.get(Slot::from(op.a)) as u32;
@@ -1691,6 +1701,15 @@ macro_rules! execute_instr {
                     let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
                     memory::add_imm_store_from::<FAST>($mem, &mut $regs, op, a)
                 });
+                $code.skip();
+            }
+            I::I32ShlImmAddImmLoad32Acc(op) if $keep!(I::I32ShlImmAddImmLoad32Acc) => {
+                $acci = $fast_t!($env, $code, $exit, {
+                    let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
+                    memory::shl_add_imm_load::<FAST>($mem, &mut $regs, op, a)
+                });
+                $acc32 = f32::from_bits($acci as u32);
+                $code.skip();
                 $code.skip();
             }
             I::I32AddImmLoad32Acc(op) if $keep!(I::I32AddImmLoad32Acc) => {

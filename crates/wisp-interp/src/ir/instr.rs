@@ -28,7 +28,8 @@ use wisp_core::TrapCode;
 use super::operands::{
     AddBr, AddImm2, AddImmBr, AddImmCopy, AddImmLoad, AddImmStore, AddLoad, AndImmBr, AndImmBrImm,
     Bin, BinBin, BinBinImm, BinImm, BinImmBin, BrCmp, BrCmpImm, CmpBr, CmpImmSelect, CmpSelect,
-    Load, LoadLoad, LoadStore, Slot, Store, StoreAdd, StoreImm, StoreImmAdd, Target, Un,
+    Load, LoadLoad, LoadStore, ShlAddLoad, Slot, Store, StoreAdd, StoreImm, StoreImmAdd, Target,
+    Un,
 };
 
 /// One instruction of wisp's internal code (16 bytes, see the module docs).
@@ -834,6 +835,12 @@ pub enum Instr {
     /// `I32GtUImm` and `I32LtUImm` then `Select` (see [`CmpImmSelect`]).
     I32GtUImmSelect(CmpImmSelect),
     I32LtUImmSelect(CmpImmSelect),
+    /// `I32ShlImm`, then `I32AddImm` of its result, then `Load32` from
+    /// that (superinstruction, see [`ShlAddLoad`]): skips the two after
+    /// it (the second is typically fused itself, `I32AddImmLoad32`).
+    I32ShlImmAddImmLoad32(ShlAddLoad),
+    /// `I32ShlImmAddImmLoad32` with `a` from the accumulator.
+    I32ShlImmAddImmLoad32Acc(ShlAddLoad),
 }
 
 impl Instr {
@@ -1029,6 +1036,8 @@ impl Instr {
                 | I32LtSSelect(_)
                 | I32GtUImmSelect(_)
                 | I32LtUImmSelect(_)
+                | I32ShlImmAddImmLoad32(_)
+                | I32ShlImmAddImmLoad32Acc(_)
         )
     }
 }

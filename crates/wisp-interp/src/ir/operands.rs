@@ -313,3 +313,18 @@ pub struct CmpImmSelect {
     pub y: Slot16,
     pub imm: i32,
 }
+
+/// `I32ShlImm { dst: s, a, imm: shift }`, then `I32AddImm { dst: t, a: s,
+/// imm }`, then `Load32 { dst, addr: t, offset: 0 }`: an array element
+/// whose address is kept for a store that follows (`a[i]` read, then
+/// written). `shift` is the shift count modulo 32.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed(2))]
+pub struct ShlAddLoad {
+    pub s: Slot16,
+    pub a: Slot16,
+    pub shift: u16,
+    pub t: Slot16,
+    pub dst: Slot16,
+    pub imm: i32,
+}

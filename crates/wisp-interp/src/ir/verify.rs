@@ -20,7 +20,8 @@
 //! - a superinstruction, which executes the next instruction's effect and
 //!   then skips it, is followed by a non-terminator (so the skip lands on an
 //!   instruction); a compare-select (`I32LtUSelect`, …) by a `Select`, whose
-//!   condition word it skips as well.
+//!   condition word it skips as well; a shift-add-load
+//!   (`I32ShlImmAddImmLoad32`), which skips two, by two non-terminators.
 //!
 //! A call's argument slot is at most `max_slots` (the callee's frame starts
 //! there; its own size is checked against the value stack when the frame is
@@ -146,6 +147,14 @@ fn check_fully(code: &[Instr], at: usize, max: u64) -> Result<(), &'static str> 
     // which therefore must not end the code.
     if instr.is_fused() && code.get(at + 1).is_none_or(is_terminator) {
         return Err("superinstruction without its second instruction");
+    }
+    // One that skips two (the third is what it ends with) needs a third.
+    if matches!(
+        instr,
+        Instr::I32ShlImmAddImmLoad32(_) | Instr::I32ShlImmAddImmLoad32Acc(_)
+    ) && code.get(at + 2).is_none_or(is_terminator)
+    {
+        return Err("superinstruction without its third instruction");
     }
     // Trailing words and jump tables.
     let next = code.get(at + 1);

@@ -146,6 +146,12 @@ impl Instr {
                 narrow(&mut op.x, &mut f);
                 narrow(&mut op.y, &mut f);
             }
+            I32ShlImmAddImmLoad32(op) | I32ShlImmAddImmLoad32Acc(op) => {
+                narrow(&mut op.s, &mut f);
+                narrow(&mut op.a, &mut f);
+                narrow(&mut op.t, &mut f);
+                narrow(&mut op.dst, &mut f);
+            }
             I32GtUImmSelect(op) | I32LtUImmSelect(op) => {
                 narrow(&mut op.t, &mut f);
                 narrow(&mut op.a, &mut f);

@@ -725,6 +725,9 @@ fn reading_accumulator(instr: Instr, (s, acc): (Slot, Acc)) -> Option<Instr> {
         (Load32Idx(op), Int) => bin_imm(op, Load32IdxAcc),
         (Load64Idx(op), Int) => bin_imm(op, Load64IdxAcc),
         (I32AddImmLoad32(op), Int) => add_imm_load(op, I32AddImmLoad32Acc),
+        (I32ShlImmAddImmLoad32(op), Int) => {
+            (Slot::from(op.a) == s).then_some(I32ShlImmAddImmLoad32Acc(op))
+        }
         (I32AddImmStore32(op), Int) => (Slot::from(op.a) == s).then_some(I32AddImmStore32Acc(op)),
         (Load8UStore8(op), Int) => (Slot::from(op.a) == s).then_some(Load8UStore8Acc(op)),
         (Load32Store32(op), Int) => (Slot::from(op.a) == s).then_some(Load32Store32Acc(op)),

@@ -35,6 +35,11 @@
 //!   an immediate) then a `select` on its result: min, max, clamps and
 //!   wrap-arounds (`i = i >= n ? i - n : i`). The superinstruction also
 //!   skips the `select`'s condition word;
+//! - `I32ShlImm` then `I32AddImm` of the shifted value then `Load32` from
+//!   the sum, which stays in its slot: an array element read whose address
+//!   is kept for a store that follows (`a[i]` read, then written, as in a
+//!   swap). The superinstruction skips the next two (the add and the load
+//!   are themselves a pair);
 //! - hash-function steps: `I32ShrUImm` then `I32Xor` with the result
 //!   (xorshift), `I32Xor` then `I32MulImm` and `I64Xor` then `I64Mul`
 //!   (FNV). The second operation is commutative, so the result may be either
@@ -49,7 +54,7 @@ use super::kind_memo::KindMemo;
 use crate::ir::{
     AddBr, AddImm2, AddImmBr, AddImmCopy, AddImmLoad, AddImmStore, AddLoad, AndImmBr, AndImmBrImm,
     Bin, BinBin, BinBinImm, BinImm, BinImmBin, BrCmpImm, Cmp, CmpBr, CmpImmSelect, CmpSelect,
-    Instr, Load, LoadLoad, LoadStore, Slot, Slot16, Store,
+    Instr, Load, LoadLoad, LoadStore, ShlAddLoad, Slot, Slot16, Store,
 };
 
 /// Fuses every pair the module docs list, in place. `starts` remembers
@@ -60,14 +65,14 @@ pub(super) fn fuse(code: &mut [Instr], starts: &mut KindMemo) {
             #[cfg(any(test, feature = "extra-checks"))]
             assert!(
                 pair(code[i - 1], code[i]).is_none()
-                    && compare_select(code[i - 1], code[i], code.get(i + 1).copied()).is_none(),
+                    && triple(code[i - 1], code[i], code.get(i + 1).copied()).is_none(),
                 "`starts_pair` misses {:?}",
                 code[i - 1]
             );
             continue;
         }
         let fused = pair(code[i - 1], code[i])
-            .or_else(|| compare_select(code[i - 1], code[i], code.get(i + 1).copied()));
+            .or_else(|| triple(code[i - 1], code[i], code.get(i + 1).copied()));
         if let Some(fused) = fused {
             code[i - 1] = fused;
         }
@@ -109,7 +114,37 @@ fn starts_pair(a: &Instr) -> bool {
             | I::I32GtS(_)
             | I::I32GtUImm(_)
             | I::I32LtUImm(_)
+            | I::I32ShlImm(_)
     )
+}
+
+/// The superinstruction for `a; b; c` that skips both `b` and `c`, if
+/// there is one: a compare-select or a shift-add-load.
+fn triple(a: Instr, b: Instr, c: Option<Instr>) -> Option<Instr> {
+    compare_select(a, b, c).or_else(|| shl_add_load(a, b, c))
+}
+
+/// The shift-add-load superinstruction for `a; b; c` (see
+/// [`ShlAddLoad`]): `a` shifts, `b` adds an immediate to the shifted
+/// value, `c` loads 4 bytes from the sum with no offset. `b` and `c` are
+/// not fused into one load as the translator fuses them, because the
+/// sum is kept (it is also `b`'s destination slot, read later).
+fn shl_add_load(a: Instr, b: Instr, c: Option<Instr>) -> Option<Instr> {
+    let (Instr::I32ShlImm(shl), Instr::I32AddImm(add), Some(Instr::Load32(load))) = (a, b, c)
+    else {
+        return None;
+    };
+    if add.a != shl.dst || load.addr != add.dst || load.offset != 0 {
+        return None;
+    }
+    Some(Instr::I32ShlImmAddImmLoad32(ShlAddLoad {
+        s: narrow(shl.dst)?,
+        a: narrow(shl.a)?,
+        shift: (shl.imm & 31) as u16,
+        t: narrow(add.dst)?,
+        dst: narrow(load.dst)?,
+        imm: add.imm,
+    }))
 }
 
 /// The compare-select superinstruction for `a; b; cond` (see

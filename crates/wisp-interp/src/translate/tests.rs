@@ -544,12 +544,48 @@ fn comparisons_fuse_with_the_select_they_decide() {
 }
 
 #[test]
+fn shift_add_loads_fuse_and_read_a_fresh_index() {
+    // `a[i + 1]` read through an address kept in a local: the shift, the
+    // add and the load are one superinstruction, reading the index the
+    // add before it produced. The load it ends with is fused with the
+    // pointer load after it, whose second half, where the superinstruction
+    // lands, reads the pointer from the accumulator as both paths left it.
+    let code = code_of(
+        "(module (memory 1) (func (param i32 i32) (result i32)
+            (local.set 1 (i32.load (local.tee 0
+                (i32.add (i32.shl (i32.add (local.get 0) (i32.const 1)) (i32.const 34)) (i32.const 1024)))))
+            (i32.load (local.get 1))))",
+    );
+    let (kinds, names) = kinds_and_names(&code);
+    assert_eq!(
+        names[..5],
+        [
+            "I32AddImm",
+            "I32ShlImmAddImmLoad32Acc",
+            "I32AddImmLoad32",
+            "Load32Load32",
+            "Load32Acc"
+        ],
+        "{kinds:#?}"
+    );
+    let (Instr::I32AddImm(inc), Instr::I32ShlImmAddImmLoad32Acc(op)) = (code[0], code[1]) else {
+        unreachable!()
+    };
+    let (s, a, shift, t, dst, imm) = (op.s, op.a, op.shift, op.t, op.dst, op.imm);
+    assert_eq!(Slot::from(a), inc.dst, "the index the add produced");
+    assert_eq!((shift, imm), (2, 1024), "the shift count modulo 32");
+    assert_eq!((Slot::from(t), Slot::from(dst)), (0, 1), "the locals");
+    assert_ne!(Slot::from(s), 0);
+}
+
+#[test]
 fn integer_results_feed_indexed_loads_selects_and_fused_loads() {
     // An index masked right before the load that scales it, a comparison
     // (one that does not fuse with it) right before the `select` it decides
-    // (read through its condition word), and a shift right before the add-and-load that keeps the
-    // address in a local. A `select` produces nothing for the instruction
-    // after it: its condition word comes between them.
+    // (read through its condition word), and a shift, add and load that
+    // keeps the address in a local (one superinstruction, which skips the
+    // add-and-load after it). A `select` produces nothing for the
+    // instruction after it: its condition word comes between them.
     let code = code_of(
         "(module (memory 1) (func (param i32 i32) (result i32) (local i32)
             (local.set 2 (i32.and (local.get 0) (i32.const 255)))
@@ -566,8 +602,8 @@ fn integer_results_feed_indexed_loads_selects_and_fused_loads() {
             "I32GeU",
             "SelectAcc",
             "SelectCond",
-            "I32ShlImm",
-            "I32AddImmLoad32Acc",
+            "I32ShlImmAddImmLoad32",
+            "I32AddImmLoad32",
             "Load32",
             "Return1"
         ],

@@ -1433,3 +1433,95 @@ fn compare_selects_survive_any_number_of_suspensions() {
         assert_eq!(results, [Val::I64(want)], "fuel slices of {slice}");
     }
 }
+
+/// Array elements read through an address kept for a store
+/// (`I32ShlImmAddImmLoad32`, its accumulator form, and the pointer load
+/// after it): swaps in a loop, an element used as a pointer, and a read
+/// past the end of memory, which traps.
+const SWAPS: &str = r#"(module
+  (memory 1)
+  (func (export "swaps") (param $seed i32) (param $n i32) (result i32)
+    (local $i i32) (local $j i32) (local $p i32) (local $q i32) (local $x i32) (local $h i32)
+    (local $s i32)
+    (loop $f
+      (i32.store offset=1024 (i32.shl (local.get $i) (i32.const 2))
+        (i32.and (i32.mul (i32.add (local.get $i) (local.get $seed)) (i32.const 2654435761))
+          (i32.const 1020)))
+      (br_if $f (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 256))))
+    (local.set $i (i32.const 0))
+    (loop $l
+      (local.set $j (i32.and (i32.add (local.get $j) (i32.const 37)) (i32.const 255)))
+      ;; a[j] and a[j + 1] read with their addresses kept, then swapped
+      ;; (the scaled index of the first kept too, and used below)
+      (local.set $s (i32.shl (local.get $j) (i32.const 2)))
+      (local.set $x (i32.load (local.tee $p (i32.add (local.get $s) (i32.const 1024)))))
+      (local.set $h (i32.load (local.tee $q
+        (i32.add (i32.shl (i32.and (i32.add (local.get $j) (i32.const 1)) (i32.const 255))
+          (i32.const 2)) (i32.const 1024)))))
+      (i32.store (local.get $p) (local.get $h))
+      (i32.store (local.get $q) (local.get $x))
+      ;; the element is an offset into the array: followed as a pointer
+      (local.set $h (i32.add (local.get $h) (i32.load offset=1024 (local.get $x))))
+      (local.set $h (i32.xor (local.get $h) (local.get $s)))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (i32.add (local.get $h) (i32.load offset=1024 (i32.shl (local.get $j) (i32.const 2)))))
+  (func (export "past_end") (param $i i32) (result i32)
+    (local $p i32)
+    (i32.load (local.tee $p (i32.add (i32.shl (local.get $i) (i32.const 2)) (i32.const 65532)))))
+)"#;
+
+/// `swaps` of [`SWAPS`], in Rust (the array as `u32`s).
+fn swaps(seed: i32, n: u32) -> i32 {
+    let mut a = [0u32; 256];
+    for (i, e) in a.iter_mut().enumerate() {
+        *e = ((i as u32)
+            .wrapping_add(seed as u32)
+            .wrapping_mul(2654435761))
+            & 1020;
+    }
+    let (mut j, mut i) = (0usize, 0u32);
+    loop {
+        j = (j + 37) & 255;
+        let k = (j + 1) & 255;
+        let x = a[j];
+        let mut h = a[k];
+        a[j] = h;
+        a[k] = x;
+        h = h.wrapping_add(a[x as usize / 4]);
+        h ^= (j as u32) << 2;
+        i = i.wrapping_add(1);
+        if i == n {
+            return h.wrapping_add(a[j]) as i32;
+        }
+    }
+}
+
+#[test]
+fn shift_add_loads_match_the_same_arithmetic_in_rust() {
+    let cases = [(1i32, 1u32), (-7, 90), (12345, 1000)].map(|(seed, n)| {
+        let args = vec![Val::I32(seed), Val::I32(n as i32)];
+        (args, Val::I32(swaps(seed, n)))
+    });
+    assert_matches_model(SWAPS, "swaps", &cases);
+    let want = swaps(3, 120);
+    for slice in 1..=30 {
+        let results = call_in_fuel_slices(SWAPS, "swaps", &[Val::I32(3), Val::I32(120)], slice);
+        assert_eq!(results, [Val::I32(want)], "fuel slices of {slice}");
+    }
+}
+
+#[test]
+fn shift_add_loads_trap_past_the_end() {
+    let (mut s, i) = instantiate(SWAPS);
+    assert_eq!(
+        call(&mut s, i, "past_end", &[Val::I32(0)]).unwrap(),
+        [Val::I32(0)]
+    );
+    match call(&mut s, i, "past_end", &[Val::I32(1)]).unwrap_err() {
+        Error::Trap(trap) => assert_eq!(
+            trap.kind,
+            wisp_interp::TrapKind::Code(TrapCode::MemoryOutOfBounds)
+        ),
+        other => panic!("past_end(1): {other}"),
+    }
+}
