@@ -68,8 +68,7 @@ pub(super) fn compare_imm_select(
 #[inline(always)]
 fn select_on(regs: &mut Regs<'_>, t: Slot, holds: bool, dst: Slot, x: Slot, y: Slot) {
     regs.set(t, u64::from(holds));
-    let chosen = if holds { x } else { y };
-    regs.set(dst, regs.get(chosen));
+    select(regs, dst, x, y, u32::from(holds));
 }
 
 /// `dst = global`.
