@@ -83,6 +83,28 @@ impl<'s> Inst<'s> {
             defined,
         }
     }
+
+    /// The Wasm function at store address `func` ([`wasm_func`]), found in
+    /// this instance's code when it is one of this instance's functions,
+    /// as the callee of an indirect call nearly always is. That saves the
+    /// load of the defining module's function list, one step in the chain
+    /// of dependent loads between the table element and the callee's first
+    /// instruction.
+    #[inline(always)]
+    pub(super) fn wasm_func(&self, funcs: &'s [FuncEntity], func: u32) -> Option<WasmFunc<'s>> {
+        match &funcs.get(func as usize)?.kind {
+            FuncKind::Wasm {
+                instance,
+                defined_index,
+                ..
+            } if *instance == self.id => Some(WasmFunc {
+                code: self.code.get(*defined_index as usize)?,
+                instance: self.id,
+                defined: *defined_index,
+            }),
+            _ => wasm_func(funcs, func),
+        }
+    }
 }
 
 /// Makes instance `id` the running one (a call or return across

@@ -33,7 +33,7 @@ use crate::num;
 use wisp_memory::Memory;
 
 use super::Exit;
-use super::call::{push_frame, push_plain_frame, resolve_indirect, switch_instance, wasm_func};
+use super::call::{push_frame, push_plain_frame, resolve_indirect, switch_instance};
 use super::control::{
     add_br, add_imm_br, and_imm_br, and_imm_br_imm, br_cmp, br_cmp_acc_a, br_cmp_imm,
     br_cmp_imm_on, cmp_br, write_results,

@@ -553,7 +553,7 @@ macro_rules! execute_instr {
                     }
                     _ => $exit!(@trap $env, $code.pc() - 1, TrapCode::Unreachable),
                 };
-                let Some(callee) = wasm_func($env.funcs, addr) else {
+                let Some(callee) = $env.inst.wasm_func($env.funcs, addr) else {
                     // A host function: the driver calls it and resumes at `pc`.
                     let slot = frame_pointer($env.frames) + args as usize;
                     if let Some(frame) = $env.frames.last_mut() {
