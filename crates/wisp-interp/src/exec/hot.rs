@@ -268,8 +268,9 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
     /// `len` and `table`.
     #[inline(always)]
     pub(super) fn br_table_at(&mut self, index: u32, len: u32, table: Target) {
-        // SAFETY: verified code has a `BrTable { len, .. }` at `table`, and
-        // every `BrTable` is followed by its `len + 1` entries, so `table + 1`
+        // SAFETY: verified code has a `BrTable { len, .. }` (or a
+        // `BrTableAcc`) at `table`, and every one is followed by its `len +
+        // 1` entries, so `table + 1`
         // is an instruction of the code: the protocol `br_table` needs.
         self.ip = unsafe { self.start().add(table as usize + 1) };
         self.br_table(index, len);
@@ -392,7 +393,10 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
     #[inline(always)]
     pub(super) fn br_table_at(&mut self, index: u32, len: u32, table: Target) {
         assert!(
-            matches!(self.code[table as usize], Instr::BrTable { len: n, .. } if n == len),
+            matches!(
+                self.code[table as usize],
+                Instr::BrTable { len: n, .. } | Instr::BrTableAcc { len: n, .. } if n == len
+            ),
             "`BrTableAt` names no matching `BrTable`"
         );
         self.pc = table as usize + 1;

@@ -70,6 +70,12 @@ macro_rules! execute_instr {
             I::BrTableAt { index, len, table } if $keep!(I::BrTableAt) => {
                 $code.br_table_at($regs.get(index) as u32, len, table)
             }
+            I::BrTableAcc { index, len } if $keep!(I::BrTableAcc) => {
+                $code.br_table(int_acc(&$regs, index, $acci), len)
+            }
+            I::BrTableAtAcc { index, len, table } if $keep!(I::BrTableAtAcc) => {
+                $code.br_table_at(int_acc(&$regs, index, $acci), len, table)
+            }
             I::Return | I::Return1 { .. } | I::ReturnImm32 { .. } | I::ReturnSpan { .. } if $keep!(I::Return | I::Return1 | I::ReturnImm32 | I::ReturnSpan) => {
                 // Nothing after a call or a return reads an accumulator:
                 // constants spare saving them around the calls out.

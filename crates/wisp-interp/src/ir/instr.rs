@@ -841,6 +841,20 @@ pub enum Instr {
     I32ShlImmAddImmLoad32(ShlAddLoad),
     /// `I32ShlImmAddImmLoad32` with `a` from the accumulator.
     I32ShlImmAddImmLoad32Acc(ShlAddLoad),
+    /// `BrTable` with the index from the integer accumulator: the index of
+    /// a switch is typically loaded or computed just before it, and the
+    /// jump, often mispredicted, then need not wait for that slot's store
+    /// to be forwarded to its load. Followed by its entries like `BrTable`.
+    BrTableAcc {
+        index: Slot,
+        len: u32,
+    },
+    /// `BrTableAt` with the index from the integer accumulator.
+    BrTableAtAcc {
+        index: Slot,
+        len: u32,
+        table: Target,
+    },
 }
 
 impl Instr {
@@ -855,7 +869,7 @@ impl Instr {
         use Instr::*;
         match self {
             Br { target } => Some(target),
-            BrTableAt { table, .. } => Some(table),
+            BrTableAt { table, .. } | BrTableAtAcc { table, .. } => Some(table),
             BrI32Eq(op) | BrI32Ne(op) | BrI32LtS(op) | BrI32LtU(op) | BrI32GtS(op)
             | BrI32GtU(op) | BrI32LeS(op) | BrI32LeU(op) | BrI32GeS(op) | BrI32GeU(op)
             | BrI64Eq(op) | BrI64Ne(op) | BrI64LtS(op) | BrI64LtU(op) | BrI64GtS(op)

@@ -18,18 +18,15 @@
 //! calls), is marked *irregular* and still goes through the visitors.
 
 use super::instr::Instr;
-use super::operands::{ShlAddLoad, Slot, Target};
+use super::operands::{Slot, Target};
 
 /// The number of instruction kinds: one past the tag of the last variant
 /// of [`Instr`] (the executor's handler tables are this long too).
-pub const KIND_COUNT: usize = Instr::I32ShlImmAddImmLoad32Acc(ShlAddLoad {
-    s: 0,
-    a: 0,
-    shift: 0,
-    t: 0,
-    dst: 0,
-    imm: 0,
-})
+pub const KIND_COUNT: usize = Instr::BrTableAtAcc {
+    index: 0,
+    len: 0,
+    table: 0,
+}
 .tag() as usize
     + 1;
 

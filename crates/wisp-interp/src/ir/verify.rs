@@ -5,7 +5,7 @@
 //! this check, run once per function when its [`CompiledFunc`] is built:
 //!
 //! - the code is not empty and its last instruction is a *terminator*
-//!   (`Br`, `BrTableAt`, a return, or `Trap`), so executing instructions in sequence
+//!   (`Br`, `BrTableAt`, `BrTableAtAcc`, a return, or `Trap`), so executing instructions in sequence
 //!   never runs past the end: every other instruction has a successor;
 //! - every branch target is an instruction index of the code;
 //! - every slot operand, including the extra slots of multi-slot operands
@@ -14,9 +14,9 @@
 //!   that `ReturnImm32` writes, is below `max_slots`;
 //! - trailing words are where their instruction reads them: `Select` is
 //!   followed by `SelectCond`, `CallIndirect` by `CallIndirectTable`, and
-//!   `BrTable { len }` by `len + 1` `Br` entries;
-//! - a `BrTableAt { len, table }` names a `BrTable` with the same `len`,
-//!   whose entries it jumps through;
+//!   `BrTable { len }` (and `BrTableAcc`) by `len + 1` `Br` entries;
+//! - a `BrTableAt { len, table }` (and `BrTableAtAcc`) names a `BrTable`
+//!   or `BrTableAcc` with the same `len`, whose entries it jumps through;
 //! - a superinstruction, which executes the next instruction's effect and
 //!   then skips it, is followed by a non-terminator (so the skip lands on an
 //!   instruction); a compare-select (`I32LtUSelect`, …) by a `Select`, whose
@@ -106,6 +106,7 @@ pub(super) fn needs_full_check(instr: &Instr) -> bool {
                 | Instr::CallImported { .. }
                 | Instr::CallIndirect { .. }
                 | Instr::BrTableAt { .. }
+                | Instr::BrTableAtAcc { .. }
         )
 }
 
@@ -177,11 +178,13 @@ fn check_fully(code: &[Instr], at: usize, max: u64) -> Result<(), &'static str> 
         Instr::CallIndirect { .. } if !matches!(next, Some(Instr::CallIndirectTable { .. })) => {
             return Err("call_indirect without its table word");
         }
-        Instr::BrTableAt { len: n, table, .. } => match code.get(*table as usize) {
-            Some(Instr::BrTable { len, .. }) if len == n => {}
-            _ => return Err("br_table copy without its table"),
-        },
-        Instr::BrTable { len: n, .. } => {
+        Instr::BrTableAt { len: n, table, .. } | Instr::BrTableAtAcc { len: n, table, .. } => {
+            match code.get(*table as usize) {
+                Some(Instr::BrTable { len, .. } | Instr::BrTableAcc { len, .. }) if len == n => {}
+                _ => return Err("br_table copy without its table"),
+            }
+        }
+        Instr::BrTable { len: n, .. } | Instr::BrTableAcc { len: n, .. } => {
             let entries = code.get(at + 1..).and_then(|rest| rest.get(..=*n as usize));
             match entries {
                 Some(entries) if entries.iter().all(|e| matches!(e, Instr::Br { .. })) => {}
@@ -198,7 +201,7 @@ fn check_fully(code: &[Instr], at: usize, max: u64) -> Result<(), &'static str> 
 fn words(instr: &Instr) -> usize {
     match instr {
         Instr::Select { .. } | Instr::SelectAcc { .. } | Instr::CallIndirect { .. } => 2,
-        Instr::BrTable { len, .. } => *len as usize + 2,
+        Instr::BrTable { len, .. } | Instr::BrTableAcc { len, .. } => *len as usize + 2,
         _ => 1,
     }
 }
@@ -223,6 +226,7 @@ fn is_terminator(instr: &Instr) -> bool {
         instr,
         Instr::Br { .. }
             | Instr::BrTableAt { .. }
+            | Instr::BrTableAtAcc { .. }
             | Instr::Return
             | Instr::Return1 { .. }
             | Instr::ReturnImm32 { .. }
@@ -402,6 +406,43 @@ mod tests {
                 &mut KindTable::default()
             )
             .is_ok()
+        );
+        // The accumulator forms: the same rules, either naming either.
+        let acc_table = [
+            Instr::BrTableAcc { index: 0, len: 0 },
+            Instr::Br { target: 2 },
+            RET,
+        ];
+        let acc_copy = |len, table| Instr::BrTableAtAcc {
+            index: 0,
+            len,
+            table,
+        };
+        for (table, copy) in [
+            (&table, acc_copy(0, 0)),
+            (&acc_table, copy(0, 0)),
+            (&acc_table, acc_copy(0, 0)),
+        ] {
+            let code = [&table[..], &[copy]].concat();
+            assert!(verify(&code, 1, &mut KindTable::default()).is_ok());
+        }
+        assert_eq!(
+            what(&[&acc_table[..], &[acc_copy(1, 0)]].concat(), 1),
+            "br_table copy without its table"
+        );
+        assert_eq!(
+            what(&[&acc_table[..], &[acc_copy(0, 7)]].concat(), 1),
+            "branch target outside the code"
+        );
+        assert_eq!(
+            what(
+                &[
+                    Instr::BrTableAcc { index: 0, len: 1 },
+                    Instr::Br { target: 0 }
+                ],
+                1
+            ),
+            "br_table without its entries"
         );
     }
 }

@@ -17,7 +17,10 @@ impl Instr {
             Trap(_) | ConsumeFuel { .. } | Br { .. } | Return | ReturnImm32 { .. } => {}
             CallIndirectTable { .. } | DataDrop { .. } | ElemDrop { .. } => {}
             SelectCond { cond } => f(cond),
-            BrTable { index, .. } | BrTableAt { index, .. } => f(index),
+            BrTable { index, .. }
+            | BrTableAt { index, .. }
+            | BrTableAcc { index, .. }
+            | BrTableAtAcc { index, .. } => f(index),
             Return1 { src } | ReturnSpan { src, .. } => f(src),
 
             BrI32Eq(op) | BrI32Ne(op) | BrI32LtS(op) | BrI32LtU(op) | BrI32GtS(op)

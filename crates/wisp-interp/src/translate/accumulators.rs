@@ -747,6 +747,10 @@ fn reading_accumulator(instr: Instr, (s, acc): (Slot, Acc)) -> Option<Instr> {
         (I32RotlImm(op), Int) => bin_imm(op, I32RotlImmAcc),
         (I64RotlImm(op), Int) => bin_imm(op, I64RotlImmAcc),
         (I32WrapI64(op), Int) => un(op, I32WrapI64Acc),
+        (BrTable { index, len }, Int) => (index == s).then_some(BrTableAcc { index, len }),
+        (BrTableAt { index, len, table }, Int) => {
+            (index == s).then_some(BrTableAtAcc { index, len, table })
+        }
         _ => None,
     }
 }

@@ -838,3 +838,57 @@ fn compare_and_branch_reads_a_fresh_operand_from_the_accumulator() {
         ]
     );
 }
+
+#[test]
+fn switch_indices_computed_just_before_come_from_the_accumulator() {
+    // A dispatch loop: the opcode byte is loaded right before the
+    // `br_table`, and each case branches back to the loop, whose head
+    // (load and `br_table`) tail duplication copies into it: the copies
+    // are `BrTableAt`s, and they read the index from the accumulator too.
+    // The original, which the copies name, is a branch target of theirs
+    // and keeps reading its slot. A `br_table` on a local that nothing
+    // just computed reads the slot.
+    let code = code_of(
+        "(module (memory 1) (func (param i32 i32) (result i32)
+            (loop $next
+              (block $halt (block $dec (block $inc
+                (br_table $inc $dec $halt (i32.load8_u (local.get 0))))
+                (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+                (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+                (br $next))
+              (local.set 1 (i32.sub (local.get 1) (i32.const 1)))
+              (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+              (br $next)))
+            (block $b (br_table $b $b (local.get 1)))
+            (local.get 1)))",
+    );
+    let (kinds, names) = kinds_and_names(&code);
+    let count = |name: &str| names.iter().filter(|n| *n == name).count();
+    assert_eq!(count("BrTableAtAcc"), 2, "{kinds:#?}");
+    assert_eq!(count("BrTableAt"), 0, "{kinds:#?}");
+    assert_eq!(count("BrTable"), 2, "{kinds:#?}");
+    assert_eq!(count("BrTableAcc"), 0, "{kinds:#?}");
+    for (i, instr) in code.iter().enumerate() {
+        if let Instr::BrTableAtAcc { index, table, .. } = *instr {
+            // (The load is the second half of an add-and-load here.)
+            assert!(
+                matches!(code[i - 1], Instr::Load8U(Load { dst, .. }) | Instr::Load8UAcc(Load { dst, .. }) if dst == index),
+                "{kinds:#?}"
+            );
+            assert!(
+                matches!(code[table as usize], Instr::BrTable { .. }),
+                "{kinds:#?}"
+            );
+        }
+    }
+    // Without the copies, the original reads the accumulator.
+    let code = code_of(
+        "(module (memory 1) (func (param i32) (result i32)
+            (block $b (block $a
+              (br_table $a $b (i32.load8_u (local.get 0))))
+              (return (i32.const 7)))
+            (i32.const 9)))",
+    );
+    let (kinds, names) = kinds_and_names(&code);
+    assert!(names.iter().any(|n| n == "BrTableAcc"), "{kinds:#?}");
+}

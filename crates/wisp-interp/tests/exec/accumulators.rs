@@ -1525,3 +1525,101 @@ fn shift_add_loads_trap_past_the_end() {
         other => panic!("past_end(1): {other}"),
     }
 }
+
+/// A switch-dispatch loop, the shape of a bytecode interpreter: each step
+/// loads an opcode byte right before the `br_table` that dispatches on it
+/// (which reads it from the accumulator), and every case branches back to
+/// the loop, whose head tail duplication copies into the case (a
+/// `BrTableAt` that reads it from the accumulator too). Opcode 4 and up
+/// take the default; opcode 3 jumps.
+const SWITCH: &str = r#"(module
+  (memory 1)
+  (func (export "switch") (param $seed i32) (param $n i32) (result i32)
+    (local $i i32) (local $s i32) (local $pc i32) (local $x i32)
+    ;; the program: 256 opcodes 0..5 at 1024
+    (loop $f
+      (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 1103515245)) (local.get $seed)))
+      (i32.store8 offset=1024 (local.get $i) (i32.rem_u (i32.shr_u (local.get $s) (i32.const 16)) (i32.const 6)))
+      (br_if $f (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 256))))
+    (block $exit
+      (loop $next
+        (br_if $exit (i32.eqz (local.get $n)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (block $d (block $c3 (block $c2 (block $c1 (block $c0
+          (br_table $c0 $c1 $c2 $c3 $d (i32.load8_u offset=1024 (local.get $pc))))
+          (local.set $x (i32.add (local.get $x) (i32.const 3)))
+          (local.set $pc (i32.and (i32.add (local.get $pc) (i32.const 1)) (i32.const 255)))
+          (br $next))
+          (local.set $x (i32.xor (local.get $x) (local.get $pc)))
+          (local.set $pc (i32.and (i32.add (local.get $pc) (i32.const 1)) (i32.const 255)))
+          (br $next))
+          (local.set $x (i32.mul (local.get $x) (i32.const 5)))
+          (local.set $pc (i32.and (i32.add (local.get $pc) (i32.const 1)) (i32.const 255)))
+          (br $next))
+          (local.set $pc (i32.and (local.get $x) (i32.const 255)))
+          (br $next))
+        (local.set $x (i32.rotl (local.get $x) (i32.const 7)))
+        (local.set $pc (i32.and (i32.add (local.get $pc) (i32.const 1)) (i32.const 255)))
+        (br $next)))
+    (local.get $x))
+  ;; A `br_table` (no copies of it) on a value masked right before it;
+  ;; indices past the table take the default.
+  (func (export "pick") (param $x i32) (result i32)
+    (block $d (block $c2 (block $c1 (block $c0
+      (br_table $c0 $c1 $c2 $d (i32.and (local.get $x) (i32.const 7))))
+      (return (i32.const 10)))
+      (return (i32.const 11)))
+      (return (i32.const 12)))
+    (i32.const 13))
+)"#;
+
+/// `switch` of [`SWITCH`], in Rust.
+fn switch(seed: i32, n: u32) -> i32 {
+    let mut program = [0u8; 256];
+    let mut s = 0i32;
+    for op in &mut program {
+        s = s.wrapping_mul(1103515245).wrapping_add(seed);
+        *op = (((s as u32) >> 16) % 6) as u8;
+    }
+    let (mut pc, mut x) = (0usize, 0i32);
+    for _ in 0..n {
+        match program[pc] {
+            0 => x = x.wrapping_add(3),
+            1 => x ^= pc as i32,
+            2 => x = x.wrapping_mul(5),
+            3 => {
+                pc = (x & 255) as usize;
+                continue;
+            }
+            _ => x = x.rotate_left(7),
+        }
+        pc = (pc + 1) & 255;
+    }
+    x
+}
+
+#[test]
+fn switch_dispatch_matches_the_same_steps_in_rust() {
+    let cases = [(1i32, 0u32), (-7, 1), (0x1234_5678, 1000), (i32::MIN, 4321)].map(|(seed, n)| {
+        let args = vec![Val::I32(seed), Val::I32(n as i32)];
+        (args, Val::I32(switch(seed, n)))
+    });
+    assert_matches_model(SWITCH, "switch", &cases);
+}
+
+#[test]
+fn a_switch_on_a_fresh_value_takes_its_entry() {
+    let cases: Vec<_> = (-9..20)
+        .map(|x: i32| (vec![Val::I32(x)], Val::I32(10 + (x & 7).min(3))))
+        .collect();
+    assert_matches_model(SWITCH, "pick", &cases);
+}
+
+#[test]
+fn switch_dispatch_survives_any_number_of_suspensions() {
+    let want = switch(5, 300);
+    for slice in 1..=40 {
+        let results = call_in_fuel_slices(SWITCH, "switch", &[Val::I32(5), Val::I32(300)], slice);
+        assert_eq!(results, [Val::I32(want)], "fuel slices of {slice}");
+    }
+}
