@@ -54,7 +54,7 @@ use super::variable;
 /// Leaves the loop with the given result.
 macro_rules! exit_loop {
     (@trap $env:ident, $at:expr, $trap:expr) => {
-        return Err(trapped($env.frames, $at, $trap))
+        return Err(trapped(&mut $env.frames, $at, $trap))
     };
     ($e:expr) => {
         return $e
@@ -103,7 +103,7 @@ fn run_loop_body<'s, const METERED: bool>(
     func: &'s CompiledFunc,
     code: &mut Code<'s, METERED>,
 ) -> Result<Exit, TrapCode> {
-    let mut regs = frame(env.stack, frame_pointer(env.frames), func)?;
+    let mut regs = frame(&mut env.stack, frame_pointer(&env.frames), func)?;
     let mut mem: &mut Memory = select_memory(env.memories, env.inst.memory, &mut *env.no_memory);
     // The accumulators (see `translate/accumulators.rs`).
     let mut acci = 0u64;

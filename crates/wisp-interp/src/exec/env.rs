@@ -85,8 +85,16 @@ pub(super) struct Env<'s> {
     pub(super) store_limits: &'s StoreLimits,
     pub(super) memory_pages_total: &'s mut u64,
     pub(super) memory_refused: &'s mut Option<u64>,
-    pub(super) stack: &'s mut Vec<u64>,
-    pub(super) frames: &'s mut Vec<Frame>,
+    /// The value stack and the frames, moved out of `home` for the run
+    /// and back when the `Env` is dropped (however the run ends, a panic
+    /// included): held here rather than behind a reference, their pointer
+    /// and length are one load from `env` instead of two, which shortens
+    /// every call's and return's chain of dependent loads (fib 0.90x,
+    /// calls_indirect 0.93-0.97x, malloc 0.96-0.99x pinned).
+    pub(super) stack: Vec<u64>,
+    pub(super) frames: Vec<Frame>,
+    /// The state the stacks belong to.
+    home: &'s mut ExecState,
     /// The running instance's index spaces.
     pub(super) inst: Inst<'s>,
     /// Stands in for the memory of instances without one (allocates nothing).
@@ -140,8 +148,9 @@ pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<E
         store_limits,
         memory_pages_total,
         memory_refused,
-        stack: &mut state.stack,
-        frames: &mut state.frames,
+        stack: core::mem::take(&mut state.stack),
+        frames: core::mem::take(&mut state.frames),
+        home: state,
         inst: Inst::new(instances, inst_id),
         no_memory: &mut no_memory,
         #[cfg(all(wisp_threaded, not(test)))]
@@ -165,6 +174,14 @@ pub(super) fn execute(store: &mut StoreInner, state: &mut ExecState) -> Result<E
         run_loop::<false>
     };
     run(&mut env, func, pc)
+}
+
+impl Drop for Env<'_> {
+    /// Gives the stacks back to the state they were taken from.
+    fn drop(&mut self) {
+        self.home.stack = core::mem::take(&mut self.stack);
+        self.home.frames = core::mem::take(&mut self.frames);
+    }
 }
 
 /// The frame of `func` at stack index `fp` (a trap if the value stack is too

@@ -62,7 +62,7 @@ macro_rules! execute_instr {
                         .is_some()
                 };
                 if !charged {
-                    $exit!(Ok(out_of_fuel($env.frames, $code.pc() - 1, amount)));
+                    $exit!(Ok(out_of_fuel(&mut $env.frames, $code.pc() - 1, amount)));
                 }
             }
             I::Br { target } if $keep!(I::Br) => $code.jump(target),
@@ -82,7 +82,7 @@ macro_rules! execute_instr {
                 ($acci, $acc64, $acc32) = (0, 0.0, 0.0);
                 // A copy, read before the results are written: the checks
                 // below then need not be redone after those stores.
-                let caller = caller_frame($env.frames);
+                let caller = caller_frame(&$env.frames);
                 if FAST {
                     // Only a return to a caller of the same instance (the
                     // others leave the run or switch instances: calls out).
@@ -129,7 +129,7 @@ macro_rules! execute_instr {
                     $env,
                     $code,
                     $exit,
-                    frame($env.stack, caller.fp as usize, caller_func)
+                    frame(&mut $env.stack, caller.fp as usize, caller_func)
                 );
                 // A call is often followed by a copy of its result into a
                 // local: do it now and save that instruction's dispatch.
@@ -511,15 +511,15 @@ macro_rules! execute_instr {
                 if FAST {
                     enter_plain_callee!($env, $code, $regs, $exit, $fast_t, callee, args);
                 } else {
-                    let callee_fp = frame_pointer($env.frames) + args as usize;
+                    let callee_fp = frame_pointer(&$env.frames) + args as usize;
                     t!(
                         $env,
                         $code,
                         $exit,
                         push_frame(
                             $env.limits,
-                            $env.stack,
-                            $env.frames,
+                            &mut $env.stack,
+                            &mut $env.frames,
                             $code.pc(),
                             callee_fp,
                             &callee
@@ -561,7 +561,7 @@ macro_rules! execute_instr {
                 };
                 let Some(callee) = $env.inst.wasm_func($env.funcs, addr) else {
                     // A host function: the driver calls it and resumes at `pc`.
-                    let slot = frame_pointer($env.frames) + args as usize;
+                    let slot = frame_pointer(&$env.frames) + args as usize;
                     if let Some(frame) = $env.frames.last_mut() {
                         frame.pc = $code.pc() as u32;
                     }
@@ -582,15 +582,15 @@ macro_rules! execute_instr {
                     );
                     enter_plain_callee!($env, $code, $regs, $exit, $fast_t, callee, args);
                 } else {
-                    let callee_fp = frame_pointer($env.frames) + args as usize;
+                    let callee_fp = frame_pointer(&$env.frames) + args as usize;
                     t!(
                         $env,
                         $code,
                         $exit,
                         push_frame(
                             $env.limits,
-                            $env.stack,
-                            $env.frames,
+                            &mut $env.stack,
+                            &mut $env.frames,
                             $code.pc(),
                             callee_fp,
                             &callee
@@ -1837,7 +1837,7 @@ macro_rules! t {
 macro_rules! enter_callee {
     ($env:ident, $code:ident, $regs:ident, $exit:ident, $callee:expr, $fp:expr) => {
         *$code = Code::entry($callee, $code.fuel());
-        $regs = t!($env, $code, $exit, frame($env.stack, $fp, $callee));
+        $regs = t!($env, $code, $exit, frame(&mut $env.stack, $fp, $callee));
     };
 }
 
@@ -1854,8 +1854,8 @@ macro_rules! enter_plain_callee {
             $exit,
             push_plain_frame(
                 $env.limits,
-                $env.stack,
-                $env.frames,
+                &mut $env.stack,
+                &mut $env.frames,
                 $code.pc(),
                 $args,
                 &callee

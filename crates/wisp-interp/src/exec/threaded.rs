@@ -179,7 +179,7 @@ pub(super) fn trap_halt<const M: bool>(
     at: usize,
     trap: TrapCode,
 ) -> Halt {
-    let outcome = Err(trapped(env.frames, at, trap));
+    let outcome = Err(trapped(&mut env.frames, at, trap));
     halt::<M>(env, fuel, outcome)
 }
 
@@ -191,7 +191,7 @@ pub(super) fn run<'s, const M: bool>(
     pc: usize,
 ) -> Result<Exit, TrapCode> {
     let mut code = Code::<M>::new(func, pc, *env.fuel).ok_or(TrapCode::Unreachable)?;
-    let regs = frame(env.stack, frame_pointer(env.frames), func)?.into_raw();
+    let regs = frame(&mut env.stack, frame_pointer(&env.frames), func)?.into_raw();
     let mem = NonNull::from(select_memory(
         env.memories,
         env.inst.memory,
