@@ -376,64 +376,43 @@ mod tests {
             ),
             "br_table without its entries"
         );
-        // A copy of a jump table must name one, with the same length.
-        let table = [
-            Instr::BrTable { index: 0, len: 0 },
-            Instr::Br { target: 2 },
-            RET,
+        // A copy of a jump table must name one, with the same length; each
+        // form (plain, or reading the accumulator) of either may name
+        // either form of the other.
+        let tables: [fn(Slot, u32) -> Instr; 2] = [
+            |index, len| Instr::BrTable { index, len },
+            |index, len| Instr::BrTableAcc { index, len },
         ];
-        let copy = |len, table| Instr::BrTableAt {
-            index: 0,
-            len,
-            table,
-        };
-        assert_eq!(
-            what(&[&table[..], &[copy(0, 2)]].concat(), 1),
-            "br_table copy without its table"
-        );
-        assert_eq!(
-            what(&[&table[..], &[copy(1, 0)]].concat(), 1),
-            "br_table copy without its table"
-        );
-        assert_eq!(
-            what(&[&table[..], &[copy(0, 7)]].concat(), 1),
-            "branch target outside the code"
-        );
-        assert!(
-            verify(
-                &[&table[..], &[copy(0, 0)]].concat(),
-                1,
-                &mut KindTable::default()
-            )
-            .is_ok()
-        );
-        // The accumulator forms: the same rules, either naming either.
-        let acc_table = [
-            Instr::BrTableAcc { index: 0, len: 0 },
-            Instr::Br { target: 2 },
-            RET,
+        let copies: [fn(Slot, u32, u32) -> Instr; 2] = [
+            |index, len, table| Instr::BrTableAt { index, len, table },
+            |index, len, table| Instr::BrTableAtAcc { index, len, table },
         ];
-        let acc_copy = |len, table| Instr::BrTableAtAcc {
-            index: 0,
-            len,
-            table,
-        };
-        for (table, copy) in [
-            (&table, acc_copy(0, 0)),
-            (&acc_table, copy(0, 0)),
-            (&acc_table, acc_copy(0, 0)),
-        ] {
-            let code = [&table[..], &[copy]].concat();
-            assert!(verify(&code, 1, &mut KindTable::default()).is_ok());
+        for table_form in tables {
+            for copy_form in copies {
+                let table = [table_form(0, 0), Instr::Br { target: 2 }, RET];
+                let copy = |len, table| copy_form(0, len, table);
+                assert_eq!(
+                    what(&[&table[..], &[copy(0, 2)]].concat(), 1),
+                    "br_table copy without its table"
+                );
+                assert_eq!(
+                    what(&[&table[..], &[copy(1, 0)]].concat(), 1),
+                    "br_table copy without its table"
+                );
+                assert_eq!(
+                    what(&[&table[..], &[copy(0, 7)]].concat(), 1),
+                    "branch target outside the code"
+                );
+                assert!(
+                    verify(
+                        &[&table[..], &[copy(0, 0)]].concat(),
+                        1,
+                        &mut KindTable::default()
+                    )
+                    .is_ok()
+                );
+            }
         }
-        assert_eq!(
-            what(&[&acc_table[..], &[acc_copy(1, 0)]].concat(), 1),
-            "br_table copy without its table"
-        );
-        assert_eq!(
-            what(&[&acc_table[..], &[acc_copy(0, 7)]].concat(), 1),
-            "branch target outside the code"
-        );
         assert_eq!(
             what(
                 &[
