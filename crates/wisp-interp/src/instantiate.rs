@@ -96,6 +96,18 @@ pub(crate) fn allocate_instance(
             imports.len()
         )));
     }
+    let metered = s.engine.config().get_consume_fuel();
+    if module.inner.engine.config().get_consume_fuel() != metered {
+        let (module_fuel, store_fuel) = if metered {
+            ("off", "on")
+        } else {
+            ("on", "off")
+        };
+        return Err(Error::Api(format!(
+            "module was compiled with fuel metering {module_fuel}, but the store's engine has it \
+             {store_fuel}: compile the module with the store's engine"
+        )));
+    }
     let mark = Mark::of(s);
     let entity = match allocate(s, module, imports) {
         Ok(entity) => entity,

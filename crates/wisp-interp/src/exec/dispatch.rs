@@ -149,7 +149,7 @@ fn run_loop_body<'s, const METERED: bool>(
     reason = "the handler signature: each argument is a register one handler passes the next"
 )]
 pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
-    ip: core::ptr::NonNull<Instr>,
+    ip: core::ptr::NonNull<crate::ir::ThreadedInstr>,
     regs: core::ptr::NonNull<u64>,
     mem: core::ptr::NonNull<Memory>,
     env: &mut Env<'s>,
@@ -270,7 +270,7 @@ pub(super) fn handler<'s, const TAG: u16, const METERED: bool>(
     reason = "the handler signature: each argument is a register one handler passes the next"
 )]
 pub(super) fn slow<'s, const METERED: bool>(
-    ip: core::ptr::NonNull<Instr>,
+    ip: core::ptr::NonNull<crate::ir::ThreadedInstr>,
     regs: core::ptr::NonNull<u64>,
     mem: core::ptr::NonNull<Memory>,
     env: &mut Env<'s>,

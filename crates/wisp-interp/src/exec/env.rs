@@ -106,7 +106,7 @@ pub(super) struct Env<'s> {
     /// `threaded::next`): read only by jumps and by handlers that compute
     /// the position's index, written only when the running code changes.
     #[cfg(all(wisp_threaded, not(test)))]
-    pub(super) code_start: core::ptr::NonNull<crate::ir::Instr>,
+    pub(super) code_start: core::ptr::NonNull<crate::ir::ThreadedInstr>,
 }
 
 /// Runs the last frame of `state` until the outermost frame returns, fuel

@@ -26,7 +26,7 @@
 //! instructions the loop executes (callgrind, `benches/` workloads: sieve
 //! 10.3G -> 19.5G, fib 7.4G -> 10.5G), so it is for tests and fuzzing.
 
-use crate::ir::{CompiledFunc, Instr, Slot, Target};
+use crate::ir::{CompiledFunc, Instr, Slot, Target, ThreadedInstr};
 
 /// Reads the running function's instructions, and (when `METERED`) holds
 /// the remaining fuel.
@@ -48,10 +48,10 @@ use crate::ir::{CompiledFunc, Instr, Slot, Target};
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Code<'c, const METERED: bool> {
     /// The first instruction of the code.
-    start: core::ptr::NonNull<Instr>,
-    ip: core::ptr::NonNull<Instr>,
+    start: core::ptr::NonNull<ThreadedInstr>,
+    ip: core::ptr::NonNull<ThreadedInstr>,
     fuel: u64,
-    code: core::marker::PhantomData<&'c [Instr]>,
+    code: core::marker::PhantomData<&'c [ThreadedInstr]>,
 }
 
 #[cfg(not(any(test, feature = "extra-checks")))]
@@ -92,7 +92,13 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
     /// backend passes from handler to handler in registers.
     #[cfg(all(wisp_threaded, not(test)))]
     #[inline(always)]
-    pub(super) fn into_parts(self) -> (core::ptr::NonNull<Instr>, core::ptr::NonNull<Instr>, u64) {
+    pub(super) fn into_parts(
+        self,
+    ) -> (
+        core::ptr::NonNull<ThreadedInstr>,
+        core::ptr::NonNull<ThreadedInstr>,
+        u64,
+    ) {
         (self.ip, self.start, self.fuel)
     }
 
@@ -104,8 +110,8 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
     #[cfg(all(wisp_threaded, not(test)))]
     #[inline(always)]
     pub(super) unsafe fn from_parts(
-        ip: core::ptr::NonNull<Instr>,
-        start: core::ptr::NonNull<Instr>,
+        ip: core::ptr::NonNull<ThreadedInstr>,
+        start: core::ptr::NonNull<ThreadedInstr>,
         fuel: u64,
     ) -> Self {
         Self {
@@ -114,16 +120,6 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
             fuel,
             code: core::marker::PhantomData,
         }
-    }
-
-    /// The instruction at the position, without moving (the threaded
-    /// backend dispatches on it).
-    #[cfg(all(wisp_threaded, not(test)))]
-    #[inline(always)]
-    pub(super) fn at(&self) -> &'c Instr {
-        // SAFETY: as in `fetch`, `ip` points at an instruction of the code,
-        // which lives for `'c`.
-        unsafe { self.ip.as_ref() }
     }
 
     /// The remaining fuel (meaningful when `METERED`).
@@ -156,7 +152,7 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
             return;
         }
         // SAFETY: by the protocol, `ip` points at an instruction of `code`.
-        if let Instr::ConsumeFuel { amount } = unsafe { self.ip.read() }
+        if let Instr::ConsumeFuel { amount } = unsafe { self.ip.as_ref().instr }
             && self.consume(u64::from(amount))
         {
             // SAFETY: a `ConsumeFuel` is not the sentinel, so the next
@@ -169,7 +165,7 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
     #[inline(always)]
     pub(super) fn pc(&self) -> usize {
         // Integer arithmetic on addresses: `ip` lies in (or one past) `code`.
-        (self.ip.as_ptr() as usize - self.start.as_ptr() as usize) / size_of::<Instr>()
+        (self.ip.as_ptr() as usize - self.start.as_ptr() as usize) / size_of::<ThreadedInstr>()
     }
 
     /// Returns the next instruction and moves past it.
@@ -189,7 +185,7 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
         // result is at most one past the sentinel, the end of `code`. The
         // reference lives as long as `code`, which is borrowed for `'c`.
         unsafe {
-            let instr = self.ip.as_ref();
+            let instr = &self.ip.as_ref().instr;
             self.ip = self.ip.add(1);
             instr
         }
@@ -203,7 +199,7 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
     #[inline(always)]
     pub(super) fn peek(&self) -> Instr {
         // SAFETY: as in `fetch`, `ip` points at an instruction of `code`.
-        unsafe { self.ip.read() }
+        unsafe { self.ip.as_ref().instr }
     }
 
     /// Moves past the next instruction: a trailing word just read by `peek`,
@@ -251,7 +247,7 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
         // SAFETY: verified code follows a `BrTable { len }` with `len + 1`
         // `Br` entries, the first at `ip`, so entry `min(index, len)` is an
         // instruction of `code`.
-        let entry = unsafe { self.ip.add(index.min(len) as usize).read() };
+        let entry = unsafe { self.ip.add(index.min(len) as usize).as_ref().instr };
         match entry {
             Instr::Br { target } => self.jump(target),
             // Verified code has only `Br` entries; an impossible entry
@@ -285,7 +281,7 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
 
     /// The first instruction of the code.
     #[inline(always)]
-    fn start(&self) -> core::ptr::NonNull<Instr> {
+    fn start(&self) -> core::ptr::NonNull<ThreadedInstr> {
         self.start
     }
 }
@@ -295,7 +291,7 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
 #[cfg(any(test, feature = "extra-checks"))]
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Code<'c, const METERED: bool> {
-    code: &'c [Instr],
+    code: &'c [ThreadedInstr],
     pc: usize,
     fuel: u64,
 }
@@ -340,7 +336,7 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
     #[inline(always)]
     fn charge_ahead(&mut self) {
         if METERED
-            && let Instr::ConsumeFuel { amount } = self.code[self.pc]
+            && let Instr::ConsumeFuel { amount } = self.code[self.pc].instr
             && self.consume(u64::from(amount))
         {
             self.pc += 1;
@@ -354,14 +350,14 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
 
     #[inline(always)]
     pub(super) fn fetch(&mut self) -> &'c Instr {
-        let instr = &self.code[self.pc];
+        let instr = &self.code[self.pc].instr;
         self.pc += 1;
         instr
     }
 
     #[inline(always)]
     pub(super) fn peek(&self) -> Instr {
-        self.code[self.pc]
+        self.code[self.pc].instr
     }
 
     #[inline(always)]
@@ -384,7 +380,7 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
     )]
     pub(super) fn br_table(&mut self, index: u32, len: u32) {
         let entry = self.pc + index.min(len) as usize;
-        match self.code[entry] {
+        match self.code[entry].instr {
             Instr::Br { target } => self.jump(target),
             _ => panic!("jump table entry is not a `Br`"),
         }
@@ -394,7 +390,7 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
     pub(super) fn br_table_at(&mut self, index: u32, len: u32, table: Target) {
         assert!(
             matches!(
-                self.code[table as usize],
+                self.code[table as usize].instr,
                 Instr::BrTable { len: n, .. } | Instr::BrTableAcc { len: n, .. } if n == len
             ),
             "`BrTableAt` names no matching `BrTable`"

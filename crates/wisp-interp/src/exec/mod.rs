@@ -45,6 +45,49 @@ mod table;
 mod threaded;
 mod variable;
 
+/// The addresses of the handlers of metered or unmetered code, by tag:
+/// what [`crate::ir::ThreadedInstr`] stores beside each instruction. All
+/// 0 in builds without the threaded executor, which dispatch on the tag.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HandlerAddresses {
+    #[cfg(all(wisp_threaded, not(test)))]
+    table: &'static threaded::HandlerTable,
+}
+
+impl HandlerAddresses {
+    /// The handlers of metered code, or of unmetered code.
+    pub(crate) fn new(metered: bool) -> Self {
+        #[cfg(all(wisp_threaded, not(test)))]
+        {
+            Self {
+                table: threaded::handlers(metered),
+            }
+        }
+        #[cfg(not(all(wisp_threaded, not(test))))]
+        {
+            let _ = metered;
+            Self {}
+        }
+    }
+
+    /// The address of the handler of instructions of kind `tag` (0 for a
+    /// tag that is no kind's, which no instruction has).
+    #[inline]
+    pub(crate) fn of(self, tag: u16) -> usize {
+        #[cfg(all(wisp_threaded, not(test)))]
+        {
+            self.table
+                .get(usize::from(tag))
+                .map_or(0, |&handler| handler as usize)
+        }
+        #[cfg(not(all(wisp_threaded, not(test))))]
+        {
+            let _ = tag;
+            0
+        }
+    }
+}
+
 use alloc::vec::Vec;
 
 use wisp_core::TrapCode;
@@ -176,7 +219,7 @@ pub(crate) fn check_resumable(
         let code = frame
             .code(store)
             .ok_or("a frame of something that is not a Wasm function")?;
-        if !crate::ir::is_instruction_start(code.code(), frame.pc as usize) {
+        if !code.is_instruction_start(frame.pc as usize) {
             return Err("a frame position that is not an instruction of its function");
         }
         let end = (frame.fp as usize).checked_add(code.max_slots() as usize);

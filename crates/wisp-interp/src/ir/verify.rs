@@ -209,15 +209,25 @@ fn words(instr: &Instr) -> usize {
 /// Whether `pc` is where an instruction of verified `code` starts (not a
 /// trailing word, not past the end): the check a frame position from
 /// outside (a checkpoint) must pass before it runs.
-pub(crate) fn is_instruction_start(code: &[Instr], pc: usize) -> bool {
+pub(super) fn is_instruction_start(mut code: impl Iterator<Item = Instr>, pc: usize) -> bool {
     let mut at = 0;
-    while at < pc {
-        match code.get(at) {
-            Some(instr) => at += words(instr),
-            None => return false,
+    while at <= pc {
+        let Some(instr) = code.next() else {
+            return false;
+        };
+        if at == pc {
+            return true;
         }
+        // Skip the instruction's trailing words.
+        let words = words(&instr);
+        for _ in 1..words {
+            if code.next().is_none() {
+                return false;
+            }
+        }
+        at += words;
     }
-    at == pc && pc < code.len()
+    false
 }
 
 /// Whether execution never continues with the next instruction.

@@ -605,7 +605,7 @@ mod tests {
                 .inner
                 .funcs
                 .iter()
-                .flat_map(|f| f.code().iter().map(|i| alloc::format!("{i:?}")))
+                .flat_map(|f| f.instrs().map(|i| alloc::format!("{i:?}")))
                 .collect();
             for name in made {
                 assert!(

@@ -294,6 +294,7 @@ impl<'m> Translator<'m> {
             .map_err(|_| out_of_memory())?;
         CompiledFunc::new(
             &self.code,
+            self.fuel,
             self.num_params,
             self.num_results,
             self.num_locals,

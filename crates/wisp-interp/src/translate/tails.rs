@@ -424,7 +424,7 @@ mod tests {
             Instr::BrTableAt { index: 1, len: 1, table: 2 },
         ];
         assert_eq!(code, expected);
-        crate::ir::CompiledFunc::new(&code, 0, 0, 4, &[], 4, 4, &mut KindTable::default())
+        crate::ir::CompiledFunc::new(&code, false, 0, 0, 4, &[], 4, 4, &mut KindTable::default())
             .expect("the copies pass the structural check");
     }
 

@@ -54,7 +54,7 @@ fn dump() {
             f.max_slots(),
             f.consts()
         );
-        for (pc, instr) in f.code().iter().enumerate() {
+        for (pc, instr) in f.instrs().enumerate() {
             println!("  {pc:4}: {instr:?}");
         }
     }
@@ -64,7 +64,7 @@ fn dump() {
 fn code_of(wat: &str) -> Vec<Instr> {
     let funcs = translate(wat);
     assert_eq!(funcs.len(), 1);
-    funcs[0].code().to_vec()
+    funcs[0].instrs().collect()
 }
 
 /// Each instruction's debug text, and its kind's name (the text up to the
@@ -389,7 +389,7 @@ fn fuel_is_charged_per_basic_block() {
                 (local.set 1 (i32.sub (local.get 1) (i32.const 1)))
                 (br_if $l (local.get 1)))))",
     );
-    let code = funcs[0].code();
+    let code: Vec<Instr> = funcs[0].instrs().collect();
     // entry: local.set's 2 operators + `loop` = 3, and the code after the
     // loop (the function's `end`), which the entry pays for; loop body: 6
     // operators + its `end`. Nothing else has a check.
@@ -410,8 +410,7 @@ fn fuel_is_charged_per_basic_block() {
     let plain = translate("(module (func (loop (br 0))))");
     assert!(
         !plain[0]
-            .code()
-            .iter()
+            .instrs()
             .any(|i| matches!(i, Instr::ConsumeFuel { .. }))
     );
 }
@@ -425,10 +424,9 @@ fn code_after_an_end_is_paid_for_by_the_enclosing_block() {
             (i32.const 7)))",
     );
     let amounts: Vec<u32> = funcs[0]
-        .code()
-        .iter()
+        .instrs()
         .filter_map(|i| match i {
-            Instr::ConsumeFuel { amount } => Some(*amount),
+            Instr::ConsumeFuel { amount } => Some(amount),
             _ => None,
         })
         .collect();

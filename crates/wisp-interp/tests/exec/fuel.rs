@@ -193,3 +193,36 @@ fn a_switch_loop_gives_the_same_result_however_often_it_is_suspended() {
         assert_eq!(total - s.get_fuel().unwrap(), consumed, "slices of {slice}");
     }
 }
+
+/// A module's code is translated for its engine's metering (fuel checks
+/// and the handlers beside each instruction), so a store whose engine
+/// meters differently refuses it with an error saying so, in either
+/// direction; the module still runs in a store of its own engine's
+/// metering.
+#[test]
+fn a_module_is_refused_by_a_store_of_the_other_metering() {
+    let bytes = wat::parse_str(WORK).unwrap();
+    for module_fuel in [false, true] {
+        let mut compiled_with = Config::default();
+        compiled_with.consume_fuel(module_fuel);
+        let module = Module::new(&Engine::new(&compiled_with), &bytes).unwrap();
+        let mut other = Config::default();
+        other.consume_fuel(!module_fuel);
+        let mut store = Store::new(&Engine::new(&other), ());
+        match Instance::new(&mut store, &module, &[]) {
+            Err(Error::Api(message)) => {
+                assert!(message.contains("fuel metering"), "{message}");
+                assert!(message.contains("store's engine"), "{message}");
+            }
+            Err(other) => panic!("wrong error for fuel {module_fuel}: {other}"),
+            Ok(_) => panic!("a module compiled with fuel {module_fuel} was instantiated"),
+        }
+        // The same module in a store of the same metering runs.
+        let mut store = Store::new(&Engine::new(&compiled_with), ());
+        if module_fuel {
+            store.set_fuel(u64::MAX / 2).unwrap();
+        }
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        assert!(call(&mut store, instance, "work", &[i32(100)]).is_ok());
+    }
+}
