@@ -102,6 +102,19 @@ impl KindTable {
         }
     }
 
+    /// The branch target of `instr`, exactly as [`Instr::branch_target`]
+    /// gives it.
+    #[inline]
+    pub fn branch_target(&mut self, instr: &Instr) -> Option<Target> {
+        let kind = self.kind(instr);
+        match usize::from((kind & TARGET_WORD) >> TARGET_SHIFT) {
+            // SAFETY: a nonzero target word is a whole `Target` field (`learn`).
+            word @ 1..=3 => Some(unsafe { word_ref(instr, word) }),
+            _ if kind & SPECIAL != 0 => instr.branch_target(),
+            _ => None,
+        }
+    }
+
     /// Checks the slots (below `max_slots`) and branch target (below
     /// `len`) of `instr`, if that is all its kind needs.
     #[inline]
@@ -307,6 +320,27 @@ mod tests {
                 assert_eq!(by_table, by_visitor, "{instr:?}");
             }
         }
+    }
+
+    #[test]
+    fn branch_targets_are_read_as_the_instruction_gives_them() {
+        let mut table = KindTable::default();
+        for _ in 0..2 {
+            for instr in samples() {
+                assert_eq!(
+                    table.branch_target(&instr),
+                    instr.branch_target(),
+                    "{instr:?}"
+                );
+            }
+        }
+        // Both a plain branch and a superinstruction's target were seen.
+        assert!(samples().iter().any(|i| matches!(i, Instr::Br { .. })));
+        assert!(
+            samples()
+                .iter()
+                .any(|i| i.is_fused() && i.branch_target().is_some())
+        );
     }
 
     #[test]

@@ -59,7 +59,7 @@
 use super::kind_memo::KindMemo;
 use crate::ir::{
     AddBr, AddImm2, AddImmBr, AddImmLoad, AddLoad, AndImmBr, AndImmBrImm, Bin, BinBin, BinBinImm,
-    BinImm, BinImmBin, BrCmp, BrCmpImm, Instr, Load, LoadLoad, Slot, Store, Un,
+    BinImm, BinImmBin, BrCmp, BrCmpImm, Instr, KindTable, Load, LoadLoad, Slot, Store, Un,
 };
 
 /// The three accumulators.
@@ -135,6 +135,7 @@ fn kind_flags(instr: &Instr) -> u8 {
 pub(super) fn use_accumulators(
     code: &mut [Instr],
     scratch: &mut AccScratch,
+    kinds: &mut KindTable,
 ) -> Result<(), alloc::collections::TryReserveError> {
     let AccScratch {
         candidates,
@@ -151,7 +152,7 @@ pub(super) fn use_accumulators(
     for (i, instr) in code.iter().enumerate() {
         let f = kind_flags.get(instr, self::kind_flags);
         if f & BRANCH != 0
-            && let Some(target) = instr.branch_target()
+            && let Some(target) = kinds.branch_target(instr)
             && let Some(word) = targets.get_mut(target as usize / 64)
         {
             *word |= 1 << (target % 64);

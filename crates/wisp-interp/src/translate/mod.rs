@@ -290,7 +290,7 @@ impl<'m> Translator<'m> {
             &mut self.kinds,
         )?;
         fuse::fuse(&mut self.code, &mut self.pair_starts);
-        accumulators::use_accumulators(&mut self.code, &mut self.acc_scratch)
+        accumulators::use_accumulators(&mut self.code, &mut self.acc_scratch, &mut self.kinds)
             .map_err(|_| out_of_memory())?;
         CompiledFunc::new(
             &self.code,
