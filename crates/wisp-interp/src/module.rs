@@ -1,5 +1,7 @@
 //! `Module`: a decoded, validated and translated WebAssembly module, ready to
-//! be instantiated any number of times in any store of the same engine.
+//! be instantiated any number of times in any store of the same engine
+//! (a store whose engine meters fuel differently refuses it: the code was
+//! translated for one metering).
 
 use alloc::boxed::Box;
 use alloc::string::String;
