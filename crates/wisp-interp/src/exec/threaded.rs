@@ -1,9 +1,8 @@
 //! Threaded dispatch: one handler function per instruction kind, each
 //! ending in a tail call of the next instruction's handler, whose address
 //! that instruction's record holds (direct threading, see
-//! [`ThreadedInstr`]), so every
-//! instruction has its own indirect jump (which the branch predictor learns
-//! per site) and the hot state — position, code start, frame, memory,
+//! [`ThreadedInstr`]), so every instruction has its own indirect jump
+//! (which the branch predictor learns per site) and the hot state — position, code start, frame, memory,
 //! fuel, accumulators — stays in argument registers from handler to
 //! handler.
 //!

@@ -180,22 +180,10 @@ impl CompiledFunc {
         self.offsets.lookup(pc)
     }
 
-    /// The instructions, in order; execution starts at the first (index 0).
+    /// The instructions, in order (their number is the iterator's `len`);
+    /// execution starts at the first (index 0).
     pub fn instrs(&self) -> impl ExactSizeIterator<Item = Instr> + '_ {
         self.records().iter().map(|op| op.instr)
-    }
-
-    /// The number of instructions.
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.records().len()
-    }
-
-    /// Whether there are no instructions (never, for translated code, which
-    /// ends in a terminator).
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Whether the code charges fuel (it was translated by an engine that
