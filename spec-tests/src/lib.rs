@@ -337,6 +337,27 @@ pub fn check_group(group: &str) {
     if std::env::var_os("WISP_UPDATE_RESULTS").is_some_and(|v| !v.is_empty() && v != "0") {
         update_results(&outcome).expect("write spec-tests/results.csv");
     }
+    assert_passed(group, &outcome);
+}
+
+/// Runs a group as [`check_group`] does, but with every linear memory paged
+/// (`Config::flat_memories(false)`), as a fuzzing loop's memories are after
+/// their first reset or a checkpoint resumed with lazy pages: loads and
+/// stores then take the paged paths (the page-table fast path each
+/// handler inlines after the flat one, and the cold path), which must
+/// answer every directive as the flat ones do. `results.csv` is not
+/// touched.
+pub fn check_group_with_paged_memories(group: &str) {
+    let mut opts = group_options(group);
+    opts.config.flat_memories(false);
+    let outcome = run_group(group, &opts);
+    println!("{} (paged memories)", outcome.summary());
+    assert_passed(group, &outcome);
+}
+
+/// Panics listing every failing directive of `outcome` when any failed, or
+/// when the group ran no files.
+fn assert_passed(group: &str, outcome: &GroupOutcome) {
     assert!(!outcome.reports.is_empty(), "group {group} ran no files");
     if outcome.failed() > 0 {
         panic!(

@@ -2,7 +2,7 @@
 //! merged into Wasm 2.0. Each prints per-file counts and fails listing every
 //! failing directive. `WISP_UPDATE_RESULTS=1` rewrites `results.csv`.
 
-use spec_tests::check_group;
+use spec_tests::{check_group, check_group_with_paged_memories};
 
 #[test]
 fn wasm_v1() {
@@ -12,6 +12,11 @@ fn wasm_v1() {
 #[test]
 fn wasm_v2() {
     check_group("wasm-v2");
+}
+
+#[test]
+fn wasm_v2_with_paged_memories() {
+    check_group_with_paged_memories("wasm-v2");
 }
 
 #[test]

@@ -198,3 +198,59 @@ fn table_instructions() {
         TrapCode::TableOutOfBounds,
     );
 }
+
+/// Loads and stores of every width and most of their superinstructions
+/// (copy loops, pointer chasing, indexed and swapped array accesses,
+/// immediate stores, floats through memory), run over `n` bytes around a
+/// base address, and a digest of those bytes.
+const MEMORY_PATTERNS: &str = include_str!("memory_patterns.wat");
+
+/// Runs `run(base, n)` of [`MEMORY_PATTERNS`] in a fresh instance whose
+/// memory is flat or paged; returns the result (or the trap's text) and
+/// the whole memory afterwards.
+fn run_patterns(flat: bool, base: u32, n: u32) -> (Result<Vec<Val>, String>, Vec<u8>) {
+    let mut config = Config::default();
+    config.flat_memories(flat);
+    let (mut s, i) = instantiate_with(&config, MEMORY_PATTERNS);
+    let result =
+        call(&mut s, i, "run", &[i32(base as i32), i32(n as i32)]).map_err(|e| e.to_string());
+    let memory = i.get_memory(&s, "memory").expect("exported memory");
+    let mut bytes = vec![0u8; 3 * 65536];
+    memory.read(&mut s, 0, &mut bytes).expect("memory readable");
+    (result, bytes)
+}
+
+/// A paged memory (as a fuzzing loop's is after its first reset) answers
+/// every access as a flat one: in bounds, across the 64 KiB page
+/// boundaries, which the handlers' paged fast path declines to the full
+/// path, and out of bounds, where both trap having written the same
+/// bytes.
+#[test]
+fn paged_memories_give_the_results_and_bytes_of_flat_ones() {
+    let page = 65536u32;
+    for (base, n) in [
+        (256, 200),
+        (page - 50, 200),
+        (2 * page - 7, 96),
+        (page + 4096, 1000),
+        (3 * page - 400, 200),
+    ] {
+        let (flat_result, flat_bytes) = run_patterns(true, base, n);
+        let (paged_result, paged_bytes) = run_patterns(false, base, n);
+        assert_eq!(flat_result, paged_result, "run({base}, {n})");
+        assert!(
+            flat_bytes == paged_bytes,
+            "run({base}, {n}): memories differ"
+        );
+        assert!(
+            flat_bytes.iter().any(|&b| b != 0),
+            "run({base}, {n}) wrote nothing"
+        );
+        if base == 3 * page - 400 {
+            let err = flat_result.expect_err("runs out of bounds");
+            assert!(err.contains("out of bounds memory access"), "{err}");
+        } else {
+            assert!(flat_result.is_ok(), "run({base}, {n}): {flat_result:?}");
+        }
+    }
+}

@@ -1,0 +1,128 @@
+;; Memory access patterns for `tests/exec/memory.rs`: loads and stores of
+;; every width and the superinstructions the translator makes of them
+;; (copy loops, pointer chasing, indexed and swapped array accesses,
+;; immediate stores, floats through memory), over `n` bytes around `base`.
+;; The test runs it on flat and on paged memories and compares.
+(module
+  (memory (export "memory") 3)
+  ;; Writes n pseudo-random bytes at base.
+  (func $fill (param $base i32) (param $n i32)
+    (local $i i32) (local $x i32)
+    (local.set $x (local.get $n))
+    (loop $l
+      (local.set $x (i32.add (i32.mul (local.get $x) (i32.const 1103515245)) (i32.const 12345)))
+      (i32.store8 (i32.add (local.get $base) (local.get $i)) (i32.shr_u (local.get $x) (i32.const 16)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n)))))
+  ;; Byte, word and double-word copy loops: *d++ = *s++.
+  (func $copies (param $d i32) (param $s i32) (param $n i32)
+    (local $i i32)
+    (loop $l
+      (i32.store8 (local.get $d) (i32.load8_u (local.get $s)))
+      (i32.store8 offset=2 (local.get $d) (i32.load8_u (i32.add (local.get $s) (i32.const 3))))
+      (local.set $d (i32.add (local.get $d) (i32.const 1)))
+      (local.set $s (i32.add (local.get $s) (i32.const 1)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.set $i (i32.const 0))
+    (loop $l
+      (i32.store offset=5 (local.get $d) (i32.load offset=3 (local.get $s)))
+      (i64.store offset=9 (local.get $d) (i64.load offset=1 (local.get $s)))
+      (local.set $d (i32.add (local.get $d) (i32.const 4)))
+      (local.set $s (i32.add (local.get $s) (i32.const 4)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n)))))
+  ;; d[i] = s[i + 7] with indexed addresses, a byte mask, and sums of loads.
+  (func $indexed (param $d i32) (param $s i32) (param $n i32) (result i64)
+    (local $i i32) (local $acc i64) (local $p i32)
+    (loop $l
+      (i32.store8 (i32.add (local.get $d) (local.get $i))
+        (i32.load8_u offset=7 (i32.add (local.get $s) (local.get $i))))
+      (local.set $p (i32.add (local.get $s) (i32.and (local.get $i) (i32.const -4))))
+      (local.set $acc (i64.add (local.get $acc) (i64.load32_u (local.get $p))))
+      (local.set $acc (i64.add (local.get $acc) (i64.load8_s offset=1 (local.get $p))))
+      (local.set $acc (i64.add (local.get $acc) (i64.load16_s offset=2 (local.get $p))))
+      (local.set $acc (i64.add (local.get $acc) (i64.load32_s offset=3 (local.get $p))))
+      (local.set $acc (i64.xor (local.get $acc) (i64.extend_i32_u (i32.load16_u offset=1 (local.get $p)))))
+      (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (i32.load (i32.add (local.get $s) (i32.shl (i32.and (local.get $i) (i32.const 15)) (i32.const 2)))))))
+      (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (i32.load8_u (i32.add (local.get $p) (i32.const 100))))))
+      (local.set $acc (i64.mul (local.get $acc) (i64.load offset=4 (i32.add (local.get $s) (i32.shl (i32.shr_u (local.get $i) (i32.const 3)) (i32.const 3))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc))
+  ;; Array swaps a[i] <-> a[j] at a constant base, the addresses kept.
+  (func $swaps (param $n i32)
+    (local $i i32) (local $j i32) (local $a i32) (local $b i32) (local $t i32)
+    (loop $l
+      (local.set $j (i32.rem_u (i32.mul (local.get $i) (i32.const 7)) (local.get $n)))
+      (local.set $a (i32.add (i32.shl (local.get $i) (i32.const 2)) (i32.const 65520)))
+      (local.set $t (i32.load (local.get $a)))
+      (local.set $b (i32.add (i32.shl (local.get $j) (i32.const 2)) (i32.const 65520)))
+      (i32.store (local.get $a) (i32.load (local.get $b)))
+      (i32.store (local.get $b) (local.get $t))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n)))))
+  ;; Pointer chasing through a table of offsets: p = *(*(p)).
+  (func $chase (param $base i32) (param $n i32) (result i32)
+    (local $i i32) (local $p i32) (local $sum i32)
+    (loop $l
+      (i32.store (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2)))
+        (i32.add (local.get $base) (i32.shl (i32.rem_u (i32.add (i32.mul (local.get $i) (i32.const 5)) (i32.const 3)) (local.get $n)) (i32.const 2))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.set $p (local.get $base))
+    (local.set $i (i32.const 0))
+    (loop $l
+      (local.set $p (i32.load (i32.load (local.get $p))))
+      (local.set $sum (i32.add (local.get $sum) (local.get $p)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $sum))
+  ;; Sieve-style immediate stores and counters, then floats through memory.
+  (func $immediates (param $base i32) (param $n i32) (result f64)
+    (local $i i32) (local $f f64) (local $g f32) (local $p i32)
+    (loop $l
+      (i32.store8 offset=3 (i32.add (local.get $base) (local.get $i)) (i32.const 1))
+      (local.set $p (i32.add (local.get $base) (local.get $i)))
+      (i32.store8 (i32.add (local.get $p) (i32.const 21)) (i32.const 1))
+      (i32.store (i32.add (local.get $p) (i32.const 30)) (i32.load8_u (i32.add (local.get $p) (i32.const 2))))
+      (i32.store16 offset=1 (local.get $base) (i32.const 0x1234))
+      (i64.store32 offset=11 (local.get $base) (i64.const 0x89abcdef))
+      (i64.store8 offset=6 (i32.add (local.get $base) (local.get $i)) (i64.const 0x5a))
+      (i64.store16 offset=2 (i32.add (local.get $base) (local.get $i)) (i64.const 0x7b7c))
+      (i32.store offset=16 (local.get $base) (i32.add (i32.load offset=16 (local.get $base)) (i32.const 1)))
+      (local.set $i (i32.add (local.get $i) (i32.const 3)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.set $i (i32.const 0))
+    (loop $l
+      (f64.store offset=8 (i32.add (local.get $base) (local.get $i))
+        (f64.add (f64.mul (f64.load (i32.add (local.get $base) (local.get $i))) (f64.const 0.5))
+                 (f64.convert_i32_u (local.get $i))))
+      (f32.store offset=4 (i32.add (local.get $base) (local.get $i))
+        (f32.mul (f32.load (i32.add (local.get $base) (local.get $i))) (f32.const 1.25)))
+      (local.set $f (f64.add (local.get $f) (f64.load offset=8 (i32.add (local.get $base) (local.get $i)))))
+      (local.set $g (f32.add (local.get $g) (f32.load offset=4 (i32.add (local.get $base) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 8)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (f64.add (local.get $f) (f64.promote_f32 (local.get $g))))
+  ;; A hash of n bytes at base, 8 and 1 at a time.
+  (func $digest (param $base i32) (param $n i32) (result i64)
+    (local $i i32) (local $h i64)
+    (local.set $h (i64.const 0xcbf29ce484222325))
+    (loop $l
+      (local.set $h (i64.mul (i64.xor (local.get $h) (i64.load (i32.add (local.get $base) (local.get $i)))) (i64.const 0x100000001b3)))
+      (local.set $h (i64.mul (i64.xor (local.get $h) (i64.load8_u offset=3 (i32.add (local.get $base) (local.get $i)))) (i64.const 0x100000001b3)))
+      (local.set $i (i32.add (local.get $i) (i32.const 8)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $h))
+  ;; Everything above on the n bytes around base, then a digest of them.
+  (func (export "run") (param $base i32) (param $n i32) (result i64)
+    (local $h i64)
+    (call $fill (local.get $base) (i32.mul (local.get $n) (i32.const 2)))
+    (call $copies (i32.add (local.get $base) (local.get $n)) (local.get $base) (i32.shr_u (local.get $n) (i32.const 1)))
+    (local.set $h (call $indexed (i32.add (local.get $base) (i32.const 40)) (local.get $base) (i32.shr_u (local.get $n) (i32.const 1))))
+    (call $swaps (i32.const 64))
+    (local.set $h (i64.add (local.get $h) (i64.extend_i32_u (call $chase (local.get $base) (i32.const 32)))))
+    (local.set $h (i64.xor (local.get $h) (i64.reinterpret_f64 (call $immediates (local.get $base) (local.get $n)))))
+    (i64.add (local.get $h) (call $digest (i32.sub (local.get $base) (i32.const 64)) (i32.add (local.get $n) (i32.const 128)))))
+)
