@@ -94,7 +94,7 @@ fn branch_or_skip<const M: bool>(code: &mut Code<'_, M>, taken: bool, target: u3
 pub(super) fn add_imm_br<T: Raw + FromImm, const M: bool>(
     regs: &mut Regs<'_>,
     code: &mut Code<'_, M>,
-    op: AddImmBr,
+    op: &AddImmBr,
     acc: Option<u64>,
     cmp: impl FnOnce(T, T) -> bool,
 ) -> u64 {
@@ -111,7 +111,7 @@ pub(super) fn add_imm_br<T: Raw + FromImm, const M: bool>(
 pub(super) fn add_br<T: Raw + FromImm, const M: bool>(
     regs: &mut Regs<'_>,
     code: &mut Code<'_, M>,
-    op: AddBr,
+    op: &AddBr,
     cmp: impl FnOnce(T, T) -> bool,
 ) -> u64 {
     let a = regs.get(Slot::from(op.a)) as u32;
@@ -128,7 +128,7 @@ pub(super) fn add_br<T: Raw + FromImm, const M: bool>(
 pub(super) fn cmp_br<T: Raw, const M: bool>(
     regs: &mut Regs<'_>,
     code: &mut Code<'_, M>,
-    op: CmpBr,
+    op: &CmpBr,
     when: bool,
     cmp: impl FnOnce(T, T) -> bool,
 ) {
@@ -144,7 +144,7 @@ pub(super) fn cmp_br<T: Raw, const M: bool>(
 pub(super) fn and_imm_br<const M: bool>(
     regs: &mut Regs<'_>,
     code: &mut Code<'_, M>,
-    op: AndImmBr,
+    op: &AndImmBr,
     acc: Option<u64>,
     zero: bool,
 ) -> u64 {
@@ -159,7 +159,7 @@ pub(super) fn and_imm_br<const M: bool>(
 pub(super) fn and_imm_br_imm<const M: bool>(
     regs: &mut Regs<'_>,
     code: &mut Code<'_, M>,
-    op: AndImmBrImm,
+    op: &AndImmBrImm,
     cmp: impl FnOnce(u32, u32) -> bool,
 ) -> u64 {
     let bits = (regs.get(Slot::from(op.a)) as u32) & op.mask as i32 as u32;

@@ -87,7 +87,7 @@ pub(super) fn load_from<const N: usize, const FAST: bool>(
 pub(super) fn add_load<const N: usize, const FAST: bool>(
     mem: &mut Memory,
     regs: &mut Regs<'_>,
-    op: AddLoad,
+    op: &AddLoad,
     convert: impl FnOnce([u8; N]) -> u64,
 ) -> Result<u64, TrapCode> {
     let a = regs.get(Slot::from(op.a)) as u32;
@@ -108,7 +108,7 @@ pub(super) fn add_load<const N: usize, const FAST: bool>(
 pub(super) fn add_imm_load<const N: usize, const FAST: bool>(
     mem: &mut Memory,
     regs: &mut Regs<'_>,
-    op: AddImmLoad,
+    op: &AddImmLoad,
     a: u32,
     convert: impl FnOnce([u8; N]) -> u64,
 ) -> Result<u64, TrapCode> {
@@ -130,7 +130,7 @@ pub(super) fn add_imm_load<const N: usize, const FAST: bool>(
 pub(super) fn shl_add_imm_load<const FAST: bool>(
     mem: &mut Memory,
     regs: &mut Regs<'_>,
-    op: ShlAddLoad,
+    op: &ShlAddLoad,
     a: u32,
 ) -> Result<u64, TrapCode> {
     let s = a << (op.shift & 31);
@@ -153,7 +153,7 @@ pub(super) fn shl_add_imm_load<const FAST: bool>(
 pub(super) fn load_load<const FAST: bool>(
     mem: &mut Memory,
     regs: &mut Regs<'_>,
-    op: LoadLoad,
+    op: &LoadLoad,
 ) -> Result<u64, TrapCode> {
     let first = effective(regs, Slot::from(op.a), op.first);
     let pointer = load_value::<4, FAST>(mem, first, u32_raw)?;
@@ -176,7 +176,7 @@ pub(super) fn load_load<const FAST: bool>(
 pub(super) fn load_store<const N: usize, const FAST: bool>(
     mem: &mut Memory,
     regs: &mut Regs<'_>,
-    op: LoadStore,
+    op: &LoadStore,
     from: u64,
     convert: impl FnOnce([u8; N]) -> u64,
 ) -> Result<(), TrapCode> {
@@ -197,14 +197,14 @@ pub(super) fn load_store<const N: usize, const FAST: bool>(
 /// The source address of a [`LoadStore`] whose load has an offset:
 /// `a + load`, in 64 bits, given `a`'s value.
 #[inline(always)]
-pub(super) fn load_store_from(a: u32, op: LoadStore) -> u64 {
+pub(super) fn load_store_from(a: u32, op: &LoadStore) -> u64 {
     u64::from(a) + u64::from(op.load)
 }
 
 /// The source address of a [`LoadStore`] whose load adds an immediate
 /// (`Load8UAddStore8`): `(a + load) mod 2^32`, given `a`'s value.
 #[inline(always)]
-pub(super) fn load_add_store_from(a: u32, op: LoadStore) -> u64 {
+pub(super) fn load_add_store_from(a: u32, op: &LoadStore) -> u64 {
     u64::from(a.wrapping_add(op.load))
 }
 
@@ -216,7 +216,7 @@ pub(super) fn load_add_store_from(a: u32, op: LoadStore) -> u64 {
 pub(super) fn add_imm_store<const FAST: bool>(
     mem: &mut Memory,
     regs: &mut Regs<'_>,
-    op: AddImmStore,
+    op: &AddImmStore,
 ) -> Result<(), TrapCode> {
     let a = regs.get(Slot::from(op.a)) as u32;
     add_imm_store_from::<FAST>(mem, regs, op, a)
@@ -227,7 +227,7 @@ pub(super) fn add_imm_store<const FAST: bool>(
 pub(super) fn add_imm_store_from<const FAST: bool>(
     mem: &mut Memory,
     regs: &mut Regs<'_>,
-    op: AddImmStore,
+    op: &AddImmStore,
     a: u32,
 ) -> Result<(), TrapCode> {
     let t = a.wrapping_add(op.imm as i32 as u32);

@@ -195,7 +195,7 @@ pub(super) fn bin_trap<T: Raw, R: Raw>(
 #[inline(always)]
 pub(super) fn bin_bin<T: Raw>(
     regs: &mut Regs<'_>,
-    op: BinBin,
+    op: &BinBin,
     f: impl FnOnce(T, T) -> T,
     g: impl FnOnce(T, T) -> T,
 ) -> T {
@@ -213,7 +213,7 @@ pub(super) fn bin_bin<T: Raw>(
 #[inline(always)]
 pub(super) fn bin_imm_bin<T: Raw + FromImm>(
     regs: &mut Regs<'_>,
-    op: BinImmBin,
+    op: &BinImmBin,
     f: impl FnOnce(T, T) -> T,
     g: impl FnOnce(T, T) -> T,
 ) -> T {
@@ -226,7 +226,7 @@ pub(super) fn bin_imm_bin<T: Raw + FromImm>(
 #[inline(always)]
 pub(super) fn bin_imm_bin_on<T: Raw + FromImm>(
     regs: &mut Regs<'_>,
-    op: BinImmBin,
+    op: &BinImmBin,
     a: T,
     f: impl FnOnce(T, T) -> T,
     g: impl FnOnce(T, T) -> T,
@@ -245,7 +245,7 @@ pub(super) fn bin_imm_bin_on<T: Raw + FromImm>(
 #[inline(always)]
 pub(super) fn bin_imm_bin_acc_ax<T: Raw + FromImm>(
     regs: &mut Regs<'_>,
-    op: BinImmBin,
+    op: &BinImmBin,
     acc: u64,
     f: impl FnOnce(T, T) -> T,
     g: impl FnOnce(T, T) -> T,
@@ -263,7 +263,7 @@ pub(super) fn bin_imm_bin_acc_ax<T: Raw + FromImm>(
 #[inline(always)]
 pub(super) fn bin_bin_imm<T: Raw + FromImm>(
     regs: &mut Regs<'_>,
-    op: BinBinImm,
+    op: &BinBinImm,
     f: impl FnOnce(T, T) -> T,
     g: impl FnOnce(T, T) -> T,
 ) -> T {
@@ -277,7 +277,7 @@ pub(super) fn bin_bin_imm<T: Raw + FromImm>(
 #[inline(always)]
 pub(super) fn bin_bin_imm_on<T: Raw + FromImm>(
     regs: &mut Regs<'_>,
-    op: BinBinImm,
+    op: &BinBinImm,
     a: T,
     b: T,
     f: impl FnOnce(T, T) -> T,
@@ -457,7 +457,7 @@ pub(super) fn bin_acc_ab<T: Raw>(
 #[inline(always)]
 fn bin_bin_on<T: Raw>(
     regs: &mut Regs<'_>,
-    op: BinBin,
+    op: &BinBin,
     a: T,
     b: T,
     f: impl FnOnce(T, T) -> T,
@@ -475,7 +475,7 @@ fn bin_bin_on<T: Raw>(
 #[inline(always)]
 pub(super) fn bin_bin_out<T: Raw>(
     regs: &mut Regs<'_>,
-    op: BinBin,
+    op: &BinBin,
     f: impl FnOnce(T, T) -> T,
     g: impl FnOnce(T, T) -> T,
 ) -> T {
@@ -488,7 +488,7 @@ pub(super) fn bin_bin_out<T: Raw>(
 #[inline(always)]
 pub(super) fn bin_bin_acc_a<T: Raw>(
     regs: &mut Regs<'_>,
-    op: BinBin,
+    op: &BinBin,
     acc: T,
     f: impl FnOnce(T, T) -> T,
     g: impl FnOnce(T, T) -> T,
@@ -502,7 +502,7 @@ pub(super) fn bin_bin_acc_a<T: Raw>(
 #[inline(always)]
 pub(super) fn bin_bin_acc_b<T: Raw>(
     regs: &mut Regs<'_>,
-    op: BinBin,
+    op: &BinBin,
     acc: T,
     f: impl FnOnce(T, T) -> T,
     g: impl FnOnce(T, T) -> T,
@@ -517,7 +517,7 @@ pub(super) fn bin_bin_acc_b<T: Raw>(
 #[inline(always)]
 pub(super) fn bin_bin_acc_ab<T: Raw>(
     regs: &mut Regs<'_>,
-    op: BinBin,
+    op: &BinBin,
     acc: T,
     f: impl FnOnce(T, T) -> T,
     g: impl FnOnce(T, T) -> T,

@@ -20,6 +20,13 @@
 /// threaded handler): float producers assign them, their `…Acc…` forms
 /// read them (see `translate/accumulators.rs`).
 ///
+/// Arms bind the operands of superinstructions by reference (`ref op`),
+/// and their helpers take them so: each field is then read where it is
+/// used, after the writes before it. Bound by value, every field is read
+/// at the `match`, before the first write, which the compiler cannot tell
+/// from a write to the code, and all of them stay live at once (see
+/// `docs/bytecode.md`, "Operands read where they are used").
+///
 /// `$keep` names a macro that tells, from the kinds an arm runs (`I::A |
 /// I::B`), whether to keep the arm: `true` for the loop; for a threaded
 /// handler, a constant that is true for its own kind only. The compiler
@@ -183,112 +190,112 @@ macro_rules! execute_instr {
             I::BrI64GeUImm(op) if $keep!(I::BrI64GeUImm) => $acci = br_cmp_imm(&$regs, $code, op, |a: u64, b| a >= b),
 
             // ----- Superinstructions ------------------------------------------------
-            I::I32AddImmBrEqImm(op) if $keep!(I::I32AddImmBrEqImm) => {
+            I::I32AddImmBrEqImm(ref op) if $keep!(I::I32AddImmBrEqImm) => {
                 $acci = add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a == b)
             }
-            I::I32AddImmBrNeImm(op) if $keep!(I::I32AddImmBrNeImm) => {
+            I::I32AddImmBrNeImm(ref op) if $keep!(I::I32AddImmBrNeImm) => {
                 $acci = add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a != b)
             }
-            I::I32AddImmBrLtSImm(op) if $keep!(I::I32AddImmBrLtSImm) => {
+            I::I32AddImmBrLtSImm(ref op) if $keep!(I::I32AddImmBrLtSImm) => {
                 $acci = add_imm_br(&mut $regs, $code, op, None, |a: i32, b| a < b)
             }
-            I::I32AddImmBrLtUImm(op) if $keep!(I::I32AddImmBrLtUImm) => {
+            I::I32AddImmBrLtUImm(ref op) if $keep!(I::I32AddImmBrLtUImm) => {
                 $acci = add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a < b)
             }
-            I::I32AddImmBrGtSImm(op) if $keep!(I::I32AddImmBrGtSImm) => {
+            I::I32AddImmBrGtSImm(ref op) if $keep!(I::I32AddImmBrGtSImm) => {
                 $acci = add_imm_br(&mut $regs, $code, op, None, |a: i32, b| a > b)
             }
-            I::I32AddImmBrGtUImm(op) if $keep!(I::I32AddImmBrGtUImm) => {
+            I::I32AddImmBrGtUImm(ref op) if $keep!(I::I32AddImmBrGtUImm) => {
                 $acci = add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a > b)
             }
-            I::I32AddImmBrLeSImm(op) if $keep!(I::I32AddImmBrLeSImm) => {
+            I::I32AddImmBrLeSImm(ref op) if $keep!(I::I32AddImmBrLeSImm) => {
                 $acci = add_imm_br(&mut $regs, $code, op, None, |a: i32, b| a <= b)
             }
-            I::I32AddImmBrLeUImm(op) if $keep!(I::I32AddImmBrLeUImm) => {
+            I::I32AddImmBrLeUImm(ref op) if $keep!(I::I32AddImmBrLeUImm) => {
                 $acci = add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a <= b)
             }
-            I::I32AddImmBrGeSImm(op) if $keep!(I::I32AddImmBrGeSImm) => {
+            I::I32AddImmBrGeSImm(ref op) if $keep!(I::I32AddImmBrGeSImm) => {
                 $acci = add_imm_br(&mut $regs, $code, op, None, |a: i32, b| a >= b)
             }
-            I::I32AddImmBrGeUImm(op) if $keep!(I::I32AddImmBrGeUImm) => {
+            I::I32AddImmBrGeUImm(ref op) if $keep!(I::I32AddImmBrGeUImm) => {
                 $acci = add_imm_br(&mut $regs, $code, op, None, |a: u32, b| a >= b)
             }
-            I::I32AddBrEqImm(op) if $keep!(I::I32AddBrEqImm) => $acci = add_br(&mut $regs, $code, op, |a: u32, b| a == b),
-            I::I32AddBrNeImm(op) if $keep!(I::I32AddBrNeImm) => $acci = add_br(&mut $regs, $code, op, |a: u32, b| a != b),
-            I::I32AddBrLtSImm(op) if $keep!(I::I32AddBrLtSImm) => $acci = add_br(&mut $regs, $code, op, |a: i32, b| a < b),
-            I::I32AddBrLtUImm(op) if $keep!(I::I32AddBrLtUImm) => $acci = add_br(&mut $regs, $code, op, |a: u32, b| a < b),
-            I::I32AddBrGtSImm(op) if $keep!(I::I32AddBrGtSImm) => $acci = add_br(&mut $regs, $code, op, |a: i32, b| a > b),
-            I::I32AddBrGtUImm(op) if $keep!(I::I32AddBrGtUImm) => $acci = add_br(&mut $regs, $code, op, |a: u32, b| a > b),
-            I::I32AddBrLeSImm(op) if $keep!(I::I32AddBrLeSImm) => $acci = add_br(&mut $regs, $code, op, |a: i32, b| a <= b),
-            I::I32AddBrLeUImm(op) if $keep!(I::I32AddBrLeUImm) => $acci = add_br(&mut $regs, $code, op, |a: u32, b| a <= b),
-            I::I32AddBrGeSImm(op) if $keep!(I::I32AddBrGeSImm) => $acci = add_br(&mut $regs, $code, op, |a: i32, b| a >= b),
-            I::I32AddBrGeUImm(op) if $keep!(I::I32AddBrGeUImm) => $acci = add_br(&mut $regs, $code, op, |a: u32, b| a >= b),
-            I::I32AndImmBrEqz(op) if $keep!(I::I32AndImmBrEqz) => $acci = and_imm_br(&mut $regs, $code, op, None, true),
-            I::I32AndImmBrNez(op) if $keep!(I::I32AndImmBrNez) => $acci = and_imm_br(&mut $regs, $code, op, None, false),
-            I::F64MulAdd(op) if $keep!(I::F64MulAdd) => {
+            I::I32AddBrEqImm(ref op) if $keep!(I::I32AddBrEqImm) => $acci = add_br(&mut $regs, $code, op, |a: u32, b| a == b),
+            I::I32AddBrNeImm(ref op) if $keep!(I::I32AddBrNeImm) => $acci = add_br(&mut $regs, $code, op, |a: u32, b| a != b),
+            I::I32AddBrLtSImm(ref op) if $keep!(I::I32AddBrLtSImm) => $acci = add_br(&mut $regs, $code, op, |a: i32, b| a < b),
+            I::I32AddBrLtUImm(ref op) if $keep!(I::I32AddBrLtUImm) => $acci = add_br(&mut $regs, $code, op, |a: u32, b| a < b),
+            I::I32AddBrGtSImm(ref op) if $keep!(I::I32AddBrGtSImm) => $acci = add_br(&mut $regs, $code, op, |a: i32, b| a > b),
+            I::I32AddBrGtUImm(ref op) if $keep!(I::I32AddBrGtUImm) => $acci = add_br(&mut $regs, $code, op, |a: u32, b| a > b),
+            I::I32AddBrLeSImm(ref op) if $keep!(I::I32AddBrLeSImm) => $acci = add_br(&mut $regs, $code, op, |a: i32, b| a <= b),
+            I::I32AddBrLeUImm(ref op) if $keep!(I::I32AddBrLeUImm) => $acci = add_br(&mut $regs, $code, op, |a: u32, b| a <= b),
+            I::I32AddBrGeSImm(ref op) if $keep!(I::I32AddBrGeSImm) => $acci = add_br(&mut $regs, $code, op, |a: i32, b| a >= b),
+            I::I32AddBrGeUImm(ref op) if $keep!(I::I32AddBrGeUImm) => $acci = add_br(&mut $regs, $code, op, |a: u32, b| a >= b),
+            I::I32AndImmBrEqz(ref op) if $keep!(I::I32AndImmBrEqz) => $acci = and_imm_br(&mut $regs, $code, op, None, true),
+            I::I32AndImmBrNez(ref op) if $keep!(I::I32AndImmBrNez) => $acci = and_imm_br(&mut $regs, $code, op, None, false),
+            I::F64MulAdd(ref op) if $keep!(I::F64MulAdd) => {
                 $acc64 = bin_bin_out(&mut $regs, op, |a: f64, b| a * b, |x, y| x + y);
                 $code.skip();
             }
-            I::F64MulSub(op) if $keep!(I::F64MulSub) => {
+            I::F64MulSub(ref op) if $keep!(I::F64MulSub) => {
                 $acc64 = bin_bin_out(&mut $regs, op, |a: f64, b| a * b, |x, y| x - y);
                 $code.skip();
             }
-            I::F64MulAddLeft(op) if $keep!(I::F64MulAddLeft) => {
+            I::F64MulAddLeft(ref op) if $keep!(I::F64MulAddLeft) => {
                 $acc64 = bin_bin_out(&mut $regs, op, |a: f64, b| a * b, |x, t| t + x);
                 $code.skip();
             }
-            I::F64MulSubLeft(op) if $keep!(I::F64MulSubLeft) => {
+            I::F64MulSubLeft(ref op) if $keep!(I::F64MulSubLeft) => {
                 $acc64 = bin_bin_out(&mut $regs, op, |a: f64, b| a * b, |x, t| t - x);
                 $code.skip();
             }
-            I::F32MulAdd(op) if $keep!(I::F32MulAdd) => {
+            I::F32MulAdd(ref op) if $keep!(I::F32MulAdd) => {
                 $acc32 = bin_bin_out(&mut $regs, op, |a: f32, b| a * b, |x, t| x + t);
                 $code.skip();
             }
-            I::F32MulSub(op) if $keep!(I::F32MulSub) => {
+            I::F32MulSub(ref op) if $keep!(I::F32MulSub) => {
                 $acc32 = bin_bin_out(&mut $regs, op, |a: f32, b| a * b, |x, t| x - t);
                 $code.skip();
             }
-            I::F32MulAddLeft(op) if $keep!(I::F32MulAddLeft) => {
+            I::F32MulAddLeft(ref op) if $keep!(I::F32MulAddLeft) => {
                 $acc32 = bin_bin_out(&mut $regs, op, |a: f32, b| a * b, |x, t| t + x);
                 $code.skip();
             }
-            I::F32MulSubLeft(op) if $keep!(I::F32MulSubLeft) => {
+            I::F32MulSubLeft(ref op) if $keep!(I::F32MulSubLeft) => {
                 $acc32 = bin_bin_out(&mut $regs, op, |a: f32, b| a * b, |x, t| t - x);
                 $code.skip();
             }
-            I::F32EqBrNez(op) if $keep!(I::F32EqBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f32, b| a == b),
-            I::F32EqBrEqz(op) if $keep!(I::F32EqBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f32, b| a == b),
-            I::F32NeBrNez(op) if $keep!(I::F32NeBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f32, b| a != b),
-            I::F32NeBrEqz(op) if $keep!(I::F32NeBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f32, b| a != b),
-            I::F32LtBrNez(op) if $keep!(I::F32LtBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f32, b| a < b),
-            I::F32LtBrEqz(op) if $keep!(I::F32LtBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f32, b| a < b),
-            I::F32GtBrNez(op) if $keep!(I::F32GtBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f32, b| a > b),
-            I::F32GtBrEqz(op) if $keep!(I::F32GtBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f32, b| a > b),
-            I::F32LeBrNez(op) if $keep!(I::F32LeBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f32, b| a <= b),
-            I::F32LeBrEqz(op) if $keep!(I::F32LeBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f32, b| a <= b),
-            I::F32GeBrNez(op) if $keep!(I::F32GeBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f32, b| a >= b),
-            I::F32GeBrEqz(op) if $keep!(I::F32GeBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f32, b| a >= b),
-            I::F64EqBrNez(op) if $keep!(I::F64EqBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f64, b| a == b),
-            I::F64EqBrEqz(op) if $keep!(I::F64EqBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f64, b| a == b),
-            I::F64NeBrNez(op) if $keep!(I::F64NeBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f64, b| a != b),
-            I::F64NeBrEqz(op) if $keep!(I::F64NeBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f64, b| a != b),
-            I::F64LtBrNez(op) if $keep!(I::F64LtBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f64, b| a < b),
-            I::F64LtBrEqz(op) if $keep!(I::F64LtBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f64, b| a < b),
-            I::F64GtBrNez(op) if $keep!(I::F64GtBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f64, b| a > b),
-            I::F64GtBrEqz(op) if $keep!(I::F64GtBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f64, b| a > b),
-            I::F64LeBrNez(op) if $keep!(I::F64LeBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f64, b| a <= b),
-            I::F64LeBrEqz(op) if $keep!(I::F64LeBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f64, b| a <= b),
-            I::F64GeBrNez(op) if $keep!(I::F64GeBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f64, b| a >= b),
-            I::F64GeBrEqz(op) if $keep!(I::F64GeBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f64, b| a >= b),
-            I::I32AndImmBrEqImm(op) if $keep!(I::I32AndImmBrEqImm) => $acci = and_imm_br_imm(&mut $regs, $code, op, |a, b| a == b),
-            I::I32AndImmBrNeImm(op) if $keep!(I::I32AndImmBrNeImm) => $acci = and_imm_br_imm(&mut $regs, $code, op, |a, b| a != b),
-            I::I32AndImmBrLtUImm(op) if $keep!(I::I32AndImmBrLtUImm) => $acci = and_imm_br_imm(&mut $regs, $code, op, |a, b| a < b),
-            I::I32AndImmBrGtUImm(op) if $keep!(I::I32AndImmBrGtUImm) => $acci = and_imm_br_imm(&mut $regs, $code, op, |a, b| a > b),
-            I::I32AndImmBrLeUImm(op) if $keep!(I::I32AndImmBrLeUImm) => {
+            I::F32EqBrNez(ref op) if $keep!(I::F32EqBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f32, b| a == b),
+            I::F32EqBrEqz(ref op) if $keep!(I::F32EqBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f32, b| a == b),
+            I::F32NeBrNez(ref op) if $keep!(I::F32NeBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f32, b| a != b),
+            I::F32NeBrEqz(ref op) if $keep!(I::F32NeBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f32, b| a != b),
+            I::F32LtBrNez(ref op) if $keep!(I::F32LtBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f32, b| a < b),
+            I::F32LtBrEqz(ref op) if $keep!(I::F32LtBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f32, b| a < b),
+            I::F32GtBrNez(ref op) if $keep!(I::F32GtBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f32, b| a > b),
+            I::F32GtBrEqz(ref op) if $keep!(I::F32GtBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f32, b| a > b),
+            I::F32LeBrNez(ref op) if $keep!(I::F32LeBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f32, b| a <= b),
+            I::F32LeBrEqz(ref op) if $keep!(I::F32LeBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f32, b| a <= b),
+            I::F32GeBrNez(ref op) if $keep!(I::F32GeBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f32, b| a >= b),
+            I::F32GeBrEqz(ref op) if $keep!(I::F32GeBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f32, b| a >= b),
+            I::F64EqBrNez(ref op) if $keep!(I::F64EqBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f64, b| a == b),
+            I::F64EqBrEqz(ref op) if $keep!(I::F64EqBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f64, b| a == b),
+            I::F64NeBrNez(ref op) if $keep!(I::F64NeBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f64, b| a != b),
+            I::F64NeBrEqz(ref op) if $keep!(I::F64NeBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f64, b| a != b),
+            I::F64LtBrNez(ref op) if $keep!(I::F64LtBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f64, b| a < b),
+            I::F64LtBrEqz(ref op) if $keep!(I::F64LtBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f64, b| a < b),
+            I::F64GtBrNez(ref op) if $keep!(I::F64GtBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f64, b| a > b),
+            I::F64GtBrEqz(ref op) if $keep!(I::F64GtBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f64, b| a > b),
+            I::F64LeBrNez(ref op) if $keep!(I::F64LeBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f64, b| a <= b),
+            I::F64LeBrEqz(ref op) if $keep!(I::F64LeBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f64, b| a <= b),
+            I::F64GeBrNez(ref op) if $keep!(I::F64GeBrNez) => cmp_br(&mut $regs, $code, op, true, |a: f64, b| a >= b),
+            I::F64GeBrEqz(ref op) if $keep!(I::F64GeBrEqz) => cmp_br(&mut $regs, $code, op, false, |a: f64, b| a >= b),
+            I::I32AndImmBrEqImm(ref op) if $keep!(I::I32AndImmBrEqImm) => $acci = and_imm_br_imm(&mut $regs, $code, op, |a, b| a == b),
+            I::I32AndImmBrNeImm(ref op) if $keep!(I::I32AndImmBrNeImm) => $acci = and_imm_br_imm(&mut $regs, $code, op, |a, b| a != b),
+            I::I32AndImmBrLtUImm(ref op) if $keep!(I::I32AndImmBrLtUImm) => $acci = and_imm_br_imm(&mut $regs, $code, op, |a, b| a < b),
+            I::I32AndImmBrGtUImm(ref op) if $keep!(I::I32AndImmBrGtUImm) => $acci = and_imm_br_imm(&mut $regs, $code, op, |a, b| a > b),
+            I::I32AndImmBrLeUImm(ref op) if $keep!(I::I32AndImmBrLeUImm) => {
                 $acci = and_imm_br_imm(&mut $regs, $code, op, |a, b| a <= b)
             }
-            I::I32AndImmBrGeUImm(op) if $keep!(I::I32AndImmBrGeUImm) => {
+            I::I32AndImmBrGeUImm(ref op) if $keep!(I::I32AndImmBrGeUImm) => {
                 $acci = and_imm_br_imm(&mut $regs, $code, op, |a, b| a >= b)
             }
             I::I32AddImmCopy(op) if $keep!(I::I32AddImmCopy) => {
@@ -297,58 +304,58 @@ macro_rules! execute_instr {
                 $regs.set(Slot::from(op.dst), u64::from(t));
                 $code.skip();
             }
-            I::I32ShrUImmXor(op) if $keep!(I::I32ShrUImmXor) => {
+            I::I32ShrUImmXor(ref op) if $keep!(I::I32ShrUImmXor) => {
                 $acci = bin_imm_bin(&mut $regs, op, num::i32_shr_u, |x: i32, t| x ^ t).into_raw();
                 $code.skip();
             }
-            I::I32XorMulImm(op) if $keep!(I::I32XorMulImm) => {
+            I::I32XorMulImm(ref op) if $keep!(I::I32XorMulImm) => {
                 $acci =
                     bin_bin_imm(&mut $regs, op, |a: i32, b| a ^ b, i32::wrapping_mul).into_raw();
                 $code.skip();
             }
-            I::I64XorMul(op) if $keep!(I::I64XorMul) => {
+            I::I64XorMul(ref op) if $keep!(I::I64XorMul) => {
                 $acci = bin_bin(&mut $regs, op, |a: i64, b| a ^ b, i64::wrapping_mul).into_raw();
                 $code.skip();
             }
-            I::I64XorMulAccA(op) if $keep!(I::I64XorMulAccA) => {
+            I::I64XorMulAccA(ref op) if $keep!(I::I64XorMulAccA) => {
                 let acc = Raw::from_raw($acci);
                 $acci = bin_bin_acc_a(&mut $regs, op, acc, |a: i64, b| a ^ b, i64::wrapping_mul)
                     .into_raw();
                 $code.skip();
             }
-            I::I64XorMulAccB(op) if $keep!(I::I64XorMulAccB) => {
+            I::I64XorMulAccB(ref op) if $keep!(I::I64XorMulAccB) => {
                 let acc = Raw::from_raw($acci);
                 $acci = bin_bin_acc_b(&mut $regs, op, acc, |a: i64, b| a ^ b, i64::wrapping_mul)
                     .into_raw();
                 $code.skip();
             }
-            I::I32XorMulImmAccA(op) if $keep!(I::I32XorMulImmAccA) => {
+            I::I32XorMulImmAccA(ref op) if $keep!(I::I32XorMulImmAccA) => {
                 let a: i32 = int_acc(&$regs, Slot::from(op.a), $acci);
                 let b = i32::from_raw($regs.get(Slot::from(op.b)));
                 $acci = bin_bin_imm_on(&mut $regs, op, a, b, |a, b| a ^ b, i32::wrapping_mul)
                     .into_raw();
                 $code.skip();
             }
-            I::I32XorMulImmAccB(op) if $keep!(I::I32XorMulImmAccB) => {
+            I::I32XorMulImmAccB(ref op) if $keep!(I::I32XorMulImmAccB) => {
                 let a = i32::from_raw($regs.get(Slot::from(op.a)));
                 let b: i32 = int_acc(&$regs, Slot::from(op.b), $acci);
                 $acci = bin_bin_imm_on(&mut $regs, op, a, b, |a, b| a ^ b, i32::wrapping_mul)
                     .into_raw();
                 $code.skip();
             }
-            I::I32ShrUImmXorAcc(op) if $keep!(I::I32ShrUImmXorAcc) => {
+            I::I32ShrUImmXorAcc(ref op) if $keep!(I::I32ShrUImmXorAcc) => {
                 let a: i32 = int_acc(&$regs, Slot::from(op.a), $acci);
                 $acci =
                     bin_imm_bin_on(&mut $regs, op, a, num::i32_shr_u, |x: i32, t| x ^ t).into_raw();
                 $code.skip();
             }
-            I::I32ShrUImmXorAccAX(op) if $keep!(I::I32ShrUImmXorAccAX) => {
+            I::I32ShrUImmXorAccAX(ref op) if $keep!(I::I32ShrUImmXorAccAX) => {
                 $acci =
                     bin_imm_bin_acc_ax(&mut $regs, op, $acci, num::i32_shr_u, |x: i32, t| x ^ t)
                         .into_raw();
                 $code.skip();
             }
-            I::I32AddLoad32(op) if $keep!(I::I32AddLoad32) => {
+            I::I32AddLoad32(ref op) if $keep!(I::I32AddLoad32) => {
                 $acci = $fast_t!(
                     $env,
                     $code,
@@ -358,7 +365,7 @@ macro_rules! execute_instr {
                 $acc32 = f32::from_bits($acci as u32);
                 $code.skip();
             }
-            I::I32AddLoad64(op) if $keep!(I::I32AddLoad64) => {
+            I::I32AddLoad64(ref op) if $keep!(I::I32AddLoad64) => {
                 $acci = $fast_t!(
                     $env,
                     $code,
@@ -368,7 +375,7 @@ macro_rules! execute_instr {
                 $acc64 = f64::from_bits($acci);
                 $code.skip();
             }
-            I::I32AddLoad8U(op) if $keep!(I::I32AddLoad8U) => {
+            I::I32AddLoad8U(ref op) if $keep!(I::I32AddLoad8U) => {
                 $acci = $fast_t!(
                     $env,
                     $code,
@@ -377,7 +384,7 @@ macro_rules! execute_instr {
                 );
                 $code.skip();
             }
-            I::Load32Load32(op) if $keep!(I::Load32Load32) => {
+            I::Load32Load32(ref op) if $keep!(I::Load32Load32) => {
                 $acci = $fast_t!(
                     $env,
                     $code,
@@ -395,7 +402,7 @@ macro_rules! execute_instr {
                 $acci = u64::from(sum);
                 $code.skip();
             }
-            I::I32AddImmStore32(op) if $keep!(I::I32AddImmStore32) => {
+            I::I32AddImmStore32(ref op) if $keep!(I::I32AddImmStore32) => {
                 $fast_t!(
                     $env,
                     $code,
@@ -404,7 +411,7 @@ macro_rules! execute_instr {
                 );
                 $code.skip();
             }
-            I::Load8UStore8(op) if $keep!(I::Load8UStore8) => {
+            I::Load8UStore8(ref op) if $keep!(I::Load8UStore8) => {
                 $fast_t!($env, $code, $exit, {
                     let a = $regs.get(Slot::from(op.a)) as u32;
                     let from = memory::load_store_from(a, op);
@@ -412,7 +419,7 @@ macro_rules! execute_instr {
                 });
                 $code.skip();
             }
-            I::Load8UStore8Acc(op) if $keep!(I::Load8UStore8Acc) => {
+            I::Load8UStore8Acc(ref op) if $keep!(I::Load8UStore8Acc) => {
                 $fast_t!($env, $code, $exit, {
                     let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
                     let from = memory::load_store_from(a, op);
@@ -420,7 +427,7 @@ macro_rules! execute_instr {
                 });
                 $code.skip();
             }
-            I::Load32Store32(op) if $keep!(I::Load32Store32) => {
+            I::Load32Store32(ref op) if $keep!(I::Load32Store32) => {
                 $fast_t!($env, $code, $exit, {
                     let a = $regs.get(Slot::from(op.a)) as u32;
                     let from = memory::load_store_from(a, op);
@@ -428,7 +435,7 @@ macro_rules! execute_instr {
                 });
                 $code.skip();
             }
-            I::Load32Store32Acc(op) if $keep!(I::Load32Store32Acc) => {
+            I::Load32Store32Acc(ref op) if $keep!(I::Load32Store32Acc) => {
                 $fast_t!($env, $code, $exit, {
                     let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
                     let from = memory::load_store_from(a, op);
@@ -436,7 +443,7 @@ macro_rules! execute_instr {
                 });
                 $code.skip();
             }
-            I::Load64Store64(op) if $keep!(I::Load64Store64) => {
+            I::Load64Store64(ref op) if $keep!(I::Load64Store64) => {
                 $fast_t!($env, $code, $exit, {
                     let a = $regs.get(Slot::from(op.a)) as u32;
                     let from = memory::load_store_from(a, op);
@@ -444,7 +451,7 @@ macro_rules! execute_instr {
                 });
                 $code.skip();
             }
-            I::Load64Store64Acc(op) if $keep!(I::Load64Store64Acc) => {
+            I::Load64Store64Acc(ref op) if $keep!(I::Load64Store64Acc) => {
                 $fast_t!($env, $code, $exit, {
                     let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
                     let from = memory::load_store_from(a, op);
@@ -452,7 +459,7 @@ macro_rules! execute_instr {
                 });
                 $code.skip();
             }
-            I::Load8UAddStore8(op) if $keep!(I::Load8UAddStore8) => {
+            I::Load8UAddStore8(ref op) if $keep!(I::Load8UAddStore8) => {
                 $fast_t!($env, $code, $exit, {
                     let a = $regs.get(Slot::from(op.a)) as u32;
                     let from = memory::load_add_store_from(a, op);
@@ -460,7 +467,7 @@ macro_rules! execute_instr {
                 });
                 $code.skip();
             }
-            I::Load8UAddStore8Acc(op) if $keep!(I::Load8UAddStore8Acc) => {
+            I::Load8UAddStore8Acc(ref op) if $keep!(I::Load8UAddStore8Acc) => {
                 $fast_t!($env, $code, $exit, {
                     let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
                     let from = memory::load_add_store_from(a, op);
@@ -469,7 +476,7 @@ macro_rules! execute_instr {
                 $code.skip();
             }
             // Skips the `I32AddImm` (or `I32AddImmLoad32`) and the `Load32`.
-            I::I32ShlImmAddImmLoad32(op) if $keep!(I::I32ShlImmAddImmLoad32) => {
+            I::I32ShlImmAddImmLoad32(ref op) if $keep!(I::I32ShlImmAddImmLoad32) => {
                 $acci = $fast_t!($env, $code, $exit, {
                     let a = $regs.get(Slot::from(op.a)) as u32;
                     memory::shl_add_imm_load::<FAST>($mem, &mut $regs, op, a)
@@ -478,7 +485,7 @@ macro_rules! execute_instr {
                 $code.skip();
                 $code.skip();
             }
-            I::I32AddImmLoad32(op) if $keep!(I::I32AddImmLoad32) => {
+            I::I32AddImmLoad32(ref op) if $keep!(I::I32AddImmLoad32) => {
                 $acci = $fast_t!($env, $code, $exit, {
                     let a = $regs.get(Slot::from(op.a)) as u32;
                     memory::add_imm_load::<4, FAST>($mem, &mut $regs, op, a, memory::u32_raw)
@@ -486,7 +493,7 @@ macro_rules! execute_instr {
                 $acc32 = f32::from_bits($acci as u32);
                 $code.skip();
             }
-            I::I32AddImmLoad64(op) if $keep!(I::I32AddImmLoad64) => {
+            I::I32AddImmLoad64(ref op) if $keep!(I::I32AddImmLoad64) => {
                 $acci = $fast_t!($env, $code, $exit, {
                     let a = $regs.get(Slot::from(op.a)) as u32;
                     memory::add_imm_load::<8, FAST>($mem, &mut $regs, op, a, memory::u64_raw)
@@ -494,7 +501,7 @@ macro_rules! execute_instr {
                 $acc64 = f64::from_bits($acci);
                 $code.skip();
             }
-            I::I32AddImmLoad8U(op) if $keep!(I::I32AddImmLoad8U) => {
+            I::I32AddImmLoad8U(ref op) if $keep!(I::I32AddImmLoad8U) => {
                 $acci = $fast_t!($env, $code, $exit, {
                     let a = $regs.get(Slot::from(op.a)) as u32;
                     memory::add_imm_load::<1, FAST>($mem, &mut $regs, op, a, memory::u8_raw)
@@ -629,22 +636,22 @@ macro_rules! execute_instr {
             }
             // Compare-select superinstructions: the `Select` and its
             // condition word after them are skipped.
-            I::I32LtUSelect(op) if $keep!(I::I32LtUSelect) => {
+            I::I32LtUSelect(ref op) if $keep!(I::I32LtUSelect) => {
                 variable::compare_select(&mut $regs, op, |a, b| a < b);
                 $code.skip();
                 $code.skip();
             }
-            I::I32LtSSelect(op) if $keep!(I::I32LtSSelect) => {
+            I::I32LtSSelect(ref op) if $keep!(I::I32LtSSelect) => {
                 variable::compare_select(&mut $regs, op, |a, b| (a as i32) < (b as i32));
                 $code.skip();
                 $code.skip();
             }
-            I::I32GtUImmSelect(op) if $keep!(I::I32GtUImmSelect) => {
+            I::I32GtUImmSelect(ref op) if $keep!(I::I32GtUImmSelect) => {
                 variable::compare_imm_select(&mut $regs, op, |a, imm| a > imm);
                 $code.skip();
                 $code.skip();
             }
-            I::I32LtUImmSelect(op) if $keep!(I::I32LtUImmSelect) => {
+            I::I32LtUImmSelect(ref op) if $keep!(I::I32LtUImmSelect) => {
                 variable::compare_imm_select(&mut $regs, op, |a, imm| a < imm);
                 $code.skip();
                 $code.skip();
@@ -1296,28 +1303,28 @@ macro_rules! execute_instr {
             I::F64DivAccA(op) if $keep!(I::F64DivAccA) => $acc64 = bin_acc_a(&mut $regs, op, $acc64, |a: f64, b| a / b),
             I::F64DivAccB(op) if $keep!(I::F64DivAccB) => $acc64 = bin_acc_b(&mut $regs, op, $acc64, |a: f64, b| a / b),
             I::F64SqrtAcc(op) if $keep!(I::F64SqrtAcc) => $acc64 = un_acc(&mut $regs, op, $acc64, num::f64_sqrt),
-            I::F64MulAddAccA(op) if $keep!(I::F64MulAddAccA) => {
+            I::F64MulAddAccA(ref op) if $keep!(I::F64MulAddAccA) => {
                 $acc64 = bin_bin_acc_a(&mut $regs, op, $acc64, |a: f64, b| a * b, |x, t| x + t);
                 $code.skip();
             }
-            I::F64MulAddAccB(op) if $keep!(I::F64MulAddAccB) => {
+            I::F64MulAddAccB(ref op) if $keep!(I::F64MulAddAccB) => {
                 $acc64 = bin_bin_acc_b(&mut $regs, op, $acc64, |a: f64, b| a * b, |x, t| x + t);
                 $code.skip();
             }
-            I::F64MulSubAccA(op) if $keep!(I::F64MulSubAccA) => {
+            I::F64MulSubAccA(ref op) if $keep!(I::F64MulSubAccA) => {
                 $acc64 = bin_bin_acc_a(&mut $regs, op, $acc64, |a: f64, b| a * b, |x, t| x - t);
                 $code.skip();
             }
-            I::F64MulSubAccB(op) if $keep!(I::F64MulSubAccB) => {
+            I::F64MulSubAccB(ref op) if $keep!(I::F64MulSubAccB) => {
                 $acc64 = bin_bin_acc_b(&mut $regs, op, $acc64, |a: f64, b| a * b, |x, t| x - t);
                 $code.skip();
             }
             I::F64MulAccAB(op) if $keep!(I::F64MulAccAB) => $acc64 = bin_acc_ab(&mut $regs, op, $acc64, |a: f64, b| a * b),
-            I::F64MulAddAccAB(op) if $keep!(I::F64MulAddAccAB) => {
+            I::F64MulAddAccAB(ref op) if $keep!(I::F64MulAddAccAB) => {
                 $acc64 = bin_bin_acc_ab(&mut $regs, op, $acc64, |a: f64, b| a * b, |x, t| x + t);
                 $code.skip();
             }
-            I::F64MulSubAccAB(op) if $keep!(I::F64MulSubAccAB) => {
+            I::F64MulSubAccAB(ref op) if $keep!(I::F64MulSubAccAB) => {
                 $acc64 = bin_bin_acc_ab(&mut $regs, op, $acc64, |a: f64, b| a * b, |x, t| x - t);
                 $code.skip();
             }
@@ -1330,28 +1337,28 @@ macro_rules! execute_instr {
             I::F32DivAccA(op) if $keep!(I::F32DivAccA) => $acc32 = bin_acc_a(&mut $regs, op, $acc32, |a: f32, b| a / b),
             I::F32DivAccB(op) if $keep!(I::F32DivAccB) => $acc32 = bin_acc_b(&mut $regs, op, $acc32, |a: f32, b| a / b),
             I::F32SqrtAcc(op) if $keep!(I::F32SqrtAcc) => $acc32 = un_acc(&mut $regs, op, $acc32, num::f32_sqrt),
-            I::F32MulAddAccA(op) if $keep!(I::F32MulAddAccA) => {
+            I::F32MulAddAccA(ref op) if $keep!(I::F32MulAddAccA) => {
                 $acc32 = bin_bin_acc_a(&mut $regs, op, $acc32, |a: f32, b| a * b, |x, t| x + t);
                 $code.skip();
             }
-            I::F32MulAddAccB(op) if $keep!(I::F32MulAddAccB) => {
+            I::F32MulAddAccB(ref op) if $keep!(I::F32MulAddAccB) => {
                 $acc32 = bin_bin_acc_b(&mut $regs, op, $acc32, |a: f32, b| a * b, |x, t| x + t);
                 $code.skip();
             }
-            I::F32MulSubAccA(op) if $keep!(I::F32MulSubAccA) => {
+            I::F32MulSubAccA(ref op) if $keep!(I::F32MulSubAccA) => {
                 $acc32 = bin_bin_acc_a(&mut $regs, op, $acc32, |a: f32, b| a * b, |x, t| x - t);
                 $code.skip();
             }
-            I::F32MulSubAccB(op) if $keep!(I::F32MulSubAccB) => {
+            I::F32MulSubAccB(ref op) if $keep!(I::F32MulSubAccB) => {
                 $acc32 = bin_bin_acc_b(&mut $regs, op, $acc32, |a: f32, b| a * b, |x, t| x - t);
                 $code.skip();
             }
             I::F32MulAccAB(op) if $keep!(I::F32MulAccAB) => $acc32 = bin_acc_ab(&mut $regs, op, $acc32, |a: f32, b| a * b),
-            I::F32MulAddAccAB(op) if $keep!(I::F32MulAddAccAB) => {
+            I::F32MulAddAccAB(ref op) if $keep!(I::F32MulAddAccAB) => {
                 $acc32 = bin_bin_acc_ab(&mut $regs, op, $acc32, |a: f32, b| a * b, |x, t| x + t);
                 $code.skip();
             }
-            I::F32MulSubAccAB(op) if $keep!(I::F32MulSubAccAB) => {
+            I::F32MulSubAccAB(ref op) if $keep!(I::F32MulSubAccAB) => {
                 $acc32 = bin_bin_acc_ab(&mut $regs, op, $acc32, |a: f32, b| a * b, |x, t| x - t);
                 $code.skip();
             }
@@ -1673,19 +1680,19 @@ macro_rules! execute_instr {
                     memory::load_add_from::<2, FAST>($mem, &mut $regs, op, a, memory::u16_raw)
                 })
             }
-            I::I32AddImmBrNeImmAcc(op) if $keep!(I::I32AddImmBrNeImmAcc) => {
+            I::I32AddImmBrNeImmAcc(ref op) if $keep!(I::I32AddImmBrNeImmAcc) => {
                 $acci = add_imm_br(&mut $regs, $code, op, Some($acci), |a: u32, b| a != b)
             }
-            I::I32AddImmBrLtUImmAcc(op) if $keep!(I::I32AddImmBrLtUImmAcc) => {
+            I::I32AddImmBrLtUImmAcc(ref op) if $keep!(I::I32AddImmBrLtUImmAcc) => {
                 $acci = add_imm_br(&mut $regs, $code, op, Some($acci), |a: u32, b| a < b)
             }
-            I::I32AddImmBrGtUImmAcc(op) if $keep!(I::I32AddImmBrGtUImmAcc) => {
+            I::I32AddImmBrGtUImmAcc(ref op) if $keep!(I::I32AddImmBrGtUImmAcc) => {
                 $acci = add_imm_br(&mut $regs, $code, op, Some($acci), |a: u32, b| a > b)
             }
-            I::I32AndImmBrEqzAcc(op) if $keep!(I::I32AndImmBrEqzAcc) => {
+            I::I32AndImmBrEqzAcc(ref op) if $keep!(I::I32AndImmBrEqzAcc) => {
                 $acci = and_imm_br(&mut $regs, $code, op, Some($acci), true)
             }
-            I::I32AndImmBrNezAcc(op) if $keep!(I::I32AndImmBrNezAcc) => {
+            I::I32AndImmBrNezAcc(ref op) if $keep!(I::I32AndImmBrNezAcc) => {
                 $acci = and_imm_br(&mut $regs, $code, op, Some($acci), false)
             }
             I::Load32IdxAcc(op) if $keep!(I::Load32IdxAcc) => {
@@ -1702,14 +1709,14 @@ macro_rules! execute_instr {
                 });
                 $acc64 = f64::from_bits($acci);
             }
-            I::I32AddImmStore32Acc(op) if $keep!(I::I32AddImmStore32Acc) => {
+            I::I32AddImmStore32Acc(ref op) if $keep!(I::I32AddImmStore32Acc) => {
                 $fast_t!($env, $code, $exit, {
                     let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
                     memory::add_imm_store_from::<FAST>($mem, &mut $regs, op, a)
                 });
                 $code.skip();
             }
-            I::I32ShlImmAddImmLoad32Acc(op) if $keep!(I::I32ShlImmAddImmLoad32Acc) => {
+            I::I32ShlImmAddImmLoad32Acc(ref op) if $keep!(I::I32ShlImmAddImmLoad32Acc) => {
                 $acci = $fast_t!($env, $code, $exit, {
                     let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
                     memory::shl_add_imm_load::<FAST>($mem, &mut $regs, op, a)
@@ -1718,7 +1725,7 @@ macro_rules! execute_instr {
                 $code.skip();
                 $code.skip();
             }
-            I::I32AddImmLoad32Acc(op) if $keep!(I::I32AddImmLoad32Acc) => {
+            I::I32AddImmLoad32Acc(ref op) if $keep!(I::I32AddImmLoad32Acc) => {
                 $acci = $fast_t!($env, $code, $exit, {
                     let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
                     memory::add_imm_load::<4, FAST>($mem, &mut $regs, op, a, memory::u32_raw)
@@ -1726,7 +1733,7 @@ macro_rules! execute_instr {
                 $acc32 = f32::from_bits($acci as u32);
                 $code.skip();
             }
-            I::I32AddImmLoad64Acc(op) if $keep!(I::I32AddImmLoad64Acc) => {
+            I::I32AddImmLoad64Acc(ref op) if $keep!(I::I32AddImmLoad64Acc) => {
                 $acci = $fast_t!($env, $code, $exit, {
                     let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
                     memory::add_imm_load::<8, FAST>($mem, &mut $regs, op, a, memory::u64_raw)
@@ -1734,7 +1741,7 @@ macro_rules! execute_instr {
                 $acc64 = f64::from_bits($acci);
                 $code.skip();
             }
-            I::I32AddImmLoad8UAcc(op) if $keep!(I::I32AddImmLoad8UAcc) => {
+            I::I32AddImmLoad8UAcc(ref op) if $keep!(I::I32AddImmLoad8UAcc) => {
                 $acci = $fast_t!($env, $code, $exit, {
                     let a = int_acc::<u32>(&$regs, Slot::from(op.a), $acci);
                     memory::add_imm_load::<1, FAST>($mem, &mut $regs, op, a, memory::u8_raw)

@@ -28,18 +28,19 @@ pub(super) fn select(regs: &mut Regs<'_>, dst: Slot, a: Slot, b: Slot, cond: u32
 #[inline(always)]
 pub(super) fn compare_select(
     regs: &mut Regs<'_>,
-    op: CmpSelect,
+    op: &CmpSelect,
     cmp: impl FnOnce(u32, u32) -> bool,
 ) {
     let a = regs.get(Slot::from(op.a)) as u32;
     let b = regs.get(Slot::from(op.b)) as u32;
-    select_on(
+    let holds = cmp(a, b);
+    regs.set(Slot::from(op.t), u64::from(holds));
+    select(
         regs,
-        Slot::from(op.t),
-        cmp(a, b),
         Slot::from(op.dst),
         Slot::from(op.x),
         Slot::from(op.y),
+        u32::from(holds),
     );
 }
 
@@ -48,27 +49,19 @@ pub(super) fn compare_select(
 #[inline(always)]
 pub(super) fn compare_imm_select(
     regs: &mut Regs<'_>,
-    op: CmpImmSelect,
+    op: &CmpImmSelect,
     cmp: impl FnOnce(u32, u32) -> bool,
 ) {
     let a = regs.get(Slot::from(op.a)) as u32;
     let holds = cmp(a, op.imm as u32);
-    select_on(
+    regs.set(Slot::from(op.t), u64::from(holds));
+    select(
         regs,
-        Slot::from(op.t),
-        holds,
         Slot::from(op.dst),
         Slot::from(op.x),
         Slot::from(op.y),
+        u32::from(holds),
     );
-}
-
-/// Writes the comparison's result `holds` to `t`, then `x` or `y` (read
-/// after that write, as the separate `select` would) to `dst`.
-#[inline(always)]
-fn select_on(regs: &mut Regs<'_>, t: Slot, holds: bool, dst: Slot, x: Slot, y: Slot) {
-    regs.set(t, u64::from(holds));
-    select(regs, dst, x, y, u32::from(holds));
 }
 
 /// `dst = global`.
