@@ -167,9 +167,9 @@ pub(super) fn load_load<const FAST: bool>(
 }
 
 /// A load of `N` bytes from `from` then a store of them (see
-/// [`LoadStore`]): the store's address is read as the second instruction
-/// would read it (after `t` is written, so the loaded value when `addr` is
-/// `t`); `t` is written after the store. A trap in the store leaves `t`
+/// [`LoadStore`]; `addr` is not `t`, so the store's address is the same
+/// read before `t` is written as after); `t` is written after the store.
+/// A trap in the store leaves `t`
 /// written, as the two instructions would (with `FAST`, a declined store
 /// writes nothing; see the module docs).
 #[inline(always)]
@@ -181,12 +181,7 @@ pub(super) fn load_store<const N: usize, const FAST: bool>(
     convert: impl FnOnce([u8; N]) -> u64,
 ) -> Result<(), TrapCode> {
     let value = load_value::<N, FAST>(mem, from, convert)?;
-    let base = if op.addr == op.t {
-        value
-    } else {
-        regs.get(Slot::from(op.addr))
-    };
-    let to = base as u32 as u64 + op.offset as u64;
+    let to = effective(regs, Slot::from(op.addr), op.offset);
     let stored = store_bytes::<N, FAST>(mem, to, value.to_le_bytes());
     if !FAST || stored.is_ok() {
         regs.set(Slot::from(op.t), value);
@@ -208,10 +203,9 @@ pub(super) fn load_add_store_from(a: u32, op: &LoadStore) -> u64 {
     u64::from(a.wrapping_add(op.load))
 }
 
-/// `I32AddImm { dst: t, a, imm }` then `Store32 { addr, value: t, offset }`.
-/// The store's address is read as the second instruction would read it
-/// (after `t` is written, so from the sum when `addr` is `t`); `t` is
-/// written after the store.
+/// `I32AddImm { dst: t, a, imm }` then `Store32 { addr, value: t, offset }`
+/// (`addr` is not `t`, see [`AddImmStore`]); `t` is written after the
+/// store.
 #[inline(always)]
 pub(super) fn add_imm_store<const FAST: bool>(
     mem: &mut Memory,
@@ -231,12 +225,7 @@ pub(super) fn add_imm_store_from<const FAST: bool>(
     a: u32,
 ) -> Result<(), TrapCode> {
     let t = a.wrapping_add(op.imm as i32 as u32);
-    let base = if op.addr == op.t {
-        u64::from(t)
-    } else {
-        regs.get(Slot::from(op.addr))
-    };
-    let addr = base as u32 as u64 + op.offset as u64;
+    let addr = effective(regs, Slot::from(op.addr), op.offset);
     let stored = store_bytes::<4, FAST>(mem, addr, u64::from(t).to_le_bytes());
     if !FAST || stored.is_ok() {
         regs.set(Slot::from(op.t), u64::from(t));

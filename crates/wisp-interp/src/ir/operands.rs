@@ -215,7 +215,9 @@ pub struct AddImm2 {
 }
 
 /// `I32AddImm { dst: t, a, imm }` then `Store32 { addr, value: t, offset }`:
-/// an incremented value written back (`p->n = n + 1`).
+/// an incremented value written back (`p->n = n + 1`). `addr` is never `t`
+/// (the translator does not fuse a store to the address it stores), so
+/// the handler reads the address without caring whether `t` was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(C, packed(2))]
 pub struct AddImmStore {
@@ -229,7 +231,9 @@ pub struct AddImmStore {
 /// A load then a store of the loaded value, as in copy loops (`*d = *s`):
 /// `Load… { dst: t, addr: a, offset: load }` (for `Load8UAddStore8`,
 /// `Load8UAdd { dst: t, a, imm: load }`) then `Store… { addr, value: t,
-/// offset }` of the same width.
+/// offset }` of the same width. `addr` is never `t` (the translator does
+/// not fuse a store to the address it stores), so the handler reads the
+/// address without caring whether `t` was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(C, packed(2))]
 pub struct LoadStore {

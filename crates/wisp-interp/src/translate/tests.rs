@@ -890,3 +890,35 @@ fn switch_indices_computed_just_before_come_from_the_accumulator() {
     let (kinds, names) = kinds_and_names(&code);
     assert!(names.iter().any(|n| n == "BrTableAcc"), "{kinds:#?}");
 }
+
+#[test]
+fn a_store_to_the_address_it_stores_is_not_fused() {
+    // `p = *q; *p = p`, `p += 4; *p = p` and the byte form: the store's
+    // address is the value just produced, which the fused handlers do not
+    // read (see `LoadStore`), so each stays two instructions, the store
+    // taking its address from the accumulator; a store elsewhere still
+    // fuses.
+    let code = code_of(
+        "(module (memory 1) (func (param i32 i32 i32)
+            (i32.store (local.tee 1 (i32.load (local.get 0))) (local.get 1))
+            (i32.store (local.tee 1 (i32.add (local.get 1) (i32.const 4))) (local.get 1))
+            (i32.store8 (local.tee 1 (i32.load8_u (i32.add (local.get 0) (i32.const 3)))) (local.get 1))
+            (i32.store8 (local.get 2) (local.tee 1 (i32.load8_u (i32.add (local.get 0) (i32.const 3)))))))",
+    );
+    let (kinds, names) = kinds_and_names(&code);
+    assert_eq!(
+        names,
+        [
+            "Load32",
+            "Store32Acc",
+            "I32AddImm",
+            "Store32Acc",
+            "Load8UAdd",
+            "Store8Acc",
+            "Load8UAddStore8",
+            "Store8",
+            "Return"
+        ],
+        "{kinds:#?}"
+    );
+}

@@ -254,3 +254,32 @@ fn paged_memories_give_the_results_and_bytes_of_flat_ones() {
         }
     }
 }
+
+/// Stores to the address just loaded or computed (`p = *q; *p = p`, `p +=
+/// 4; *p = p`, and bytes), which the translator leaves unfused, store
+/// where the second instruction alone would.
+#[test]
+fn stores_to_the_value_they_store() {
+    let (mut s, i) = instantiate(
+        r#"(module
+        (memory 1)
+        (data (i32.const 0) "\40\00\00\00")
+        (data (i32.const 7) "\64")
+        (func (export "f") (param i32 i32 i32) (result i32)
+            (i32.store (local.tee 1 (i32.load (local.get 0))) (local.get 1))
+            (i32.store (local.tee 1 (i32.add (local.get 1) (i32.const 4))) (local.get 1))
+            (i32.store8 (local.tee 1 (i32.load8_u (i32.add (local.get 0) (i32.const 7)))) (local.get 1))
+            (i32.store8 (local.get 2) (local.tee 1 (i32.load8_u (i32.add (local.get 0) (i32.const 7)))))
+            (i32.add
+                (i32.add (i32.load (i32.const 64)) (i32.load (i32.const 68)))
+                (i32.add (i32.load8_u (i32.const 100)) (i32.load8_u (local.get 2)))))
+    )"#,
+    );
+    assert_call(
+        &mut s,
+        i,
+        "f",
+        &[i32(0), i32(0), i32(200)],
+        &[i32(64 + 68 + 100 + 100)],
+    );
+}
