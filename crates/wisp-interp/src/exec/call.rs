@@ -13,6 +13,7 @@ use crate::ir::{CompiledFunc, FRAME_IMAGE_SLOTS};
 use crate::store::{FuncEntity, FuncKind, InstanceEntity, TableEntity};
 
 use super::Frame;
+use super::hot::{FrameSize, Regs};
 
 /// Initial length of the value stack, in slots (grown by doubling).
 const INITIAL_STACK_SLOTS: usize = 1024;
@@ -211,7 +212,8 @@ const SHORT_IMAGE_SLOTS: usize = 4 * FRAME_IMAGE_SLOTS;
 
 /// [`push_frame`] of a call on the common path, whose arguments start
 /// `args` slots into the running (caller's) frame; returns the callee's
-/// frame: its `max_slots` slots of the value stack.
+/// frame: its `max_slots` slots of the value stack, sized by the
+/// [`FrameSize`] read before the writes (so not reloaded after them).
 ///
 /// The common path: there is a caller's frame, no limit is reached,
 /// neither the value stack nor the frame stack has to grow, and the frame
@@ -228,20 +230,21 @@ pub(super) fn push_plain_frame<'a>(
     return_pc: usize,
     args: u32,
     callee: &WasmFunc<'_>,
-) -> Result<&'a mut [u64], TrapCode> {
+) -> Result<Regs<'a>, TrapCode> {
     // Refused, not a trap: the caller runs the call in full.
-    const REFUSED: Result<&mut [u64], TrapCode> = Err(TrapCode::StackOverflow);
+    const REFUSED: TrapCode = TrapCode::StackOverflow;
     let depth = frames.len();
     let Some(caller) = frames.last() else {
-        return REFUSED;
+        return Err(REFUSED);
     };
     let fp = caller.fp as usize + args as usize;
     let code = callee.code;
-    let max_slots = code.max_slots() as usize;
+    let size = FrameSize::of(code);
+    let max_slots = size.slots();
     let params = code.num_params() as usize;
     let image = code.frame_image();
     let Some(slots) = stack.get_mut(fp..) else {
-        return REFUSED;
+        return Err(REFUSED);
     };
     if depth >= limits.max_depth
         || depth >= frames.capacity()
@@ -249,7 +252,7 @@ pub(super) fn push_plain_frame<'a>(
         || max_slots > slots.len()
         || params + image.len() > slots.len()
     {
-        return REFUSED;
+        return Err(REFUSED);
     }
     // First, while the compiler still knows the capacity suffices.
     frames.push(Frame::new(callee, 0, fp as u32));
@@ -259,7 +262,8 @@ pub(super) fn push_plain_frame<'a>(
     if let Some(locals) = slots.get_mut(params..) {
         copy_short_image(locals, image);
     }
-    Ok(slots.get_mut(..max_slots).unwrap_or_default())
+    // Never refused here: `max_slots <= slots.len()` was checked above.
+    Regs::at_start(slots, size).ok_or(REFUSED)
 }
 
 /// Zeroes the declared locals of a frame at `fp` and writes its constant

@@ -400,6 +400,29 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
     }
 }
 
+/// A function's frame size (`CompiledFunc::max_slots`), read once: the
+/// call path reads it before it writes the callee's frame, and builds the
+/// callee's [`Regs`] from it after, where reading the function again would
+/// be a reload (the compiler cannot tell those writes from writes to the
+/// function). Only [`FrameSize::of`] makes one, so a frame is always sized
+/// by the function it was read from.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct FrameSize(u32);
+
+impl FrameSize {
+    /// The frame size of `func`.
+    #[inline(always)]
+    pub(super) fn of(func: &CompiledFunc) -> Self {
+        Self(func.max_slots())
+    }
+
+    /// The size in slots.
+    #[inline(always)]
+    pub(super) fn slots(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// The running frame's slots.
 ///
 /// # Validity
@@ -418,9 +441,15 @@ impl<'a> Regs<'a> {
     /// `None` if the value stack is too short for it.
     #[inline(always)]
     pub(super) fn new(stack: &'a mut [u64], fp: usize, func: &CompiledFunc) -> Option<Self> {
-        let end = fp.checked_add(func.max_slots() as usize)?;
+        Self::at_start(stack.get_mut(fp..)?, FrameSize::of(func))
+    }
+
+    /// The frame of the function `size` was read from, at the start of
+    /// `slots`; `None` if `slots` is too short for it.
+    #[inline(always)]
+    pub(super) fn at_start(slots: &'a mut [u64], size: FrameSize) -> Option<Self> {
         Some(Self {
-            slots: stack.get_mut(fp..end)?,
+            slots: slots.get_mut(..size.0 as usize)?,
         })
     }
 
@@ -468,8 +497,14 @@ impl<'a> Regs<'a> {
     /// `None` if the value stack is too short for it.
     #[inline(always)]
     pub(super) fn new(stack: &'a mut [u64], fp: usize, func: &CompiledFunc) -> Option<Self> {
-        let end = fp.checked_add(func.max_slots() as usize)?;
-        let slots = stack.get_mut(fp..end)?;
+        Self::at_start(stack.get_mut(fp..)?, FrameSize::of(func))
+    }
+
+    /// The frame of the function `size` was read from, at the start of
+    /// `slots`; `None` if `slots` is too short for it.
+    #[inline(always)]
+    pub(super) fn at_start(slots: &'a mut [u64], size: FrameSize) -> Option<Self> {
+        let slots = slots.get_mut(..size.0 as usize)?;
         Some(Self {
             base: core::ptr::NonNull::from(slots).cast(),
             slots: core::marker::PhantomData,

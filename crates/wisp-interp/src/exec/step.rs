@@ -1855,7 +1855,7 @@ macro_rules! enter_callee {
 macro_rules! enter_plain_callee {
     ($env:ident, $code:ident, $regs:ident, $exit:ident, $fast_t:ident, $callee:expr, $args:expr) => {
         let callee = $callee;
-        let slots = $fast_t!(
+        $regs = $fast_t!(
             $env,
             $code,
             $exit,
@@ -1869,7 +1869,6 @@ macro_rules! enter_plain_callee {
             )
         );
         *$code = Code::entry(callee.code, $code.fuel());
-        $regs = t!($env, $code, $exit, frame(slots, 0, callee.code));
     };
 }
 
