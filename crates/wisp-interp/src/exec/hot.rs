@@ -427,7 +427,7 @@ impl FrameSize {
 ///
 /// # Validity
 /// `slots` is exactly the frame of a [`CompiledFunc`] (`max_slots` slots of
-/// the value stack, checked by [`Regs::new`]), so every slot operand of its
+/// the value stack, checked by [`Regs::new`] or [`Regs::at_start`]), so every slot operand of its
 /// verified code indexes it.
 #[cfg(any(test, feature = "extra-checks"))]
 #[derive(Debug)]
@@ -482,7 +482,8 @@ impl<'a> Regs<'a> {
 ///
 /// # Validity
 /// `base` points at slot 0 of exactly the frame of a [`CompiledFunc`]:
-/// `max_slots` slots of the value stack, checked by [`Regs::new`], borrowed
+/// `max_slots` slots of the value stack, checked by [`Regs::new`] or
+/// [`Regs::at_start`] (sized by a [`FrameSize`] of that function), borrowed
 /// for `'a`; every slot operand of its verified code indexes it.
 #[cfg(not(any(test, feature = "extra-checks")))]
 #[derive(Debug)]
