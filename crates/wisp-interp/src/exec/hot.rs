@@ -427,8 +427,8 @@ impl FrameSize {
 ///
 /// # Validity
 /// `slots` is exactly the frame of a [`CompiledFunc`] (`max_slots` slots of
-/// the value stack, checked by [`Regs::new`] or [`Regs::at_start`]), so every slot operand of its
-/// verified code indexes it.
+/// the value stack, checked by [`Regs::new`] or [`Regs::at_start`]), so
+/// every slot operand of its verified code indexes it.
 #[cfg(any(test, feature = "extra-checks"))]
 #[derive(Debug)]
 pub(super) struct Regs<'a> {
@@ -449,7 +449,7 @@ impl<'a> Regs<'a> {
     #[inline(always)]
     pub(super) fn at_start(slots: &'a mut [u64], size: FrameSize) -> Option<Self> {
         Some(Self {
-            slots: slots.get_mut(..size.0 as usize)?,
+            slots: slots.get_mut(..size.slots())?,
         })
     }
 
@@ -505,7 +505,7 @@ impl<'a> Regs<'a> {
     /// `slots`; `None` if `slots` is too short for it.
     #[inline(always)]
     pub(super) fn at_start(slots: &'a mut [u64], size: FrameSize) -> Option<Self> {
-        let slots = slots.get_mut(..size.0 as usize)?;
+        let slots = slots.get_mut(..size.slots())?;
         Some(Self {
             base: core::ptr::NonNull::from(slots).cast(),
             slots: core::marker::PhantomData,
