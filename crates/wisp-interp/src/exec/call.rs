@@ -208,7 +208,7 @@ pub(super) fn push_frame(
 
 /// The longest frame image a call copies block by block (see
 /// [`copy_short_image`]); a longer one costs a call of `memcpy`.
-const SHORT_IMAGE_SLOTS: usize = 4 * FRAME_IMAGE_SLOTS;
+const SHORT_IMAGE_SLOTS: usize = 8 * FRAME_IMAGE_SLOTS;
 
 /// [`push_frame`] of a call on the common path, whose arguments start
 /// `args` slots into the running (caller's) frame; returns the callee's
@@ -297,6 +297,10 @@ fn copy_short_image(slots: &mut [u64], image: &[u64]) {
     copy_image_block(slots, image, 1);
     copy_image_block(slots, image, 2);
     copy_image_block(slots, image, 3);
+    copy_image_block(slots, image, 4);
+    copy_image_block(slots, image, 5);
+    copy_image_block(slots, image, 6);
+    copy_image_block(slots, image, 7);
 }
 
 /// Copies block `index` of `image` (see [`copy_short_image`]), if the image

@@ -270,7 +270,7 @@ impl CompiledFunc {
 
 /// The block length to a multiple of which [`CompiledFunc::frame_image`] is
 /// padded.
-pub(crate) const FRAME_IMAGE_SLOTS: usize = 8;
+pub(crate) const FRAME_IMAGE_SLOTS: usize = 4;
 
 /// The frame image of a function (see [`CompiledFunc::frame_image`]); the
 /// caller has checked that locals and constants fit the frame.

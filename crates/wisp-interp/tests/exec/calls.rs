@@ -481,11 +481,13 @@ fn locals_module(counts: &[usize]) -> String {
 
 #[test]
 fn declared_locals_are_zero_on_every_entry() {
-    // Frame set-up copies a frame image (padded with zeros to whole blocks
-    // of 8 slots), block by block up to 32 slots and with one `memcpy`
-    // past that: counts around each block boundary and past the last.
+    // Frame set-up copies a frame image (the locals, then a constant slot:
+    // `n + 1` slots, padded with zeros to whole blocks of 4), block by
+    // block up to 32 slots and with one `memcpy` past that: counts around
+    // each block boundary and past the last.
     let counts = [
-        0, 1, 2, 5, 6, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 40,
+        0, 1, 2, 3, 4, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 19, 20, 21, 23, 24, 25, 27, 28, 29, 30,
+        31, 32, 33, 40,
     ];
     let wat = locals_module(&counts);
     let want = 0x1234_5678_9abc * 2 * counts.len() as i64;
@@ -506,9 +508,11 @@ fn declared_locals_are_zero_on_every_entry() {
 fn locals_are_zero_when_the_value_stack_ends_at_the_frame() {
     // With a value stack limit just above the frame, the padding of the
     // frame image does not fit: what fits is copied, and the call either
-    // runs correctly or traps with a stack overflow. A short image (3
-    // locals, one block) and a longer one (20 locals, three blocks).
-    for locals in [3, 20] {
+    // runs correctly or traps with a stack overflow. The image is the
+    // locals and a constant slot, padded to blocks of 4 slots: 2 locals
+    // (one block, one slot of padding), 5 (two blocks, two) and 20 (six
+    // blocks, three).
+    for locals in [2, 5, 20] {
         let mut wat =
             String::from("(module\n  (func (export \"f\") (param i32) (result i64) (local");
         wat.push_str(&" i64".repeat(locals));
