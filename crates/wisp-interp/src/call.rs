@@ -24,6 +24,7 @@ use wisp_core::{TrapCode, ValType};
 use crate::error::{Error, FrameInfo, Trap};
 use crate::exec::{self, ExecState, Exit};
 use crate::func::{CallOutcome, Caller, Func, HostError, ResumableCall, SuspendReason};
+use crate::ir::CompiledFunc;
 use crate::store::{FuncKind, Store, StoreInner};
 use crate::value::Val;
 
@@ -303,6 +304,9 @@ fn trap_error(s: &StoreInner, state: &ExecState, code: TrapCode) -> Error {
 fn backtrace(s: &StoreInner, state: &ExecState) -> Vec<FrameInfo> {
     const MAX_FRAMES: usize = 64;
     let mut frames = vec![];
+    // Each function is translated again once for its offsets, however many
+    // of the frames (a recursion) run it.
+    let mut translated: Vec<(u32, u32, Option<CompiledFunc>)> = vec![];
     for (depth, frame) in state.frames.iter().rev().take(MAX_FRAMES).enumerate() {
         // The innermost frame stopped at the trapping instruction; the
         // others are past their call.
@@ -311,8 +315,17 @@ fn backtrace(s: &StoreInner, state: &ExecState) -> Vec<FrameInfo> {
         } else {
             (frame.pc as usize).saturating_sub(1)
         };
-        let code_offset = frame.code(s).and_then(|code| code.wasm_offset(pc));
         if let Some(instance) = s.instances.get(frame.instance as usize) {
+            let key = (frame.instance, frame.defined);
+            if !translated.iter().any(|t| (t.0, t.1) == key) {
+                let again = instance.module.with_offsets(frame.defined);
+                translated.push((key.0, key.1, again));
+            }
+            let code_offset = translated
+                .iter()
+                .find(|t| (t.0, t.1) == key)
+                .and_then(|t| t.2.as_ref())
+                .and_then(|f| f.wasm_offset(pc));
             let decoded = &instance.module.decoded;
             let func_index = decoded.num_imported.funcs.saturating_add(frame.defined);
             frames.push(FrameInfo {

@@ -23,11 +23,22 @@ pub struct Module {
 pub(crate) struct ModuleInner {
     pub engine: Engine,
     pub decoded: wisp_decode::Module,
+    /// What validation learned of the module: needed to translate a body
+    /// again (see [`ModuleInner::with_offsets`]).
+    pub ctx: wisp_validate::ModuleContext,
     /// One translated body per defined function.
     pub funcs: Box<[CompiledFunc]>,
 }
 
 impl ModuleInner {
+    /// Defined function `defined` translated again, this time with the
+    /// module offset of the operator each instruction came from, for a
+    /// trap backtrace (see [`crate::translate::offsets_of`]): a cost paid
+    /// per function of a reported trap, not per compile.
+    pub(crate) fn with_offsets(&self, defined: u32) -> Option<CompiledFunc> {
+        crate::translate::offsets_of(&self.decoded, &self.ctx, self.engine.config(), defined)
+    }
+
     /// The type an import requires (`None` for kinds wisp does not run, e.g. tags,
     /// which validation rejects).
     pub(crate) fn import_type(&self, desc: &wisp_decode::ImportDesc) -> Option<ExternType> {
@@ -108,6 +119,7 @@ impl Module {
             inner: Arc::new(ModuleInner {
                 engine: engine.clone(),
                 decoded,
+                ctx,
                 funcs,
             }),
         })

@@ -92,7 +92,8 @@ pub struct CompiledFunc {
     const_base: u32,
     max_slots: u32,
     /// The byte offset in the module binary of the operator each
-    /// instruction came from (empty when unknown).
+    /// instruction came from: empty, unless the function was translated
+    /// for them (`translate::offsets_of`).
     offsets: OffsetTable,
 }
 

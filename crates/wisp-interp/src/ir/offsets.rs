@@ -1,5 +1,6 @@
 //! The module offsets of a function's instructions, for trap backtraces:
 //! which operator of the binary each instruction was translated from.
+//! Built only when a backtrace asks for them (`translate::offsets_of`).
 //!
 //! The translator records `(first instruction, offset)` runs, one per
 //! operator that emitted code. Kept as two `u32`s per run, they took 40% as

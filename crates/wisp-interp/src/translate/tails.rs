@@ -245,9 +245,11 @@ impl Runs<'_> {
     }
 
     /// Appends a run starting at instruction `at` unless the last run has
-    /// the same offset (the capacity was reserved by the caller).
+    /// the same offset (the capacity was reserved by the caller), or no
+    /// offsets are recorded (the old code has no runs: see
+    /// `translate::offsets_of`).
     fn push(&mut self, at: usize, offset: u32) {
-        if self.out.last().map(|r| r.1) != Some(offset) {
+        if !self.old.is_empty() && self.out.last().map(|r| r.1) != Some(offset) {
             self.out.push((at as u32, offset));
         }
     }

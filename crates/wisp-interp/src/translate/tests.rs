@@ -922,3 +922,40 @@ fn a_store_to_the_address_it_stores_is_not_fused() {
         "{kinds:#?}"
     );
 }
+
+/// Trap offsets come from translating a body again (`offsets_of`): that
+/// must give the very code that runs, for every function of real programs
+/// (tail duplication, superinstructions and accumulators included), with
+/// fuel metering off and on, and an offset for every instruction.
+#[test]
+fn translating_again_for_offsets_gives_the_same_code() {
+    let programs: [&[u8]; 3] = [
+        include_bytes!("../../../../benches/workloads/regex.wasm"),
+        include_bytes!("../../../../benches/workloads/compress.wasm"),
+        include_bytes!("../../../../benches/workloads/vm.wasm"),
+    ];
+    for bytes in programs {
+        for fuel in [false, true] {
+            let mut config = Config::default();
+            config.consume_fuel(fuel);
+            let engine = Engine::new(&config);
+            let module = Module::new(&engine, bytes).expect("module compiles");
+            let inner = &module.inner;
+            for (defined, func) in inner.funcs.iter().enumerate() {
+                let again = super::offsets_of(&inner.decoded, &inner.ctx, &config, defined as u32)
+                    .expect("the body translates again");
+                assert!(
+                    func.instrs().eq(again.instrs()),
+                    "function {defined} (fuel {fuel}) translated differently"
+                );
+                assert_eq!(func.wasm_offset(0), None, "compiled code keeps no offsets");
+                for pc in 0..again.instrs().len() {
+                    let offset = again
+                        .wasm_offset(pc)
+                        .expect("every instruction has an offset");
+                    assert!((offset as usize) < bytes.len());
+                }
+            }
+        }
+    }
+}

@@ -389,6 +389,45 @@ fn traps_report_the_code_offset_of_each_frame() {
     assert_eq!(offsets, vec![Some(unreachable_at), Some(call_at)]);
 }
 
+/// A trap deep in a recursion reports the offset of every frame: the
+/// innermost at its `unreachable`, each caller at its recursive call (the
+/// function is translated again once for all of them).
+#[test]
+fn traps_deep_in_a_recursion_report_an_offset_per_frame() {
+    let wasm = wat::parse_str(
+        r#"(module
+             (func $down (export "down") (param i32)
+               (if (i32.eqz (local.get 0)) (then unreachable))
+               (call $down (i32.sub (local.get 0) (i32.const 1)))))"#,
+    )
+    .unwrap();
+    let find = |pat: &[u8]| wasm.windows(pat.len()).position(|w| w == pat).unwrap() as u32;
+    // `if (then unreachable) end` and `call 0` in the code section.
+    let unreachable_at = find(&[0x04, 0x40, 0x00, 0x0b]) + 2;
+    let call_at = find(&[0x10, 0x00, 0x0b]);
+    let engine = Engine::default();
+    let module = Module::new(&engine, &wasm).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let f = instance.get_func(&store, "down").unwrap();
+    let Err(Error::Trap(trap)) = f.call(&mut store, &[Val::I32(100)], &mut []) else {
+        panic!("expected a trap");
+    };
+    let offsets: Vec<Option<u32>> = trap.backtrace.iter().map(|f| f.code_offset).collect();
+    assert_eq!(
+        offsets.len(),
+        64,
+        "the backtrace keeps the innermost 64 frames"
+    );
+    assert_eq!(offsets[0], Some(unreachable_at));
+    assert!(
+        offsets[1..].iter().all(|&o| o == Some(call_at)),
+        "{offsets:?}"
+    );
+}
+
 /// A callee's declared locals read as zero and its constant slots hold
 /// their constants, whatever a previous callee left in the same stack
 /// slots: for every count of locals and of large constants from 0 to 12
