@@ -106,6 +106,26 @@ pub(super) fn add_imm_br<T: Raw + FromImm, const M: bool>(
     u64::from(sum)
 }
 
+/// After a store that ends a loop body (`Store8ImmLatch`,
+/// `Store8ImmAddLatch`): when the next instruction is the loop's
+/// `I32AddBrLtUImm` latch, runs it as its own handler would and returns
+/// the integer accumulator it leaves; otherwise leaves `code` at that
+/// instruction, to be dispatched, and `acc` as the store left it.
+#[inline(always)]
+pub(super) fn latch_after_store<const M: bool>(
+    code: &mut Code<'_, M>,
+    regs: &mut Regs<'_>,
+    acc: u64,
+) -> u64 {
+    match code.peek() {
+        Instr::I32AddBrLtUImm(latch) => {
+            code.skip();
+            add_br(regs, code, &latch, |a: u32, b| a < b)
+        }
+        _ => acc,
+    }
+}
+
 /// `I32Add { dst, a, b }; BrI32<cmp>Imm { dst, imm, target }`.
 #[inline(always)]
 pub(super) fn add_br<T: Raw + FromImm, const M: bool>(

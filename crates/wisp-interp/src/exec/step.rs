@@ -928,6 +928,19 @@ macro_rules! execute_instr {
                 $exit,
                 memory::store_imm_add::<1, FAST>($mem, &$regs, op)
             ),
+            I::Store8ImmLatch(op) if $keep!(I::Store8ImmLatch) => {
+                $fast_t!($env, $code, $exit, store_imm::<1, FAST>($mem, &$regs, op));
+                $acci = latch_after_store($code, &mut $regs, $acci);
+            }
+            I::Store8ImmAddLatch(op) if $keep!(I::Store8ImmAddLatch) => {
+                $fast_t!(
+                    $env,
+                    $code,
+                    $exit,
+                    memory::store_imm_add::<1, FAST>($mem, &$regs, op)
+                );
+                $acci = latch_after_store($code, &mut $regs, $acci);
+            }
             I::Store16ImmAdd(op) if $keep!(I::Store16ImmAdd) => $fast_t!(
                 $env,
                 $code,

@@ -841,6 +841,13 @@ pub enum Instr {
     I32ShlImmAddImmLoad32(ShlAddLoad),
     /// `I32ShlImmAddImmLoad32` with `a` from the accumulator.
     I32ShlImmAddImmLoad32Acc(ShlAddLoad),
+    /// `Store8Imm` and `Store8ImmAdd`, then, when the instruction after
+    /// them is an `I32AddBrLtUImm` (the latch of a loop that marks every
+    /// k-th byte), that one too, in the same dispatch (see
+    /// `translate/fuse.rs`). Otherwise exactly a `Store8Imm` or
+    /// `Store8ImmAdd`.
+    Store8ImmLatch(StoreImm),
+    Store8ImmAddLatch(StoreImmAdd),
     /// `BrTable` with the index from the integer accumulator: the index of
     /// a switch is typically loaded or computed just before it, and the
     /// jump, often mispredicted, then need not wait for that slot's store

@@ -215,14 +215,17 @@ impl Instr {
                 f(&mut op.addr);
                 f(&mut op.value);
             }
-            Store8Imm(op) | Store16Imm(op) | Store32Imm(op) | Store64Imm(op) => f(&mut op.addr),
+            Store8Imm(op) | Store8ImmLatch(op) | Store16Imm(op) | Store32Imm(op)
+            | Store64Imm(op) => f(&mut op.addr),
             Store8Add(op) | Store16Add(op) | Store32Add(op) | Store64Add(op) => {
                 f(&mut op.base);
                 f(&mut op.value);
             }
-            Store8ImmAdd(op) | Store16ImmAdd(op) | Store32ImmAdd(op) | Store64ImmAdd(op) => {
-                f(&mut op.base)
-            }
+            Store8ImmAdd(op)
+            | Store8ImmAddLatch(op)
+            | Store16ImmAdd(op)
+            | Store32ImmAdd(op)
+            | Store64ImmAdd(op) => f(&mut op.base),
             MemorySize { dst } => f(dst),
             MemoryGrow { dst, delta } => {
                 f(dst);

@@ -324,6 +324,7 @@ impl<'m> Translator<'m> {
         fuse::fuse(&mut self.code, &mut self.pair_starts);
         accumulators::use_accumulators(&mut self.code, &mut self.acc_scratch, &mut self.kinds)
             .map_err(|_| out_of_memory())?;
+        fuse::fuse_latches(&mut self.code);
         CompiledFunc::new(
             &self.code,
             self.fuel,

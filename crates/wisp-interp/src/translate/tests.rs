@@ -959,3 +959,40 @@ fn translating_again_for_offsets_gives_the_same_code() {
         }
     }
 }
+
+/// A byte store of a constant right before its loop's add-and-branch
+/// latch takes the form that runs both in one dispatch; the latch stays
+/// where it was (a branch may target it, and the store runs alone when
+/// it does not follow).
+#[test]
+fn a_byte_fill_before_its_latch_runs_the_latch_too() {
+    let code = code_of(
+        "(module (memory 1) (func (param i32 i32)
+            (loop $l
+                (i32.store8 offset=1024 (local.get 0) (i32.const 1))
+                (br_if $l (i32.lt_u
+                    (local.tee 0 (i32.add (local.get 0) (local.get 1)))
+                    (i32.const 4096))))
+            (loop $m
+                (i32.store8 (i32.add (local.get 0) (i32.const 1024)) (i32.const 1))
+                (br_if $m (i32.lt_u
+                    (local.tee 0 (i32.add (local.get 0) (local.get 1)))
+                    (i32.const 4096))))
+            (i32.store8 offset=1024 (local.get 0) (i32.const 2))))",
+    );
+    let (kinds, names) = kinds_and_names(&code);
+    assert_eq!(
+        names,
+        [
+            "Store8ImmLatch",
+            "I32AddBrLtUImm",
+            "BrI32LtUImm",
+            "Store8ImmAddLatch",
+            "I32AddBrLtUImm",
+            "BrI32LtUImm",
+            "Store8Imm",
+            "Return"
+        ],
+        "{kinds:#?}"
+    );
+}

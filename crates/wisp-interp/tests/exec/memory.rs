@@ -283,3 +283,72 @@ fn stores_to_the_value_they_store() {
         &[i32(64 + 68 + 100 + 100)],
     );
 }
+
+/// A loop that fills every k-th byte (`Store8ImmAddLatch`: the store and
+/// the loop's add-and-branch in one dispatch) writes exactly those bytes,
+/// leaves its counter where the loop ended it, and, when a store falls
+/// outside the memory, traps there with every earlier store done and the
+/// counter not stepped past it: fuel metering off and on.
+#[test]
+fn a_strided_byte_fill_loop_stores_each_byte_and_traps_at_the_first_outside() {
+    let wat = r#"(module
+        (memory 1)
+        (global $last (mut i32) (i32.const 0))
+        ;; Marks bytes 1024 + start, 1024 + start + step, ... below 1024 + 0x20000
+        ;; (the memory ends at 0x10000); returns the counter after the loop.
+        (func (export "mark") (param $j i32) (param $step i32) (result i32)
+            (loop $l
+                (global.set $last (local.get $j))
+                (i32.store8 offset=1024 (local.get $j) (i32.const 1))
+                (br_if $l (i32.lt_u
+                    (local.tee $j (i32.add (local.get $j) (local.get $step)))
+                    (i32.const 0x20000))))
+            (local.get $j))
+        (func (export "mark_below") (param $j i32) (param $step i32) (result i32)
+            (loop $l
+                (i32.store8 offset=1024 (local.get $j) (i32.const 1))
+                (br_if $l (i32.lt_u
+                    (local.tee $j (i32.add (local.get $j) (local.get $step)))
+                    (i32.const 39998))))
+            (local.get $j))
+        (func (export "count") (result i32)
+            (local $i i32) (local $sum i32)
+            (loop $l
+                (local.set $sum (i32.add (local.get $sum) (i32.load8_u (local.get $i))))
+                (br_if $l (i32.lt_u
+                    (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                    (i32.const 0x10000))))
+            (local.get $sum))
+        (func (export "last") (result i32) (global.get $last)))"#;
+    for fuel in [false, true] {
+        let mut config = Config::default();
+        config.consume_fuel(fuel);
+        let (mut s, i) = instantiate_with(&config, wat);
+        if fuel {
+            s.set_fuel(u64::MAX).unwrap();
+        }
+        // Bytes 1024 + 7k for 7k < 39998 = 7 * 5714: 5714 of them; the
+        // loop ends when the counter reaches 39998 exactly.
+        assert_call(&mut s, i, "mark_below", &[i32(0), i32(7)], &[i32(39998)]);
+        assert_call(&mut s, i, "count", &[], &[i32(5714)]);
+        // From 3, step 1000: the stores at 1027, ..., 65027 land (65 of
+        // them, some on bytes the first loop marked), and the one at
+        // 66027 (counter 65003) is the first outside.
+        assert_trap(
+            &mut s,
+            i,
+            "mark",
+            &[i32(3), i32(1000)],
+            TrapCode::MemoryOutOfBounds,
+        );
+        assert_call(&mut s, i, "last", &[], &[i32(65003)]);
+        let already = (0..65).filter(|k| (3 + 1000 * k) % 7 == 0 && 3 + 1000 * k < 39998);
+        assert_call(
+            &mut s,
+            i,
+            "count",
+            &[],
+            &[i32(5714 + 65 - already.count() as i32)],
+        );
+    }
+}
