@@ -60,20 +60,17 @@ pub(crate) fn translate_module(
     ctx: &wisp_validate::ModuleContext,
     config: &Config,
 ) -> Result<Box<[CompiledFunc]>, Error> {
-    let mut translator = Translator::new(module, config.get_consume_fuel());
-    translator.canonicalize_nans = config.get_canonicalize_nans();
+    let mut translator = Translator::for_config(module, config);
     let mut allocs = wisp_validate::FuncAllocations::default();
     let mut funcs = Vec::new();
     funcs
         .try_reserve_exact(module.functions.len())
         .map_err(|_| Error::Limit(format!("{} functions", module.functions.len())))?;
     for index in 0..module.functions.len() as u32 {
-        translator
-            .begin(index)
+        let func = translator
+            .translate(ctx, index, &mut allocs)
             .map_err(TranslateError::into_error)?;
-        wisp_validate::validate_function(ctx, module, index, &mut translator, &mut allocs)
-            .map_err(TranslateError::into_error)?;
-        funcs.push(translator.finish().map_err(TranslateError::into_error)?);
+        funcs.push(func);
     }
     Ok(funcs.into_boxed_slice())
 }
@@ -96,13 +93,10 @@ pub(crate) fn offsets_of(
     config: &Config,
     index: u32,
 ) -> Option<CompiledFunc> {
-    let mut translator = Translator::new(module, config.get_consume_fuel());
-    translator.canonicalize_nans = config.get_canonicalize_nans();
+    let mut translator = Translator::for_config(module, config);
     translator.track_offsets = true;
     let mut allocs = wisp_validate::FuncAllocations::default();
-    translator.begin(index).ok()?;
-    wisp_validate::validate_function(ctx, module, index, &mut translator, &mut allocs).ok()?;
-    translator.finish().ok()
+    translator.translate(ctx, index, &mut allocs).ok()
 }
 
 /// Translates one function body at a time; its allocations are reused.
@@ -244,6 +238,26 @@ impl<'m> Translator<'m> {
             acc_scratch: accumulators::AccScratch::default(),
             consts: Vec::new(),
         }
+    }
+
+    /// A translator producing the code `config` asks for (fuel metering,
+    /// NaN canonicalization).
+    fn for_config(module: &'m wisp_decode::Module, config: &Config) -> Self {
+        let mut translator = Translator::new(module, config.get_consume_fuel());
+        translator.canonicalize_nans = config.get_canonicalize_nans();
+        translator
+    }
+
+    /// Validates and translates defined function `index`.
+    fn translate(
+        &mut self,
+        ctx: &wisp_validate::ModuleContext,
+        index: u32,
+        allocs: &mut wisp_validate::FuncAllocations,
+    ) -> Result<CompiledFunc, TranslateError> {
+        self.begin(index)?;
+        wisp_validate::validate_function(ctx, self.module, index, self, allocs)?;
+        self.finish()
     }
 
     /// Prepares to translate defined function `index`.

@@ -363,29 +363,36 @@ fn instance_import(store: &mut Store<()>, linker: &Linker<()>, name: &str) -> wi
     }
 }
 
+/// The binary of `wat`, and the code offsets of the backtrace of the trap
+/// that calling its export `name` with `args` ends in.
+fn trap_offsets(wat: &str, name: &str, args: &[Val]) -> (Vec<u8>, Vec<Option<u32>>) {
+    let (mut store, instance) = instantiate(wat);
+    let Err(Error::Trap(trap)) = call(&mut store, instance, name, args) else {
+        panic!("expected {name} to trap");
+    };
+    let offsets = trap.backtrace.iter().map(|f| f.code_offset).collect();
+    (wat::parse_str(wat).unwrap(), offsets)
+}
+
+/// Where the byte sequence `pattern` starts in `wasm`.
+fn offset_in(wasm: &[u8], pattern: &[u8]) -> u32 {
+    wasm.windows(pattern.len())
+        .position(|w| w == pattern)
+        .unwrap() as u32
+}
+
 #[test]
 fn traps_report_the_code_offset_of_each_frame() {
-    let wasm = wat::parse_str(
+    let (wasm, offsets) = trap_offsets(
         r#"(module
              (func $inner nop nop unreachable)
              (func (export "outer") (call $inner)))"#,
-    )
-    .unwrap();
+        "outer",
+        &[],
+    );
     // `nop nop unreachable end` and `call 0 end` in the code section.
-    let find = |pat: &[u8]| wasm.windows(pat.len()).position(|w| w == pat).unwrap() as u32;
-    let unreachable_at = find(&[0x01, 0x01, 0x00, 0x0b]) + 2;
-    let call_at = find(&[0x10, 0x00, 0x0b]);
-    let engine = Engine::default();
-    let module = Module::new(&engine, &wasm).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
-    let f = instance.get_func(&store, "outer").unwrap();
-    let Err(Error::Trap(trap)) = f.call(&mut store, &[], &mut []) else {
-        panic!("expected a trap");
-    };
-    let offsets: Vec<Option<u32>> = trap.backtrace.iter().map(|f| f.code_offset).collect();
+    let unreachable_at = offset_in(&wasm, &[0x01, 0x01, 0x00, 0x0b]) + 2;
+    let call_at = offset_in(&wasm, &[0x10, 0x00, 0x0b]);
     assert_eq!(offsets, vec![Some(unreachable_at), Some(call_at)]);
 }
 
@@ -394,28 +401,17 @@ fn traps_report_the_code_offset_of_each_frame() {
 /// function is translated again once for all of them).
 #[test]
 fn traps_deep_in_a_recursion_report_an_offset_per_frame() {
-    let wasm = wat::parse_str(
+    let (wasm, offsets) = trap_offsets(
         r#"(module
              (func $down (export "down") (param i32)
                (if (i32.eqz (local.get 0)) (then unreachable))
                (call $down (i32.sub (local.get 0) (i32.const 1)))))"#,
-    )
-    .unwrap();
-    let find = |pat: &[u8]| wasm.windows(pat.len()).position(|w| w == pat).unwrap() as u32;
+        "down",
+        &[Val::I32(100)],
+    );
     // `if (then unreachable) end` and `call 0` in the code section.
-    let unreachable_at = find(&[0x04, 0x40, 0x00, 0x0b]) + 2;
-    let call_at = find(&[0x10, 0x00, 0x0b]);
-    let engine = Engine::default();
-    let module = Module::new(&engine, &wasm).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
-    let f = instance.get_func(&store, "down").unwrap();
-    let Err(Error::Trap(trap)) = f.call(&mut store, &[Val::I32(100)], &mut []) else {
-        panic!("expected a trap");
-    };
-    let offsets: Vec<Option<u32>> = trap.backtrace.iter().map(|f| f.code_offset).collect();
+    let unreachable_at = offset_in(&wasm, &[0x04, 0x40, 0x00, 0x0b]) + 2;
+    let call_at = offset_in(&wasm, &[0x10, 0x00, 0x0b]);
     assert_eq!(
         offsets.len(),
         64,
