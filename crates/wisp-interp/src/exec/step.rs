@@ -394,10 +394,16 @@ macro_rules! execute_instr {
                 $acc32 = f32::from_bits($acci as u32);
                 $code.skip();
             }
-            I::I32AddImm2(op) if $keep!(I::I32AddImm2) => {
-                let t = ($regs.get(Slot::from(op.a)) as u32).wrapping_add(op.imm_a as u32);
-                $regs.set(Slot::from(op.t), u64::from(t));
-                let sum = ($regs.get(Slot::from(op.b)) as u32).wrapping_add(op.imm_b as u32);
+            I::I32AddImm2(ref op) if $keep!(I::I32AddImm2) => {
+                // `dst` is read from the record after the first write: a
+                // copy of all six fields up front held seven values at once
+                // with the next handler's address, one more than the
+                // handler's scratch registers, so every execution saved and
+                // restored one (memcpy 0.935x, sort 0.977x without).
+                let (a, imm_a, t_slot, b, imm_b) = (op.a, op.imm_a, op.t, op.b, op.imm_b);
+                let t = ($regs.get(Slot::from(a)) as u32).wrapping_add(imm_a as u32);
+                $regs.set(Slot::from(t_slot), u64::from(t));
+                let sum = ($regs.get(Slot::from(b)) as u32).wrapping_add(imm_b as u32);
                 $regs.set(Slot::from(op.dst), u64::from(sum));
                 $acci = u64::from(sum);
                 $code.skip();
