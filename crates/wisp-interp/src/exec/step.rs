@@ -395,12 +395,13 @@ macro_rules! execute_instr {
                 $code.skip();
             }
             I::I32AddImm2(ref op) if $keep!(I::I32AddImm2) => {
-                // `dst` is read from the record after the first write: a
+                // `dst` is read from the record after the first write. A
                 // copy of all six fields up front held seven values at once
                 // with the next handler's address, one more than the
                 // handler's scratch registers, so every execution saved and
-                // restored one (memcpy 0.935x, sort 0.977x without).
-                let (a, imm_a, t_slot, b, imm_b) = (op.a, op.imm_a, op.t, op.b, op.imm_b);
+                // restored one (reading `dst` late: memcpy 0.935x, sort
+                // 0.977x).
+                let crate::ir::AddImm2 { t: t_slot, a, imm_a, b, imm_b, .. } = *op;
                 let t = ($regs.get(Slot::from(a)) as u32).wrapping_add(imm_a as u32);
                 $regs.set(Slot::from(t_slot), u64::from(t));
                 let sum = ($regs.get(Slot::from(b)) as u32).wrapping_add(imm_b as u32);
