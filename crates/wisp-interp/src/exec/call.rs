@@ -45,6 +45,9 @@ pub(super) struct Inst<'s> {
     pub funcs: &'s [u32],
     pub globals: &'s [u32],
     pub tables: &'s [u32],
+    /// `tables[0]`, the table of nearly every `call_indirect` (`u32::MAX`
+    /// when the instance has no table; validated code then has none).
+    pub table0: u32,
     pub elems: &'s [u32],
     pub datas: &'s [u32],
     /// Module type index → store type id.
@@ -70,6 +73,7 @@ impl<'s> Inst<'s> {
             funcs: &entity.funcs,
             globals: &entity.globals,
             tables: &entity.tables,
+            table0: entity.tables.first().copied().unwrap_or(u32::MAX),
             elems: &entity.elems,
             datas: &entity.datas,
             type_ids: &entity.type_ids,

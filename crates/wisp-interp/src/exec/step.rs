@@ -553,12 +553,16 @@ macro_rules! execute_instr {
                         index,
                         args,
                     } => {
+                        // Table 0's address is cached: one dependent load
+                        // fewer before the element.
                         let table = match $code.peek() {
-                            I::CallIndirectTable { table } => table,
-                            _ => 0,
+                            I::CallIndirectTable { table } if table != 0 => {
+                                $env.inst.tables[table as usize]
+                            }
+                            _ => $env.inst.table0,
                         };
                         $code.skip();
-                        let table = &$env.tables[$env.inst.tables[table as usize] as usize];
+                        let table = &$env.tables[table as usize];
                         let expected = $env.inst.type_ids[type_index as usize];
                         let elem = $regs.get(index) as u32;
                         (
