@@ -248,12 +248,13 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
         // `Br` entries, the first at `ip`, so entry `min(index, len)` is an
         // instruction of `code`.
         let entry = unsafe { self.ip.add(index.min(len) as usize).as_ref().instr };
-        match entry {
-            Instr::Br { target } => self.jump(target),
-            // Verified code has only `Br` entries; an impossible entry
-            // dispatches like any instruction (it lies within the code).
-            _ => self.skip_to_entry(index.min(len)),
-        }
+        let Instr::Br { target } = entry else {
+            // SAFETY: verified code has only `Br` entries (`verify` checks
+            // the `len + 1` instructions after every `BrTable`), so the
+            // tag need not be tested.
+            unsafe { core::hint::unreachable_unchecked() }
+        };
+        self.jump(target);
     }
 
     /// Takes entry `min(index, len)` of the jump table of the `BrTable {
@@ -270,13 +271,6 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
         // is an instruction of the code: the protocol `br_table` needs.
         self.ip = unsafe { self.start().add(table as usize + 1) };
         self.br_table(index, len);
-    }
-
-    /// Continues at jump-table entry `k` (see [`Code::br_table`]).
-    #[cold]
-    fn skip_to_entry(&mut self, k: u32) {
-        // SAFETY: as in `br_table`, entry `k` lies within `code`.
-        self.ip = unsafe { self.ip.add(k as usize) };
     }
 
     /// The first instruction of the code.
