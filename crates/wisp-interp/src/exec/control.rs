@@ -126,6 +126,25 @@ pub(super) fn latch_after_store<const M: bool>(
     }
 }
 
+/// After the first half of a `…BrTable` superinstruction (`Load32IdxBrTable`
+/// and the like), which left `value` in its destination slot: when the
+/// next instruction is the `BrTable` or
+/// `BrTableAt` that switches on that slot (the only ones the translator
+/// puts there, see `translate/fuse.rs`), takes it as its own handler would;
+/// otherwise leaves `code` at that instruction, to be dispatched. Checked
+/// by the tag, so any code is run right.
+#[inline(always)]
+pub(super) fn br_table_after<const M: bool>(code: &mut Code<'_, M>, value: u64) {
+    match code.peek() {
+        Instr::BrTable { len, .. } => {
+            code.skip();
+            code.br_table(value as u32, len);
+        }
+        Instr::BrTableAt { len, table, .. } => code.br_table_at(value as u32, len, table),
+        _ => {}
+    }
+}
+
 /// `I32Add { dst, a, b }; BrI32<cmp>Imm { dst, imm, target }`.
 #[inline(always)]
 pub(super) fn add_br<T: Raw + FromImm, const M: bool>(

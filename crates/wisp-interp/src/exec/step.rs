@@ -837,6 +837,14 @@ macro_rules! execute_instr {
                 });
                 $acc32 = f32::from_bits($acci as u32);
             }
+            I::Load32IdxBrTable(op) if $keep!(I::Load32IdxBrTable) => {
+                $acci = $fast_t!($env, $code, $exit, {
+                    let index = $regs.get(op.a) as u32;
+                    memory::load_idx::<4, 2, FAST>($mem, &mut $regs, op, index, memory::u32_raw)
+                });
+                $acc32 = f32::from_bits($acci as u32);
+                br_table_after($code, $acci);
+            }
             I::Load64Idx(op) if $keep!(I::Load64Idx) => {
                 $acci = $fast_t!($env, $code, $exit, {
                     let index = $regs.get(op.a) as u32;
@@ -860,6 +868,15 @@ macro_rules! execute_instr {
                     $exit,
                     memory::load_add::<1, FAST>($mem, &mut $regs, op, memory::u8_raw)
                 )
+            }
+            I::Load8UAddBrTable(op) if $keep!(I::Load8UAddBrTable) => {
+                $acci = $fast_t!(
+                    $env,
+                    $code,
+                    $exit,
+                    memory::load_add::<1, FAST>($mem, &mut $regs, op, memory::u8_raw)
+                );
+                br_table_after($code, $acci);
             }
             I::Load16UAdd(op) if $keep!(I::Load16UAdd) => {
                 $acci = $fast_t!(
@@ -1532,6 +1549,15 @@ macro_rules! execute_instr {
                 $acci =
                     bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), i32::wrapping_add).into_raw()
             }
+            I::I32AddImmBrTable(op) if $keep!(I::I32AddImmBrTable) => {
+                $acci = bin_imm_out(&mut $regs, op, i32::wrapping_add).into_raw();
+                br_table_after($code, $acci);
+            }
+            I::I32AddImmAccBrTable(op) if $keep!(I::I32AddImmAccBrTable) => {
+                $acci =
+                    bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), i32::wrapping_add).into_raw();
+                br_table_after($code, $acci);
+            }
             I::I32RotlImmAcc(op) if $keep!(I::I32RotlImmAcc) => {
                 $acci = bin_imm_acc(&mut $regs, op, Raw::from_raw($acci), num::i32_rotl).into_raw()
             }
@@ -1698,6 +1724,13 @@ macro_rules! execute_instr {
                     memory::load_add_from::<1, FAST>($mem, &mut $regs, op, a, memory::u8_raw)
                 })
             }
+            I::Load8UAddAccBrTable(op) if $keep!(I::Load8UAddAccBrTable) => {
+                $acci = $fast_t!($env, $code, $exit, {
+                    let a = int_acc::<u32>(&$regs, op.a, $acci);
+                    memory::load_add_from::<1, FAST>($mem, &mut $regs, op, a, memory::u8_raw)
+                });
+                br_table_after($code, $acci);
+            }
             I::Load16UAddAcc(op) if $keep!(I::Load16UAddAcc) => {
                 $acci = $fast_t!($env, $code, $exit, {
                     let a = int_acc::<u32>(&$regs, op.a, $acci);
@@ -1725,6 +1758,14 @@ macro_rules! execute_instr {
                     memory::load_idx::<4, 2, FAST>($mem, &mut $regs, op, index, memory::u32_raw)
                 });
                 $acc32 = f32::from_bits($acci as u32);
+            }
+            I::Load32IdxAccBrTable(op) if $keep!(I::Load32IdxAccBrTable) => {
+                $acci = $fast_t!($env, $code, $exit, {
+                    let index = int_acc::<u32>(&$regs, op.a, $acci);
+                    memory::load_idx::<4, 2, FAST>($mem, &mut $regs, op, index, memory::u32_raw)
+                });
+                $acc32 = f32::from_bits($acci as u32);
+                br_table_after($code, $acci);
             }
             I::Load64IdxAcc(op) if $keep!(I::Load64IdxAcc) => {
                 $acci = $fast_t!($env, $code, $exit, {

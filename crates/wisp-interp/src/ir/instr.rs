@@ -862,6 +862,18 @@ pub enum Instr {
         len: u32,
         table: Target,
     },
+    /// `Load32Idx`, `Load32IdxAcc`, `I32AddImm`, `I32AddImmAcc`, `Load8UAdd`
+    /// and `Load8UAddAcc`, then, when the instruction after them is a
+    /// `BrTable` or `BrTableAt` on their result (`index == dst`), that one
+    /// too, in the same dispatch (see `translate/fuse.rs`): a switch on an
+    /// array element (`switch (code[pc])`), on a value less its lowest
+    /// case, or on a byte. Otherwise exactly the first instruction.
+    Load32IdxBrTable(BinImm),
+    Load32IdxAccBrTable(BinImm),
+    I32AddImmBrTable(BinImm),
+    I32AddImmAccBrTable(BinImm),
+    Load8UAddBrTable(BinImm),
+    Load8UAddAccBrTable(BinImm),
 }
 
 impl Instr {

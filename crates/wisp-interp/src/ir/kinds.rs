@@ -22,11 +22,11 @@ use super::operands::{Slot, Target};
 
 /// The number of instruction kinds: one past the tag of the last variant
 /// of [`Instr`] (the executor's handler tables are this long too).
-pub const KIND_COUNT: usize = Instr::BrTableAtAcc {
-    index: 0,
-    len: 0,
-    table: 0,
-}
+pub const KIND_COUNT: usize = Instr::Load8UAddAccBrTable(super::operands::BinImm {
+    dst: 0,
+    a: 0,
+    imm: 0,
+})
 .tag() as usize
     + 1;
 

@@ -339,6 +339,7 @@ impl<'m> Translator<'m> {
         accumulators::use_accumulators(&mut self.code, &mut self.acc_scratch, &mut self.kinds)
             .map_err(|_| out_of_memory())?;
         fuse::fuse_latches(&mut self.code);
+        fuse::fuse_switches(&mut self.code);
         CompiledFunc::new(
             &self.code,
             self.fuel,

@@ -996,3 +996,42 @@ fn a_byte_fill_before_its_latch_runs_the_latch_too() {
         "{kinds:#?}"
     );
 }
+
+#[test]
+fn switches_fuse_with_what_computes_their_index() {
+    // `tests/exec/switches.wat` runs these; here, each function's switches
+    // take their fused forms, and the `br_table`s after them their plain
+    // ones (see `fuse::fuse_switches`).
+    let funcs = translate(include_str!("../../tests/exec/switches.wat"));
+    let names_of = |f: usize| kinds_and_names(&funcs[f].instrs().collect::<Vec<_>>());
+    let (kinds, names) = names_of(0);
+    let count =
+        |names: &[alloc::string::String], name: &str| names.iter().filter(|n| *n == name).count();
+    // The loop's head and its copies at the end of each case.
+    assert_eq!(
+        count(&names, "Load32IdxBrTable") + count(&names, "Load32IdxAccBrTable"),
+        5,
+        "{kinds:#?}"
+    );
+    assert_eq!(
+        count(&names, "Load32Idx") + count(&names, "Load32IdxAcc"),
+        0,
+        "{kinds:#?}"
+    );
+    assert_eq!(
+        count(&names, "BrTableAcc") + count(&names, "BrTableAtAcc"),
+        0,
+        "{kinds:#?}"
+    );
+    let (kinds, names) = names_of(1);
+    assert_eq!(count(&names, "I32AddImmBrTable"), 1, "{kinds:#?}");
+    let (kinds, names) = names_of(2);
+    // (Tail duplication copies both switches into the loop's cases.)
+    assert!(count(&names, "Load8UAddBrTable") >= 1, "{kinds:#?}");
+    assert!(count(&names, "I32AddImmAccBrTable") >= 1, "{kinds:#?}");
+    assert_eq!(
+        count(&names, "BrTableAcc") + count(&names, "BrTableAtAcc"),
+        0,
+        "{kinds:#?}"
+    );
+}

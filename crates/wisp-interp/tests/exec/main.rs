@@ -13,6 +13,7 @@ mod deep_loops;
 mod determinism;
 mod fuel;
 mod memory;
+mod switches;
 
 use wisp_interp::{Config, Engine, Error, Instance, Module, Store, TrapCode, Val};
 
