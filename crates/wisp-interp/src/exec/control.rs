@@ -145,6 +145,19 @@ pub(super) fn br_table_after<const M: bool>(code: &mut Code<'_, M>, value: u64) 
     }
 }
 
+/// The branch of a load-and-branch (`Load32BrEqz` and the like), after the
+/// load wrote `value`: to `target` when `value` being zero is `zero`,
+/// otherwise past the branch.
+#[inline(always)]
+pub(super) fn br_on_zero<const M: bool>(
+    code: &mut Code<'_, M>,
+    value: u64,
+    zero: bool,
+    target: u32,
+) {
+    branch_or_skip(code, (value == 0) == zero, target);
+}
+
 /// `I32Add { dst, a, b }; BrI32<cmp>Imm { dst, imm, target }`.
 #[inline(always)]
 pub(super) fn add_br<T: Raw + FromImm, const M: bool>(

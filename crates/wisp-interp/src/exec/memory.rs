@@ -19,8 +19,8 @@ use wisp_core::TrapCode;
 use wisp_memory::Memory;
 
 use crate::ir::{
-    AddImmLoad, AddImmStore, AddLoad, BinImm, Load, LoadLoad, LoadStore, ShlAddLoad, Slot, Store,
-    StoreAdd, StoreImm, StoreImmAdd,
+    AddImmLoad, AddImmStore, AddLoad, BinImm, Load, LoadBr, LoadLoad, LoadStore, ShlAddLoad, Slot,
+    Store, StoreAdd, StoreImm, StoreImmAdd,
 };
 use crate::limits::StoreLimits;
 use crate::store::DataEntity;
@@ -78,6 +78,22 @@ pub(super) fn load_from<const N: usize, const FAST: bool>(
     let value = load_value::<N, FAST>(mem, u64::from(addr) + u64::from(op.offset), convert)?;
     regs.set(op.dst, value);
     Ok(value)
+}
+
+/// The load of a load-and-branch ([`LoadBr`]): [`load`] of its fields.
+#[inline(always)]
+pub(super) fn load_of_br<const N: usize, const FAST: bool>(
+    mem: &mut Memory,
+    regs: &mut Regs<'_>,
+    op: &LoadBr,
+    convert: impl FnOnce([u8; N]) -> u64,
+) -> Result<u64, TrapCode> {
+    let fields = Load {
+        dst: Slot::from(op.dst),
+        addr: Slot::from(op.addr),
+        offset: op.offset,
+    };
+    load::<N, FAST>(mem, regs, fields, convert)
 }
 
 /// `I32Add { dst: t, a, b }` then a load of `N` bytes from `t + offset`.

@@ -28,8 +28,8 @@ use wisp_core::TrapCode;
 use super::operands::{
     AddBr, AddImm2, AddImmBr, AddImmCopy, AddImmLoad, AddImmStore, AddLoad, AndImmBr, AndImmBrImm,
     Bin, BinBin, BinBinImm, BinImm, BinImmBin, BrCmp, BrCmpImm, CmpBr, CmpImmSelect, CmpSelect,
-    Load, LoadLoad, LoadStore, ShlAddLoad, Slot, Store, StoreAdd, StoreImm, StoreImmAdd, Target,
-    Un,
+    Load, LoadBr, LoadLoad, LoadStore, ShlAddLoad, Slot, Store, StoreAdd, StoreImm, StoreImmAdd,
+    Target, Un,
 };
 
 /// One instruction of wisp's internal code (16 bytes, see the module docs).
@@ -874,6 +874,13 @@ pub enum Instr {
     I32AddImmAccBrTable(BinImm),
     Load8UAddBrTable(BinImm),
     Load8UAddAccBrTable(BinImm),
+    /// `Load32` and `Load8U`, then `BrI32EqImm`/`BrI32NeImm` on the loaded
+    /// value with 0 (branch when it is zero, or when it is not): null
+    /// checks and flag tests.
+    Load32BrEqz(LoadBr),
+    Load32BrNez(LoadBr),
+    Load8UBrEqz(LoadBr),
+    Load8UBrNez(LoadBr),
 }
 
 impl Instr {
@@ -935,6 +942,9 @@ impl Instr {
             | I32AndImmBrNez(op)
             | I32AndImmBrEqzAcc(op)
             | I32AndImmBrNezAcc(op) => Some(op.target),
+            Load32BrEqz(op) | Load32BrNez(op) | Load8UBrEqz(op) | Load8UBrNez(op) => {
+                Some(op.target)
+            }
             I32AndImmBrEqImm(op)
             | I32AndImmBrNeImm(op)
             | I32AndImmBrLtUImm(op)
@@ -1048,6 +1058,10 @@ impl Instr {
                 | I32AndImmBrLeUImm(_)
                 | I32AndImmBrGeUImm(_)
                 | I32AddImmCopy(_)
+                | Load32BrEqz(_)
+                | Load32BrNez(_)
+                | Load8UBrEqz(_)
+                | Load8UBrNez(_)
                 | I32ShrUImmXor(_)
                 | I32ShrUImmXorAcc(_)
                 | I32ShrUImmXorAccAX(_)

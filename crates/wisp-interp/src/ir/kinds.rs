@@ -22,10 +22,11 @@ use super::operands::{Slot, Target};
 
 /// The number of instruction kinds: one past the tag of the last variant
 /// of [`Instr`] (the executor's handler tables are this long too).
-pub const KIND_COUNT: usize = Instr::Load8UAddAccBrTable(super::operands::BinImm {
+pub const KIND_COUNT: usize = Instr::Load8UBrNez(super::operands::LoadBr {
     dst: 0,
-    a: 0,
-    imm: 0,
+    addr: 0,
+    offset: 0,
+    target: 0,
 })
 .tag() as usize
     + 1;

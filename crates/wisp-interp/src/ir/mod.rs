@@ -36,8 +36,8 @@ pub use offsets::OffsetTable;
 pub use operands::{
     AddBr, AddImm2, AddImmBr, AddImmCopy, AddImmLoad, AddImmStore, AddLoad, AndImmBr, AndImmBrImm,
     Bin, BinBin, BinBinImm, BinImm, BinImmBin, BrCmp, BrCmpImm, CmpBr, CmpImmSelect, CmpSelect,
-    Load, LoadLoad, LoadStore, ShlAddLoad, Slot, Slot16, Store, StoreAdd, StoreImm, StoreImmAdd,
-    Target, Un,
+    Load, LoadBr, LoadLoad, LoadStore, ShlAddLoad, Slot, Slot16, Store, StoreAdd, StoreImm,
+    StoreImmAdd, Target, Un,
 };
 pub use verify::VerifyError;
 

@@ -189,6 +189,18 @@ pub struct AddImmLoad {
     pub offset: u32,
 }
 
+/// A load `Load32`/`Load8U { dst, addr, offset }` then `BrI32EqImm` or
+/// `BrI32NeImm { a: dst, imm: 0, target }`: a null check or a flag test
+/// (`if (p->next)`, `while (*s)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed(2))]
+pub struct LoadBr {
+    pub dst: Slot16,
+    pub addr: Slot16,
+    pub offset: u32,
+    pub target: Target,
+}
+
 /// `Load32 { dst: t, addr: a, offset: first }` then `Load32 { dst, addr: t,
 /// offset: second }`: a pointer loaded and followed (`p->q->x`, a vtable).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

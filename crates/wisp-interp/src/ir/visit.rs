@@ -63,6 +63,10 @@ impl Instr {
                 narrow(&mut op.a, &mut f);
                 narrow(&mut op.b, &mut f);
             }
+            Load32BrEqz(op) | Load32BrNez(op) | Load8UBrEqz(op) | Load8UBrNez(op) => {
+                narrow(&mut op.dst, &mut f);
+                narrow(&mut op.addr, &mut f);
+            }
             I32AndImmBrEqz(op)
             | I32AndImmBrNez(op)
             | I32AndImmBrEqzAcc(op)

@@ -59,7 +59,7 @@
 use super::kind_memo::KindMemo;
 use crate::ir::{
     AddBr, AddImm2, AddImmBr, AddImmLoad, AddLoad, AndImmBr, AndImmBrImm, Bin, BinBin, BinBinImm,
-    BinImm, BinImmBin, BrCmp, BrCmpImm, Instr, KindTable, Load, LoadLoad, Slot, Store, Un,
+    BinImm, BinImmBin, BrCmp, BrCmpImm, Instr, KindTable, Load, LoadBr, LoadLoad, Slot, Store, Un,
 };
 
 /// The three accumulators.
@@ -490,6 +490,10 @@ fn produces(instr: &Instr) -> Option<(Slot, Acc)> {
         | I32AddBrLeUImm(AddBr { dst, .. })
         | I32AddBrGeSImm(AddBr { dst, .. })
         | I32AddBrGeUImm(AddBr { dst, .. })
+        | Load32BrEqz(LoadBr { dst, .. })
+        | Load32BrNez(LoadBr { dst, .. })
+        | Load8UBrEqz(LoadBr { dst, .. })
+        | Load8UBrNez(LoadBr { dst, .. })
         | I32AndImmBrEqz(AndImmBr { dst, .. })
         | I32AndImmBrNez(AndImmBr { dst, .. })
         | I32AndImmBrEqzAcc(AndImmBr { dst, .. })

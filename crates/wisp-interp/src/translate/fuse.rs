@@ -36,6 +36,10 @@
 //!   save registers; pinned, that measured neutral: geomean 1.002x,
 //!   memcpy 0.992x, regex 0.972x.)
 //! - `I32AddImm` then a `Copy` of the result (`local.tee x; local.set y`);
+//! - `Load32` or `Load8U` then a branch on the loaded value being zero or
+//!   not: null checks and flag tests (`if (p->next)`, `while (*s)`), the
+//!   commonest pair in compiled C (`cc1.wasm`: 83 K of them, 72 K after a
+//!   4-byte load);
 //! - an `i32` comparison (`lt` or `gt`, signed or unsigned, or unsigned with
 //!   an immediate) then a `select` on its result: min, max, clamps and
 //!   wrap-arounds (`i = i >= n ? i - n : i`). The superinstruction also
@@ -87,7 +91,7 @@ use super::kind_memo::KindMemo;
 use crate::ir::{
     AddBr, AddImm2, AddImmBr, AddImmCopy, AddImmLoad, AddImmStore, AddLoad, AndImmBr, AndImmBrImm,
     Bin, BinBin, BinBinImm, BinImm, BinImmBin, BrCmpImm, Cmp, CmpBr, CmpImmSelect, CmpSelect,
-    Instr, Load, LoadLoad, LoadStore, ShlAddLoad, Slot, Slot16, Store,
+    Instr, Load, LoadBr, LoadLoad, LoadStore, ShlAddLoad, Slot, Slot16, Store, Target,
 };
 
 /// Fuses every pair the module docs list, in place. `starts` remembers
@@ -445,6 +449,9 @@ fn pair(a: Instr, b: Instr) -> Option<Instr> {
             multiply_accumulate(mul, second?)
         }
         Instr::Load32(first) => match b {
+            _ if zero_test(b, first.dst).is_some() => {
+                load_br(first, b, Instr::Load32BrEqz, Instr::Load32BrNez)
+            }
             Instr::Load32(second) if second.addr == first.dst => {
                 Some(Instr::Load32Load32(LoadLoad {
                     t: narrow(first.dst)?,
@@ -458,6 +465,9 @@ fn pair(a: Instr, b: Instr) -> Option<Instr> {
             _ => None,
         },
         Instr::Load8U(load) => match b {
+            _ if zero_test(b, load.dst).is_some() => {
+                load_br(load, b, Instr::Load8UBrEqz, Instr::Load8UBrNez)
+            }
             Instr::Store8(store) => move_of(Instr::Load8UStore8, load, store),
             _ => None,
         },
@@ -630,6 +640,38 @@ fn i32_branch_imm(instr: Instr) -> Option<(Cmp, BrCmpImm)> {
         _ => return None,
     };
     Some((cmp, op))
+}
+
+/// Whether `b` is a branch on slot `s` being zero (`Some(true)`) or not
+/// (`Some(false)`), and its target.
+fn zero_test(b: Instr, s: Slot) -> Option<(bool, Target)> {
+    let (cmp, br) = i32_branch_imm(b)?;
+    if br.a != s || br.imm != 0 {
+        return None;
+    }
+    match cmp {
+        Cmp::Eq => Some((true, br.target)),
+        Cmp::Ne => Some((false, br.target)),
+        _ => None,
+    }
+}
+
+/// `load` then the zero test `b` on its result (see [`zero_test`]), as
+/// `eqz` or `nez` (the branch taken when the value is zero, or is not).
+fn load_br(
+    load: Load,
+    b: Instr,
+    eqz: fn(LoadBr) -> Instr,
+    nez: fn(LoadBr) -> Instr,
+) -> Option<Instr> {
+    let (zero, target) = zero_test(b, load.dst)?;
+    let op = LoadBr {
+        dst: narrow(load.dst)?,
+        addr: narrow(load.addr)?,
+        offset: load.offset,
+        target,
+    };
+    Some(if zero { eqz(op) } else { nez(op) })
 }
 
 /// The `I32AddImm`-then-branch superinstruction for `cmp`.

@@ -1035,3 +1035,15 @@ fn switches_fuse_with_what_computes_their_index() {
         "{kinds:#?}"
     );
 }
+
+#[test]
+fn loads_fuse_with_a_zero_test_of_their_value() {
+    // `tests/exec/zero_tests.wat` runs these: a list walk's `p = p->next;
+    // if (p)`, a string scan's `if (!*s)` and a flag test `if (!*p)`.
+    let funcs = translate(include_str!("../../tests/exec/zero_tests.wat"));
+    let names_of = |f: usize| kinds_and_names(&funcs[f].instrs().collect::<Vec<_>>());
+    for (f, fused) in [(0, "Load32BrNez"), (1, "Load8UBrEqz"), (2, "Load32BrEqz")] {
+        let (kinds, names) = names_of(f);
+        assert!(names.iter().any(|n| n == fused), "{fused}: {kinds:#?}");
+    }
+}

@@ -14,6 +14,7 @@ mod determinism;
 mod fuel;
 mod memory;
 mod switches;
+mod zero_tests;
 
 use wisp_interp::{Config, Engine, Error, Instance, Module, Store, TrapCode, Val};
 
