@@ -230,21 +230,13 @@ macro_rules! execute_instr {
             I::I32AddBrLeUImm(ref op) if $keep!(I::I32AddBrLeUImm) => $acci = add_br(&mut $regs, $code, op, |a: u32, b| a <= b),
             I::I32AddBrGeSImm(ref op) if $keep!(I::I32AddBrGeSImm) => $acci = add_br(&mut $regs, $code, op, |a: i32, b| a >= b),
             I::I32AddBrGeUImm(ref op) if $keep!(I::I32AddBrGeUImm) => $acci = add_br(&mut $regs, $code, op, |a: u32, b| a >= b),
-            I::Load32BrEqz(ref op) if $keep!(I::Load32BrEqz) => {
+            I::Load32BrEqz(ref op) | I::Load32BrNez(ref op) if $keep!(I::Load32BrEqz | I::Load32BrNez) => {
                 $acci = $fast_t!($env, $code, $exit, memory::load_of_br::<4, FAST>($mem, &mut $regs, op, memory::u32_raw));
-                br_on_zero($code, $acci, true, op.target);
+                br_on_zero($code, $acci, matches!($instr, I::Load32BrEqz(_)), op.target);
             }
-            I::Load32BrNez(ref op) if $keep!(I::Load32BrNez) => {
-                $acci = $fast_t!($env, $code, $exit, memory::load_of_br::<4, FAST>($mem, &mut $regs, op, memory::u32_raw));
-                br_on_zero($code, $acci, false, op.target);
-            }
-            I::Load8UBrEqz(ref op) if $keep!(I::Load8UBrEqz) => {
+            I::Load8UBrEqz(ref op) | I::Load8UBrNez(ref op) if $keep!(I::Load8UBrEqz | I::Load8UBrNez) => {
                 $acci = $fast_t!($env, $code, $exit, memory::load_of_br::<1, FAST>($mem, &mut $regs, op, memory::u8_raw));
-                br_on_zero($code, $acci, true, op.target);
-            }
-            I::Load8UBrNez(ref op) if $keep!(I::Load8UBrNez) => {
-                $acci = $fast_t!($env, $code, $exit, memory::load_of_br::<1, FAST>($mem, &mut $regs, op, memory::u8_raw));
-                br_on_zero($code, $acci, false, op.target);
+                br_on_zero($code, $acci, matches!($instr, I::Load8UBrEqz(_)), op.target);
             }
             I::I32AndImmBrEqz(ref op) if $keep!(I::I32AndImmBrEqz) => $acci = and_imm_br(&mut $regs, $code, op, None, true),
             I::I32AndImmBrNez(ref op) if $keep!(I::I32AndImmBrNez) => $acci = and_imm_br(&mut $regs, $code, op, None, false),

@@ -449,7 +449,7 @@ fn pair(a: Instr, b: Instr) -> Option<Instr> {
             multiply_accumulate(mul, second?)
         }
         Instr::Load32(first) => match b {
-            _ if zero_test(b, first.dst).is_some() => {
+            Instr::BrI32EqImm(_) | Instr::BrI32NeImm(_) => {
                 load_br(first, b, Instr::Load32BrEqz, Instr::Load32BrNez)
             }
             Instr::Load32(second) if second.addr == first.dst => {
@@ -465,7 +465,7 @@ fn pair(a: Instr, b: Instr) -> Option<Instr> {
             _ => None,
         },
         Instr::Load8U(load) => match b {
-            _ if zero_test(b, load.dst).is_some() => {
+            Instr::BrI32EqImm(_) | Instr::BrI32NeImm(_) => {
                 load_br(load, b, Instr::Load8UBrEqz, Instr::Load8UBrNez)
             }
             Instr::Store8(store) => move_of(Instr::Load8UStore8, load, store),
