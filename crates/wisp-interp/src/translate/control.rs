@@ -464,6 +464,7 @@ impl Translator<'_> {
     }
 
     pub(super) fn visit_br_table(&mut self, table: &BrTable<'_>) -> Result<(), TranslateError> {
+        self.may_fuse_peeks = true;
         let index = self.pop_slot()?;
         let mut depths = core::mem::take(&mut self.br_targets);
         depths.clear();

@@ -48,16 +48,19 @@ impl Translator<'_> {
             O::I64Load8S { memarg } => self.load(I::I64Load8S, I::I64Load8SAdd, None, memarg)?,
             O::I64Load16S { memarg } => self.load(I::I64Load16S, I::I64Load16SAdd, None, memarg)?,
             O::I64Load32S { memarg } => self.load(I::I64Load32S, I::I64Load32SAdd, None, memarg)?,
-            O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(
-                StoreKind {
-                    reg: I::Store8,
-                    imm: I::Store8Imm,
-                    reg_add: I::Store8Add,
-                    imm_add: I::Store8ImmAdd,
-                },
-                Narrow,
-                memarg,
-            )?,
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => {
+                self.may_fuse_peeks = true;
+                self.store(
+                    StoreKind {
+                        reg: I::Store8,
+                        imm: I::Store8Imm,
+                        reg_add: I::Store8Add,
+                        imm_add: I::Store8ImmAdd,
+                    },
+                    Narrow,
+                    memarg,
+                )?
+            }
             O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(
                 StoreKind {
                     reg: I::Store16,

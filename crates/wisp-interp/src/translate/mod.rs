@@ -156,6 +156,10 @@ pub(crate) struct Translator<'m> {
     written: Vec<bool>,
     /// Whether the function's final `end` has been seen.
     done: bool,
+    /// Whether the function has a `br_table` or a byte store, without
+    /// which [`fuse::fuse_latches_and_switches`] finds nothing to fuse
+    /// (most functions: the pass is then skipped).
+    may_fuse_peeks: bool,
     /// Scratch space for `br_table` targets.
     br_targets: Vec<u32>,
     /// Scratch space for encoding the offset runs.
@@ -230,6 +234,7 @@ impl<'m> Translator<'m> {
             entry_block: true,
             written: Vec::new(),
             done: false,
+            may_fuse_peeks: false,
             br_targets: Vec::new(),
             offset_bytes: Vec::new(),
             tail_scratch: tails::TailScratch::default(),
@@ -295,6 +300,7 @@ impl<'m> Translator<'m> {
         self.written.clear();
         self.written.resize(self.base as usize, false);
         self.done = false;
+        self.may_fuse_peeks = false;
         self.consts.clear();
         self.enter_function();
         Ok(())
@@ -338,8 +344,9 @@ impl<'m> Translator<'m> {
         fuse::fuse(&mut self.code, &mut self.pair_starts);
         accumulators::use_accumulators(&mut self.code, &mut self.acc_scratch, &mut self.kinds)
             .map_err(|_| out_of_memory())?;
-        fuse::fuse_latches(&mut self.code);
-        fuse::fuse_switches(&mut self.code);
+        if self.may_fuse_peeks {
+            fuse::fuse_latches_and_switches(&mut self.code);
+        }
         CompiledFunc::new(
             &self.code,
             self.fuel,

@@ -1001,7 +1001,7 @@ fn a_byte_fill_before_its_latch_runs_the_latch_too() {
 fn switches_fuse_with_what_computes_their_index() {
     // `tests/exec/switches.wat` runs these; here, each function's switches
     // take their fused forms, and the `br_table`s after them their plain
-    // ones (see `fuse::fuse_switches`).
+    // ones (see `fuse::fuse_latches_and_switches`).
     let funcs = translate(include_str!("../../tests/exec/switches.wat"));
     let names_of = |f: usize| kinds_and_names(&funcs[f].instrs().collect::<Vec<_>>());
     let (kinds, names) = names_of(0);
