@@ -54,8 +54,8 @@
 //!   (FNV). The second operation is commutative, so the result may be either
 //!   of its operands.
 //!
-//! Loop latches ([`fuse_latches_and_switches`], after the accumulators): a byte store of
-//! a constant (`Store8Imm`, `Store8ImmAdd`) right before an
+//! Loop latches ([`fuse_latches_and_switches`], after the accumulators): a
+//! byte store of a constant (`Store8Imm`, `Store8ImmAdd`) right before an
 //! `I32AddBrLtUImm` becomes `Store8ImmLatch`/`Store8ImmAddLatch`, which
 //! stores and then, if the next instruction is still that latch (checked
 //! by its tag when it runs, so the form is right whatever follows), runs
@@ -126,7 +126,6 @@ pub(super) fn fuse(code: &mut [Instr], starts: &mut KindMemo) {
 /// predicts well (keyed on the first, a jump through the kinds that may
 /// start a switch cost 1.4% of a compile of `cc1.wasm`, counted by
 /// cachegrind).
-#[inline(never)]
 pub(super) fn fuse_latches_and_switches(code: &mut [Instr]) {
     for i in 1..code.len() {
         match code[i] {
