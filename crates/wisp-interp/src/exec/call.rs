@@ -258,49 +258,54 @@ pub(super) fn push_plain_frame<'a>(
     // Refused, not a trap: the caller runs the call in full.
     const REFUSED: TrapCode = TrapCode::StackOverflow;
     let depth = frames.len();
+    if depth >= limits.max_depth || depth >= frames.capacity() {
+        return Err(REFUSED);
+    }
     let Some(caller) = frames.last() else {
         return Err(REFUSED);
     };
     let fp = caller.fp as usize + args as usize;
     let code = callee.code;
-    let size = FrameSize::of(code);
-    let max_slots = size.slots();
-    let params = code.num_params() as usize;
     let image = code.frame_image();
-    let Some(slots) = stack.get_mut(fp..) else {
+    let size = FrameSize::of(code);
+    // The frame holds the image (`CompiledFunc::frame_image`), so this one
+    // check covers the copy too.
+    let Some(slots) = stack.get_mut(fp..).and_then(|s| s.get_mut(..size.slots())) else {
         return Err(REFUSED);
     };
-    if depth >= limits.max_depth
-        || depth >= frames.capacity()
-        || image.len() > SHORT_IMAGE_SLOTS
-        || max_slots > slots.len()
-        || params + image.len() > slots.len()
-    {
+    if image.len() > SHORT_IMAGE_SLOTS {
         return Err(REFUSED);
     }
-    // First, while the compiler still knows the capacity suffices.
+    // Nothing is refused from here on. The image first: what it takes
+    // (where it is, its length, the parameters) is then free before the
+    // frame's fields are written.
+    let params = code.num_params() as usize;
+    if let Some(locals) = slots.get_mut(params..params + image.len()) {
+        copy_short_image(locals, image);
+    }
+    // The push before the caller's `pc`, while the compiler still knows
+    // the capacity suffices (a store to the caller's frame could be one
+    // to the length).
     frames.push(Frame::new(callee, 0, fp as u32));
     if let Some(caller) = frames.get_mut(depth - 1) {
         caller.pc = return_pc as u32;
     }
-    if let Some(locals) = slots.get_mut(params..) {
-        copy_short_image(locals, image);
-    }
-    // Never refused here: `max_slots <= slots.len()` was checked above.
+    // Never refused here: `slots` is exactly the frame.
     Regs::at_start(slots, size).ok_or(REFUSED)
 }
 
 /// Zeroes the declared locals of a frame at `fp` and writes its constant
-/// slots: a copy of the function's frame image. The padding may reach past
-/// the frame (see `CompiledFunc::frame_image`); where the value stack ends
-/// first, only what fits is copied, which is all of the frame's part (the
-/// caller made the stack hold the frame).
+/// slots: a copy of the function's frame image, which the frame holds (see
+/// `CompiledFunc::frame_image`); the caller made the stack hold the frame.
+/// (Were the stack shorter, only what fits would be copied.)
 #[inline(always)]
 fn init_frame(stack: &mut [u64], fp: usize, callee: &CompiledFunc) {
     let image = callee.frame_image();
     let slots = &mut stack[fp + callee.num_params() as usize..];
-    if image.len() <= SHORT_IMAGE_SLOTS && image.len() <= slots.len() {
-        copy_short_image(slots, image);
+    if let Some(locals) = slots.get_mut(..image.len())
+        && image.len() <= SHORT_IMAGE_SLOTS
+    {
+        copy_short_image(locals, image);
     } else {
         let n = image.len().min(slots.len());
         slots[..n].copy_from_slice(&image[..n]);
@@ -308,29 +313,30 @@ fn init_frame(stack: &mut [u64], fp: usize, callee: &CompiledFunc) {
 }
 
 /// Copies a frame image of at most [`SHORT_IMAGE_SLOTS`] slots (a multiple
-/// of [`FRAME_IMAGE_SLOTS`], by construction) to the start of `slots`,
-/// which is at least as long, one block of `FRAME_IMAGE_SLOTS` at a time.
-/// Each block is a copy of a constant length, a few inline moves, where
-/// `copy_from_slice` of a length known only at run time calls `memcpy`,
-/// which costs more than most copies and makes the call handler save
-/// registers around it. Unrolled by hand: LLVM turns a loop of such copies
-/// back into a call of `memcpy`.
+/// of [`FRAME_IMAGE_SLOTS`], by construction) to `slots`, which has its
+/// length, one block of `FRAME_IMAGE_SLOTS` at a time, stopping at the
+/// first block the image does not have (one test per block: the lengths
+/// are equal). Each block is a copy of a constant length, a few inline
+/// moves, where `copy_from_slice` of a length known only at run time calls
+/// `memcpy`, which costs more than most copies and makes the call handler
+/// save registers around it. Unrolled by hand: LLVM turns a loop of such
+/// copies back into a call of `memcpy`.
 #[inline(always)]
 fn copy_short_image(slots: &mut [u64], image: &[u64]) {
-    copy_image_block(slots, image, 0);
-    copy_image_block(slots, image, 1);
-    copy_image_block(slots, image, 2);
-    copy_image_block(slots, image, 3);
-    copy_image_block(slots, image, 4);
-    copy_image_block(slots, image, 5);
-    copy_image_block(slots, image, 6);
-    copy_image_block(slots, image, 7);
+    let _ = copy_image_block(slots, image, 0)
+        && copy_image_block(slots, image, 1)
+        && copy_image_block(slots, image, 2)
+        && copy_image_block(slots, image, 3)
+        && copy_image_block(slots, image, 4)
+        && copy_image_block(slots, image, 5)
+        && copy_image_block(slots, image, 6)
+        && copy_image_block(slots, image, 7);
 }
 
-/// Copies block `index` of `image` (see [`copy_short_image`]), if the image
-/// has it.
+/// Copies block `index` of `image` (see [`copy_short_image`]); `false`,
+/// copying nothing, if the image does not have it.
 #[inline(always)]
-fn copy_image_block(slots: &mut [u64], image: &[u64], index: usize) {
+fn copy_image_block(slots: &mut [u64], image: &[u64], index: usize) -> bool {
     let at = index * FRAME_IMAGE_SLOTS;
     let to = slots
         .get_mut(at..)
@@ -338,8 +344,12 @@ fn copy_image_block(slots: &mut [u64], image: &[u64], index: usize) {
     let from = image
         .get(at..)
         .and_then(|s| s.first_chunk::<FRAME_IMAGE_SLOTS>());
-    if let (Some(to), Some(from)) = (to, from) {
-        *to = *from;
+    match (to, from) {
+        (Some(to), Some(from)) => {
+            *to = *from;
+            true
+        }
+        _ => false,
     }
 }
 

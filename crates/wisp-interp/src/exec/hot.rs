@@ -164,8 +164,15 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
     /// Index of the next instruction.
     #[inline(always)]
     pub(super) fn pc(&self) -> usize {
-        // Integer arithmetic on addresses: `ip` lies in (or one past) `code`.
-        (self.ip.as_ptr() as usize - self.start.as_ptr() as usize) / size_of::<ThreadedInstr>()
+        // Integer arithmetic on addresses: `ip` lies in (or one past) `code`,
+        // so the distance is a whole number of records, and an exact
+        // division: by 8, then a multiplication by the inverse of 3 modulo
+        // 2^64. (A plain division is a widening `mul` that takes `rdx`,
+        // which every handler holds the memory in.)
+        const { assert!(size_of::<ThreadedInstr>() == 24) };
+        const INVERSE_OF_3: usize = 0xAAAA_AAAA_AAAA_AAAB_u64 as usize;
+        let bytes = self.ip.as_ptr() as usize - self.start.as_ptr() as usize;
+        (bytes / 8).wrapping_mul(INVERSE_OF_3)
     }
 
     /// Returns the next instruction and moves past it.

@@ -526,13 +526,16 @@ macro_rules! execute_instr {
 
             // ----- Calls -----------------------------------------------------------
             I::CallInternal { func, args } if $keep!(I::CallInternal) => {
-                // Nothing after a call or a return reads an accumulator:
-                // constants spare saving them around the calls out.
-                ($acci, $acc64, $acc32) = (0, 0.0, 0.0);
                 let callee = $env.inst.defined(func);
                 if FAST {
+                    // Nothing after a call or a return reads an
+                    // accumulator: the float ones pass through untouched,
+                    // and the integer one's register is free for the call.
+                    $acci = 0;
                     enter_plain_callee!($env, $code, $regs, $exit, $fast_t, callee, args);
                 } else {
+                    // Constants spare saving them around the calls out.
+                    ($acci, $acc64, $acc32) = (0, 0.0, 0.0);
                     let callee_fp = frame_pointer(&$env.frames) + args as usize;
                     t!(
                         $env,
@@ -1941,6 +1944,13 @@ macro_rules! enter_plain_callee {
                 &callee
             )
         );
+        // The threaded backend's `code_start`, stored unconditionally:
+        // comparing it with the caller's first would keep that in a
+        // register through the call's work.
+        #[cfg(all(wisp_threaded, not(test)))]
+        {
+            $env.code_start = core::ptr::NonNull::from(callee.code.code_with_sentinel()).cast();
+        }
         *$code = Code::entry(callee.code, $code.fuel());
     };
 }

@@ -136,7 +136,8 @@ fn handler_at(ip: NonNull<ThreadedInstr>) -> Handler {
 
 /// Goes on with the next instruction: a tail call of its handler.
 /// `entry_start` is the `env.code_start` the calling handler was entered
-/// with (nothing but this function writes it).
+/// with (nothing but this function and a call's fast path, which stores
+/// the callee's start before it, write it).
 #[inline(always)]
 #[allow(
     clippy::too_many_arguments,

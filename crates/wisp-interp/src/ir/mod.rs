@@ -140,6 +140,10 @@ impl CompiledFunc {
                 at: 0,
                 what: "out of memory",
             })?;
+        // The frame holds its padded image, so that a call copies whole
+        // blocks without checking them against the frame's end (at most
+        // `FRAME_IMAGE_SLOTS - 1` slots more than the code names).
+        let max_slots = max_slots.max(num_params.saturating_add(frame_image.len() as u32));
         // The sentinel: a `Trap` after the last instruction (see `Validity`).
         let mut with_sentinel = alloc::vec::Vec::new();
         with_sentinel
@@ -247,8 +251,8 @@ impl CompiledFunc {
     /// the constants; padded with zeros to a multiple of
     /// [`FRAME_IMAGE_SLOTS`], so that a call writes it in blocks of a
     /// constant length (and a function with neither locals nor constants
-    /// costs no memory for it). (Slots past the frame are free: the callee is the newest
-    /// frame, and a frame's slots are all written before they are read.)
+    /// costs no memory for it). The frame holds all of it:
+    /// `num_params + frame_image().len() <= max_slots()`.
     #[inline]
     pub(crate) fn frame_image(&self) -> &[u64] {
         &self.frame_image

@@ -52,7 +52,9 @@
 //! after a call, none of which is a producer; a fuel check a jump lands
 //! on and that is performed on the spot (see `exec::hot::Code`) is not a
 //! producer either. (Calls and returns set the accumulators to constants,
-//! so that their handlers need not save them around calls out.) With
+//! so that their handlers need not save them around calls out; a call on
+//! the threaded fast path, which makes none, leaves the float ones as they
+//! are.) With
 //! `extra-checks`, every read of an accumulator asserts that it equals the
 //! slot it stands for.
 
