@@ -276,13 +276,14 @@ pub(super) fn push_plain_frame<'a>(
     if image.len() > SHORT_IMAGE_SLOTS {
         return Err(REFUSED);
     }
-    // Nothing is refused from here on. The image first: what it takes
-    // (where it is, its length, the parameters) is then free before the
-    // frame's fields are written.
+    // The image first: what it takes (where it is, its length, the
+    // parameters) is then free before the frame's fields are written.
     let params = code.num_params() as usize;
-    if let Some(locals) = slots.get_mut(params..params + image.len()) {
-        copy_short_image(locals, image);
-    }
+    let Some(locals) = slots.get_mut(params..params + image.len()) else {
+        // Never: the frame holds the image.
+        return Err(REFUSED);
+    };
+    copy_short_image(locals, image);
     // The push before the caller's `pc`, while the compiler still knows
     // the capacity suffices (a store to the caller's frame could be one
     // to the length).

@@ -305,6 +305,22 @@ mod tests {
     }
 
     #[test]
+    fn the_frame_holds_its_padded_image() {
+        // One parameter, one local, one constant: the image is the local
+        // and the constant, padded to a block (4 slots), so slots 1..5,
+        // past the 3 slots the code needs.
+        let code = [Instr::Return];
+        let f = CompiledFunc::new(&code, false, 1, 0, 1, &[7], 2, 3, &mut KindTable::default())
+            .expect("a valid function");
+        assert_eq!(f.frame_image(), &[0, 7, 0, 0]);
+        assert_eq!(f.max_slots(), 5);
+        // A frame larger than the image keeps its size.
+        let f = CompiledFunc::new(&code, false, 1, 0, 1, &[7], 2, 9, &mut KindTable::default())
+            .expect("a valid function");
+        assert_eq!(f.max_slots(), 9);
+    }
+
+    #[test]
     fn a_threaded_instruction_is_24_bytes() {
         assert_eq!(core::mem::size_of::<ThreadedInstr>(), 24);
         assert_eq!(core::mem::align_of::<ThreadedInstr>(), 8);

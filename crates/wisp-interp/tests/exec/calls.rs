@@ -541,12 +541,12 @@ fn declared_locals_are_zero_on_every_entry() {
 
 #[test]
 fn locals_are_zero_when_the_value_stack_ends_at_the_frame() {
-    // With a value stack limit just above the frame, the padding of the
-    // frame image does not fit: what fits is copied, and the call either
-    // runs correctly or traps with a stack overflow. The image is the
-    // locals and a constant slot, padded to blocks of 4 slots: 2 locals
-    // (one block, one slot of padding), 5 (two blocks, two) and 20 (six
-    // blocks, three).
+    // With a value stack limit around the frame's end, the call either
+    // runs correctly or traps with a stack overflow (the frame holds the
+    // padding of its image, so a limit that cuts the padding off is one
+    // the frame does not fit). The image is the locals and a constant
+    // slot, padded to blocks of 4 slots: 2 locals (one block, one slot of
+    // padding), 5 (two blocks, two) and 20 (six blocks, three).
     for locals in [2, 5, 20] {
         let mut wat =
             String::from("(module\n  (func (export \"f\") (param i32) (result i64) (local");
