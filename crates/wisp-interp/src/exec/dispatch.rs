@@ -36,7 +36,8 @@ use super::Exit;
 use super::call::{push_frame, push_plain_frame, resolve_indirect, switch_instance};
 use super::control::{
     add_br, add_imm_br, and_imm_br, and_imm_br_imm, br_cmp, br_cmp_acc_a, br_cmp_imm,
-    br_cmp_imm_on, br_on_zero, br_table_after, cmp_br, latch_after_store, write_results,
+    br_cmp_imm_on, br_on_zero, br_table_after, cmp_br, latch_after_store, strided_store_loop,
+    write_results,
 };
 use super::env::{Env, caller_frame, frame, frame_pointer, out_of_fuel, select_memory, trapped};
 use super::hot::Code;

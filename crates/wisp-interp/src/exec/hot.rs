@@ -280,6 +280,31 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
         self.br_table(index, len);
     }
 
+    /// The fuel a branch to `target` charges when it repeats the
+    /// instruction fetched last (nothing skipped since): `Some(0)` when
+    /// `target` is that instruction; when it is a `ConsumeFuel { amount }`
+    /// right before it (a loop's head in metered code), `Some(amount)`,
+    /// or `Some(0)` unmetered; `None` when the branch goes anywhere else.
+    #[inline(always)]
+    pub(super) fn cost_of_repeating(&self, target: Target) -> Option<u64> {
+        // Addresses compared before one is read: `wrapping_add` keeps even
+        // a meaningless `target` from being undefined behaviour.
+        let at = self.start().as_ptr().wrapping_add(target as usize);
+        let last = self.ip.as_ptr().wrapping_sub(1);
+        if at == last {
+            return Some(0);
+        }
+        if at != last.wrapping_sub(1) {
+            return None;
+        }
+        // SAFETY: `at` is `start + target`, so not before the code, and
+        // it is the instruction before `last`, an instruction of the code.
+        match unsafe { (*at).instr } {
+            Instr::ConsumeFuel { amount } => Some(if METERED { u64::from(amount) } else { 0 }),
+            _ => None,
+        }
+    }
+
     /// The first instruction of the code.
     #[inline(always)]
     fn start(&self) -> core::ptr::NonNull<ThreadedInstr> {
@@ -347,6 +372,20 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
     #[inline(always)]
     pub(super) fn pc(&self) -> usize {
         self.pc
+    }
+
+    #[inline(always)]
+    pub(super) fn cost_of_repeating(&self, target: Target) -> Option<u64> {
+        let target = target as usize;
+        if target + 1 == self.pc {
+            return Some(0);
+        }
+        match self.code[target].instr {
+            Instr::ConsumeFuel { amount } if target + 2 == self.pc => {
+                Some(if METERED { u64::from(amount) } else { 0 })
+            }
+            _ => None,
+        }
     }
 
     #[inline(always)]

@@ -968,17 +968,27 @@ macro_rules! execute_instr {
                 memory::store_imm_add::<1, FAST>($mem, &$regs, op)
             ),
             I::Store8ImmLatch(op) if $keep!(I::Store8ImmLatch) => {
-                $fast_t!($env, $code, $exit, store_imm::<1, FAST>($mem, &$regs, op));
-                $acci = latch_after_store($code, &mut $regs, $acci);
+                let at = |j: u32| u64::from(j) + u64::from(op.offset);
+                if let Some(acc) = strided_store_loop($code, &mut $regs, $mem, op.addr, op.value as u8, at) {
+                    $acci = acc;
+                } else {
+                    $fast_t!($env, $code, $exit, store_imm::<1, FAST>($mem, &$regs, op));
+                    $acci = latch_after_store($code, &mut $regs, $acci);
+                }
             }
             I::Store8ImmAddLatch(op) if $keep!(I::Store8ImmAddLatch) => {
-                $fast_t!(
-                    $env,
-                    $code,
-                    $exit,
-                    memory::store_imm_add::<1, FAST>($mem, &$regs, op)
-                );
-                $acci = latch_after_store($code, &mut $regs, $acci);
+                let at = |j: u32| u64::from(j.wrapping_add(op.add as u32));
+                if let Some(acc) = strided_store_loop($code, &mut $regs, $mem, op.base, op.value as u8, at) {
+                    $acci = acc;
+                } else {
+                    $fast_t!(
+                        $env,
+                        $code,
+                        $exit,
+                        memory::store_imm_add::<1, FAST>($mem, &$regs, op)
+                    );
+                    $acci = latch_after_store($code, &mut $regs, $acci);
+                }
             }
             I::Store16ImmAdd(op) if $keep!(I::Store16ImmAdd) => $fast_t!(
                 $env,

@@ -3,6 +3,7 @@
 //! operations.
 
 use super::*;
+use wisp_interp::CallOutcome;
 
 #[test]
 fn loads_and_stores_of_every_width() {
@@ -350,5 +351,119 @@ fn a_strided_byte_fill_loop_stores_each_byte_and_traps_at_the_first_outside() {
             &[],
             &[i32(5714 + 65 - already.count() as i32)],
         );
+    }
+}
+
+/// A loop whose whole body is one byte store (the strided fill the
+/// executor runs with its counter in a register, see
+/// `exec/control.rs`, `strided_store_loop`) stores exactly the bytes the
+/// rounds would, in both address forms, with the counter wrapping and
+/// the address addition wrapping; when a store falls outside the memory
+/// it traps there with every earlier store done; and metered, each round
+/// still pays its fuel.
+#[test]
+fn a_loop_of_one_byte_store_runs_every_round() {
+    let wat = r#"(module
+        (memory 1)
+        ;; Store8ImmLatch: bytes 16 + j for j = start, start + step, ... < 1000.
+        (func (export "fill_offset") (param $j i32) (param $step i32) (result i32)
+            (loop $l
+                (i32.store8 offset=16 (local.get $j) (i32.const 7))
+                (br_if $l (i32.lt_u
+                    (local.tee $j (i32.add (local.get $j) (local.get $step)))
+                    (i32.const 1000))))
+            (local.get $j))
+        ;; Store8ImmAddLatch: bytes (j + 0x8000) mod 2^32.
+        (func (export "fill_add") (param $j i32) (param $step i32) (result i32)
+            (loop $l
+                (i32.store8 (i32.add (local.get $j) (i32.const 0x8000)) (i32.const 9))
+                (br_if $l (i32.lt_u
+                    (local.tee $j (i32.add (local.get $j) (local.get $step)))
+                    (i32.const 0x9000))))
+            (local.get $j))
+        (func (export "sum") (param $from i32) (param $to i32) (result i32)
+            (local $sum i32)
+            (loop $l
+                (local.set $sum (i32.add (local.get $sum) (i32.load8_u (local.get $from))))
+                (br_if $l (i32.lt_u
+                    (local.tee $from (i32.add (local.get $from) (i32.const 1)))
+                    (local.get $to))))
+            (local.get $sum)))"#;
+    for fuel in [false, true] {
+        let mut config = Config::default();
+        config.consume_fuel(fuel);
+        let (mut s, i) = instantiate_with(&config, wat);
+        if fuel {
+            s.set_fuel(u64::MAX).unwrap();
+        }
+        // j = 0, 4, ..., 996 (250 rounds; exactly 1000 ends it): bytes 16,
+        // 20, ..., 1012.
+        assert_call(&mut s, i, "fill_offset", &[i32(0), i32(4)], &[i32(1000)]);
+        assert_call(&mut s, i, "sum", &[i32(0), i32(2000)], &[i32(7 * 250)]);
+        // A step of -1 from 5: j = 5, 4, ..., 0, then 0xffffffff ends it:
+        // bytes 21 down to 16, of which 16 and 20 were set.
+        assert_call(&mut s, i, "fill_offset", &[i32(5), i32(-1)], &[i32(-1)]);
+        assert_call(&mut s, i, "sum", &[i32(0), i32(2000)], &[i32(7 * 254)]);
+        // j from -0x8000 + 0x100 (the address wraps to 0x100) by 0x10: one
+        // round, then the counter is not below 0x9000 unsigned.
+        assert_call(
+            &mut s,
+            i,
+            "fill_add",
+            &[i32(-0x8000 + 0x100), i32(0x10)],
+            &[i32(-0x8000 + 0x110)],
+        );
+        assert_call(&mut s, i, "sum", &[i32(0x100), i32(0x101)], &[i32(9)]);
+        // j = 0x7000, 0x7400, ..., 0x8c00: bytes 0xf000, 0xf400, ..., 0xfc00
+        // land (4 of them), and 0x10000 is the first outside.
+        assert_trap(
+            &mut s,
+            i,
+            "fill_add",
+            &[i32(0x7000), i32(0x400)],
+            TrapCode::MemoryOutOfBounds,
+        );
+        assert_call(
+            &mut s,
+            i,
+            "sum",
+            &[i32(0xf000), i32(0x10000)],
+            &[i32(9 * 4)],
+        );
+        if fuel {
+            // Each round pays for the loop's head: the fuel 1000 rounds
+            // take grows with the rounds, and run on slices of a few units
+            // at a time (suspending at the head each time), the loop
+            // stores the same bytes, ends the same way and takes exactly
+            // the same fuel.
+            let consumed = |s: &mut Store<()>, from: i32| {
+                s.set_fuel(u64::MAX).unwrap();
+                assert_call(s, i, "fill_offset", &[i32(from), i32(1)], &[i32(1000)]);
+                u64::MAX - s.get_fuel().unwrap()
+            };
+            let all = consumed(&mut s, 0);
+            let half = consumed(&mut s, 500);
+            assert!(all - half >= 500, "{all} vs {half}");
+            let fill = i.get_func(&s, "fill_offset").unwrap();
+            s.set_fuel(5).unwrap();
+            let (mut total, mut suspensions) = (5, 0);
+            let mut outcome = fill.call_resumable(&mut s, &[i32(0), i32(1)]).unwrap();
+            let results = loop {
+                match outcome {
+                    CallOutcome::Complete(results) => break results,
+                    CallOutcome::Suspended(call) => {
+                        suspensions += 1;
+                        s.add_fuel(5).unwrap();
+                        total += 5;
+                        outcome = call.resume(&mut s, &[]).unwrap();
+                    }
+                }
+            };
+            assert_eq!(results, [i32(1000)]);
+            assert!(suspensions >= 100, "only {suspensions} suspensions");
+            assert_eq!(total - s.get_fuel().unwrap(), all);
+            s.set_fuel(u64::MAX).unwrap();
+            assert_call(&mut s, i, "sum", &[i32(16), i32(1016)], &[i32(7 * 1000)]);
+        }
     }
 }
