@@ -1,9 +1,10 @@
 //! Control handlers: fused compare-and-branch, the superinstructions that
-//! end in a branch, and writing a function's results to the frame's first slots on return.
-
-use crate::ir::{AddBr, AddImmBr, AndImmBr, AndImmBrImm, BrCmp, BrCmpImm, CmpBr, Instr, Slot};
+//! end in a branch (and the loops of one store that run in one), and
+//! writing a function's results to the frame's first slots on return.
 
 use wisp_memory::Memory;
+
+use crate::ir::{AddBr, AddImmBr, AndImmBr, AndImmBrImm, BrCmp, BrCmpImm, CmpBr, Instr, Slot};
 
 use super::hot::{Code, Regs};
 use super::numeric::{FromImm, Raw, int_acc};

@@ -285,10 +285,11 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
     /// `target` is that instruction; when it is a `ConsumeFuel { amount }`
     /// right before it (a loop's head in metered code), `Some(amount)`,
     /// or `Some(0)` unmetered; `None` when the branch goes anywhere else.
+    ///
+    /// Protocol: `target` is a branch target of the running function's
+    /// code (as for [`Code::jump`]).
     #[inline(always)]
     pub(super) fn cost_of_repeating(&self, target: Target) -> Option<u64> {
-        // Addresses compared before one is read: `wrapping_add` keeps even
-        // a meaningless `target` from being undefined behaviour.
         let at = self.start().as_ptr().wrapping_add(target as usize);
         let last = self.ip.as_ptr().wrapping_sub(1);
         if at == last {
@@ -297,8 +298,8 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
         if at != last.wrapping_sub(1) {
             return None;
         }
-        // SAFETY: `at` is `start + target`, so not before the code, and
-        // it is the instruction before `last`, an instruction of the code.
+        // SAFETY: verified code branches only to its own instructions, so
+        // by the protocol `at` is one of them.
         match unsafe { (*at).instr } {
             Instr::ConsumeFuel { amount } => Some(if METERED { u64::from(amount) } else { 0 }),
             _ => None,
