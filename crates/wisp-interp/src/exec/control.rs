@@ -138,15 +138,16 @@ pub(super) fn latch_after_store<const M: bool>(
 /// and a trip of `j` through its slot; metered, each round also pays the
 /// fuel of the loop's head, as the branch back would. Returns the integer
 /// accumulator the latch leaves, with the position where the loop left
-/// off: past the latch at its end, or at the loop's head when the fuel
-/// ran short there (which then suspends as usual).
+/// off: past the latch at its end, at the loop's head when the fuel ran
+/// short there (which then suspends as usual), or at the store.
 ///
-/// `None`, having changed nothing but stores already made and `j`'s slot,
-/// when the next instruction is not such a latch, or when a store is one
-/// the memory's fast path declines (across a page, out of bounds): then
-/// the store is the next thing the program does, and the caller runs it
-/// the general way, as if the loop had been dispatched round by round.
-/// Nothing else can tell the difference: the rounds call nothing.
+/// A store the memory's fast path declines (across a page, out of bounds)
+/// ends the run with the position back on the store, for the next
+/// dispatch to run it the general way, as if the loop had been dispatched
+/// round by round; nothing else can tell the difference: the rounds call
+/// nothing. `None`, having changed nothing, when the next instruction is
+/// not such a latch, or when the first store is declined: the caller then
+/// runs the store the general way itself.
 #[inline(always)]
 pub(super) fn strided_store_loop<const M: bool>(
     code: &mut Code<'_, M>,
@@ -171,10 +172,19 @@ pub(super) fn strided_store_loop<const M: bool>(
     let step = regs.get(step) as u32;
     let limit = latch.imm as u32;
     let mut j = regs.get(slot) as u32;
+    let mut rounds_run = false;
     loop {
         if !mem.store_fast::<1>(address(j), [value]) {
-            regs.set(slot, u64::from(j));
-            return None;
+            if !rounds_run {
+                return None;
+            }
+            // Rounds were run, and metered, paid for: the store is left to
+            // be dispatched anew, which finds it declined on its first
+            // round and runs it the general way with the fuel as it is now
+            // (a refusal from here would take the fuel back to what the
+            // handler began with).
+            code.repeat_last();
+            break;
         }
         j = j.wrapping_add(step);
         if j >= limit {
@@ -188,6 +198,7 @@ pub(super) fn strided_store_loop<const M: bool>(
             code.jump(latch.target);
             break;
         }
+        rounds_run = true;
     }
     regs.set(slot, u64::from(j));
     Some(u64::from(j))

@@ -280,6 +280,17 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
         self.br_table(index, len);
     }
 
+    /// Moves back onto the instruction fetched last, to be dispatched
+    /// again, charging nothing.
+    ///
+    /// Protocol: nothing was skipped since that fetch.
+    #[inline(always)]
+    pub(super) fn repeat_last(&mut self) {
+        // SAFETY: by the protocol, `ip` is one past the instruction fetched
+        // last, an instruction of the code.
+        self.ip = unsafe { self.ip.sub(1) };
+    }
+
     /// The fuel a branch to `target` charges when it repeats the
     /// instruction fetched last (nothing skipped since): `Some(0)` when
     /// `target` is that instruction; when it is a `ConsumeFuel { amount }`
@@ -373,6 +384,11 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
     #[inline(always)]
     pub(super) fn pc(&self) -> usize {
         self.pc
+    }
+
+    #[inline(always)]
+    pub(super) fn repeat_last(&mut self) {
+        self.pc -= 1;
     }
 
     #[inline(always)]

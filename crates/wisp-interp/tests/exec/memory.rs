@@ -3,7 +3,7 @@
 //! operations.
 
 use super::*;
-use wisp_interp::CallOutcome;
+use wisp_interp::{CallOutcome, Func};
 
 #[test]
 fn loads_and_stores_of_every_width() {
@@ -431,37 +431,61 @@ fn a_loop_of_one_byte_store_runs_every_round() {
             &[i32(9 * 4)],
         );
         if fuel {
-            // Each round pays for the loop's head: the fuel 1000 rounds
-            // take grows with the rounds, and run on slices of a few units
-            // at a time (suspending at the head each time), the loop
-            // stores the same bytes, ends the same way and takes exactly
-            // the same fuel.
-            let consumed = |s: &mut Store<()>, from: i32| {
-                s.set_fuel(u64::MAX).unwrap();
-                assert_call(s, i, "fill_offset", &[i32(from), i32(1)], &[i32(1000)]);
-                u64::MAX - s.get_fuel().unwrap()
-            };
-            let all = consumed(&mut s, 0);
-            let half = consumed(&mut s, 500);
-            assert!(all - half >= 500, "{all} vs {half}");
+            // Each round pays for the loop's head, the rounds before a trap
+            // too: run whole, or in slices of a few units of fuel at a time
+            // (suspending at the head each time, so no run of rounds is
+            // longer than one), a call stores the same bytes, ends the same
+            // way and takes exactly the same fuel.
             let fill = i.get_func(&s, "fill_offset").unwrap();
-            s.set_fuel(5).unwrap();
-            let (mut total, mut suspensions) = (5, 0);
-            let mut outcome = fill.call_resumable(&mut s, &[i32(0), i32(1)]).unwrap();
-            let results = loop {
-                match outcome {
-                    CallOutcome::Complete(results) => break results,
-                    CallOutcome::Suspended(call) => {
-                        suspensions += 1;
-                        s.add_fuel(5).unwrap();
-                        total += 5;
-                        outcome = call.resume(&mut s, &[]).unwrap();
-                    }
-                }
+            let fill_add = i.get_func(&s, "fill_add").unwrap();
+            let whole = |s: &mut Store<()>, f: Func, args: &[Val]| {
+                s.set_fuel(1 << 40).unwrap();
+                let mut results = [i32(0)];
+                let outcome = f
+                    .call(&mut *s, args, &mut results)
+                    .map(|()| results.to_vec());
+                (outcome, (1 << 40) - s.get_fuel().unwrap())
             };
-            assert_eq!(results, [i32(1000)]);
-            assert!(suspensions >= 100, "only {suspensions} suspensions");
-            assert_eq!(total - s.get_fuel().unwrap(), all);
+            let sliced = |s: &mut Store<()>, f: Func, args: &[Val]| {
+                s.set_fuel(5).unwrap();
+                let (mut given, mut suspensions) = (5, 0);
+                let mut outcome = f.call_resumable(&mut *s, args);
+                let outcome = loop {
+                    match outcome {
+                        Ok(CallOutcome::Suspended(call)) => {
+                            suspensions += 1;
+                            s.add_fuel(5).unwrap();
+                            given += 5;
+                            outcome = call.resume(&mut *s, &[]);
+                        }
+                        Ok(CallOutcome::Complete(results)) => break Ok(results),
+                        Err(e) => break Err(e),
+                    }
+                };
+                assert!(suspensions >= 100, "only {suspensions} suspensions");
+                (outcome, given - s.get_fuel().unwrap())
+            };
+            // 1000 rounds; then 256 rounds before the store at 0x10000 traps.
+            let (ok, all) = whole(&mut s, fill, &[i32(0), i32(1)]);
+            assert_eq!(ok.unwrap(), vec![i32(1000)]);
+            let (ok, half) = whole(&mut s, fill, &[i32(500), i32(1)]);
+            assert_eq!(ok.unwrap(), vec![i32(1000)]);
+            assert!(all - half >= 500, "{all} vs {half}");
+            let (ok, all_sliced) = sliced(&mut s, fill, &[i32(0), i32(1)]);
+            assert_eq!((ok.unwrap(), all_sliced), (vec![i32(1000)], all));
+            let trapping = [i32(0x7000), i32(0x10)];
+            let (trapped, to_trap) = whole(&mut s, fill_add, &trapping);
+            assert!(
+                matches!(&trapped, Err(Error::Trap(t)) if t.code() == Some(TrapCode::MemoryOutOfBounds)),
+                "{trapped:?}"
+            );
+            assert!(to_trap >= 256, "{to_trap}");
+            let (trapped, to_trap_sliced) = sliced(&mut s, fill_add, &trapping);
+            assert!(
+                matches!(&trapped, Err(Error::Trap(t)) if t.code() == Some(TrapCode::MemoryOutOfBounds)),
+                "{trapped:?}"
+            );
+            assert_eq!(to_trap_sliced, to_trap);
             s.set_fuel(u64::MAX).unwrap();
             assert_call(&mut s, i, "sum", &[i32(16), i32(1016)], &[i32(7 * 1000)]);
         }
