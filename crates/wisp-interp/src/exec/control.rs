@@ -172,20 +172,10 @@ pub(super) fn strided_store_loop<const M: bool>(
     let step = regs.get(step) as u32;
     let limit = latch.imm as u32;
     let mut j = regs.get(slot) as u32;
-    let mut rounds_run = false;
+    if !mem.store_fast::<1>(address(j), [value]) {
+        return None;
+    }
     loop {
-        if !mem.store_fast::<1>(address(j), [value]) {
-            if !rounds_run {
-                return None;
-            }
-            // Rounds were run, and metered, paid for: the store is left to
-            // be dispatched anew, which finds it declined on its first
-            // round and runs it the general way with the fuel as it is now
-            // (a refusal from here would take the fuel back to what the
-            // handler began with).
-            code.repeat_last();
-            break;
-        }
         j = j.wrapping_add(step);
         if j >= limit {
             // Past the latch's two words: the loop's exit.
@@ -198,7 +188,15 @@ pub(super) fn strided_store_loop<const M: bool>(
             code.jump(latch.target);
             break;
         }
-        rounds_run = true;
+        if !mem.store_fast::<1>(address(j), [value]) {
+            // Rounds were run, and metered, paid for: the store is left to
+            // be dispatched anew, which finds it declined on its first
+            // round and runs it the general way with the fuel as it is now
+            // (a refusal from here would take the fuel back to what the
+            // handler began with).
+            code.repeat_last();
+            break;
+        }
     }
     regs.set(slot, u64::from(j));
     Some(u64::from(j))
