@@ -293,9 +293,9 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
 
     /// The fuel a branch to `target` charges when it repeats the
     /// instruction fetched last (nothing skipped since): `Some(0)` when
-    /// `target` is that instruction; when it is a `ConsumeFuel { amount }`
-    /// right before it (a loop's head in metered code), `Some(amount)`,
-    /// or `Some(0)` unmetered; `None` when the branch goes anywhere else.
+    /// `target` is that instruction; metered, `Some(amount)` when it is a
+    /// `ConsumeFuel { amount }` right before it (a loop's head), which the
+    /// branch performs; `None` when the branch goes anywhere else.
     ///
     /// Protocol: `target` is a branch target of the running function's
     /// code (as for [`Code::jump`]).
@@ -312,7 +312,7 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
         // SAFETY: verified code branches only to its own instructions, so
         // by the protocol `at` is one of them.
         match unsafe { (*at).instr } {
-            Instr::ConsumeFuel { amount } => Some(if METERED { u64::from(amount) } else { 0 }),
+            Instr::ConsumeFuel { amount } if METERED => Some(u64::from(amount)),
             _ => None,
         }
     }
@@ -398,8 +398,8 @@ impl<'c, const METERED: bool> Code<'c, METERED> {
             return Some(0);
         }
         match self.code[target].instr {
-            Instr::ConsumeFuel { amount } if target + 2 == self.pc => {
-                Some(if METERED { u64::from(amount) } else { 0 })
+            Instr::ConsumeFuel { amount } if METERED && target + 2 == self.pc => {
+                Some(u64::from(amount))
             }
             _ => None,
         }
