@@ -285,6 +285,18 @@ fn stores_to_the_value_they_store() {
     );
 }
 
+/// `wat` instantiated with fuel metering on or off; metered, with all
+/// the fuel there is.
+fn instantiate_metered_or_not(fuel: bool, wat: &str) -> (Store<()>, Instance) {
+    let mut config = Config::default();
+    config.consume_fuel(fuel);
+    let (mut s, i) = instantiate_with(&config, wat);
+    if fuel {
+        s.set_fuel(u64::MAX).unwrap();
+    }
+    (s, i)
+}
+
 /// A loop that fills every k-th byte (`Store8ImmAddLatch`: the store and
 /// the loop's add-and-branch in one dispatch) writes exactly those bytes,
 /// leaves its counter where the loop ended it, and, when a store falls
@@ -322,12 +334,7 @@ fn a_strided_byte_fill_loop_stores_each_byte_and_traps_at_the_first_outside() {
             (local.get $sum))
         (func (export "last") (result i32) (global.get $last)))"#;
     for fuel in [false, true] {
-        let mut config = Config::default();
-        config.consume_fuel(fuel);
-        let (mut s, i) = instantiate_with(&config, wat);
-        if fuel {
-            s.set_fuel(u64::MAX).unwrap();
-        }
+        let (mut s, i) = instantiate_metered_or_not(fuel, wat);
         // Bytes 1024 + 7k for 7k < 39998 = 7 * 5714: 5714 of them; the
         // loop ends when the counter reaches 39998 exactly.
         assert_call(&mut s, i, "mark_below", &[i32(0), i32(7)], &[i32(39998)]);
@@ -390,12 +397,7 @@ fn a_loop_of_one_byte_store_runs_every_round() {
                     (local.get $to))))
             (local.get $sum)))"#;
     for fuel in [false, true] {
-        let mut config = Config::default();
-        config.consume_fuel(fuel);
-        let (mut s, i) = instantiate_with(&config, wat);
-        if fuel {
-            s.set_fuel(u64::MAX).unwrap();
-        }
+        let (mut s, i) = instantiate_metered_or_not(fuel, wat);
         // j = 0, 4, ..., 996 (250 rounds; exactly 1000 ends it): bytes 16,
         // 20, ..., 1012.
         assert_call(&mut s, i, "fill_offset", &[i32(0), i32(4)], &[i32(1000)]);
